@@ -1,0 +1,2 @@
+/** Node-only helpers of @vblora/core (file system). @packageDocumentation */
+export {};

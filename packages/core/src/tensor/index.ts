@@ -1,0 +1,4 @@
+export * from './dtype.js';
+export * from './host-tensor.js';
+export * from './half.js';
+export * from './convert.js';
