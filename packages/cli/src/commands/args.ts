@@ -1,0 +1,14 @@
+import { UsageError } from '../errors.js';
+
+/** The single positional argument a command needs, or a usage error naming it. */
+export function onePositional(args: readonly string[], what: string, command: string): string {
+  if (args.length === 0) throw new UsageError(`${command}: missing ${what}`);
+  if (args.length > 1) throw new UsageError(`${command}: unexpected argument "${args[1]}"`);
+  return args[0]!;
+}
+
+/** A required option value, or a usage error naming the option. */
+export function requiredOption(value: string | undefined, option: string, command: string): string {
+  if (value === undefined || value === '') throw new UsageError(`${command}: missing ${option}`);
+  return value;
+}

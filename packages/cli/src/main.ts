@@ -1,0 +1,89 @@
+import { parseArgs } from 'node:util';
+import { VBLoRAError } from '@vblora/core';
+import { runCompose } from './commands/compose.js';
+import { runConvert } from './commands/convert.js';
+import { runDemo } from './commands/demo.js';
+import { runInspect } from './commands/inspect.js';
+import { runMerge } from './commands/merge.js';
+import { UsageError } from './errors.js';
+import { processIO, type CliIO } from './io.js';
+
+const USAGE = `usage: vblora <command> [options]
+
+  demo [--out DIR]                              the main job on the embedded default
+  inspect <adapter_dir> [--json] [--adapter NAME]
+                                                config, modules, shapes, index dtype, savable params, size, warnings
+  compose <adapter_dir> -o out.safetensors [--backend B]
+                                                float32 "<module>.A", ".B", ".delta" for every module
+  convert <adapter_dir> -o <dir> (--topk-only | --full)
+  merge <adapter_dir> --base base.safetensors -o merged.safetensors [--backend B]
+`;
+
+const OPTIONS = {
+  json: { type: 'boolean' },
+  output: { type: 'string', short: 'o' },
+  out: { type: 'string' },
+  base: { type: 'string' },
+  backend: { type: 'string' },
+  adapter: { type: 'string' },
+  'topk-only': { type: 'boolean' },
+  full: { type: 'boolean' },
+  steps: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Parsed options shared by every command. */
+export type CliOptions = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+/** A command: positional arguments and options in, exit status out. */
+export type Command = (args: readonly string[], options: CliOptions, io: CliIO) => Promise<number>;
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  demo: runDemo,
+  inspect: runInspect,
+  compose: runCompose,
+  convert: runConvert,
+  merge: runMerge,
+};
+
+/**
+ * Runs the `vblora` command line and returns the exit status: 0 on success, 1 on bad input (one typed line on
+ * standard error), 2 on a usage error.
+ */
+export async function main(argv: readonly string[], io: CliIO = processIO): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+    const [name, ...rest] = positionals;
+    if (values.help === true || name === undefined) {
+      io.out(USAGE);
+      return name === undefined && values.help !== true ? 2 : 0;
+    }
+    const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+    if (command === undefined) throw new UsageError(`unknown command "${name}"; commands: ${Object.keys(COMMANDS).join(', ')}`);
+    return await command(rest, values, io);
+  } catch (err) {
+    return reportError(err, io);
+  }
+}
+
+function reportError(err: unknown, io: CliIO): number {
+  if (err instanceof UsageError) {
+    io.err(`vblora: ${err.message}\n${USAGE}`);
+    return 2;
+  }
+  if (err instanceof VBLoRAError) {
+    io.err(`vblora: ${err.name}: ${err.message.replace(/\s*\n\s*/g, ' ')}\n`);
+    return 1;
+  }
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || e?.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    io.err(`vblora: ${e.message}\n${USAGE}`);
+    return 2;
+  }
+  if (e?.code === 'ENOENT' || e?.code === 'EISDIR' || e?.code === 'EACCES') {
+    io.err(`vblora: ${e.code}: ${e.message}\n`);
+    return 1;
+  }
+  io.err(`vblora: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+  return 70;
+}

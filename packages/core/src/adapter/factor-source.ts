@@ -1,0 +1,45 @@
+import { safeTopkWeights, type LogitsSource } from '../kernels/index.js';
+import { softmaxF32 } from '../kernels/topk-admixture.js';
+import { tensor, toF32, type HostTensor } from '../tensor/index.js';
+import type { Factor } from './vblora-adapter.js';
+
+/**
+ * The weights PEFT ends up using for a top-k factor: it rebuilds logits `log(w)` (the dropped weight restored as
+ * `1 − Σw`, clamped at 0 here so no row becomes NaN), re-runs top-k (descending logit) and softmax. Doing the same
+ * on k values per row gives PEFT's numbers without materialising the dense `(…, nv)` logits.
+ */
+export function reloadTopkWeights(indices: HostTensor, weightsKm1: HostTensor<'f32'>, k: number): {
+  indices: HostTensor<'i32'>;
+  weights: HostTensor<'f32'>;
+  repairedRows: readonly number[];
+} {
+  const { weights, repairedRows } = safeTopkWeights({ weightsKm1 });
+  const w = weights.data;
+  const rows = w.length / k;
+  const outIdx = new Int32Array(w.length);
+  const outW = new Float32Array(w.length);
+  const lg = new Float32Array(k);
+  const order = Array.from({ length: k }, (_, j) => j);
+  for (let row = 0; row < rows; row++) {
+    const base = row * k;
+    for (let j = 0; j < k; j++) lg[j] = Math.fround(Math.log(w[base + j]!));
+    // torch.topk on the rebuilt logits: descending logit; the stable sort keeps the file order among equal values
+    order.sort((a, b) => (lg[b]! > lg[a]! ? 1 : lg[b]! < lg[a]! ? -1 : a - b));
+    const sorted = Float32Array.from(order, (j) => lg[j]!);
+    softmaxF32(sorted, 0, k, outW, base);
+    for (let j = 0; j < k; j++) outIdx[base + j] = Number(indices.data[base + order[j]!]!);
+    order.sort((a, b) => a - b);
+  }
+  return {
+    indices: tensor('i32', indices.shape, outIdx),
+    weights: tensor('f32', weights.shape, outW),
+    repairedRows,
+  };
+}
+
+/** A factor as the compose kernel takes it: float32 logits, or the top-k form with PEFT-equivalent weights. */
+export function factorSource(f: Factor, k: number): LogitsSource {
+  if (f.kind === 'logits') return toF32(f.logits);
+  const { indices, weights } = reloadTopkWeights(f.indices, toF32(f.weights), k);
+  return { indices, weights };
+}

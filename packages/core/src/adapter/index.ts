@@ -1,0 +1,5 @@
+export * from './vblora-adapter.js';
+export * from './factor-source.js';
+export * from './compose-adapter.js';
+export * from './merge-state-dict.js';
+export * from './convert-flavour.js';

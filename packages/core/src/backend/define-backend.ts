@@ -1,0 +1,81 @@
+/**
+ * `defineBackend`: a backend is a plain, frozen, typed value — a name, a compute precision, an availability
+ * probe, an optional init and the kernels it implements. Nothing is registered anywhere; callers pass backends
+ * to {@link resolveBackend} in the order they prefer.
+ * @module
+ */
+import { ConfigError } from '../errors.js';
+import type { Precision } from '../kernels/contract.js';
+import { isKernelName, type KernelSet } from '../kernels/kernel-set.js';
+
+/** What a backend author writes. */
+export interface BackendSpec {
+  /** Stable name shown in errors and reports, e.g. `"webgpu"`. */
+  readonly name: string;
+  /** Arithmetic the kernels compute in; selects the declared accuracy a backend is held to. */
+  readonly precision: Precision;
+  /** Cheap probe: can this backend run here (API present, adapter found)? May be async; must not throw on "no". */
+  isAvailable(): boolean | Promise<boolean>;
+  /** One-time setup (compile shaders, create sessions); resolveBackend calls it every time it picks the backend. */
+  init?(): void | Promise<void>;
+  /** The kernels implemented; an absent kernel is simply not supported. */
+  readonly kernels: Partial<KernelSet>;
+}
+
+/** A defined backend: the frozen spec. */
+export interface Backend {
+  readonly name: string;
+  readonly precision: Precision;
+  readonly isAvailable: () => boolean | Promise<boolean>;
+  readonly init: (() => void | Promise<void>) | undefined;
+  readonly kernels: Readonly<Partial<KernelSet>>;
+}
+
+const PRECISIONS: readonly string[] = ['f32', 'bf16', 'f16'];
+
+/**
+ * Defines a backend: checks the spec and returns it frozen (kernels copied, so later edits of the spec object do
+ * not leak in).
+ * @throws {ConfigError} on an empty name, an unknown precision, a missing isAvailable, or a kernel entry that is
+ * not a known kernel name or not a function.
+ * @example
+ * ```ts
+ * export const myBackend = defineBackend({
+ *   name: 'my-gpu', precision: 'f32',
+ *   isAvailable: () => typeof navigator !== 'undefined' && 'gpu' in navigator,
+ *   kernels: { composeLowRank: async (args) => ... },
+ * });
+ * ```
+ */
+export function defineBackend(spec: BackendSpec): Backend {
+  if (typeof spec.name !== 'string' || spec.name.trim() === '') {
+    throw new ConfigError('a backend needs a non-empty name', 'name');
+  }
+  if (!PRECISIONS.includes(spec.precision)) {
+    throw new ConfigError(`backend "${spec.name}": precision must be one of ${PRECISIONS.join(', ')}, got ${String(spec.precision)}`, 'precision');
+  }
+  if (typeof spec.isAvailable !== 'function') {
+    throw new ConfigError(`backend "${spec.name}": isAvailable must be a function`, 'isAvailable');
+  }
+  if (spec.init !== undefined && typeof spec.init !== 'function') {
+    throw new ConfigError(`backend "${spec.name}": init must be a function when given`, 'init');
+  }
+  const kernels: Record<string, unknown> = {};
+  for (const [key, fn] of Object.entries(spec.kernels ?? {})) {
+    if (fn === undefined) continue;
+    if (!isKernelName(key)) {
+      throw new ConfigError(`backend "${spec.name}": "${key}" is not a kernel name`, `kernels.${key}`);
+    }
+    if (typeof fn !== 'function') {
+      throw new ConfigError(`backend "${spec.name}": kernel "${key}" must be a function`, `kernels.${key}`);
+    }
+    kernels[key] = fn;
+  }
+  return Object.freeze({
+    name: spec.name,
+    precision: spec.precision,
+    isAvailable: spec.isAvailable,
+    init: spec.init,
+    kernels: Object.freeze(kernels) as Readonly<Partial<KernelSet>>,
+  });
+}

@@ -1,0 +1,260 @@
+/**
+ * Kernels `logitsFromTopk` and `topkWeightsForSave`: the pure math of PEFT's `save_only_topk_weights`
+ * checkpoints (SPEC §5.3–§5.4), plus the two repairs that keep us NaN-free where PEFT is not.
+ *
+ * PEFT stores the k−1 largest softmax weights of each row and reloads the dropped one as `1 − Σw`, then takes
+ * `log`. For k ≥ 3 the float32 sum can exceed 1 and the reload gives NaN for the whole layer (fixture
+ * `edge_topk3_ties_zero_nan`, row logits_A[0,0]).
+ *
+ * - Loading (`safe: true` / {@link safeTopkWeights}): the restored weight is clamped at 0 (→ logit −inf). Why
+ *   clamp: the true dropped weight is the smallest of k softmax weights, ≥ 0, and when `1 − Σw < 0` it is smaller
+ *   than the rounding error of the float32 sum, so 0 is within the file's own precision; the k−1 stored weights
+ *   stay bit-identical to what PEFT uses, and a zero weight is the same harmless case PEFT already produces when
+ *   `1 − Σw` is exactly 0. Renormalising instead would move every weight of the row.
+ * - Saving ({@link topkWeightsForSave}): if the stored weights could sum above 1 in torch, the largest stored weight
+ *   is lowered one float32 ulp at a time until they cannot (see {@link reloadsSafely}).
+ * @module
+ */
+import { NumericalError, ShapeError } from '../errors.js';
+import { formatShape, tensor, type HostTensor } from '../tensor/host-tensor.js';
+import { lastDim, leadingRows, readIndices, requireF32, requireK, requireMinRank } from './check.js';
+import type { KernelContract } from './contract.js';
+import { selectTopk, softmaxF32 } from './topk-admixture.js';
+
+/** Arguments of {@link logitsFromTopk}. */
+export interface LogitsFromTopkArgs {
+  /** (..., k) bank indices from the checkpoint (any integer dtype). */
+  readonly indices: HostTensor;
+  /** (..., k−1) float32 stored weights (the k−1 largest, descending). */
+  readonly weightsKm1: HostTensor<'f32'>;
+  /** Bank size (PEFT takes it from the model's bank, not from the file). */
+  readonly nv: number;
+  /** Clamp a negative restored weight at 0 instead of reproducing PEFT's NaN (default false = PEFT-exact). */
+  readonly safe?: boolean;
+}
+
+/** Arguments of {@link safeTopkWeights}. */
+export interface SafeTopkWeightsArgs {
+  /** (..., k−1) float32 stored weights. */
+  readonly weightsKm1: HostTensor<'f32'>;
+}
+
+/** Result of {@link safeTopkWeights}. */
+export interface SafeTopkWeightsResult {
+  /** (..., k) all k weights; the last is `max(0, 1 − Σ stored)`. */
+  readonly weights: HostTensor<'f32'>;
+  /** Flat row numbers (over the leading dims) whose restored weight was negative in float32 and was clamped. */
+  readonly repairedRows: readonly number[];
+}
+
+/** Arguments of {@link topkWeightsForSave}. */
+export interface TopkWeightsForSaveArgs {
+  /** (..., nv) float32 logits. */
+  readonly logits: HostTensor<'f32'>;
+  readonly k: number;
+}
+
+/** Result of {@link topkWeightsForSave}. */
+export interface TopkWeightsForSaveResult {
+  /** (..., k) as `logits.topk(k).indices` (cast to the index dtype by the writer). */
+  readonly indices: HostTensor<'i32'>;
+  /** (..., k−1) `softmax(vals)[..., :-1]`, possibly lowered by a few ulps (see `nudgedRows`). */
+  readonly weightsKm1: HostTensor<'f32'>;
+  /** Flat row numbers whose largest weight was lowered so that PEFT cannot reload the row as NaN. */
+  readonly nudgedRows: readonly number[];
+}
+
+/** Contract of {@link logitsFromTopk}. */
+export const LOGITS_FROM_TOPK_CONTRACT: KernelContract<'logitsFromTopk'> = {
+  name: 'logitsFromTopk',
+  summary: 'Dense logits from a top-k checkpoint: −inf everywhere, log of the k weights at the k indices.',
+  inputs: [
+    { name: 'indices', dtype: 'int', shape: '(..., k)', doc: 'stored indices' },
+    { name: 'weightsKm1', dtype: 'f32', shape: '(..., k−1)', doc: 'stored weights' },
+  ],
+  attributes: [
+    { name: 'nv', type: 'integer', doc: 'bank size' },
+    { name: 'safe', type: 'boolean', optional: true, doc: 'clamp the restored weight at 0 (no NaN)' },
+  ],
+  outputs: [{ name: 'logits', dtype: 'f32', shape: '(..., nv)', doc: 'PEFT-exact (NaN where PEFT gives NaN unless safe)' }],
+  accuracy: {
+    f32: { logits: { atol: 0, rtol: 2 ** -23 } },
+    bf16: { logits: { atol: 0, rtol: 2 ** -23 } },
+    f16: { logits: { atol: 0, rtol: 2 ** -23 } },
+  },
+  accuracyNote:
+    'Host-side float32 math whatever the backend precision. Exact except that float32 log may differ by 1 ulp ' +
+    '(rtol 2^-23 bounds one ulp); NaN and ±inf must match exactly.',
+};
+
+/** Contract of {@link topkWeightsForSave}. */
+export const TOPK_WEIGHTS_FOR_SAVE_CONTRACT: KernelContract<'topkWeightsForSave'> = {
+  name: 'topkWeightsForSave',
+  summary: 'Top-k indices and the k−1 largest softmax weights, as PEFT saves them, never reloading as NaN.',
+  inputs: [{ name: 'logits', dtype: 'f32', shape: '(..., nv)', doc: 'finite logits' }],
+  attributes: [{ name: 'k', type: 'integer, 1 ≤ k ≤ nv', doc: 'top-k' }],
+  outputs: [
+    { name: 'indices', dtype: 'i32', shape: '(..., k)', doc: 'torch order' },
+    { name: 'weightsKm1', dtype: 'f32', shape: '(..., k−1)', doc: 'softmax(vals)[..., :-1]' },
+  ],
+  accuracy: {
+    f32: { indices: 'exact', weightsKm1: { atol: 0, rtol: 5e-7 } },
+    bf16: { indices: 'exact', weightsKm1: { atol: 0, rtol: 5e-7 } },
+    f16: { indices: 'exact', weightsKm1: { atol: 0, rtol: 5e-7 } },
+  },
+  accuracyNote: 'Host-side float32 math. Weights within 4 ulps (exp differences, plus rare safety nudges).',
+};
+
+/** Float32 sum of `w[offset .. offset+m)` in index order, each partial sum rounded (torch's order for small m). */
+function sumF32(w: Float32Array, offset: number, m: number): number {
+  let s = 0;
+  for (let j = 0; j < m; j++) s = Math.fround(s + w[offset + j]!);
+  return s;
+}
+
+function checkStored(weightsKm1: HostTensor<'f32'>, kernel: string): void {
+  requireF32(weightsKm1, 'weightsKm1', kernel);
+  requireMinRank(weightsKm1, 1, '(..., k−1)', 'weightsKm1', kernel);
+}
+
+/**
+ * All k weights of each row as PEFT restores them: the k−1 stored ones, then `1 − Σ stored` in float32 (may be
+ * negative: that is PEFT's NaN case).
+ */
+function restore(weightsKm1: HostTensor<'f32'>, clampAtZero: boolean): { w: Float32Array; repaired: number[] } {
+  const m = lastDim(weightsKm1.shape);
+  const k = m + 1;
+  const rows = leadingRows(weightsKm1.shape);
+  const w = new Float32Array(rows * k); // (rows, k)
+  const repaired: number[] = [];
+  for (let row = 0; row < rows; row++) {
+    for (let j = 0; j < m; j++) w[row * k + j] = weightsKm1.data[row * m + j]!;
+    let last = Math.fround(1 - sumF32(weightsKm1.data, row * m, m));
+    if (clampAtZero && last < 0) {
+      last = 0;
+      repaired.push(row);
+    }
+    w[row * k + m] = last;
+  }
+  return { w, repaired };
+}
+
+/**
+ * Restores all k weights of a top-k checkpoint without NaN: the restored weight is `max(0, 1 − Σ stored)`.
+ * @throws {NumericalError} when a stored weight is NaN, infinite or negative (a corrupted file; nothing to repair).
+ * @throws {ShapeError} on a wrong dtype or rank.
+ */
+export function safeTopkWeights(args: SafeTopkWeightsArgs): SafeTopkWeightsResult {
+  const { weightsKm1 } = args;
+  checkStored(weightsKm1, 'safeTopkWeights');
+  for (let i = 0; i < weightsKm1.data.length; i++) {
+    const v = weightsKm1.data[i]!;
+    if (!(v >= 0 && v <= 1)) {
+      throw new NumericalError(`safeTopkWeights: stored top-k weight [${i}] = ${v} is outside [0, 1]`, 'weightsKm1');
+    }
+  }
+  const { w, repaired } = restore(weightsKm1, true);
+  return { weights: tensor('f32', [...weightsKm1.shape.slice(0, -1), lastDim(weightsKm1.shape) + 1], w), repairedRows: repaired };
+}
+
+/**
+ * Dense float32 logits (..., nv) from a top-k checkpoint exactly as PEFT rebuilds them: −inf everywhere and
+ * `log(w_j)` at `indices[j]`, with `w_{k−1} = 1 − Σ stored` (NaN when that is negative, unless `safe`).
+ * @throws {ShapeError} on wrong dtypes, mismatched shapes or an index outside [0, nv).
+ * @throws {NumericalError} with `safe` when a stored weight is not in [0, 1].
+ */
+export function logitsFromTopk(args: LogitsFromTopkArgs): HostTensor<'f32'> {
+  const { indices, weightsKm1, nv, safe = false } = args;
+  const K = 'logitsFromTopk';
+  checkStored(weightsKm1, K);
+  requireMinRank(indices, 1, '(..., k)', 'indices', K);
+  const k = lastDim(indices.shape);
+  const lead = indices.shape.slice(0, -1);
+  const okShape =
+    weightsKm1.shape.length === indices.shape.length &&
+    lead.every((d, i) => d === weightsKm1.shape[i]) &&
+    lastDim(weightsKm1.shape) === k - 1;
+  if (!okShape) {
+    throw new ShapeError(
+      `${K}: weightsKm1 must have shape ${formatShape([...lead, k - 1])} to match indices ${formatShape(indices.shape)}, ` +
+        `got ${formatShape(weightsKm1.shape)}`,
+      'weightsKm1',
+    );
+  }
+  requireK(k, nv, K);
+  const idx = readIndices(indices, nv, 'indices', K);
+  const w = safe ? safeTopkWeights({ weightsKm1 }).weights.data : restore(weightsKm1, false).w;
+  const rows = leadingRows(indices.shape);
+  const out = new Float32Array(rows * nv).fill(-Infinity); // (rows, nv)
+  for (let row = 0; row < rows; row++) {
+    // torch.log: log(0) = −inf, log(negative) = NaN; duplicate indices: the later write wins, as in torch's scatter
+    for (let j = 0; j < k; j++) out[row * nv + idx[row * k + j]!] = Math.fround(Math.log(w[row * k + j]!));
+  }
+  return tensor('f32', [...lead, nv], out);
+}
+
+const f32Box = new Float32Array(1);
+const u32Box = new Uint32Array(f32Box.buffer);
+
+/** The next float32 below a positive float32 `x`. */
+function nextDownPositive(x: number): number {
+  f32Box[0] = x;
+  u32Box[0] = u32Box[0]! - 1;
+  return f32Box[0];
+}
+
+/**
+ * True when PEFT cannot reload these m = k−1 stored weights as NaN, i.e. torch's float32 `1 − Σw` is ≥ 0.
+ * For m ≤ 2 the sum has one possible order, so the exact float32 sum must be ≤ 1. For m ≥ 3 torch may sum in a
+ * vectorised order; any order of m − 1 additions, each rounding a partial sum ≤ 1 by at most 2^-25, stays ≤ 1 when
+ * the exact sum is ≤ 1 − (m − 1)·2^-25 (the float64 sum is exact up to m·2^-53, allowed for too).
+ * @internal
+ */
+export function reloadsSafely(w: Float32Array, offset: number, m: number): boolean {
+  if (sumF32(w, offset, m) > 1) return false;
+  if (m <= 2) return true;
+  let exact = 0;
+  for (let j = 0; j < m; j++) exact += w[offset + j]!;
+  return exact + m * 2 ** -52 <= 1 - (m - 1) * 2 ** -25;
+}
+
+/**
+ * Top-k indices and the k−1 largest softmax weights of each logits row, as PEFT's `save_only_topk_weights` writes
+ * them, with the largest weight lowered by ulps where needed so the file can never reload as NaN in PEFT.
+ * @throws {NumericalError} when a row's weights are not finite (NaN/+inf logits, or a row of only −inf).
+ * @throws {ShapeError} on a wrong dtype or shape, or k outside 1..nv.
+ */
+export function topkWeightsForSave(args: TopkWeightsForSaveArgs): TopkWeightsForSaveResult {
+  const { logits, k } = args;
+  const K = 'topkWeightsForSave';
+  requireF32(logits, 'logits', K);
+  requireMinRank(logits, 1, '(..., nv)', 'logits', K);
+  const nv = lastDim(logits.shape);
+  requireK(k, nv, K);
+  const rows = leadingRows(logits.shape);
+  const lead = logits.shape.slice(0, -1);
+  const m = k - 1;
+  const idx = new Int32Array(rows * k); // (rows, k)
+  const vals = new Float32Array(k);
+  const w = new Float32Array(k);
+  const stored = new Float32Array(rows * m); // (rows, k−1)
+  const nudged: number[] = [];
+  for (let row = 0; row < rows; row++) {
+    selectTopk(logits.data, row * nv, nv, k, idx, row * k);
+    for (let j = 0; j < k; j++) vals[j] = logits.data[row * nv + idx[row * k + j]!]!;
+    softmaxF32(vals, 0, k, w, 0);
+    if (!w.every(Number.isFinite)) {
+      throw new NumericalError(
+        `${K}: logits row ${row} gives non-finite top-k weights (NaN or +inf logits, or only −inf); ` +
+          'PEFT would save NaN and reload the whole layer as NaN',
+        'logits',
+      );
+    }
+    stored.set(w.subarray(0, m), row * m);
+    if (!reloadsSafely(stored, row * m, m)) {
+      nudged.push(row);
+      while (!reloadsSafely(stored, row * m, m)) stored[row * m] = nextDownPositive(stored[row * m]!);
+    }
+  }
+  return { indices: tensor('i32', [...lead, k], idx), weightsKm1: tensor('f32', [...lead, m], stored), nudgedRows: nudged };
+}

@@ -1,0 +1,50 @@
+import { randomBytes } from 'node:crypto';
+import { open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { WriteError } from '../errors.js';
+
+/** Prefix of the temporary files an atomic write leaves behind only if the process is killed mid-write. */
+export const TEMP_PREFIX = '.vblora-tmp-';
+
+/** A temporary path next to `path` (same directory, so the final rename cannot cross file systems). */
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `${TEMP_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}-${basename(path)}`);
+}
+
+/** Translates a file-system error into a {@link WriteError} that names the destination and the cause. */
+export function writeErrorFor(path: string, err: unknown): WriteError {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const why =
+    code === 'ENOSPC'
+      ? 'the disk is full'
+      : code === 'EROFS'
+        ? 'the destination is on a read-only file system'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'permission denied'
+          : code === 'ENOENT'
+            ? 'the destination folder does not exist'
+            : String((err as Error | undefined)?.message ?? err);
+  return new WriteError(`cannot write ${path}: ${why}; nothing was changed there`, path, { cause: err });
+}
+
+/**
+ * Writes a file atomically: the bytes go to a temporary file in the same folder, are flushed to disk, and the
+ * temporary file is renamed over `path`. Readers see the old file or the new one, never a partial one; on any
+ * failure the temporary file is removed and a {@link WriteError} is thrown.
+ */
+export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  const tmp = tempPathFor(path);
+  try {
+    const fh = await open(tmp, 'wx', 0o644);
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw writeErrorFor(path, err);
+  }
+}
