@@ -4,3 +4,6 @@ export * from './adapter-write.js';
 export * from './non-finite.js';
 export * from './safetensors-read.js';
 export * from './safetensors-write.js';
+export * from './safetensors-plan.js';
+export * from './safetensors-dtypes.js';
+export * from './safetensors-limits.js';

@@ -127,7 +127,9 @@ function metadataJson(metadata: SafetensorsMetadataInput): string {
   if (typeof metadata !== 'object') {
     throw new CheckpointFormatError(`safetensors metadata must be a record or map of strings, got ${typeof metadata}`, 'metadata');
   }
-  const pairs = metadata instanceof Map ? [...(metadata as ReadonlyMap<unknown, unknown>)] : Object.entries(metadata);
+  // Any iterable (a Map or a ReadonlyMap look-alike) gives [key, value] pairs; anything else is a record.
+  const pairs: Iterable<readonly [unknown, unknown]> =
+    Symbol.iterator in metadata ? (metadata as ReadonlyMap<unknown, unknown>) : Object.entries(metadata);
   const out: string[] = [];
   for (const [key, value] of pairs) {
     if (typeof key !== 'string' || typeof value !== 'string') {

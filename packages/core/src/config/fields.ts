@@ -9,8 +9,17 @@ import { TASK_TYPES, type VBLoRAConfig, type VBLoRAConfigKey } from './types.js'
 /** The table type: exactly one spec per config key, each default typed like its field. */
 export type FieldTable = { readonly [K in VBLoRAConfigKey]: FieldSpec<VBLoRAConfig[K]> };
 
+// Frozen all the way down: the validator reads this table, so no caller may change it at run time.
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
 /** Every `adapter_config.json` key with its kind, default and description, in the file's (sorted) key order. */
-export const VBLORA_CONFIG_FIELDS: FieldTable = {
+export const VBLORA_CONFIG_FIELDS: FieldTable = deepFreeze({
   auto_mapping: {
     kind: { kind: 'object-or-null' },
     default: null,
@@ -143,10 +152,12 @@ export const VBLORA_CONFIG_FIELDS: FieldTable = {
     python: 'int',
     description: 'Length of each bank vector; must divide the in and out features of every adapted layer.',
   },
-};
+});
 
 /** The 22 config keys in sorted (file) order. */
-export const VBLORA_CONFIG_KEYS: readonly VBLoRAConfigKey[] = Object.keys(VBLORA_CONFIG_FIELDS).sort() as VBLoRAConfigKey[];
+export const VBLORA_CONFIG_KEYS: readonly VBLoRAConfigKey[] = Object.freeze(
+  (Object.keys(VBLORA_CONFIG_FIELDS) as VBLoRAConfigKey[]).sort(),
+);
 
 /** Whether `key` is one of the 22 config keys (own-property check, so `__proto__` and `constructor` are not). */
 export function isConfigKey(key: string): key is VBLoRAConfigKey {

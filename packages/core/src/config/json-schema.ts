@@ -60,7 +60,14 @@ export function vbloraConfigJsonSchema(): JsonObject {
   const layersRule: JsonObject = {
     if: {
       required: ['layers_pattern'],
-      properties: { layers_pattern: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', minItems: 1 }] } },
+      properties: {
+        layers_pattern: {
+          anyOf: [
+            { type: 'string', minLength: 1 },
+            { type: 'array', minItems: 1 },
+          ],
+        },
+      },
     },
     then: { required: ['layers_to_transform'], properties: { layers_to_transform: { not: { type: 'null' } } } },
   };

@@ -45,7 +45,8 @@ class Snapshot {
     if (Array.isArray(v)) return this.copyArray(v, depth, path);
     if (!isPlainObject(v)) {
       throw new ConfigError(
-        `${path || 'config'} is ${kindOf(v)}; only plain objects, arrays, strings, numbers, booleans and null are valid`,
+        `${path || 'config'} is ${kindOf(v)}; ` +
+          'only plain objects, arrays, strings, numbers, booleans and null are valid',
         path || undefined,
       );
     }

@@ -23,8 +23,10 @@ export function checkLayerDims(
   outFeatures: number,
   module: string,
 ): void {
-  if (!(config.r > 0)) throw new ConfigError(`${nonPositiveMessage('r', config.r)} (module ${module})`, 'r');
-  if (!(config.topk > 0)) throw new ConfigError(`${nonPositiveMessage('topk', config.topk)} (module ${module})`, 'topk');
+  for (const field of ['r', 'topk'] as const) {
+    const v = config[field];
+    if (!(v > 0)) throw new ConfigError(`${nonPositiveMessage(field, v)} (module ${module})`, field);
+  }
   requireFeatures('in_features', inFeatures, module);
   requireFeatures('out_features', outFeatures, module);
   const vl = config.vector_length;

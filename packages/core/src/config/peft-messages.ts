@@ -10,8 +10,7 @@ import { TASK_TYPES } from './types.js';
 /** `PeftConfigMixin.__post_init__`: ValueError for a task type outside `TaskType`. */
 export function invalidTaskTypeMessage(taskType: unknown): string {
   return (
-    `Invalid task type: '${pyStr(taskType)}'. ` +
-    `Must be one of the following task types: ${TASK_TYPES.join(', ')}.`
+    `Invalid task type: '${pyStr(taskType)}'. ` + `Must be one of the following task types: ${TASK_TYPES.join(', ')}.`
   );
 }
 

@@ -8,7 +8,7 @@
  * @module
  */
 
-/** Sign, shortest significant digits (no leading or trailing zeros) and decimal exponent of a finite non-zero double. */
+/** Sign, shortest significant digits (no leading/trailing zeros) and decimal exponent of a finite non-zero double. */
 interface ShortestDecimal {
   readonly negative: boolean;
   readonly digits: string;

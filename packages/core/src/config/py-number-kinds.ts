@@ -11,7 +11,7 @@
 
 const floatKeysByContainer = new WeakMap<object, Set<string>>();
 
-/** Records that `container` carries exact number-kind information (all its integral numbers not marked are ints). @internal */
+/** Records that `container` carries exact number kinds (its unmarked integral numbers are ints). @internal */
 export function trackNumberKinds(container: object): void {
   if (!floatKeysByContainer.has(container)) floatKeysByContainer.set(container, new Set());
 }

@@ -12,7 +12,7 @@ function hex(cp: number, width: number): string {
   return cp.toString(16).padStart(width, '0');
 }
 
-/** Python's `repr(s)` of a str: quotes chosen as Python does, non-printables escaped (`\x..`, `\u....`, `\U........`). */
+/** Python's `repr(s)` of a str: quotes chosen as Python does, non-printables escaped (`\x..`, `\u....`, `\U...`). */
 export function pyStrRepr(s: string): string {
   const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
   let out = quote;
@@ -45,9 +45,7 @@ export function pyRepr(value: unknown): string {
   if (typeof value === 'number') return pyNumberRepr(value);
   if (Array.isArray(value)) return `[${value.map((v) => pyRepr(v)).join(', ')}]`;
   if (typeof value === 'object') {
-    const parts = Object.keys(value).map(
-      (k) => `${pyStrRepr(k)}: ${pyRepr((value as Record<string, unknown>)[k])}`,
-    );
+    const parts = Object.keys(value).map((k) => `${pyStrRepr(k)}: ${pyRepr((value as Record<string, unknown>)[k])}`);
     return `{${parts.join(', ')}}`;
   }
   return pyStrRepr(String(value));

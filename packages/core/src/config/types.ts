@@ -13,14 +13,14 @@ export interface JsonObject {
 }
 
 /** The task types PEFT accepts for `task_type` (`peft.utils.peft_types.TaskType`, in PEFT's order). */
-export const TASK_TYPES = [
+export const TASK_TYPES = Object.freeze([
   'SEQ_CLS',
   'SEQ_2_SEQ_LM',
   'CAUSAL_LM',
   'TOKEN_CLS',
   'QUESTION_ANS',
   'FEATURE_EXTRACTION',
-] as const;
+] as const);
 
 /** One of PEFT's task types. */
 export type TaskType = (typeof TASK_TYPES)[number];

@@ -87,7 +87,7 @@ export function adapterRow(
   A: Float32Array,
   B: Float32Array,
   dims: readonly [number, number, number],
-  y: Float32Array,
+  y: Float32Array
 ): void {
   const [r, inF, outF] = dims;
   const h = new Float32Array(r); // (r,) = x·Aᵀ
@@ -109,18 +109,24 @@ export function adapterDims(
   baseOut: HostTensor,
   A: HostTensor,
   B: HostTensor,
-  kernel: string,
+  kernel: string
 ): [number, number, number, number] {
   requireFloat(x, 'x', kernel);
   requireFloat(baseOut, 'baseOut', kernel);
   requireMinRank(x, 1, '(..., in)', 'x', kernel);
   const [r, inF, outF] = lowRankDims(A, B, kernel);
   if (lastDim(x.shape) !== inF) {
-    throw new ShapeError(`${kernel}: x ${formatShape(x.shape)} must end in in = ${inF} (from A ${formatShape(A.shape)})`, 'x');
+    throw new ShapeError(
+      `${kernel}: x ${formatShape(x.shape)} must end in in = ${inF} (from A ${formatShape(A.shape)})`,
+      'x'
+    );
   }
   const want = [...x.shape.slice(0, -1), outF];
   if (baseOut.shape.length !== want.length || baseOut.shape.some((d, i) => d !== want[i])) {
-    throw new ShapeError(`${kernel}: baseOut must have shape ${formatShape(want)}, got ${formatShape(baseOut.shape)}`, 'baseOut');
+    throw new ShapeError(
+      `${kernel}: baseOut must have shape ${formatShape(want)}, got ${formatShape(baseOut.shape)}`,
+      'baseOut'
+    );
   }
   return [leadingRows(x.shape), r, inF, outF];
 }

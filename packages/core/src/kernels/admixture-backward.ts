@@ -4,7 +4,7 @@
  * With the selection fixed (top-k is piecewise constant), for one row with selected indices idx_j, softmax weights
  * w_j and upstream gradient g (vl): dL/dw_j = g·bank[idx_j]; dL/dlogit[idx_j] = w_j·(dL/dw_j − Σ_i w_i·dL/dw_i)
  * (softmax Jacobian), zero outside the top-k; dL/dbank[idx_j] += w_j·g (scatter-add over all rows).
- * PEFT has no golden gradients, so the reference accumulates in float64 and rounds each output once to float32;
+ * PEFT has no golden gradients, so the reference works in float64 (softmax included) and rounds each output once;
  * the tests check it against central finite differences.
  * @module
  */
@@ -12,7 +12,7 @@ import { ShapeError } from '../errors.js';
 import { formatShape, tensor, type HostTensor } from '../tensor/host-tensor.js';
 import { leadingRows, requireF32, requireK, requireLastDim, requireMinRank, requireShape } from './check.js';
 import { BF16_TOL, F16_TOL, F32_TOL, type KernelContract } from './contract.js';
-import { selectTopk, softmaxF32 } from './topk-admixture.js';
+import { selectTopk } from './topk-admixture.js';
 
 /** Arguments of {@link admixtureBackward}. */
 export interface AdmixtureBackwardArgs {
@@ -79,7 +79,8 @@ export const ADMIXTURE_BACKWARD_CONTRACT: KernelContract<'admixtureBackward'> = 
     { name: 'gradBank', dtype: 'f32', shape: '(nv, vl)', doc: 'Σ over rows of w_j·g at idx_j' },
   ],
   accuracy: GRAD_ACCURACY,
-  accuracyNote: 'Unit-scale data, rows without ties at the k-th logit; gradBank sums many rows (allow for their count).',
+  accuracyNote:
+    'Unit-scale data, rows without ties at the k-th logit; gradBank sums many rows (allow for their count).',
 };
 
 /** Contract of {@link composeBackward}. */
@@ -108,6 +109,22 @@ export const COMPOSE_BACKWARD_CONTRACT: KernelContract<'composeBackward'> = {
 };
 
 /**
+ * Float64 softmax of the selected logits (NaN if any is NaN). The Jacobian term w_j·(dw_j − Σ w_i·dw_i) cancels,
+ * so float32 weights (the forward's) would leave errors far above one float32 rounding of the result.
+ */
+function softmaxF64(logits: Float32Array, offset: number, idx: Int32Array, w: Float64Array): void {
+  let m = -Infinity;
+  for (const i of idx)
+    m = Number.isNaN(logits[offset + i]!) || Number.isNaN(m) ? NaN : Math.max(m, logits[offset + i]!);
+  let s = 0;
+  for (let j = 0; j < idx.length; j++) {
+    w[j] = Math.exp(logits[offset + idx[j]!]! - m);
+    s += w[j]!;
+  }
+  for (let j = 0; j < idx.length; j++) w[j] = w[j]! / s;
+}
+
+/**
  * Backward of one logits tensor: writes dL/dlogits (rows, nv) and adds dL/dbank into a float64 accumulator.
  * `g` is dL/dvectors (rows, vl).
  */
@@ -119,17 +136,15 @@ function backwardRows(
   bank: Float32Array,
   vl: number,
   g: Float64Array,
-  gradBank: Float64Array,
+  gradBank: Float64Array
 ): Float32Array {
   const gradLogits = new Float32Array(rows * nv); // zeros outside the top-k
   const idx = new Int32Array(k);
-  const vals = new Float32Array(k);
-  const w = new Float32Array(k);
+  const w = new Float64Array(k);
   const dw = new Float64Array(k);
   for (let row = 0; row < rows; row++) {
     selectTopk(logits, row * nv, nv, k, idx, 0);
-    for (let j = 0; j < k; j++) vals[j] = logits[row * nv + idx[j]!]!;
-    softmaxF32(vals, 0, k, w, 0); // the forward's weights
+    softmaxF64(logits, row * nv, idx, w);
     let dot = 0; // Σ_i w_i·dL/dw_i
     for (let j = 0; j < k; j++) {
       let s = 0;
@@ -167,12 +182,18 @@ export function admixtureBackward(args: AdmixtureBackwardArgs): AdmixtureGrads {
   requireK(k, nv, K);
   const want = [...logits.shape.slice(0, -1), vl];
   if (gradVectors.shape.length !== want.length || gradVectors.shape.some((d, i) => d !== want[i])) {
-    throw new ShapeError(`${K}: gradVectors must have shape ${formatShape(want)}, got ${formatShape(gradVectors.shape)}`, 'gradVectors');
+    throw new ShapeError(
+      `${K}: gradVectors must have shape ${formatShape(want)}, got ${formatShape(gradVectors.shape)}`,
+      'gradVectors'
+    );
   }
   const gradBank = new Float64Array(nv * vl);
   const rows = leadingRows(logits.shape);
   const gl = backwardRows(logits.data, rows, nv, k, bank.data, vl, Float64Array.from(gradVectors.data), gradBank);
-  return { gradLogits: tensor('f32', logits.shape, gl), gradBank: tensor('f32', [nv, vl], Float32Array.from(gradBank)) };
+  return {
+    gradLogits: tensor('f32', logits.shape, gl),
+    gradBank: tensor('f32', [nv, vl], Float32Array.from(gradBank)),
+  };
 }
 
 /**
@@ -183,7 +204,12 @@ export function composeBackward(args: ComposeBackwardArgs): ComposeGrads {
   const { logitsA, logitsB, bank, k, gradA, gradB } = args;
   const K = 'composeBackward';
   checkBank(bank, K);
-  for (const [t, name] of [[logitsA, 'logitsA'], [logitsB, 'logitsB'], [gradA, 'gradA'], [gradB, 'gradB']] as const) {
+  for (const [t, name] of [
+    [logitsA, 'logitsA'],
+    [logitsB, 'logitsB'],
+    [gradA, 'gradA'],
+    [gradB, 'gradB'],
+  ] as const) {
     requireF32(t, name, K);
   }
   const [nv, vl] = bank.shape as [number, number];

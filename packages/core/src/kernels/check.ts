@@ -5,10 +5,9 @@
  * @module
  */
 import { ShapeError } from '../errors.js';
-import { isIntDType, type DType } from '../tensor/dtype.js';
+import { isIntDType } from '../tensor/dtype.js';
 import { formatShape, type HostTensor } from '../tensor/host-tensor.js';
 import type { WeightDType } from './contract.js';
-
 
 /** Throws unless `t` is a float32 tensor. */
 export function requireF32(t: HostTensor, arg: string, kernel: string): asserts t is HostTensor<'f32'> {
@@ -33,7 +32,7 @@ export function requireShape(
   expected: readonly (number | null)[],
   names: readonly string[],
   arg: string,
-  kernel: string,
+  kernel: string
 ): void {
   const ok = t.shape.length === expected.length && expected.every((d, i) => d === null || d === t.shape[i]);
   if (!ok) {
@@ -54,7 +53,7 @@ export function requireSameShape(t: HostTensor, ref: HostTensor, arg: string, re
   if (t.shape.length !== ref.shape.length || t.shape.some((d, i) => d !== ref.shape[i])) {
     throw new ShapeError(
       `${kernel}: ${arg} must have the shape of ${refArg} ${formatShape(ref.shape)}, got ${formatShape(t.shape)}`,
-      arg,
+      arg
     );
   }
 }
@@ -72,7 +71,7 @@ export function requireK(k: number, nv: number, kernel: string): void {
     throw new ShapeError(
       `${kernel}: k must be an integer with 1 ≤ k ≤ num_vectors (${nv}), got ${k} ` +
         `(torch.topk would fail with "selected index k out of range")`,
-      'k',
+      'k'
     );
   }
 }
@@ -103,9 +102,4 @@ export function leadingRows(shape: readonly number[]): number {
 /** Last dimension of a shape (0 for a scalar). */
 export function lastDim(shape: readonly number[]): number {
   return shape.length === 0 ? 0 : shape[shape.length - 1]!;
-}
-
-/** True when the dtype is a 16-bit float kept as bits. */
-export function isHalf(dtype: DType): dtype is 'bf16' | 'f16' {
-  return dtype === 'bf16' || dtype === 'f16';
 }

@@ -45,8 +45,18 @@ export const COMPOSE_LOW_RANK_CONTRACT: KernelContract<'composeLowRank'> = {
   name: 'composeLowRank',
   summary: 'A (r, in) and B (out, r) of one layer from logits A/B (or top-k forms) and the bank.',
   inputs: [
-    { name: 'logitsA', dtype: 'f32 | {indices:int, weights:f32}', shape: '(r, in_t, nv) | (r, in_t, k)', doc: 'A logits' },
-    { name: 'logitsB', dtype: 'f32 | {indices:int, weights:f32}', shape: '(out_t, r, nv) | (out_t, r, k)', doc: 'B logits' },
+    {
+      name: 'logitsA',
+      dtype: 'f32 | {indices:int, weights:f32}',
+      shape: '(r, in_t, nv) | (r, in_t, k)',
+      doc: 'A logits',
+    },
+    {
+      name: 'logitsB',
+      dtype: 'f32 | {indices:int, weights:f32}',
+      shape: '(out_t, r, nv) | (out_t, r, k)',
+      doc: 'B logits',
+    },
     { name: 'bank', dtype: 'f32', shape: '(nv, vl)', doc: 'vector bank' },
   ],
   attributes: [{ name: 'k', type: 'integer, 1 ≤ k ≤ nv', doc: 'top-k' }],
@@ -63,7 +73,13 @@ function isTopk(src: LogitsSource): src is TopkForm {
 }
 
 /** Sub-vectors S (..., vl) of a logits source, checking its layout against `expected` leading dims. */
-function subVectors(src: LogitsSource, bank: HostTensor<'f32'>, k: number, arg: string, layout: string): HostTensor<'f32'> {
+function subVectors(
+  src: LogitsSource,
+  bank: HostTensor<'f32'>,
+  k: number,
+  arg: string,
+  layout: string
+): HostTensor<'f32'> {
   const shape = isTopk(src) ? src.indices.shape : src.shape;
   if (shape.length !== 3) {
     throw new ShapeError(`composeLowRank: ${arg} must have shape ${layout}, got ${formatShape(shape)}`, arg);
@@ -72,7 +88,7 @@ function subVectors(src: LogitsSource, bank: HostTensor<'f32'>, k: number, arg: 
     if (shape[2] !== k) {
       throw new ShapeError(
         `composeLowRank: ${arg} top-k form has k = ${shape[2]} in ${formatShape(shape)}, but k = ${k} was given`,
-        arg,
+        arg
       );
     }
     return admixFromTopk({ indices: src.indices, weights: src.weights, bank });
@@ -97,8 +113,10 @@ export function composeLowRank(args: ComposeLowRankArgs): LowRankPair {
   const [outT, rB] = sB.shape as [number, number, number];
   if (rB !== r) {
     throw new ShapeError(
-      `composeLowRank: logitsB ${formatShape(sB.shape.slice(0, 2))} must have r = ${r} as its second dim (from logitsA)`,
-      'logitsB',
+      `composeLowRank: logitsB ${formatShape(
+        sB.shape.slice(0, 2)
+      )} must have r = ${r} as its second dim (from logitsA)`,
+      'logitsB'
     );
   }
   // A: (r, in_t, vl) -> (r, in_t·vl), a plain reshape (C order already matches)

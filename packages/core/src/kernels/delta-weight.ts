@@ -41,7 +41,10 @@ export function lowRankDims(A: HostTensor, B: HostTensor, kernel: string): [numb
   const [r, inF] = A.shape as [number, number];
   const [outF, rB] = B.shape as [number, number];
   if (rB !== r) {
-    throw new ShapeError(`${kernel}: B ${formatShape(B.shape)} must have r = ${r} columns to match A ${formatShape(A.shape)}`, 'B');
+    throw new ShapeError(
+      `${kernel}: B ${formatShape(B.shape)} must have r = ${r} columns to match A ${formatShape(A.shape)}`,
+      'B'
+    );
   }
   return [r, inF, outF];
 }

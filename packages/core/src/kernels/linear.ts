@@ -36,7 +36,8 @@ export const LINEAR_CONTRACT: KernelContract<'linear'> = {
   attributes: [{ name: 'fanInFanOut', type: 'boolean', optional: true, doc: 'weight is (in, out)' }],
   outputs: [{ name: 'y', dtype: 'x dtype', shape: '(..., out)', doc: 'layer output' }],
   accuracy: { f32: { y: F32_TOL }, bf16: { y: BF16_TOL }, f16: { y: F16_TOL } },
-  accuracyNote: 'Unit-scale data with in ≤ 4096; tolerances relative to Σ|x||W| ≈ output scale. bf16 outputs: 1–2 bf16 ulps.',
+  accuracyNote:
+    'Unit-scale data with in ≤ 4096; tolerances relative to Σ|x||W| ≈ output scale. bf16 outputs: 1–2 bf16 ulps.',
 };
 
 /** Checks x/weight/bias and returns [rows, in, out]. @internal */
@@ -50,7 +51,7 @@ export function linearDims(args: LinearArgs, kernel: string): [number, number, n
     throw new ShapeError(
       `${kernel}: weight must have shape ${fanInFanOut ? `(in=${inF}, out)` : `(out, in=${inF})`} for x ` +
         `${formatShape(x.shape)}, got ${formatShape(weight.shape)}`,
-      'weight',
+      'weight'
     );
   }
   const outF = weight.shape[fanInFanOut ? 1 : 0]!;

@@ -37,7 +37,11 @@ const F16_ULP_REL = 2 ** -11;
 /** Contract shared by {@link merge} and {@link unmerge} (the output keeps the weight's dtype). */
 function mergeContract<N extends 'merge' | 'unmerge'>(name: N): KernelContract<N> {
   const sign = name === 'merge' ? '+' : '−';
-  const perDType = { 'weight:f32': F32_TOL, 'weight:bf16': { atol: 0, rtol: BF16_ULP_REL }, 'weight:f16': { atol: 0, rtol: F16_ULP_REL } };
+  const perDType = {
+    'weight:f32': F32_TOL,
+    'weight:bf16': { atol: 0, rtol: BF16_ULP_REL },
+    'weight:f16': { atol: 0, rtol: F16_ULP_REL },
+  };
   return {
     name,
     summary: `W ← round_dtype(f32(W) ${sign} B·A), transposed delta for fan_in_fan_out; safe mode rejects non-finite results.`,
@@ -74,7 +78,7 @@ function apply<D extends WeightDType>(args: MergeArgs<D>, sign: 1 | -1, kernel: 
     throw new ShapeError(
       `${kernel}: weight must have shape ${formatShape(want)} (${fanInFanOut ? 'in, out' : 'out, in'}) for A ` +
         `${formatShape(A.shape)} and B ${formatShape(B.shape)}, got ${formatShape(weight.shape)}`,
-      'weight',
+      'weight'
     );
   }
   const w = toF32(weight).data; // exact widening (no copy for f32)
@@ -91,7 +95,10 @@ function apply<D extends WeightDType>(args: MergeArgs<D>, sign: 1 | -1, kernel: 
     const bad = values.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) {
       const where = module === undefined ? '' : ` (module ${module}, first non-finite element at flat index ${bad})`;
-      throw new NumericalError(`NaNs detected in the merged weights. The adapter ${adapter} seems to be broken${where}`, module);
+      throw new NumericalError(
+        `NaNs detected in the merged weights. The adapter ${adapter} seems to be broken${where}`,
+        module
+      );
     }
   }
   return result;

@@ -55,7 +55,10 @@ export function mixedBatchForward<D extends WeightDType>(args: MixedBatchForward
   }
   const outF = baseOut.shape[1]!;
   if (rowAdapter.length !== n) {
-    throw new ShapeError(`${K}: rowAdapter must have ${n} entries (one per row of x), got ${rowAdapter.length}`, 'rowAdapter');
+    throw new ShapeError(
+      `${K}: rowAdapter must have ${n} entries (one per row of x), got ${rowAdapter.length}`,
+      'rowAdapter'
+    );
   }
   const dims = adapters.map((a, j) => {
     try {
@@ -79,7 +82,7 @@ export function mixedBatchForward<D extends WeightDType>(args: MixedBatchForward
     if (d === undefined || adapter === undefined) {
       throw new ShapeError(
         `${K}: rowAdapter[${row}] = ${a} is not an adapter number (expected −1 or 0..${adapters.length - 1})`,
-        'rowAdapter',
+        'rowAdapter'
       );
     }
     adapterRow(xs, row * inF, base, row * outF, adapter.A.data, adapter.B.data, [d[1], d[2], d[3]], y);

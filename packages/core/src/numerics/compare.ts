@@ -214,7 +214,8 @@ export function compareTensors(actual: HostTensor, expected: HostTensor, tol: To
 }
 
 function num(x: number): string {
-  return Number.isFinite(x) ? x.toPrecision(6).replace(/\.?0+(e|$)/, '$1') : String(x);
+  if (!Number.isFinite(x) || (Number.isInteger(x) && Math.abs(x) < 1e15)) return String(x);
+  return x.toPrecision(6).replace(/\.?0+(e|$)/, '$1');
 }
 
 /** Formats a comparison report as a readable multi-line message, e.g. for a failing test. */

@@ -46,6 +46,12 @@ export interface TargetedModule {
   readonly fanInFanOut: boolean;
 }
 
+/** A config after targeting: the input's fields, with `target_modules` resolved and `fan_in_fan_out` corrected. */
+export type ResolvedTargetingConfig<C extends TargetingConfig> = Omit<C, 'target_modules' | 'fan_in_fan_out'> & {
+  readonly target_modules: string[] | string;
+  readonly fan_in_fan_out: boolean;
+};
+
 /** What {@link resolveTargets} found. */
 export interface TargetingResult<C extends TargetingConfig> {
   readonly targets: TargetedModule[];
@@ -58,5 +64,5 @@ export interface TargetingResult<C extends TargetingConfig> {
    * expanded to module names, lists of 20 or more condensed to suffixes) and `fan_in_fan_out` corrected to the
    * kind of the last target. This is what PEFT writes to `adapter_config.json`.
    */
-  readonly config: C;
+  readonly config: ResolvedTargetingConfig<C>;
 }

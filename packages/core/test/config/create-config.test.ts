@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { createConfig, parseConfig, serializeConfig, toSavedConfig } from '../../src/config/index.js';
-import * as core from '@vblora/core';
 
 // Defaults come from SPEC §1.1's table; comparisons are exact (tolerance: none).
 describe('createConfig', () => {
@@ -82,13 +81,5 @@ describe('toSavedConfig', () => {
     expect(() => serializeConfig(missing as never)).toThrow(ConfigError);
     expect(() => serializeConfig({ ...config, extra: 1 } as never)).toThrow(ConfigError);
     expect(() => serializeConfig({ ...config, r: -1 })).toThrow(ConfigError);
-  });
-});
-
-describe('public API', () => {
-  it('is exported from @vblora/core', () => {
-    for (const name of ['parseConfig', 'createConfig', 'serializeConfig', 'toSavedConfig', 'checkLayerDims', 'vbloraConfigJsonSchema']) {
-      expect(typeof (core as Record<string, unknown>)[name]).toBe('function');
-    }
   });
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig, serializeConfig, toSavedConfig, createConfig, VBLORA_CONFIG_KEYS } from '../../src/config/index.js';
+import {
+  parseConfig,
+  serializeConfig,
+  toSavedConfig,
+  createConfig,
+  VBLORA_CONFIG_KEYS,
+} from '../../src/config/index.js';
 import { GOLDEN_CONFIGS } from './helpers/golden-configs.js';
 
 // Test of record: PEFT's own files re-serialise byte for byte (tolerance: none, string equality).

@@ -33,8 +33,34 @@ describe('parseJsonText', () => {
   });
 
   it.each([
-    '', ' ', '{', '}', '[1,]', '{"a":1,}', '{"a" 1}', '{1:2}', "{'a':1}", '01', '1.', '.5', '+1', '-', '1e', '1e+',
-    '[1 2]', 'nul', 'tru', '-NaN', 'infinity', '"\\x"', '"\\u12G4"', '"abc', '"a\u0001b"', '1 2', '[', '\u00a0 1',
+    '',
+    ' ',
+    '{',
+    '}',
+    '[1,]',
+    '{"a":1,}',
+    '{"a" 1}',
+    '{1:2}',
+    "{'a':1}",
+    '01',
+    '1.',
+    '.5',
+    '+1',
+    '-',
+    '1e',
+    '1e+',
+    '[1 2]',
+    'nul',
+    'tru',
+    '-NaN',
+    'infinity',
+    '"\\x"',
+    '"\\u12G4"',
+    '"abc',
+    '"a\u0001b"',
+    '1 2',
+    '[',
+    '\u00a0 1',
   ])('rejects %j with a ConfigError giving line and column', (t) => {
     expect(() => parse(t)).toThrow(ConfigError);
     expect(() => parse(t)).toThrow(/at line \d+ column \d+/);

@@ -50,9 +50,12 @@ describe('PEFT messages (SPEC §1.2, §1.3, §2.2)', () => {
     expect(err.message).toBe('When `layers_pattern` is specified, `layers_to_transform` must also be specified. ');
     expect(err.field).toBe('layers_pattern');
     // PR #3425: the check is `is None`, so index 0 is fine; an empty pattern is falsy in Python.
-    expect(parseConfig(withFields({ layers_pattern: 'layers', layers_to_transform: 0 })).config.layers_to_transform).toBe(0);
+    const zero = parseConfig(withFields({ layers_pattern: 'layers', layers_to_transform: 0 }));
+    expect(zero.config.layers_to_transform).toBe(0);
     expect(parseConfig(withFields({ layers_pattern: '', layers_to_transform: null })).config.layers_pattern).toBe('');
-    expect(parseConfig(withFields({ layers_pattern: [], layers_to_transform: null })).config.layers_pattern).toEqual([]);
+    expect(parseConfig(withFields({ layers_pattern: [], layers_to_transform: null })).config.layers_pattern).toEqual(
+      [],
+    );
     expect(configError(withFields({ layers_pattern: ['h'], layers_to_transform: null })).field).toBe('layers_pattern');
   });
 
@@ -85,9 +88,11 @@ describe('PEFT messages (SPEC §1.2, §1.3, §2.2)', () => {
     expect(warnings).toHaveLength(2);
     expect(warnings[0]).toContain('`runtime_config`');
     // SPEC §1.4 quotes: "Unexpected keyword arguments [...] for class VBLoRAConfig, these are ignored ..."
-    expect(warnings[1]?.startsWith(
-      "Unexpected keyword arguments ['a_new_option', 'z_new_option'] for class VBLoRAConfig, these are ignored",
-    )).toBe(true);
+    expect(
+      warnings[1]?.startsWith(
+        "Unexpected keyword arguments ['a_new_option', 'z_new_option'] for class VBLoRAConfig, these are ignored",
+      ),
+    ).toBe(true);
     expect(unknownKeys).toEqual({ z_new_option: true, a_new_option: [1] });
     expect(Object.keys(unknownKeys)).not.toContain('runtime_config');
     // PEFT's save writes only the dataclass fields, so the file comes back without them.
@@ -149,7 +154,9 @@ describe('type and range checks name the field, the value and what is valid', ()
   });
 
   it('rejects NaN dropout (Python json reads NaN) and non-finite init values', () => {
-    expect(configError(golden.text.replace('"vblora_dropout": 0.0', '"vblora_dropout": NaN')).field).toBe('vblora_dropout');
+    expect(configError(golden.text.replace('"vblora_dropout": 0.0', '"vblora_dropout": NaN')).field).toBe(
+      'vblora_dropout',
+    );
     expect(configError(golden.text.replace('"init_logits_std": 0.1', '"init_logits_std": Infinity')).field).toBe(
       'init_logits_std',
     );
@@ -182,11 +189,14 @@ describe('type and range checks name the field, the value and what is valid', ()
     expect(() => parseConfig({ ...GOLDEN_OBJECT, r: 4n })).toThrow(ConfigError);
     const getter = Object.defineProperty({ ...GOLDEN_OBJECT }, 'r', { get: () => 4, enumerable: true });
     expect(() => parseConfig(getter)).toThrow(ConfigError);
-    const trap = new Proxy({ ...GOLDEN_OBJECT }, {
-      ownKeys() {
-        throw new TypeError('trap');
+    const trap = new Proxy(
+      { ...GOLDEN_OBJECT },
+      {
+        ownKeys() {
+          throw new TypeError('trap');
+        },
       },
-    });
+    );
     expect(() => parseConfig(trap)).toThrow(ConfigError);
   });
 });
@@ -199,12 +209,17 @@ describe('numbers keep their Python type', () => {
       .replace('"init_logits_std": 0.1', '"init_logits_std": 1E2')
       .replace('"vblora_dropout": 0.0', '"vblora_dropout": -0.0');
     expect(serializeConfig(parseConfig(exotic).config)).toBe(
-      golden.text.replace('"init_logits_std": 0.1', '"init_logits_std": 100.0').replace('"vblora_dropout": 0.0', '"vblora_dropout": -0.0'),
+      golden.text
+        .replace('"init_logits_std": 0.1', '"init_logits_std": 100.0')
+        .replace('"vblora_dropout": 0.0', '"vblora_dropout": -0.0'),
     );
   });
 
   it('keeps ints and floats inside auto_mapping apart', () => {
-    const text = golden.text.replace('"parent_library": "toy_models"', '"parent_library": "toy_models",\n    "x": [1, 1.0, 1e+16, -0]');
+    const text = golden.text.replace(
+      '"parent_library": "toy_models"',
+      '"parent_library": "toy_models",\n    "x": [1, 1.0, 1e+16, -0]',
+    );
     const out = serializeConfig(parseConfig(text).config);
     expect(out).toContain('"x": [\n      1,\n      1.0,\n      1e+16,\n      0\n    ]');
   });
@@ -218,7 +233,10 @@ describe('numbers keep their Python type', () => {
 
 describe('prototype safety', () => {
   it('keeps __proto__ and constructor keys as plain data', () => {
-    const text = golden.text.replace('{\n', '{\n  "__proto__": {"polluted": true},\n  "constructor": {"prototype": {"polluted": true}},\n');
+    const text = golden.text.replace(
+      '{\n',
+      '{\n  "__proto__": {"polluted": true},\n  "constructor": {"prototype": {"polluted": true}},\n',
+    );
     const { config, unknownKeys, warnings } = parseConfig(text);
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
     expect(Object.getPrototypeOf(config)).toBe(Object.prototype);
@@ -245,7 +263,8 @@ describe('limits and malformed input', () => {
   });
 
   it('caps nesting depth in text and in objects (including cycles)', () => {
-    const deep = golden.text.replace('"auto_mapping": {', `"auto_mapping": {"deep": ${'['.repeat(100_000)}${']'.repeat(100_000)},`);
+    const nest = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const deep = golden.text.replace('"auto_mapping": {', `"auto_mapping": {"deep": ${nest},`);
     expect(() => parseConfig(deep, { maxLength: 1 << 21 })).toThrow(ResourceLimitError);
     const cyclic: Record<string, unknown> = { ...GOLDEN_OBJECT };
     const loop: Record<string, unknown> = {};

@@ -5,7 +5,15 @@ import fc from 'fast-check';
 
 const ws = fc.constantFrom('', ' ', '\n', '\t', '\r\n  ');
 
-const SHORT: Readonly<Record<number, string>> = { 0x22: '\\"', 0x5c: '\\\\', 0x08: '\\b', 0x0c: '\\f', 0x0a: '\\n', 0x0d: '\\r', 0x09: '\\t' };
+const SHORT: Readonly<Record<number, string>> = {
+  0x22: '\\"',
+  0x5c: '\\\\',
+  0x08: '\\b',
+  0x0c: '\\f',
+  0x0a: '\\n',
+  0x0d: '\\r',
+  0x09: '\\t',
+};
 
 function hex4(u: number, upper: boolean): string {
   const h = u.toString(16).padStart(4, '0');
@@ -47,7 +55,19 @@ export const stringLiteral = fc
 export const numberLiteral = fc.oneof(
   fc.integer({ min: -1e6, max: 1e6 }).map(String),
   fc.maxSafeInteger().map(String),
-  fc.constantFrom('0', '-0', '0.0', '-0.0', '1e5', '1E+2', '2.50e-3', '1e400', '-1e400', '1e-400', '9007199254740993.0'),
+  fc.constantFrom(
+    '0',
+    '-0',
+    '0.0',
+    '-0.0',
+    '1e5',
+    '1E+2',
+    '2.50e-3',
+    '1e400',
+    '-1e400',
+    '1e-400',
+    '9007199254740993.0',
+  ),
   fc.constantFrom('NaN', 'Infinity', '-Infinity'),
   fc.double({ noNaN: true, noDefaultInfinity: true }).map((x) => {
     const s = String(x);
@@ -67,9 +87,9 @@ const { value: jsonTextValue } = fc.letrec<{ value: string; object: string; arra
     tie('object'),
     tie('array'),
   ),
-  array: fc.array(fc.tuple(ws, tie('value'), ws), { maxLength: 5 }).map((items) =>
-    items.length === 0 ? '[]' : `[${items.map(([a, v, b]) => a + v + b).join(',')}]`,
-  ),
+  array: fc
+    .array(fc.tuple(ws, tie('value'), ws), { maxLength: 5 })
+    .map((items) => (items.length === 0 ? '[]' : `[${items.map(([a, v, b]) => a + v + b).join(',')}]`)),
   object: fc
     .uniqueArray(fc.tuple(stringLiteral, tie('value'), ws), {
       maxLength: 5,
