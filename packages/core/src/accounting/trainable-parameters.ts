@@ -3,7 +3,7 @@
  * @module
  */
 import { AdapterError } from '../errors.js';
-import { otherTrainableParams, type AdapterShapeSummary } from './adapter-shape-summary.js';
+import type { AdapterShapeSummary } from './adapter-shape-summary.js';
 import { bankParams, logitsParams } from './parameter-counts.js';
 import { formatPythonFixed, formatPythonGrouped } from './python-format.js';
 import { adapterMap } from './savable-parameters.js';
@@ -43,7 +43,7 @@ export function pythonTrainableParameters(
   for (const name of options.active ?? [...byName.keys()].slice(0, 1)) {
     const a = byName.get(name);
     if (a === undefined) throw new AdapterError(`unknown active adapter ${JSON.stringify(name)}`);
-    trainable += own(a) + (otherTrainableParams(a) - (a.modulesToSaveParams ?? 0));
+    trainable += own(a) + (a.trainableBaseParams ?? 0);
   }
   return { trainable, all };
 }

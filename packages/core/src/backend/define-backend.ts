@@ -52,7 +52,10 @@ export function defineBackend(spec: BackendSpec): Backend {
     throw new ConfigError('a backend needs a non-empty name', 'name');
   }
   if (!PRECISIONS.includes(spec.precision)) {
-    throw new ConfigError(`backend "${spec.name}": precision must be one of ${PRECISIONS.join(', ')}, got ${String(spec.precision)}`, 'precision');
+    throw new ConfigError(
+      `backend "${spec.name}": precision must be one of ${PRECISIONS.join(', ')}, got ${String(spec.precision)}`,
+      'precision'
+    );
   }
   if (typeof spec.isAvailable !== 'function') {
     throw new ConfigError(`backend "${spec.name}": isAvailable must be a function`, 'isAvailable');

@@ -59,7 +59,9 @@ export function requireKernel<K extends KernelName>(backend: Backend, name: K): 
   if (fn === undefined) {
     const has = KERNEL_NAMES.filter((k) => backend.kernels[k] !== undefined);
     throw new UnsupportedError(
-      `backend "${backend.name}" does not implement kernel "${name}"; it implements: ${has.length > 0 ? has.join(', ') : '(none)'}`,
+      `backend "${backend.name}" does not implement kernel "${name}"; it implements: ${
+        has.length > 0 ? has.join(', ') : '(none)'
+      }`
     );
   }
   return fn as KernelSet[K];

@@ -109,7 +109,7 @@ export function selectTopk(
   nv: number,
   k: number,
   out: Int32Array,
-  outOffset: number,
+  outOffset: number
 ): void {
   let count = 0;
   for (let j = 0; j < nv; j++) {

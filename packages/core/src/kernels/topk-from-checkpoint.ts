@@ -76,7 +76,9 @@ export const LOGITS_FROM_TOPK_CONTRACT: KernelContract<'logitsFromTopk'> = {
     { name: 'nv', type: 'integer', doc: 'bank size' },
     { name: 'safe', type: 'boolean', optional: true, doc: 'clamp the restored weight at 0 (no NaN)' },
   ],
-  outputs: [{ name: 'logits', dtype: 'f32', shape: '(..., nv)', doc: 'PEFT-exact (NaN where PEFT gives NaN unless safe)' }],
+  outputs: [
+    { name: 'logits', dtype: 'f32', shape: '(..., nv)', doc: 'PEFT-exact (NaN where PEFT gives NaN unless safe)' },
+  ],
   accuracy: {
     f32: { logits: { atol: 0, rtol: 2 ** -23 } },
     bf16: { logits: { atol: 0, rtol: 2 ** -23 } },
@@ -154,7 +156,10 @@ export function safeTopkWeights(args: SafeTopkWeightsArgs): SafeTopkWeightsResul
     }
   }
   const { w, repaired } = restore(weightsKm1, true);
-  return { weights: tensor('f32', [...weightsKm1.shape.slice(0, -1), lastDim(weightsKm1.shape) + 1], w), repairedRows: repaired };
+  return {
+    weights: tensor('f32', [...weightsKm1.shape.slice(0, -1), lastDim(weightsKm1.shape) + 1], w),
+    repairedRows: repaired,
+  };
 }
 
 /**
@@ -176,9 +181,10 @@ export function logitsFromTopk(args: LogitsFromTopkArgs): HostTensor<'f32'> {
     lastDim(weightsKm1.shape) === k - 1;
   if (!okShape) {
     throw new ShapeError(
-      `${K}: weightsKm1 must have shape ${formatShape([...lead, k - 1])} to match indices ${formatShape(indices.shape)}, ` +
-        `got ${formatShape(weightsKm1.shape)}`,
-      'weightsKm1',
+      `${K}: weightsKm1 must have shape ${formatShape([...lead, k - 1])} to match indices ${formatShape(
+        indices.shape
+      )}, ` + `got ${formatShape(weightsKm1.shape)}`,
+      'weightsKm1'
     );
   }
   requireK(k, nv, K);
@@ -247,7 +253,7 @@ export function topkWeightsForSave(args: TopkWeightsForSaveArgs): TopkWeightsFor
       throw new NumericalError(
         `${K}: logits row ${row} gives non-finite top-k weights (NaN or +inf logits, or only −inf); ` +
           'PEFT would save NaN and reload the whole layer as NaN',
-        'logits',
+        'logits'
       );
     }
     stored.set(w.subarray(0, m), row * m);
@@ -256,5 +262,9 @@ export function topkWeightsForSave(args: TopkWeightsForSaveArgs): TopkWeightsFor
       while (!reloadsSafely(stored, row * m, m)) stored[row * m] = nextDownPositive(stored[row * m]!);
     }
   }
-  return { indices: tensor('i32', [...lead, k], idx), weightsKm1: tensor('f32', [...lead, m], stored), nudgedRows: nudged };
+  return {
+    indices: tensor('i32', [...lead, k], idx),
+    weightsKm1: tensor('f32', [...lead, m], stored),
+    nudgedRows: nudged,
+  };
 }

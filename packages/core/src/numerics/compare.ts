@@ -135,8 +135,10 @@ function diffFloat(a: number, e: number, tol: Tolerance, ulps: (a: number, b: nu
 export function compareTensors(actual: HostTensor, expected: HostTensor, tol: Tolerance): CompareReport {
   if (!sameShape(actual.shape, expected.shape)) {
     throw new ShapeError(
-      `cannot compare tensors of different shapes: actual ${formatShape(actual.shape)}, expected ${formatShape(expected.shape)}`,
-      'actual',
+      `cannot compare tensors of different shapes: actual ${formatShape(actual.shape)}, expected ${formatShape(
+        expected.shape
+      )}`,
+      'actual'
     );
   }
   const intA = isIntDType(actual.dtype);
@@ -144,7 +146,7 @@ export function compareTensors(actual: HostTensor, expected: HostTensor, tol: To
   if (intA !== intE || (!intA && !(isFloatDType(actual.dtype) && isFloatDType(expected.dtype)))) {
     throw new ShapeError(
       `cannot compare a ${actual.dtype} tensor with a ${expected.dtype} tensor: both must be floats or both integers`,
-      'actual',
+      'actual'
     );
   }
   const exact = intA;
@@ -155,7 +157,16 @@ export function compareTensors(actual: HostTensor, expected: HostTensor, tol: To
   let maxRel = 0;
   let maxUlps = 0;
   // Keep the worst elements: failing ones rank above passing ones, then by abs difference.
-  const worst: { score: number; fail: boolean; flat: number; a: number; e: number; abs: number; rel: number; u: number }[] = [];
+  const worst: {
+    score: number;
+    fail: boolean;
+    flat: number;
+    a: number;
+    e: number;
+    abs: number;
+    rel: number;
+    u: number;
+  }[] = [];
   for (let i = 0; i < n; i++) {
     let abs: number;
     let rel: number;
@@ -184,7 +195,10 @@ export function compareTensors(actual: HostTensor, expected: HostTensor, tol: To
     if (abs === 0 && pass) continue;
     const fail = !pass;
     const last = worst[worst.length - 1];
-    if (worst.length < WORST_KEPT || (last !== undefined && ((fail && !last.fail) || (fail === last.fail && abs > last.score)))) {
+    if (
+      worst.length < WORST_KEPT ||
+      (last !== undefined && ((fail && !last.fail) || (fail === last.fail && abs > last.score)))
+    ) {
       worst.push({ score: abs, fail, flat: i, a, e, abs, rel, u });
       worst.sort((x, y) => (x.fail === y.fail ? y.score - x.score : x.fail ? -1 : 1));
       if (worst.length > WORST_KEPT) worst.pop();
@@ -229,7 +243,7 @@ export function formatMismatch(report: CompareReport, label: string): string {
   const lines = report.worst.map(
     (w) =>
       `  [${w.index.join(', ')}]: actual ${num(w.actual)}, expected ${num(w.expected)}, ` +
-      `abs ${num(w.abs)}, rel ${num(w.rel)}, ulps ${num(w.ulps)}`,
+      `abs ${num(w.abs)}, rel ${num(w.rel)}, ulps ${num(w.ulps)}`
   );
   return [head, ...lines].join('\n');
 }

@@ -1,11 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { BackendUnavailableError, ConfigError, UnsupportedError } from '../../src/errors.js';
-import { defineBackend, referenceBackend, requireKernel, resolveBackend, type Backend } from '../../src/backend/index.js';
+import {
+  defineBackend,
+  referenceBackend,
+  requireKernel,
+  resolveBackend,
+  type Backend,
+} from '../../src/backend/index.js';
 import { KERNEL_CONTRACTS, KERNEL_NAMES, composeLowRank, deltaWeight, topkAdmixture } from '../../src/kernels/index.js';
 import { f32 } from '../../src/tensor/index.js';
 
 /** A backend whose probes record the order in which they ran. */
-function probe(name: string, log: string[], opts: { available?: boolean | 'throw' | 'async-false' | 'weird'; init?: 'ok' | 'throw' } = {}): Backend {
+function probe(
+  name: string,
+  log: string[],
+  opts: { available?: boolean | 'throw' | 'async-false' | 'weird'; init?: 'ok' | 'throw' } = {}
+): Backend {
   const { available = true, init } = opts;
   return defineBackend({
     name,
@@ -43,8 +53,12 @@ describe('defineBackend', () => {
   it('rejects an empty name, an unknown precision, unknown kernel names and non-functions', () => {
     const ok = { name: 'x', precision: 'f32' as const, isAvailable: () => true, kernels: {} };
     expect(() => defineBackend({ ...ok, name: ' ' })).toThrow(ConfigError);
-    expect(() => defineBackend({ ...ok, precision: 'f64' as never })).toThrow(/precision must be one of f32, bf16, f16/);
-    expect(() => defineBackend({ ...ok, kernels: { compose: deltaWeight } as never })).toThrow(/"compose" is not a kernel name/);
+    expect(() => defineBackend({ ...ok, precision: 'f64' as never })).toThrow(
+      /precision must be one of f32, bf16, f16/
+    );
+    expect(() => defineBackend({ ...ok, kernels: { compose: deltaWeight } as never })).toThrow(
+      /"compose" is not a kernel name/
+    );
     expect(() => defineBackend({ ...ok, kernels: { merge: 3 } as never })).toThrow(/kernel "merge" must be a function/);
     expect(() => defineBackend({ ...ok, isAvailable: undefined as never })).toThrow(/isAvailable must be a function/);
   });
@@ -53,7 +67,11 @@ describe('defineBackend', () => {
 describe('resolveBackend', () => {
   it('returns the first available backend and probes nothing after it', async () => {
     const log: string[] = [];
-    const chosen = await resolveBackend([probe('a', log, { available: false }), probe('b', log, { init: 'ok' }), probe('c', log)]);
+    const chosen = await resolveBackend([
+      probe('a', log, { available: false }),
+      probe('b', log, { init: 'ok' }),
+      probe('c', log),
+    ]);
     expect(chosen.name).toBe('b');
     expect(log).toEqual(['a.isAvailable', 'b.isAvailable', 'b.init']);
   });
@@ -91,7 +109,7 @@ describe('resolveBackend', () => {
         '  - gpu: isAvailable() threw Error: no GPU adapter\n' +
         '  - wasm: isAvailable() returned false\n' +
         '  - odd: isAvailable() returned yes\n' +
-        '  - onnx: init() failed: TypeError: shader compile failed',
+        '  - onnx: init() failed: TypeError: shader compile failed'
     );
   });
 
@@ -102,10 +120,17 @@ describe('resolveBackend', () => {
 
 describe('requireKernel', () => {
   it('returns the kernel, or an UnsupportedError naming backend, kernel and what it has', () => {
-    const b = defineBackend({ name: 'tiny', precision: 'f32', isAvailable: () => true, kernels: { deltaWeight, topkAdmixture } });
+    const b = defineBackend({
+      name: 'tiny',
+      precision: 'f32',
+      isAvailable: () => true,
+      kernels: { deltaWeight, topkAdmixture },
+    });
     expect(requireKernel(b, 'deltaWeight')).toBe(deltaWeight);
     expect(() => requireKernel(b, 'merge')).toThrow(UnsupportedError);
-    expect(() => requireKernel(b, 'merge')).toThrow('backend "tiny" does not implement kernel "merge"; it implements: topkAdmixture, deltaWeight');
+    expect(() => requireKernel(b, 'merge')).toThrow(
+      'backend "tiny" does not implement kernel "merge"; it implements: topkAdmixture, deltaWeight'
+    );
   });
 });
 
@@ -118,7 +143,12 @@ describe('referenceBackend and the kernel contracts', () => {
 
   it('runs a kernel through the backend value like a direct call', async () => {
     const compose = requireKernel(referenceBackend, 'composeLowRank');
-    const args = { logitsA: f32([1, 1, 2], [1, 0]), logitsB: f32([1, 1, 2], [0, 1]), bank: f32([2, 2], [1, 2, 3, 4]), k: 1 };
+    const args = {
+      logitsA: f32([1, 1, 2], [1, 0]),
+      logitsB: f32([1, 1, 2], [0, 1]),
+      bank: f32([2, 2], [1, 2, 3, 4]),
+      k: 1,
+    };
     const viaBackend = await compose(args);
     expect(Array.from(viaBackend.A.data)).toEqual(Array.from(composeLowRank(args).A.data));
     expect(Array.from(viaBackend.B.data)).toEqual([3, 4]);

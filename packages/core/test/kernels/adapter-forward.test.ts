@@ -36,9 +36,9 @@ describe('linear', () => {
             }
           }
           expectClose(y, f64Tensor([n, outF], want), { atol: (inF + 2) * 2 ** -24 * scale, rtol: 0 }, 'y');
-        },
+        }
       ),
-      { seed: 31, numRuns: 60 },
+      { seed: 31, numRuns: 60 }
     );
   });
 
@@ -47,8 +47,12 @@ describe('linear', () => {
     const y = linear({ x, weight: f32([1, 2], [0.5, 0.25]) });
     expect(y.dtype).toBe('bf16');
     expect(Array.from(toF32(y).data)).toEqual([1]);
-    expect(() => linear({ x, weight: f32([2, 3], new Array(6).fill(0)) })).toThrow(/weight must have shape \(out, in=2\)/);
-    expect(() => linear({ x, weight: f32([1, 2], [0, 0]), bias: f32([2], [0, 0]) })).toThrow(/bias must have shape \(1,\)/);
+    expect(() => linear({ x, weight: f32([2, 3], new Array(6).fill(0)) })).toThrow(
+      /weight must have shape \(out, in=2\)/
+    );
+    expect(() => linear({ x, weight: f32([1, 2], [0, 0]), bias: f32([2], [0, 0]) })).toThrow(
+      /bias must have shape \(1,\)/
+    );
   });
 });
 
@@ -77,7 +81,12 @@ describe('adapterForward', () => {
   });
 
   it('dropout with p = 0 is the identity, bit for bit', () => {
-    expectClose(adapterForward({ x, baseOut, A, B, dropout: { p: 0, seed: 9 } }), adapterForward({ x, baseOut, A, B }), EXACT, 'p=0');
+    expectClose(
+      adapterForward({ x, baseOut, A, B, dropout: { p: 0, seed: 9 } }),
+      adapterForward({ x, baseOut, A, B }),
+      EXACT,
+      'p=0'
+    );
   });
 
   it('dropout with p > 0 is reproducible per seed, differs between seeds, and scales kept inputs by 1/(1−p)', () => {
@@ -90,7 +99,11 @@ describe('adapterForward', () => {
     // the same result from an explicitly masked input: x·mask/(1−p), then no dropout
     const mask = dropoutMask(x.data.length, p, 123);
     const scale = Math.fround(1 / Math.fround(1 - p));
-    const xm = tensor('f32', x.shape, Float32Array.from(x.data, (v, j) => (mask[j] === 1 ? v * scale : 0)));
+    const xm = tensor(
+      'f32',
+      x.shape,
+      Float32Array.from(x.data, (v, j) => (mask[j] === 1 ? v * scale : 0))
+    );
     expectClose(y1, adapterForward({ x: xm, baseOut, A, B }), EXACT, 'explicit mask');
   });
 
@@ -103,12 +116,18 @@ describe('adapterForward', () => {
     }
     expect(dropoutMask(100, 1, 1).every((v) => v === 0)).toBe(true);
     expect(() => dropoutMask(10, 1.5, 1)).toThrow(ConfigError);
-    expect(() => adapterForward({ x, baseOut, A, B, dropout: { p: -0.1, seed: 1 } })).toThrow(/dropout probability must be in \[0, 1\]/);
+    expect(() => adapterForward({ x, baseOut, A, B, dropout: { p: -0.1, seed: 1 } })).toThrow(
+      /dropout probability must be in \[0, 1\]/
+    );
   });
 
   it('rejects mismatched shapes with errors naming x or baseOut', () => {
-    expect(() => adapterForward({ x: randomNormal([6, 7], 1), baseOut, A, B })).toThrow(/x \(6, 7\) must end in in = 8/);
-    expect(() => adapterForward({ x, baseOut: randomNormal([6, 4], 1), A, B })).toThrow(/baseOut must have shape \(6, 5\)/);
+    expect(() => adapterForward({ x: randomNormal([6, 7], 1), baseOut, A, B })).toThrow(
+      /x \(6, 7\) must end in in = 8/
+    );
+    expect(() => adapterForward({ x, baseOut: randomNormal([6, 4], 1), A, B })).toThrow(
+      /baseOut must have shape \(6, 5\)/
+    );
   });
 });
 
@@ -125,7 +144,10 @@ describe('mixedBatchForward', () => {
           const outF = 4;
           const adapters = Array.from({ length: nAdapters }, (_, a) => {
             const r = 1 + ((seed + a) % 4); // ranks differ between adapters
-            return { A: randomUniform([r, inF], seed + 10 * a, 0.1), B: randomUniform([outF, r], seed + 10 * a + 1, 0.1) };
+            return {
+              A: randomUniform([r, inF], seed + 10 * a, 0.1),
+              B: randomUniform([outF, r], seed + 10 * a + 1, 0.1),
+            };
           });
           const x32 = randomNormal([n, inF], seed + 5);
           const x = bf16 ? tensor('bf16', x32.shape, f32ArrayToBf16(x32.data)) : x32;
@@ -137,12 +159,15 @@ describe('mixedBatchForward', () => {
             const xi = tensor(x.dtype, [1, inF], x.data.slice(i * inF, (i + 1) * inF) as never);
             const bi = tensor('f32', [1, outF], baseOut.data.slice(i * outF, (i + 1) * outF));
             const a = rowAdapter[i]!;
-            const want = a === -1 ? toF32(linearIdentity(bi, x.dtype)).data : toF32(adapterForward({ x: xi, baseOut: bi, ...adapters[a]! })).data;
+            const want =
+              a === -1
+                ? toF32(linearIdentity(bi, x.dtype)).data
+                : toF32(adapterForward({ x: xi, baseOut: bi, ...adapters[a]! })).data;
             expect(Array.from(yf.subarray(i * outF, (i + 1) * outF))).toEqual(Array.from(want));
           }
-        },
+        }
       ),
-      { seed: 64, numRuns: 60 },
+      { seed: 64, numRuns: 60 }
     );
   });
 
@@ -151,11 +176,15 @@ describe('mixedBatchForward', () => {
     const baseOut = randomNormal([2, 3], 2);
     const ok = { A: randomUniform([2, 4], 3), B: randomUniform([3, 2], 4) };
     expect(() => mixedBatchForward({ x, baseOut, adapters: [ok], rowAdapter: Int32Array.from([0, 1]) })).toThrow(
-      /rowAdapter\[1\] = 1 is not an adapter number/,
+      /rowAdapter\[1\] = 1 is not an adapter number/
     );
-    expect(() => mixedBatchForward({ x, baseOut, adapters: [ok], rowAdapter: Int32Array.from([0]) })).toThrow(/2 entries/);
+    expect(() => mixedBatchForward({ x, baseOut, adapters: [ok], rowAdapter: Int32Array.from([0]) })).toThrow(
+      /2 entries/
+    );
     const bad = { A: randomUniform([2, 5], 3), B: randomUniform([3, 2], 4) };
-    expect(() => mixedBatchForward({ x, baseOut, adapters: [ok, bad], rowAdapter: Int32Array.from([0, 0]) })).toThrow(ShapeError);
+    expect(() => mixedBatchForward({ x, baseOut, adapters: [ok, bad], rowAdapter: Int32Array.from([0, 0]) })).toThrow(
+      ShapeError
+    );
   });
 });
 

@@ -17,7 +17,15 @@ import { f64Tensor, randomNormal, randomUniform, softmaxF64, topkF64 } from './h
 const H = 1e-5;
 
 /** Σ_rows Σ_c g[row, c]·S[row, c] with S the float64 top-k admixture of logits (rows, nv) over bank (nv, vl). */
-function lossF64(logits: Float64Array, rows: number, nv: number, bank: Float64Array, vl: number, k: number, g: Float64Array): number {
+function lossF64(
+  logits: Float64Array,
+  rows: number,
+  nv: number,
+  bank: Float64Array,
+  vl: number,
+  k: number,
+  g: Float64Array
+): number {
   let loss = 0;
   for (let r = 0; r < rows; r++) {
     const row = Array.from(logits.subarray(r * nv, (r + 1) * nv));
@@ -85,16 +93,18 @@ describe('admixtureBackward vs finite differences (fast-check, seed 1337)', () =
             const top = new Set(topkF64(Array.from(logits.data.subarray(r * nv, (r + 1) * nv)), k));
             for (let j = 0; j < nv; j++) if (!top.has(j)) expect(got.gradLogits.data[r * nv + j]).toBe(0);
           }
-        },
+        }
       ),
-      { seed: 1337, numRuns: 40 },
+      { seed: 1337, numRuns: 40 }
     );
   });
 
   it('checks shapes and k', () => {
     const logits = randomNormal([2, 4], 1);
     const bank = randomUniform([4, 3], 2);
-    expect(() => admixtureBackward({ logits, bank, k: 2, gradVectors: randomNormal([2, 4], 3) })).toThrow(/gradVectors must have shape \(2, 3\)/);
+    expect(() => admixtureBackward({ logits, bank, k: 2, gradVectors: randomNormal([2, 4], 3) })).toThrow(
+      /gradVectors must have shape \(2, 3\)/
+    );
     expect(() => admixtureBackward({ logits, bank, k: 5, gradVectors: randomNormal([2, 3], 3) })).toThrow(ShapeError);
   });
 });
@@ -120,7 +130,9 @@ describe('composeBackward vs finite differences (fast-check, seed 4242)', () => 
           // loss = Σ gradA ⊙ A + Σ gradB ⊙ B with A[i, t·vl+c] = S_A[i,t,c] and B[t·vl+c, i] = S_B[t,i,c] (SPEC §4.2)
           const gSA = Float64Array.from(gradA.data); // (r, in_t, vl) is the same memory order as (r, in)
           const gSB = new Float64Array(outT * r * vl);
-          for (let t = 0; t < outT; t++) for (let i = 0; i < r; i++) for (let c = 0; c < vl; c++) gSB[(t * r + i) * vl + c] = gradB.data[(t * vl + c) * r + i]!;
+          for (let t = 0; t < outT; t++)
+            for (let i = 0; i < r; i++)
+              for (let c = 0; c < vl; c++) gSB[(t * r + i) * vl + c] = gradB.data[(t * vl + c) * r + i]!;
           const LA = Float64Array.from(logitsA.data);
           const LB = Float64Array.from(logitsB.data);
           const Bk = Float64Array.from(bank.data);
@@ -131,9 +143,9 @@ describe('composeBackward vs finite differences (fast-check, seed 4242)', () => 
           expectClose(got.gradLogitsA, f64Tensor(logitsA.shape, wA), FD_TOL, 'gradLogitsA');
           expectClose(got.gradLogitsB, f64Tensor(logitsB.shape, wB), FD_TOL, 'gradLogitsB');
           expectClose(got.gradBank, f64Tensor(bank.shape, wBank), FD_TOL, 'gradBank');
-        },
+        }
       ),
-      { seed: 4242, numRuns: 40 },
+      { seed: 4242, numRuns: 40 }
     );
   });
 
@@ -142,6 +154,8 @@ describe('composeBackward vs finite differences (fast-check, seed 4242)', () => 
     const logitsB = randomNormal([1, 2, 4], 2);
     const bank = randomUniform([4, 3], 3);
     const gradB = randomNormal([3, 2], 4);
-    expect(() => composeBackward({ logitsA, logitsB, bank, k: 2, gradA: randomNormal([2, 4], 5), gradB })).toThrow(/gradA must have shape \(r=2, in=3\)/);
+    expect(() => composeBackward({ logitsA, logitsB, bank, k: 2, gradA: randomNormal([2, 4], 5), gradB })).toThrow(
+      /gradA must have shape \(r=2, in=3\)/
+    );
   });
 });

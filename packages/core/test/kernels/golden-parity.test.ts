@@ -59,7 +59,9 @@ function composeMirroringTies(g: Golden, m: string): LowRankPair {
     const ours = topkAdmixture({ logits: g.logits(m, which), bank: g.bank, k });
     const torchIdx = g.layer(m, `topk_indices_${which}`);
     const tied = g.tiedRows(m, which);
-    const idx = Int32Array.from(ours.indices.data, (v, i) => (tied.has(Math.floor(i / k)) ? Number(torchIdx.data[i]!) : v));
+    const idx = Int32Array.from(ours.indices.data, (v, i) =>
+      tied.has(Math.floor(i / k)) ? Number(torchIdx.data[i]!) : v
+    );
     return { indices: tensor('i32', ours.indices.shape, idx), weights: ours.weights };
   };
   return composeLowRank({ logitsA: form('A'), logitsB: form('B'), bank: g.bank, k });
@@ -77,9 +79,19 @@ describe.each(GOLDEN_CASES)('golden %s', (c) => {
         const ours = topkAdmixture({ logits: g.logits(m, which), bank: g.bank, k });
         const tied = g.tiedRows(m, which);
         const keep = (row: number) => !tied.has(row);
-        expectClose(selectRows(ours.indices, keep), selectRows(g.layer(m, `topk_indices_${which}`), keep), EXACT, `${m} indices ${which}`);
+        expectClose(
+          selectRows(ours.indices, keep),
+          selectRows(g.layer(m, `topk_indices_${which}`), keep),
+          EXACT,
+          `${m} indices ${which}`
+        );
         // weights of tied rows are compared too: equal logits give equal weights whichever index torch picked
-        const rep = expectClose(ours.weights, g.layer(m, `topk_weights_${which}`), WEIGHTS_2ULP, `${m} weights ${which}`);
+        const rep = expectClose(
+          ours.weights,
+          g.layer(m, `topk_weights_${which}`),
+          WEIGHTS_2ULP,
+          `${m} weights ${which}`
+        );
         record(c, 'topk weights (ulps)', rep.maxUlps);
       }
     }
@@ -95,7 +107,10 @@ describe.each(GOLDEN_CASES)('golden %s', (c) => {
 
   it('admixture of PEFT’s own indices and weights is bit-exact', () => {
     for (const m of g.modules) {
-      const form = (which: 'A' | 'B') => ({ indices: g.layer(m, `topk_indices_${which}`), weights: f32(g.layer(m, `topk_weights_${which}`)) });
+      const form = (which: 'A' | 'B') => ({
+        indices: g.layer(m, `topk_indices_${which}`),
+        weights: f32(g.layer(m, `topk_weights_${which}`)),
+      });
       const { A, B } = composeLowRank({ logitsA: form('A'), logitsB: form('B'), bank: g.bank, k });
       expectClose(A, g.layer(m, 'A'), EXACT, `${m} A`);
       expectClose(B, g.layer(m, 'B'), EXACT, `${m} B`);
@@ -124,7 +139,11 @@ describe.each(GOLDEN_CASES)('golden %s', (c) => {
       expectClose(exactY, g.layer(m, 'probe_y.adapter'), EXACT, `${m} probe_y.adapter (PEFT A/B)`);
       const ours = composeMirroringTies(g, m);
       const y = adapterForward({ x, baseOut: base, A: ours.A, B: ours.B });
-      record(c, 'probe_y.adapter', expectClose(y, g.layer(m, 'probe_y.adapter'), outTol(g), `${m} probe_y.adapter`).maxAbs);
+      record(
+        c,
+        'probe_y.adapter',
+        expectClose(y, g.layer(m, 'probe_y.adapter'), outTol(g), `${m} probe_y.adapter`).maxAbs
+      );
       const mergedW = g.layer(m, 'merged_weight') as HostTensor<'f32' | 'bf16'>;
       const ym = linear({ x, weight: mergedW, ...(bias ? { bias } : {}), fanInFanOut: fif });
       expectClose(ym, g.layer(m, 'probe_y.merged'), EXACT, `${m} probe_y.merged`);
@@ -168,12 +187,20 @@ describe.each(GOLDEN_CASES)('golden %s', (c) => {
       record(c, 'reload A', expectClose(A, g.layer(m, 'topk_reload.A'), AB_TOL, `${m} reload A`).maxAbs);
       record(c, 'reload B', expectClose(B, g.layer(m, 'topk_reload.B'), AB_TOL, `${m} reload B`).maxAbs);
       const d = deltaWeight({ A, B, fanInFanOut: fif });
-      record(c, 'reload delta', expectClose(d, g.layer(m, 'topk_reload.delta_weight'), DELTA_TOL, `${m} reload delta`).maxAbs);
+      record(
+        c,
+        'reload delta',
+        expectClose(d, g.layer(m, 'topk_reload.delta_weight'), DELTA_TOL, `${m} reload delta`).maxAbs
+      );
       const x = g.layer(m, 'probe_x') as HostTensor<'f32' | 'bf16'>;
       const bias = g.bias(m);
       const base = linear({ x, weight: g.weight(m), ...(bias ? { bias } : {}), fanInFanOut: fif });
       const y = adapterForward({ x, baseOut: base, A, B });
-      record(c, 'reload probe_y', expectClose(y, g.layer(m, 'topk_reload.probe_y'), outTol(g), `${m} reload probe_y`).maxAbs);
+      record(
+        c,
+        'reload probe_y',
+        expectClose(y, g.layer(m, 'topk_reload.probe_y'), outTol(g), `${m} reload probe_y`).maxAbs
+      );
     }
   });
 
@@ -184,10 +211,20 @@ describe.each(GOLDEN_CASES)('golden %s', (c) => {
         const file = g.topkFile(m, which);
         const tied = g.tiedRows(m, which);
         const nudged = new Set(ours.nudgedRows);
-        expectClose(selectRows(ours.indices, (r) => !tied.has(r)), selectRows(file.indices, (r) => !tied.has(r)), EXACT, `${m} ${which} indices`);
+        expectClose(
+          selectRows(ours.indices, (r) => !tied.has(r)),
+          selectRows(file.indices, (r) => !tied.has(r)),
+          EXACT,
+          `${m} ${which} indices`
+        );
         if (k === 1) continue;
         const keep = (r: number) => !nudged.has(r);
-        const rep = expectClose(selectRows(ours.weightsKm1, keep), selectRows(file.weightsKm1, keep), WEIGHTS_2ULP, `${m} ${which} weights`);
+        const rep = expectClose(
+          selectRows(ours.weightsKm1, keep),
+          selectRows(file.weightsKm1, keep),
+          WEIGHTS_2ULP,
+          `${m} ${which} weights`
+        );
         record(c, 'saved weights (ulps)', rep.maxUlps);
       }
     }

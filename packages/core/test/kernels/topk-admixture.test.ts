@@ -31,11 +31,20 @@ describe('topkAdmixture: selection rules', () => {
     expect(Array.from(vectors.data.subarray(0, 2))).toEqual([2, 20]);
     // row 2: logits 1 and −0 → e = [1, e^-1]; check against float64 within 2 float32 ulps of the values
     const w1 = 1 / (1 + Math.exp(-1));
-    expectClose(tensor('f32', [2], weights.data.subarray(2)), f64Tensor([2], Float64Array.from([w1, 1 - w1])), { atol: 0, rtol: 2 ** -22 }, 'weights');
+    expectClose(
+      tensor('f32', [2], weights.data.subarray(2)),
+      f64Tensor([2], Float64Array.from([w1, 1 - w1])),
+      { atol: 0, rtol: 2 ** -22 },
+      'weights'
+    );
   });
 
   it('gives NaN weights for a row of only −inf logits, as torch’s softmax does', () => {
-    const { weights } = topkAdmixture({ logits: f32([1, 3], [-Infinity, -Infinity, -Infinity]), bank: f32([3, 1], [1, 2, 3]), k: 2 });
+    const { weights } = topkAdmixture({
+      logits: f32([1, 3], [-Infinity, -Infinity, -Infinity]),
+      bank: f32([3, 1], [1, 2, 3]),
+      k: 2,
+    });
     expect(Array.from(weights.data).every(Number.isNaN)).toBe(true);
   });
 
@@ -44,17 +53,31 @@ describe('topkAdmixture: selection rules', () => {
     for (const k of [0, 5, 1.5, -1]) {
       expect(() => topkAdmixture({ logits, bank: bank4, k })).toThrow(ShapeError);
     }
-    expect(() => topkAdmixture({ logits, bank: bank4, k: 5 })).toThrow(/k must be an integer with 1 ≤ k ≤ num_vectors \(4\), got 5/);
+    expect(() => topkAdmixture({ logits, bank: bank4, k: 5 })).toThrow(
+      /k must be an integer with 1 ≤ k ≤ num_vectors \(4\), got 5/
+    );
   });
 
   it('rejects wrong dtypes and shapes with errors naming the argument', () => {
     const half = tensor('bf16', [1, 4], new Uint16Array(4));
     expect(() => topkAdmixture({ logits: half as never, bank: bank4, k: 1 })).toThrow(/logits must be f32, got bf16/);
-    expect(() => topkAdmixture({ logits: f32([1, 3], [1, 2, 3]), bank: bank4, k: 1 })).toThrow(/logits must have shape \(\.\.\., nv=4\), got \(1, 3\)/);
-    expect(() => admixFromTopk({ indices: tensor('i32', [1, 2], Int32Array.from([0, 4])), weights: f32([1, 2], [1, 0]), bank: bank4 })).toThrow(
-      /indices\[1\] = 4 is out of range/,
+    expect(() => topkAdmixture({ logits: f32([1, 3], [1, 2, 3]), bank: bank4, k: 1 })).toThrow(
+      /logits must have shape \(\.\.\., nv=4\), got \(1, 3\)/
     );
-    expect(() => admixFromTopk({ indices: tensor('i32', [1, 2], Int32Array.from([0, 1])), weights: f32([1, 3], [1, 0, 0]), bank: bank4 })).toThrow(ShapeError);
+    expect(() =>
+      admixFromTopk({
+        indices: tensor('i32', [1, 2], Int32Array.from([0, 4])),
+        weights: f32([1, 2], [1, 0]),
+        bank: bank4,
+      })
+    ).toThrow(/indices\[1\] = 4 is out of range/);
+    expect(() =>
+      admixFromTopk({
+        indices: tensor('i32', [1, 2], Int32Array.from([0, 1])),
+        weights: f32([1, 3], [1, 0, 0]),
+        bank: bank4,
+      })
+    ).toThrow(ShapeError);
   });
 
   it('softmax multiplies by the float32 reciprocal of the sum, as torch’s CPU kernel does (SPEC §4.5)', () => {
@@ -85,7 +108,7 @@ describe('topkAdmixture and composeLowRank against a float64 brute force (fast-c
   // Bound on |float32 result − float64 formula|: each weight is off by ≤ (6 + 2·gap)·2^-24 relative (rounding of
   // v − max with |v − max| ≤ gap, exp, sum, reciprocal, product), each product and partial sum adds ≤ 2^-24
   // relative; since Σ w = 1 the vector error is ≤ ((6 + 2·gap) + 2k)·2^-24·max|bank|.
-  const bound = (gap: number, k: number, maxBank: number) => ((6 + 2 * gap) + 2 * k) * 2 ** -24 * maxBank;
+  const bound = (gap: number, k: number, maxBank: number) => (6 + 2 * gap + 2 * k) * 2 ** -24 * maxBank;
 
   it('vectors, and the selected indices match a full sort', () => {
     fc.assert(
@@ -100,14 +123,16 @@ describe('topkAdmixture and composeLowRank against a float64 brute force (fast-c
           const bank = randomUniform([nv, vl], seed + 1, 0.5);
           const ours = topkAdmixture({ logits, bank, k });
           for (let r = 0; r < rows; r++) {
-            expect(Array.from(ours.indices.data.subarray(r * k, (r + 1) * k))).toEqual(topkF64(logits.data.subarray(r * nv, (r + 1) * nv), k));
+            expect(Array.from(ours.indices.data.subarray(r * k, (r + 1) * k))).toEqual(
+              topkF64(logits.data.subarray(r * nv, (r + 1) * nv), k)
+            );
           }
           const gap = Math.max(...Array.from(logits.data).map(Math.abs)) * 2;
           const want = admixF64(logits.data, rows, nv, bank.data, vl, k);
           expectClose(ours.vectors, f64Tensor([rows, vl], want), { atol: bound(gap, k, 0.5), rtol: 0 }, 'vectors');
-        },
+        }
       ),
-      { seed: 20240904, numRuns: 60 },
+      { seed: 20240904, numRuns: 60 }
     );
   });
 
@@ -133,9 +158,9 @@ describe('topkAdmixture and composeLowRank against a float64 brute force (fast-c
           const tol = { atol: bound(gap, k, 0.1), rtol: 0 };
           expectClose(A, f64Tensor(A.shape, want.A), tol, 'A');
           expectClose(B, f64Tensor(B.shape, want.B), tol, 'B');
-        },
+        }
       ),
-      { seed: 20240904, numRuns: 60 },
+      { seed: 20240904, numRuns: 60 }
     );
   });
 
@@ -150,7 +175,11 @@ describe('topkAdmixture and composeLowRank against a float64 brute force (fast-c
     expectClose(sparse.A, dense.A, { atol: 0, rtol: 0 }, 'A');
     expectClose(sparse.B, dense.B, { atol: 0, rtol: 0 }, 'B');
     expect(() => composeLowRank({ logitsA: a, logitsB: b, bank, k: 2 })).toThrow(/top-k form has k = 3/);
-    expect(() => composeLowRank({ logitsA, logitsB: randomNormal([3, 5, 8], 4), bank, k: 3 })).toThrow(/must have r = 2/);
-    expect(() => composeLowRank({ logitsA: randomNormal([2, 8], 5), logitsB, bank, k: 3 })).toThrow(/logitsA must have shape \(r, in_t, nv\)/);
+    expect(() => composeLowRank({ logitsA, logitsB: randomNormal([3, 5, 8], 4), bank, k: 3 })).toThrow(
+      /must have r = 2/
+    );
+    expect(() => composeLowRank({ logitsA: randomNormal([2, 8], 5), logitsB, bank, k: 3 })).toThrow(
+      /logitsA must have shape \(r, in_t, nv\)/
+    );
   });
 });

@@ -6,7 +6,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NumericalError, ShapeError } from '../../src/errors.js';
-import { composeLowRank, logitsFromTopk, safeTopkWeights, topkAdmixture, topkWeightsForSave } from '../../src/kernels/index.js';
+import {
+  composeLowRank,
+  logitsFromTopk,
+  safeTopkWeights,
+  topkAdmixture,
+  topkWeightsForSave,
+} from '../../src/kernels/index.js';
 import { f32, tensor, type HostTensor } from '../../src/tensor/index.js';
 import { EXACT, expectClose, selectRows } from './helpers/assert-close.js';
 import { randomNormal } from './helpers/f64-reference.js';
@@ -43,7 +49,12 @@ describe('logitsFromTopk / safeTopkWeights on the edge fixture', () => {
     const safe = logitsFromTopk({ ...fileA, nv, safe: true });
     expect(safe.data[11]).toBe(-Infinity);
     expect(Array.from(safe.data).some(Number.isNaN)).toBe(false);
-    const others = (t: HostTensor) => tensor('f32', [t.data.length - 1], Float32Array.from(Array.from(t.data as Float32Array).filter((_, i) => i !== 11)));
+    const others = (t: HostTensor) =>
+      tensor(
+        'f32',
+        [t.data.length - 1],
+        Float32Array.from(Array.from(t.data as Float32Array).filter((_, i) => i !== 11))
+      );
     expectClose(others(safe), others(strict), EXACT, 'logits outside the repaired slot');
   });
 
@@ -55,7 +66,10 @@ describe('logitsFromTopk / safeTopkWeights on the edge fixture', () => {
   });
 
   it('the safe top-k form recomposes the ORIGINAL adapter’s A and B (PEFT gets NaN for the broken row)', () => {
-    const form = (file: typeof fileA) => ({ indices: file.indices, weights: safeTopkWeights({ weightsKm1: file.weightsKm1 }).weights });
+    const form = (file: typeof fileA) => ({
+      indices: file.indices,
+      weights: safeTopkWeights({ weightsKm1: file.weightsKm1 }).weights,
+    });
     const { A, B } = composeLowRank({ logitsA: form(fileA), logitsB: form(fileB), bank: g.bank, k });
     expectClose(A, g.layer('proj', 'A'), AB_TOL, 'A vs the full adapter');
     expectClose(B, g.layer('proj', 'B'), AB_TOL, 'B vs the full adapter');
@@ -66,16 +80,28 @@ describe('logitsFromTopk / safeTopkWeights on the edge fixture', () => {
   it('rejects corrupted stored weights and mismatched shapes', () => {
     const idx = tensor('u8', [1, 3], Uint8Array.from([0, 1, 2]));
     expect(() => safeTopkWeights({ weightsKm1: f32([1, 2], [NaN, 0.1]) })).toThrow(NumericalError);
-    expect(() => logitsFromTopk({ indices: idx, weightsKm1: f32([1, 2], [0.5, -0.1]), nv: 4, safe: true })).toThrow(/outside \[0, 1\]/);
-    expect(() => logitsFromTopk({ indices: idx, weightsKm1: f32([1, 1], [0.5]), nv: 4 })).toThrow(/weightsKm1 must have shape \(1, 2\)/);
-    expect(() => logitsFromTopk({ indices: idx, weightsKm1: f32([1, 2], [0.5, 0.2]), nv: 2 })).toThrow(ShapeError);
-    expect(() => logitsFromTopk({ indices: tensor('u8', [1, 3], Uint8Array.from([0, 1, 9])), weightsKm1: f32([1, 2], [0.5, 0.2]), nv: 4 })).toThrow(
-      /out of range/,
+    expect(() => logitsFromTopk({ indices: idx, weightsKm1: f32([1, 2], [0.5, -0.1]), nv: 4, safe: true })).toThrow(
+      /outside \[0, 1\]/
     );
+    expect(() => logitsFromTopk({ indices: idx, weightsKm1: f32([1, 1], [0.5]), nv: 4 })).toThrow(
+      /weightsKm1 must have shape \(1, 2\)/
+    );
+    expect(() => logitsFromTopk({ indices: idx, weightsKm1: f32([1, 2], [0.5, 0.2]), nv: 2 })).toThrow(ShapeError);
+    expect(() =>
+      logitsFromTopk({
+        indices: tensor('u8', [1, 3], Uint8Array.from([0, 1, 9])),
+        weightsKm1: f32([1, 2], [0.5, 0.2]),
+        nv: 4,
+      })
+    ).toThrow(/out of range/);
   });
 
   it('k = 1 stores no weights and restores weight 1 (logit 0)', () => {
-    const lg = logitsFromTopk({ indices: tensor('i16', [2, 1], Int16Array.from([2, 0])), weightsKm1: f32([2, 0], []), nv: 3 });
+    const lg = logitsFromTopk({
+      indices: tensor('i16', [2, 1], Int16Array.from([2, 0])),
+      weightsKm1: f32([2, 0], []),
+      nv: 3,
+    });
     expect(Array.from(lg.data)).toEqual([-Infinity, -Infinity, 0, 0, -Infinity, -Infinity]);
   });
 });
@@ -92,7 +118,9 @@ describe('topkWeightsForSave never writes a file PEFT reloads as NaN', () => {
 
   it('rejects rows whose weights are not finite (NaN / +inf logits) with a NumericalError', () => {
     expect(() => topkWeightsForSave({ logits: f32([1, 3], [1, NaN, 0]), k: 2 })).toThrow(NumericalError);
-    expect(() => topkWeightsForSave({ logits: f32([1, 3], [Infinity, 1, 0]), k: 2 })).toThrow(/non-finite top-k weights/);
+    expect(() => topkWeightsForSave({ logits: f32([1, 3], [Infinity, 1, 0]), k: 2 })).toThrow(
+      /non-finite top-k weights/
+    );
   });
 
   it('seeded random wide-spread logits: every row reloads without NaN in any summation order (fast-check, seed 5404)', () => {
@@ -108,7 +136,11 @@ describe('topkWeightsForSave never writes a file PEFT reloads as NaN', () => {
         for (let row = 0; row < 64; row++) {
           const w = ours.weightsKm1.data.subarray(row * m, (row + 1) * m);
           const seq = Array.from({ length: m }, (_, j) => j);
-          const orders = [seq, [...seq].reverse(), [...seq.filter((j) => j % 2 === 0), ...seq.filter((j) => j % 2 === 1)]];
+          const orders = [
+            seq,
+            [...seq].reverse(),
+            [...seq.filter((j) => j % 2 === 0), ...seq.filter((j) => j % 2 === 1)],
+          ];
           for (const order of orders) expect(sumInOrder(w, order)).toBeLessThanOrEqual(1);
           for (let j = 0; j < m; j++) {
             // only ever lowered, and only the largest weight
@@ -120,7 +152,7 @@ describe('topkWeightsForSave never writes a file PEFT reloads as NaN', () => {
         const reloaded = logitsFromTopk({ indices: ours.indices, weightsKm1: ours.weightsKm1, nv: 32 });
         expect(Array.from(reloaded.data).some(Number.isNaN)).toBe(false);
       }),
-      { seed: 5404, numRuns: 40 },
+      { seed: 5404, numRuns: 40 }
     );
     expect(nudges).toBeGreaterThan(0); // the repair path really ran
   });

@@ -4,7 +4,8 @@ import { compareTensors, formatMismatch, ulpsBf16, ulpsF32 } from '../../src/num
 import { f32, f32ArrayToBf16, tensor } from '../../src/tensor/index.js';
 
 const EXACT = { atol: 0, rtol: 0 };
-const nextUp = (x: number) => new Float32Array(Uint32Array.of(new Uint32Array(Float32Array.of(x).buffer)[0]! + 1).buffer)[0]!;
+const nextUp = (x: number) =>
+  new Float32Array(Uint32Array.of(new Uint32Array(Float32Array.of(x).buffer)[0]! + 1).buffer)[0]!;
 
 describe('ulpsF32', () => {
   it('counts representable float32 values between two numbers, across zero', () => {
@@ -49,8 +50,19 @@ describe('compareTensors', () => {
     const r = compareTensors(a, b, { atol: 100, rtol: 1 });
     expect(r.ok).toBe(false);
     expect(r.exact).toBe(true);
-    expect(compareTensors(tensor('u8', [2], Uint8Array.from([1, 2])), tensor('i64', [2], BigInt64Array.from([1n, 2n])), EXACT).ok).toBe(true);
-    expect(compareTensors(tensor('i32', [1], Int32Array.from([2])), tensor('i16', [1], Int16Array.from([3])), { atol: 5, rtol: 0 }).ok).toBe(false);
+    expect(
+      compareTensors(
+        tensor('u8', [2], Uint8Array.from([1, 2])),
+        tensor('i64', [2], BigInt64Array.from([1n, 2n])),
+        EXACT
+      ).ok
+    ).toBe(true);
+    expect(
+      compareTensors(tensor('i32', [1], Int32Array.from([2])), tensor('i16', [1], Int16Array.from([3])), {
+        atol: 5,
+        rtol: 0,
+      }).ok
+    ).toBe(false);
   });
 
   it('compares mixed float dtypes by value and measures ulps in the expected dtype', () => {
@@ -69,7 +81,9 @@ describe('compareTensors', () => {
 
   it('throws a ShapeError for different shapes or integer vs float', () => {
     expect(() => compareTensors(f32([2], [1, 2]), f32([1, 2], [1, 2]), EXACT)).toThrow(ShapeError);
-    expect(() => compareTensors(tensor('i32', [1], Int32Array.of(1)), f32([1], [1]), EXACT)).toThrow(/both must be floats or both integers/);
+    expect(() => compareTensors(tensor('i32', [1], Int32Array.of(1)), f32([1], [1]), EXACT)).toThrow(
+      /both must be floats or both integers/
+    );
   });
 
   it('formats a readable message with label, rule, index, values, abs/rel error and ulps', () => {

@@ -27,7 +27,14 @@ export function softmaxF64(v: readonly number[]): number[] {
 }
 
 /** S (rows, vl) = Σ_j softmax(top-k logits)_j · bank[idx_j] in float64, for logits (rows, nv). */
-export function admixF64(logits: Float32Array, rows: number, nv: number, bank: Float32Array, vl: number, k: number): Float64Array {
+export function admixF64(
+  logits: Float32Array,
+  rows: number,
+  nv: number,
+  bank: Float32Array,
+  vl: number,
+  k: number
+): Float64Array {
   const out = new Float64Array(rows * vl);
   for (let r = 0; r < rows; r++) {
     const row = Array.from(logits.subarray(r * nv, (r + 1) * nv));
@@ -47,7 +54,7 @@ export function composeF64(
   logitsA: HostTensor<'f32'>,
   logitsB: HostTensor<'f32'>,
   bank: HostTensor<'f32'>,
-  k: number,
+  k: number
 ): { A: Float64Array; B: Float64Array } {
   const [nv, vl] = bank.shape as [number, number];
   const [r, inT] = logitsA.shape as [number, number];
@@ -56,8 +63,11 @@ export function composeF64(
   const sB = admixF64(logitsB.data, outT * r, nv, bank.data, vl, k);
   const A = new Float64Array(r * inT * vl);
   const B = new Float64Array(outT * vl * r);
-  for (let i = 0; i < r; i++) for (let t = 0; t < inT; t++) for (let c = 0; c < vl; c++) A[i * inT * vl + t * vl + c] = sA[(i * inT + t) * vl + c]!;
-  for (let t = 0; t < outT; t++) for (let i = 0; i < r; i++) for (let c = 0; c < vl; c++) B[(t * vl + c) * r + i] = sB[(t * r + i) * vl + c]!;
+  for (let i = 0; i < r; i++)
+    for (let t = 0; t < inT; t++)
+      for (let c = 0; c < vl; c++) A[i * inT * vl + t * vl + c] = sA[(i * inT + t) * vl + c]!;
+  for (let t = 0; t < outT; t++)
+    for (let i = 0; i < r; i++) for (let c = 0; c < vl; c++) B[(t * vl + c) * r + i] = sB[(t * r + i) * vl + c]!;
   return { A, B };
 }
 
@@ -65,14 +75,22 @@ export function composeF64(
 export function randomNormal(shape: readonly number[], seed: number, std = 1): HostTensor<'f32'> {
   const rng = createRng(seed);
   const n = shape.reduce((a, b) => a * b, 1);
-  return tensor('f32', shape, Float32Array.from({ length: n }, () => rng.normal() * std));
+  return tensor(
+    'f32',
+    shape,
+    Float32Array.from({ length: n }, () => rng.normal() * std)
+  );
 }
 
 /** A float32 tensor of seeded U(-bound, bound) values. */
 export function randomUniform(shape: readonly number[], seed: number, bound = 1): HostTensor<'f32'> {
   const rng = createRng(seed);
   const n = shape.reduce((a, b) => a * b, 1);
-  return tensor('f32', shape, Float32Array.from({ length: n }, () => (2 * rng.uniform() - 1) * bound));
+  return tensor(
+    'f32',
+    shape,
+    Float32Array.from({ length: n }, () => (2 * rng.uniform() - 1) * bound)
+  );
 }
 
 /** Wraps float64 values as an f64 tensor (for compareTensors). */
