@@ -33,7 +33,7 @@ const count = (v: number | undefined, field: string): number => {
   return n;
 };
 
-/** Checks the summary with PEFT's per-layer messages and returns its adapter name. */
+/** Checks the summary with PEFT's per-layer messages and returns its adapter name. @internal */
 export function checkAdapterSummary(a: AdapterShapeSummary): string {
   if (!Number.isSafeInteger(a.numVectors) || a.numVectors < 1) {
     throw new ConfigError(`\`num_vectors\` ${a.numVectors} should be a positive integer value`, 'num_vectors');
@@ -48,7 +48,7 @@ export function checkAdapterSummary(a: AdapterShapeSummary): string {
   return a.name ?? 'default';
 }
 
-/** The non-VB-LoRA parameters this adapter trains: modules_to_save copies plus unfrozen base parameters. */
+/** The non-VB-LoRA parameters this adapter trains: modules_to_save copies plus unfrozen base parameters. @internal */
 export function otherTrainableParams(a: AdapterShapeSummary): number {
   return (a.modulesToSaveParams ?? 0) + (a.trainableBaseParams ?? 0);
 }

@@ -66,7 +66,7 @@ export function formatSavableParameters(p: SavableParameters): string {
   );
 }
 
-/** Adapters by name; rejects duplicate names. */
+/** Adapters by name; rejects duplicate names. @internal */
 export function adapterMap(list: readonly AdapterShapeSummary[]): Map<string, AdapterShapeSummary> {
   const map = new Map<string, AdapterShapeSummary>();
   for (const a of list) {

@@ -1,7 +1,7 @@
 /**
  * `defineBackend`: a backend is a plain, frozen, typed value — a name, a compute precision, an availability
  * probe, an optional init and the kernels it implements. Nothing is registered anywhere; callers pass backends
- * to {@link resolveBackend} in the order they prefer.
+ * to `resolveBackend` in the order they prefer.
  * @module
  */
 import { ConfigError } from '../errors.js';

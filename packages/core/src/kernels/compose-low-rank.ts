@@ -9,7 +9,7 @@ import { requireF32 } from './check.js';
 import { BF16_TOL, F16_TOL, F32_TOL, type KernelContract } from './contract.js';
 import { admixFromTopk, topkAdmixture } from './topk-admixture.js';
 
-/** The top-k form of a logits tensor: indices and all k weights (e.g. from {@link safeTopkWeights}). */
+/** The top-k form of a logits tensor: indices and all k weights (e.g. from `safeTopkWeights`). */
 export interface TopkForm {
   /** (..., k) bank indices, any integer dtype. */
   readonly indices: HostTensor;
@@ -72,7 +72,7 @@ function isTopk(src: LogitsSource): src is TopkForm {
   return 'indices' in src;
 }
 
-/** Sub-vectors S (..., vl) of a logits source, checking its layout against `expected` leading dims. */
+/** Sub-vectors S (..., vl) of a logits source (dense logits or top-k form), checking it is 3-D and its k. */
 function subVectors(
   src: LogitsSource,
   bank: HostTensor<'f32'>,

@@ -34,31 +34,31 @@ export type MaybePromise<T> = T | Promise<T>;
 
 /** Every kernel of the backend contract, with its argument and result types. */
 export interface KernelSet {
-  /** See {@link topkAdmixture}. */
+  /** See `topkAdmixture`. */
   topkAdmixture(args: TopkAdmixtureArgs): MaybePromise<TopkAdmixtureResult>;
-  /** See {@link admixFromTopk}. */
+  /** See `admixFromTopk`. */
   admixFromTopk(args: AdmixFromTopkArgs): MaybePromise<HostTensor<'f32'>>;
-  /** See {@link logitsFromTopk}. */
+  /** See `logitsFromTopk`. */
   logitsFromTopk(args: LogitsFromTopkArgs): MaybePromise<HostTensor<'f32'>>;
-  /** See {@link topkWeightsForSave}. */
+  /** See `topkWeightsForSave`. */
   topkWeightsForSave(args: TopkWeightsForSaveArgs): MaybePromise<TopkWeightsForSaveResult>;
-  /** See {@link composeLowRank}. */
+  /** See `composeLowRank`. */
   composeLowRank(args: ComposeLowRankArgs): MaybePromise<LowRankPair>;
-  /** See {@link deltaWeight}. */
+  /** See `deltaWeight`. */
   deltaWeight(args: DeltaWeightArgs): MaybePromise<HostTensor<'f32'>>;
-  /** See {@link merge}. */
+  /** See `merge`. */
   merge<D extends WeightDType>(args: MergeArgs<D>): MaybePromise<HostTensor<D>>;
-  /** See {@link unmerge}. */
+  /** See `unmerge`. */
   unmerge<D extends WeightDType>(args: MergeArgs<D>): MaybePromise<HostTensor<D>>;
-  /** See {@link linear}. */
+  /** See `linear`. */
   linear<D extends WeightDType>(args: LinearArgs<D>): MaybePromise<HostTensor<D>>;
-  /** See {@link adapterForward}. */
+  /** See `adapterForward`. */
   adapterForward<D extends WeightDType>(args: AdapterForwardArgs<D>): MaybePromise<HostTensor<D>>;
-  /** See {@link mixedBatchForward}. */
+  /** See `mixedBatchForward`. */
   mixedBatchForward<D extends WeightDType>(args: MixedBatchForwardArgs<D>): MaybePromise<HostTensor<D>>;
-  /** See {@link admixtureBackward}. */
+  /** See `admixtureBackward`. */
   admixtureBackward(args: AdmixtureBackwardArgs): MaybePromise<AdmixtureGrads>;
-  /** See {@link composeBackward}. */
+  /** See `composeBackward`. */
   composeBackward(args: ComposeBackwardArgs): MaybePromise<ComposeGrads>;
 }
 

@@ -1,6 +1,6 @@
 /**
  * Kernel `mixedBatchForward`: one batch, a different adapter per row (or none), e.g. several users' adapters
- * served together. Each row is computed exactly like {@link adapterForward} with that row's adapter.
+ * served together. Each row is computed exactly like `adapterForward` with that row's adapter.
  * @module
  */
 import { ShapeError } from '../errors.js';
