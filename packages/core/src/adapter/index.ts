@@ -3,3 +3,4 @@ export * from './factor-source.js';
 export * from './compose-adapter.js';
 export * from './merge-state-dict.js';
 export * from './convert-flavour.js';
+export * from './describe-adapter.js';

@@ -38,12 +38,18 @@ export async function mergeIntoStateDict(
   const merge = requireKernel(backend, 'merge');
   const fanInFanOut = adapter.config.fan_in_fan_out;
   const out = new Map(base);
+  const missing = [...adapter.modules.keys()].filter((path) => !base.has(`${path}.weight`));
+  if (missing.length > 0) {
+    const sample = [...base.keys()].filter((k) => k.endsWith('.weight')).slice(0, 3);
+    throw new AdapterError(
+      `the base model has no weight for ${missing.length} of ${adapter.modules.size} adapted modules ` +
+        `(first: ${missing[0]}.weight); its weights look like ${sample.join(', ') || '(none)'}: is it the right base model?`,
+      missing[0],
+    );
+  }
   for (const m of adapter.modules.values()) {
     const key = `${m.path}.weight`;
-    const w = base.get(key);
-    if (w === undefined) {
-      throw new AdapterError(`the base model has no ${key} for adapted module ${m.path}`, m.path);
-    }
+    const w = base.get(key)!;
     const expected = fanInFanOut ? [m.inFeatures, m.outFeatures] : [m.outFeatures, m.inFeatures];
     if (!sameShape(w.shape, expected)) {
       throw new ShapeError(

@@ -13,13 +13,8 @@
  * @module
  */
 import { ConfigError } from '../errors.js';
-import {
-  parsePythonRegex,
-  PythonRegexSyntaxError,
-  type ClassItem,
-  type PythonRegexFlags,
-  type RegexNode,
-} from './python-regex-parse.js';
+import { PythonRegexSyntaxError, type ClassItem, type PythonRegexFlags, type RegexNode } from './python-regex-ast.js';
+import { parsePythonRegex } from './python-regex-parse.js';
 
 /** `fullmatch`: the whole name must match; `match`: a match anchored at the start of the name. */
 export type PythonMatchMode = 'fullmatch' | 'match';

@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { resolveTargets, type TargetingConfig } from '@vblora/core';
+import { resolveTargets, type TargetingConfig, type VBLoRAConfig } from '@vblora/core';
 import { GOLDEN_CASES } from '../helpers/golden-paths.js';
 import { baseTensorsInModelOrder, goldenModules, readSavedConfig, readSummary, toyModuleOrder } from './helpers/golden-case.js';
 
 const ADAPTER_PREFIX = 'base_model.model.';
+
+// Compile-time check: a whole adapter config is a valid targeting input.
+const acceptsWholeConfig = (c: VBLoRAConfig): TargetingConfig => c;
+void acceptsWholeConfig;
 
 /** Module paths PEFT saved in full (modules_to_save): adapter keys that are neither VB-LoRA nor wrapped biases. */
 function savedModules(keys: Record<string, unknown>): string[] {
@@ -43,6 +47,12 @@ describe.each(GOLDEN_CASES)('golden targeting %s', (c) => {
 
   it('warns exactly as PEFT did in get_peft_model', () => {
     expect(result.warnings).toEqual(summary.warnings['get_peft_model']);
+  });
+
+  it('re-targets the same modules from the saved adapter_config.json (as a loader does)', () => {
+    const again = resolveTargets(goldenModules(c), readSavedConfig(c) as TargetingConfig);
+    expect(again.targets).toEqual(result.targets);
+    expect(again.warnings).toEqual([]);
   });
 
   it('leaves the config as PEFT saved it (target_modules, fan_in_fan_out)', () => {

@@ -89,6 +89,13 @@ describe('Python regex semantics in JavaScript', () => {
     }
   });
 
+  it('answers huge or deeply nested patterns with a ConfigError, not a stack overflow', () => {
+    expect(() => compilePythonRegex('('.repeat(10_000), 'fullmatch', 'target_modules')).toThrow(ConfigError);
+    expect(() => compilePythonRegex(`${'(?:'.repeat(5_000)}a${')'.repeat(5_000)}`, 'fullmatch', 'target_modules')).toThrow(ConfigError);
+    const many = Array.from({ length: 5_000 }, (_, i) => `model\\.layers\\.${i}\\.q_proj`).join('|');
+    expect(full(many, 'model.layers.4999.q_proj')).toBe(true);
+  });
+
   it('surfaces a bad pattern only when PEFT would evaluate it', () => {
     const mods = [linear('model.q')];
     // layers_pattern is never read for a regex target_modules
