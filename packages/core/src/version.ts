@@ -1,2 +1,2 @@
-/** Version of the @vblora packages (they are released together). */
+/** Version of the vblora.js packages (they are released together). */
 export const VERSION = '0.1.0';

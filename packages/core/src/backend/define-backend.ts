@@ -24,10 +24,15 @@ export interface BackendSpec {
 
 /** A defined backend: the frozen spec. */
 export interface Backend {
+  /** Name shown in reports and errors. */
   readonly name: string;
+  /** Precision the backend computes in. */
   readonly precision: Precision;
+  /** Whether the backend can run here (e.g. a GPU adapter exists). */
   readonly isAvailable: () => boolean | Promise<boolean>;
+  /** One-time set-up run by `resolveBackend` before first use. */
   readonly init: (() => void | Promise<void>) | undefined;
+  /** The kernels implemented; an absent kernel is not supported. */
   readonly kernels: Readonly<Partial<KernelSet>>;
 }
 
