@@ -2,8 +2,11 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
 
-/** The read-only PEFT golden fixtures: `<repo>/../shared/peft/golden`. */
-export const GOLDEN_DIR = resolve(fileURLToPath(new URL('../../../../', import.meta.url)), '../shared/peft/golden');
+/**
+ * PEFT's golden fixtures as shipped in the repo (`packages/conformance/fixtures/peft-golden`, a copy of
+ * `../shared/peft/golden` pinned by a sha256 manifest whose test also checks it against the shared original).
+ */
+export const GOLDEN_DIR = resolve(fileURLToPath(new URL('../../../', import.meta.url)), 'conformance/fixtures/peft-golden');
 
 /** The five golden cases, in the order of the fixtures' README. */
 export const GOLDEN_CASES = [
