@@ -1,17 +1,24 @@
 /**
  * The reference backend: core's plain-loop kernels behind the same contract as every other backend. Always
- * available, float32, synchronous.
+ * available, float32, synchronous. Its kernels are the counted ones (`referenceKernelCalls`), like the package's
+ * exports, so the conformance kit can tell when another backend hands work to them.
  * @module
  */
-import { adapterForward } from '../kernels/adapter-forward.js';
-import { admixtureBackward, composeBackward } from '../kernels/admixture-backward.js';
-import { composeLowRank } from '../kernels/compose-low-rank.js';
-import { deltaWeight } from '../kernels/delta-weight.js';
-import { linear } from '../kernels/linear.js';
-import { merge, unmerge } from '../kernels/merge.js';
-import { mixedBatchForward } from '../kernels/mixed-batch-forward.js';
-import { admixFromTopk, topkAdmixture } from '../kernels/topk-admixture.js';
-import { logitsFromTopk, topkWeightsForSave } from '../kernels/topk-from-checkpoint.js';
+import {
+  adapterForward,
+  admixFromTopk,
+  admixtureBackward,
+  composeBackward,
+  composeLowRank,
+  deltaWeight,
+  linear,
+  logitsFromTopk,
+  merge,
+  mixedBatchForward,
+  topkAdmixture,
+  topkWeightsForSave,
+  unmerge,
+} from '../kernels/reference-kernels.js';
 import { defineBackend, type Backend } from './define-backend.js';
 
 /** Core's reference backend, implementing every kernel. */

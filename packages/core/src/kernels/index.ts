@@ -6,15 +6,9 @@ export type { Precision, WeightDType, TensorSpec, AttributeSpec, OutputAccuracy,
 export { F32_TOL, BF16_TOL, F16_TOL } from './contract.js';
 export type { MaybePromise, KernelSet, KernelName } from './kernel-set.js';
 export { KERNEL_CONTRACTS, KERNEL_NAMES, isKernelName } from './kernel-set.js';
-export { topkAdmixture, admixFromTopk, TOPK_ADMIXTURE_CONTRACT, ADMIX_FROM_TOPK_CONTRACT } from './topk-admixture.js';
+export { TOPK_ADMIXTURE_CONTRACT, ADMIX_FROM_TOPK_CONTRACT } from './topk-admixture.js';
 export type { TopkAdmixtureArgs, TopkAdmixtureResult, AdmixFromTopkArgs } from './topk-admixture.js';
-export {
-  logitsFromTopk,
-  safeTopkWeights,
-  topkWeightsForSave,
-  LOGITS_FROM_TOPK_CONTRACT,
-  TOPK_WEIGHTS_FOR_SAVE_CONTRACT,
-} from './topk-from-checkpoint.js';
+export { safeTopkWeights, LOGITS_FROM_TOPK_CONTRACT, TOPK_WEIGHTS_FOR_SAVE_CONTRACT } from './topk-from-checkpoint.js';
 export type {
   LogitsFromTopkArgs,
   SafeTopkWeightsArgs,
@@ -22,22 +16,33 @@ export type {
   TopkWeightsForSaveArgs,
   TopkWeightsForSaveResult,
 } from './topk-from-checkpoint.js';
-export { composeLowRank, COMPOSE_LOW_RANK_CONTRACT } from './compose-low-rank.js';
+export { COMPOSE_LOW_RANK_CONTRACT } from './compose-low-rank.js';
 export type { ComposeLowRankArgs, LowRankPair, LogitsSource, TopkForm } from './compose-low-rank.js';
-export { deltaWeight, DELTA_WEIGHT_CONTRACT } from './delta-weight.js';
+export { DELTA_WEIGHT_CONTRACT } from './delta-weight.js';
 export type { DeltaWeightArgs } from './delta-weight.js';
-export { merge, unmerge, MERGE_CONTRACT, UNMERGE_CONTRACT } from './merge.js';
+export { MERGE_CONTRACT, UNMERGE_CONTRACT } from './merge.js';
 export type { MergeArgs } from './merge.js';
-export { linear, LINEAR_CONTRACT } from './linear.js';
+export { LINEAR_CONTRACT } from './linear.js';
 export type { LinearArgs } from './linear.js';
-export { adapterForward, dropoutMask, ADAPTER_FORWARD_CONTRACT } from './adapter-forward.js';
+export { dropoutMask, ADAPTER_FORWARD_CONTRACT } from './adapter-forward.js';
 export type { AdapterForwardArgs, DropoutSpec } from './adapter-forward.js';
-export { mixedBatchForward, MIXED_BATCH_FORWARD_CONTRACT } from './mixed-batch-forward.js';
+export { MIXED_BATCH_FORWARD_CONTRACT } from './mixed-batch-forward.js';
 export type { MixedBatchForwardArgs, LowRankAdapter } from './mixed-batch-forward.js';
+export { ADMIXTURE_BACKWARD_CONTRACT, COMPOSE_BACKWARD_CONTRACT } from './admixture-backward.js';
+export type { AdmixtureBackwardArgs, AdmixtureGrads, ComposeBackwardArgs, ComposeGrads } from './admixture-backward.js';
 export {
+  topkAdmixture,
+  admixFromTopk,
+  logitsFromTopk,
+  topkWeightsForSave,
+  composeLowRank,
+  deltaWeight,
+  merge,
+  unmerge,
+  linear,
+  adapterForward,
+  mixedBatchForward,
   admixtureBackward,
   composeBackward,
-  ADMIXTURE_BACKWARD_CONTRACT,
-  COMPOSE_BACKWARD_CONTRACT,
-} from './admixture-backward.js';
-export type { AdmixtureBackwardArgs, AdmixtureGrads, ComposeBackwardArgs, ComposeGrads } from './admixture-backward.js';
+} from './reference-kernels.js';
+export { referenceKernelCalls } from './reference-trace.js';

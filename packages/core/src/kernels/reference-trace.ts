@@ -1,0 +1,24 @@
+/**
+ * Counts calls of the reference kernels, so the conformance kit can prove that a backend computed a result
+ * itself: if the reference kernel of the same name ran while a backend's kernel was answering, the backend
+ * delegated to the reference (a silent fallback) and the case fails. Plain module state, no globals patched.
+ * @module
+ */
+import type { KernelName } from './kernel-set.js';
+
+const calls = new Map<KernelName, number>();
+
+/** Wraps a reference kernel so each call is counted under `name`. @internal */
+export function traced<F extends (...args: never[]) => unknown>(name: KernelName, fn: F): F {
+  const wrapper = (...args: Parameters<F>): ReturnType<F> => {
+    calls.set(name, (calls.get(name) ?? 0) + 1);
+    return fn(...args) as ReturnType<F>;
+  };
+  Object.defineProperty(wrapper, 'name', { value: fn.name });
+  return wrapper as unknown as F;
+}
+
+/** How many times the reference kernel `name` has run in this process (for the conformance kit's proof of work). */
+export function referenceKernelCalls(name: KernelName): number {
+  return calls.get(name) ?? 0;
+}
