@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { VBLoRAError } from '@vblora/core';
 import { runCompose } from './commands/compose.js';
+import { runConformanceCommand } from './commands/conformance.js';
 import { runConvert } from './commands/convert.js';
 import { runDemo } from './commands/demo.js';
 import { runInspect } from './commands/inspect.js';
@@ -17,6 +18,7 @@ const USAGE = `usage: vblora <command> [options]
                                                 float32 "<module>.A", ".B", ".delta" for every module
   convert <adapter_dir> -o <dir> (--topk-only | --full)
   merge <adapter_dir> --base base.safetensors -o merged.safetensors [--backend B]
+  conformance <backend module> [--json]          run the conformance kit against a backend package or file
 `;
 
 const OPTIONS = {
@@ -44,6 +46,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   compose: runCompose,
   convert: runConvert,
   merge: runMerge,
+  conformance: runConformanceCommand,
 };
 
 /**

@@ -22,3 +22,4 @@ export * from './backend/index.js';
 export * from './accounting/index.js';
 export * from './adapter/index.js';
 export { VERSION } from './version.js';
+export { referenceBackend as default } from './backend/index.js';

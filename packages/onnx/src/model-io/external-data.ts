@@ -1,0 +1,108 @@
+/**
+ * External data (large exports keep tensor bytes in side files): parsing a tensor's `external_data` entries and
+ * reading its byte range, with paths confined to the model's folder.
+ * @module
+ */
+import { open } from 'node:fs/promises';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { OnnxModelError } from '../errors.js';
+import type { onnx } from '../proto.js';
+
+/** `TensorProto.DataLocation.EXTERNAL`. */
+const EXTERNAL = 1;
+
+/** Where an external tensor's bytes are: a file relative to the model, a byte offset and an optional length. */
+export interface ExternalDataRef {
+  readonly location: string;
+  readonly offset: number;
+  /** Declared byte length, or null when the file does not say (then the tensor's size is used). */
+  readonly length: number | null;
+}
+
+/** The external data reference of a tensor, or null when its data are inline. @throws {OnnxModelError} on bad entries. */
+export function externalDataRef(t: onnx.ITensorProto): ExternalDataRef | null {
+  if (t.dataLocation !== EXTERNAL) return null;
+  const name = t.name ?? '(unnamed)';
+  const entries = new Map<string, string>();
+  for (const e of t.externalData ?? []) entries.set(e.key ?? '', e.value ?? '');
+  const location = entries.get('location');
+  if (location === undefined || location === '') {
+    throw new OnnxModelError(`tensor ${name} is stored externally but has no "location" entry`, 'external-data', name);
+  }
+  const num = (key: string): number | null => {
+    const v = entries.get(key);
+    if (v === undefined) return null;
+    if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) {
+      throw new OnnxModelError(`tensor ${name}: external data "${key}" is ${JSON.stringify(v)}, not a byte count`, 'external-data', name);
+    }
+    return Number(v);
+  };
+  return { location, offset: num('offset') ?? 0, length: num('length') };
+}
+
+/**
+ * Absolute path of an external data file. Locations must be relative and stay inside the model's folder (as the
+ * ONNX checker requires), so a crafted model cannot read arbitrary files.
+ */
+export function resolveExternalPath(baseDir: string | null, location: string, tensor: string): string {
+  if (baseDir === null) {
+    throw new OnnxModelError(
+      `tensor ${tensor} lives in external file ${location}, but the model was decoded from bytes without a folder; ` +
+        'read it with readOnnxModel(path) or pass baseDir',
+      'external-data',
+      tensor,
+    );
+  }
+  const full = resolve(baseDir, location);
+  const rel = relative(resolve(baseDir), full);
+  if (isAbsolute(location) || rel === '' || rel.startsWith('..') || rel.split(sep).includes('..')) {
+    throw new OnnxModelError(
+      `tensor ${tensor}: external data location ${JSON.stringify(location)} must be a file inside the model's folder`,
+      'external-data',
+      tensor,
+    );
+  }
+  return full;
+}
+
+/** Reads `nbytes` bytes of an external tensor into a fresh, aligned buffer. @throws {OnnxModelError} when the file is short. */
+export async function readExternalBytes(
+  baseDir: string | null,
+  ref: ExternalDataRef,
+  nbytes: number,
+  tensor: string,
+): Promise<Uint8Array> {
+  if (ref.length !== null && ref.length !== nbytes) {
+    throw new OnnxModelError(
+      `tensor ${tensor}: external data length ${ref.length} does not match its shape and type (${nbytes} bytes)`,
+      'external-data',
+      tensor,
+    );
+  }
+  const path = resolveExternalPath(baseDir, ref.location, tensor);
+  const out = new Uint8Array(new ArrayBuffer(nbytes));
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch (err) {
+    throw new OnnxModelError(`tensor ${tensor}: cannot open external data file ${path}`, 'external-data', tensor, { cause: err });
+  }
+  try {
+    let done = 0;
+    while (done < nbytes) {
+      const { bytesRead } = await fh.read(out, done, nbytes - done, ref.offset + done);
+      if (bytesRead === 0) {
+        throw new OnnxModelError(
+          `tensor ${tensor}: external data file ${ref.location} ends before byte ${ref.offset + nbytes}`,
+          'external-data',
+          tensor,
+        );
+      }
+      done += bytesRead;
+    }
+  } finally {
+    await fh.close();
+  }
+  return out;
+}
+

@@ -1,0 +1,10 @@
+/**
+ * Reading and writing `.onnx` files: inline and external tensor data, f32/f16/bf16 initializers.
+ * @module
+ */
+export type { OnnxModel } from './onnx-model.js';
+export { decodeOnnxModel, readOnnxModel, type DecodeOnnxOptions } from './read-model.js';
+export { writeOnnxModel, type WriteOnnxOptions, type WriteOnnxReport, type ExternalDataMode } from './write-model.js';
+export { readTensorData, tensorProtoFromHost, tensorDims, tensorDtype, tensorByteLength, storageOf, type TensorStorage } from './tensor-data.js';
+export { externalDataRef, type ExternalDataRef } from './external-data.js';
+export { dtypeFromOnnx, onnxFromDtype } from './onnx-dtype.js';

@@ -1,0 +1,132 @@
+/**
+ * Kernels `logitsFromTopk` and `topkWeightsForSave` on TensorFlow.js: the `log` and the softmax run on tf; the
+ * bookkeeping around them (restoring the dropped weight, scattering into −inf, the no-NaN nudge) is host-side
+ * float32 arithmetic, exactly as the contracts describe it (SPEC §5.3–5.4, docs/numerics.md).
+ * @internal
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs';
+import {
+  formatShape,
+  NumericalError,
+  safeTopkWeights,
+  ShapeError,
+  tensor,
+  type HostTensor,
+  type LogitsFromTopkArgs,
+  type TopkWeightsForSaveArgs,
+  type TopkWeightsForSaveResult,
+} from '@vblora/core';
+import { selectedWeights } from '../ops/admixture.js';
+import { selectTopk } from '../ops/topk-select.js';
+import { readIndices } from './host-bridge.js';
+import { requireF32, requireK, requireLast } from './checks.js';
+
+/** PEFT's restore: the k−1 stored weights, then 1 − Σ stored (float32, summed in order). */
+function restoreWeights(stored: Float32Array, rows: number, m: number): Float32Array {
+  const k = m + 1;
+  const w = new Float32Array(rows * k);
+  for (let row = 0; row < rows; row++) {
+    let s = 0;
+    for (let j = 0; j < m; j++) {
+      w[row * k + j] = stored[row * m + j]!;
+      s = Math.fround(s + stored[row * m + j]!);
+    }
+    w[row * k + m] = Math.fround(1 - s);
+  }
+  return w;
+}
+
+/** See core's `logitsFromTopk`. */
+export async function logitsFromTopk(args: LogitsFromTopkArgs): Promise<HostTensor<'f32'>> {
+  const { indices, weightsKm1, nv, safe = false } = args;
+  const K = 'logitsFromTopk';
+  requireF32(weightsKm1, 'weightsKm1', K);
+  if (indices.shape.length === 0 || weightsKm1.shape.length === 0) {
+    throw new ShapeError(`${K}: indices (..., k) and weightsKm1 (..., k−1) need rank ≥ 1`, 'indices');
+  }
+  const k = indices.shape[indices.shape.length - 1]!;
+  const lead = indices.shape.slice(0, -1);
+  const want = [...lead, k - 1];
+  if (weightsKm1.shape.length !== want.length || weightsKm1.shape.some((d, i) => d !== want[i])) {
+    throw new ShapeError(
+      `${K}: weightsKm1 must have shape ${formatShape(want)} to match indices ${formatShape(indices.shape)}, got ${formatShape(weightsKm1.shape)}`,
+      'weightsKm1',
+    );
+  }
+  requireK(k, nv, K);
+  const idx = readIndices(indices, nv, 'indices', K);
+  const rows = idx.length / k;
+  const w = safe ? safeTopkWeights({ weightsKm1 }).weights.data : restoreWeights(weightsKm1.data, rows, k - 1);
+  const logged = tf.tidy(() => tf.log(tf.tensor1d(w)));
+  const lg = (await logged.data()) as Float32Array;
+  logged.dispose();
+  const out = new Float32Array(rows * nv).fill(-Infinity);
+  // duplicate indices: the later write wins, as in torch's scatter
+  for (let i = 0; i < idx.length; i++) out[Math.floor(i / k) * nv + idx[i]!] = lg[i]!;
+  return tensor('f32', [...lead, nv], out);
+}
+
+const f32Box = new Float32Array(1);
+const u32Box = new Uint32Array(f32Box.buffer);
+
+/** The next float32 below a positive float32. */
+function nextDown(x: number): number {
+  f32Box[0] = x;
+  u32Box[0] = u32Box[0]! - 1;
+  return f32Box[0];
+}
+
+/**
+ * True when torch's float32 `1 − Σw` over these m stored weights cannot be negative in any summation order
+ * (docs/numerics.md: exact float32 sum ≤ 1 for m ≤ 2; exact sum ≤ 1 − (m − 1)·2⁻²⁵ for m ≥ 3).
+ */
+function reloadsSafely(w: Float32Array, off: number, m: number): boolean {
+  let s = 0;
+  for (let j = 0; j < m; j++) s = Math.fround(s + w[off + j]!);
+  if (s > 1) return false;
+  if (m <= 2) return true;
+  let exact = 0;
+  for (let j = 0; j < m; j++) exact += w[off + j]!;
+  return exact + m * 2 ** -52 <= 1 - (m - 1) * 2 ** -25;
+}
+
+/** See core's `topkWeightsForSave`. */
+export async function topkWeightsForSave(args: TopkWeightsForSaveArgs): Promise<TopkWeightsForSaveResult> {
+  const { logits, k } = args;
+  const K = 'topkWeightsForSave';
+  requireF32(logits, 'logits', K);
+  if (logits.shape.length === 0) throw new ShapeError(`${K}: logits must have shape (..., nv), got ()`, 'logits');
+  const nv = logits.shape[logits.shape.length - 1]!;
+  requireK(k, nv, K);
+  const rows = requireLast(logits, nv, 'nv', 'logits', K);
+  const lead = logits.shape.slice(0, -1);
+  const sel = selectTopk(logits.data, nv, k);
+  const wt = tf.tidy(() => selectedWeights(tf.tensor2d(logits.data, [rows, nv]), sel));
+  const w = (await wt.data()) as Float32Array;
+  wt.dispose();
+  const m = k - 1;
+  const stored = new Float32Array(rows * m);
+  const nudged: number[] = [];
+  for (let row = 0; row < rows; row++) {
+    for (let j = 0; j < k; j++) {
+      if (!Number.isFinite(w[row * k + j]!)) {
+        throw new NumericalError(
+          `${K}: logits row ${row} gives non-finite top-k weights (NaN or +inf logits, or only −inf); ` +
+            'PEFT would save NaN and reload the whole layer as NaN',
+          'logits',
+        );
+      }
+    }
+    for (let j = 0; j < m; j++) stored[row * m + j] = w[row * k + j]!;
+    if (!reloadsSafely(stored, row * m, m)) {
+      nudged.push(row);
+      while (!reloadsSafely(stored, row * m, m)) stored[row * m] = nextDown(stored[row * m]!);
+    }
+  }
+  return {
+    indices: tensor('i32', [...lead, k], sel.indices),
+    weightsKm1: tensor('f32', [...lead, m], stored),
+    nudgedRows: nudged,
+  };
+}
