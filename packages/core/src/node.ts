@@ -11,3 +11,7 @@
  */
 export { TEMP_PREFIX, tempPathFor, writeErrorFor, writeFileAtomic } from './node/atomic-write.js';
 export { adapterFolder, listAdapterNames, readAdapterDir, readAdapters, writeAdapterDir } from './node/adapter-dir.js';
+export { openSafetensorsFile, type SafetensorsFileReader } from './node/safetensors-file.js';
+export { resolveCheckpointFiles, SHARD_INDEX_FILE, type CheckpointFiles } from './node/checkpoint-files.js';
+export { mergeCheckpoint, type MergeCheckpointOptions, type MergeCheckpointResult } from './node/merge-checkpoint.js';
+export { createMergePool, type MergePool } from './node/merge-pool.js';

@@ -1,2 +1,17 @@
-/** @packageDocumentation */
-export {};
+/**
+ * `@vblora/onnx`: PEFT VB-LoRA adapters for ONNX models. Merge an adapter into a model's initializers, or inject a
+ * VB-LoRA branch whose adapter tensors are graph inputs and switch adapters per run with {@link AdapterSession};
+ * plus a backend that runs the core kernels as small ONNX graphs on onnxruntime-node.
+ *
+ * @example
+ * ```ts
+ * import { mergeOnnxFile } from '@vblora/onnx';
+ * await mergeOnnxFile('./my-adapter', 'model.onnx', 'merged.onnx');
+ * ```
+ * @packageDocumentation
+ */
+export * from './errors.js';
+export * from './model-io/index.js';
+export * from './graph/index.js';
+export * from './mapping/index.js';
+export type { onnx } from './proto.js';

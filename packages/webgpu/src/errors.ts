@@ -1,6 +1,6 @@
 /**
  * Typed errors of `@vblora/webgpu`. Core's errors (`BackendUnavailableError`, `ShapeError`, `UnsupportedError`,
- * `NumericalError`) are used where they fit; these two cover what only a GPU runtime can run into.
+ * `NumericalError`) are used where they fit; these cover what only a GPU runtime can run into.
  * @module
  */
 import { VBLoRAError } from '@vblora/core';
@@ -20,5 +20,13 @@ export class GpuTensorError extends VBLoRAError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'GpuTensorError';
+  }
+}
+
+/** The GPU rejected work: a shader that does not compile, an allocation that does not fit, a validation error. */
+export class GpuExecutionError extends VBLoRAError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'GpuExecutionError';
   }
 }

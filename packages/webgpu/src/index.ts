@@ -1,2 +1,18 @@
-/** @packageDocumentation */
-export {};
+/**
+ * `@vblora/webgpu`: VB-LoRA kernels in WGSL for WebGPU, in browsers and in Node (Dawn, via `@vblora/webgpu/node`).
+ *
+ * @example
+ * ```ts
+ * import { createWebGpuRuntime } from '@vblora/webgpu';
+ * const rt = await createWebGpuRuntime(); // navigator.gpu
+ * const { A, B } = await rt.composeLowRank({ logitsA: rt.upload(la), logitsB: rt.upload(lb), bank: rt.upload(bank), k: 2 });
+ * ```
+ * @packageDocumentation
+ */
+export { DeviceLostError, GpuTensorError, GpuExecutionError } from './errors.js';
+export { GpuTensor } from './runtime/gpu-tensor.js';
+export type { GpuChunk } from './runtime/gpu-tensor.js';
+export type { WebGpuRuntimeOptions, RuntimeStats } from './runtime/gpu-context.js';
+export type { DeviceRequest } from './runtime/acquire-device.js';
+export { WebGpuRuntime, createWebGpuRuntime } from './webgpu-runtime.js';
+export type { GpuTopkForm, GpuLogitsSource, GpuTopkAdmixtureResult, GpuLowRankPair } from './ops/compose.js';

@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { mergeIntoStateDict, readSafetensors, UnsupportedError, writeSafetensors } from '@vblora/core';
-import { readAdapterDir, writeFileAtomic } from '@vblora/core/node';
+import { UnsupportedError } from '@vblora/core';
+import { mergeCheckpoint, readAdapterDir } from '@vblora/core/node';
 import { backendFromOption } from '../backend-option.js';
 import type { CliIO } from '../io.js';
 import type { CliOptions } from '../main.js';
@@ -8,27 +7,30 @@ import { createProgress } from '../progress.js';
 import { onePositional, requiredOption } from './args.js';
 
 /**
- * `vblora merge <adapter_dir> --base base.safetensors -o merged.safetensors`: what PEFT's `merge_and_unload`
- * gives — deltas merged in the base dtype, trained biases and modules_to_save copies carried over.
+ * `vblora merge <adapter_dir> --base base.safetensors|<sharded folder> -o merged.safetensors|<folder>`: what
+ * PEFT's `merge_and_unload` gives — deltas merged in the base dtype, trained biases and modules_to_save copies
+ * carried over — streamed tensor by tensor on every core.
  */
 export async function runMerge(args: readonly string[], options: CliOptions, io: CliIO): Promise<number> {
   const dir = onePositional(args, '<adapter_dir>', 'merge');
   const basePath = requiredOption(options.base, '--base base.safetensors', 'merge');
   const output = requiredOption(options.output, '-o merged.safetensors', 'merge');
-  if (!basePath.endsWith('.safetensors')) {
-    throw new UnsupportedError(`merge: --base ${basePath}: only .safetensors bases are supported by this build`);
+  if (basePath.endsWith('.onnx')) {
+    throw new UnsupportedError(`merge: --base ${basePath}: ONNX bases need @vblora/onnx, which this build does not include`);
   }
   const backend = await backendFromOption(options.backend);
   const { adapter } = await readAdapterDir(dir, options.adapter ?? 'default');
-  const raw = await readFile(basePath);
-  const base = readSafetensors(new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength));
   const progress = createProgress(io, 'merge');
-  const merged = await mergeIntoStateDict(adapter, base.tensors, {
+  const t0 = performance.now();
+  const result = await mergeCheckpoint(adapter, basePath, output, {
     backend,
-    onProgress: (d, t, m) => progress.update(d, t, m),
+    onProgress: (done, total, tensor) => progress.update(Math.round(done / 2 ** 20), Math.round(total / 2 ** 20), `MiB ${tensor}`),
   });
   progress.finish();
-  await writeFileAtomic(output, writeSafetensors(merged, base.metadata));
-  io.out(`merged ${adapter.modules.size} modules into ${output} on ${backend.name}\n`);
+  const s = (performance.now() - t0) / 1000;
+  io.out(
+    `merged ${result.mergedModules} modules into ${result.shards.length === 1 ? result.shards[0] : `${result.shards.length} shards in ${output}`}` +
+      ` on ${backend.name} (${result.threads} thread${result.threads === 1 ? '' : 's'}, ${(result.bytes / 2 ** 20).toFixed(1)} MiB in ${s.toFixed(2)} s)\n`,
+  );
   return 0;
 }

@@ -25,6 +25,22 @@ export function baseKeyOfExtra(key: string): string {
 }
 
 /**
+ * Throws an AdapterError listing how many adapted modules have no `<path>.weight` among the base keys, with a
+ * sample of the base's weight names (a wrong base model is the usual cause).
+ */
+export function checkBaseHasModules(adapter: VBLoRAAdapter, baseKeys: Iterable<string>): void {
+  const keys = new Set(baseKeys);
+  const missing = [...adapter.modules.keys()].filter((path) => !keys.has(`${path}.weight`));
+  if (missing.length === 0) return;
+  const sample = [...keys].filter((k) => k.endsWith('.weight')).slice(0, 3);
+  throw new AdapterError(
+    `the base model has no weight for ${missing.length} of ${adapter.modules.size} adapted modules ` +
+      `(first: ${missing[0]}.weight); its weights look like ${sample.join(', ') || '(none)'}: is it the right base model?`,
+    missing[0],
+  );
+}
+
+/**
  * What PEFT's `merge_and_unload()` leaves in the model's state dict: every adapted weight `W ← W + ΔW` rounded
  * to its own dtype, trained biases and modules_to_save copies carried over; keys, order and dtypes unchanged.
  * The input map is not modified.
@@ -38,15 +54,7 @@ export async function mergeIntoStateDict(
   const merge = requireKernel(backend, 'merge');
   const fanInFanOut = adapter.config.fan_in_fan_out;
   const out = new Map(base);
-  const missing = [...adapter.modules.keys()].filter((path) => !base.has(`${path}.weight`));
-  if (missing.length > 0) {
-    const sample = [...base.keys()].filter((k) => k.endsWith('.weight')).slice(0, 3);
-    throw new AdapterError(
-      `the base model has no weight for ${missing.length} of ${adapter.modules.size} adapted modules ` +
-        `(first: ${missing[0]}.weight); its weights look like ${sample.join(', ') || '(none)'}: is it the right base model?`,
-      missing[0],
-    );
-  }
+  checkBaseHasModules(adapter, base.keys());
   for (const m of adapter.modules.values()) {
     const key = `${m.path}.weight`;
     const w = base.get(key)!;

@@ -3,7 +3,7 @@
  * @module
  */
 export type { OnnxModel } from './onnx-model.js';
-export { decodeOnnxModel, readOnnxModel, type DecodeOnnxOptions } from './read-model.js';
+export { decodeOnnxModel, encodeOnnxModel, readOnnxModel, type DecodeOnnxOptions } from './read-model.js';
 export { writeOnnxModel, type WriteOnnxOptions, type WriteOnnxReport, type ExternalDataMode } from './write-model.js';
 export { readTensorData, tensorProtoFromHost, tensorDims, tensorDtype, tensorByteLength, storageOf, type TensorStorage } from './tensor-data.js';
 export { externalDataRef, type ExternalDataRef } from './external-data.js';

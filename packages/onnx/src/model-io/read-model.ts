@@ -6,8 +6,9 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { OnnxModelError } from '../errors.js';
-import { pb } from '../proto.js';
+import { pb, type onnx } from '../proto.js';
 import type { OnnxModel } from './onnx-model.js';
+import type { writeOnnxModel } from './write-model.js';
 
 /** Options of {@link decodeOnnxModel}. */
 export interface DecodeOnnxOptions {
@@ -56,4 +57,9 @@ export async function readOnnxModel(path: string): Promise<OnnxModel> {
     if (err instanceof OnnxModelError) throw new OnnxModelError(`${path}: ${err.message}`, err.rule, path, { cause: err });
     throw err;
   }
+}
+
+/** Serializes a model proto to bytes (small models; large ones go through {@link writeOnnxModel}). */
+export function encodeOnnxModel(proto: onnx.IModelProto): Uint8Array {
+  return pb.ModelProto.encode(proto).finish();
 }

@@ -1,0 +1,7 @@
+/**
+ * Graph helpers: a node builder, value infos, producer/consumer look-ups.
+ * @module
+ */
+export { GraphBuilder, valueInfo, OPSET, IR_VERSION, type Dim, type OpOptions } from './graph-builder.js';
+export type { AttrValue } from './attributes.js';
+export { indexGraph, type GraphIndex, type NodeRef } from './graph-index.js';

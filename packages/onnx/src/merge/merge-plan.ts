@@ -1,0 +1,106 @@
+/**
+ * What merging an adapter into an ONNX model changes: one new value per initializer (a merged weight, a trained
+ * bias, a modules_to_save copy), each computed on demand so that only one is in memory at a time.
+ * @module
+ */
+import {
+  AdapterError,
+  baseKeyOfExtra,
+  composeAdapter,
+  referenceBackend,
+  requireKernel,
+  type Backend,
+  type HostTensor,
+  type VBLoRAAdapter,
+} from '@vblora/core';
+import { castFloat } from '../host/cast-float.js';
+import { transpose2d } from '../host/transpose-2d.js';
+import type { OnnxModel } from '../model-io/onnx-model.js';
+import { readTensorData } from '../model-io/tensor-data.js';
+import { adapterTargets } from '../mapping/adapter-targets.js';
+import { baseTensorTarget } from '../mapping/base-tensor-target.js';
+import type { ModuleMapping } from '../mapping/map-modules.js';
+
+/** One initializer that merging replaces. */
+export interface MergeUpdate {
+  readonly initializer: string;
+  /** The PEFT module path or state-dict key it belongs to. */
+  readonly source: string;
+  /** Computes the new value (same dtype and shape as the initializer). */
+  readonly compute: () => Promise<HostTensor>;
+}
+
+/** Options of {@link planMerge}. */
+export interface PlanMergeOptions {
+  /** Backend whose `composeLowRank` and `merge` kernels run (default: the reference backend). */
+  readonly backend?: Backend;
+  /** PEFT's `safe_merge`: fail with a NumericalError naming the module if a merged weight is not finite. */
+  readonly safe?: boolean;
+}
+
+/** The updates of a merge and PEFT-targeting warnings. */
+export interface MergePlan {
+  readonly updates: readonly MergeUpdate[];
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Plans the merge of an adapter into a mapped model: W ← round_dtype(W + ΔW) for every adapted layer (ΔW
+ * transposed where the weight is stored (in, out)), and the adapter's other tensors over their base tensors.
+ * @throws {ModuleMappingError} / {ShapeError} / {AdapterError} when the adapter does not fit the graph.
+ */
+export function planMerge(model: OnnxModel, mapping: ModuleMapping, adapter: VBLoRAAdapter, options: PlanMergeOptions = {}): MergePlan {
+  const backend = options.backend ?? referenceBackend;
+  const mergeKernel = requireKernel(backend, 'merge');
+  requireKernel(backend, 'composeLowRank');
+  const { layers, warnings } = adapterTargets(mapping, adapter);
+  const updates: MergeUpdate[] = [];
+  const seen = new Map<string, string>();
+  const claim = (initializer: string, source: string): void => {
+    const other = seen.get(initializer);
+    if (other !== undefined) {
+      throw new AdapterError(`${source} and ${other} both change ONNX initializer ${initializer}; cannot merge both`, source);
+    }
+    seen.set(initializer, source);
+  };
+  for (const [path, uses] of layers) {
+    const layer = uses[0]!;
+    const init = mapping.index.initializers.get(layer.weight)!;
+    claim(layer.weight, path);
+    updates.push({
+      initializer: layer.weight,
+      source: path,
+      compute: async () => {
+        const weight = await readTensorData(model, init);
+        if (weight.dtype !== 'f32' && weight.dtype !== 'bf16' && weight.dtype !== 'f16') {
+          throw new AdapterError(`${path}: weight ${layer.weight} is ${weight.dtype}; merging needs f32, bf16 or f16`, path);
+        }
+        const { A, B } = (await composeAdapter(adapter, { backend, modules: [path] })).get(path)!;
+        return mergeKernel({
+          weight: weight as HostTensor<'f32' | 'bf16' | 'f16'>,
+          A,
+          B,
+          fanInFanOut: layer.layout === 'in_out',
+          safe: options.safe ?? false,
+          adapter: adapter.name,
+          module: path,
+        });
+      },
+    });
+  }
+  for (const [key, t] of adapter.extraTensors) {
+    const target = baseTensorTarget(mapping, baseKeyOfExtra(key), t.shape);
+    claim(target.initializer, key);
+    const init = mapping.index.initializers.get(target.initializer)!;
+    updates.push({
+      initializer: target.initializer,
+      source: key,
+      compute: async () => {
+        const dtype = (await readTensorData(model, { ...init, rawData: null, externalData: [], dataLocation: 0, dims: [0] })).dtype;
+        const cast = castFloat(t, dtype, key);
+        return target.transposed ? transpose2d(cast) : cast;
+      },
+    });
+  }
+  return { updates, warnings };
+}

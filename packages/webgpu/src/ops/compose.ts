@@ -1,0 +1,243 @@
+/**
+ * GPU top-k admixture and compose: `topkAdmixture`, `admixFromTopk` and `composeLowRank` on GPU tensors, results
+ * left on the GPU.
+ * @module
+ */
+import { formatShape, ShapeError } from '@vblora/core';
+import { rowSegments, type RowRange } from '../runtime/chunk-plan.js';
+import type { Encoder } from '../runtime/encoder.js';
+import type { GpuContext } from '../runtime/gpu-context.js';
+import type { GpuTensor } from '../runtime/gpu-tensor.js';
+import { ADMIX_WG, admixWgsl } from '../shaders/admix.js';
+import { topkSelectWgsl } from '../shaders/topk-select.js';
+import { leadingRows, requireDType, requireK, requireLastDim, requireSameShape, requireShape } from './validate.js';
+
+/** Top-k form on the GPU: (..., k) indices (i32) and weights (f32). */
+export interface GpuTopkForm {
+  readonly indices: GpuTensor<'i32'>;
+  readonly weights: GpuTensor<'f32'>;
+}
+
+/** Dense (..., nv) logits or their top-k form, on the GPU. */
+export type GpuLogitsSource = GpuTensor<'f32'> | GpuTopkForm;
+
+/** Result of {@link gpuTopkAdmixture}: all three outputs stay on the GPU. */
+export interface GpuTopkAdmixtureResult {
+  readonly indices: GpuTensor<'i32'>;
+  readonly weights: GpuTensor<'f32'>;
+  readonly vectors: GpuTensor<'f32'>;
+}
+
+/** Result of {@link gpuComposeLowRank}: A (r, in) and B (out, r) on the GPU. */
+export interface GpuLowRankPair {
+  readonly A: GpuTensor<'f32'>;
+  readonly B: GpuTensor<'f32'>;
+}
+
+/** Chunks of `t` expressed in units of 1/f of its rows (A's rows hold in_t logits rows each). */
+function scaled(chunks: readonly RowRange[], f: number): RowRange[] {
+  return chunks.map((c) => ({ firstRow: c.firstRow * f, rows: c.rows * f }));
+}
+
+/** @internal Records the top-k selection + softmax of every logits row; returns (rows·k) indices and weights. */
+export async function recordSelect(
+  ctx: GpuContext,
+  enc: Encoder,
+  logits: GpuTensor<'f32'>,
+  k: number
+): Promise<GpuTopkForm> {
+  const pipeline = await ctx.pipeline('topk-select', topkSelectWgsl);
+  const lead = logits.shape.slice(0, -1);
+  const indices = ctx.empty('i32', [...lead, k]);
+  const weights = ctx.empty('f32', [...lead, k]);
+  const nv = logits.rowElems;
+  for (const s of rowSegments(logits.rows, [logits.chunks, indices.chunks, weights.chunks])) {
+    const [pl, pi, pw] = s.parts as [(typeof s.parts)[0], (typeof s.parts)[0], (typeof s.parts)[0]];
+    if (pi.rowInChunk !== pw.rowInChunk) throw new Error('internal: index and weight chunks disagree');
+    const params = Uint32Array.of(s.rows, nv, k, pl.rowInChunk * nv, pi.rowInChunk * k);
+    const bufs = [logits.chunks[pl.chunk]!.buffer, indices.chunks[pi.chunk]!.buffer, weights.chunks[pw.chunk]!.buffer];
+    enc.dispatch(pipeline, params, bufs, s.rows);
+  }
+  return { indices, weights };
+}
+
+/** Where admix writes: plain rows (A, vectors) or PEFT's transposed B with rank r. */
+type AdmixTarget =
+  | { readonly out: GpuTensor<'f32'>; readonly layout: 0 }
+  | { readonly out: GpuTensor<'f32'>; readonly layout: 1; readonly r: number };
+
+/** @internal Records Σ_j w·bank[idx] for every row of a top-k form into `target`. */
+export async function recordAdmix(
+  ctx: GpuContext,
+  enc: Encoder,
+  form: GpuTopkForm,
+  bank: GpuTensor<'f32'>,
+  target: AdmixTarget
+): Promise<void> {
+  const pipeline = await ctx.pipeline('admix', admixWgsl);
+  const { indices, weights } = form;
+  const vl = bank.shape[1]!;
+  const k = indices.rowElems;
+  const bankBuf = bank.single('bank').buffer;
+  const outChunks = target.layout === 0 ? scaled(target.out.chunks, target.out.rowElems / vl) : [];
+  const chunkings = target.layout === 0 ? [indices.chunks, weights.chunks, outChunks] : [indices.chunks, weights.chunks];
+  const outSingle = target.layout === 1 ? target.out.single('B').buffer : undefined;
+  for (const s of rowSegments(indices.rows, chunkings)) {
+    const [pi, pw, po] = s.parts;
+    const outBuf = outSingle ?? target.out.chunks[po!.chunk]!.buffer;
+    const count = s.rows * vl;
+    const r = target.layout === 1 ? target.r : 1;
+    const params = Uint32Array.of(
+      count,
+      vl,
+      k,
+      pi!.rowInChunk * k,
+      pw!.rowInChunk * k,
+      po === undefined ? 0 : po.rowInChunk * vl,
+      target.layout,
+      r,
+      s.start
+    );
+    const bufs = [indices.chunks[pi!.chunk]!.buffer, weights.chunks[pw!.chunk]!.buffer, bankBuf, outBuf];
+    enc.dispatch(pipeline, params, bufs, Math.ceil(count / ADMIX_WG));
+  }
+}
+
+function checkBank(ctx: GpuContext, bank: GpuTensor, kernel: string): asserts bank is GpuTensor<'f32'> {
+  ctx.own(bank, 'bank');
+  requireDType(bank, ['f32'], 'bank', kernel);
+  requireShape(bank, [null, null], ['nv', 'vl'], 'bank', kernel);
+}
+
+function checkTopk(ctx: GpuContext, form: GpuTopkForm, arg: string, kernel: string): void {
+  ctx.own(form.indices, `${arg}.indices`);
+  ctx.own(form.weights, `${arg}.weights`);
+  requireDType(form.indices, ['i32'], `${arg}.indices`, kernel);
+  requireDType(form.weights, ['f32'], `${arg}.weights`, kernel);
+  if (form.indices.shape.length < 1) {
+    throw new ShapeError(`${kernel}: ${arg} indices must have shape (..., k), got ${formatShape(form.indices.shape)}`);
+  }
+  requireSameShape(form.weights, form.indices, `${arg}.weights`, `${arg}.indices`, kernel);
+}
+
+/**
+ * Top-k admixture on the GPU: indices, softmax weights and mixed sub-vectors of every logits row. The indices of
+ * a GPU top-k form must lie in [0, nv); `WebGpuRuntime.upload` of host indices goes through the checked path.
+ */
+export async function gpuTopkAdmixture(
+  ctx: GpuContext,
+  args: { readonly logits: GpuTensor<'f32'>; readonly bank: GpuTensor<'f32'>; readonly k: number }
+): Promise<GpuTopkAdmixtureResult> {
+  const K = 'topkAdmixture';
+  const { logits, bank, k } = args;
+  ctx.assertAlive();
+  checkBank(ctx, bank, K);
+  ctx.own(logits, 'logits');
+  requireDType(logits, ['f32'], 'logits', K);
+  const [nv, vl] = bank.shape as [number, number];
+  requireLastDim(logits, nv, 'nv', 'logits', K);
+  requireK(k, nv, K);
+  const enc = ctx.encoder();
+  const form = await recordSelect(ctx, enc, logits, k);
+  const vectors = ctx.empty('f32', [...logits.shape.slice(0, -1), vl]);
+  await recordAdmix(ctx, enc, form, bank, { out: vectors, layout: 0 });
+  enc.submit();
+  return { ...form, vectors };
+}
+
+/** Mixes bank rows for given top-k indices and weights on the GPU: vectors (..., vl). */
+export async function gpuAdmixFromTopk(
+  ctx: GpuContext,
+  args: GpuTopkForm & { readonly bank: GpuTensor<'f32'> }
+): Promise<GpuTensor<'f32'>> {
+  const K = 'admixFromTopk';
+  ctx.assertAlive();
+  checkBank(ctx, args.bank, K);
+  checkTopk(ctx, args, 'topk', K);
+  const vl = args.bank.shape[1]!;
+  const vectors = ctx.empty('f32', [...args.indices.shape.slice(0, -1), vl]);
+  const enc = ctx.encoder();
+  await recordAdmix(ctx, enc, args, args.bank, { out: vectors, layout: 0 });
+  enc.submit();
+  return vectors;
+}
+
+function isTopk(src: GpuLogitsSource): src is GpuTopkForm {
+  return 'indices' in src;
+}
+
+/** Checks a logits source of compose and returns its 3-D shape. */
+function checkSource(
+  ctx: GpuContext,
+  src: GpuLogitsSource,
+  bank: GpuTensor<'f32'>,
+  k: number,
+  arg: string,
+  layout: string
+): readonly number[] {
+  const K = 'composeLowRank';
+  const shape = isTopk(src) ? src.indices.shape : src.shape;
+  if (shape.length !== 3) throw new ShapeError(`${K}: ${arg} must have shape ${layout}, got ${formatShape(shape)}`, arg);
+  if (isTopk(src)) {
+    checkTopk(ctx, src, arg, K);
+    if (shape[2] !== k) {
+      throw new ShapeError(
+        `${K}: ${arg} top-k form has k = ${shape[2]} in ${formatShape(shape)}, but k = ${k} was given`,
+        arg
+      );
+    }
+    return shape;
+  }
+  ctx.own(src, arg);
+  requireDType(src, ['f32'], arg, K);
+  requireLastDim(src, bank.shape[0]!, 'nv', arg, K);
+  requireK(k, bank.shape[0]!, K);
+  return shape;
+}
+
+/**
+ * Composes a layer's A (r, in) and B (out, r) on the GPU from its logits (or top-k forms) and the bank; B is
+ * written in PEFT's transposed layout directly.
+ */
+export async function gpuComposeLowRank(
+  ctx: GpuContext,
+  args: {
+    readonly logitsA: GpuLogitsSource;
+    readonly logitsB: GpuLogitsSource;
+    readonly bank: GpuTensor<'f32'>;
+    readonly k: number;
+  }
+): Promise<GpuLowRankPair> {
+  const K = 'composeLowRank';
+  const { bank, k } = args;
+  ctx.assertAlive();
+  checkBank(ctx, bank, K);
+  const vl = bank.shape[1]!;
+  const shapeA = checkSource(ctx, args.logitsA, bank, k, 'logitsA', '(r, in_t, nv)');
+  const shapeB = checkSource(ctx, args.logitsB, bank, k, 'logitsB', '(out_t, r, nv)');
+  const [r, inT] = shapeA as [number, number];
+  const [outT, rB] = shapeB as [number, number];
+  if (rB !== r) {
+    throw new ShapeError(
+      `${K}: logitsB ${formatShape(shapeB.slice(0, 2))} must have r = ${r} as its second dim (from logitsA)`,
+      'logitsB'
+    );
+  }
+  const enc = ctx.encoder();
+  const temps: GpuTensor[] = [];
+  const formOf = async (src: GpuLogitsSource): Promise<GpuTopkForm> => {
+    if (isTopk(src)) return src;
+    const form = await recordSelect(ctx, enc, src, k);
+    temps.push(form.indices, form.weights);
+    return form;
+  };
+  const formA = await formOf(args.logitsA);
+  const formB = await formOf(args.logitsB);
+  const A = ctx.empty('f32', [r, inT * vl]);
+  const B = ctx.empty('f32', [outT * vl, r]);
+  await recordAdmix(ctx, enc, formA, bank, { out: A, layout: 0 });
+  await recordAdmix(ctx, enc, formB, bank, { out: B, layout: 1, r });
+  enc.submit();
+  for (const t of temps) t.dispose();
+  return { A, B };
+}

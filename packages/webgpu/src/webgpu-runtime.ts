@@ -1,0 +1,59 @@
+/**
+ * `WebGpuRuntime`: the GPU-resident API. Tensors stay on the GPU between calls — compose once, forward many
+ * times — and come back to the host only through `GpuTensor.read()`.
+ * @module
+ */
+import { GpuContext, type WebGpuRuntimeOptions } from './runtime/gpu-context.js';
+import {
+  gpuAdmixFromTopk,
+  gpuComposeLowRank,
+  gpuTopkAdmixture,
+  type GpuLogitsSource,
+  type GpuLowRankPair,
+  type GpuTopkAdmixtureResult,
+  type GpuTopkForm,
+} from './ops/compose.js';
+import type { GpuTensor } from './runtime/gpu-tensor.js';
+
+/** A WebGPU device with every VB-LoRA kernel on GPU tensors. Create it with {@link createWebGpuRuntime}. */
+export class WebGpuRuntime extends GpuContext {
+  /** Top-k indices, softmax weights and mixed sub-vectors of every logits row (SPEC §4.1). */
+  topkAdmixture(args: {
+    readonly logits: GpuTensor<'f32'>;
+    readonly bank: GpuTensor<'f32'>;
+    readonly k: number;
+  }): Promise<GpuTopkAdmixtureResult> {
+    return gpuTopkAdmixture(this, args);
+  }
+
+  /** Σ_j weights[..., j] · bank[indices[..., j]] for a top-k form. */
+  admixFromTopk(args: GpuTopkForm & { readonly bank: GpuTensor<'f32'> }): Promise<GpuTensor<'f32'>> {
+    return gpuAdmixFromTopk(this, args);
+  }
+
+  /** A (r, in) and B (out, r) of one layer from its logits or top-k forms (SPEC §4.2). */
+  composeLowRank(args: {
+    readonly logitsA: GpuLogitsSource;
+    readonly logitsB: GpuLogitsSource;
+    readonly bank: GpuTensor<'f32'>;
+    readonly k: number;
+  }): Promise<GpuLowRankPair> {
+    return gpuComposeLowRank(this, args);
+  }
+}
+
+/**
+ * Opens a WebGPU device and returns a runtime on it.
+ * @throws {BackendUnavailableError} when there is no WebGPU entry point or no adapter.
+ * @example
+ * ```ts
+ * const rt = await createWebGpuRuntime(); // browsers: navigator.gpu; Node: { gpu: nodeGpu() }
+ * const bank = rt.upload(bankHost);
+ * const { A, B } = await rt.composeLowRank({ logitsA: rt.upload(la), logitsB: rt.upload(lb), bank, k: 2 });
+ * const a = await A.read();
+ * ```
+ */
+export async function createWebGpuRuntime(options: WebGpuRuntimeOptions = {}): Promise<WebGpuRuntime> {
+  const { device, adapterName } = await GpuContext.open(options);
+  return new WebGpuRuntime(device, adapterName, options);
+}
