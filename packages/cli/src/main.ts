@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { VBLoRAError } from '@vblora/core';
 import { runCompose } from './commands/compose.js';
+import { runBench } from './commands/bench.js';
 import { runConformanceCommand } from './commands/conformance.js';
 import { runConvert } from './commands/convert.js';
 import { runDemo } from './commands/demo.js';
@@ -19,6 +20,7 @@ const USAGE = `usage: vblora <command> [options]
   convert <adapter_dir> -o <dir> (--topk-only | --full)
   merge <adapter_dir> --base base.safetensors -o merged.safetensors [--backend B]
   conformance <backend module> [--json]          run the conformance kit against a backend package or file
+  bench [--quick] [--json FILE] [--md FILE]      benchmarks against this machine's copy bandwidth
 `;
 
 const OPTIONS = {
@@ -55,6 +57,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
  */
 export async function main(argv: readonly string[], io: CliIO = processIO): Promise<number> {
   try {
+    // bench has its own options: pass everything after the command name through untouched
+    if (argv[0] === 'bench') return await runBench([], {}, io, argv.slice(1));
     const { values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
     const [name, ...rest] = positionals;
     if (values.help === true || name === undefined) {

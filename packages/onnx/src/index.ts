@@ -14,4 +14,5 @@ export * from './errors.js';
 export * from './model-io/index.js';
 export * from './graph/index.js';
 export * from './mapping/index.js';
+export * from './merge/index.js';
 export type { onnx } from './proto.js';

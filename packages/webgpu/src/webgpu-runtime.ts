@@ -14,6 +14,8 @@ import {
   type GpuTopkForm,
 } from './ops/compose.js';
 import type { GpuTensor } from './runtime/gpu-tensor.js';
+import { gpuDeltaWeight, gpuMerge, gpuUnmerge, type GpuDeltaWeightArgs, type GpuMergeArgs } from './ops/delta-merge.js';
+import type { GpuFloat } from './shaders/wgsl-half.js';
 
 /** A WebGPU device with every VB-LoRA kernel on GPU tensors. Create it with {@link createWebGpuRuntime}. */
 export class WebGpuRuntime extends GpuContext {
@@ -39,6 +41,21 @@ export class WebGpuRuntime extends GpuContext {
     readonly k: number;
   }): Promise<GpuLowRankPair> {
     return gpuComposeLowRank(this, args);
+  }
+
+  /** ΔW = B·A (out, in), or (in, out) for fan_in_fan_out layers (SPEC §4.4). */
+  deltaWeight(args: GpuDeltaWeightArgs): Promise<GpuTensor<'f32'>> {
+    return gpuDeltaWeight(this, args);
+  }
+
+  /** W' = round_dtype(f32(W) + B·A), a new tensor unless `inPlace` (SPEC §4.4). */
+  merge<D extends GpuFloat>(args: GpuMergeArgs<D>): Promise<GpuTensor<D>> {
+    return gpuMerge(this, args);
+  }
+
+  /** W' = round_dtype(f32(W) − B·A), a new tensor unless `inPlace`. */
+  unmerge<D extends GpuFloat>(args: GpuMergeArgs<D>): Promise<GpuTensor<D>> {
+    return gpuUnmerge(this, args);
   }
 }
 

@@ -16,14 +16,15 @@ export interface BaseTensorTarget {
 }
 
 /**
- * Finds the initializer of a PyTorch state-dict key with the given shape.
+ * Finds the initializer of a PyTorch state-dict key, checking its shape unless `shape` is null.
  * @throws {AdapterError} when the graph has no such tensor.
  * @throws {ShapeError} when it has one of another shape.
  */
-export function baseTensorTarget(mapping: ModuleMapping, key: string, shape: readonly number[]): BaseTensorTarget {
+export function baseTensorTarget(mapping: ModuleMapping, key: string, shape: readonly number[] | null): BaseTensorTarget {
   const { initializers } = mapping.index;
   const check = (name: string, transposed: boolean): BaseTensorTarget => {
     const dims = tensorDims(initializers.get(name)!);
+    if (shape === null) return { key, initializer: name, transposed };
     const want = transposed ? [...shape].reverse() : shape;
     if (!sameShape(dims, want)) {
       throw new ShapeError(`${key} has shape ${formatShape(shape)}, but its ONNX initializer ${name} is ${formatShape(dims)}`, key);

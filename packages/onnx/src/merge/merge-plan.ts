@@ -16,7 +16,7 @@ import {
 import { castFloat } from '../host/cast-float.js';
 import { transpose2d } from '../host/transpose-2d.js';
 import type { OnnxModel } from '../model-io/onnx-model.js';
-import { readTensorData } from '../model-io/tensor-data.js';
+import { readTensorData, tensorDtype } from '../model-io/tensor-data.js';
 import { adapterTargets } from '../mapping/adapter-targets.js';
 import { baseTensorTarget } from '../mapping/base-tensor-target.js';
 import type { ModuleMapping } from '../mapping/map-modules.js';
@@ -96,8 +96,7 @@ export function planMerge(model: OnnxModel, mapping: ModuleMapping, adapter: VBL
       initializer: target.initializer,
       source: key,
       compute: async () => {
-        const dtype = (await readTensorData(model, { ...init, rawData: null, externalData: [], dataLocation: 0, dims: [0] })).dtype;
-        const cast = castFloat(t, dtype, key);
+        const cast = castFloat(t, tensorDtype(init), key);
         return target.transposed ? transpose2d(cast) : cast;
       },
     });

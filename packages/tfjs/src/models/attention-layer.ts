@@ -1,7 +1,11 @@
 /**
  * `SingleHeadAttention`: softmax(q·kᵀ / √d)·v with one head and no mask, the attention of the golden toy models
- * (generator/toy_models.py). Takes [q, k, v], or one fused (…, 3·d) tensor split in three (GPT-2's c_attn). In an
- * emulated half-precision model every torch op result is rounded, softmax included (see {@link softmaxRounded}).
+ * (generator/toy_models.py). Takes [q, k, v], or one fused (…, 3·d) tensor split in three (GPT-2's c_attn).
+ *
+ * In an emulated half-precision model it rounds where torch 1.13's CPU kernels round, found by reproducing the
+ * bf16 golden fixture bit for bit: q·kᵀ is accumulated in float32 and rounded once; the softmax works in float32
+ * and rounds once; p·v goes through torch's generic gemm, whose running sum and products are each rounded to the
+ * half dtype, summed over the key positions in order.
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
@@ -10,25 +14,26 @@ import { roundTo } from '../ops/round-dtype.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 
-/**
- * Softmax over the last axis in torch's CPU order, e = exp(s − max), w = e · (1/Σe), with each step rounded to
- * `dtype` as torch 1.13's vectorised bf16 kernel does (subtraction, exp, the running sum, the reciprocal, the
- * product). For float32 nothing is rounded.
- */
-export function softmaxRounded(s: tf.Tensor, dtype: WeightDType): tf.Tensor {
+/** Softmax over the last axis in torch's CPU float32 order: e = exp(s − max), w = e · (1/Σe). */
+export function softmaxTorch(s: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
-    const m = tf.max(s, -1, true);
-    const e = roundTo(tf.exp(roundTo(tf.sub(s, m), dtype)), dtype);
-    let sum: tf.Tensor;
-    if (dtype === 'f32') {
-      sum = tf.sum(e, -1, true);
-    } else {
-      // sequential half-precision accumulation, one rounding per addition
-      const cols = tf.split(e, e.shape[e.shape.length - 1]!, -1);
-      sum = cols[0]!;
-      for (const c of cols.slice(1)) sum = roundTo(tf.add(sum, c), dtype);
+    const e = tf.exp(tf.sub(s, tf.max(s, -1, true)));
+    return tf.mul(e, tf.reciprocal(tf.sum(e, -1, true)));
+  });
+}
+
+/** p (…, M, K) · v (…, K, N) with half-precision accumulation: acc ← round(acc + round(p[:, k]·v[k, :])), k in order. */
+function matMulHalfAccumulate(p: tf.Tensor, v: tf.Tensor, dtype: WeightDType): tf.Tensor {
+  return tf.tidy(() => {
+    const K = p.shape[p.shape.length - 1]!;
+    const ps = tf.split(p, K, -1);
+    const vs = tf.split(v, K, -2);
+    let acc: tf.Tensor | null = null;
+    for (let k = 0; k < K; k++) {
+      const prod = roundTo(tf.mul(ps[k]!, vs[k]!), dtype);
+      acc = acc === null ? prod : roundTo(tf.add(acc, prod), dtype);
     }
-    return roundTo(tf.mul(e, roundTo(tf.reciprocal(sum), dtype)), dtype);
+    return acc!;
   });
 }
 
@@ -37,13 +42,13 @@ export class SingleHeadAttention extends tf.layers.Layer {
   /** Class name used by tf.js serialisation. */
   static className = 'VBLoRASingleHeadAttention';
   /** Emulated dtype of the activations. */
-  readonly dtypeEmulated: WeightDType;
+  readonly emulate: WeightDType;
   /** True when the input is one (…, 3·d) tensor holding q, k and v side by side. */
   readonly fused: boolean;
 
   constructor(args: LayerArgs & { emulate: WeightDType; fused: boolean }) {
     super(args);
-    this.dtypeEmulated = args.emulate;
+    this.emulate = args.emulate;
     this.fused = args.fused;
   }
 
@@ -57,14 +62,15 @@ export class SingleHeadAttention extends tf.layers.Layer {
     return tf.tidy(() => {
       const list = Array.isArray(inputs) ? inputs : [inputs];
       const [q, k, v] = this.fused ? tf.split(list[0]!, 3, -1) : list;
-      const dt = this.dtypeEmulated;
+      const dt = this.emulate;
       const d = q!.shape[q!.shape.length - 1]!;
       const scores = roundTo(tf.div(roundTo(tf.matMul(q!, k!, false, true), dt), tf.scalar(Math.sqrt(d))), dt);
-      return roundTo(tf.matMul(softmaxRounded(scores, dt), v!), dt);
+      const p = roundTo(softmaxTorch(scores), dt);
+      return dt === 'f32' ? tf.matMul(p, v!) : matMulHalfAccumulate(p, v!, dt);
     });
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), emulate: this.dtypeEmulated, fused: this.fused };
+    return { ...super.getConfig(), emulate: this.emulate, fused: this.fused };
   }
 }

@@ -109,3 +109,20 @@ export function nonFiniteExpr(dtype: GpuFloat, bits: string): string {
  * `Encoder.dispatch`), and every kernel unfolds them with this expression.
  */
 export const LINEAR_WORKGROUP = 'wid.x + wid.y * nwg.x';
+
+/**
+ * Declares a packed half output as `array<atomic<u32>>` with `fn <name>_at(i) -> f32` and
+ * `fn store_<name>(i: u32, bits: u32)`, which replaces one 16-bit half with two atomics. Used when a thread's
+ * elements do not cover whole words (odd row lengths, segments starting mid-word): the two halves of a word may
+ * then belong to different threads or dispatches, and atomic and/or keeps both.
+ */
+export function atomicHalfBinding(name: string, binding: number, dtype: 'bf16' | 'f16'): string {
+  const dec = dtype === 'bf16' ? 'bf16_to_f32' : 'f16_to_f32';
+  return `@group(0) @binding(${binding}) var<storage, read_write> ${name}: array<atomic<u32>>;
+fn ${name}_at(i: u32) -> f32 { return ${dec}(half_at(atomicLoad(&${name}[i >> 1u]), i)); }
+fn store_${name}(i: u32, bits: u32) {
+  let sh = (i & 1u) * 16u;
+  atomicAnd(&${name}[i >> 1u], ~(0xffffu << sh));
+  atomicOr(&${name}[i >> 1u], bits << sh);
+}`;
+}

@@ -1,0 +1,91 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { referenceBackend, type Backend } from '@vblora/core';
+import { describeMachine } from './machine.js';
+import { LLAMA2_7B, type LlamaShape } from './llama-shapes.js';
+import type { BenchReport, BenchRow } from './result.js';
+import { syntheticAdapter } from './synthetic-adapter.js';
+import { checkpointWorkload } from './workloads/checkpoint.js';
+import { composeWorkload } from './workloads/compose.js';
+import { copyBandwidth } from './workloads/copy-bandwidth.js';
+import { forwardWorkload } from './workloads/forward.js';
+import { mergeWorkload } from './workloads/merge.js';
+import { mixedBatchWorkload } from './workloads/mixed-batch.js';
+import { scaleMergeWorkload } from './workloads/scale-merge.js';
+
+/** Options of {@link runBench}. */
+export interface BenchOptions {
+  /** Small sizes, one repetition: a smoke test that finishes in well under a minute. */
+  readonly quick?: boolean;
+  /** Backends to compare (default: the reference backend). */
+  readonly backends?: readonly Backend[];
+  /** Layers of the synthetic sharded checkpoint for merge at scale (default 2 full, 1 quick; 0 skips it). */
+  readonly scaleLayers?: number;
+  /** The command line recorded beside the numbers. */
+  readonly command?: string;
+  /** Progress messages (one per workload). */
+  readonly log?: (message: string) => void;
+}
+
+/** Runs every workload on every backend that implements it, copy bandwidth first, and returns the report. */
+export async function runBench(options: BenchOptions = {}): Promise<BenchReport> {
+  const quick = options.quick === true;
+  const backends = options.backends ?? [referenceBackend];
+  const log = options.log ?? (() => undefined);
+  const reps = quick ? 1 : 5;
+  const rows: BenchRow[] = [];
+  const shape: LlamaShape = quick ? { layers: 1, hidden: 1024, intermediate: 2816 } : LLAMA2_7B;
+
+  log('copy bandwidth');
+  const copy = await copyBandwidth(quick ? 32 * 2 ** 20 : 256 * 2 ** 20, quick ? 3 : 9);
+  rows.push(copy.row);
+
+  log('compose');
+  const topk = syntheticAdapter(shape, 'topk');
+  for (const b of backends) {
+    if (b.kernels.composeLowRank === undefined) continue;
+    rows.push(await composeWorkload(topk, 'from top-k input', b, copy.gbps, reps));
+  }
+  {
+    // full logits of the whole 7B adapter are 320 MB; a few layers show the same per-module rate
+    const fullShape = quick ? shape : { ...shape, layers: 4 };
+    const full = syntheticAdapter(fullShape, 'full');
+    for (const b of backends) {
+      if (b.kernels.composeLowRank === undefined) continue;
+      rows.push(await composeWorkload(full, `from full logits (${fullShape.layers} layers)`, b, copy.gbps, quick ? 1 : 3));
+    }
+  }
+
+  log('merge');
+  const [mOut, mIn] = quick ? [512, 1024] : [shape.intermediate, shape.hidden];
+  rows.push(await mergeWorkload(mOut, mIn, 'f32', copy.gbps, reps));
+  rows.push(await mergeWorkload(mOut, mIn, 'bf16', copy.gbps, reps));
+
+  log('forward');
+  const hidden = quick ? 256 : 4096;
+  for (const b of backends) {
+    if (b.kernels.linear === undefined || b.kernels.adapterForward === undefined) continue;
+    for (const tokens of quick ? [1, 16] : [1, 128, 4096]) {
+      // plain-loop matmuls of 4096 tokens × 4096² take minutes: only engines built for it run that size
+      if (b.name === 'reference' && tokens * hidden * hidden > 2 ** 32) continue;
+      rows.push(await forwardWorkload(b, tokens, hidden, quick ? 1 : 3));
+    }
+  }
+
+  log('mixed batch');
+  for (const b of backends) {
+    if (b.kernels.mixedBatchForward === undefined || b.kernels.adapterForward === undefined) continue;
+    for (const n of [1, 8, 64]) rows.push(await mixedBatchWorkload(b, quick ? 64 : 512, quick ? 128 : 1024, n, reps));
+  }
+
+  log('checkpoint');
+  rows.push(...(await checkpointWorkload(topk, reps, !quick)));
+
+  const scaleLayers = options.scaleLayers ?? (quick ? 1 : 2);
+  if (scaleLayers > 0) {
+    log('merge at scale');
+    const scaleShape = { ...shape, layers: scaleLayers };
+    rows.push(await scaleMergeWorkload(syntheticAdapter(scaleShape, 'topk'), scaleShape, join(tmpdir(), `vblora-bench-${process.pid}`), copy.gbps));
+  }
+  return { command: options.command ?? 'vblora bench', quick, machine: describeMachine(), rows };
+}

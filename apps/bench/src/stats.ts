@@ -1,0 +1,34 @@
+/** Timing statistics of one measurement: warm-up runs discarded, then repetitions. */
+export interface Timing {
+  /** Median wall time in milliseconds. */
+  readonly medianMs: number;
+  readonly minMs: number;
+  readonly maxMs: number;
+  readonly reps: number;
+}
+
+/** Times `fn`: `warmup` untimed runs, then `reps` timed ones; reports median and spread. */
+export async function time(fn: () => unknown, reps: number, warmup = 1): Promise<Timing> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const samples: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await fn();
+    samples.push(performance.now() - t0);
+  }
+  samples.sort((a, b) => a - b);
+  const mid = samples.length >> 1;
+  const medianMs = samples.length % 2 === 1 ? samples[mid]! : (samples[mid - 1]! + samples[mid]!) / 2;
+  return { medianMs, minMs: samples[0]!, maxMs: samples[samples.length - 1]!, reps };
+}
+
+/** GB/s (10⁹ bytes per second) for `bytes` moved in `ms`. */
+export function gbps(bytes: number, ms: number): number {
+  return bytes / 1e9 / (ms / 1e3);
+}
+
+/** Formats a timing as `median ms (min–max)`. */
+export function fmtTiming(t: Timing): string {
+  const f = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+  return `${f(t.medianMs)} ms (${f(t.minMs)}–${f(t.maxMs)}, n=${t.reps})`;
+}

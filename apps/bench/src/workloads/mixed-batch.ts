@@ -1,0 +1,30 @@
+import { createRng, requireKernel, tensor, type Backend } from '@vblora/core';
+import type { BenchRow } from '../result.js';
+import { fmtTiming, time } from '../stats.js';
+
+/** Throughput of one batch with 1, 8 or 64 distinct adapters, relative to the same batch with one adapter. */
+export async function mixedBatchWorkload(backend: Backend, rows: number, hidden: number, adapters: number, reps: number): Promise<BenchRow> {
+  const mixed = requireKernel(backend, 'mixedBatchForward');
+  const single = requireKernel(backend, 'adapterForward');
+  const rng = createRng(9);
+  const r = 4;
+  const x = tensor('f32', [rows, hidden], Float32Array.from({ length: rows * hidden }, () => rng.normal()));
+  const baseOut = tensor('f32', [rows, hidden], Float32Array.from({ length: rows * hidden }, () => rng.normal()));
+  const list = Array.from({ length: adapters }, () => ({
+    A: tensor('f32', [r, hidden], Float32Array.from({ length: r * hidden }, () => rng.normal() * 0.01)),
+    B: tensor('f32', [hidden, r], Float32Array.from({ length: hidden * r }, () => rng.normal() * 0.01)),
+  }));
+  const rowAdapter = Int32Array.from({ length: rows }, (_, i) => i % adapters);
+  const one = await time(() => single({ x, baseOut, A: list[0]!.A, B: list[0]!.B }), reps, 1);
+  const many = await time(() => mixed({ x, baseOut, adapters: list, rowAdapter }), reps, 1);
+  return {
+    workload: 'mixed batch',
+    case: `${rows} rows × ${hidden}, ${adapters} distinct adapter${adapters === 1 ? '' : 's'}`,
+    backend: backend.name,
+    timing: many,
+    value: `${fmtTiming(many)} vs one adapter ${fmtTiming(one)}`,
+    ratio: one.medianMs / many.medianMs,
+    ratioOf: 'of single-adapter throughput',
+    target: 0.8,
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * `mergeOnnxFile`: the file-to-file merge behind `vblora merge <adapter> --base model.onnx -o merged.onnx`.
+ * @module
+ */
+import type { VBLoRAAdapter } from '@vblora/core';
+import { readAdapterDir } from '@vblora/core/node';
+import { readOnnxModel } from '../model-io/read-model.js';
+import { mergeOnnxModel, type MergeOnnxOptions, type MergeOnnxReport } from './merge-model.js';
+
+/** Options of {@link mergeOnnxFile}. */
+export interface MergeOnnxFileOptions extends MergeOnnxOptions {
+  /** Adapter name inside a PEFT directory (default `default`). */
+  readonly adapterName?: string;
+}
+
+/**
+ * Reads a PEFT adapter (directory or in-memory adapter) and an ONNX model, merges the adapter into the model's
+ * initializers and writes the result to `outPath`. External data files are read beside `basePath` and written
+ * beside `outPath`.
+ * @example
+ * ```ts
+ * const report = await mergeOnnxFile('./my-adapter', 'model.onnx', 'merged.onnx');
+ * console.log(report.modules.length, 'modules merged');
+ * ```
+ */
+export async function mergeOnnxFile(
+  adapter: string | VBLoRAAdapter,
+  basePath: string,
+  outPath: string,
+  options: MergeOnnxFileOptions = {},
+): Promise<MergeOnnxReport> {
+  const loaded = typeof adapter === 'string' ? (await readAdapterDir(adapter, options.adapterName ?? 'default')).adapter : adapter;
+  return mergeOnnxModel(await readOnnxModel(basePath), loaded, outPath, options);
+}

@@ -1,0 +1,100 @@
+/**
+ * Merge mode: write a new ONNX model whose initializers hold W + ΔW (dtype kept, PEFT's rounding), the graph
+ * otherwise untouched.
+ * @module
+ */
+import type { Backend, VBLoRAAdapter } from '@vblora/core';
+import { writeFileAtomic } from '@vblora/core/node';
+import { indexGraph } from '../graph/graph-index.js';
+import type { OnnxModel } from '../model-io/onnx-model.js';
+import { hostBytes, storageOf } from '../model-io/tensor-data.js';
+import { writeOnnxModel, type ExternalDataMode } from '../model-io/write-model.js';
+import { mapGraphModules, type MapModulesOptions } from '../mapping/map-modules.js';
+import { planMerge } from './merge-plan.js';
+
+/** Options of {@link mergeOnnxModel} and `mergeOnnxFile`. */
+export interface MergeOnnxOptions extends MapModulesOptions {
+  /** Backend whose `composeLowRank` and `merge` kernels run (default: the reference backend). */
+  readonly backend?: Backend;
+  /** PEFT's `safe_merge`: fail with a NumericalError naming the module if a merged weight is not finite. */
+  readonly safe?: boolean;
+  /** Where tensor data go in the output (default `'keep'`: as in the input; see `writeOnnxModel`). */
+  readonly externalData?: ExternalDataMode;
+  /** Called after each replaced initializer with the number done, the total and the module or tensor key. */
+  readonly onProgress?: (done: number, total: number, source: string) => void;
+}
+
+/** What a merge did. */
+export interface MergeOnnxReport {
+  readonly path: string;
+  /** External data file written beside the model, or null. */
+  readonly dataPath: string | null;
+  /** Adapted module paths, in the adapter's order. */
+  readonly modules: readonly string[];
+  /** Initializers replaced (merged weights, then trained biases / modules_to_save copies). */
+  readonly replaced: readonly string[];
+  /** True when the output is the input's bytes with the replaced tensors patched in (byte-identical otherwise). */
+  readonly patchedInPlace: boolean;
+  /** Differences between the adapter's modules and PEFT's targeting of this graph. */
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Merges an adapter into a model and writes the result to `outPath` (atomically). When the model owns its bytes
+ * (read with `readOnnxModel`) and keeps its weights inline, the merged weights are patched into those bytes, which
+ * are then written out: the model is consumed, and no second copy is made. Otherwise the model is streamed to the
+ * output with the new values, computed one at a time.
+ * @example
+ * ```ts
+ * const model = await readOnnxModel('model.onnx');
+ * const { adapter } = await readAdapterDir('./my-adapter');
+ * await mergeOnnxModel(model, adapter, 'merged.onnx');
+ * ```
+ * @throws {ModuleMappingError} when a module has no layer in the graph (with the nearest candidates).
+ * @throws {NumericalError} in safe mode when a merged weight is not finite.
+ */
+export async function mergeOnnxModel(
+  model: OnnxModel,
+  adapter: VBLoRAAdapter,
+  outPath: string,
+  options: MergeOnnxOptions = {},
+): Promise<MergeOnnxReport> {
+  const mapping = mapGraphModules(indexGraph(model.proto.graph!), options);
+  const { updates, warnings } = planMerge(model, mapping, adapter, {
+    ...(options.backend === undefined ? {} : { backend: options.backend }),
+    ...(options.safe === undefined ? {} : { safe: options.safe }),
+  });
+  const mode = options.externalData ?? 'keep';
+  const inits = mapping.index.initializers;
+  const inline = (graphInits: typeof inits): boolean => [...graphInits.values()].every((t) => storageOf(t) !== 'external');
+  const patchable =
+    model.ownsBytes && mode === 'keep' && inline(inits) && updates.every((u) => storageOf(inits.get(u.initializer)!) === 'raw');
+  let done = 0;
+  const progress = (source: string): void => options.onProgress?.(++done, updates.length, source);
+  const report = {
+    modules: [...adapter.modules.keys()],
+    replaced: updates.map((u) => u.initializer),
+    warnings,
+  };
+  if (patchable) {
+    for (const u of updates) {
+      const value = await u.compute();
+      inits.get(u.initializer)!.rawData!.set(hostBytes(value));
+      progress(u.source);
+    }
+    await writeFileAtomic(outPath, model.bytes);
+    return { ...report, path: outPath, dataPath: null, patchedInPlace: true };
+  }
+  const replace = new Map(
+    updates.map((u) => [
+      u.initializer,
+      async () => {
+        const value = await u.compute();
+        progress(u.source);
+        return value;
+      },
+    ]),
+  );
+  const written = await writeOnnxModel(model, outPath, { replace, externalData: mode });
+  return { ...report, path: outPath, dataPath: written.dataPath, patchedInPlace: false };
+}
