@@ -15,4 +15,6 @@ export * from './model-io/index.js';
 export * from './graph/index.js';
 export * from './mapping/index.js';
 export * from './merge/index.js';
+export * from './inject/index.js';
+export * from './runtime/index.js';
 export type { onnx } from './proto.js';

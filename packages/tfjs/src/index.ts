@@ -12,3 +12,37 @@
  * @packageDocumentation
  */
 export { createTfjsBackend, type TfjsBackendOptions } from './backend/tfjs-backend.js';
+export { buildToyLlama, type ToyLlamaOptions } from './models/toy-llama.js';
+export { buildToyGPT2, type ToyGPT2Options } from './models/toy-gpt2.js';
+export { buildToyLinear, type ToyLinearOptions } from './models/toy-linear.js';
+export { toyFromStateDict } from './models/from-state-dict.js';
+export { loadToyStateDict, toyStateDict, toyLayer, type ToyFamily, type ToyModel } from './models/toy-model.js';
+export { SingleHeadAttention, softmaxTorch } from './models/attention-layer.js';
+export { RoundTo } from './models/round-layer.js';
+export { applyVBLoRA, loadVBLoRA, toyOptions, type ApplyVBLoRAOptions } from './layers/apply-vblora.js';
+export { VBLoRAModel, type PredictOptions, type VBLoRAModelOptions } from './layers/vblora-model.js';
+export { AdapterWeights, type TfAdapterFactor, type TfAdapterModule } from './layers/adapter-weights.js';
+export {
+  defaultModulePath,
+  modelModules,
+  moduleInfos,
+  type KindFn,
+  type ModelModule,
+  type ModuleMappingOptions,
+  type ModulePathFn,
+} from './layers/module-paths.js';
+export { TOPK_RESUME_MESSAGE } from './layers/adapted-dense.js';
+export { applyLoRA, LoRAModel, type LoRAOptions } from './layers/lora-baseline.js';
+export { AdamW, type AdamWOptions, type ParamGroup } from './training/adamw.js';
+export { mseLoss, crossEntropyLoss, type LossFn } from './training/losses.js';
+export type { TrainableModel, VariableGroups } from './training/trainable.js';
+export {
+  createOptimizer,
+  lossAndGradients,
+  trainAdapter,
+  type Batch,
+  type OptimizerSettings,
+  type TrainOptions,
+  type TrainProgress,
+  type TrainResult,
+} from './training/train.js';

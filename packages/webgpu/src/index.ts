@@ -16,3 +16,8 @@ export type { WebGpuRuntimeOptions, RuntimeStats } from './runtime/gpu-context.j
 export type { DeviceRequest } from './runtime/acquire-device.js';
 export { WebGpuRuntime, createWebGpuRuntime } from './webgpu-runtime.js';
 export type { GpuTopkForm, GpuLogitsSource, GpuTopkAdmixtureResult, GpuLowRankPair } from './ops/compose.js';
+export type { GpuDeltaWeightArgs, GpuMergeArgs } from './ops/delta-merge.js';
+export type { GpuLinearArgs, GpuAdapterForwardArgs, GpuLinearWithAdapterArgs } from './ops/forward.js';
+export { GpuAdapterSet } from './ops/mixed-batch.js';
+export type { GpuLowRankAdapter, GpuMixedBatchForwardArgs } from './ops/mixed-batch.js';
+export type { GpuAdmixtureGrads, GpuComposeGrads } from './ops/backward.js';

@@ -16,6 +16,22 @@ import {
 import type { GpuTensor } from './runtime/gpu-tensor.js';
 import { gpuDeltaWeight, gpuMerge, gpuUnmerge, type GpuDeltaWeightArgs, type GpuMergeArgs } from './ops/delta-merge.js';
 import type { GpuFloat } from './shaders/wgsl-half.js';
+import {
+  gpuAdapterForward,
+  gpuLinear,
+  gpuLinearWithAdapter,
+  type GpuAdapterForwardArgs,
+  type GpuLinearArgs,
+  type GpuLinearWithAdapterArgs,
+} from './ops/forward.js';
+import { gpuAdmixtureBackward, gpuComposeBackward, type GpuAdmixtureGrads, type GpuComposeGrads } from './ops/backward.js';
+import {
+  gpuMixedBatchForward,
+  gpuPackAdapters,
+  type GpuAdapterSet,
+  type GpuLowRankAdapter,
+  type GpuMixedBatchForwardArgs,
+} from './ops/mixed-batch.js';
 
 /** A WebGPU device with every VB-LoRA kernel on GPU tensors. Create it with {@link createWebGpuRuntime}. */
 export class WebGpuRuntime extends GpuContext {
@@ -56,6 +72,53 @@ export class WebGpuRuntime extends GpuContext {
   /** W' = round_dtype(f32(W) − B·A), a new tensor unless `inPlace`. */
   unmerge<D extends GpuFloat>(args: GpuMergeArgs<D>): Promise<GpuTensor<D>> {
     return gpuUnmerge(this, args);
+  }
+
+  /** Base layer forward: y = x·Wᵀ + b (x·W + b for fan_in_fan_out), in x's dtype. */
+  linear<D extends GpuFloat>(args: GpuLinearArgs<D>): Promise<GpuTensor<D>> {
+    return gpuLinear(this, args);
+  }
+
+  /** Unmerged adapter forward: y = baseOut + (drop(x)·Aᵀ)·Bᵀ, in x's dtype (SPEC §4.3). */
+  adapterForward<D extends GpuFloat>(args: GpuAdapterForwardArgs<D>): Promise<GpuTensor<D>> {
+    return gpuAdapterForward(this, args);
+  }
+
+  /** Base layer and adapter fused: adapterForward(linear(x)) in one tiled pass over the output. */
+  linearWithAdapter<D extends GpuFloat>(args: GpuLinearWithAdapterArgs<D>): Promise<GpuTensor<D>> {
+    return gpuLinearWithAdapter(this, args);
+  }
+
+  /** Packs adapters once for {@link WebGpuRuntime.mixedBatchForward}. */
+  packAdapters(adapters: readonly GpuLowRankAdapter[]): GpuAdapterSet {
+    return gpuPackAdapters(this, adapters);
+  }
+
+  /** Adapter forward with a different adapter per row (−1: none). */
+  mixedBatchForward<D extends GpuFloat>(args: GpuMixedBatchForwardArgs<D>): Promise<GpuTensor<D>> {
+    return gpuMixedBatchForward(this, args);
+  }
+
+  /** Gradients of `topkAdmixture(...).vectors` w.r.t. logits and bank, given dL/dvectors. */
+  admixtureBackward(args: {
+    readonly logits: GpuTensor<'f32'>;
+    readonly bank: GpuTensor<'f32'>;
+    readonly k: number;
+    readonly gradVectors: GpuTensor<'f32'>;
+  }): Promise<GpuAdmixtureGrads> {
+    return gpuAdmixtureBackward(this, args);
+  }
+
+  /** Gradients of `composeLowRank` w.r.t. both logits and the bank, given dL/dA and dL/dB. */
+  composeBackward(args: {
+    readonly logitsA: GpuTensor<'f32'>;
+    readonly logitsB: GpuTensor<'f32'>;
+    readonly bank: GpuTensor<'f32'>;
+    readonly k: number;
+    readonly gradA: GpuTensor<'f32'>;
+    readonly gradB: GpuTensor<'f32'>;
+  }): Promise<GpuComposeGrads> {
+    return gpuComposeBackward(this, args);
   }
 }
 

@@ -19,16 +19,24 @@ export function reloadTopkWeights(indices: HostTensor, weightsKm1: HostTensor<'f
   const outIdx = new Int32Array(w.length);
   const outW = new Float32Array(w.length);
   const lg = new Float32Array(k);
-  const order = Array.from({ length: k }, (_, j) => j);
+  const sorted = new Float32Array(k);
+  const order = new Int32Array(k);
+  const data = indices.data;
   for (let row = 0; row < rows; row++) {
     const base = row * k;
     for (let j = 0; j < k; j++) lg[j] = Math.fround(Math.log(w[base + j]!));
-    // torch.topk on the rebuilt logits: descending logit; the stable sort keeps the file order among equal values
-    order.sort((a, b) => (lg[b]! > lg[a]! ? 1 : lg[b]! < lg[a]! ? -1 : a - b));
-    const sorted = Float32Array.from(order, (j) => lg[j]!);
+    // torch.topk on the rebuilt logits: descending logit; insertion keeps the file order among equal values
+    for (let j = 0; j < k; j++) {
+      let p = j;
+      while (p > 0 && lg[order[p - 1]!]! < lg[j]!) {
+        order[p] = order[p - 1]!;
+        p--;
+      }
+      order[p] = j;
+    }
+    for (let j = 0; j < k; j++) sorted[j] = lg[order[j]!]!;
     softmaxF32(sorted, 0, k, outW, base);
-    for (let j = 0; j < k; j++) outIdx[base + j] = Number(indices.data[base + order[j]!]!);
-    order.sort((a, b) => a - b);
+    for (let j = 0; j < k; j++) outIdx[base + j] = Number(data[base + order[j]!]!);
   }
   return {
     indices: tensor('i32', indices.shape, outIdx),

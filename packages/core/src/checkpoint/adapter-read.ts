@@ -1,9 +1,9 @@
 import { parseConfig, type VBLoRAConfig } from '../config/index.js';
 import type { AdapterFloatDType, AdapterModule, Factor, VBLoRAAdapter } from '../adapter/vblora-adapter.js';
-import { CheckpointFormatError } from '../errors.js';
+import { CheckpointFormatError, ResourceLimitError } from '../errors.js';
 import { formatShape, isFloatDType, isIntDType, toF32, type HostTensor } from '../tensor/index.js';
 import { BANK_KEY, parseFactorKey, type FactorKeyKind } from './adapter-keys.js';
-import { findNonFinite } from './non-finite.js';
+import { findNegInfRow, findNonFinite } from './non-finite.js';
 import { readSafetensors, type SafetensorsFile } from './safetensors-read.js';
 
 /** The two files of a PEFT adapter directory, as text / bytes (or already parsed). */
@@ -19,6 +19,17 @@ export interface LoadedAdapter {
   readonly adapter: VBLoRAAdapter;
   readonly warnings: readonly string[];
 }
+
+/**
+ * Sizes a loaded adapter may ask for, checked before anything is composed: a top-k file stores about one byte per
+ * `vector_length` floats it composes to, so a 200 KB file could otherwise declare a 16 GB factor.
+ */
+export const ADAPTER_LOAD_LIMITS = Object.freeze({
+  /** Largest in/out features of one module: 64× the largest vocabulary of a real model (2^24). */
+  maxFeatures: 2 ** 24,
+  /** Largest Σ r·(in + out) over all modules, i.e. the float32 A and B of every module at once (2^30 = 4 GiB). */
+  maxComposedElements: 2 ** 30,
+});
 
 /** Tolerance on Σ(stored top-k weights) above 1: PEFT's own float32 softmax can exceed 1 by a few ulps (SPEC §5.4). */
 const TOPK_SUM_SLACK = 1e-5;
@@ -82,6 +93,7 @@ export function adapterFromFiles(files: AdapterFiles, name = 'default'): LoadedA
 
   const modules = new Map<string, AdapterModule>();
   let sawTopk = false;
+  let composed = 0;
   for (const [path, p] of parts) {
     const a = readFactor(p.A, path, 'A', config);
     const b = readFactor(p.B, path, 'B', config);
@@ -95,7 +107,10 @@ export function adapterFromFiles(files: AdapterFiles, name = 'default'): LoadedA
         path,
       );
     }
-    modules.set(path, { path, inFeatures: inT * vl, outFeatures: outT * vl, a, b });
+    const inFeatures = inT * vl;
+    const outFeatures = outT * vl;
+    checkComposedSize(path, inFeatures, outFeatures, config.r, (composed += config.r * (inFeatures + outFeatures)));
+    modules.set(path, { path, inFeatures, outFeatures, a, b });
   }
 
   if (sawTopk && !config.save_only_topk_weights) {
@@ -104,19 +119,40 @@ export function adapterFromFiles(files: AdapterFiles, name = 'default'): LoadedA
         'PEFT would ignore these tensors and keep random logits; vblora.js loads them.',
     );
   }
-  for (const [key, t] of [[BANK_KEY, bank] as const, ...logitsTensors(modules)]) {
+  for (const [key, t, isLogits] of [[BANK_KEY, bank, false] as const, ...logitsTensors(modules)]) {
     const bad = findNonFinite(t, { allowNegInf: key !== BANK_KEY });
     if (bad !== null) warnings.push(`non-finite value ${bad.value} in ${key} at ${formatShape(bad.index)}`);
+    // −inf logits are legal, but a row of nothing else has no top-k softmax: PEFT and we compose it as NaN.
+    const row = bad === null && isLogits ? findNegInfRow(t) : null;
+    if (row !== null) warnings.push(`${key} row ${formatShape(row)} has no finite logit (all −inf): it composes to NaN`);
   }
   const adapter: VBLoRAAdapter = { name, config, bank, modules, extraTensors, metadata: file.metadata };
   return { adapter, warnings };
 }
 
-function* logitsTensors(modules: ReadonlyMap<string, AdapterModule>): Generator<readonly [string, HostTensor]> {
+function checkComposedSize(path: string, inFeatures: number, outFeatures: number, r: number, total: number): void {
+  const { maxFeatures, maxComposedElements } = ADAPTER_LOAD_LIMITS;
+  if (inFeatures > maxFeatures || outFeatures > maxFeatures) {
+    throw new ResourceLimitError(
+      `module ${path}: ${inFeatures} → ${outFeatures} features (tiles × vector_length) is beyond ${maxFeatures}, ` +
+        'far more than any real layer; refusing to compose it',
+      'maxFeatures',
+    );
+  }
+  if (total > maxComposedElements) {
+    throw new ResourceLimitError(
+      `composing the adapter up to module ${path} needs ${total} float32 elements (Σ r·(in + out)), ` +
+        `more than ${maxComposedElements}; refusing to compose it (r = ${r})`,
+      'maxComposedElements',
+    );
+  }
+}
+
+function* logitsTensors(modules: ReadonlyMap<string, AdapterModule>): Generator<readonly [string, HostTensor, boolean]> {
   for (const m of modules.values()) {
     for (const [f, factor] of [['A', m.a], ['B', m.b]] as const) {
       const t = factor.kind === 'logits' ? factor.logits : factor.weights;
-      yield [`${m.path}.vblora_logits_${f}${factor.kind === 'topk' ? '_topk_weights' : ''}`, t];
+      yield [`${m.path}.vblora_logits_${f}${factor.kind === 'topk' ? '_topk_weights' : ''}`, t, factor.kind === 'logits'];
     }
   }
 }

@@ -32,3 +32,19 @@ export function findNonFinite(t: HostTensor, options: { allowNegInf?: boolean } 
   }
   return null;
 }
+
+/**
+ * Finds the first row (over the leading dims of a `(…, nv)` logits tensor) whose entries are all −inf: such a
+ * row has no top-k softmax, so it composes to NaN. Returns its index, or null.
+ */
+export function findNegInfRow(t: HostTensor): number[] | null {
+  const nv = t.shape[t.shape.length - 1];
+  if (nv === undefined || nv === 0) return null;
+  const data = toF32(t).data;
+  for (let row = 0; row < data.length / nv; row++) {
+    let all = true;
+    for (let j = 0; j < nv && all; j++) all = data[row * nv + j] === -Infinity;
+    if (all) return unravelIndex(row, t.shape.slice(0, -1));
+  }
+  return null;
+}

@@ -1,15 +1,28 @@
-import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { VBLoRAAdapter } from '../adapter/vblora-adapter.js';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../checkpoint/adapter-keys.js';
 import { adapterFromFiles, type LoadedAdapter } from '../checkpoint/adapter-read.js';
 import { adapterToFiles } from '../checkpoint/adapter-write.js';
-import { AdapterError, UnsupportedError } from '../errors.js';
+import { DEFAULT_CONFIG_LIMITS } from '../config/index.js';
+import { AdapterError, ConfigError, UnsupportedError } from '../errors.js';
 import { writeErrorFor, writeFileAtomic } from './atomic-write.js';
+import { MAX_WHOLE_FILE_BYTES, readBoundedFile } from './read-bounded.js';
 
 /** Folder of adapter `name` inside a PEFT save directory: `default` is the directory itself, others a sub-folder. */
 export function adapterFolder(dir: string, name = 'default'): string {
   return name === 'default' ? dir : join(dir, name);
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** `adapter_config.json` bytes as text; invalid UTF-8 is a ConfigError, as it is for `parseConfig(bytes)`. */
+function decodeConfig(bytes: Uint8Array, path: string): string {
+  try {
+    return utf8.decode(bytes);
+  } catch (cause) {
+    throw new ConfigError(`${path} is not valid UTF-8`, undefined, { cause });
+  }
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -43,9 +56,12 @@ export async function readAdapterDir(dir: string, name = 'default'): Promise<Loa
     }
     throw new AdapterError(`no ${ADAPTER_WEIGHTS_FILE} in ${folder}`);
   }
-  const [configText, weights] = await Promise.all([readFile(configPath, 'utf8'), readFile(weightsPath)]);
-  const bytes = new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength);
-  return adapterFromFiles({ config: configText, weights: bytes }, name);
+  // Both files come from strangers: bounded reads of regular files only (no FIFO hang, no /dev/zero, no 3 GB read).
+  const [configBytes, weights] = await Promise.all([
+    readBoundedFile(configPath, DEFAULT_CONFIG_LIMITS.maxLength, 'maxLength'),
+    readBoundedFile(weightsPath, MAX_WHOLE_FILE_BYTES, 'maxFileBytes'),
+  ]);
+  return adapterFromFiles({ config: decodeConfig(configBytes, configPath), weights }, name);
 }
 
 /** Lists the adapters saved in a PEFT directory: `default` when the directory itself holds one, then sub-folders. */

@@ -45,6 +45,7 @@ async function mergeTensor(
   path: string,
   options: MergeCheckpointOptions,
   pool: MergePool,
+  output: ArrayBufferLike,
 ): Promise<HostTensor> {
   const backend = options.backend ?? referenceBackend;
   const fanInFanOut = adapter.config.fan_in_fan_out;
@@ -52,13 +53,11 @@ async function mergeTensor(
     const merge = requireKernel(backend, 'merge');
     return merge({ weight: t as HostTensor<WeightDType>, A: pair.A, B: pair.B, fanInFanOut, safe: options.safe ?? false, adapter: adapter.name, module: path });
   }
-  const bytes = t.data.byteLength;
-  const output = pool.threads > 1 ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
   await pool.run({
     dtype: t.dtype as WeightDType,
     shape: [t.shape[0]!, t.shape[1]!],
     input: t.data.buffer as ArrayBuffer,
-    output,
+    output: output as ArrayBuffer,
     A: pair.A.data,
     B: pair.B.data,
     r: pair.A.shape[0]!,
@@ -67,8 +66,8 @@ async function mergeTensor(
     adapter: adapter.name,
     module: path,
   });
-  const Ctor = t.data.constructor as new (b: ArrayBufferLike) => HostTensor['data'];
-  return { dtype: t.dtype, shape: t.shape, data: new Ctor(output) };
+  const Ctor = t.data.constructor as new (b: ArrayBufferLike, o: number, n: number) => HostTensor['data'];
+  return { dtype: t.dtype, shape: t.shape, data: new Ctor(output, 0, t.data.length) };
 }
 
 /**
@@ -114,6 +113,8 @@ export async function mergeCheckpoint(
     const totalBytes = plans.reduce((s, p) => s + p.reader.size, 0);
     let doneBytes = 0;
     let merged = 0;
+    let scratch: ArrayBufferLike | undefined;
+    let outScratch: ArrayBufferLike | undefined;
     for (const p of plans) {
       const { header } = p.reader;
       const plan = planSafetensors(header.entries, header.metadata);
@@ -122,18 +123,19 @@ export async function mergeCheckpoint(
       try {
         await fh.write(plan.header, 0, plan.header.length, 0);
         const byName = new Map(header.entries.map((e) => [e.name, e]));
-        let scratch: ArrayBufferLike | undefined;
         for (const slot of plan.layout) {
           const entry = byName.get(slot.name)!;
           const bytes = entry.end - entry.begin;
+          // two buffers of the largest tensor so far, reused: memory stays bounded by the largest tensor
           if (scratch === undefined || scratch.byteLength < bytes) {
             scratch = pool.threads > 1 ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+            outScratch = pool.threads > 1 ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
           }
           let t = await p.reader.readTensor(entry, scratch);
           const module = slot.name.endsWith('.weight') ? slot.name.slice(0, -'.weight'.length) : undefined;
           const pair = module === undefined ? undefined : pairs.get(module);
           if (pair !== undefined) {
-            t = await mergeTensor(t, pair, adapter, module!, options, pool);
+            t = await mergeTensor(t, pair, adapter, module!, options, pool, outScratch!);
             merged += 1;
           } else if (extras.has(slot.name)) {
             const carried = extras.get(slot.name)!;

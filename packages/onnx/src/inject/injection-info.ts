@@ -33,8 +33,10 @@ export interface InjectedModule {
 export interface InjectedOverride {
   /** PyTorch state-dict key, e.g. `head.weight`. */
   readonly key: string;
-  /** Graph input to feed (an initializer doubling as an input: not feeding it keeps the base value). */
+  /** Graph input to feed. */
   readonly input: string;
+  /** Initializer holding the base value (in the model's dtype), fed when an adapter does not replace the tensor. */
+  readonly default: string;
   /** Element type to feed. */
   readonly dtype: 'f32' | 'f16';
   /** Shape of the graph input. */

@@ -27,3 +27,8 @@ export function topkInputs(path: string): { aIndices: string; aWeights: string; 
 export function overrideInput(initializer: string): string {
   return `vblora.override.${initializer}`;
 }
+
+/** The initializer that keeps an overridable tensor's base value. */
+export function defaultInitializer(initializer: string): string {
+  return `vblora.default.${initializer}`;
+}

@@ -13,11 +13,19 @@ import {
   toF32,
   type AdapterModule,
   type Factor,
+  type HostTensor,
   type TargetedModule,
   type VBLoRAAdapter,
   type VBLoRAConfig,
 } from '@vblora/core';
 import { composeTf, type TfFactor } from '../ops/compose.js';
+
+/** A trainable variable holding `values` (the temporary tensor is freed). */
+function variableOf(values: Float32Array, shape: [number, number]): tf.Variable<tf.Rank.R2>;
+function variableOf(values: Float32Array, shape: [number, number, number]): tf.Variable<tf.Rank.R3>;
+function variableOf(values: Float32Array, shape: number[]): tf.Variable {
+  return tf.tidy(() => tf.variable(tf.tensor(values, shape, 'float32')));
+}
 
 /** One factor on tf: trainable logits, or a top-k form kept exactly as read (inference only). */
 export type TfAdapterFactor =
@@ -70,10 +78,10 @@ export class AdapterWeights {
     const { num_vectors: nv, vector_length: vl, r } = config;
     const b = config.init_vector_bank_bound;
     const std = config.init_logits_std;
-    const bank = tf.variable(tf.tensor2d(Float32Array.from({ length: nv * vl }, () => b * (2 * rng.uniform() - 1)), [nv, vl]));
+    const bank = variableOf(Float32Array.from({ length: nv * vl }, () => b * (2 * rng.uniform() - 1)), [nv, vl]);
     const normal = (shape: [number, number, number]): TfAdapterFactor => ({
       kind: 'logits',
-      logits: tf.variable(tf.tensor3d(Float32Array.from({ length: shape[0] * shape[1] * shape[2] }, () => std * rng.normal()), shape)),
+      logits: variableOf(Float32Array.from({ length: shape[0] * shape[1] * shape[2] }, () => std * rng.normal()), shape),
     });
     const modules = new Map<string, TfAdapterModule>();
     for (const t of targets) {
@@ -90,11 +98,11 @@ export class AdapterWeights {
   static fromAdapter(adapter: VBLoRAAdapter, name = adapter.name): AdapterWeights {
     const k = adapter.config.topk;
     const bankHost = toF32(adapter.bank);
-    const bank = tf.variable(tf.tensor2d(bankHost.data, bankHost.shape as [number, number]));
+    const bank = variableOf(bankHost.data, bankHost.shape as [number, number]);
     const factor = (f: Factor): TfAdapterFactor => {
       if (f.kind === 'logits') {
         const l = toF32(f.logits);
-        return { kind: 'logits', logits: tf.variable(tf.tensor3d(l.data, l.shape as [number, number, number])) };
+        return { kind: 'logits', logits: variableOf(l.data, l.shape as [number, number, number]) };
       }
       const { indices, weights } = reloadTopkWeights(f.indices, toF32(f.weights), k);
       return { kind: 'topk', indices: indices.data, weights: tf.tensor3d(weights.data, weights.shape as [number, number, number]), stored: f };
@@ -159,7 +167,7 @@ export class AdapterWeights {
    * `adapterToFiles`, `toTopkAdapter` or `writeAdapterDir`. `extraTensors` are the trained biases and
    * modules_to_save copies under their checkpoint keys.
    */
-  toAdapter(extraTensors: ReadonlyMap<string, import('@vblora/core').HostTensor> = new Map()): VBLoRAAdapter {
+  toAdapter(extraTensors: ReadonlyMap<string, HostTensor> = new Map()): VBLoRAAdapter {
     const host = (v: tf.Tensor) => tensor('f32', v.shape, Float32Array.from(v.dataSync()));
     const factor = (f: TfAdapterFactor): Factor => (f.kind === 'logits' ? { kind: 'logits', logits: host(f.logits) } : f.stored);
     const modules = new Map<string, AdapterModule>();

@@ -6,8 +6,8 @@
 import { formatShape, NumericalError, ShapeError } from '@vblora/core';
 import type { GpuContext } from '../runtime/gpu-context.js';
 import type { GpuTensor } from '../runtime/gpu-tensor.js';
-import { deltaMergeGroups, deltaMergeKey, deltaMergeWgsl, type DeltaMergeMode } from '../shaders/delta-merge.js';
-import type { GpuFloat } from '../shaders/wgsl-half.js';
+import { deltaMergeGroups, deltaMergeWgsl } from '../shaders/delta-merge.js';
+import { dtypeCode, type GpuFloat } from '../shaders/wgsl-half.js';
 import { lowRankDims, requireDType } from './validate.js';
 
 /** Arguments of {@link gpuDeltaWeight}. */
@@ -34,8 +34,8 @@ export interface GpuMergeArgs<D extends GpuFloat = GpuFloat> extends GpuDeltaWei
   readonly module?: string;
 }
 
-function pipelineFor(ctx: GpuContext, mode: DeltaMergeMode, fif: boolean): Promise<GPUComputePipeline> {
-  return ctx.pipeline(deltaMergeKey(mode, fif), () => deltaMergeWgsl(mode, fif));
+function pipeline(ctx: GpuContext): Promise<GPUComputePipeline> {
+  return ctx.pipeline('delta-merge', deltaMergeWgsl);
 }
 
 /** ΔW = B·A (out, in) on the GPU, or its transpose (in, out) with `fanInFanOut`. */
@@ -48,15 +48,18 @@ export async function gpuDeltaWeight(ctx: GpuContext, args: GpuDeltaWeightArgs):
   const [r, inF, outF] = lowRankDims(A, B, K);
   const aBuf = A.single('A').buffer;
   const bBuf = B.single('B').buffer;
-  const pipeline = await pipelineFor(ctx, { kind: 'delta' }, fanInFanOut);
+  const pl = await pipeline(ctx);
   const out = ctx.empty('f32', fanInFanOut ? [inF, outF] : [outF, inF]);
   const Q = out.rowElems;
+  const flag = ctx.empty('i32', [1]);
   const enc = ctx.encoder();
+  const fif = fanInFanOut ? 1 : 0;
   for (const c of out.chunks) {
-    const params = Uint32Array.of(c.rows, Q, r, inF, c.firstRow, 0, 0, 0, 0, 0);
-    enc.dispatch(pipeline, params, [aBuf, bBuf, c.buffer], deltaMergeGroups(c.rows, Q));
+    const params = Uint32Array.of(c.rows, Q, r, inF, c.firstRow, 0, 0, 0, 0, 0, 0, fif, 0);
+    enc.dispatch(pl, params, [aBuf, bBuf, c.buffer, flag.chunks[0]!.buffer], deltaMergeGroups(c.rows, Q));
   }
   enc.submit();
+  flag.dispose();
   return out;
 }
 
@@ -79,42 +82,44 @@ function mergeKernel(sign: 1 | -1) {
       );
     }
     const Q = weight.rowElems;
-    const dtype = weight.dtype as GpuFloat;
-    // safe + in place: merge into a copy first, so a failing check leaves the weight as it was (like PEFT)
-    const direct = inPlace && !safe;
-    const mode: DeltaMergeMode = { kind: 'merge', weight: dtype, inPlace: direct, atomic: dtype !== 'f32' && Q % 2 === 1 };
-    const pipeline = await pipelineFor(ctx, mode, fanInFanOut);
     const aBuf = A.single('A').buffer;
     const bBuf = B.single('B').buffer;
-    const out = direct ? weight : ctx.empty(weight.dtype, weight.shape);
+    const pl = await pipeline(ctx);
+    // the kernel works in place; out of place (and safe mode, which must leave the weight untouched on failure,
+    // like PEFT) first copies the weight
+    const direct = inPlace && !safe;
+    const target = direct ? weight : ctx.empty(weight.dtype, weight.shape);
     const flag = ctx.upload({ dtype: 'i32', shape: [1], data: Int32Array.of(-1) });
     const enc = ctx.encoder();
-    weight.chunks.forEach((c, i) => {
-      const params = Uint32Array.of(c.rows, Q, r, inF, c.firstRow, 0, 0, sign === 1 ? 0 : 1, safe ? 1 : 0, c.firstRow * Q);
-      const outBuf = out.chunks[i]!.buffer;
-      const bufs = direct ? [aBuf, bBuf, c.buffer, flag.chunks[0]!.buffer] : [aBuf, bBuf, c.buffer, outBuf, flag.chunks[0]!.buffer];
-      enc.dispatch(pipeline, params, bufs, deltaMergeGroups(c.rows, Q));
-    });
+    if (!direct) weight.chunks.forEach((c, i) => enc.copy(c.buffer, 0, target.chunks[i]!.buffer, 0, c.bytes));
+    const head = [Q, r, inF] as const;
+    const flags = [sign === 1 ? 0 : 1, safe ? 1 : 0] as const;
+    const tail = [1, dtypeCode(weight.dtype as GpuFloat), fanInFanOut ? 1 : 0, Q % 2 === 0 ? 1 : 0] as const;
+    for (const c of target.chunks) {
+      const params = Uint32Array.of(c.rows, ...head, c.firstRow, 0, ...flags, c.firstRow * Q, ...tail);
+      enc.dispatch(pl, params, [aBuf, bBuf, c.buffer, flag.chunks[0]!.buffer], deltaMergeGroups(c.rows, Q));
+    }
     enc.submit();
     if (safe) {
       const bad = new Uint32Array((await flag.read()).data.buffer)[0]!;
-      flag.dispose();
       if (bad !== 0xffffffff) {
-        out.dispose();
+        flag.dispose();
+        target.dispose();
         const where = module === undefined ? '' : ` (module ${module}, first non-finite element at flat index ${bad})`;
-        throw new NumericalError(`NaNs detected in the merged weights. The adapter ${adapter} seems to be broken${where}`, module);
+        throw new NumericalError(
+          `NaNs detected in the merged weights. The adapter ${adapter} seems to be broken${where}`,
+          module
+        );
       }
       if (inPlace) {
         const copy = ctx.encoder();
-        weight.chunks.forEach((c, i) => copy.copy(out.chunks[i]!.buffer, 0, c.buffer, 0, c.bytes));
+        weight.chunks.forEach((c, i) => copy.copy(target.chunks[i]!.buffer, 0, c.buffer, 0, c.bytes));
         copy.submit();
-        out.dispose();
-        return weight;
+        target.dispose();
       }
-    } else {
-      flag.dispose();
     }
-    return out as GpuTensor<D>;
+    flag.dispose();
+    return (inPlace ? weight : target) as GpuTensor<D>;
   };
 }
 

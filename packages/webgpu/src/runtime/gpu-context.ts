@@ -15,8 +15,16 @@ import { MAP_READ_MODE, READBACK_USAGE, TENSOR_USAGE } from './gpu-flags.js';
 import { GpuTensor, gpuDTypeBytes, rowElemsOf, type GpuChunk } from './gpu-tensor.js';
 import { bytesOf, fromBytes, requireGpuDType } from './host-data.js';
 
+/** Compiled pipelines per device: runtimes sharing a device share them (compiling is slow on software drivers). */
+const PIPELINES = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline>>>();
+
 /** Options of a runtime: where the device comes from, limits and pooling. */
 export interface WebGpuRuntimeOptions extends DeviceRequest {
+  /**
+   * Use this device instead of requesting one (e.g. share it with a renderer or another runtime). The runtime
+   * then never destroys it; `dispose()` only frees the runtime's own buffers.
+   */
+  readonly device?: GPUDevice;
   /** Cap on bytes per buffer binding, below the device's own limit; tensors above it are split by rows. */
   readonly maxBindingBytes?: number;
   /** Bytes of released buffers kept for reuse (default 256 MiB). */
@@ -42,22 +50,31 @@ export class GpuContext {
   /** @internal */
   readonly maxWorkgroupsPerDim: number;
   private readonly pool: BufferPool;
-  private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
+  private readonly pipelines: Map<string, Promise<GPUComputePipeline>>;
+  private readonly ownsDevice: boolean;
   private lostInfo: { reason: string; message: string } | undefined;
+  private dummyBuffer: GPUBuffer | undefined;
   private readonly gpuErrors: string[] = [];
 
   /** @internal Use `createWebGpuRuntime`. */
   constructor(device: GPUDevice, adapterName: string, options: WebGpuRuntimeOptions) {
     this.device = device;
+    this.ownsDevice = options.device === undefined;
+    let cache = PIPELINES.get(device);
+    if (cache === undefined) {
+      cache = new Map();
+      PIPELINES.set(device, cache);
+    }
+    this.pipelines = cache;
     this.adapterName = adapterName;
     const lim = device.limits;
     const cap = Math.min(lim.maxStorageBufferBindingSize, lim.maxBufferSize, options.maxBindingBytes ?? Infinity);
     this.maxBindingBytes = Math.floor(cap / 4) * 4;
     this.maxWorkgroupsPerDim = lim.maxComputeWorkgroupsPerDimension;
     this.pool = new BufferPool(device, options.poolBytes ?? 256 * 2 ** 20);
-    device.onuncapturederror = (ev: GPUUncapturedErrorEvent) => {
-      if (this.gpuErrors.length < 8) this.gpuErrors.push(ev.error.message);
-    };
+    device.addEventListener('uncapturederror', (ev) => {
+      if (this.gpuErrors.length < 8) this.gpuErrors.push((ev as GPUUncapturedErrorEvent).error.message);
+    });
     void device.lost.then((info) => {
       this.lostInfo = { reason: String(info.reason), message: info.message };
       this.pool.destroyAll();
@@ -67,6 +84,7 @@ export class GpuContext {
 
   /** @internal Opens a device. */
   static async open(options: WebGpuRuntimeOptions): Promise<{ device: GPUDevice; adapterName: string }> {
+    if (options.device !== undefined) return { device: options.device, adapterName: 'caller-provided device' };
     return acquireDevice(options);
   }
 
@@ -203,6 +221,12 @@ export class GpuContext {
     return new Encoder(this);
   }
 
+  /** @internal A small zero buffer for bindings a kernel variant does not read (WebGPU needs every binding). */
+  dummy(): GPUBuffer {
+    this.dummyBuffer ??= this.device.createBuffer({ size: 16, usage: TENSOR_USAGE });
+    return this.dummyBuffer;
+  }
+
   /** @internal A pooled buffer (for encoders). */
   acquire(bytes: number, usage: number): GPUBuffer {
     return this.pool.acquire(bytes, usage);
@@ -224,10 +248,11 @@ export class GpuContext {
     return { ...this.pool.stats(), pipelines: this.pipelines.size };
   }
 
-  /** Frees every GPU buffer and destroys the device; the runtime cannot be used afterwards. */
+  /** Frees every GPU buffer and destroys the device (unless it was passed in); the runtime cannot be used afterwards. */
   dispose(): void {
     if (this.lostInfo === undefined) this.lostInfo = { reason: 'destroyed', message: 'runtime disposed' };
     this.pool.destroyAll();
-    this.device.destroy();
+    this.dummyBuffer?.destroy();
+    if (this.ownsDevice) this.device.destroy();
   }
 }

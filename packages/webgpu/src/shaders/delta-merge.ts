@@ -1,118 +1,70 @@
 /**
  * WGSL kernel `delta-merge`: the tiled B·A product with two epilogues — store ΔW (float32), or merge it into a
- * base weight, W' = round_dtype(f32(W) ± ΔW), written in the weight's dtype.
+ * base weight in place, W ← round_dtype(f32(W) ± ΔW).
  *
  * Output rows p and columns q are (o, i) for nn.Linear weights and (i, o) for fan_in_fan_out ones; the delta is
- * Σ_j B[o, j]·A[j, i] in j order either way (the reference's `deltaElement`). Packed half weights are written a
- * whole word at a time when rows have an even length, else element by element with atomics (see
- * `atomicHalfBinding`); both give the same bits.
+ * Σ_j B[o, j]·A[j, i] in j order either way (the reference's `deltaElement`). Mode, dtype and layout are
+ * parameters, not compile-time variants, so one pipeline serves every call. Packed halves are written a word at a
+ * time when the host says words align (`pairs`), else element by element with atomics; both give the same bits.
  * @internal
  * @module
  */
 import { TILE_M, TILE_N, tileMatmulWgsl } from './tile-matmul.js';
-import {
-  atomicHalfBinding,
-  encodeExpr,
-  floatBinding,
-  HALF_WGSL,
-  LINEAR_WORKGROUP,
-  nonFiniteExpr,
-  type GpuFloat,
-} from './wgsl-half.js';
-
-/** What the kernel writes. */
-export type DeltaMergeMode =
-  | { readonly kind: 'delta' }
-  | {
-      readonly kind: 'merge';
-      readonly weight: GpuFloat;
-      readonly inPlace: boolean;
-      /** Halves only: write 16-bit elements with atomics (rows of odd length). */
-      readonly atomic: boolean;
-    };
-
-/** Pipeline cache key of a variant. */
-export function deltaMergeKey(mode: DeltaMergeMode, fanInFanOut: boolean): string {
-  const m =
-    mode.kind === 'delta'
-      ? 'delta'
-      : `merge-${mode.weight}${mode.inPlace ? '-inplace' : ''}${mode.atomic ? '-atomic' : ''}`;
-  return `delta-merge/${m}/${fanInFanOut ? 'fif' : 'linear'}`;
-}
+import { atomicOutBinding, floatBinding, HALF_WGSL, LINEAR_WORKGROUP } from './wgsl-half.js';
 
 /** Workgroups (output tiles) of a P × Q segment. */
 export function deltaMergeGroups(P: number, Q: number): number {
   return Math.ceil(P / TILE_M) * Math.ceil(Q / TILE_N);
 }
 
-function outputBindings(mode: DeltaMergeMode): { decl: string; name: string } {
-  if (mode.kind === 'delta') return { decl: floatBinding('out', 3, 'f32', 'read_write'), name: 'out' };
-  const { weight, inPlace, atomic } = mode;
-  const flag = `@group(0) @binding(${inPlace ? 4 : 5}) var<storage, read_write> bad: array<atomic<u32>>;`;
-  const useAtomic = atomic && weight !== 'f32';
-  if (inPlace) {
-    const w = useAtomic ? atomicHalfBinding('wt', 3, weight) : floatBinding('wt', 3, weight, 'read_write');
-    return { decl: `${w}\n${flag}`, name: 'wt' };
-  }
-  const out = useAtomic ? atomicHalfBinding('out', 4, weight) : floatBinding('out', 4, weight, 'read_write');
-  return { decl: `${floatBinding('wt', 3, weight, 'read')}\n${out}\n${flag}`, name: 'out' };
-}
+/** Parameter block fields, in order. */
+export const DELTA_MERGE_PARAMS = [
+  'P', // rows of this segment
+  'Q', // row length
+  'r',
+  'inF', // A's row length
+  'rowBase', // global row of the segment's first row
+  'tBase', // element offset of that row in the target buffer
+  'negate', // 1 for unmerge
+  'safe', // 1: report the first non-finite result
+  'flatBase', // global flat index of the segment's first element (for the report)
+  'merge', // 0: store ΔW as f32, 1: merge into the target
+  'dt', // target dtype code
+  'fif', // 1: fan_in_fan_out layout
+  'pairs', // 1: halves may be stored a word at a time (even Q, even tBase)
+] as const;
 
-function storeCode(mode: DeltaMergeMode, name: string): string {
-  if (mode.kind === 'delta') {
-    return `for (var c = 0u; c < 4u; c++) { if (q + c < p_.Q) { out[p_.outBase + at + c] = bitcast<u32>(acc[c]); } }`;
-  }
-  const dt = mode.weight;
-  const value = (c: string) => `(wt_at(p_.wBase + at + ${c}) + sgn * acc[${c}])`;
-  const check = (bits: string, c: string) =>
-    `if (p_.safe != 0u && ${nonFiniteExpr(dt, bits)}) { atomicMin(&bad[0], p_.flatBase + at + ${c}); }`;
-  if (dt === 'f32' || mode.atomic) {
-    const write =
-      dt === 'f32' ? `${name}[p_.outBase + at + c] = bits;` : `store_${name}(p_.outBase + at + c, bits);`;
-    return `for (var c = 0u; c < 4u; c++) {
-      if (q + c < p_.Q) {
-        let bits = ${encodeExpr(dt, value('c'))};
-        ${check('bits', 'c')}
-        ${write}
-      }
-    }`;
-  }
-  // even row length: this thread's 4 columns are two whole words
-  return `for (var c = 0u; c < 4u; c += 2u) {
-      if (q + c < p_.Q) {
-        let lo = ${encodeExpr(dt, value('c'))};
-        let hi = ${encodeExpr(dt, value('c + 1u'))};
-        ${check('lo', 'c')}
-        ${check('hi', 'c + 1u')}
-        ${name}[(p_.outBase + at + c) >> 1u] = lo | (hi << 16u);
-      }
-    }`;
-}
-
-/**
- * WGSL source. Bindings: 1 A, 2 B; 'delta': 3 out. Merge: 3 weight, 4 out (absent in place), then the
- * non-finite flag (`atomicMin` of the first bad flat index, checked after rounding).
- */
-export function deltaMergeWgsl(mode: DeltaMergeMode, fanInFanOut: boolean): string {
-  const { decl, name } = outputBindings(mode);
-  // p is a global output row; rows past the segment load 0 and are never stored
-  const inL = 'p >= p_.rowBase + p_.P || k >= p_.r';
-  const inR = 'q >= p_.Q || k >= p_.r';
-  const loads = fanInFanOut
-    ? `fn load_l(p: u32, k: u32) -> f32 { if (${inL}) { return 0.0f; } return A_at(k * p_.inF + p); }
-fn load_r(k: u32, q: u32) -> f32 { if (${inR}) { return 0.0f; } return B_at(q * p_.r + k); }`
-    : `fn load_l(p: u32, k: u32) -> f32 { if (${inL}) { return 0.0f; } return B_at(p * p_.r + k); }
-fn load_r(k: u32, q: u32) -> f32 { if (${inR}) { return 0.0f; } return A_at(k * p_.inF + q); }`;
+/** WGSL source. Bindings: 1 A, 2 B, 3 target (ΔW out, or the weight updated in place), 4 non-finite flag. */
+export function deltaMergeWgsl(): string {
   return /* wgsl */ `
-struct Params { P: u32, Q: u32, r: u32, inF: u32, rowBase: u32, wBase: u32, outBase: u32, negate: u32, safe: u32,
-                flatBase: u32 }
+struct Params { P: u32, Q: u32, r: u32, inF: u32, rowBase: u32, tBase: u32, negate: u32, safe: u32, flatBase: u32,
+                merge: u32, dt: u32, fif: u32, pairs: u32 }
 @group(0) @binding(0) var<uniform> p_: Params;
 ${HALF_WGSL}
-${floatBinding('A', 1, 'f32', 'read')}
-${floatBinding('B', 2, 'f32', 'read')}
-${decl}
-${loads}
-${tileMatmulWgsl(fanInFanOut ? 'k' : 'q')}
+${floatBinding('A', 1, 'read', '0u')}
+${floatBinding('B', 2, 'read', '0u')}
+${atomicOutBinding('tgt', 3, 'p_.dt')}
+@group(0) @binding(4) var<storage, read_write> bad: array<atomic<u32>>;
+
+// p is a global output row; anything outside the segment loads 0 and is never stored
+fn load_l(p: u32, k: u32) -> f32 {
+  if (p >= p_.rowBase + p_.P || k >= p_.r) { return 0.0f; }
+  if (p_.fif != 0u) { return A_at(k * p_.inF + p); }
+  return B_at(p * p_.r + k);
+}
+fn load_r(k: u32, q: u32) -> f32 {
+  if (q >= p_.Q || k >= p_.r) { return 0.0f; }
+  if (p_.fif != 0u) { return B_at(q * p_.r + k); }
+  return A_at(k * p_.inF + q);
+}
+${tileMatmulWgsl('p_.fif != 0u')}
+
+fn result_bits(i: u32, d: f32, sgn: f32) -> u32 {
+  if (p_.merge == 0u) { return bitcast<u32>(d); }
+  let bits = enc_dt(tgt_at(i) + sgn * d, p_.dt);
+  if (p_.safe != 0u && nonfinite_dt(bits, p_.dt)) { atomicMin(&bad[0], p_.flatBase + i - p_.tBase); }
+  return bits;
+}
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
@@ -124,13 +76,27 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let q0 = (t % tiles_q) * TN;
   let acc_tile = tile_matmul(p_.rowBase + p0, q0, p_.r, lid);
   let sgn = select(1.0f, -1.0f, p_.negate != 0u);
-  for (var i = 0u; i < 2u; i++) {
-    let pl = p0 + (lid / 16u) * 2u + i;
-    let q = q0 + (lid % 16u) * 4u;
+  for (var row = 0u; row < 2u; row++) {
+    let pl = p0 + (lid / 16u) * 2u + row;
     if (pl >= p_.P) { continue; }
-    let acc = acc_tile[i];
-    let at = pl * p_.Q + q;
-    ${storeCode(mode, name)}
+    let acc = acc_tile[row];
+    let q = q0 + (lid % 16u) * 4u;
+    for (var c = 0u; c < 4u; c += 2u) {
+      if (q + c >= p_.Q) { continue; }
+      let i = p_.tBase + pl * p_.Q + q + c;
+      let lo = result_bits(i, acc[c], sgn);
+      if (q + c + 1u >= p_.Q) {
+        store_tgt(i, lo);
+        continue;
+      }
+      let hi = result_bits(i + 1u, acc[c + 1u], sgn);
+      if (p_.dt != 0u && p_.pairs != 0u) {
+        store2_tgt(i, lo, hi);
+      } else {
+        store_tgt(i, lo);
+        store_tgt(i + 1u, hi);
+      }
+    }
   }
 }
 `;

@@ -23,14 +23,10 @@ export const THREAD_COLS = 4;
 export const THREAD_ROWS = 2;
 
 /**
- * The snippet. `rFast` says which index of R is contiguous in memory, so that adjacent threads load adjacent
- * addresses when staging the R tile ('k' for W (out, in) and B (out, r) reads, 'q' for row-major (k, q) data).
+ * The snippet. `rFastK` is a uniform WGSL boolean saying R is contiguous along k (W (out, in) and B (out, r)
+ * reads) rather than along q, so that adjacent threads load adjacent addresses when staging the R tile.
  */
-export function tileMatmulWgsl(rFast: 'k' | 'q'): string {
-  const rLoad =
-    rFast === 'k'
-      ? 'let q = e / TK; let kk = e % TK;'
-      : 'let kk = e / TN; let q = e % TN;';
+export function tileMatmulWgsl(rFastK: string): string {
   return /* wgsl */ `
 const TM = ${TILE_M}u;
 const TN = ${TILE_N}u;
@@ -53,7 +49,12 @@ fn tile_matmul(p0: u32, q0: u32, K: u32, lid: u32) -> array<vec4<f32>, 2> {
     }
     for (var s = 0u; s < 4u; s++) {
       let e = lid + s * 256u;
-      ${rLoad}
+      var kk = e / TN;
+      var q = e % TN;
+      if (${rFastK}) {
+        q = e / TK;
+        kk = e % TK;
+      }
       tile_r[kk * TN + q] = load_r(k0 + kk, q0 + q);
     }
     workgroupBarrier();

@@ -56,14 +56,24 @@ fn f32_to_f16(b: u32) -> u32 {
   if (rem > 0x1000u || (rem == 0x1000u && (h & 1u) == 1u)) { h += 1u; }
   return sign | h;
 }
-fn enc_f32(v: f32) -> u32 { return bitcast<u32>(v); }
-fn enc_bf16(v: f32) -> u32 { return f32_to_bf16(bitcast<u32>(v)); }
-fn enc_f16(v: f32) -> u32 { return f32_to_f16(bitcast<u32>(v)); }
-fn dec_bf16(h: u32) -> f32 { return bf16_to_f32(h); }
-fn dec_f16(h: u32) -> f32 { return f16_to_f32(h); }
-fn nonfinite_f32(b: u32) -> bool { return (b & 0x7f800000u) == 0x7f800000u; }
-fn nonfinite_bf16(h: u32) -> bool { return (h & 0x7f80u) == 0x7f80u; }
-fn nonfinite_f16(h: u32) -> bool { return (h & 0x7c00u) == 0x7c00u; }
+// dtype codes passed in parameter blocks: 0 = f32, 1 = bf16, 2 = f16
+fn enc_dt(v: f32, dt: u32) -> u32 {
+  let b = bitcast<u32>(v);
+  if (dt == 0u) { return b; }
+  if (dt == 1u) { return f32_to_bf16(b); }
+  return f32_to_f16(b);
+}
+fn dec_dt(bits: u32, dt: u32) -> f32 {
+  if (dt == 0u) { return bitcast<f32>(bits); }
+  if (dt == 1u) { return bf16_to_f32(bits); }
+  return f16_to_f32(bits);
+}
+fn round_dt(v: f32, dt: u32) -> f32 { return dec_dt(enc_dt(v, dt), dt); }
+fn nonfinite_dt(bits: u32, dt: u32) -> bool {
+  if (dt == 0u) { return (bits & 0x7f800000u) == 0x7f800000u; }
+  if (dt == 1u) { return (bits & 0x7f80u) == 0x7f80u; }
+  return (bits & 0x7c00u) == 0x7c00u;
+}
 `;
 
 /** True for the packed 16-bit dtypes. */
@@ -71,37 +81,47 @@ export function isHalf(dtype: GpuDType): dtype is 'bf16' | 'f16' {
   return dtype === 'bf16' || dtype === 'f16';
 }
 
-/**
- * Declares a float tensor binding as `array<u32>` plus its element loader `fn <name>_at(i: u32) -> f32` (i counts
- * elements, whatever the dtype).
- */
-export function floatBinding(name: string, binding: number, dtype: GpuFloat, access: 'read' | 'read_write'): string {
-  const decl = `@group(0) @binding(${binding}) var<storage, ${access}> ${name}: array<u32>;`;
-  const body =
-    dtype === 'f32'
-      ? `bitcast<f32>(${name}[i])`
-      : `${dtype === 'bf16' ? 'bf16_to_f32' : 'f16_to_f32'}(half_at(${name}[i >> 1u], i))`;
-  return `${decl}\nfn ${name}_at(i: u32) -> f32 { return ${body}; }`;
+/** The dtype code a kernel's parameter block carries (see `enc_dt` / `dec_dt`). */
+export function dtypeCode(dtype: GpuFloat): number {
+  return dtype === 'f32' ? 0 : dtype === 'bf16' ? 1 : 2;
 }
 
-/** Declares a u32/i32 binding (indices, flags) as `array<u32>`. */
+/**
+ * Declares a float tensor binding as `array<u32>` plus its element loader `fn <name>_at(i: u32) -> f32`, where i
+ * counts elements and the dtype is the runtime code `dt` (a uniform, so the branch costs little and one compiled
+ * pipeline serves every dtype — compiling is slow on software drivers).
+ */
+export function floatBinding(name: string, binding: number, access: 'read' | 'read_write', dt: string): string {
+  return `@group(0) @binding(${binding}) var<storage, ${access}> ${name}: array<u32>;
+fn ${name}_at(i: u32) -> f32 {
+  if (${dt} == 0u) { return bitcast<f32>(${name}[i]); }
+  return dec_dt(half_at(${name}[i >> 1u], i), ${dt});
+}`;
+}
+
+/** Declares a u32/i32 binding (indices, flags, f32 bits) as `array<u32>`. */
 export function wordBinding(name: string, binding: number, access: 'read' | 'read_write'): string {
   return `@group(0) @binding(${binding}) var<storage, ${access}> ${name}: array<u32>;`;
 }
 
-/** WGSL expression rounding f32 value `v` to `dtype` and returning its bits (16 low bits for halves). */
-export function encodeExpr(dtype: GpuFloat, v: string): string {
-  return `enc_${dtype}(${v})`;
+/**
+ * Declares an output of runtime dtype `dt` as `array<atomic<u32>>` with `fn <name>_at(i) -> f32` (reads, for in-place
+ * updates), `fn store_<name>(i, bits)` (one element: a half replaces its 16 bits with atomic and/or, so two threads
+ * or dispatches may share a word) and `fn store2_<name>(i, lo, hi)` (elements i, i+1 of one word, i even).
+ */
+export function atomicOutBinding(name: string, binding: number, dt: string): string {
+  return `@group(0) @binding(${binding}) var<storage, read_write> ${name}: array<atomic<u32>>;
+fn ${name}_at(i: u32) -> f32 {
+  if (${dt} == 0u) { return bitcast<f32>(atomicLoad(&${name}[i])); }
+  return dec_dt(half_at(atomicLoad(&${name}[i >> 1u]), i), ${dt});
 }
-
-/** WGSL expression turning the bits made by {@link encodeExpr} back into an f32 value. */
-export function decodeExpr(dtype: GpuFloat, bits: string): string {
-  return dtype === 'f32' ? `bitcast<f32>(${bits})` : `dec_${dtype}(${bits})`;
+fn store_${name}(i: u32, bits: u32) {
+  if (${dt} == 0u) { atomicStore(&${name}[i], bits); return; }
+  let sh = (i & 1u) * 16u;
+  atomicAnd(&${name}[i >> 1u], ~(0xffffu << sh));
+  atomicOr(&${name}[i >> 1u], bits << sh);
 }
-
-/** WGSL expression: true when `bits` (of `dtype`) encode NaN or ±Inf. */
-export function nonFiniteExpr(dtype: GpuFloat, bits: string): string {
-  return `nonfinite_${dtype}(${bits})`;
+fn store2_${name}(i: u32, lo: u32, hi: u32) { atomicStore(&${name}[i >> 1u], lo | (hi << 16u)); }`;
 }
 
 /**
@@ -109,20 +129,3 @@ export function nonFiniteExpr(dtype: GpuFloat, bits: string): string {
  * `Encoder.dispatch`), and every kernel unfolds them with this expression.
  */
 export const LINEAR_WORKGROUP = 'wid.x + wid.y * nwg.x';
-
-/**
- * Declares a packed half output as `array<atomic<u32>>` with `fn <name>_at(i) -> f32` and
- * `fn store_<name>(i: u32, bits: u32)`, which replaces one 16-bit half with two atomics. Used when a thread's
- * elements do not cover whole words (odd row lengths, segments starting mid-word): the two halves of a word may
- * then belong to different threads or dispatches, and atomic and/or keeps both.
- */
-export function atomicHalfBinding(name: string, binding: number, dtype: 'bf16' | 'f16'): string {
-  const dec = dtype === 'bf16' ? 'bf16_to_f32' : 'f16_to_f32';
-  return `@group(0) @binding(${binding}) var<storage, read_write> ${name}: array<atomic<u32>>;
-fn ${name}_at(i: u32) -> f32 { return ${dec}(half_at(atomicLoad(&${name}[i >> 1u]), i)); }
-fn store_${name}(i: u32, bits: u32) {
-  let sh = (i & 1u) * 16u;
-  atomicAnd(&${name}[i >> 1u], ~(0xffffu << sh));
-  atomicOr(&${name}[i >> 1u], bits << sh);
-}`;
-}

@@ -21,5 +21,5 @@ export function tiedLogits(shape: readonly number[], seed: number, levels: numbe
 export function as<D extends 'f32' | 'bf16' | 'f16'>(t: HostTensor<'f32'>, dtype: D): HostTensor<D> {
   if (dtype === 'f32') return t as HostTensor<D>;
   const bits = dtype === 'bf16' ? f32ArrayToBf16(t.data) : f32ArrayToF16(t.data);
-  return tensor(dtype, t.shape, bits) as HostTensor<D>;
+  return tensor(dtype as 'bf16' | 'f16', t.shape, bits) as HostTensor<D>;
 }

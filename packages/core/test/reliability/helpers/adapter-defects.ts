@@ -93,7 +93,7 @@ export const DEFECTS: readonly Defect[] = [
     name: 'bank-shape',
     apply: (p, rnd) => {
       const { nv, vl } = p.spec;
-      const shape = pick(rnd, [[nv + 1, vl], [nv, vl + 1], [nv * vl], [1, nv, vl], [vl, nv].every((d, i) => d === [nv, vl][i]) ? [nv, vl, 1] : [vl, nv]]);
+      const shape = pick(rnd, [[nv + 1, vl], [nv, vl + 1], [nv * vl], [1, nv, vl], [nv, vl, 1], [0, vl]]);
       p.tensors.set(BANK_KEY, filled(get(p, BANK_KEY).dtype, shape));
       return fail('adapter-shape', BANK_KEY);
     },
@@ -182,7 +182,7 @@ export const DEFECTS: readonly Defect[] = [
       let out = t;
       for (let j = 0; j < nv; j++) out = withValue(out, row * nv + j, Number.NEGATIVE_INFINITY);
       p.tensors.set(key, out);
-      return { kind: 'load', warning: `${path}.vblora_logits_${f} row ${unravel(row, t.shape.slice(0, 2))} has no finite logit` };
+      return { kind: 'load', warning: `${path}.vblora_logits_${f} row ${unravel(row, t.shape.slice(0, 2))} has no finite logit (all −inf): it composes to NaN` };
     },
   },
 
@@ -206,9 +206,9 @@ export const DEFECTS: readonly Defect[] = [
     apply: (p, rnd) => {
       const { key } = target(p, rnd, 'topk_indices');
       const t = get(p, key);
-      const dtype = t.dtype === 'u8' ? pick(rnd, ['i8', 'i16'] as const) : t.dtype;
+      // u8 files cannot hold a negative index: store the same indices in a signed dtype wide enough for them
+      const dtype = t.dtype !== 'u8' ? t.dtype : p.spec.nv <= 128 ? pick(rnd, ['i8', 'i16'] as const) : 'i16';
       const v = pick(rnd, [-1, INT_MIN[dtype]!]);
-      if (dtype === 'i8' && p.spec.nv > 128) return { kind: 'load', finite: true }; // i8 cannot hold these indices
       const at = int(rnd, 0, numel(t.shape) - 1);
       p.tensors.set(key, filled(dtype, t.shape, (i) => (i === at ? v : Number(t.data[i]!))));
       return fail('topk-index-range', key);
@@ -444,7 +444,9 @@ export const DEFECTS: readonly Defect[] = [
   {
     name: 'config-unknown-key',
     apply: (p, rnd) => {
-      p.config[pick(rnd, ['future_option', 'constructor', '__proto__', 'toString'])] = { polluted: true };
+      // defineProperty: a plain assignment to "__proto__" would set the prototype instead of adding a key
+      const key = pick(rnd, ['future_option', 'constructor', '__proto__', 'toString']);
+      Object.defineProperty(p.config, key, { value: { polluted: true }, enumerable: true, configurable: true, writable: true });
       return { kind: 'load', warning: /Unexpected keyword arguments/, finite: true };
     },
   },

@@ -18,15 +18,13 @@ export function fuzzTimeout(runs: number, msPerRun: number): number {
   return Math.max(60_000, Math.ceil(runs * msPerRun * 4));
 }
 
-/** Counts outcomes of a fuzz property and remembers the slowest input. */
+/** Counts outcomes of a fuzz property (one input may add several, one per stage) and remembers the slowest. */
 export class Outcomes {
   readonly counts = new Map<string, number>();
   slowestMs = 0;
-  runs = 0;
 
   add(outcome: string, ms = 0): void {
     this.counts.set(outcome, (this.counts.get(outcome) ?? 0) + 1);
-    this.runs += 1;
     if (ms > this.slowestMs) this.slowestMs = ms;
   }
 
@@ -43,13 +41,13 @@ export class Outcomes {
 }
 
 /** Appends one line per property to `$VBLORA_FUZZ_REPORT` (JSON lines), so the large run can be written down. */
-export function reportFuzz(target: string, seed: number, outcomes: Outcomes, wallMs: number): void {
+export function reportFuzz(target: string, seed: number, runs: number, outcomes: Outcomes, wallMs: number): void {
   const path = process.env['VBLORA_FUZZ_REPORT'];
   if (path === undefined || path === '') return;
   const line = {
     target,
     seed,
-    runs: outcomes.runs,
+    runs,
     wallMs: Math.round(wallMs),
     slowestMs: Math.round(outcomes.slowestMs * 10) / 10,
     maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),

@@ -1,0 +1,37 @@
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { AdapterError, ResourceLimitError } from '../errors.js';
+
+/** Largest file `readFile` can return whole in Node (2 GiB − 1); larger adapters need a streaming reader. */
+export const MAX_WHOLE_FILE_BYTES = 2 ** 31 - 1;
+
+/**
+ * Reads a file that comes from an untrusted adapter directory. Why not `readFile`: a FIFO in its place blocks
+ * forever (even `open` does), a link to `/dev/zero` grows until the process runs out of memory, and a file past
+ * 2 GiB throws an untyped RangeError. Here the file is opened without blocking, must be a regular file, and its
+ * size is checked against `maxBytes` before anything is allocated.
+ * @throws {AdapterError} when the path is not a regular file; {@link ResourceLimitError} when it is too large.
+ */
+export async function readBoundedFile(path: string, maxBytes: number, limit: string): Promise<Uint8Array> {
+  const fh = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0)).catch((cause: unknown) => {
+    const code = (cause as NodeJS.ErrnoException | undefined)?.code ?? 'error';
+    throw new AdapterError(`cannot open ${path} (${code}): ${(cause as Error | undefined)?.message ?? String(cause)}`, undefined, { cause });
+  });
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) {
+      throw new AdapterError(`${path} is not a regular file (a FIFO, device, socket or directory); refusing to read it`);
+    }
+    if (st.size > maxBytes) {
+      throw new ResourceLimitError(`${path} has ${st.size} bytes, more than the ${maxBytes} this reader accepts (${limit})`, limit);
+    }
+    const data = await fh.readFile();
+    // The size was checked on the open file; a file that grew since is refused rather than trusted.
+    if (data.byteLength > maxBytes) {
+      throw new ResourceLimitError(`${path} grew past ${maxBytes} bytes while being read (${limit})`, limit);
+    }
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * `AdapterSession`: an onnxruntime-node session over an injected model that switches VB-LoRA adapters per run —
+ * one adapter, none, or a different one per batch row — without rebuilding the session.
+ * @module
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { AdapterError, ConfigError, type Backend, type HostTensor, type VBLoRAAdapter } from '@vblora/core';
+import { readAdapterDir } from '@vblora/core/node';
+import { OnnxModelError } from '../errors.js';
+import { readInjectionInfo, type InjectionInfo } from '../inject/injection-info.js';
+import { externalDataRef } from '../model-io/external-data.js';
+import type { OnnxModel } from '../model-io/onnx-model.js';
+import { decodeOnnxModel, encodeOnnxModel } from '../model-io/read-model.js';
+import { readTensorData } from '../model-io/tensor-data.js';
+import { castFloat } from '../host/cast-float.js';
+import { prepareAdapter, type PreparedAdapter } from './prepared-adapter.js';
+import { stackFeeds, type FeedData } from './stack-feeds.js';
+
+/** Options of {@link AdapterSession.create}. */
+export interface AdapterSessionOptions {
+  /** onnxruntime session options (default: log errors only). */
+  readonly sessionOptions?: ort.InferenceSession.SessionOptions;
+  /** Backend that composes adapters for the `lowrank` variant (default: the reference backend). */
+  readonly backend?: Backend;
+}
+
+/** Which adapter(s) a run uses. */
+export interface AdapterRunOptions {
+  /** The adapter for the whole batch; null or absent: none (the base model's outputs). */
+  readonly adapter?: string | null;
+  /** One adapter name (or null) per batch row, for mixed batches; the layers' inputs must be batch-major. */
+  readonly rows?: readonly (string | null)[];
+}
+
+const CACHE_SIZE = 4;
+
+/** An injected model loaded once, serving any number of adapters. */
+export class AdapterSession {
+  private readonly adapters = new Map<string, PreparedAdapter>();
+  private readonly feedCache = new Map<string, Map<string, ort.Tensor>>();
+
+  private constructor(
+    /** The underlying onnxruntime session. */
+    readonly session: ort.InferenceSession,
+    /** What the injected model expects. */
+    readonly info: InjectionInfo,
+    private readonly backend: Backend | undefined,
+    /** Base values of the overridable tensors, by input name, in their feed dtype. */
+    private readonly defaults: ReadonlyMap<string, HostTensor>,
+  ) {}
+
+  /**
+   * Loads an injected model (a path, its bytes, or an `injectAdapterInputs` result) into onnxruntime-node.
+   * @example
+   * ```ts
+   * const session = await AdapterSession.create('model.vblora.onnx');
+   * await session.loadAdapter('fr', './adapter-fr');
+   * const out = await session.run({ input_ids }, { adapter: 'fr' });
+   * ```
+   * @throws {OnnxModelError} when the model has no VB-LoRA inputs.
+   */
+  static async create(model: string | Uint8Array | OnnxModel, options: AdapterSessionOptions = {}): Promise<AdapterSession> {
+    const sessionOptions = { logSeverityLevel: 3 as const, ...options.sessionOptions };
+    let decoded: OnnxModel;
+    let source: string | Uint8Array;
+    if (typeof model === 'string') {
+      const raw = await readFile(model);
+      decoded = decodeOnnxModel(new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength), { baseDir: dirname(resolve(model)) });
+      source = model; // onnxruntime reads the file (and its external data) itself
+    } else if (model instanceof Uint8Array) {
+      decoded = decodeOnnxModel(model);
+      source = model;
+    } else {
+      if ((model.proto.graph?.initializer ?? []).some((t) => externalDataRef(t) !== null)) {
+        throw new ConfigError('this model keeps tensors in external data files: write it with writeOnnxModel and pass the path');
+      }
+      decoded = model;
+      source = encodeOnnxModel(model.proto);
+    }
+    const info = readInjectionInfo(decoded.proto);
+    if (info === null) {
+      throw new OnnxModelError('the model has no VB-LoRA inputs: inject it first (injectAdapterInputs)', 'injection-metadata');
+    }
+    const defaults = new Map<string, HostTensor>();
+    const inits = new Map((decoded.proto.graph?.initializer ?? []).map((t) => [t.name ?? '', t]));
+    for (const o of info.overrides) {
+      const init = inits.get(o.default);
+      if (init === undefined) {
+        throw new OnnxModelError(`the injected model lacks ${o.default}, the base value of ${o.key}`, 'injection-metadata', o.default);
+      }
+      const t = castFloat(await readTensorData(decoded, init), o.dtype, o.key);
+      defaults.set(o.input, { ...t, data: t.data.slice() }); // a copy, so the file's bytes can be freed
+    }
+    const session = typeof source === 'string'
+      ? await ort.InferenceSession.create(source, sessionOptions)
+      : await ort.InferenceSession.create(source, sessionOptions);
+    return new AdapterSession(session, info, options.backend, defaults);
+  }
+
+  /** The model's own input names (without the VB-LoRA inputs). */
+  get inputNames(): string[] {
+    const ours = this.vbloraInputs();
+    return this.session.inputNames.filter((n) => !ours.has(n));
+  }
+
+  /** The model's output names. */
+  get outputNames(): readonly string[] {
+    return this.session.outputNames;
+  }
+
+  /** Names of the loaded adapters. */
+  get adapterNames(): string[] {
+    return [...this.adapters.keys()];
+  }
+
+  private vbloraInputs(): Set<string> {
+    const s = new Set<string>([this.info.rowAdapterInput, ...this.info.overrides.map((o) => o.input)]);
+    if (this.info.bankInput !== null) s.add(this.info.bankInput);
+    for (const m of this.info.modules) for (const v of Object.values(m.inputs)) s.add(v as string);
+    return s;
+  }
+
+  /**
+   * Loads (or replaces) an adapter under `name`, from a PEFT directory or an in-memory adapter. Composition
+   * happens here, once; runs only pick the prepared tensors.
+   */
+  async loadAdapter(name: string, adapter: string | VBLoRAAdapter): Promise<void> {
+    const loaded = typeof adapter === 'string' ? (await readAdapterDir(adapter)).adapter : adapter;
+    this.adapters.set(name, await prepareAdapter(this.info, name, loaded, this.backend));
+    this.feedCache.clear();
+  }
+
+  /** Forgets an adapter; returns false when none had that name. */
+  unloadAdapter(name: string): boolean {
+    this.feedCache.clear();
+    return this.adapters.delete(name);
+  }
+
+  private slot(name: string | null): PreparedAdapter | null {
+    if (name === null) return null;
+    const a = this.adapters.get(name);
+    if (a === undefined) {
+      throw new AdapterError(`no adapter named ${JSON.stringify(name)} is loaded (loaded: ${this.adapterNames.join(', ') || 'none'})`);
+    }
+    return a;
+  }
+
+  private adapterFeeds(names: readonly (string | null)[]): Map<string, ort.Tensor> {
+    const key = JSON.stringify(names);
+    const hit = this.feedCache.get(key);
+    if (hit !== undefined) return hit;
+    const slots = names.map((n) => this.slot(n));
+    const feeds = new Map<string, ort.Tensor>();
+    for (const [input, f] of stackFeeds(this.info, slots)) feeds.set(input, toOrt(f));
+    const withOverrides = slots.filter((s) => s !== null && s.overrides.size > 0);
+    if (withOverrides.length > 0 && slots.length > 1) {
+      throw new AdapterError(
+        `adapter ${withOverrides[0]!.name} replaces base tensors (trained biases or modules_to_save), which cannot differ ` +
+          'between the rows of one batch; run it in its own batch',
+      );
+    }
+    for (const [input, base] of this.defaults) {
+      const t = slots[0]?.overrides.get(input) ?? base;
+      feeds.set(input, new ort.Tensor(t.dtype === 'f16' ? 'float16' : 'float32', t.data as Float32Array, [...t.shape]));
+    }
+    this.feedCache.set(key, feeds);
+    if (this.feedCache.size > CACHE_SIZE) this.feedCache.delete(this.feedCache.keys().next().value!);
+    return feeds;
+  }
+
+  /**
+   * Runs the model with the given adapter(s).
+   * @throws {AdapterError} for an unknown adapter name, or overriding adapters mixed in one batch.
+   */
+  async run(feeds: Readonly<Record<string, ort.Tensor>>, options: AdapterRunOptions = {}): Promise<ort.InferenceSession.ReturnType> {
+    let names: (string | null)[];
+    let rowAdapter: BigInt64Array;
+    if (options.rows !== undefined) {
+      names = [...new Set(options.rows)];
+      rowAdapter = BigInt64Array.from(options.rows, (n) => BigInt(names.indexOf(n)));
+    } else {
+      names = [options.adapter ?? null];
+      rowAdapter = new BigInt64Array(1);
+    }
+    const all: Record<string, ort.Tensor> = { ...feeds };
+    for (const [k, v] of this.adapterFeeds(names)) all[k] = v;
+    all[this.info.rowAdapterInput] = new ort.Tensor('int64', rowAdapter, [rowAdapter.length]);
+    return this.session.run(all);
+  }
+
+  /** Releases the onnxruntime session. */
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+function toOrt(f: FeedData): ort.Tensor {
+  return new ort.Tensor(f.type, f.data as Float32Array, [...f.dims]);
+}

@@ -1,0 +1,119 @@
+/**
+ * An adapter made ready for an injected model: per module, composed A/B (`lowrank` variant) or top-k indices and
+ * weights with the bank (`topk` variant), plus the tensors it overrides — computed once, fed on every run.
+ * @module
+ */
+import {
+  AdapterError,
+  composeAdapter,
+  referenceBackend,
+  reloadTopkWeights,
+  requireKernel,
+  toF32,
+  type Backend,
+  type Factor,
+  type HostTensor,
+  type VBLoRAAdapter,
+  baseKeyOfExtra,
+} from '@vblora/core';
+import { castFloat } from '../host/cast-float.js';
+import { transpose2d } from '../host/transpose-2d.js';
+import type { InjectionInfo } from '../inject/injection-info.js';
+
+/** Composed A (r, in) and B (out, r) of one module. */
+export interface LowRankFeed {
+  readonly A: Float32Array;
+  readonly B: Float32Array;
+}
+
+/** Top-k form of one module: indices and weights of A (r, in_t, k) and B (out_t, r, k). */
+export interface TopkFeed {
+  readonly aIndices: Int32Array;
+  readonly aWeights: Float32Array;
+  readonly bIndices: Int32Array;
+  readonly bWeights: Float32Array;
+}
+
+/** An adapter ready to be fed to an injected model. */
+export interface PreparedAdapter {
+  readonly name: string;
+  readonly r: number;
+  readonly k: number;
+  readonly nv: number;
+  readonly vl: number;
+  /** (nv, vl) float32 bank (`topk` variant only; empty otherwise). */
+  readonly bank: Float32Array;
+  /** Per injected module; absent modules contribute nothing (zeros). */
+  readonly lowRank: ReadonlyMap<string, LowRankFeed>;
+  readonly topk: ReadonlyMap<string, TopkFeed>;
+  /** Override input name → data (f32 Float32Array or f16 Uint16Array, in the graph's layout). */
+  readonly overrides: ReadonlyMap<string, HostTensor>;
+}
+
+async function topkFeed(f: Factor, bank: HostTensor<'f32'>, k: number, backend: Backend): Promise<{ idx: Int32Array; w: Float32Array }> {
+  if (f.kind === 'topk') {
+    const { indices, weights } = reloadTopkWeights(f.indices, toF32(f.weights), k);
+    return { idx: indices.data, w: weights.data };
+  }
+  const { indices, weights } = await requireKernel(backend, 'topkAdmixture')({ logits: toF32(f.logits), bank, k });
+  return { idx: Int32Array.from(indices.data), w: Float32Array.from(weights.data) };
+}
+
+/**
+ * Prepares an adapter for an injected model.
+ * @throws {AdapterError} when the adapter adapts a module the model has no branch for, or carries a tensor the
+ * model cannot override.
+ */
+export async function prepareAdapter(
+  info: InjectionInfo,
+  name: string,
+  adapter: VBLoRAAdapter,
+  backend: Backend = referenceBackend,
+): Promise<PreparedAdapter> {
+  const injected = new Set(info.modules.map((m) => m.path));
+  const missing = [...adapter.modules.keys()].filter((p) => !injected.has(p));
+  if (missing.length > 0) {
+    throw new AdapterError(
+      `adapter ${name} adapts ${missing.length} module(s) the model has no VB-LoRA branch for (first: ${missing[0]}); ` +
+        `inject them first (injected: ${[...injected].slice(0, 3).join(', ')}${injected.size > 3 ? ', …' : ''})`,
+      missing[0],
+    );
+  }
+  const c = adapter.config;
+  const lowRank = new Map<string, LowRankFeed>();
+  const topk = new Map<string, TopkFeed>();
+  const bank = toF32(adapter.bank);
+  if (info.variant === 'lowrank') {
+    for (const [path, { A, B }] of await composeAdapter(adapter, { backend })) lowRank.set(path, { A: A.data, B: B.data });
+  } else {
+    for (const m of adapter.modules.values()) {
+      const a = await topkFeed(m.a, bank, c.topk, backend);
+      const b = await topkFeed(m.b, bank, c.topk, backend);
+      topk.set(m.path, { aIndices: a.idx, aWeights: a.w, bIndices: b.idx, bWeights: b.w });
+    }
+  }
+  const overrides = new Map<string, HostTensor>();
+  for (const [key, t] of adapter.extraTensors) {
+    const base = baseKeyOfExtra(key);
+    const o = info.overrides.find((x) => x.key === base);
+    if (o === undefined) {
+      throw new AdapterError(
+        `adapter ${name} carries ${key}, but the model cannot override ${base}; inject with overridable: ['${base}']`,
+        base,
+      );
+    }
+    const cast = castFloat(t, o.dtype, key);
+    overrides.set(o.input, o.transposed ? transpose2d(cast) : cast);
+  }
+  return {
+    name,
+    r: c.r,
+    k: c.topk,
+    nv: c.num_vectors,
+    vl: c.vector_length,
+    bank: info.variant === 'topk' ? bank.data : new Float32Array(0),
+    lowRank,
+    topk,
+    overrides,
+  };
+}

@@ -1,0 +1,112 @@
+/**
+ * Stacking the adapters of one run into the injected model's inputs: dimension 0 is the adapter slot, ranks and
+ * top-k counts are padded with zeros to the largest of the run, banks are concatenated with shifted indices. A
+ * null slot (rows without adapter) is all zeros, which leaves the base output unchanged.
+ * @module
+ */
+import { UnsupportedError } from '@vblora/core';
+import type { InjectedModule, InjectionInfo } from '../inject/injection-info.js';
+import type { PreparedAdapter } from './prepared-adapter.js';
+
+/** One graph input's data: a typed array and its dims. */
+export interface FeedData {
+  readonly type: 'float32' | 'int32' | 'int64' | 'float16';
+  readonly data: Float32Array | Int32Array | BigInt64Array | Uint16Array;
+  readonly dims: readonly number[];
+}
+
+/** Inputs of the VB-LoRA branches for a list of adapter slots (row → slot mapping excluded). */
+export function stackFeeds(info: InjectionInfo, slots: readonly (PreparedAdapter | null)[]): Map<string, FeedData> {
+  const feeds = new Map<string, FeedData>();
+  const real = slots.filter((s): s is PreparedAdapter => s !== null);
+  if (info.variant === 'lowrank') {
+    const r = Math.max(1, ...real.map((s) => s.r));
+    for (const m of info.modules) stackLowRank(m, slots, r, feeds);
+  } else {
+    stackTopk(info, slots, real, feeds);
+  }
+  return feeds;
+}
+
+function stackLowRank(m: InjectedModule, slots: readonly (PreparedAdapter | null)[], r: number, feeds: Map<string, FeedData>): void {
+  if (!('A' in m.inputs)) return;
+  const { inFeatures: inF, outFeatures: outF } = m;
+  const n = slots.length;
+  const only = n === 1 ? slots[0]?.lowRank.get(m.path) : undefined;
+  if (only !== undefined && slots[0]!.r === r) {
+    feeds.set(m.inputs.A, { type: 'float32', data: only.A, dims: [1, r, inF] }); // no copy: the common case
+    feeds.set(m.inputs.B, { type: 'float32', data: only.B, dims: [1, outF, r] });
+    return;
+  }
+  const A = new Float32Array(n * r * inF); // (n, r, in)
+  const B = new Float32Array(n * outF * r); // (n, out, r)
+  slots.forEach((s, j) => {
+    const f = s?.lowRank.get(m.path);
+    if (s === null || f === undefined) return;
+    A.set(f.A, j * r * inF);
+    for (let o = 0; o < outF; o++) B.set(f.B.subarray(o * s.r, (o + 1) * s.r), (j * outF + o) * r);
+  });
+  feeds.set(m.inputs.A, { type: 'float32', data: A, dims: [n, r, inF] });
+  feeds.set(m.inputs.B, { type: 'float32', data: B, dims: [n, outF, r] });
+}
+
+function stackTopk(info: InjectionInfo, slots: readonly (PreparedAdapter | null)[], real: PreparedAdapter[], feeds: Map<string, FeedData>): void {
+  const vls = new Set(real.map((s) => s.vl));
+  if (vls.size > 1) {
+    throw new UnsupportedError(
+      `adapters ${real.map((s) => `${s.name} (vector_length ${s.vl})`).join(', ')} cannot share one run of a topk-injected ` +
+        'model: their vector lengths differ; run them separately or inject the lowrank variant',
+    );
+  }
+  const vl = real[0]?.vl ?? 1; // base-only run: any length dividing every width works, 1 always does
+  const r = Math.max(1, ...real.map((s) => s.r));
+  const k = Math.max(1, ...real.map((s) => s.k));
+  const n = slots.length;
+  const offsets = slots.map(() => 0);
+  let nv = 0;
+  slots.forEach((s, j) => {
+    offsets[j] = nv;
+    nv += s?.nv ?? 0;
+  });
+  const bank = new Float32Array(Math.max(nv, 1) * vl);
+  slots.forEach((s, j) => s !== null && bank.set(s.bank, offsets[j]! * vl));
+  feeds.set(info.bankInput!, { type: 'float32', data: bank, dims: [Math.max(nv, 1), vl] });
+  for (const m of info.modules) {
+    if (!('aIndices' in m.inputs)) continue;
+    const inT = m.inFeatures / vl;
+    const outT = m.outFeatures / vl;
+    const side = (rows: number, cols: number, pick: (s: PreparedAdapter) => [Int32Array, Float32Array] | null, rIsRow: boolean) => {
+      const idx = new Int32Array(n * rows * cols * k);
+      const w = new Float32Array(n * rows * cols * k);
+      slots.forEach((s, j) => {
+        const got = s === null ? null : pick(s);
+        if (s === null || got === null) return;
+        const [si, sw] = got;
+        const [sr, sc] = rIsRow ? [s.r, cols] : [rows, s.r];
+        for (let a = 0; a < sr; a++) {
+          for (let b = 0; b < sc; b++) {
+            for (let q = 0; q < s.k; q++) {
+              const from = (a * sc + b) * s.k + q;
+              const to = ((j * rows + a) * cols + b) * k + q;
+              idx[to] = si[from]! + offsets[j]!;
+              w[to] = sw[from]!;
+            }
+          }
+        }
+      });
+      return { idx, w, dims: [n, rows, cols, k] };
+    };
+    const a = side(r, inT, (s) => {
+      const f = s.topk.get(m.path);
+      return f === undefined ? null : [f.aIndices, f.aWeights];
+    }, true);
+    const b = side(outT, r, (s) => {
+      const f = s.topk.get(m.path);
+      return f === undefined ? null : [f.bIndices, f.bWeights];
+    }, false);
+    feeds.set(m.inputs.aIndices, { type: 'int32', data: a.idx, dims: a.dims });
+    feeds.set(m.inputs.aWeights, { type: 'float32', data: a.w, dims: a.dims });
+    feeds.set(m.inputs.bIndices, { type: 'int32', data: b.idx, dims: b.dims });
+    feeds.set(m.inputs.bWeights, { type: 'float32', data: b.w, dims: b.dims });
+  }
+}

@@ -1,0 +1,25 @@
+import { it } from 'vitest';
+import * as ort from 'onnxruntime-node';
+import { toF32 } from '@vblora/core';
+import { readAdapterDir } from '@vblora/core/node';
+import { peftGoldenPath } from '@vblora/conformance';
+import { injectAdapterInputs, AdapterSession, decodeOnnxModel } from '@vblora/onnx';
+import { readGolden, toyModelBytes } from '../fixtures/toy-models.js';
+it('dbg', async () => {
+  const c = 'llama_f32_vl32_nv300_top3_regex';
+  const e = readGolden(c, 'expected.safetensors');
+  const model = decodeOnnxModel(toyModelBytes(c, { style: 'named' }));
+  const { adapter } = await readAdapterDir(peftGoldenPath(c, 'adapter_full'));
+  console.log([...adapter.extraTensors.keys()]);
+  const inj = await injectAdapterInputs(model, { adapter });
+  console.log(inj.info.overrides);
+  const s = await AdapterSession.create(inj.model);
+  await s.loadAdapter('a', adapter);
+  console.log(s.session.inputNames);
+  const prep = (s as any).adapters.get('a');
+  console.log([...prep.overrides.keys()]);
+  const x = toF32(e.get('input.x')!);
+  const feeds = { x: new ort.Tensor('float32', x.data, [...x.shape]) };
+  const f = (s as any).adapterFeeds(['a']);
+  console.log([...f.keys()].filter((k: string) => !k.startsWith('vblora.model')));
+});

@@ -1,0 +1,165 @@
+/**
+ * GPU backward pass of the top-k admixture: gradients for logits (softmax Jacobian on the top-k) and for the bank
+ * (scatter-add over rows), for one logits tensor (`admixtureBackward`) or a whole layer (`composeBackward`).
+ * @module
+ */
+import { formatShape, ShapeError } from '@vblora/core';
+import { rowSegments } from '../runtime/chunk-plan.js';
+import type { Encoder } from '../runtime/encoder.js';
+import type { GpuContext } from '../runtime/gpu-context.js';
+import type { GpuTensor } from '../runtime/gpu-tensor.js';
+import { admixtureBackwardWgsl } from '../shaders/admixture-backward.js';
+import { recordSelect } from './compose.js';
+import { requireDType, requireK, requireLastDim, requireShape } from './validate.js';
+
+/** Gradients of {@link gpuAdmixtureBackward}, on the GPU. */
+export interface GpuAdmixtureGrads {
+  /** (..., nv), zero outside each row's top-k. */
+  readonly gradLogits: GpuTensor<'f32'>;
+  /** (nv, vl) */
+  readonly gradBank: GpuTensor<'f32'>;
+}
+
+/** Gradients of {@link gpuComposeBackward}, on the GPU. */
+export interface GpuComposeGrads {
+  readonly gradLogitsA: GpuTensor<'f32'>;
+  readonly gradLogitsB: GpuTensor<'f32'>;
+  /** Sum of the contributions through A and B. */
+  readonly gradBank: GpuTensor<'f32'>;
+}
+
+/** Records the backward of one logits tensor into zero-filled gradLogits / gradBank. */
+async function recordBackward(
+  ctx: GpuContext,
+  enc: Encoder,
+  logits: GpuTensor<'f32'>,
+  k: number,
+  bank: GpuTensor<'f32'>,
+  g: { readonly t: GpuTensor<'f32'>; readonly mode: 0 } | { readonly t: GpuTensor<'f32'>; readonly mode: 1; readonly r: number },
+  gradLogits: GpuTensor<'f32'>,
+  gradBank: GpuTensor<'f32'>
+): Promise<GpuTensor[]> {
+  const pipeline = await ctx.pipeline('admixture-backward', admixtureBackwardWgsl);
+  const form = await recordSelect(ctx, enc, logits, k);
+  const [nv, vl] = bank.shape as [number, number];
+  for (const c of gradLogits.chunks) enc.clear(c.buffer, 0, c.bytes);
+  const chunkings = [form.indices.chunks, form.weights.chunks, gradLogits.chunks];
+  // a row of g may hold several logits rows (gradA: in_t of them): count its chunks in logits rows
+  const f = g.t.rowElems / vl;
+  if (g.mode === 0) chunkings.push(g.t.chunks.map((c) => ({ firstRow: c.firstRow * f, rows: c.rows * f })));
+  const gSingle = g.mode === 1 ? g.t.single('gradB').buffer : undefined;
+  for (const s of rowSegments(logits.rows, chunkings)) {
+    const [pi, pw, pl, pg] = s.parts;
+    if (pi!.rowInChunk !== pw!.rowInChunk) throw new Error('internal: index and weight chunks disagree');
+    const params = Uint32Array.of(
+      s.rows,
+      nv,
+      vl,
+      k,
+      pi!.rowInChunk * k,
+      pg === undefined ? 0 : pg.rowInChunk * vl,
+      pl!.rowInChunk * nv,
+      g.mode,
+      g.mode === 1 ? g.r : 1,
+      s.start
+    );
+    const bufs = [
+      form.indices.chunks[pi!.chunk]!.buffer,
+      form.weights.chunks[pw!.chunk]!.buffer,
+      bank.single('bank').buffer,
+      gSingle ?? g.t.chunks[pg!.chunk]!.buffer,
+      gradLogits.chunks[pl!.chunk]!.buffer,
+      gradBank.single('gradBank').buffer,
+    ];
+    enc.dispatch(pipeline, params, bufs, s.rows);
+  }
+  return [form.indices, form.weights];
+}
+
+function checkBank(ctx: GpuContext, bank: GpuTensor, K: string): asserts bank is GpuTensor<'f32'> {
+  ctx.own(bank, 'bank');
+  requireDType(bank, ['f32'], 'bank', K);
+  requireShape(bank, [null, null], ['nv', 'vl'], 'bank', K);
+}
+
+/** Gradients of `topkAdmixture(...).vectors` w.r.t. logits and bank, given dL/dvectors, on the GPU. */
+export async function gpuAdmixtureBackward(
+  ctx: GpuContext,
+  args: {
+    readonly logits: GpuTensor<'f32'>;
+    readonly bank: GpuTensor<'f32'>;
+    readonly k: number;
+    readonly gradVectors: GpuTensor<'f32'>;
+  }
+): Promise<GpuAdmixtureGrads> {
+  const K = 'admixtureBackward';
+  ctx.assertAlive();
+  const { logits, bank, k, gradVectors } = args;
+  checkBank(ctx, bank, K);
+  ctx.own(logits, 'logits');
+  ctx.own(gradVectors, 'gradVectors');
+  requireDType(logits, ['f32'], 'logits', K);
+  requireDType(gradVectors, ['f32'], 'gradVectors', K);
+  const [nv, vl] = bank.shape as [number, number];
+  requireLastDim(logits, nv, 'nv', 'logits', K);
+  requireK(k, nv, K);
+  const want = [...logits.shape.slice(0, -1), vl];
+  if (gradVectors.shape.length !== want.length || gradVectors.shape.some((d, i) => d !== want[i])) {
+    throw new ShapeError(
+      `${K}: gradVectors must have shape ${formatShape(want)}, got ${formatShape(gradVectors.shape)}`,
+      'gradVectors'
+    );
+  }
+  const gradLogits = ctx.empty('f32', logits.shape);
+  const gradBank = ctx.zeros('f32', [nv, vl]);
+  const enc = ctx.encoder();
+  const temps = await recordBackward(ctx, enc, logits, k, bank, { t: gradVectors, mode: 0 }, gradLogits, gradBank);
+  enc.submit();
+  for (const t of temps) t.dispose();
+  return { gradLogits, gradBank };
+}
+
+/** Gradients of `composeLowRank` w.r.t. logits A, logits B and the shared bank, given dL/dA and dL/dB, on the GPU. */
+export async function gpuComposeBackward(
+  ctx: GpuContext,
+  args: {
+    readonly logitsA: GpuTensor<'f32'>;
+    readonly logitsB: GpuTensor<'f32'>;
+    readonly bank: GpuTensor<'f32'>;
+    readonly k: number;
+    readonly gradA: GpuTensor<'f32'>;
+    readonly gradB: GpuTensor<'f32'>;
+  }
+): Promise<GpuComposeGrads> {
+  const K = 'composeBackward';
+  ctx.assertAlive();
+  const { logitsA, logitsB, bank, k, gradA, gradB } = args;
+  checkBank(ctx, bank, K);
+  for (const [t, name] of [
+    [logitsA, 'logitsA'],
+    [logitsB, 'logitsB'],
+    [gradA, 'gradA'],
+    [gradB, 'gradB'],
+  ] as const) {
+    ctx.own(t, name);
+    requireDType(t, ['f32'], name, K);
+  }
+  const [nv, vl] = bank.shape as [number, number];
+  requireShape(logitsA, [null, null, nv], ['r', 'in_t', 'nv'], 'logitsA', K);
+  const [r, inT] = logitsA.shape as [number, number];
+  requireShape(logitsB, [null, r, nv], ['out_t', 'r', 'nv'], 'logitsB', K);
+  const outT = logitsB.shape[0]!;
+  requireShape(gradA, [r, inT * vl], ['r', 'in'], 'gradA', K);
+  requireShape(gradB, [outT * vl, r], ['out', 'r'], 'gradB', K);
+  requireK(k, nv, K);
+  const gradLogitsA = ctx.empty('f32', logitsA.shape);
+  const gradLogitsB = ctx.empty('f32', logitsB.shape);
+  const gradBank = ctx.zeros('f32', [nv, vl]);
+  const enc = ctx.encoder();
+  // dL/dS_A (r, in_t, vl) is gradA itself (A is S_A reshaped); S_B's gradient is read through B's layout
+  const tempsA = await recordBackward(ctx, enc, logitsA, k, bank, { t: gradA, mode: 0 }, gradLogitsA, gradBank);
+  const tempsB = await recordBackward(ctx, enc, logitsB, k, bank, { t: gradB, mode: 1, r }, gradLogitsB, gradBank);
+  enc.submit();
+  for (const t of [...tempsA, ...tempsB]) t.dispose();
+  return { gradLogitsA, gradLogitsB, gradBank };
+}

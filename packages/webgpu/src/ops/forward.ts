@@ -1,0 +1,209 @@
+/**
+ * GPU forward passes: the base `linear` layer, the unmerged `adapterForward` (y = baseOut + (drop(x)·Aᵀ)·Bᵀ), and
+ * both fused (`linearWithAdapter`: one tiled pass computes x·Wᵀ + b and adds the adapter term).
+ * @module
+ */
+import { formatShape, ShapeError, UnsupportedError, type DropoutSpec } from '@vblora/core';
+import { rowSegments } from '../runtime/chunk-plan.js';
+import type { GpuContext } from '../runtime/gpu-context.js';
+import type { GpuTensor } from '../runtime/gpu-tensor.js';
+import { linearWgsl } from '../shaders/linear.js';
+import { TILE_M, TILE_N } from '../shaders/tile-matmul.js';
+import { dtypeCode, type GpuFloat } from '../shaders/wgsl-half.js';
+import { recordDown, recordUp, type PackedAdapters } from './adapter-passes.js';
+import { lowRankDims, requireDType } from './validate.js';
+
+/** Arguments of {@link gpuLinear}. */
+export interface GpuLinearArgs<D extends GpuFloat = GpuFloat> {
+  /** (..., in); the output has this dtype. */
+  readonly x: GpuTensor<D>;
+  /** (out, in), or (in, out) with fanInFanOut. */
+  readonly weight: GpuTensor<GpuFloat>;
+  /** (out,) */
+  readonly bias?: GpuTensor<GpuFloat>;
+  readonly fanInFanOut?: boolean;
+}
+
+/** Arguments of {@link gpuAdapterForward}. */
+export interface GpuAdapterForwardArgs<D extends GpuFloat = GpuFloat> {
+  /** (..., in); the output has this dtype. */
+  readonly x: GpuTensor<D>;
+  /** (..., out) base layer output. */
+  readonly baseOut: GpuTensor<GpuFloat>;
+  /** (r, in) */
+  readonly A: GpuTensor<'f32'>;
+  /** (out, r) */
+  readonly B: GpuTensor<'f32'>;
+  /** Training-mode dropout on the adapter input (the reference's mask). */
+  readonly dropout?: DropoutSpec;
+}
+
+/** Arguments of {@link gpuLinearWithAdapter}. */
+export interface GpuLinearWithAdapterArgs<D extends GpuFloat = GpuFloat> extends GpuLinearArgs<D> {
+  readonly A: GpuTensor<'f32'>;
+  readonly B: GpuTensor<'f32'>;
+  readonly dropout?: DropoutSpec;
+}
+
+const FLOATS = ['f32', 'bf16', 'f16'] as const;
+
+/** Checks x / weight / bias and returns [in, out]. */
+function linearDims(ctx: GpuContext, args: GpuLinearArgs, K: string): [number, number] {
+  const { x, weight, bias, fanInFanOut = false } = args;
+  ctx.own(x, 'x');
+  ctx.own(weight, 'weight');
+  requireDType(x, FLOATS, 'x', K);
+  requireDType(weight, FLOATS, 'weight', K);
+  if (x.shape.length < 1) throw new ShapeError(`${K}: x must have shape (..., in), got ${formatShape(x.shape)}`, 'x');
+  const inF = x.rowElems;
+  if (weight.shape.length !== 2 || weight.shape[fanInFanOut ? 0 : 1] !== inF) {
+    throw new ShapeError(
+      `${K}: weight must have shape ${fanInFanOut ? `(in=${inF}, out)` : `(out, in=${inF})`} for x ` +
+        `${formatShape(x.shape)}, got ${formatShape(weight.shape)}`,
+      'weight'
+    );
+  }
+  const outF = weight.shape[fanInFanOut ? 1 : 0]!;
+  if (bias !== undefined) {
+    ctx.own(bias, 'bias');
+    requireDType(bias, FLOATS, 'bias', K);
+    if (bias.shape.length !== 1 || bias.shape[0] !== outF) {
+      throw new ShapeError(`${K}: bias must have shape (${outF},), got ${formatShape(bias.shape)}`, 'bias');
+    }
+  }
+  return [inF, outF];
+}
+
+/** Checks the adapter of x → baseOut-shaped output and returns [r, in, out]. */
+function adapterDims(ctx: GpuContext, x: GpuTensor, A: GpuTensor, B: GpuTensor, K: string): [number, number, number] {
+  ctx.own(A, 'A');
+  ctx.own(B, 'B');
+  const [r, inF, outF] = lowRankDims(A, B, K);
+  if (x.shape.length < 1 || x.rowElems !== inF) {
+    throw new ShapeError(`${K}: x ${formatShape(x.shape)} must end in in = ${inF} (from A ${formatShape(A.shape)})`, 'x');
+  }
+  return [r, inF, outF];
+}
+
+/** A single adapter in the packed layout (meta uploaded as a temporary). */
+function single(ctx: GpuContext, A: GpuTensor<'f32'>, B: GpuTensor<'f32'>, r: number): { packed: PackedAdapters; meta: GpuTensor } {
+  const meta = ctx.upload({ dtype: 'i32', shape: [3], data: Int32Array.of(r, 0, 0) });
+  const packed = {
+    A: A.single('A').buffer,
+    B: B.single('B').buffer,
+    meta: meta.chunks[0]!.buffer,
+    rMax: r,
+    single: true,
+    rowAdapter: undefined,
+  };
+  return { packed, meta };
+}
+
+/** Unmerged adapter forward on the GPU: y = round_x(baseOut + (drop(x)·Aᵀ)·Bᵀ), y in x's dtype. */
+export async function gpuAdapterForward<D extends GpuFloat>(ctx: GpuContext, args: GpuAdapterForwardArgs<D>): Promise<GpuTensor<D>> {
+  const K = 'adapterForward';
+  ctx.assertAlive();
+  const { x, baseOut, A, B, dropout } = args;
+  ctx.own(x, 'x');
+  ctx.own(baseOut, 'baseOut');
+  requireDType(x, FLOATS, 'x', K);
+  requireDType(baseOut, FLOATS, 'baseOut', K);
+  const [r, , outF] = adapterDims(ctx, x, A, B, K);
+  const want = [...x.shape.slice(0, -1), outF];
+  if (baseOut.shape.length !== want.length || baseOut.shape.some((d, i) => d !== want[i])) {
+    throw new ShapeError(`${K}: baseOut must have shape ${formatShape(want)}, got ${formatShape(baseOut.shape)}`, 'baseOut');
+  }
+  const { packed, meta } = single(ctx, A, B, r);
+  const enc = ctx.encoder();
+  const { h, temps } = await recordDown(ctx, enc, x, packed, dropout);
+  const y = ctx.empty(x.dtype, want) as GpuTensor<D>;
+  await recordUp(ctx, enc, baseOut, h, packed, y);
+  enc.submit();
+  for (const t of [...temps, meta]) t.dispose();
+  return y;
+}
+
+/** Records the tiled linear pass into a new y; `fused` adds h·Bᵀ of a single adapter. */
+async function runLinear<D extends GpuFloat>(
+  ctx: GpuContext,
+  args: GpuLinearArgs<D>,
+  dims: [number, number],
+  fused: { A: GpuTensor<'f32'>; B: GpuTensor<'f32'>; r: number; dropout: DropoutSpec | undefined } | undefined
+): Promise<GpuTensor<D>> {
+  const { x, weight, bias, fanInFanOut = false } = args;
+  const [inF, outF] = dims;
+  if (fanInFanOut && weight.chunks.length > 1) {
+    throw new UnsupportedError(
+      `linear: a fan_in_fan_out weight ${formatShape(weight.shape)} over the binding limit cannot be split (its rows ` +
+        'are the summed dimension); transpose it to (out, in) first'
+    );
+  }
+  const pipeline = await ctx.pipeline('linear', linearWgsl);
+  const enc = ctx.encoder();
+  const temps: GpuTensor[] = [];
+  let hBuf = ctx.dummy();
+  let bBuf = ctx.dummy();
+  if (fused !== undefined) {
+    const { packed, meta } = single(ctx, fused.A, fused.B, fused.r);
+    const down = await recordDown(ctx, enc, x, packed, fused.dropout);
+    temps.push(meta, ...down.temps);
+    hBuf = down.h.single('h').buffer;
+    bBuf = packed.B;
+  }
+  const y = ctx.empty(x.dtype, [...x.shape.slice(0, -1), outF]) as GpuTensor<D>;
+  const biasBuf = bias === undefined ? ctx.dummy() : bias.single('bias').buffer;
+  const wSegs = fanInFanOut ? [{ firstRow: 0, rows: outF, chunk: 0 }] : weight.chunks.map((c, i) => ({ ...c, chunk: i }));
+  for (const s of rowSegments(x.rows, [x.chunks, y.chunks])) {
+    const [px, py] = s.parts as [(typeof s.parts)[0], (typeof s.parts)[0]];
+    for (const w of wSegs) {
+      const params = Uint32Array.of(
+        s.rows,
+        w.rows,
+        inF,
+        px.rowInChunk * inF,
+        0,
+        py.rowInChunk * outF,
+        outF,
+        w.firstRow,
+        dtypeCode(x.dtype as GpuFloat),
+        dtypeCode(weight.dtype as GpuFloat),
+        bias === undefined ? 0 : dtypeCode(bias.dtype as GpuFloat),
+        bias === undefined ? 0 : 1,
+        fanInFanOut ? 1 : 0,
+        fused === undefined ? 0 : 1,
+        fused?.r ?? 0,
+        s.start * (fused?.r ?? 0),
+        outF % 2 === 0 && w.firstRow % 2 === 0 ? 1 : 0
+      );
+      const bufs = [x.chunks[px.chunk]!.buffer, weight.chunks[w.chunk]!.buffer, biasBuf, hBuf, bBuf, y.chunks[py.chunk]!.buffer];
+      enc.dispatch(pipeline, params, bufs, Math.ceil(s.rows / TILE_M) * Math.ceil(w.rows / TILE_N));
+    }
+  }
+  enc.submit();
+  for (const t of temps) t.dispose();
+  return y;
+}
+
+/** Base layer forward on the GPU: y = x·Wᵀ + b (x·W + b with fanInFanOut), rounded to x's dtype. */
+export async function gpuLinear<D extends GpuFloat>(ctx: GpuContext, args: GpuLinearArgs<D>): Promise<GpuTensor<D>> {
+  ctx.assertAlive();
+  return runLinear(ctx, args, linearDims(ctx, args, 'linear'), undefined);
+}
+
+/**
+ * Base layer and adapter in one tiled pass: y = round_x(round_x(x·Wᵀ + b) + (drop(x)·Aᵀ)·Bᵀ) — the same bits as
+ * `adapterForward` applied to `linear`'s output, without writing and re-reading the base output.
+ */
+export async function gpuLinearWithAdapter<D extends GpuFloat>(
+  ctx: GpuContext,
+  args: GpuLinearWithAdapterArgs<D>
+): Promise<GpuTensor<D>> {
+  const K = 'linearWithAdapter';
+  ctx.assertAlive();
+  const dims = linearDims(ctx, args, K);
+  const [r, , outF] = adapterDims(ctx, args.x, args.A, args.B, K);
+  if (outF !== dims[1]) {
+    throw new ShapeError(`${K}: B ${formatShape(args.B.shape)} must have out = ${dims[1]} rows (from weight)`, 'B');
+  }
+  return runLinear(ctx, args, dims, { A: args.A, B: args.B, r, dropout: args.dropout });
+}
