@@ -21,3 +21,5 @@ export type { GpuLinearArgs, GpuAdapterForwardArgs, GpuLinearWithAdapterArgs } f
 export { GpuAdapterSet } from './ops/mixed-batch.js';
 export type { GpuLowRankAdapter, GpuMixedBatchForwardArgs } from './ops/mixed-batch.js';
 export type { GpuAdmixtureGrads, GpuComposeGrads } from './ops/backward.js';
+export { createWebGpuBackend, backendRuntime } from './backend/webgpu-backend.js';
+export type { WebGpuBackendOptions } from './backend/webgpu-backend.js';

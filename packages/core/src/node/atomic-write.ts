@@ -1,10 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { WriteError } from '../errors.js';
 
-/** Prefix of the temporary files an atomic write leaves behind only if the process is killed mid-write. */
+/**
+ * Prefix of the temporary files of atomic writes. One is left behind only if its process is killed mid-write; the
+ * next successful write of the same destination removes it.
+ */
 export const TEMP_PREFIX = '.vblora-tmp-';
+
+const TEMP_NAME = /^\.vblora-tmp-(\d+)-[0-9a-f]{8}-(.*)$/s;
 
 /** A temporary path next to `path` (same directory, so the final rename cannot cross file systems). */
 export function tempPathFor(path: string): string {
@@ -47,4 +52,36 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     await rm(tmp, { force: true }).catch(() => undefined);
     throw writeErrorFor(path, err);
   }
+  await removeStaleTempFiles(path).catch(() => undefined);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // alive, owned by someone else
+  }
+}
+
+/**
+ * Removes the temporary files that earlier writers of `path` left behind when they were killed mid-write: those
+ * whose process no longer exists (a live writer's file, or one whose pid was reused, is kept). Called after every
+ * successful {@link writeFileAtomic}; returns the names removed.
+ */
+export async function removeStaleTempFiles(path: string): Promise<string[]> {
+  const dir = dirname(path);
+  const base = basename(path);
+  const removed: string[] = [];
+  for (const name of await readdir(dir)) {
+    const m = TEMP_NAME.exec(name);
+    if (m === null || m[2] !== base) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid || processAlive(pid)) continue;
+    await rm(join(dir, name), { force: true }).then(
+      () => void removed.push(name),
+      () => undefined,
+    );
+  }
+  return removed;
 }

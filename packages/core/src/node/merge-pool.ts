@@ -41,7 +41,8 @@ export function createMergePool(threads = availableParallelism()): MergePool {
       close: async () => undefined,
     };
   }
-  const workers = Array.from({ length: threads }, () => new Worker(workerUrl));
+  // execArgv: [] so flags of the parent (e.g. --input-type) never break the worker's start
+  const workers = Array.from({ length: threads }, () => new Worker(workerUrl, { execArgv: [] }));
   const call = (w: Worker, job: RowBlockJob) =>
     new Promise<void>((resolve, reject) => {
       const onMessage = (reply: WorkerReply) => {

@@ -46,7 +46,7 @@ async function recordBackward(
   const chunkings = [form.indices.chunks, form.weights.chunks, gradLogits.chunks];
   // a row of g may hold several logits rows (gradA: in_t of them): count its chunks in logits rows
   const f = g.t.rowElems / vl;
-  if (g.mode === 0) chunkings.push(g.t.chunks.map((c) => ({ firstRow: c.firstRow * f, rows: c.rows * f })));
+  if (g.mode === 0) chunkings.push(g.t.chunks.map((c) => ({ ...c, firstRow: c.firstRow * f, rows: c.rows * f })));
   const gSingle = g.mode === 1 ? g.t.single('gradB').buffer : undefined;
   for (const s of rowSegments(logits.rows, chunkings)) {
     const [pi, pw, pl, pg] = s.parts;

@@ -48,6 +48,14 @@ ${atomicAddF32('grad_bank')}
 const WG = ${BACKWARD_WG}u;
 const JC = ${JC}u;
 var<workgroup> red: array<f32, ${JC * 64}>;
+var<workgroup> red_c: array<f32, ${JC * 64}>;
+
+// TwoSum: s + e == a + b exactly (no multiplications, so a fused multiply-add cannot change it)
+fn two_sum(a: f32, b: f32) -> vec2<f32> {
+  let s = a + b;
+  let bb = s - a;
+  return vec2<f32>(s, (a - (s - bb)) + (b - bb));
+}
 
 fn g_at(row: u32, c: u32) -> f32 {
   if (p_.mode == 0u) { return g_flat_at(p_.gBase + row * p_.vl + c); }
@@ -62,26 +70,41 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   if (row >= p_.rows) { return; }
   let sel = p_.selBase + row * p_.k;
   for (var j0 = 0u; j0 < p_.k; j0 += JC) {
+    // compensated sums (value, error) per selected entry: the dot products over vl lose no more than the
+    // rounding of each product
     var part = array<f32, ${JC}>();
+    var comp = array<f32, ${JC}>();
     for (var c = lid; c < p_.vl; c += WG) {
       var v = 0.0f;
       for (var i = 0u; i < p_.k; i++) { v = v + w_at(sel + i) * bank_at(idx[sel + i] * p_.vl + c); }
       let gc = g_at(row, c);
       for (var jj = 0u; jj < JC; jj++) {
-        if (j0 + jj < p_.k) { part[jj] = part[jj] + gc * (bank_at(idx[sel + j0 + jj] * p_.vl + c) - v); }
+        if (j0 + jj < p_.k) {
+          let ts = two_sum(part[jj], gc * (bank_at(idx[sel + j0 + jj] * p_.vl + c) - v));
+          part[jj] = ts.x;
+          comp[jj] = comp[jj] + ts.y;
+        }
       }
     }
-    for (var jj = 0u; jj < JC; jj++) { red[jj * WG + lid] = part[jj]; }
+    for (var jj = 0u; jj < JC; jj++) {
+      red[jj * WG + lid] = part[jj];
+      red_c[jj * WG + lid] = comp[jj];
+    }
     workgroupBarrier();
     for (var s = WG / 2u; s > 0u; s = s >> 1u) {
       if (lid < s) {
-        for (var jj = 0u; jj < JC; jj++) { red[jj * WG + lid] = red[jj * WG + lid] + red[jj * WG + lid + s]; }
+        for (var jj = 0u; jj < JC; jj++) {
+          let ts = two_sum(red[jj * WG + lid], red[jj * WG + lid + s]);
+          red[jj * WG + lid] = ts.x;
+          red_c[jj * WG + lid] = red_c[jj * WG + lid] + red_c[jj * WG + lid + s] + ts.y;
+        }
       }
       workgroupBarrier();
     }
     if (lid < JC && j0 + lid < p_.k) {
       let j = j0 + lid;
-      grad_logits[p_.glBase + row * p_.nv + idx[sel + j]] = bitcast<u32>(w_at(sel + j) * red[lid * WG]);
+      let d = red[lid * WG] + red_c[lid * WG];
+      grad_logits[p_.glBase + row * p_.nv + idx[sel + j]] = bitcast<u32>(w_at(sel + j) * d);
     }
     workgroupBarrier();
   }
