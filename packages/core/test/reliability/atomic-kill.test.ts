@@ -12,18 +12,18 @@ import { versionBytes, versionOf } from './helpers/kill-versions.mjs';
 // No data lost: a child `node` process writes a destination over and over through our real writers and is killed
 // with SIGKILL at seeded random moments. After every kill the destination holds one complete version (the old
 // one or a newer one, never a partial file), the only other file is the dead writer's hidden temp file, and the
-// next write to the destination removes that. Budget: VBLORA_KILL_RUNS kills per writer (default 5; the loop
+// next write to the destination removes that. Budget: VBLORA_KILL_RUNS kills per writer (default 4; the loop
 // goes on, up to 4× that, until at least one kill has landed in the middle of a write). Seed fixed below.
-const RUNS = Number(process.env['VBLORA_KILL_RUNS'] ?? 5);
+const RUNS = Number(process.env['VBLORA_KILL_RUNS'] ?? 4);
 const SEED = 0x5191_c111;
-const SIZE = 8 * 2 ** 20; // big enough that most of a writer's time is spent writing and syncing
+const SIZE = 4 * 2 ** 20; // big enough that most of a writer's time is spent writing and syncing
 
 let tmp: string;
 let atomicJs: string;
-let nodeJs: string;
+let adapterDirJs: string;
 beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), 'vblora-kill-'));
-  [atomicJs, nodeJs] = transpileCore(join(tmp, 'core'), ['node/atomic-write.ts', 'node.ts']) as [string, string];
+  [atomicJs, adapterDirJs] = transpileCore(join(tmp, 'core'), ['node/atomic-write.ts', 'node/adapter-dir.ts']) as [string, string];
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -70,7 +70,7 @@ describe('SIGKILL during an atomic write loses nothing', () => {
     let midWrite = 0;
     let kills = 0;
     for (; kills < RUNS * 4 && (kills < RUNS || midWrite === 0); kills++) {
-      const { pid } = await runAndKill(['adapter', nodeJs, target, srcA, srcB], 1 + Math.floor(rng.uniform() * 4), rng.uniform() * 3);
+      const { pid } = await runAndKill(['adapter', adapterDirJs, target, srcA, srcB], 1 + Math.floor(rng.uniform() * 4), rng.uniform() * 3);
       for (const f of files) {
         const bytes = readFileSync(join(target, f));
         expect(versions(f).some((v) => v.equals(bytes)), `kill ${kills}: ${f} is not a complete version`).toBe(true);
