@@ -4,3 +4,4 @@ export * from './compose-adapter.js';
 export * from './merge-state-dict.js';
 export * from './convert-flavour.js';
 export * from './describe-adapter.js';
+export * from './bank-usage.js';

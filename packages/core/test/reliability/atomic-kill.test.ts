@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adapterFromFiles, createRng, toTopkAdapter } from '@vblora/core';
 import { readAdapterDir, writeAdapterDir, writeFileAtomic } from '@vblora/core/node';
+import { Outcomes, reportFuzz } from './helpers/budget.js';
 import { transpileCore } from './helpers/child-core.js';
 import { GOLDEN_ADAPTERS } from './helpers/golden-adapters.js';
 import { runAndKill } from './helpers/kill-run.js';
@@ -36,6 +37,8 @@ describe('SIGKILL during an atomic write loses nothing', () => {
     const target = join(dir, 'merged.safetensors');
     writeFileSync(target, versionBytes(0, SIZE));
     const rng = createRng(SEED);
+    const outcomes = new Outcomes();
+    const t0 = performance.now();
     let midWrite = 0;
     let kills = 0;
     for (; kills < RUNS * 4 && (kills < RUNS || midWrite === 0); kills++) {
@@ -48,11 +51,13 @@ describe('SIGKILL during an atomic write loses nothing', () => {
       expect(others.length, `kill ${kills}: ${others.join(', ')}`).toBeLessThanOrEqual(1);
       for (const name of others) expect(name).toMatch(tempOf(pid, 'merged.safetensors'));
       midWrite += others.length;
+      outcomes.add(others.length > 0 ? 'killed mid-write: old or new version intact, temp file swept' : 'killed between writes');
       // The next write replaces the destination and sweeps the dead writer's temp file.
       await writeFileAtomic(target, versionBytes(0, SIZE));
       expect(readdirSync(dir)).toEqual(['merged.safetensors']);
     }
     expect(midWrite, `no kill out of ${kills} landed mid-write`).toBeGreaterThan(0);
+    reportFuzz('SIGKILL during writeFileAtomic (4 MiB files)', SEED, kills, outcomes, performance.now() - t0);
   }, 120_000);
 
   it(`writeAdapterDir: both files are always complete, and the directory always loads (seed ${SEED + 1})`, async () => {
@@ -67,6 +72,8 @@ describe('SIGKILL during an atomic write loses nothing', () => {
     const target = join(tmp, 'adapter-out');
     await writeAdapterDir(target, a);
     const rng = createRng(SEED + 1);
+    const outcomes = new Outcomes();
+    const t0 = performance.now();
     let midWrite = 0;
     let kills = 0;
     for (; kills < RUNS * 4 && (kills < RUNS || midWrite === 0); kills++) {
@@ -78,10 +85,12 @@ describe('SIGKILL during an atomic write loses nothing', () => {
       const others = readdirSync(target).filter((n) => !files.includes(n));
       for (const name of others) expect(name).toMatch(new RegExp(`^\\.vblora-tmp-${pid}-`));
       midWrite += others.length;
+      outcomes.add(others.length > 0 ? 'killed mid-write: files intact, temp file swept' : 'killed between writes');
       expect((await readAdapterDir(target)).adapter.modules.size).toBe(a.modules.size);
       await writeAdapterDir(target, a);
       expect(readdirSync(target).sort()).toEqual(files);
     }
     expect(midWrite, `no kill out of ${kills} landed mid-write`).toBeGreaterThan(0);
+    reportFuzz('SIGKILL during writeAdapterDir', SEED + 1, kills, outcomes, performance.now() - t0);
   }, 120_000);
 });
