@@ -17,4 +17,5 @@ export * from './mapping/index.js';
 export * from './merge/index.js';
 export * from './inject/index.js';
 export * from './runtime/index.js';
+export * from './backend/index.js';
 export type { onnx } from './proto.js';

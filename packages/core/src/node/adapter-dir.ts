@@ -1,5 +1,5 @@
 import { mkdir, readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { VBLoRAAdapter } from '../adapter/vblora-adapter.js';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../checkpoint/adapter-keys.js';
 import { adapterFromFiles, type LoadedAdapter } from '../checkpoint/adapter-read.js';
@@ -83,13 +83,29 @@ export async function readAdapters(dir: string, names?: readonly string[]): Prom
 }
 
 /**
+ * `mkdir -p` that reports the real cause: Node's recursive mkdir says ENOENT when a parent is on a read-only or
+ * full file system, which would read "the destination folder does not exist"; one level at a time gives EROFS,
+ * ENOSPC or EACCES.
+ */
+async function makeFolder(folder: string): Promise<void> {
+  try {
+    await mkdir(folder, { recursive: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    const parent = dirname(folder);
+    if (parent !== folder && !(await exists(parent))) await makeFolder(parent);
+    await mkdir(folder);
+  }
+}
+
+/**
  * Writes an adapter as PEFT does (`<dir>/` for `default`, `<dir>/<name>/` otherwise). Each file is written
  * atomically; the weights go first, so a reader never sees a new config beside old weights.
  */
 export async function writeAdapterDir(dir: string, adapter: VBLoRAAdapter): Promise<string> {
   const folder = adapterFolder(dir, adapter.name);
   const files = adapterToFiles(adapter);
-  await mkdir(folder, { recursive: true }).catch((err: unknown) => {
+  await makeFolder(folder).catch((err: unknown) => {
     throw writeErrorFor(folder, err);
   });
   await writeFileAtomic(join(folder, ADAPTER_WEIGHTS_FILE), files.weights);

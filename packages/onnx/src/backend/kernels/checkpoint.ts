@@ -1,0 +1,138 @@
+/**
+ * Kernels `logitsFromTopk` and `topkWeightsForSave` (PEFT's `save_only_topk_weights` format, SPEC §5.3–5.4) as
+ * ONNX graphs. The restored weight `1 − Σ stored` is summed column by column in index order, as PEFT's float32 sum
+ * for small k is, and `log` runs in float64 and is rounded once (a correctly rounded float32 log in practice).
+ * @module
+ */
+import { formatShape, NumericalError, ShapeError, type KernelSet } from '@vblora/core';
+import type { GraphBuilder } from '../../graph/graph-builder.js';
+import type { GraphSessions } from '../graph-sessions.js';
+import { kernelModel, topk } from '../kernel-graph.js';
+import { f32Feed, f32Out, i32Out, indexFeed, int64Feed } from '../ort-io.js';
+import { checkK, requireF32 } from './checks.js';
+
+/** Column `j` of a (R, m) tensor as (R, 1). */
+const column = (g: GraphBuilder, t: string, j: number): string => g.op1('Slice', [t, g.int64([j]), g.int64([j + 1]), g.int64([1])]);
+
+/** `logitsFromTopk` on onnxruntime. */
+export function logitsFromTopkKernel(sessions: GraphSessions): KernelSet['logitsFromTopk'] {
+  return async ({ indices, weightsKm1, nv, safe = false }) => {
+    const K = 'logitsFromTopk';
+    requireF32(weightsKm1, 'weightsKm1', K);
+    const k = indices.shape.at(-1) ?? 0;
+    const lead = indices.shape.slice(0, -1);
+    if (indices.shape.length < 1 || formatShape(weightsKm1.shape) !== formatShape([...lead, k - 1])) {
+      throw new ShapeError(`${K}: weightsKm1 must have shape ${formatShape([...lead, k - 1])}, got ${formatShape(weightsKm1.shape)}`, 'weightsKm1');
+    }
+    checkK(k, nv, K);
+    if (safe) {
+      const bad = weightsKm1.data.findIndex((v) => !(v >= 0 && v <= 1));
+      if (bad >= 0) throw new NumericalError(`${K}: stored top-k weight [${bad}] = ${weightsKm1.data[bad]} is outside [0, 1]`, 'weightsKm1');
+    }
+    const rows = lead.reduce((a, b) => a * b, 1);
+    const m = k - 1;
+    const out = await sessions.run(
+      `logitsFromTopk:${m}:${safe}`,
+      () =>
+        kernelModel(K, (g) => {
+          g.input('indices', 'i32', [null, null]);
+          g.input('stored', 'f32', [null, m]);
+          g.input('nvShape', 'i64', [2]);
+          let sum = g.float32([0], []);
+          for (let j = 0; j < m; j++) sum = g.op1('Add', [sum, column(g, 'stored', j)]); // (R, 1), in index order
+          let last = g.op1('Sub', [g.float32([1], []), sum]);
+          if (safe) last = g.op1('Max', [last, g.float32([0], [])]); // clamp: no NaN row
+          const w = m === 0 ? last : g.op1('Concat', ['stored', last], { axis: { i: 1 } }); // (R, k)
+          const logw = g.op1('Cast', [g.op1('Log', [g.op1('Cast', [w], { to: { i: 11 } })])], { to: { i: 1 } });
+          const negInf = g.op1('ConstantOfShape', ['nvShape'], {
+            value: { t: { dims: [1], dataType: 1, rawData: new Uint8Array(Float32Array.of(-Infinity).buffer) } },
+          });
+          g.op('ScatterElements', [negInf, 'indices', logw], { axis: { i: 1 } }, { outputs: ['logits'] });
+          g.output('logits', 'f32', [null, null]);
+        }),
+      {
+        indices: indexFeed({ ...indices, shape: [rows, k] }, nv, 'indices', K),
+        stored: f32Feed(weightsKm1.data, [rows, m]),
+        nvShape: int64Feed([rows, nv]),
+      },
+    );
+    return f32Out(out['logits'], [...lead, nv]);
+  };
+}
+
+const box = new Float32Array(1);
+const bits = new Uint32Array(box.buffer);
+
+/** The next float32 below a positive float32. */
+function nextDown(x: number): number {
+  box[0] = x;
+  bits[0] = bits[0]! - 1;
+  return box[0];
+}
+
+/**
+ * True when PEFT cannot reload these m stored weights as NaN (its float32 `1 − Σw` stays ≥ 0): for m ≤ 2 the
+ * float32 sum has one order; for m ≥ 3 any order's rounding (≤ 2^-25 per partial sum ≤ 1) must fit below 1.
+ */
+function reloadsSafely(w: Float32Array, at: number, m: number): boolean {
+  let s32 = 0;
+  let exact = 0;
+  for (let j = 0; j < m; j++) {
+    s32 = Math.fround(s32 + w[at + j]!);
+    exact += w[at + j]!;
+  }
+  if (s32 > 1) return false;
+  return m <= 2 || exact + m * 2 ** -52 <= 1 - (m - 1) * 2 ** -25;
+}
+
+/** `topkWeightsForSave` on onnxruntime: TopK and Softmax in the graph, PEFT's NaN guard on the host. */
+export function topkWeightsForSaveKernel(sessions: GraphSessions): KernelSet['topkWeightsForSave'] {
+  return async ({ logits, k }) => {
+    const K = 'topkWeightsForSave';
+    requireF32(logits, 'logits', K);
+    const nv = logits.shape.at(-1) ?? 0;
+    if (logits.shape.length < 1) throw new ShapeError(`${K}: logits must have shape (..., nv)`, 'logits');
+    checkK(k, nv, K);
+    const lead = logits.shape.slice(0, -1);
+    const rows = lead.reduce((a, b) => a * b, 1);
+    const out = await sessions.run(
+      'topkWeightsForSave',
+      () =>
+        kernelModel(K, (g) => {
+          g.input('logits', 'f32', [null, null]);
+          g.input('k', 'i64', [1]);
+          const [vals, idx] = topk(g, 'logits', 'k');
+          g.op('Softmax', [vals], { axis: { i: -1 } }, { outputs: ['weights'] });
+          g.op('Cast', [idx], { to: { i: 6 } }, { outputs: ['indices'] });
+          g.output('weights', 'f32', [null, null]);
+          g.output('indices', 'i32', [null, null]);
+        }),
+      { logits: f32Feed(logits.data, [rows, nv]), k: int64Feed([k]) },
+    );
+    const w = f32Out(out['weights'], [rows, k]).data;
+    const m = k - 1;
+    const stored = new Float32Array(rows * m);
+    const nudged: number[] = [];
+    for (let row = 0; row < rows; row++) {
+      for (let j = 0; j < k; j++) {
+        if (!Number.isFinite(w[row * k + j]!)) {
+          throw new NumericalError(
+            `${K}: logits row ${row} gives non-finite top-k weights (NaN or +inf logits, or only −inf); ` +
+              'PEFT would save NaN and reload the whole layer as NaN',
+            'logits',
+          );
+        }
+      }
+      stored.set(w.subarray(row * k, row * k + m), row * m);
+      if (!reloadsSafely(stored, row * m, m)) {
+        nudged.push(row);
+        while (!reloadsSafely(stored, row * m, m)) stored[row * m] = nextDown(stored[row * m]!);
+      }
+    }
+    return {
+      indices: i32Out(out['indices'], [...lead, k]),
+      weightsKm1: { dtype: 'f32', shape: [...lead, m], data: stored },
+      nudgedRows: nudged,
+    };
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * The shared conformance suite inside headless Chromium, on the browser's own WebGPU (SwiftShader here): the
+ * package and the kit are bundled for the browser and the report is checked here. With CI=true a missing
+ * Chromium or WebGPU adapter fails the test instead of skipping it.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { PEFT_GOLDEN_DIR } from '@vblora/conformance';
+import { describe, expect, it } from 'vitest';
+import type { PageReport } from './browser/entry.js';
+import { bundleForBrowser } from './helpers/bundle.js';
+import { CHROMIUM, openPage } from './helpers/chromium.js';
+
+const CI = process.env.CI === 'true';
+
+describe('conformance: webgpu in headless Chromium', () => {
+  it('passes every case of the suite on navigator.gpu', { timeout: 240_000 }, async (ctx) => {
+    if (!existsSync(CHROMIUM)) {
+      if (CI) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (.ci/run does)`);
+      return ctx.skip(`${CHROMIUM} is not installed`);
+    }
+    const bundle = await bundleForBrowser(fileURLToPath(new URL('./browser/entry.ts', import.meta.url)));
+    const session = await openPage(bundle, PEFT_GOLDEN_DIR);
+    try {
+      const hasGpu = await session.page.evaluate(async () => (await navigator.gpu?.requestAdapter()) != null);
+      if (!hasGpu) {
+        if (CI) throw new Error('headless Chromium exposes no WebGPU adapter');
+        return ctx.skip('headless Chromium exposes no WebGPU adapter');
+      }
+      await session.page.waitForFunction(() => 'runConformanceInPage' in globalThis);
+      const report = (await session.page.evaluate(() =>
+        (globalThis as unknown as { runConformanceInPage: () => Promise<PageReport> }).runConformanceInPage()
+      )) as PageReport;
+      expect(report.failures).toEqual([]);
+      expect(report.ok).toBe(true);
+      expect(report.totals.passed).toBeGreaterThan(300);
+      // skips are by absence only: the two host-side checkpoint helpers this backend does not implement
+      expect([...report.skippedKernels].sort()).toEqual(['logitsFromTopk', 'topkWeightsForSave']);
+    } finally {
+      await session.close();
+    }
+  });
+});
