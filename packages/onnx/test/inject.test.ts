@@ -17,6 +17,8 @@ import { PEFT_GOLDEN_CASES, type PeftGoldenCase } from '@vblora/conformance';
 import {
   AdapterSession,
   decodeOnnxModel,
+  encodeOnnxModel,
+  GraphBuilder,
   injectAdapterInputs,
   injectOnnxFile,
   readInjectionInfo,
@@ -28,7 +30,7 @@ import { readGolden, toyModelBytes } from './fixtures/toy-models.js';
 import { truncateRank, withoutExtras } from './helpers/adapters.js';
 import { CHECKER, checkOnnxFiles } from './helpers/checker.js';
 import { expectClose, goldenAdapter, hasTies, hostOf, modelTolerance } from './helpers/golden.js';
-import { QUIET } from './helpers/ort.js';
+import { QUIET, runToy } from './helpers/ort.js';
 import { tempDir } from './helpers/tmp.js';
 
 const dir = tempDir('inject');
@@ -87,6 +89,8 @@ describe('inject mode reproduces PEFT’s adapter outputs, switching adapters wi
       const tied = hasTies(c);
       expectClose(yFull, tied ? await referenceAdapterOutput(c, full) : e.get('output.adapter')!, tol, 'adapter on');
       expectClose(yBase, e.get('output.base')!, tol, 'no adapter = base model');
+      // zero adapter terms leave every base output as it was: the same bits as the base model on onnxruntime
+      expect(Array.from(yBase.data)).toEqual(Array.from((await runToy(toyModelBytes(c, { style }), e.get('input.x')!)).data));
       // PEFT reloads the edge case's top-k file as NaN (SPEC §5.4); ours is finite: compare with core's reference
       const topkWant = c === 'edge_topk3_ties_zero_nan' ? await referenceAdapterOutput(c, topk) : e.get('output.reload_topk.from_pretrained')!;
       expectClose(yTopk, topkWant, tol, 'top-k checkpoint');
@@ -210,6 +214,32 @@ describe('injectAdapterInputs', () => {
     await plain.release();
     expectClose(hostOf(out['y']!), e.get('output.base')!, modelTolerance(c), 'zero adapter');
     writeFileSync(join(dir, 'unused'), '');
+  });
+});
+
+describe('a layer whose output is a graph output', () => {
+  it('keeps the output name and adds the adapter term (core adapterForward as reference)', async () => {
+    const c = 'edge_topk3_ties_zero_nan';
+    const weight = readGolden(c, 'base.safetensors').get('proj.weight')! as HostTensor<'f32'>;
+    const g = new GraphBuilder();
+    g.input('x', 'f32', ['n', 32]);
+    g.init('W', weight);
+    g.op('Gemm', ['x', 'W'], { transB: { i: 1 } }, { name: 'fc', outputs: ['y'] });
+    g.output('y', 'f32', ['n', 32]);
+    const adapter = await goldenAdapter(c);
+    const injected = await injectAdapterInputs(decodeOnnxModel(encodeOnnxModel(g.model())), { adapter, moduleMap: { proj: 'fc' } });
+    const path = join(dir, 'graph-output.onnx');
+    await writeOnnxModel(injected.model, path);
+    written.push(path);
+    const s = await AdapterSession.create(path, { sessionOptions: QUIET });
+    sessions.push(s);
+    await s.loadAdapter('a', adapter);
+    expect(s.outputNames).toEqual(['y']);
+    const x = readGolden(c, 'expected.safetensors').get('layer.proj.probe_x')! as HostTensor<'f32'>;
+    const y = hostOf((await s.run(feedsOf(x), { adapter: 'a' }))['y']!);
+    const { A, B } = (await composeAdapter(adapter)).get('proj')!;
+    // adapterForward's declared float32 accuracy: different summation order in the matmuls
+    expectClose(y, adapterForward({ x, baseOut: linear({ x, weight }), A, B }), { atol: 1e-6, rtol: 1e-5 }, 'graph output');
   });
 });
 

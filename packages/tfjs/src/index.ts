@@ -20,7 +20,8 @@ export { loadToyStateDict, toyStateDict, toyLayer, type ToyFamily, type ToyModel
 export { SingleHeadAttention, softmaxTorch } from './models/attention-layer.js';
 export { RoundTo } from './models/round-layer.js';
 export { applyVBLoRA, loadVBLoRA, toyOptions, type ApplyVBLoRAOptions } from './layers/apply-vblora.js';
-export { VBLoRAModel, type PredictOptions, type VBLoRAModelOptions } from './layers/vblora-model.js';
+export { VBLoRAModel, type VBLoRAModelOptions } from './layers/vblora-model.js';
+export type { PredictOptions } from './layers/forward-state.js';
 export { AdapterWeights, type TfAdapterFactor, type TfAdapterModule } from './layers/adapter-weights.js';
 export {
   defaultModulePath,

@@ -31,6 +31,7 @@ describe('forward on the GPU (bit-identical with the reference on SwiftShader)',
       [rt, 3, 8, 6, 2, false],
       [rt, 37, 20, 33, 4, true],
       [rt, 5, 9, 7, 3, false],
+      [rt, 40, 24, 70, 3, false], // 32+ rows: the workgroup-tiled flavour
       [small, 37, 20, 33, 4, false],
       [small, 21, 15, 9, 3, false],
     ] as const) {

@@ -95,7 +95,8 @@ describe('GPU-resident tensors', () => {
     const A = rt.upload(uniform([2, 5], 1));
     const B = rt.upload(uniform([3, 4], 2));
     await expect(rt.deltaWeight({ A, B })).rejects.toThrow(/B \(3, 4\) must have r = 2 columns/);
-    expect(() => rt!.upload(tensor('f64', [1], Float64Array.of(1)))).toThrow(ShapeError);
+    const f64 = tensor('f64', [1], Float64Array.of(1)) as unknown as Parameters<WebGpuRuntime['upload']>[0];
+    expect(() => rt!.upload(f64)).toThrow(ShapeError);
     A.dispose();
     B.dispose();
   });

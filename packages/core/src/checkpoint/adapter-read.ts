@@ -34,6 +34,10 @@ export const ADAPTER_LOAD_LIMITS = Object.freeze({
 /** Tolerance on Σ(stored top-k weights) above 1: PEFT's own float32 softmax can exceed 1 by a few ulps (SPEC §5.4). */
 const TOPK_SUM_SLACK = 1e-5;
 
+const CONTROL_CHAR = /[\u0000-\u001f\u007f-\u009f]/;
+const quoteName = (key: string): string =>
+  JSON.stringify(key).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
 type FactorParts = Partial<Record<FactorKeyKind, { key: string; t: HostTensor }>>;
 
 /**
@@ -64,6 +68,11 @@ export function adapterFromFiles(files: AdapterFiles, name = 'default'): LoadedA
   const parts = new Map<string, { A: FactorParts; B: FactorParts }>();
   const extraTensors = new Map<string, HostTensor>();
   for (const [key, t] of file.tensors) {
+    if (CONTROL_CHAR.test(key)) {
+      // No PyTorch state dict has one, and a name is printed in messages and by `vblora inspect`: an escape
+      // sequence in it would drive the user's terminal.
+      throw new CheckpointFormatError(`tensor name ${quoteName(key)} contains a control character`, 'adapter-key', key);
+    }
     if (key === BANK_KEY) {
       bank = expectFloat(t, key);
       expectShape(t, [nv, vl], key, `(num_vectors, vector_length) from the config`);

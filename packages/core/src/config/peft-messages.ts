@@ -7,10 +7,18 @@ import { pyRepr, pyStr } from './py-repr.js';
 import { compareCodePoints } from './py-json-dumps.js';
 import { TASK_TYPES } from './types.js';
 
+/**
+ * PEFT prints these values with `str()`; a value from a stranger's file could then carry terminal escape sequences
+ * into the user's terminal. Control characters are escaped as Python's `repr` writes them; other text is unchanged.
+ */
+function printable(value: unknown): string {
+  return pyStr(value).replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 /** `PeftConfigMixin.__post_init__`: ValueError for a task type outside `TaskType`. */
 export function invalidTaskTypeMessage(taskType: unknown): string {
   return (
-    `Invalid task type: '${pyStr(taskType)}'. ` + `Must be one of the following task types: ${TASK_TYPES.join(', ')}.`
+    `Invalid task type: '${printable(taskType)}'. ` + `Must be one of the following task types: ${TASK_TYPES.join(', ')}.`
   );
 }
 
@@ -30,7 +38,7 @@ export function notDivisibleMessage(which: 'in_features' | 'out_features', featu
 
 /** `_mark_only_adapters_as_trainable`: NotImplementedError for a `bias` other than none/all/`*_only`. */
 export function biasNotImplementedMessage(bias: unknown): string {
-  return `Requested bias: ${pyStr(bias)}, is not implemented.`;
+  return `Requested bias: ${printable(bias)}, is not implemented.`;
 }
 
 /** `PeftConfigMixin.from_json_file`: warning when the file holds a `runtime_config` key (it is dropped). */

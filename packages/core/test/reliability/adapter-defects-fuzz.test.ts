@@ -37,8 +37,10 @@ function checkError(err: unknown, expected: Expected, label: string): string {
   expect(outcome, `${label}: ${(err as Error).message}`).toBe(expected.outcome);
   if (expected.tensor !== undefined) {
     expect((err as CheckpointFormatError).tensor, label).toBe(expected.tensor);
-    // The message names the tensor, or at least its module path.
-    expect((err as Error).message, label).toContain(expected.tensor.replace(/^base_model\.model\.(.*)\.vblora_logits_.*$/, '$1'));
+    // The message names the tensor, or at least its module path (control characters shown escaped).
+    const named = expected.tensor.replace(/^base_model\.model\.(.*)\.vblora_logits_.*$/, '$1');
+    const escaped = JSON.stringify(named).slice(1, -1).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    expect((err as Error).message, label).toContain(/[\u0000-\u001f\u007f-\u009f]/.test(named) ? escaped : named);
   }
   if (err instanceof ConfigError) expect(err.message.length).toBeGreaterThan(0);
   return outcome;

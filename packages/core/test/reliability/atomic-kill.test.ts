@@ -58,7 +58,7 @@ describe('SIGKILL during an atomic write loses nothing', () => {
     }
     expect(midWrite, `no kill out of ${kills} landed mid-write`).toBeGreaterThan(0);
     reportFuzz('SIGKILL during writeFileAtomic (4 MiB files)', SEED, kills, outcomes, performance.now() - t0);
-  }, 120_000);
+  }, Math.max(120_000, RUNS * 4 * 3000));
 
   it(`writeAdapterDir: both files are always complete, and the directory always loads (seed ${SEED + 1})`, async () => {
     const full = GOLDEN_ADAPTERS.find((g) => g.id === 'llama_f32_vl16_nv64_top2/adapter_full')!;
@@ -92,5 +92,5 @@ describe('SIGKILL during an atomic write loses nothing', () => {
     }
     expect(midWrite, `no kill out of ${kills} landed mid-write`).toBeGreaterThan(0);
     reportFuzz('SIGKILL during writeAdapterDir', SEED + 1, kills, outcomes, performance.now() - t0);
-  }, 120_000);
+  }, Math.max(120_000, RUNS * 4 * 3000));
 });

@@ -23,6 +23,8 @@ export interface OnnxBackendOptions {
 export interface OnnxBackend extends Backend {
   /** Releases every cached kernel session. */
   readonly release: () => Promise<void>;
+  /** Number of kernel-graph sessions built so far (one per kernel variant, reused for every shape). */
+  readonly sessionCount: () => number;
 }
 
 /**
@@ -55,7 +57,7 @@ export function createOnnxBackend(options: OnnxBackendOptions = {}): OnnxBackend
       composeBackward: composeBackwardKernel(sessions),
     },
   });
-  return Object.freeze({ ...backend, release: () => sessions.release() });
+  return Object.freeze({ ...backend, release: () => sessions.release(), sessionCount: () => sessions.size });
 }
 
 /** The default onnxruntime-node backend (a shared session cache; create your own to control threads). */

@@ -61,5 +61,7 @@ export async function readOnnxModel(path: string): Promise<OnnxModel> {
 
 /** Serializes a model proto to bytes (small models; large ones go through {@link writeOnnxModel}). */
 export function encodeOnnxModel(proto: onnx.IModelProto): Uint8Array {
-  return pb.ModelProto.encode(proto).finish();
+  const buf = pb.ModelProto.encode(proto).finish();
+  // protobufjs hands out a Node Buffer, whose slice() is a view: return a plain Uint8Array, whose slice() copies
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }

@@ -63,36 +63,9 @@ export class AdapterSession {
    */
   static async create(model: string | Uint8Array | OnnxModel, options: AdapterSessionOptions = {}): Promise<AdapterSession> {
     const sessionOptions = { logSeverityLevel: 3 as const, ...options.sessionOptions };
-    let decoded: OnnxModel;
-    let source: string | Uint8Array;
-    if (typeof model === 'string') {
-      const raw = await readFile(model);
-      decoded = decodeOnnxModel(new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength), { baseDir: dirname(resolve(model)) });
-      source = model; // onnxruntime reads the file (and its external data) itself
-    } else if (model instanceof Uint8Array) {
-      decoded = decodeOnnxModel(model);
-      source = model;
-    } else {
-      if ((model.proto.graph?.initializer ?? []).some((t) => externalDataRef(t) !== null)) {
-        throw new ConfigError('this model keeps tensors in external data files: write it with writeOnnxModel and pass the path');
-      }
-      decoded = model;
-      source = encodeOnnxModel(model.proto);
-    }
-    const info = readInjectionInfo(decoded.proto);
-    if (info === null) {
-      throw new OnnxModelError('the model has no VB-LoRA inputs: inject it first (injectAdapterInputs)', 'injection-metadata');
-    }
-    const defaults = new Map<string, HostTensor>();
-    const inits = new Map((decoded.proto.graph?.initializer ?? []).map((t) => [t.name ?? '', t]));
-    for (const o of info.overrides) {
-      const init = inits.get(o.default);
-      if (init === undefined) {
-        throw new OnnxModelError(`the injected model lacks ${o.default}, the base value of ${o.key}`, 'injection-metadata', o.default);
-      }
-      const t = castFloat(await readTensorData(decoded, init), o.dtype, o.key);
-      defaults.set(o.input, { ...t, data: t.data.slice() }); // a copy, so the file's bytes can be freed
-    }
+    const source = typeof model === 'string' || model instanceof Uint8Array ? model : inlineBytes(model);
+    // read what we need first, so that a file's bytes are garbage by the time onnxruntime loads its own copy
+    const { info, defaults } = await injectionOf(model);
     const session = typeof source === 'string'
       ? await ort.InferenceSession.create(source, sessionOptions)
       : await ort.InferenceSession.create(source, sessionOptions);
@@ -194,6 +167,40 @@ export class AdapterSession {
   async release(): Promise<void> {
     await this.session.release();
   }
+}
+
+/** An in-memory model serialized for onnxruntime (which could not find external data files from bytes). */
+function inlineBytes(model: OnnxModel): Uint8Array {
+  if ((model.proto.graph?.initializer ?? []).some((t) => externalDataRef(t) !== null)) {
+    throw new ConfigError('this model keeps tensors in external data files: write it with writeOnnxModel and pass the path');
+  }
+  return encodeOnnxModel(model.proto);
+}
+
+/** The injection description of a model and the base values of its overridable tensors (copied). */
+async function injectionOf(model: string | Uint8Array | OnnxModel): Promise<{ info: InjectionInfo; defaults: Map<string, HostTensor> }> {
+  let decoded: OnnxModel;
+  if (typeof model === 'string') {
+    const raw = await readFile(model);
+    decoded = decodeOnnxModel(new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength), { baseDir: dirname(resolve(model)) });
+  } else {
+    decoded = model instanceof Uint8Array ? decodeOnnxModel(model) : model;
+  }
+  const info = readInjectionInfo(decoded.proto);
+  if (info === null) {
+    throw new OnnxModelError('the model has no VB-LoRA inputs: inject it first (injectAdapterInputs)', 'injection-metadata');
+  }
+  const defaults = new Map<string, HostTensor>();
+  const inits = new Map((decoded.proto.graph?.initializer ?? []).map((t) => [t.name ?? '', t]));
+  for (const o of info.overrides) {
+    const init = inits.get(o.default);
+    if (init === undefined) {
+      throw new OnnxModelError(`the injected model lacks ${o.default}, the base value of ${o.key}`, 'injection-metadata', o.default);
+    }
+    const t = castFloat(await readTensorData(decoded, init), o.dtype, o.key);
+    defaults.set(o.input, { ...t, data: t.data.slice() }); // a copy: the model's bytes can be freed
+  }
+  return { info, defaults };
 }
 
 function toOrt(f: FeedData): ort.Tensor {

@@ -13,6 +13,7 @@ import {
   tensor,
   toF32,
   type HostTensor,
+  type VBLoRAAdapter,
   type VBLoRAConfig,
   type WeightDType,
 } from '@vblora/core';
@@ -48,12 +49,13 @@ export function loadBias(t: ExtraTarget, value: HostTensor): void {
   writeBias(t.module.layer, value);
 }
 
-/** Kernel/bias tensors of a modules_to_save copy from the checkpoint's PEFT-layout tensors. */
-export function copyValues(
-  module: ModelModule,
-  weight: HostTensor | undefined,
-  bias: HostTensor | undefined,
-): { kernel: tf.Tensor; bias: tf.Tensor | null } {
+/**
+ * Kernel/bias values of a modules_to_save copy from an adapter's `base_model.model.<path>.weight|bias` tensors
+ * (PEFT layout), falling back to the layer's own values for a missing tensor. The caller owns the tensors.
+ */
+export function copyValues(module: ModelModule, adapter: VBLoRAAdapter, path: string): { kernel: tf.Tensor; bias: tf.Tensor | null } {
+  const weight = adapter.extraTensors.get(`${MODULE_KEY_PREFIX}${path}.weight`);
+  const bias = adapter.extraTensors.get(`${MODULE_KEY_PREFIX}${path}.bias`);
   const { kernel, bias: b } = denseVariables(module.layer);
   const k = weight === undefined ? kernel.read().clone() : tf.tidy(() => {
     const w = tf.tensor2d(toF32(weight).data, weight.shape as [number, number]);
@@ -92,10 +94,25 @@ export function extraTensorsOf(
   return out;
 }
 
-/** The bias variables `config.bias` makes trainable: every Dense bias for `all`, the adapted layers' for `*_only`. */
-export function trainableBiases(config: VBLoRAConfig, adapted: ReadonlySet<string>, modules: readonly ModelModule[]): tf.Variable[] {
-  if (config.bias === 'none') return [];
-  return modules
-    .filter((m) => m.kind !== 'other' && m.hasBias && (config.bias === 'all' || adapted.has(m.path)))
-    .map((m) => denseVariables(m.layer).bias!.read() as tf.Variable);
+/**
+ * Checks that every module of an adapter is a Dense layer of the model with the same sizes.
+ * @throws {AdapterError} naming the first module that does not fit.
+ */
+export function checkAdapterFits(adapter: VBLoRAAdapter, byPath: ReadonlyMap<string, ModelModule>, name: string): void {
+  for (const m of adapter.modules.values()) {
+    const layer = byPath.get(m.path);
+    if (layer === undefined || layer.kind === 'other') throw new AdapterError(`the model has no Dense layer ${m.path} for adapter "${name}"`, m.path);
+    if (layer.inFeatures !== m.inFeatures || layer.outFeatures !== m.outFeatures) {
+      throw new AdapterError(
+        `${m.path} is ${layer.inFeatures} → ${layer.outFeatures} in the model but ${m.inFeatures} → ${m.outFeatures} in adapter "${name}"`,
+        m.path,
+      );
+    }
+  }
+}
+
+/** Paths of the layers a config's `modules_to_save` wraps (PEFT's `endswith` rule). */
+export function savedPaths(config: VBLoRAConfig, modules: readonly ModelModule[]): Set<string> {
+  const entries = config.modules_to_save ?? [];
+  return new Set(modules.filter((m) => m.kind !== 'other' && entries.some((e) => m.path.endsWith(e))).map((m) => m.path));
 }

@@ -45,3 +45,19 @@ export function rowMask(rows: readonly (string | null)[], name: string | null, r
   const values = Float32Array.from(rows, (r) => (r === name ? 1 : 0));
   return tf.tensor(values, [rows.length, ...Array<number>(Math.max(rank - 1, 0)).fill(1)]);
 }
+
+/** Per-request choice for `VBLoRAModel.predict`. */
+export interface PredictOptions {
+  /** Adapter(s) for this call instead of the active ones; `null` or `[]` runs the base model. */
+  readonly adapter?: string | readonly string[] | null;
+  /** One adapter name (or null) per batch row: a mixed batch. */
+  readonly rowAdapters?: readonly (string | null)[];
+}
+
+/** The request a `predict` call makes, or null to use the active adapters. */
+export function requestOf(options: PredictOptions): RequestChoice | null {
+  if (options.rowAdapters !== undefined) return { rows: options.rowAdapters };
+  if (options.adapter === undefined) return null;
+  if (options.adapter === null) return { adapters: [] };
+  return { adapters: typeof options.adapter === 'string' ? [options.adapter] : options.adapter };
+}

@@ -34,7 +34,7 @@ export class SavedModule {
     this.original = patchCall(module.layer, (inputs, kwargs) => this.forward(inputs, kwargs));
   }
 
-  /** Adds a copy for `adapter` from the layer's current weights (or the given values). */
+  /** Adds a copy for `adapter` from the layer's current weights, or from `values` (which it then disposes). */
   addCopy(adapter: string, values?: { kernel: tf.Tensor; bias: tf.Tensor | null }): LayerCopy {
     const { kernel, bias } = denseVariables(this.module.layer);
     const variable = (t: tf.Tensor): tf.Variable => tf.tidy(() => tf.variable(t.clone()));
@@ -42,6 +42,7 @@ export class SavedModule {
       kernel: variable(values?.kernel ?? kernel.read()),
       bias: bias === null ? null : variable(values?.bias ?? bias.read()),
     };
+    if (values !== undefined) tf.dispose([values.kernel, ...(values.bias === null ? [] : [values.bias])]);
     this.removeCopy(adapter);
     this.copies.set(adapter, copy);
     return copy;

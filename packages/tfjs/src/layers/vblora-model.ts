@@ -4,26 +4,14 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
-import {
-  AdapterError,
-  createConfig,
-  fromF32,
-  resolveTargets,
-  tensor,
-  toF32,
-  toTopkAdapter,
-  type ConvertedAdapter,
-  type VBLoRAAdapter,
-  type VBLoRAConfig,
-  type WeightDType,
-} from '@vblora/core';
-import { merge as mergeKernel, unmerge as unmergeKernel } from '../backend/kernels-merge.js';
-import { copyValues, extraTarget, extraTensorsOf, loadBias, trainableBiases } from './adapter-extras.js';
-import { AdaptedDense, TOPK_RESUME_MESSAGE } from './adapted-dense.js';
+import { AdapterError, toTopkAdapter, type ConvertedAdapter, type VBLoRAAdapter, type VBLoRAConfig, type WeightDType } from '@vblora/core';
+import { checkAdapterFits, copyValues, extraTarget, extraTensorsOf, loadBias, savedPaths } from './adapter-extras.js';
+import { assertTrainable, targetedConfig, variableGroups } from './adapter-setup.js';
+import { AdaptedDense } from './adapted-dense.js';
 import { AdapterWeights } from './adapter-weights.js';
-import { denseVariables } from './dense-weights.js';
-import type { ForwardState, RequestChoice } from './forward-state.js';
-import { moduleInfos, modelModules, type ModelModule, type ModuleMappingOptions } from './module-paths.js';
+import { requestOf, type ForwardState, type PredictOptions } from './forward-state.js';
+import { applyDelta, keepCopy } from './merge-delta.js';
+import { modelModules, type ModelModule, type ModuleMappingOptions } from './module-paths.js';
 import { SavedModule } from './saved-module.js';
 import type { TrainableModel, VariableGroups } from '../training/trainable.js';
 
@@ -33,14 +21,6 @@ export interface VBLoRAModelOptions extends ModuleMappingOptions {
   readonly dtype?: WeightDType;
   /** Seed of the dropout masks drawn while training (default 0). */
   readonly dropoutSeed?: number;
-}
-
-/** Per-request choice for {@link VBLoRAModel.predict}. */
-export interface PredictOptions {
-  /** Adapter(s) for this call instead of the active ones; `null` or `[]` runs the base model. */
-  readonly adapter?: string | readonly string[] | null;
-  /** One adapter name (or null) per batch row: a mixed batch. */
-  readonly rowAdapters?: readonly (string | null)[];
 }
 
 /** A tf.js model with VB-LoRA adapters on its Dense layers (see `applyVBLoRA` / `loadVBLoRA`). */
@@ -103,10 +83,9 @@ export class VBLoRAModel implements TrainableModel {
   addAdapter(name: string, config: Partial<VBLoRAConfig>, options: { seed?: number } = {}): AdapterWeights {
     this.live();
     if (this.state.adapters.has(name)) throw new AdapterError(`adapter "${name}" already exists`);
-    const base = createConfig(config);
-    const found = resolveTargets(moduleInfos(this.modules), base);
-    for (const w of found.warnings) if (!this.warnings.includes(w)) this.warnings.push(w);
-    const full: VBLoRAConfig = { ...base, target_modules: found.config.target_modules, fan_in_fan_out: found.config.fan_in_fan_out };
+    const found = targetedConfig(this.modules, config);
+    for (const w of found.warnings) this.warn(w);
+    const full = found.config;
     this.requireOneBiasAdapter(full, name);
     const weights = AdapterWeights.init(name, full, found.targets, options.seed ?? 0);
     this.install(weights, found.modulesToSave);
@@ -121,28 +100,13 @@ export class VBLoRAModel implements TrainableModel {
   loadAdapter(adapter: VBLoRAAdapter, name = adapter.name): AdapterWeights {
     this.live();
     if (this.state.adapters.has(name)) throw new AdapterError(`adapter "${name}" already exists`);
-    for (const m of adapter.modules.values()) {
-      const layer = this.byPath.get(m.path);
-      if (layer === undefined || layer.kind === 'other') throw new AdapterError(`the model has no Dense layer ${m.path} for adapter "${name}"`, m.path);
-      if (layer.inFeatures !== m.inFeatures || layer.outFeatures !== m.outFeatures) {
-        throw new AdapterError(
-          `${m.path} is ${layer.inFeatures} → ${layer.outFeatures} in the model but ${m.inFeatures} → ${m.outFeatures} in adapter "${name}"`,
-          m.path,
-        );
-      }
-    }
+    checkAdapterFits(adapter, this.byPath, name);
     this.requireOneBiasAdapter(adapter.config, name);
-    const toSave = new Set(this.modules.filter((m) => (adapter.config.modules_to_save ?? []).some((e) => m.path.endsWith(e))).map((m) => m.path));
+    const toSave = savedPaths(adapter.config, this.modules);
     const targets = [...adapter.extraTensors.keys()].map((key) => ({ key, target: extraTarget(key, this.byPath, toSave) }));
     const weights = AdapterWeights.fromAdapter(adapter, name);
     this.install(weights, [...toSave]);
-    for (const path of toSave) {
-      const get = (p: string) => adapter.extraTensors.get(`base_model.model.${path}.${p}`);
-      const values = copyValues(this.byPath.get(path)!, get('weight'), get('bias'));
-      this.saved.get(path)!.addCopy(name, values);
-      values.kernel.dispose();
-      values.bias?.dispose();
-    }
+    for (const path of toSave) this.saved.get(path)!.addCopy(name, copyValues(this.byPath.get(path)!, adapter, path));
     for (const { key, target } of targets) if (!target.savedCopy) loadBias(target, adapter.extraTensors.get(key)!);
     return weights;
   }
@@ -215,18 +179,7 @@ export class VBLoRAModel implements TrainableModel {
 
   /** The trainable variables of the active adapters: logits, banks, and (per `bias` / modules_to_save) the rest. */
   trainableVariables(): VariableGroups {
-    const groups: VariableGroups = { logits: [], bank: [], other: [] };
-    for (const name of this.state.active) {
-      const w = this.adapter(name);
-      groups.logits.push(...w.logitsVariables());
-      groups.bank.push(w.bank);
-      groups.other.push(...trainableBiases(w.config, new Set(w.modules.keys()), this.modules));
-      for (const s of this.saved.values()) {
-        const c = s.copies.get(name);
-        if (c !== undefined) groups.other.push(c.kernel, ...(c.bias === null ? [] : [c.bias]));
-      }
-    }
-    return groups;
+    return variableGroups(this.state.active.map((n) => this.adapter(n)), this.modules, this.saved);
   }
 
   /**
@@ -234,11 +187,7 @@ export class VBLoRAModel implements TrainableModel {
    * holding ±inf (rebuilt from one, SPEC §4.2).
    */
   assertTrainable(): void {
-    for (const name of this.state.active) {
-      const w = this.adapter(name);
-      const finite = w.hasLogits && w.logitsVariables().every((v) => tf.tidy(() => tf.all(tf.isFinite(v)).dataSync()[0] === 1));
-      if (!finite) throw new AdapterError(`${TOPK_RESUME_MESSAGE} (adapter "${name}")`);
-    }
+    for (const name of this.state.active) assertTrainable(this.adapter(name));
   }
 
   /**
@@ -276,7 +225,7 @@ export class VBLoRAModel implements TrainableModel {
           this.warn(`Already merged with ${name}. Skipping.`);
           continue;
         }
-        await this.applyDelta(a, w, 'merge', options.safe ?? false);
+        await applyDelta(a, w, 'merge', options.safe ?? false, this.dtype);
         a.merged.push(name);
       }
     }
@@ -289,7 +238,7 @@ export class VBLoRAModel implements TrainableModel {
     for (const a of this.adapted.values()) {
       while (a.merged.length > 0) {
         const name = a.merged[a.merged.length - 1]!;
-        await this.applyDelta(a, this.state.adapters.get(name)!, 'unmerge', false);
+        await applyDelta(a, this.state.adapters.get(name)!, 'unmerge', false, this.dtype);
         a.merged.pop();
       }
     }
@@ -301,20 +250,7 @@ export class VBLoRAModel implements TrainableModel {
    */
   async mergeAndUnload(options: { safe?: boolean } = {}): Promise<tf.LayersModel> {
     await this.merge(options);
-    for (const s of this.saved.values()) {
-      const name = this.state.active.find((n) => s.copies.has(n));
-      if (name === undefined) continue;
-      const copy = s.copies.get(name)!;
-      const { kernel, bias } = denseVariables(s.module.layer);
-      const k = copy.kernel.clone();
-      kernel.write(k);
-      k.dispose();
-      if (bias !== null && copy.bias !== null) {
-        const b = copy.bias.clone();
-        bias.write(b);
-        b.dispose();
-      }
-    }
+    for (const s of this.saved.values()) keepCopy(s, this.state.active);
     return this.unload();
   }
 
@@ -359,19 +295,6 @@ export class VBLoRAModel implements TrainableModel {
     if (this.state.active.length === 0) this.state.active = [weights.name];
   }
 
-  private async applyDelta(a: AdaptedDense, w: AdapterWeights, op: 'merge' | 'unmerge', safe: boolean): Promise<void> {
-    const { kernel } = denseVariables(a.module.layer);
-    const { A, B } = w.composed(a.module.path);
-    const host = (t: tf.Tensor) => tensor('f32', t.shape, Float32Array.from(t.dataSync()));
-    const weight = fromF32(host(kernel.read()), this.dtype);
-    // a tf.js kernel is (in, out): the fan_in_fan_out layout, whatever PEFT's layer type
-    const args = { weight, A: host(A), B: host(B), fanInFanOut: true, safe, adapter: w.name, module: a.module.path };
-    const out = op === 'merge' ? await mergeKernel(args) : await unmergeKernel(args);
-    const values = tf.tensor2d(toF32(out).data, kernel.shape as [number, number]);
-    kernel.write(values);
-    values.dispose();
-  }
-
   private requireOneBiasAdapter(config: VBLoRAConfig, name: string): void {
     if (config.bias === 'none') return;
     const other = [...this.state.adapters.values()].find((w) => w.config.bias !== 'none');
@@ -389,11 +312,4 @@ export class VBLoRAModel implements TrainableModel {
   private live(): void {
     if (this.unloaded) throw new AdapterError('this VB-LoRA model was unloaded; use the returned tf.js model');
   }
-}
-
-function requestOf(options: PredictOptions): RequestChoice | null {
-  if (options.rowAdapters !== undefined) return { rows: options.rowAdapters };
-  if (options.adapter === undefined) return null;
-  if (options.adapter === null) return { adapters: [] };
-  return { adapters: typeof options.adapter === 'string' ? [options.adapter] : options.adapter };
 }

@@ -2,8 +2,13 @@
  * Test setup for TensorFlow.js in Node: registers the wasm backend (its .wasm files load from node_modules, no
  * network) and silences tf's one-time "install tfjs-node" notice so test output stays quiet.
  */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+
+// an explicit file path: the .wasm binaries come from node_modules, never from a CDN
+setWasmPaths(`${join(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist')}/`);
 
 // PROD only mutes tf's console notices; IS_TEST would also turn on per-kernel leak checks that misfire on wasm's fused ops
 tf.enableProdMode();

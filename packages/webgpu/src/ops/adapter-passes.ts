@@ -4,14 +4,14 @@
  * @internal
  * @module
  */
-import { dropoutMask, type DropoutSpec } from '@vblora/core';
+import { dropoutMask, UnsupportedError, type DropoutSpec } from '@vblora/core';
 import { rowSegments } from '../runtime/chunk-plan.js';
 import type { Encoder } from '../runtime/encoder.js';
 import type { GpuContext } from '../runtime/gpu-context.js';
 import type { GpuTensor } from '../runtime/gpu-tensor.js';
 import { ADAPTER_DOWN_WG, adapterDownWgsl } from '../shaders/adapter-down.js';
 import { ADAPTER_UP_WG, adapterUpWgsl } from '../shaders/adapter-up.js';
-import { dtypeCode, type GpuFloat } from '../shaders/wgsl-half.js';
+import type { GpuFloat } from '../shaders/wgsl-half.js';
 
 /** Adapters laid out for the kernels: all A's and all B's concatenated, with (r, aOff, bOff) per adapter. */
 export interface PackedAdapters {
@@ -46,9 +46,16 @@ export async function recordDown(
   adapters: PackedAdapters,
   dropout: DropoutSpec | undefined
 ): Promise<{ h: GpuTensor<'f32'>; temps: GpuTensor[] }> {
-  const pipeline = await ctx.pipeline('adapter-down', adapterDownWgsl);
+  const xdt = x.dtype as GpuFloat;
+  const pipeline = await ctx.pipeline(`adapter-down-${xdt}`, () => adapterDownWgsl(xdt));
   const { rMax } = adapters;
   const inF = x.rowElems;
+  if (x.rows * rMax * 4 > ctx.maxBindingBytes) {
+    throw new UnsupportedError(
+      `the adapter's hidden activations (${x.rows} rows × rank ${rMax}) exceed one storage binding ` +
+        `(${ctx.maxBindingBytes} bytes); run the batch in smaller pieces`
+    );
+  }
   const h = ctx.empty('f32', [x.rows, rMax]);
   const hBuf = h.single('h (rows × rank)').buffer;
   const temps: GpuTensor[] = [h];
@@ -66,7 +73,6 @@ export async function recordDown(
       inF,
       0,
       c.firstRow,
-      dtypeCode(x.dtype as GpuFloat),
       adapters.single ? 1 : 0,
       dropout === undefined ? 0 : 1,
       f32Bits(scale)
@@ -86,15 +92,16 @@ export async function recordUp(
   adapters: PackedAdapters,
   y: GpuTensor
 ): Promise<void> {
-  const pipeline = await ctx.pipeline('adapter-up', adapterUpWgsl);
+  const dts = [y.dtype, baseOut.dtype] as [GpuFloat, GpuFloat];
+  const pipeline = await ctx.pipeline(`adapter-up-${dts.join('-')}`, () => adapterUpWgsl(...dts));
   const outF = y.rowElems;
-  const ydt = dtypeCode(y.dtype as GpuFloat);
   const hBuf = h.single('h').buffer;
   for (const s of rowSegments(y.rows, [baseOut.chunks, y.chunks])) {
     const [pb, py] = s.parts as [(typeof s.parts)[0], (typeof s.parts)[0]];
     const count = s.rows * outF;
     const yBase = py.rowInChunk * outF;
-    const words = ydt === 0 ? count : ((yBase + count - 1) >> 1) - (yBase >> 1) + 1;
+    if (count === 0) continue;
+    const words = y.dtype === 'f32' ? count : ((yBase + count - 1) >> 1) - (yBase >> 1) + 1;
     const params = Uint32Array.of(
       count,
       outF,
@@ -102,8 +109,6 @@ export async function recordUp(
       yBase,
       pb.rowInChunk * outF,
       s.start,
-      ydt,
-      dtypeCode(baseOut.dtype as GpuFloat),
       adapters.single ? 1 : 0,
       words
     );

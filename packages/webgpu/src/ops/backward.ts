@@ -80,6 +80,7 @@ function checkBank(ctx: GpuContext, bank: GpuTensor, K: string): asserts bank is
   ctx.own(bank, 'bank');
   requireDType(bank, ['f32'], 'bank', K);
   requireShape(bank, [null, null], ['nv', 'vl'], 'bank', K);
+  bank.single('bank');
 }
 
 /** Gradients of `topkAdmixture(...).vectors` w.r.t. logits and bank, given dL/dvectors, on the GPU. */

@@ -10,6 +10,7 @@ import type { GpuContext } from '../runtime/gpu-context.js';
 import type { GpuTensor } from '../runtime/gpu-tensor.js';
 import { ADMIX_WG, admixWgsl } from '../shaders/admix.js';
 import { topkSelectWgsl } from '../shaders/topk-select.js';
+import { ROWWISE_MAX_NV, ROWWISE_WG, topkSelectRowwiseWgsl } from '../shaders/topk-select-rowwise.js';
 import { leadingRows, requireDType, requireK, requireLastDim, requireSameShape, requireShape } from './validate.js';
 
 /** Top-k form on the GPU: (..., k) indices (i32) and weights (f32). */
@@ -46,17 +47,20 @@ export async function recordSelect(
   logits: GpuTensor<'f32'>,
   k: number
 ): Promise<GpuTopkForm> {
-  const pipeline = await ctx.pipeline('topk-select', topkSelectWgsl);
+  const nv = logits.rowElems;
+  const rowwise = nv < ROWWISE_MAX_NV;
+  const pipeline = rowwise
+    ? await ctx.pipeline('topk-select-rowwise', topkSelectRowwiseWgsl)
+    : await ctx.pipeline('topk-select', topkSelectWgsl);
   const lead = logits.shape.slice(0, -1);
   const indices = ctx.empty('i32', [...lead, k]);
   const weights = ctx.empty('f32', [...lead, k]);
-  const nv = logits.rowElems;
   for (const s of rowSegments(logits.rows, [logits.chunks, indices.chunks, weights.chunks])) {
     const [pl, pi, pw] = s.parts as [(typeof s.parts)[0], (typeof s.parts)[0], (typeof s.parts)[0]];
     if (pi.rowInChunk !== pw.rowInChunk) throw new Error('internal: index and weight chunks disagree');
     const params = Uint32Array.of(s.rows, nv, k, pl.rowInChunk * nv, pi.rowInChunk * k);
     const bufs = [logits.chunks[pl.chunk]!.buffer, indices.chunks[pi.chunk]!.buffer, weights.chunks[pw.chunk]!.buffer];
-    enc.dispatch(pipeline, params, bufs, s.rows);
+    enc.dispatch(pipeline, params, bufs, rowwise ? Math.ceil(s.rows / ROWWISE_WG) : s.rows);
   }
   return { indices, weights };
 }
@@ -107,6 +111,7 @@ function checkBank(ctx: GpuContext, bank: GpuTensor, kernel: string): asserts ba
   ctx.own(bank, 'bank');
   requireDType(bank, ['f32'], 'bank', kernel);
   requireShape(bank, [null, null], ['nv', 'vl'], 'bank', kernel);
+  bank.single('bank');
 }
 
 function checkTopk(ctx: GpuContext, form: GpuTopkForm, arg: string, kernel: string): void {

@@ -7,7 +7,7 @@ import { formatShape, NumericalError, ShapeError } from '@vblora/core';
 import type { GpuContext } from '../runtime/gpu-context.js';
 import type { GpuTensor } from '../runtime/gpu-tensor.js';
 import { deltaMergeGroups, deltaMergeWgsl } from '../shaders/delta-merge.js';
-import { dtypeCode, type GpuFloat } from '../shaders/wgsl-half.js';
+import type { GpuFloat } from '../shaders/wgsl-half.js';
 import { lowRankDims, requireDType } from './validate.js';
 
 /** Arguments of {@link gpuDeltaWeight}. */
@@ -34,8 +34,8 @@ export interface GpuMergeArgs<D extends GpuFloat = GpuFloat> extends GpuDeltaWei
   readonly module?: string;
 }
 
-function pipeline(ctx: GpuContext): Promise<GPUComputePipeline> {
-  return ctx.pipeline('delta-merge', deltaMergeWgsl);
+function pipeline(ctx: GpuContext, target: GpuFloat): Promise<GPUComputePipeline> {
+  return ctx.pipeline(`delta-merge-${target}`, () => deltaMergeWgsl(target));
 }
 
 /** ΔW = B·A (out, in) on the GPU, or its transpose (in, out) with `fanInFanOut`. */
@@ -48,14 +48,14 @@ export async function gpuDeltaWeight(ctx: GpuContext, args: GpuDeltaWeightArgs):
   const [r, inF, outF] = lowRankDims(A, B, K);
   const aBuf = A.single('A').buffer;
   const bBuf = B.single('B').buffer;
-  const pl = await pipeline(ctx);
+  const pl = await pipeline(ctx, 'f32');
   const out = ctx.empty('f32', fanInFanOut ? [inF, outF] : [outF, inF]);
   const Q = out.rowElems;
   const flag = ctx.empty('i32', [1]);
   const enc = ctx.encoder();
   const fif = fanInFanOut ? 1 : 0;
   for (const c of out.chunks) {
-    const params = Uint32Array.of(c.rows, Q, r, inF, c.firstRow, 0, 0, 0, 0, 0, 0, fif, 0);
+    const params = Uint32Array.of(c.rows, Q, r, inF, c.firstRow, 0, 0, 0, 0, 0, fif, 0);
     enc.dispatch(pl, params, [aBuf, bBuf, c.buffer, flag.chunks[0]!.buffer], deltaMergeGroups(c.rows, Q));
   }
   enc.submit();
@@ -84,7 +84,7 @@ function mergeKernel(sign: 1 | -1) {
     const Q = weight.rowElems;
     const aBuf = A.single('A').buffer;
     const bBuf = B.single('B').buffer;
-    const pl = await pipeline(ctx);
+    const pl = await pipeline(ctx, weight.dtype as GpuFloat);
     // the kernel works in place; out of place (and safe mode, which must leave the weight untouched on failure,
     // like PEFT) first copies the weight
     const direct = inPlace && !safe;
@@ -94,7 +94,7 @@ function mergeKernel(sign: 1 | -1) {
     if (!direct) weight.chunks.forEach((c, i) => enc.copy(c.buffer, 0, target.chunks[i]!.buffer, 0, c.bytes));
     const head = [Q, r, inF] as const;
     const flags = [sign === 1 ? 0 : 1, safe ? 1 : 0] as const;
-    const tail = [1, dtypeCode(weight.dtype as GpuFloat), fanInFanOut ? 1 : 0, Q % 2 === 0 ? 1 : 0] as const;
+    const tail = [1, fanInFanOut ? 1 : 0, Q % 2 === 0 ? 1 : 0] as const;
     for (const c of target.chunks) {
       const params = Uint32Array.of(c.rows, ...head, c.firstRow, 0, ...flags, c.firstRow * Q, ...tail);
       enc.dispatch(pl, params, [aBuf, bBuf, c.buffer, flag.chunks[0]!.buffer], deltaMergeGroups(c.rows, Q));

@@ -7,9 +7,8 @@ import { formatShape, ShapeError, UnsupportedError, type DropoutSpec } from '@vb
 import { rowSegments } from '../runtime/chunk-plan.js';
 import type { GpuContext } from '../runtime/gpu-context.js';
 import type { GpuTensor } from '../runtime/gpu-tensor.js';
-import { linearWgsl } from '../shaders/linear.js';
-import { TILE_M, TILE_N } from '../shaders/tile-matmul.js';
-import { dtypeCode, type GpuFloat } from '../shaders/wgsl-half.js';
+import { LINEAR_TILED_MIN_ROWS, linearGroups, linearWgsl, type LinearFlavour } from '../shaders/linear.js';
+import type { GpuFloat } from '../shaders/wgsl-half.js';
 import { recordDown, recordUp, type PackedAdapters } from './adapter-passes.js';
 import { lowRankDims, requireDType } from './validate.js';
 
@@ -87,10 +86,12 @@ function adapterDims(ctx: GpuContext, x: GpuTensor, A: GpuTensor, B: GpuTensor, 
 
 /** A single adapter in the packed layout (meta uploaded as a temporary). */
 function single(ctx: GpuContext, A: GpuTensor<'f32'>, B: GpuTensor<'f32'>, r: number): { packed: PackedAdapters; meta: GpuTensor } {
+  const a = A.single('A').buffer;
+  const b = B.single('B').buffer;
   const meta = ctx.upload({ dtype: 'i32', shape: [3], data: Int32Array.of(r, 0, 0) });
   const packed = {
-    A: A.single('A').buffer,
-    B: B.single('B').buffer,
+    A: a,
+    B: b,
     meta: meta.chunks[0]!.buffer,
     rMax: r,
     single: true,
@@ -138,7 +139,8 @@ async function runLinear<D extends GpuFloat>(
         'are the summed dimension); transpose it to (out, in) first'
     );
   }
-  const pipeline = await ctx.pipeline('linear', linearWgsl);
+  const biasBuf = bias === undefined ? ctx.dummy() : bias.single('bias').buffer;
+
   const enc = ctx.encoder();
   const temps: GpuTensor[] = [];
   let hBuf = ctx.dummy();
@@ -151,10 +153,13 @@ async function runLinear<D extends GpuFloat>(
     bBuf = packed.B;
   }
   const y = ctx.empty(x.dtype, [...x.shape.slice(0, -1), outF]) as GpuTensor<D>;
-  const biasBuf = bias === undefined ? ctx.dummy() : bias.single('bias').buffer;
   const wSegs = fanInFanOut ? [{ firstRow: 0, rows: outF, chunk: 0 }] : weight.chunks.map((c, i) => ({ ...c, chunk: i }));
   for (const s of rowSegments(x.rows, [x.chunks, y.chunks])) {
     const [px, py] = s.parts as [(typeof s.parts)[0], (typeof s.parts)[0]];
+    const flavour: LinearFlavour = s.rows >= LINEAR_TILED_MIN_ROWS ? 'tiled' : 'direct';
+    const dts = [x.dtype, weight.dtype, bias?.dtype ?? x.dtype] as [GpuFloat, GpuFloat, GpuFloat];
+    const key = `linear-${flavour}-${dts.join('-')}${fanInFanOut ? '-fif' : ''}`;
+    const pipeline = await ctx.pipeline(key, () => linearWgsl(flavour, ...dts, fanInFanOut));
     for (const w of wSegs) {
       const params = Uint32Array.of(
         s.rows,
@@ -165,18 +170,14 @@ async function runLinear<D extends GpuFloat>(
         py.rowInChunk * outF,
         outF,
         w.firstRow,
-        dtypeCode(x.dtype as GpuFloat),
-        dtypeCode(weight.dtype as GpuFloat),
-        bias === undefined ? 0 : dtypeCode(bias.dtype as GpuFloat),
         bias === undefined ? 0 : 1,
-        fanInFanOut ? 1 : 0,
         fused === undefined ? 0 : 1,
         fused?.r ?? 0,
         s.start * (fused?.r ?? 0),
         outF % 2 === 0 && w.firstRow % 2 === 0 ? 1 : 0
       );
       const bufs = [x.chunks[px.chunk]!.buffer, weight.chunks[w.chunk]!.buffer, biasBuf, hBuf, bBuf, y.chunks[py.chunk]!.buffer];
-      enc.dispatch(pipeline, params, bufs, Math.ceil(s.rows / TILE_M) * Math.ceil(w.rows / TILE_N));
+      enc.dispatch(pipeline, params, bufs, linearGroups(flavour, s.rows, w.rows));
     }
   }
   enc.submit();

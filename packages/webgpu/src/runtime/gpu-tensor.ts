@@ -91,9 +91,9 @@ export class GpuTensor<D extends GpuDType = GpuDType> {
   }
 
   /** Copies the tensor back to host memory. Nothing is read back unless this is called. */
-  read(): Promise<HostTensor<D> & { data: DTypeArrays[D] }> {
-    this.chunks; // throws when disposed
-    return this.owner.readTensor(this) as Promise<HostTensor<D>>;
+  async read(): Promise<HostTensor<D> & { data: DTypeArrays[D] }> {
+    void this.chunks; // throws when disposed
+    return (await this.owner.readTensor(this)) as HostTensor<D>;
   }
 
   /** Returns the GPU memory to the runtime's pool; later use throws {@link GpuTensorError}. Idempotent. */

@@ -8,7 +8,7 @@
  * @internal
  * @module
  */
-import { floatBinding, HALF_WGSL, LINEAR_WORKGROUP, wordBinding } from './wgsl-half.js';
+import { dtypeCode, floatBinding, HALF_WGSL, LINEAR_WORKGROUP, wordBinding, type GpuFloat } from './wgsl-half.js';
 
 /** Threads per workgroup. */
 export const ADAPTER_DOWN_WG = 64;
@@ -20,20 +20,23 @@ export const ADAPTER_DOWN_PARAMS = [
   'inF',
   'xBase', // element offset of the segment's first x row in its chunk
   'rowStart', // global row of the segment's first row
-  'xdt',
   'single', // 1: every row uses adapter 0 (no rowAdapter lookup)
   'dropout', // 1: apply the mask
   'scaleBits', // f32 bits of the dropout scale
 ] as const;
 
-/** WGSL source. Bindings: 1 x, 2 A (all adapters), 3 meta (r, aOff, bOff per adapter), 4 rowAdapter, 5 mask, 6 h. */
-export function adapterDownWgsl(): string {
+/**
+ * WGSL source for an x dtype fixed at compile time. Bindings: 1 x, 2 A (all adapters), 3 table (r, aOff, bOff
+ * per adapter), 4 rowAdapter, 5 mask, 6 h.
+ */
+export function adapterDownWgsl(x: GpuFloat): string {
   return /* wgsl */ `
-struct Params { rows: u32, rMax: u32, inF: u32, xBase: u32, rowStart: u32, xdt: u32, single: u32, dropout: u32,
+struct Params { rows: u32, rMax: u32, inF: u32, xBase: u32, rowStart: u32, single: u32, dropout: u32,
                 scaleBits: u32 }
 @group(0) @binding(0) var<uniform> p_: Params;
+const XDT = ${dtypeCode(x)}u;
 ${HALF_WGSL}
-${floatBinding('x', 1, 'read', 'p_.xdt')}
+${floatBinding('x', 1, 'read', 'XDT')}
 ${floatBinding('A', 2, 'read', '0u')}
 ${wordBinding('table', 3, 'read')}
 ${wordBinding('row_adapter', 4, 'read')}

@@ -7,7 +7,15 @@
  * @internal
  * @module
  */
-import { atomicOutBinding, floatBinding, HALF_WGSL, LINEAR_WORKGROUP, wordBinding } from './wgsl-half.js';
+import {
+  atomicOutBinding,
+  dtypeCode,
+  floatBinding,
+  HALF_WGSL,
+  LINEAR_WORKGROUP,
+  wordBinding,
+  type GpuFloat,
+} from './wgsl-half.js';
 
 /** Threads per workgroup. */
 export const ADAPTER_UP_WG = 256;
@@ -20,25 +28,28 @@ export const ADAPTER_UP_PARAMS = [
   'yBase', // element offset of the segment in its y chunk
   'baseBase', // element offset of the segment in its baseOut chunk
   'rowStart', // global row of the segment's first row
-  'ydt', // output (x) dtype
-  'bdt', // baseOut dtype
   'single', // 1: adapter 0 for every row
   'words', // threads: elements (f32) or words touched (halves)
 ] as const;
 
-/** WGSL source. Bindings: 1 baseOut, 2 h, 3 B (all adapters), 4 meta, 5 rowAdapter, 6 y. */
-export function adapterUpWgsl(): string {
+/**
+ * WGSL source for output and baseOut dtypes fixed at compile time. Bindings: 1 baseOut, 2 h, 3 B (all adapters),
+ * 4 table, 5 rowAdapter, 6 y.
+ */
+export function adapterUpWgsl(y: GpuFloat, base: GpuFloat): string {
   return /* wgsl */ `
-struct Params { count: u32, outF: u32, rMax: u32, yBase: u32, baseBase: u32, rowStart: u32, ydt: u32, bdt: u32,
-                single: u32, words: u32 }
+struct Params { count: u32, outF: u32, rMax: u32, yBase: u32, baseBase: u32, rowStart: u32, single: u32,
+                words: u32 }
 @group(0) @binding(0) var<uniform> p_: Params;
+const YDT = ${dtypeCode(y)}u;
+const BDT = ${dtypeCode(base)}u;
 ${HALF_WGSL}
-${floatBinding('base', 1, 'read', 'p_.bdt')}
+${floatBinding('base', 1, 'read', 'BDT')}
 ${floatBinding('h', 2, 'read', '0u')}
 ${floatBinding('B', 3, 'read', '0u')}
 ${wordBinding('table', 4, 'read')}
 ${wordBinding('row_adapter', 5, 'read')}
-${atomicOutBinding('y', 6, 'p_.ydt')}
+${atomicOutBinding('y', 6, 'YDT')}
 
 // element e of the segment (0 <= e < count)
 fn value_bits(e: u32) -> u32 {
@@ -48,12 +59,12 @@ fn value_bits(e: u32) -> u32 {
   var a = 0u;
   if (p_.single == 0u) { a = row_adapter[g]; }
   let b = base_at(p_.baseBase + e);
-  if (a == 0xffffffffu) { return enc_dt(b, p_.ydt); }
+  if (a == 0xffffffffu) { return enc_dt(b, YDT); }
   let r = table[a * 3u];
   let b_off = table[a * 3u + 2u] + o * r;
   var t = 0.0f;
   for (var j = 0u; j < r; j++) { t = t + h_at(g * p_.rMax + j) * B_at(b_off + j); }
-  return enc_dt(b + t, p_.ydt);
+  return enc_dt(b + t, YDT);
 }
 
 @compute @workgroup_size(${ADAPTER_UP_WG})
@@ -61,7 +72,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
   let w = (${LINEAR_WORKGROUP}) * ${ADAPTER_UP_WG}u + lid;
   if (w >= p_.words) { return; }
-  if (p_.ydt == 0u) {
+  if (YDT == 0u) {
     store_y(p_.yBase + w, value_bits(w));
     return;
   }

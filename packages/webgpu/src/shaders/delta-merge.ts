@@ -1,5 +1,5 @@
 /**
- * WGSL kernel `delta-merge`: the tiled B·A product with two epilogues — store ΔW (float32), or merge it into a
+ * WGSL kernel `delta-merge`: the B·A product (direct flavour of `tile-matmul`: the sum runs over r only) with two epilogues — store ΔW (float32), or merge it into a
  * base weight in place, W ← round_dtype(f32(W) ± ΔW).
  *
  * Output rows p and columns q are (o, i) for nn.Linear weights and (i, o) for fan_in_fan_out ones; the delta is
@@ -9,12 +9,12 @@
  * @internal
  * @module
  */
-import { TILE_M, TILE_N, tileMatmulWgsl } from './tile-matmul.js';
-import { atomicOutBinding, floatBinding, HALF_WGSL, LINEAR_WORKGROUP } from './wgsl-half.js';
+import { DIRECT_M, DIRECT_MATMUL_WGSL, DIRECT_N } from './tile-matmul.js';
+import { atomicOutBinding, dtypeCode, floatBinding, HALF_WGSL, LINEAR_WORKGROUP, type GpuFloat } from './wgsl-half.js';
 
 /** Workgroups (output tiles) of a P × Q segment. */
 export function deltaMergeGroups(P: number, Q: number): number {
-  return Math.ceil(P / TILE_M) * Math.ceil(Q / TILE_N);
+  return Math.ceil(P / DIRECT_M) * Math.ceil(Q / DIRECT_N);
 }
 
 /** Parameter block fields, in order. */
@@ -29,21 +29,24 @@ export const DELTA_MERGE_PARAMS = [
   'safe', // 1: report the first non-finite result
   'flatBase', // global flat index of the segment's first element (for the report)
   'merge', // 0: store ΔW as f32, 1: merge into the target
-  'dt', // target dtype code
   'fif', // 1: fan_in_fan_out layout
   'pairs', // 1: halves may be stored a word at a time (even Q, even tBase)
 ] as const;
 
-/** WGSL source. Bindings: 1 A, 2 B, 3 target (ΔW out, or the weight updated in place), 4 non-finite flag. */
-export function deltaMergeWgsl(): string {
+/**
+ * WGSL source for a target dtype fixed at compile time (f32 for ΔW). Bindings: 1 A, 2 B, 3 target (ΔW out, or
+ * the weight updated in place), 4 non-finite flag.
+ */
+export function deltaMergeWgsl(target: GpuFloat): string {
   return /* wgsl */ `
 struct Params { P: u32, Q: u32, r: u32, inF: u32, rowBase: u32, tBase: u32, negate: u32, safe: u32, flatBase: u32,
-                merge: u32, dt: u32, fif: u32, pairs: u32 }
+                merge: u32, fif: u32, pairs: u32 }
 @group(0) @binding(0) var<uniform> p_: Params;
+const DT = ${dtypeCode(target)}u;
 ${HALF_WGSL}
 ${floatBinding('A', 1, 'read', '0u')}
 ${floatBinding('B', 2, 'read', '0u')}
-${atomicOutBinding('tgt', 3, 'p_.dt')}
+${atomicOutBinding('tgt', 3, 'DT')}
 @group(0) @binding(4) var<storage, read_write> bad: array<atomic<u32>>;
 
 // p is a global output row; anything outside the segment loads 0 and is never stored
@@ -57,30 +60,30 @@ fn load_r(k: u32, q: u32) -> f32 {
   if (p_.fif != 0u) { return B_at(q * p_.r + k); }
   return A_at(k * p_.inF + q);
 }
-${tileMatmulWgsl('p_.fif != 0u')}
+${DIRECT_MATMUL_WGSL}
 
 fn result_bits(i: u32, d: f32, sgn: f32) -> u32 {
   if (p_.merge == 0u) { return bitcast<u32>(d); }
-  let bits = enc_dt(tgt_at(i) + sgn * d, p_.dt);
-  if (p_.safe != 0u && nonfinite_dt(bits, p_.dt)) { atomicMin(&bad[0], p_.flatBase + i - p_.tBase); }
+  let bits = enc_dt(tgt_at(i) + sgn * d, DT);
+  if (p_.safe != 0u && nonfinite_dt(bits, DT)) { atomicMin(&bad[0], p_.flatBase + i - p_.tBase); }
   return bits;
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
-  let tiles_q = (p_.Q + TN - 1u) / TN;
+  let tiles_q = (p_.Q + DN - 1u) / DN;
   let t = ${LINEAR_WORKGROUP};
-  if (t >= tiles_q * ((p_.P + TM - 1u) / TM)) { return; }
-  let p0 = (t / tiles_q) * TM;
-  let q0 = (t % tiles_q) * TN;
-  let acc_tile = tile_matmul(p_.rowBase + p0, q0, p_.r, lid);
+  if (t >= tiles_q * ((p_.P + DM - 1u) / DM)) { return; }
+  let p0 = (t / tiles_q) * DM + (lid / 8u) * 2u;
+  let q = (t % tiles_q) * DN + (lid % 8u) * 4u;
+  if (p0 >= p_.P || q >= p_.Q) { return; }
+  let acc_tile = direct_matmul(p_.rowBase + p0, q, p_.r);
   let sgn = select(1.0f, -1.0f, p_.negate != 0u);
   for (var row = 0u; row < 2u; row++) {
-    let pl = p0 + (lid / 16u) * 2u + row;
+    let pl = p0 + row;
     if (pl >= p_.P) { continue; }
     let acc = acc_tile[row];
-    let q = q0 + (lid % 16u) * 4u;
     for (var c = 0u; c < 4u; c += 2u) {
       if (q + c >= p_.Q) { continue; }
       let i = p_.tBase + pl * p_.Q + q + c;
@@ -90,7 +93,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         continue;
       }
       let hi = result_bits(i + 1u, acc[c + 1u], sgn);
-      if (p_.dt != 0u && p_.pairs != 0u) {
+      if (DT != 0u && p_.pairs != 0u) {
         store2_tgt(i, lo, hi);
       } else {
         store_tgt(i, lo);

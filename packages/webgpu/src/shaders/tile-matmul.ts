@@ -1,11 +1,16 @@
 /**
- * WGSL snippet shared by the tiled kernels (delta weight, merge, linear): acc[p, q] = Σ_k L(p, k) · R(k, q) for a
- * 32 × 64 output tile per workgroup, k in steps of 16 staged through workgroup memory. Each of the 256 threads
- * owns 2 rows × 4 adjacent columns, so a thread's 4 columns are two whole packed half words when the row length
- * is even.
+ * WGSL snippets computing acc[p, q] = Σ_k L(p, k) · R(k, q) for the matmul-shaped kernels (delta weight, merge,
+ * linear). Every thread owns 2 rows × 4 adjacent columns of the output (so its 4 columns are two whole packed
+ * half words when the row length is even), in two flavours:
  *
- * The k loop runs in order from 0 and adds one rounded product at a time, exactly the reference's order: on a
- * driver that does not fuse multiply-adds the result is bit-identical to `@vblora/core`.
+ * - `tile_matmul`: a 32 × 64 tile per 256-thread workgroup, k in steps of 16 staged through workgroup memory —
+ *   for long sums over many rows (the base layer on a batch);
+ * - `direct_matmul`: a 16 × 32 tile per 64-thread workgroup, loading straight from memory, no barriers — for
+ *   short sums (k = r in ΔW and merge) and few rows (decoding one token), where staging buys nothing. Barriers
+ *   are also what makes software drivers (SwiftShader runs workgroups as coroutines) orders of magnitude slower.
+ *
+ * Both run k in order from 0 and add one rounded product at a time, exactly the reference's order: on a driver
+ * that does not fuse multiply-adds the result is bit-identical to `@vblora/core`.
  *
  * The including shader defines `fn load_l(p: u32, k: u32) -> f32` and `fn load_r(k: u32, q: u32) -> f32`,
  * returning 0 outside the matrices.
@@ -21,6 +26,25 @@ export const TILE_N = 64;
 export const THREAD_COLS = 4;
 /** Rows each thread owns. */
 export const THREAD_ROWS = 2;
+/** Output rows per workgroup of the direct flavour. */
+export const DIRECT_M = 16;
+/** Output columns per workgroup of the direct flavour. */
+export const DIRECT_N = 32;
+
+/** The barrier-free flavour: thread lid of a 64-thread workgroup owns rows p0 + 2·(lid / 8) + {0, 1}, columns q0 + 4·(lid % 8) + {0..3}. */
+export const DIRECT_MATMUL_WGSL = /* wgsl */ `
+const DM = ${DIRECT_M}u;
+const DN = ${DIRECT_N}u;
+fn direct_matmul(p: u32, q: u32, K: u32) -> array<vec4<f32>, 2> {
+  var acc = array<vec4<f32>, 2>(vec4<f32>(0.0f), vec4<f32>(0.0f));
+  for (var k = 0u; k < K; k++) {
+    let r = vec4<f32>(load_r(k, q), load_r(k, q + 1u), load_r(k, q + 2u), load_r(k, q + 3u));
+    acc[0] = acc[0] + load_l(p, k) * r;
+    acc[1] = acc[1] + load_l(p + 1u, k) * r;
+  }
+  return acc;
+}
+`;
 
 /**
  * The snippet. `rFastK` is a uniform WGSL boolean saying R is contiguous along k (W (out, in) and B (out, r)

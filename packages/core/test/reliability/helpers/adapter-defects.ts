@@ -379,6 +379,19 @@ export const DEFECTS: readonly Defect[] = [
     },
   },
   {
+    name: 'control-char-in-name',
+    apply: (p, rnd) => {
+      const key = pick(rnd, [
+        `base_model.model.${pick(rnd, p.paths)}\u001b[2J.vblora_logits_A`,
+        'base_model.model.lm_head\u001b]0;pwned\u0007.weight',
+        'base_model.model.head.bias\r',
+        'base_model.model.x\u009b31m.weight',
+      ]);
+      p.tensors.set(key, filled('f32', [1]));
+      return fail('adapter-key', key);
+    },
+  },
+  {
     name: 'no-modules',
     apply: (p) => {
       for (const key of [...p.tensors.keys()]) if (key.includes('vblora_logits')) p.tensors.delete(key);

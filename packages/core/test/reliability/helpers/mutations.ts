@@ -50,6 +50,8 @@ const KEY_EDITS: readonly [RegExp, string][] = [
   [/layers\.0/g, 'layers.1'],
   [/q_proj/g, '__proto__'],
   [/self_attn/g, 'constructor'],
+  [/q_proj/g, 'q_proj\\u001b]0;pwned\\u0007\\u001b[2J'], // terminal escapes, escaped in the JSON text: a valid name
+  [/mlp/g, 'mlp\\r\\n'],
   [/"__metadata__"/g, '"__proto__"'],
   [/"format":"pt"/g, '"format":"tf"'],
 ];

@@ -38,8 +38,9 @@ export function logitsFromTopkKernel(sessions: GraphSessions): KernelSet['logits
           g.input('indices', 'i32', [null, null]);
           g.input('stored', 'f32', [null, m]);
           g.input('nvShape', 'i64', [2]);
-          let sum = g.float32([0], []);
-          for (let j = 0; j < m; j++) sum = g.op1('Add', [sum, column(g, 'stored', j)]); // (R, 1), in index order
+          // (R, 1), summed in index order; k = 1 stores nothing, and the sum over the empty axis is 0
+          let sum = m === 0 ? g.op1('ReduceSum', ['stored', g.int64([1])], { keepdims: { i: 1 } }) : column(g, 'stored', 0);
+          for (let j = 1; j < m; j++) sum = g.op1('Add', [sum, column(g, 'stored', j)]);
           let last = g.op1('Sub', [g.float32([1], []), sum]);
           if (safe) last = g.op1('Max', [last, g.float32([0], [])]); // clamp: no NaN row
           const w = m === 0 ? last : g.op1('Concat', ['stored', last], { axis: { i: 1 } }); // (R, k)

@@ -1,0 +1,126 @@
+// Benchmark (not a test): injected-adapter inference vs the base model vs the merged model on onnxruntime-node,
+// and adapter-switch latency. Build first:
+//   npx tsc -p packages/core/tsconfig.build.json && npx tsc -p packages/onnx/tsconfig.build.json
+//   node packages/onnx/bench/inject-bench.mjs [--layers 4] [--hidden 1024] [--inter 2816] [--seq 64] [--threads 2] [--runs 30]
+// Every configuration is timed once per round, round-robin, so machine noise hits all of them alike; the table
+// shows medians over the rounds.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { AdapterSession, createOnnxBackend, decodeOnnxModel, injectAdapterInputs, mergeOnnxModel, writeOnnxModel } from '@vblora/onnx';
+import { llamaModel, randomAdapter } from './synthetic.mjs';
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i < 0 ? fallback : Number(process.argv[i + 1]);
+};
+const shape = { h: arg('hidden', 1024), inter: arg('inter', 2816), layers: arg('layers', 4) };
+const seq = arg('seq', 64);
+const threads = arg('threads', 2);
+const rounds = arg('runs', 30);
+const sessionOptions = { logSeverityLevel: 3, intraOpNumThreads: threads, interOpNumThreads: 1 };
+const dir = mkdtempSync(join(tmpdir(), 'vblora-onnx-bench-'));
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const input = (batch) => {
+  const data = new Float32Array(batch * seq * shape.h);
+  for (let i = 0; i < data.length; i++) data[i] = Math.sin(i * 0.37) * 0.5;
+  return { x: new ort.Tensor('float32', data, [batch, seq, shape.h]) };
+};
+const maxDiff = (a, b) => a.data.reduce((m, v, i) => Math.max(m, Math.abs(v - b.data[i])), 0);
+const ms = async (fn) => {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+};
+
+try {
+  const baseBytes = llamaModel(shape);
+  const basePath = join(dir, 'base.onnx');
+  writeFileSync(basePath, baseBytes);
+  const adapterA = randomAdapter({ ...shape, seed: 7, name: 'a' });
+  const adapterB = randomAdapter({ ...shape, seed: 8, name: 'b' });
+  const backend = createOnnxBackend({ sessionOptions });
+
+  const mergeRef = await ms(() => mergeOnnxModel(decodeOnnxModel(baseBytes.slice(), { ownsBytes: true }), adapterA, join(dir, 'merged.onnx')));
+  const mergeOrt = await ms(() =>
+    mergeOnnxModel(decodeOnnxModel(baseBytes.slice(), { ownsBytes: true }), adapterA, join(dir, 'merged-ort.onnx'), { backend }),
+  );
+  for (const variant of ['lowrank', 'topk']) {
+    const injected = await injectAdapterInputs(decodeOnnxModel(baseBytes), { adapter: adapterA, variant });
+    await writeOnnxModel(injected.model, join(dir, `injected-${variant}.onnx`));
+  }
+  const base = await ort.InferenceSession.create(basePath, sessionOptions);
+  let merged;
+  const sessionMs = await ms(async () => (merged = await ort.InferenceSession.create(join(dir, 'merged.onnx'), sessionOptions)));
+  const sessions = {};
+  const loadMs = {};
+  for (const variant of ['lowrank', 'topk']) {
+    const s = await AdapterSession.create(join(dir, `injected-${variant}.onnx`), { sessionOptions, backend });
+    loadMs[variant] = await ms(() => s.loadAdapter('a', adapterA));
+    await s.loadAdapter('b', adapterB);
+    sessions[variant] = s;
+  }
+  const one = input(1);
+  const four = input(4);
+  const yBase = (await base.run(one)).y;
+  const yMerged = (await merged.run(one)).y;
+  const checks = {};
+  for (const [v, s] of Object.entries(sessions)) {
+    checks[v] = { adapter: maxDiff((await s.run(one, { adapter: 'a' })).y, yMerged), none: maxDiff((await s.run(one)).y, yBase) };
+  }
+
+  let flip = 0;
+  const configs = {
+    'base model': () => base.run(one),
+    'merged model': () => merged.run(one),
+    ...Object.fromEntries(
+      Object.entries(sessions).flatMap(([v, s]) => [
+        [`injected ${v}: adapter a`, () => s.run(one, { adapter: 'a' })],
+        [`injected ${v}: no adapter`, () => s.run(one)],
+        [`injected ${v}: a/b alternating`, () => s.run(one, { adapter: flip++ % 2 === 0 ? 'a' : 'b' })],
+        [`injected ${v}: batch 4, adapter a`, () => s.run(four, { adapter: 'a' })],
+        [`injected ${v}: batch 4, rows a/b/none/a`, () => s.run(four, { rows: ['a', 'b', null, 'a'] })],
+      ]),
+    ),
+    'base model, batch 4': () => base.run(four),
+  };
+  const times = Object.fromEntries(Object.keys(configs).map((k) => [k, []]));
+  for (let round = -2; round < rounds; round++) {
+    for (const [k, fn] of Object.entries(configs)) {
+      const t = await ms(fn);
+      if (round >= 0) times[k].push(t);
+    }
+  }
+  const med = Object.fromEntries(Object.entries(times).map(([k, t]) => [k, median(t)]));
+  const b1 = med['base model'];
+  const b4 = med['base model, batch 4'];
+
+  const params = shape.layers * (4 * shape.h * shape.h + 2 * shape.h * shape.inter);
+  console.log(`model: ${shape.layers} layers, hidden ${shape.h}, intermediate ${shape.inter} (${(params / 1e6).toFixed(1)}M linear params), seq ${seq}`);
+  console.log(`adapters: r 4, nv 2048, vl 256, k 2 on q/v/up/down (${shape.layers * 4} modules)`);
+  console.log(`onnxruntime-node ${ort.env.versions?.common ?? ''}, ${threads} intra-op threads, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}`);
+  console.log(`medians of ${rounds} round-robin rounds after 2 warm-up rounds\n`);
+  console.log('| run | ms | vs base | note |\n|---|---:|---:|---|');
+  for (const [k, m] of Object.entries(med)) {
+    const ref = k.includes('batch 4') ? b4 : b1;
+    const v = k.split(':')[0].replace('injected ', '');
+    let note = '';
+    if (k.endsWith(': adapter a') && checks[v]) note = `max |y − merged| = ${checks[v].adapter.toExponential(1)}`;
+    if (k.endsWith(': no adapter') && checks[v]) note = `max |y − base| = ${checks[v].none.toExponential(1)}`;
+    if (k.endsWith('alternating')) note = `switch cost ≈ ${(m - med[`injected ${v}: adapter a`]).toFixed(1)} ms/run`;
+    console.log(`| ${k} | ${m.toFixed(1)} | ${(m / ref).toFixed(2)}× | ${note} |`);
+  }
+  console.log('\n| one-off cost | ms |\n|---|---:|');
+  for (const [v, t] of Object.entries(loadMs)) console.log(`| AdapterSession.loadAdapter, ${v} (compose/select once, onnxruntime backend) | ${t.toFixed(1)} |`);
+  console.log(`| switch by re-merging: mergeOnnxModel, reference kernels | ${mergeRef.toFixed(0)} |`);
+  console.log(`| switch by re-merging: mergeOnnxModel, onnxruntime kernels | ${mergeOrt.toFixed(0)} |`);
+  console.log(`| switch by re-merging: + new InferenceSession | ${sessionMs.toFixed(0)} |`);
+  for (const s of Object.values(sessions)) await s.release();
+  await base.release();
+  await merged.release();
+  await backend.release();
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
