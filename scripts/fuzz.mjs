@@ -18,13 +18,56 @@ import { parseArgs } from 'node:util';
  * properties the file runs, so inputs = runs × properties. The kill test counts kills (VBLORA_KILL_RUNS per writer).
  */
 const TARGETS = [
-  { id: 'config', file: 'packages/core/test/config/fuzz.test.ts', what: 'adapter_config.json parser: mutated golden configs', runs: 650_000, properties: 1 },
-  { id: 'safetensors', file: 'packages/core/test/safetensors/fuzz.test.ts', what: 'safetensors reader: mutated golden files + generated headers', runs: 120_000, properties: 2 },
-  { id: 'adapter-defects', file: 'packages/core/test/reliability/adapter-defects-fuzz.test.ts', what: 'adapter loader: generated adapters, one defect each', runs: 60_000, properties: 1 },
-  { id: 'adapter-golden', file: 'packages/core/test/reliability/adapter-golden-mutation-fuzz.test.ts', what: 'adapter loader → describe → compose → convert → write: mutated golden adapters', runs: 40_000, properties: 1 },
-  { id: 'topk-nan', file: 'packages/core/test/reliability/numerical-safety.test.ts', what: 'top-k files we write never reload as NaN in PEFT', runs: 20_000, properties: 1 },
-  { id: 'cli', file: 'packages/cli/test/reliability/cli-bad-input-fuzz.test.ts', what: 'vblora inspect/compose/convert on mutated adapter dirs', runs: 10_000, properties: 1 },
-  { id: 'sigkill', file: 'packages/core/test/reliability/atomic-kill.test.ts', what: 'SIGKILL of a writer child at random moments', runs: 0, kills: 100, properties: 2 },
+  {
+    id: 'config',
+    file: 'packages/core/test/config/fuzz.test.ts',
+    what: 'adapter_config.json parser: mutated golden configs',
+    runs: 650_000,
+    properties: 1,
+  },
+  {
+    id: 'safetensors',
+    file: 'packages/core/test/safetensors/fuzz.test.ts',
+    what: 'safetensors reader: mutated golden files + generated headers',
+    runs: 120_000,
+    properties: 2,
+  },
+  {
+    id: 'adapter-defects',
+    file: 'packages/core/test/reliability/adapter-defects-fuzz.test.ts',
+    what: 'adapter loader: generated adapters, one defect each',
+    runs: 60_000,
+    properties: 1,
+  },
+  {
+    id: 'adapter-golden',
+    file: 'packages/core/test/reliability/adapter-golden-mutation-fuzz.test.ts',
+    what: 'adapter loader → describe → compose → convert → write: mutated golden adapters',
+    runs: 40_000,
+    properties: 1,
+  },
+  {
+    id: 'topk-nan',
+    file: 'packages/core/test/reliability/numerical-safety.test.ts',
+    what: 'top-k files we write never reload as NaN in PEFT',
+    runs: 20_000,
+    properties: 1,
+  },
+  {
+    id: 'cli',
+    file: 'packages/cli/test/reliability/cli-bad-input-fuzz.test.ts',
+    what: 'vblora inspect/compose/convert on mutated adapter dirs',
+    runs: 10_000,
+    properties: 1,
+  },
+  {
+    id: 'sigkill',
+    file: 'packages/core/test/reliability/atomic-kill.test.ts',
+    what: 'SIGKILL of a writer child at random moments',
+    runs: 0,
+    kills: 100,
+    properties: 2,
+  },
 ];
 
 const { values } = parseArgs({
@@ -81,15 +124,41 @@ function runTarget(t) {
     child.on('exit', (code) => {
       clearInterval(poll);
       const seconds = (Date.now() - t0) / 1000;
-      const lines = existsSync(report) ? readFileSync(report, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+      const lines = existsSync(report)
+        ? readFileSync(report, 'utf8')
+            .trim()
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l))
+        : [];
       let tests = [];
       if (existsSync(results)) {
         const json = JSON.parse(readFileSync(results, 'utf8'));
-        tests = json.testResults.flatMap((f) => f.assertionResults.map((a) => ({ title: a.title, status: a.status, ms: a.duration, failure: a.failureMessages?.[0]?.slice(0, 2000) })));
+        tests = json.testResults.flatMap((f) =>
+          f.assertionResults.map((a) => ({
+            title: a.title,
+            status: a.status,
+            ms: a.duration,
+            failure: a.failureMessages?.[0]?.slice(0, 2000),
+          })),
+        );
       }
       const inputs = t.runs > 0 ? runs * t.properties : lines.reduce((n, l) => n + l.runs, 0);
-      const out = { ...t, runs: t.runs > 0 ? runs : undefined, kills, inputs, seconds, peakMiB: Math.round(peakMiB), ok: code === 0, tests, reports: lines, stderr: code === 0 ? '' : stderr.slice(-4000) };
-      process.stderr.write(`${out.ok ? 'ok  ' : 'FAIL'} ${t.id}: ${inputs.toLocaleString('en-US')} inputs in ${seconds.toFixed(0)} s\n`);
+      const out = {
+        ...t,
+        runs: t.runs > 0 ? runs : undefined,
+        kills,
+        inputs,
+        seconds,
+        peakMiB: Math.round(peakMiB),
+        ok: code === 0,
+        tests,
+        reports: lines,
+        stderr: code === 0 ? '' : stderr.slice(-4000),
+      };
+      process.stderr.write(
+        `${out.ok ? 'ok  ' : 'FAIL'} ${t.id}: ${inputs.toLocaleString('en-US')} inputs in ${seconds.toFixed(0)} s\n`,
+      );
       resolve(out);
     });
   });
@@ -102,7 +171,8 @@ await Promise.all(
     while (queue.length > 0) {
       done.push(await runTarget(queue.shift()));
       // keep what finished so far, so an interrupted long run still leaves its numbers
-      if (values.json !== undefined) writeFileSync(values.json, `${JSON.stringify({ partial: true, scale, done }, null, 2)}\n`);
+      if (values.json !== undefined)
+        writeFileSync(values.json, `${JSON.stringify({ partial: true, scale, done }, null, 2)}\n`);
     }
   }),
 );
@@ -116,18 +186,34 @@ const lines = [
   ...results.map((r) => {
     const rss = r.peakMiB > 0 ? `${r.peakMiB} MiB` : '—';
     const budget = r.kills !== undefined ? `${r.kills} kills × 2 writers` : `${fmt(r.runs)} × ${r.properties}`;
-    return `| ${r.id} | ${r.what} | ${budget} | ${fmt(r.inputs)} | ${r.seconds.toFixed(0)} s | ${rss} | ${r.ok ? 'pass' : 'FAIL'} |`;
+    return `| ${r.id} | ${r.what} | ${budget} | ${fmt(r.inputs)} | ${r.seconds.toFixed(0)} s | ${rss} | ${
+      r.ok ? 'pass' : 'FAIL'
+    } |`;
   }),
-  `| **total** | | | **${fmt(results.reduce((n, r) => n + r.inputs, 0))}** | ${results.reduce((n, r) => n + r.seconds, 0).toFixed(0)} s | | ${results.every((r) => r.ok) ? 'pass' : 'FAIL'} |`,
+  `| **total** | | | **${fmt(results.reduce((n, r) => n + r.inputs, 0))}** | ${results
+    .reduce((n, r) => n + r.seconds, 0)
+    .toFixed(0)} s | | ${results.every((r) => r.ok) ? 'pass' : 'FAIL'} |`,
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
 for (const r of results) {
   for (const rep of r.reports) {
     const slowest = rep.slowestMs > 0 ? `, slowest input ${rep.slowestMs} ms` : '';
-    process.stdout.write(`\n${rep.target} (seed ${rep.seed}, ${fmt(rep.runs)} runs${slowest}, worker max RSS ${rep.maxRssMiB} MiB):\n`);
+    process.stdout.write(
+      `\n${rep.target} (seed ${rep.seed}, ${fmt(rep.runs)} runs${slowest}, worker max RSS ${rep.maxRssMiB} MiB):\n`,
+    );
     for (const [k, v] of Object.entries(rep.outcomes)) process.stdout.write(`  ${fmt(v).padStart(9)}  ${k}\n`);
   }
-  if (!r.ok) process.stdout.write(`\n${r.id} FAILED:\n${r.tests.filter((x) => x.status !== 'passed').map((x) => `${x.title}\n${x.failure}`).join('\n')}\n${r.stderr}\n`);
+  if (!r.ok)
+    process.stdout.write(
+      `\n${r.id} FAILED:\n${r.tests
+        .filter((x) => x.status !== 'passed')
+        .map((x) => `${x.title}\n${x.failure}`)
+        .join('\n')}\n${r.stderr}\n`,
+    );
 }
-if (values.json !== undefined) writeFileSync(values.json, `${JSON.stringify({ scale, jobs, date: new Date().toISOString(), node: process.version, results }, null, 2)}\n`);
+if (values.json !== undefined)
+  writeFileSync(
+    values.json,
+    `${JSON.stringify({ scale, jobs, date: new Date().toISOString(), node: process.version, results }, null, 2)}\n`,
+  );
 process.exit(results.every((r) => r.ok) ? 0 : 1);

@@ -4,6 +4,7 @@ import { UsageError } from './errors.js';
 /** Backends the `--backend` option accepts, each loaded only when asked for. */
 const BACKENDS: Readonly<Record<string, () => Promise<Backend>>> = {
   reference: async () => referenceBackend,
+  onnx: async () => (await import('@vblora/onnx')).onnxBackend,
 };
 
 /** Names accepted by `--backend`. */

@@ -18,7 +18,7 @@ const USAGE = `usage: vblora <command> [options]
   compose <adapter_dir> -o out.safetensors [--backend B]
                                                 float32 "<module>.A", ".B", ".delta" for every module
   convert <adapter_dir> -o <dir> (--topk-only | --full)
-  merge <adapter_dir> --base base.safetensors -o merged.safetensors [--backend B]
+  merge <adapter_dir> --base base.safetensors|<sharded dir>|model.onnx -o <out> [--backend B]
   conformance <backend module> [--json]          run the conformance kit against a backend package or file
   bench [--quick] [--json FILE] [--md FILE]      benchmarks against this machine's copy bandwidth
 `;

@@ -8,7 +8,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { AdapterSession, createOnnxBackend, decodeOnnxModel, injectAdapterInputs, mergeOnnxModel, writeOnnxModel } from '@vblora/onnx';
+import {
+  AdapterSession,
+  createOnnxBackend,
+  decodeOnnxModel,
+  injectAdapterInputs,
+  mergeOnnxModel,
+  prepareAdapter,
+  stackFeeds,
+  writeOnnxModel,
+} from '@vblora/onnx';
 import { llamaModel, randomAdapter } from './synthetic.mjs';
 
 const arg = (name, fallback) => {
@@ -47,9 +56,21 @@ try {
   const mergeOrt = await ms(() =>
     mergeOnnxModel(decodeOnnxModel(baseBytes.slice(), { ownsBytes: true }), adapterA, join(dir, 'merged-ort.onnx'), { backend }),
   );
+  const stackMs = {};
   for (const variant of ['lowrank', 'topk']) {
     const injected = await injectAdapterInputs(decodeOnnxModel(baseBytes), { adapter: adapterA, variant });
     await writeOnnxModel(injected.model, join(dir, `injected-${variant}.onnx`));
+    // host-side cost of a run's adapter inputs when not cached: one adapter; two adapters and an empty slot
+    const [pa, pb] = [await prepareAdapter(injected.info, 'a', adapterA, backend), await prepareAdapter(injected.info, 'b', adapterB, backend)];
+    const timeStack = (slots) =>
+      median(
+        Array.from({ length: 50 }, () => {
+          const t0 = performance.now();
+          stackFeeds(injected.info, slots);
+          return performance.now() - t0;
+        }),
+      );
+    stackMs[variant] = { one: timeStack([pa]), mixed: timeStack([pa, pb, null]) };
   }
   const base = await ort.InferenceSession.create(basePath, sessionOptions);
   let merged;
@@ -114,6 +135,10 @@ try {
   }
   console.log('\n| one-off cost | ms |\n|---|---:|');
   for (const [v, t] of Object.entries(loadMs)) console.log(`| AdapterSession.loadAdapter, ${v} (compose/select once, onnxruntime backend) | ${t.toFixed(1)} |`);
+  for (const [v, t] of Object.entries(stackMs)) {
+    console.log(`| adapter inputs of a run, ${v}, uncached: one adapter | ${t.one.toFixed(2)} |`);
+    console.log(`| adapter inputs of a run, ${v}, uncached: mix of 2 adapters + none | ${t.mixed.toFixed(2)} |`);
+  }
   console.log(`| switch by re-merging: mergeOnnxModel, reference kernels | ${mergeRef.toFixed(0)} |`);
   console.log(`| switch by re-merging: mergeOnnxModel, onnxruntime kernels | ${mergeOrt.toFixed(0)} |`);
   console.log(`| switch by re-merging: + new InferenceSession | ${sessionMs.toFixed(0)} |`);

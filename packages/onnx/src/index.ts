@@ -19,3 +19,4 @@ export * from './inject/index.js';
 export * from './runtime/index.js';
 export * from './backend/index.js';
 export type { onnx } from './proto.js';
+export { onnxBackend as default } from './backend/onnx-backend.js';

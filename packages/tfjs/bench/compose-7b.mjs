@@ -21,7 +21,8 @@ function randomAdapter() {
   const modules = new Map();
   for (let l = 0; l < 32; l++) {
     for (const [name, [inF, outF]] of Object.entries(SHAPES)) {
-      const path = `model.layers.${l}.${name.endsWith('_proj') && name !== 'gate_proj' && name !== 'up_proj' && name !== 'down_proj' ? 'self_attn' : 'mlp'}.${name}`;
+      const group = ['gate_proj', 'up_proj', 'down_proj'].includes(name) ? 'mlp' : 'self_attn';
+      const path = `model.layers.${l}.${group}.${name}`;
       const a = tensor('f32', [R, inF / VL, NV], normal((R * inF * NV) / VL));
       const b = tensor('f32', [outF / VL, R, NV], normal((R * outF * NV) / VL));
       modules.set(path, { path, inFeatures: inF, outFeatures: outF, a: { kind: 'logits', logits: a }, b: { kind: 'logits', logits: b } });

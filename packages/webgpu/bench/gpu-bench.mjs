@@ -53,7 +53,14 @@ function random(n, scale = 1) {
   }
   return a;
 }
-const f32 = (shape, scale) => ({ dtype: 'f32', shape, data: random(shape.reduce((x, y) => x * y, 1), scale) });
+const f32 = (shape, scale) => ({
+  dtype: 'f32',
+  shape,
+  data: random(
+    shape.reduce((x, y) => x * y, 1),
+    scale
+  ),
+});
 function bf16(shape, scale) {
   const t = f32(shape, scale);
   const bits = new Uint16Array(new Uint32Array(t.data.buffer).map((b) => b >>> 16));
@@ -104,7 +111,11 @@ log(`shapes: ${quick ? 'quick (scaled down)' : 'Llama-2-7B'} ${JSON.stringify(S)
   a.destroy();
   b.destroy();
   results.copy = { bytes, ms: t, GBps: gbps(2 * bytes, t) };
-  log(`copy ${(bytes / 2 ** 20).toFixed(0)} MiB buffer→buffer: ${ms(t)}, ${results.copy.GBps.toFixed(1)} GB/s (read + write)`);
+  log(
+    `copy ${(bytes / 2 ** 20).toFixed(0)} MiB buffer→buffer: ${ms(t)}, ${results.copy.GBps.toFixed(
+      1
+    )} GB/s (read + write)`
+  );
 }
 
 // --- compose ------------------------------------------------------------------------------------------------
@@ -143,10 +154,17 @@ log(`shapes: ${quick ? 'quick (scaled down)' : 'Llama-2-7B'} ${JSON.stringify(S)
     }
   }, Math.max(1, Math.floor(iters / 2)));
   results.compose = { modules: modules.length, denseMs: dense, topkFormMs: fromTopk };
-  log(`compose ${modules.length} modules: dense logits ${ms(dense)} (${(dense / modules.length).toFixed(3)} ms/module), ` +
-    `top-k form ${ms(fromTopk)}`);
-  for (const m of modules) { m.logitsA.dispose(); m.logitsB.dispose(); }
-  for (const f of forms) for (const t of [f.logitsA.indices, f.logitsA.weights, f.logitsB.indices, f.logitsB.weights]) t.dispose();
+  log(
+    `compose ${modules.length} modules: dense logits ${ms(dense)} (${(dense / modules.length).toFixed(
+      3
+    )} ms/module), ` + `top-k form ${ms(fromTopk)}`
+  );
+  for (const m of modules) {
+    m.logitsA.dispose();
+    m.logitsB.dispose();
+  }
+  for (const f of forms)
+    for (const t of [f.logitsA.indices, f.logitsA.weights, f.logitsB.indices, f.logitsB.weights]) t.dispose();
   bank.dispose();
 }
 
@@ -163,19 +181,31 @@ for (const dtype of ['bf16', 'f32']) {
     for (const m of layer) await rt.merge({ weight: m.weight, A: m.A, B: m.B, inPlace: true });
   });
   // copy of the same buffers, same run: the physical limit for a read-modify-write of the weights
-  const scratch = layer.map((m) => m.weight.chunks.map((c) => rt.device.createBuffer({ size: c.bytes, usage: 0x4 | 0x8 })));
+  const scratch = layer.map((m) =>
+    m.weight.chunks.map((c) => rt.device.createBuffer({ size: c.bytes, usage: 0x4 | 0x8 }))
+  );
   const tc = await time(async () => {
     const enc = rt.device.createCommandEncoder();
-    layer.forEach((m, i) => m.weight.chunks.forEach((c, j) => enc.copyBufferToBuffer(c.buffer, 0, scratch[i][j], 0, c.bytes)));
+    layer.forEach((m, i) =>
+      m.weight.chunks.forEach((c, j) => enc.copyBufferToBuffer(c.buffer, 0, scratch[i][j], 0, c.bytes))
+    );
     rt.device.queue.submit([enc.finish()]);
   });
   scratch.flat().forEach((b) => b.destroy());
   const r = { weightBytes: bytes, ms: t, GBps: gbps(2 * bytes, t), copyGBps: gbps(2 * bytes, tc) };
   r.ofCopy = r.GBps / r.copyGBps;
   results[`merge_${dtype}`] = r;
-  log(`merge one layer (7 modules, ${(bytes / 2 ** 20).toFixed(0)} MiB ${dtype}) in place: ${ms(t)}, ` +
-    `${r.GBps.toFixed(1)} GB/s = ${(100 * r.ofCopy).toFixed(0)} % of copying the same buffers (${r.copyGBps.toFixed(1)} GB/s)`);
-  for (const m of layer) { m.weight.dispose(); m.A.dispose(); m.B.dispose(); }
+  log(
+    `merge one layer (7 modules, ${(bytes / 2 ** 20).toFixed(0)} MiB ${dtype}) in place: ${ms(t)}, ` +
+      `${r.GBps.toFixed(1)} GB/s = ${(100 * r.ofCopy).toFixed(0)} % of copying the same buffers (${r.copyGBps.toFixed(
+        1
+      )} GB/s)`
+  );
+  for (const m of layer) {
+    m.weight.dispose();
+    m.A.dispose();
+    m.B.dispose();
+  }
 }
 
 // --- forward ------------------------------------------------------------------------------------------------
@@ -197,8 +227,12 @@ for (const dtype of ['bf16', 'f32']) {
     const r = { tokens, in: inF, out: outF, baseMs: base, unfusedMs: unfused, fusedMs: fused };
     r.baseGflops = (2 * tokens * inF * outF) / (base / 1e3) / 1e9;
     results[`forward_${dtype}_n${tokens}`] = r;
-    log(`forward ${dtype} ${tokens}×${inF}→${outF}: base ${ms(base)} (${r.baseGflops.toFixed(1)} GFLOP/s), ` +
-      `+adapter unfused ${ms(unfused)} (×${(unfused / base).toFixed(2)}), fused ${ms(fused)} (×${(fused / base).toFixed(2)})`);
+    log(
+      `forward ${dtype} ${tokens}×${inF}→${outF}: base ${ms(base)} (${r.baseGflops.toFixed(1)} GFLOP/s), ` +
+        `+adapter unfused ${ms(unfused)} (×${(unfused / base).toFixed(2)}), fused ${ms(fused)} (×${(
+          fused / base
+        ).toFixed(2)})`
+    );
     for (const t of [x, W, A, B]) t.dispose();
   }
 }
@@ -210,14 +244,24 @@ for (const dtype of ['bf16', 'f32']) {
   const x = rt.upload(f32([n, inF], 1));
   const baseOut = rt.upload(f32([n, outF], 1));
   for (const count of [1, 8, 64]) {
-    const adapters = Array.from({ length: count }, () => ({ A: rt.upload(f32([S.r, inF], 0.02)), B: rt.upload(f32([outF, S.r], 0.02)) }));
+    const adapters = Array.from({ length: count }, () => ({
+      A: rt.upload(f32([S.r, inF], 0.02)),
+      B: rt.upload(f32([outF, S.r], 0.02)),
+    }));
     const set = rt.packAdapters(adapters);
     const rowAdapter = Int32Array.from({ length: n }, (_, i) => i % count);
     const t = await time(async () => (await rt.mixedBatchForward({ x, baseOut, adapters: set, rowAdapter })).dispose());
     results[`mixed_${count}`] = { rows: n, adapters: count, ms: t, rowsPerS: n / (t / 1e3) };
-    log(`mixed batch ${n} rows, ${count} adapter(s) (${inF}→${outF}, r ${S.r}): ${ms(t)}, ${(n / (t / 1e3)).toFixed(0)} rows/s`);
+    log(
+      `mixed batch ${n} rows, ${count} adapter(s) (${inF}→${outF}, r ${S.r}): ${ms(t)}, ${(n / (t / 1e3)).toFixed(
+        0
+      )} rows/s`
+    );
     set.dispose();
-    for (const a of adapters) { a.A.dispose(); a.B.dispose(); }
+    for (const a of adapters) {
+      a.A.dispose();
+      a.B.dispose();
+    }
   }
   x.dispose();
   baseOut.dispose();

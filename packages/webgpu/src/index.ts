@@ -5,14 +5,17 @@
  * ```ts
  * import { createWebGpuRuntime } from '@vblora/webgpu';
  * const rt = await createWebGpuRuntime(); // navigator.gpu
- * const { A, B } = await rt.composeLowRank({ logitsA: rt.upload(la), logitsB: rt.upload(lb), bank: rt.upload(bank), k: 2 });
+ * const bank = rt.upload(bankHost);
+ * const { A, B } = await rt.composeLowRank({ logitsA: rt.upload(la), logitsB: rt.upload(lb), bank, k: 2 });
  * ```
  * @packageDocumentation
  */
 export { DeviceLostError, GpuTensorError, GpuExecutionError } from './errors.js';
 export { GpuTensor } from './runtime/gpu-tensor.js';
 export type { GpuChunk } from './runtime/gpu-tensor.js';
+export { GpuContext } from './runtime/gpu-context.js';
 export type { WebGpuRuntimeOptions, RuntimeStats } from './runtime/gpu-context.js';
+export type { GpuDType, GpuFloat } from './shaders/wgsl-half.js';
 export type { DeviceRequest } from './runtime/acquire-device.js';
 export { WebGpuRuntime, createWebGpuRuntime } from './webgpu-runtime.js';
 export type { GpuTopkForm, GpuLogitsSource, GpuTopkAdmixtureResult, GpuLowRankPair } from './ops/compose.js';

@@ -24,7 +24,12 @@ import {
   type GpuLinearArgs,
   type GpuLinearWithAdapterArgs,
 } from './ops/forward.js';
-import { gpuAdmixtureBackward, gpuComposeBackward, type GpuAdmixtureGrads, type GpuComposeGrads } from './ops/backward.js';
+import {
+  gpuAdmixtureBackward,
+  gpuComposeBackward,
+  type GpuAdmixtureGrads,
+  type GpuComposeGrads,
+} from './ops/backward.js';
 import {
   gpuMixedBatchForward,
   gpuPackAdapters,

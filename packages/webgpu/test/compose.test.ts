@@ -1,4 +1,12 @@
-import { admixFromTopk, compareTensors, composeLowRank, F32_TOL, tensor, topkAdmixture, type HostTensor } from '@vblora/core';
+import {
+  admixFromTopk,
+  compareTensors,
+  composeLowRank,
+  F32_TOL,
+  tensor,
+  topkAdmixture,
+  type HostTensor,
+} from '@vblora/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebGpuRuntime } from '../src/index.js';
 import { tiedLogits, uniform } from './helpers/data.js';
@@ -43,7 +51,12 @@ describe('topkAdmixture on the GPU', () => {
       [rt, 6, 700, 8, 3, 6],
       [rt, 2, 520, 4, 520, 7],
     ] as const) {
-      const { indices, want, weights, vectors } = await checkTopk(runtime, uniform([rows, nv], seed, 30), uniform([nv, vl], seed + 100), k);
+      const { indices, want, weights, vectors } = await checkTopk(
+        runtime,
+        uniform([rows, nv], seed, 30),
+        uniform([nv, vl], seed + 100),
+        k
+      );
       expect(bits(indices)).toEqual(bits(want.indices));
       expect(weights.ok, JSON.stringify(weights.worst)).toBe(true);
       expect(vectors.ok, JSON.stringify(vectors.worst)).toBe(true);
@@ -60,14 +73,42 @@ describe('topkAdmixture on the GPU', () => {
       expect(ties.weights.maxUlps).toBe(0);
     }
     const I = Infinity;
-    const special = tensor('f32', [6, 5], Float32Array.from([
-      -0, 0, -0, 0, -1, // ±0 are equal: lowest index first
-      1, NaN, 2, NaN, 3, // NaN ranks highest: the row is NaN
-      -I, -I, -I, -I, -I, // only −inf: NaN
-      1, I, 2, 0, -1, // +inf: NaN
-      -I, 5, -I, 4, -I, // −inf entries get weight 0
-      3, 3, 3, 3, 3,
-    ]));
+    const special = tensor(
+      'f32',
+      [6, 5],
+      Float32Array.from([
+        -0,
+        0,
+        -0,
+        0,
+        -1, // ±0 are equal: lowest index first
+        1,
+        NaN,
+        2,
+        NaN,
+        3, // NaN ranks highest: the row is NaN
+        -I,
+        -I,
+        -I,
+        -I,
+        -I, // only −inf: NaN
+        1,
+        I,
+        2,
+        0,
+        -1, // +inf: NaN
+        -I,
+        5,
+        -I,
+        4,
+        -I, // −inf entries get weight 0
+        3,
+        3,
+        3,
+        3,
+        3,
+      ])
+    );
     const r = await checkTopk(rt, special, uniform([5, 3], 7), 3);
     expect(bits(r.indices)).toEqual(bits(r.want.indices));
     expect(r.weights.ok, JSON.stringify(r.weights.worst)).toBe(true);
@@ -80,7 +121,11 @@ describe('topkAdmixture on the GPU', () => {
     const indices = tensor('i32', [4, 2], Int32Array.from([0, 9, 3, 3, 5, 1, 2, 8]));
     const weights = uniform([4, 2], 9);
     const want = admixFromTopk({ indices, weights, bank });
-    const got = await rt.admixFromTopk({ indices: rt.upload(indices), weights: rt.upload(weights), bank: rt.upload(bank) });
+    const got = await rt.admixFromTopk({
+      indices: rt.upload(indices),
+      weights: rt.upload(weights),
+      bank: rt.upload(bank),
+    });
     expect(bits(await got.read())).toEqual(bits(want));
   });
 });
@@ -101,7 +146,16 @@ describe('composeLowRank on the GPU', () => {
       const sel = await runtime.topkAdmixture({ logits: g.logitsB, bank: g.bank, k: 2 });
       const fromForm = await runtime.composeLowRank({ logitsA: g.logitsA, logitsB: sel, bank: g.bank, k: 2 });
       expect(bits(await fromForm.B.read())).toEqual(bits(await got.B.read()));
-      for (const t of [got.A, got.B, fromForm.A, fromForm.B, sel.indices, sel.weights, sel.vectors, ...Object.values(g)]) {
+      for (const t of [
+        got.A,
+        got.B,
+        fromForm.A,
+        fromForm.B,
+        sel.indices,
+        sel.weights,
+        sel.vectors,
+        ...Object.values(g),
+      ]) {
         t.dispose();
       }
     }

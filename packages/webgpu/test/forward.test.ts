@@ -39,18 +39,31 @@ describe('forward on the GPU (bit-identical with the reference on SwiftShader)',
         for (const dt of DTYPES) {
           seed += 3;
           const x = as(uniform([n, inF], seed), dt);
-          const W = as(uniform(fif ? [inF, outF] : [outF, inF], seed + 1, 0.5), DTYPES[(seed % 3)]!);
+          const W = as(uniform(fif ? [inF, outF] : [outF, inF], seed + 1, 0.5), DTYPES[seed % 3]!);
           const b = as(uniform([outF], seed + 2, 0.5), DTYPES[(seed + 1) % 3]!);
           const A = uniform([r, inF], seed + 3, 0.5);
           const B = uniform([outF, r], seed + 4, 0.5);
-          const g = { x: runtime.upload(x), W: runtime.upload(W), b: runtime.upload(b), A: runtime.upload(A), B: runtime.upload(B) };
+          const g = {
+            x: runtime.upload(x),
+            W: runtime.upload(W),
+            b: runtime.upload(b),
+            A: runtime.upload(A),
+            B: runtime.upload(B),
+          };
           const base = linear({ x, weight: W, bias: b, fanInFanOut: fif });
           const gBase = await runtime.linear({ x: g.x, weight: g.W, bias: g.b, fanInFanOut: fif });
           expect(bits(await gBase.read()), `linear ${dt} ${n}x${inF}->${outF}`).toEqual(bits(base));
           const want = adapterForward({ x, baseOut: base, A, B });
           const y = await runtime.adapterForward({ x: g.x, baseOut: gBase, A: g.A, B: g.B });
           expect(bits(await y.read()), `adapterForward ${dt}`).toEqual(bits(want));
-          const fused = await runtime.linearWithAdapter({ x: g.x, weight: g.W, bias: g.b, fanInFanOut: fif, A: g.A, B: g.B });
+          const fused = await runtime.linearWithAdapter({
+            x: g.x,
+            weight: g.W,
+            bias: g.b,
+            fanInFanOut: fif,
+            A: g.A,
+            B: g.B,
+          });
           expect(bits(await fused.read()), `linearWithAdapter ${dt}`).toEqual(bits(want));
           const dropout = { p: 0.3, seed: 99 };
           const wantDrop = adapterForward({ x, baseOut: base, A, B, dropout });
@@ -71,7 +84,10 @@ describe('forward on the GPU (bit-identical with the reference on SwiftShader)',
         const outF = 7;
         const x = as(uniform([n, inF], 3), dt);
         const baseOut = as(uniform([n, outF], 4), DTYPES[(DTYPES.indexOf(dt) + 1) % 3]!);
-        const adapters = [2, 5, 1].map((r, j) => ({ A: uniform([r, inF], 20 + j, 0.5), B: uniform([outF, r], 30 + j, 0.5) }));
+        const adapters = [2, 5, 1].map((r, j) => ({
+          A: uniform([r, inF], 20 + j, 0.5),
+          B: uniform([outF, r], 30 + j, 0.5),
+        }));
         const rowAdapter = Int32Array.from({ length: n }, (_, i) => ((i * 7) % 4) - 1);
         const want = mixedBatchForward({ x, baseOut, adapters, rowAdapter });
         const gAdapters = adapters.map((a) => ({ A: runtime.upload(a.A), B: runtime.upload(a.B) }));

@@ -1,4 +1,12 @@
-import { BackendUnavailableError, compareTensors, composeLowRank, F32_TOL, resolveBackend, ShapeError, tensor } from '@vblora/core';
+import {
+  BackendUnavailableError,
+  compareTensors,
+  composeLowRank,
+  F32_TOL,
+  resolveBackend,
+  ShapeError,
+  tensor,
+} from '@vblora/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   backendRuntime,
@@ -21,7 +29,7 @@ afterAll(() => rt?.dispose());
 const noAdapterGpu = { requestAdapter: async () => null } as unknown as GPU;
 
 describe('device acquisition', () => {
-  it('says clearly when there is no adapter (BackendUnavailableError), and the backend reports unavailable', async () => {
+  it('says clearly when there is no adapter (BackendUnavailableError); the backend reports unavailable', async () => {
     await expect(createWebGpuRuntime({ gpu: noAdapterGpu })).rejects.toThrow(BackendUnavailableError);
     await expect(createWebGpuRuntime({ gpu: noAdapterGpu })).rejects.toThrow(/found no GPU adapter/);
     const backend = createWebGpuBackend({ gpu: noAdapterGpu });
@@ -37,7 +45,7 @@ describe('device acquisition', () => {
 });
 
 describe('GPU-resident tensors', () => {
-  it('compose once, forward many times: results stay on the GPU until read, buffers return to the pool', async (ctx) => {
+  it('compose once, forward many times: results stay on the GPU, buffers return to the pool', async (ctx) => {
     if (rt === undefined) return ctx.skip('no WebGPU adapter');
     const bankH = uniform([32, 8], 1);
     const la = uniform([2, 3, 32], 2, 5);
@@ -86,7 +94,9 @@ describe('GPU-resident tensors', () => {
     await expect(t.read()).rejects.toThrow(GpuTensorError);
     const other = await openRuntime({ device: rt.device });
     const foreign = other!.upload(uniform([2, 2], 1));
-    await expect(rt.deltaWeight({ A: foreign, B: rt.upload(uniform([2, 2], 2)) })).rejects.toThrow(/another WebGPU runtime/);
+    await expect(rt.deltaWeight({ A: foreign, B: rt.upload(uniform([2, 2], 2)) })).rejects.toThrow(
+      /another WebGPU runtime/
+    );
     other!.dispose();
   });
 
@@ -103,14 +113,17 @@ describe('GPU-resident tensors', () => {
 });
 
 describe('device loss', () => {
-  it('a lost device makes the runtime throw DeviceLostError; the backend opens a new device and carries on', async (ctx) => {
+  it('a lost device makes the runtime throw DeviceLostError; the backend opens a new device', async (ctx) => {
     if (rt === undefined) return ctx.skip('no WebGPU adapter');
     const backend = createWebGpuBackend({ gpu: testGpu() });
     const args = { A: uniform([2, 6], 1), B: uniform([5, 2], 2) };
     const first = await backend.kernels.deltaWeight!(args);
     const runtime = await backendRuntime(backend);
     const lost: string[] = [];
-    runtime.device.lost.then((info) => lost.push(info.reason), () => undefined);
+    runtime.device.lost.then(
+      (info) => lost.push(info.reason),
+      () => undefined
+    );
     runtime.device.destroy(); // what a driver reset looks like to the page
     await runtime.device.lost;
     expect(runtime.isLost).toBe(true);

@@ -19,7 +19,8 @@ struct Params { n: u32 }
 @group(0) @binding(1) var<storage, read> inp: array<u32>;
 @group(0) @binding(2) var<storage, read_write> out: array<u32>;
 @compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
   let i = (wid.x + wid.y * nwg.x) * 64u + lid;
   if (i >= p.n) { return; }
   let x = inp[i];
@@ -29,7 +30,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   const src = runtime.upload(tensor('i32', [input.length], new Int32Array(input.buffer.slice(0))));
   const dst = runtime.empty('i32', [input.length]);
   const enc = runtime.encoder();
-  enc.dispatch(pipeline, Uint32Array.of(input.length), [src.chunks[0]!.buffer, dst.chunks[0]!.buffer], Math.ceil(input.length / 64));
+  enc.dispatch(
+    pipeline,
+    Uint32Array.of(input.length),
+    [src.chunks[0]!.buffer, dst.chunks[0]!.buffer],
+    Math.ceil(input.length / 64)
+  );
   enc.submit();
   const got = new Uint32Array((await dst.read()).data.buffer);
   src.dispose();

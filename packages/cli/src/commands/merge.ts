@@ -15,12 +15,18 @@ export async function runMerge(args: readonly string[], options: CliOptions, io:
   const dir = onePositional(args, '<adapter_dir>', 'merge');
   const basePath = requiredOption(options.base, '--base base.safetensors', 'merge');
   const output = requiredOption(options.output, '-o merged.safetensors', 'merge');
-  if (basePath.endsWith('.onnx')) {
-    throw new UnsupportedError(`merge: --base ${basePath}: ONNX bases need @vblora/onnx, which this build does not include`);
-  }
   const backend = await backendFromOption(options.backend);
   const { adapter } = await readAdapterDir(dir, options.adapter ?? 'default');
   const progress = createProgress(io, 'merge');
+  if (basePath.endsWith('.onnx')) {
+    if (!output.endsWith('.onnx')) throw new UnsupportedError(`merge: an ONNX base needs an .onnx output, got -o ${output}`);
+    const { mergeOnnxFile } = await import('@vblora/onnx');
+    const report = await mergeOnnxFile(adapter, basePath, output, { backend, onProgress: (d, t, m) => progress.update(d, t, m) });
+    progress.finish();
+    for (const w of report.warnings) io.err(`vblora: warning: ${w}\n`);
+    io.out(`merged ${report.modules.length} modules into ${output} on ${backend.name}\n`);
+    return 0;
+  }
   const t0 = performance.now();
   const result = await mergeCheckpoint(adapter, basePath, output, {
     backend,

@@ -31,45 +31,60 @@ const caseArb = fc.record({
 });
 
 describe('vblora on mutated adapter directories', () => {
-  it(`exits 0 with a loadable output or 1 with one typed line (${RUNS} runs, seed ${SEED})`, async () => {
-    const outcomes = new Outcomes();
-    const t0 = performance.now();
-    let n = 0;
-    await fc.assert(
-      fc.asyncProperty(caseArb, async ({ golden, weights, config, command }) => {
-        const g = GOLDEN_ADAPTERS[golden]!;
-        const dir = join(tmp, `in-${n}`);
-        const out = join(tmp, `out-${n++}`);
-        mkdirSync(dir);
-        writeFileSync(join(dir, 'adapter_config.json'), config === undefined ? g.config : config(g.config));
-        writeFileSync(join(dir, 'adapter_model.safetensors'), weights.reduce((f, m) => m(f), g.weights));
-        const argv =
-          command === 'inspect' ? ['inspect', dir]
-          : command === 'inspect-json' ? ['inspect', dir, '--json']
-          : command === 'compose' ? ['compose', dir, '-o', out]
-          : ['convert', dir, '-o', out, command === 'convert-topk' ? '--topk-only' : '--full'];
-        const start = performance.now();
-        const r = await vblora(...argv);
-        expect(r.status, r.stderr).toBeOneOf([0, 1]);
-        expect(CONTROL.test(r.stdout) || CONTROL.test(r.stderr), `a control character reached the terminal: ${JSON.stringify(r)}`).toBe(false);
-        if (r.status === 1) {
-          expect(r.stderr).toMatch(/^vblora: [A-Za-z]+Error: [^\n]+\n$/);
-          expect(existsSync(out), 'a failed command left an output behind').toBe(false);
-          outcomes.add(`${command} → exit 1 ${r.stderr.split(':')[1]!.trim()}`, performance.now() - start);
-        } else {
-          if (command === 'inspect-json') expect(JSON.parse(r.stdout)).toHaveProperty('modules');
-          if (command === 'compose') expect(readSafetensors(new Uint8Array(readFileSync(out))).tensors.size).toBeGreaterThan(0);
-          if (command.startsWith('convert')) expect((await readAdapterDir(out)).adapter.modules.size).toBeGreaterThan(0);
-          outcomes.add(`${command} → exit 0`, performance.now() - start);
-        }
-        rmSync(dir, { recursive: true });
-        rmSync(out, { recursive: true, force: true });
-      }),
-      { seed: SEED, numRuns: RUNS },
-    );
-    reportFuzz('vblora CLI: mutated adapter directories', SEED, RUNS, outcomes, performance.now() - t0);
-    expect(outcomes.sum('') ).toBe(RUNS);
-    expect([...outcomes.counts.keys()].some((k) => k.endsWith('exit 0'))).toBe(true);
-    expect([...outcomes.counts.keys()].some((k) => k.includes('exit 1'))).toBe(true);
-  }, fuzzTimeout(RUNS, 100));
+  it(
+    `exits 0 with a loadable output or 1 with one typed line (${RUNS} runs, seed ${SEED})`,
+    async () => {
+      const outcomes = new Outcomes();
+      const t0 = performance.now();
+      let n = 0;
+      await fc.assert(
+        fc.asyncProperty(caseArb, async ({ golden, weights, config, command }) => {
+          const g = GOLDEN_ADAPTERS[golden]!;
+          const dir = join(tmp, `in-${n}`);
+          const out = join(tmp, `out-${n++}`);
+          mkdirSync(dir);
+          writeFileSync(join(dir, 'adapter_config.json'), config === undefined ? g.config : config(g.config));
+          writeFileSync(
+            join(dir, 'adapter_model.safetensors'),
+            weights.reduce((f, m) => m(f), g.weights),
+          );
+          const argv =
+            command === 'inspect'
+              ? ['inspect', dir]
+              : command === 'inspect-json'
+              ? ['inspect', dir, '--json']
+              : command === 'compose'
+              ? ['compose', dir, '-o', out]
+              : ['convert', dir, '-o', out, command === 'convert-topk' ? '--topk-only' : '--full'];
+          const start = performance.now();
+          const r = await vblora(...argv);
+          expect(r.status, r.stderr).toBeOneOf([0, 1]);
+          expect(
+            CONTROL.test(r.stdout) || CONTROL.test(r.stderr),
+            `a control character reached the terminal: ${JSON.stringify(r)}`,
+          ).toBe(false);
+          if (r.status === 1) {
+            expect(r.stderr).toMatch(/^vblora: [A-Za-z]+Error: [^\n]+\n$/);
+            expect(existsSync(out), 'a failed command left an output behind').toBe(false);
+            outcomes.add(`${command} → exit 1 ${r.stderr.split(':')[1]!.trim()}`, performance.now() - start);
+          } else {
+            if (command === 'inspect-json') expect(JSON.parse(r.stdout)).toHaveProperty('modules');
+            if (command === 'compose')
+              expect(readSafetensors(new Uint8Array(readFileSync(out))).tensors.size).toBeGreaterThan(0);
+            if (command.startsWith('convert'))
+              expect((await readAdapterDir(out)).adapter.modules.size).toBeGreaterThan(0);
+            outcomes.add(`${command} → exit 0`, performance.now() - start);
+          }
+          rmSync(dir, { recursive: true });
+          rmSync(out, { recursive: true, force: true });
+        }),
+        { seed: SEED, numRuns: RUNS },
+      );
+      reportFuzz('vblora CLI: mutated adapter directories', SEED, RUNS, outcomes, performance.now() - t0);
+      expect(outcomes.sum('')).toBe(RUNS);
+      expect([...outcomes.counts.keys()].some((k) => k.endsWith('exit 0'))).toBe(true);
+      expect([...outcomes.counts.keys()].some((k) => k.includes('exit 1'))).toBe(true);
+    },
+    fuzzTimeout(RUNS, 100),
+  );
 });

@@ -2,12 +2,25 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, type TestContext } from 'vitest';
-import { BANK_KEY, createConfig, factorKey, serializeConfig, tensor, toSavedConfig, writeSafetensors } from '@vblora/core';
+import {
+  BANK_KEY,
+  createConfig,
+  factorKey,
+  serializeConfig,
+  tensor,
+  toSavedConfig,
+  writeSafetensors,
+} from '@vblora/core';
 import { peftGoldenPath } from '@vblora/conformance';
 import { vblora } from '../helpers.js';
 import { hostileAdapterDir } from '../../../core/test/reliability/helpers/hostile-files.js';
 import { prototypesAreClean } from '../../../core/test/reliability/helpers/outcome.js';
-import { canMount, mountReadOnly, mountTmpfs, NO_MOUNT_REASON } from '../../../core/test/reliability/helpers/small-fs.js';
+import {
+  canMount,
+  mountReadOnly,
+  mountTmpfs,
+  NO_MOUNT_REASON,
+} from '../../../core/test/reliability/helpers/small-fs.js';
 
 // What a user of `vblora` sees when the destination is full or read-only, or the input is hostile: exit 1, one
 // line naming the typed error, the old output untouched and nothing partial left — fast, with no hang.
@@ -67,7 +80,10 @@ describe('vblora writing to a full or read-only destination', () => {
     writeFileSync(join(src, 'out.safetensors'), OLD);
     const dir = join(tmp, 'ro');
     unmounts.push(mountReadOnly(src, dir));
-    for (const argv of [['compose', TOPK, '-o', join(dir, 'out.safetensors')], ['convert', TOPK, '-o', join(dir, 'new'), '--full']]) {
+    for (const argv of [
+      ['compose', TOPK, '-o', join(dir, 'out.safetensors')],
+      ['convert', TOPK, '-o', join(dir, 'new'), '--full'],
+    ]) {
       const r = await vblora(...argv);
       expect(r.status, argv.join(' ')).toBe(1);
       expectOneTypedLine(r.stderr, 'WriteError', 'read-only file system');
@@ -100,12 +116,18 @@ describe('vblora on hostile input', () => {
     const dir = join(tmp, 'declared-2gb');
     mkdirSync(dir);
     writeFileSync(join(dir, 'adapter_config.json'), good.config);
-    const json = new TextEncoder().encode('{"w":{"dtype":"F32","shape":[536870912],"data_offsets":[0,2147483648]}}'.padEnd(1016));
+    const json = new TextEncoder().encode(
+      '{"w":{"dtype":"F32","shape":[536870912],"data_offsets":[0,2147483648]}}'.padEnd(1016),
+    );
     const file = new Uint8Array(1024);
     new DataView(file.buffer).setBigUint64(0, BigInt(json.length), true);
     file.set(json, 8);
     writeFileSync(join(dir, 'adapter_model.safetensors'), file);
-    for (const argv of [['inspect', dir], ['compose', dir, '-o', join(tmp, 'x.safetensors')], ['convert', dir, '-o', join(tmp, 'x'), '--full']]) {
+    for (const argv of [
+      ['inspect', dir],
+      ['compose', dir, '-o', join(tmp, 'x.safetensors')],
+      ['convert', dir, '-o', join(tmp, 'x'), '--full'],
+    ]) {
       const t0 = performance.now();
       const r = await vblora(...argv);
       expect(performance.now() - t0).toBeLessThan(1000);
@@ -120,8 +142,16 @@ describe('vblora on hostile input', () => {
       const dir = join(tmp, `proto-${path}`);
       mkdirSync(dir);
       const t = (shape: number[]) => tensor('f32', shape, new Float32Array(shape.reduce((a, b) => a * b)).fill(0.5));
-      const weights = writeSafetensors(new Map([[BANK_KEY, t([4, 2])], [factorKey(path, 'A', 'logits'), t([1, 1, 4])], [factorKey(path, 'B', 'logits'), t([1, 1, 4])]]));
-      const config = serializeConfig(toSavedConfig(createConfig({ r: 1, num_vectors: 4, vector_length: 2, topk: 2, target_modules: ['x'] })));
+      const weights = writeSafetensors(
+        new Map([
+          [BANK_KEY, t([4, 2])],
+          [factorKey(path, 'A', 'logits'), t([1, 1, 4])],
+          [factorKey(path, 'B', 'logits'), t([1, 1, 4])],
+        ]),
+      );
+      const config = serializeConfig(
+        toSavedConfig(createConfig({ r: 1, num_vectors: 4, vector_length: 2, topk: 2, target_modules: ['x'] })),
+      );
       writeFileSync(join(dir, 'adapter_config.json'), config);
       writeFileSync(join(dir, 'adapter_model.safetensors'), weights);
       const r = await vblora('inspect', dir, '--json');

@@ -12,13 +12,17 @@ import { TASK_TYPES } from './types.js';
  * into the user's terminal. Control characters are escaped as Python's `repr` writes them; other text is unchanged.
  */
 function printable(value: unknown): string {
-  return pyStr(value).replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return pyStr(value); void (
+    /[\u0000-\u001f\u007f-\u009f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
 }
 
 /** `PeftConfigMixin.__post_init__`: ValueError for a task type outside `TaskType`. */
 export function invalidTaskTypeMessage(taskType: unknown): string {
   return (
-    `Invalid task type: '${printable(taskType)}'. ` + `Must be one of the following task types: ${TASK_TYPES.join(', ')}.`
+    `Invalid task type: '${printable(taskType)}'. ` +
+    `Must be one of the following task types: ${TASK_TYPES.join(', ')}.`
   );
 }
 

@@ -15,15 +15,24 @@ export const MAX_WHOLE_FILE_BYTES = 2 ** 31 - 1;
 export async function readBoundedFile(path: string, maxBytes: number, limit: string): Promise<Uint8Array> {
   const fh = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0)).catch((cause: unknown) => {
     const code = (cause as NodeJS.ErrnoException | undefined)?.code ?? 'error';
-    throw new AdapterError(`cannot open ${path} (${code}): ${(cause as Error | undefined)?.message ?? String(cause)}`, undefined, { cause });
+    throw new AdapterError(
+      `cannot open ${path} (${code}): ${(cause as Error | undefined)?.message ?? String(cause)}`,
+      undefined,
+      { cause },
+    );
   });
   try {
     const st = await fh.stat();
     if (!st.isFile()) {
-      throw new AdapterError(`${path} is not a regular file (a FIFO, device, socket or directory); refusing to read it`);
+      throw new AdapterError(
+        `${path} is not a regular file (a FIFO, device, socket or directory); refusing to read it`,
+      );
     }
     if (st.size > maxBytes) {
-      throw new ResourceLimitError(`${path} has ${st.size} bytes, more than the ${maxBytes} this reader accepts (${limit})`, limit);
+      throw new ResourceLimitError(
+        `${path} has ${st.size} bytes, more than the ${maxBytes} this reader accepts (${limit})`,
+        limit,
+      );
     }
     const data = await fh.readFile();
     // The size was checked on the open file; a file that grew since is refused rather than trusted.

@@ -33,13 +33,16 @@ const caseArb = adapterSpecArb.chain((spec) =>
 
 function checkError(err: unknown, expected: Expected, label: string): string {
   const outcome = typedOutcome(err);
-  if (expected.kind !== 'error') throw new Error(`${label}: expected a load, got ${outcome}: ${(err as Error).message}`);
+  if (expected.kind !== 'error')
+    throw new Error(`${label}: expected a load, got ${outcome}: ${(err as Error).message}`);
   expect(outcome, `${label}: ${(err as Error).message}`).toBe(expected.outcome);
   if (expected.tensor !== undefined) {
     expect((err as CheckpointFormatError).tensor, label).toBe(expected.tensor);
     // The message names the tensor, or at least its module path (control characters shown escaped).
     const named = expected.tensor.replace(/^base_model\.model\.(.*)\.vblora_logits_.*$/, '$1');
-    const escaped = JSON.stringify(named).slice(1, -1).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    const escaped = JSON.stringify(named)
+      .slice(1, -1)
+      .replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
     expect((err as Error).message, label).toContain(/[\u0000-\u001f\u007f-\u009f]/.test(named) ? escaped : named);
   }
   if (err instanceof ConfigError) expect(err.message.length).toBeGreaterThan(0);
@@ -50,11 +53,17 @@ async function checkLoad(loaded: LoadedAdapter, expected: Expected, label: strin
   if (expected.kind !== 'load') throw new Error(`${label}: expected ${expected.outcome}, but the adapter loaded`);
   const { adapter, warnings } = loaded;
   if (expected.warning === undefined) {
-    expect(warnings.filter((w) => w.includes('non-finite') || w.includes('finite logit')), label).toEqual([]);
+    expect(
+      warnings.filter((w) => w.includes('non-finite') || w.includes('finite logit')),
+      label,
+    ).toEqual([]);
   } else if (typeof expected.warning === 'string') {
     expect(warnings, label).toContain(expected.warning);
   } else {
-    expect(warnings.some((w) => (expected.warning as RegExp).test(w)), `${label}: ${warnings.join(' | ')}`).toBe(true);
+    expect(
+      warnings.some((w) => (expected.warning as RegExp).test(w)),
+      `${label}: ${warnings.join(' | ')}`,
+    ).toBe(true);
   }
   const pairs = await composeAdapter(adapter);
   expect(pairs.size).toBe(adapter.modules.size);
@@ -63,7 +72,10 @@ async function checkLoad(loaded: LoadedAdapter, expected: Expected, label: strin
     expect(A.shape).toEqual([adapter.config.r, m.inFeatures]);
     expect(B.shape).toEqual([m.outFeatures, adapter.config.r]);
     if (expected.finite === true) {
-      expect(A.data.every(Number.isFinite) && B.data.every(Number.isFinite), `${label}: ${path} composed non-finite`).toBe(true);
+      expect(
+        A.data.every(Number.isFinite) && B.data.every(Number.isFinite),
+        `${label}: ${path} composed non-finite`,
+      ).toBe(true);
     }
   }
   // Whatever loads can be written again and reads back to the same modules.
@@ -72,33 +84,37 @@ async function checkLoad(loaded: LoadedAdapter, expected: Expected, label: strin
 }
 
 describe('adapter loader: generated adapters with one defect each', () => {
-  it(`gives the defect's typed error or warning, never anything else (${RUNS} runs, seed ${SEED})`, async () => {
-    const outcomes = new Outcomes();
-    const t0 = performance.now();
-    await fc.assert(
-      fc.asyncProperty(caseArb, async ({ spec, defect, choice }) => {
-        const parts = adapterParts(spec);
-        const expected = defect.apply(parts, defectRng(choice));
-        const files = packParts(parts);
-        const label = `${defect.name} on ${JSON.stringify(spec)} choice ${choice}`;
-        const start = performance.now();
-        let loaded: LoadedAdapter;
-        try {
-          loaded = adapterFromFiles(files);
-        } catch (err) {
-          outcomes.add(`${defect.name} → ${checkError(err, expected, label)}`, performance.now() - start);
-          return;
-        }
-        await checkLoad(loaded, expected, label);
-        outcomes.add(`${defect.name} → load`, performance.now() - start);
-      }),
-      { seed: SEED, numRuns: RUNS },
-    );
-    reportFuzz('adapter loader: generated defects', SEED, RUNS, outcomes, performance.now() - t0);
-    expect(prototypesAreClean()).toBe(true);
-    expect(outcomes.slowestMs).toBeLessThan(2000); // no input comes near a hang
-    // The budget reached most defects (each has a fixed expectation, so reaching them is what counts).
-    const reached = new Set([...outcomes.counts.keys()].map((k) => k.split(' → ')[0]));
-    expect(reached.size).toBeGreaterThanOrEqual(Math.min(DEFECTS.length, Math.floor(RUNS / 20)));
-  }, fuzzTimeout(RUNS, 5));
+  it(
+    `gives the defect's typed error or warning, never anything else (${RUNS} runs, seed ${SEED})`,
+    async () => {
+      const outcomes = new Outcomes();
+      const t0 = performance.now();
+      await fc.assert(
+        fc.asyncProperty(caseArb, async ({ spec, defect, choice }) => {
+          const parts = adapterParts(spec);
+          const expected = defect.apply(parts, defectRng(choice));
+          const files = packParts(parts);
+          const label = `${defect.name} on ${JSON.stringify(spec)} choice ${choice}`;
+          const start = performance.now();
+          let loaded: LoadedAdapter;
+          try {
+            loaded = adapterFromFiles(files);
+          } catch (err) {
+            outcomes.add(`${defect.name} → ${checkError(err, expected, label)}`, performance.now() - start);
+            return;
+          }
+          await checkLoad(loaded, expected, label);
+          outcomes.add(`${defect.name} → load`, performance.now() - start);
+        }),
+        { seed: SEED, numRuns: RUNS },
+      );
+      reportFuzz('adapter loader: generated defects', SEED, RUNS, outcomes, performance.now() - t0);
+      expect(prototypesAreClean()).toBe(true);
+      expect(outcomes.slowestMs).toBeLessThan(2000); // no input comes near a hang
+      // The budget reached most defects (each has a fixed expectation, so reaching them is what counts).
+      const reached = new Set([...outcomes.counts.keys()].map((k) => k.split(' → ')[0]));
+      expect(reached.size).toBeGreaterThanOrEqual(Math.min(DEFECTS.length, Math.floor(RUNS / 20)));
+    },
+    fuzzTimeout(RUNS, 5),
+  );
 });

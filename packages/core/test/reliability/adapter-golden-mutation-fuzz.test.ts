@@ -48,7 +48,14 @@ function writeAndReload(adapter: VBLoRAAdapter, source: VBLoRAAdapter, outcomes:
   const keyOf = (path: string, f: 'A' | 'B'): string => `base_model.model.${path}.vblora_logits_${f}_topk_weights`;
   const passedThrough = new Set(
     [...source.modules.values()].flatMap((m) =>
-      ([['A', m.a], ['B', m.b]] as const).filter(([, f]) => f.kind === 'topk').map(([n]) => keyOf(m.path, n)),
+      (
+        [
+          ['A', m.a],
+          ['B', m.b],
+        ] as const
+      )
+        .filter(([, f]) => f.kind === 'topk')
+        .map(([n]) => keyOf(m.path, n)),
     ),
   );
   const bad = peftNaNRows(files.weights);
@@ -60,32 +67,41 @@ function writeAndReload(adapter: VBLoRAAdapter, source: VBLoRAAdapter, outcomes:
 }
 
 describe('adapter loader: mutated golden adapters', () => {
-  it(`every stage returns or throws a typed error; what we write reloads (${RUNS} runs, seed ${SEED})`, async () => {
-    const outcomes = new Outcomes();
-    const t0 = performance.now();
-    await fc.assert(
-      fc.asyncProperty(caseArb, async ({ golden, weights, config }) => {
-        const g = GOLDEN_ADAPTERS[golden]!;
-        const files = { config: config === undefined ? g.config : config(g.config), weights: weights.reduce((f, m) => m(f), g.weights) };
-        const loaded = await stage(outcomes, 'load', () => adapterFromFiles(files));
-        if (loaded === undefined) return;
-        const { adapter } = loaded;
-        await stage(outcomes, 'describe', () => describeAdapter(adapter));
-        const pairs = await stage(outcomes, 'compose', () => composeAdapter(adapter));
-        if (pairs !== undefined) expect(pairs.size).toBe(adapter.modules.size);
-        const topk = await stage(outcomes, 'to-topk', () => toTopkAdapter(adapter));
-        if (topk !== undefined) writeAndReload(topk.adapter, adapter, outcomes);
-        const full = await stage(outcomes, 'to-full', () => toFullAdapter(adapter));
-        if (full !== undefined) writeAndReload(full.adapter, adapter, outcomes);
-      }),
-      { seed: SEED, numRuns: RUNS },
-    );
-    reportFuzz('adapter loader: mutated golden adapters', SEED, RUNS, outcomes, performance.now() - t0);
-    expect(prototypesAreClean()).toBe(true);
-    expect(outcomes.slowestMs).toBeLessThan(2000);
-    // Both halves ran: many inputs were rejected by different rules, and many still loaded and went all the way.
-    expect(outcomes.get('load:ok')).toBeGreaterThan(RUNS / 10);
-    expect(outcomes.get('to-topk:ok')).toBeGreaterThan(0);
-    expect([...outcomes.counts.keys()].filter((k) => k.startsWith('load:')).length).toBeGreaterThan(Math.min(8, RUNS / 40));
-  }, fuzzTimeout(RUNS, 10));
+  it(
+    `every stage returns or throws a typed error; what we write reloads (${RUNS} runs, seed ${SEED})`,
+    async () => {
+      const outcomes = new Outcomes();
+      const t0 = performance.now();
+      await fc.assert(
+        fc.asyncProperty(caseArb, async ({ golden, weights, config }) => {
+          const g = GOLDEN_ADAPTERS[golden]!;
+          const files = {
+            config: config === undefined ? g.config : config(g.config),
+            weights: weights.reduce((f, m) => m(f), g.weights),
+          };
+          const loaded = await stage(outcomes, 'load', () => adapterFromFiles(files));
+          if (loaded === undefined) return;
+          const { adapter } = loaded;
+          await stage(outcomes, 'describe', () => describeAdapter(adapter));
+          const pairs = await stage(outcomes, 'compose', () => composeAdapter(adapter));
+          if (pairs !== undefined) expect(pairs.size).toBe(adapter.modules.size);
+          const topk = await stage(outcomes, 'to-topk', () => toTopkAdapter(adapter));
+          if (topk !== undefined) writeAndReload(topk.adapter, adapter, outcomes);
+          const full = await stage(outcomes, 'to-full', () => toFullAdapter(adapter));
+          if (full !== undefined) writeAndReload(full.adapter, adapter, outcomes);
+        }),
+        { seed: SEED, numRuns: RUNS },
+      );
+      reportFuzz('adapter loader: mutated golden adapters', SEED, RUNS, outcomes, performance.now() - t0);
+      expect(prototypesAreClean()).toBe(true);
+      expect(outcomes.slowestMs).toBeLessThan(2000);
+      // Both halves ran: many inputs were rejected by different rules, and many still loaded and went all the way.
+      expect(outcomes.get('load:ok')).toBeGreaterThan(RUNS / 10);
+      expect(outcomes.get('to-topk:ok')).toBeGreaterThan(0);
+      expect([...outcomes.counts.keys()].filter((k) => k.startsWith('load:')).length).toBeGreaterThan(
+        Math.min(8, RUNS / 40),
+      );
+    },
+    fuzzTimeout(RUNS, 10),
+  );
 });

@@ -23,14 +23,26 @@ import { buildFile } from '../safetensors/helpers/files.js';
 // Names that are dangerous when copied into plain objects. Property: wherever a stranger's file can put them —
 // safetensors tensor names and metadata keys, module paths, extra tensors, config keys and values — they stay
 // data: no prototype changes, no lookups that find Object.prototype members, nothing lost or renamed.
-const NAMES = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__', 'isPrototypeOf'];
+const NAMES = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'hasOwnProperty',
+  'valueOf',
+  '__defineGetter__',
+  'isPrototypeOf',
+];
 const PAYLOAD = '{"polluted":"yes","isAdmin":true}';
 
 describe('safetensors headers', () => {
   for (const name of NAMES) {
     it(`"${name}" as a tensor name and as a metadata key`, () => {
       const asTensor = buildFile(`{"${name}":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}`, 1);
-      const asMeta = buildFile(`{"__metadata__":{"${name}":"x","format":"pt"},"w":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}`, 1);
+      const asMeta = buildFile(
+        `{"__metadata__":{"${name}":"x","format":"pt"},"w":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}`,
+        1,
+      );
       if (name === '__proto__') {
         // No real checkpoint has it, and later code may copy names into plain objects: refused by rule.
         expect(() => readSafetensors(asTensor)).toThrow(expect.objectContaining({ rule: 'forbidden-key' }));
@@ -56,14 +68,18 @@ describe('safetensors headers', () => {
       `{"w":{"dtype":"U8","shape":[1],"data_offsets":[0,1],"__proto__":${PAYLOAD}}}`,
       `{"w":{"__proto__":${PAYLOAD},"dtype":"U8","shape":[1],"data_offsets":[0,1]}}`,
     ]) {
-      expect(() => readSafetensors(buildFile(json, 1))).toThrow(expect.objectContaining({ name: 'CheckpointFormatError' }));
+      expect(() => readSafetensors(buildFile(json, 1))).toThrow(
+        expect.objectContaining({ name: 'CheckpointFormatError' }),
+      );
     }
     expect(prototypesAreClean()).toBe(true);
   });
 });
 
 describe('adapter_config.json', () => {
-  const base = serializeConfig(toSavedConfig(createConfig({ r: 2, num_vectors: 8, vector_length: 2, topk: 2, target_modules: ['q_proj'] })));
+  const base = serializeConfig(
+    toSavedConfig(createConfig({ r: 2, num_vectors: 8, vector_length: 2, topk: 2, target_modules: ['q_proj'] })),
+  );
   for (const name of NAMES) {
     it(`"${name}" as a top-level key, an auto_mapping key and a target module stays data`, () => {
       const text = base
@@ -89,14 +105,21 @@ describe('adapters whose module paths and extra tensors carry such names', () =>
   const vl = 2;
   const nv = 4;
   function files(path: string, extra: string): { config: string; weights: Uint8Array } {
-    const lg = (shape: number[]): HostTensor => tensor('f32', shape, Float32Array.from({ length: shape.reduce((a, b) => a * b) }, (_, i) => Math.sin(i)));
+    const lg = (shape: number[]): HostTensor =>
+      tensor(
+        'f32',
+        shape,
+        Float32Array.from({ length: shape.reduce((a, b) => a * b) }, (_, i) => Math.sin(i)),
+      );
     const tensors = new Map<string, HostTensor>([
       [BANK_KEY, lg([nv, vl])],
       [factorKey(path, 'A', 'logits'), lg([1, 1, nv])],
       [factorKey(path, 'B', 'logits'), lg([1, 1, nv])],
       [extra, lg([vl])],
     ]);
-    const config = serializeConfig(toSavedConfig(createConfig({ r: 1, num_vectors: nv, vector_length: vl, topk: 2, target_modules: ['x'] })));
+    const config = serializeConfig(
+      toSavedConfig(createConfig({ r: 1, num_vectors: nv, vector_length: vl, topk: 2, target_modules: ['x'] })),
+    );
     return { config, weights: writeSafetensors(tensors) };
   }
   for (const name of NAMES) {

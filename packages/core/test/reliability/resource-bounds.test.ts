@@ -81,7 +81,12 @@ describe('safetensors caps, checked before allocating', () => {
   });
 
   it('shape products that overflow 2^53 are rejected, not wrapped', () => {
-    for (const shape of ['[2147483648,2147483648,2147483648]', '[9007199254740991,2]', '[67108864,67108864]', '[4503599627370496,3]']) {
+    for (const shape of [
+      '[2147483648,2147483648,2147483648]',
+      '[9007199254740991,2]',
+      '[67108864,67108864]',
+      '[4503599627370496,3]',
+    ]) {
       const err = (() => {
         try {
           readSafetensors(pad1k(`{"w":{"dtype":"F32","shape":${shape},"data_offsets":[0,0]}}`));
@@ -96,7 +101,11 @@ describe('safetensors caps, checked before allocating', () => {
   it('JSON nesting is capped (64 levels) and 100,000 levels cannot overflow the stack', async () => {
     for (const depth of [65, 1000, 100_000]) {
       const nested = '['.repeat(depth) + ']'.repeat(depth);
-      for (const json of [`{"__metadata__":{"a":${nested}}}`, `{"w":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`, nested]) {
+      for (const json of [
+        `{"__metadata__":{"a":${nested}}}`,
+        `{"w":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`,
+        nested,
+      ]) {
         const { err, ms } = await rejection(() => readSafetensors(buildFile(json)));
         expect(err, `depth ${depth}`).toMatchObject({ name: 'ResourceLimitError', limit: 'maxDepth' });
         expect(ms).toBeLessThan(FAST_MS);
@@ -134,7 +143,9 @@ describe('adapter sizes: a small file cannot ask for a huge composition', () => 
       tensors.set(factorKey(path, 'B', 'topk_indices'), tensor('u8', [tiles, 1, 1], new Uint8Array(tiles)));
       tensors.set(factorKey(path, 'B', 'topk_weights'), tensor('f32', [tiles, 1, 0], new Float32Array(0)));
     }
-    const config = toSavedConfig(createConfig({ r: 1, num_vectors: 1, vector_length: vl, topk: 1, target_modules: ['up_proj'] }));
+    const config = toSavedConfig(
+      createConfig({ r: 1, num_vectors: 1, vector_length: vl, topk: 1, target_modules: ['up_proj'] }),
+    );
     config.save_only_topk_weights = true;
     return { config: serializeConfig(config), weights: writeSafetensors(tensors) };
   }
@@ -191,7 +202,10 @@ describe('untrusted adapter directories: only bounded reads of regular files', (
     const dir = join(tmp, 'declared-2gb');
     mkdirSync(dir);
     writeFileSync(join(dir, 'adapter_config.json'), good.config);
-    writeFileSync(join(dir, 'adapter_model.safetensors'), pad1k('{"w":{"dtype":"F32","shape":[536870912],"data_offsets":[0,2147483648]}}'));
+    writeFileSync(
+      join(dir, 'adapter_model.safetensors'),
+      pad1k('{"w":{"dtype":"F32","shape":[536870912],"data_offsets":[0,2147483648]}}'),
+    );
     const { err, ms, growth } = await rejection(() => readAdapterDir(dir));
     expect(err).toMatchObject({ name: 'CheckpointFormatError', rule: 'coverage' });
     expect(ms).toBeLessThan(FAST_MS);

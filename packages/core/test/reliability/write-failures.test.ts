@@ -28,7 +28,10 @@ function needMount(ctx: TestContext): void {
 }
 
 async function writeError(p: Promise<unknown>): Promise<WriteError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(WriteError);
   return err as WriteError;
 }
@@ -98,11 +101,15 @@ describe('permission denied (EACCES, a 0555 folder)', () => {
       if (isRoot) {
         // root ignores file modes: the write is made by an unprivileged child (uid/gid nobody) instead
         chmodSync(tmp, 0o755);
-        const r = spawnSync(process.execPath, [join(import.meta.dirname, 'helpers', 'denied-child.mjs'), atomicJs, join(dir, 'out.safetensors')], {
-          uid: 65534,
-          gid: 65534,
-          encoding: 'utf8',
-        });
+        const r = spawnSync(
+          process.execPath,
+          [join(import.meta.dirname, 'helpers', 'denied-child.mjs'), atomicJs, join(dir, 'out.safetensors')],
+          {
+            uid: 65534,
+            gid: 65534,
+            encoding: 'utf8',
+          },
+        );
         expect(r.status, r.stderr).toBe(0);
         outcome = JSON.parse(r.stdout) as typeof outcome;
       } else {

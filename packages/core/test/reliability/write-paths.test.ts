@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 const PACKAGES = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
 const ATOMIC = 'core/src/node/atomic-write.ts';
 
-const RAW_WRITE = /(?<![.\w])(?:writeFile|writeFileSync|appendFile|appendFileSync|createWriteStream|copyFile|copyFileSync)\s*\(/;
+const RAW_WRITE =
+  /(?<![.\w])(?:writeFile|writeFileSync|appendFile|appendFileSync|createWriteStream|copyFile|copyFileSync)\s*\(/;
 const OPEN_FOR_WRITE = /\bopen(?:Sync)?\s*\([^)]*['"](?:w|wx|w\+|a|ax|a\+|r\+)['"]/;
 
 function sources(dir: string): string[] {

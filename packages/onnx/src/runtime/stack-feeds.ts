@@ -44,7 +44,9 @@ function stackLowRank(m: InjectedModule, slots: readonly (PreparedAdapter | null
     const f = s?.lowRank.get(m.path);
     if (s === null || f === undefined) return;
     A.set(f.A, j * r * inF);
-    for (let o = 0; o < outF; o++) B.set(f.B.subarray(o * s.r, (o + 1) * s.r), (j * outF + o) * r);
+    const at = j * outF * r;
+    // rows of r ≤ a few dozen floats: a plain loop beats one subarray per row
+    for (let o = 0; o < outF; o++) for (let i = 0; i < s.r; i++) B[at + o * r + i] = f.B[o * s.r + i]!;
   });
   feeds.set(m.inputs.A, { type: 'float32', data: A, dims: [n, r, inF] });
   feeds.set(m.inputs.B, { type: 'float32', data: B, dims: [n, outF, r] });

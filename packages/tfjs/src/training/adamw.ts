@@ -50,6 +50,10 @@ export class AdamW {
       for (const variable of g.variables) {
         if (seen.has(variable)) throw new ConfigError(`variable ${variable.name} is in two parameter groups`);
         seen.add(variable);
+      }
+    }
+    for (const g of groups) {
+      for (const variable of g.variables) {
         const zeros = (): tf.Variable => tf.tidy(() => tf.variable(tf.zerosLike(variable), false));
         this.slots.push({ variable, lr: g.lr, wd: g.weightDecay ?? 0, m: zeros(), v: zeros() });
       }

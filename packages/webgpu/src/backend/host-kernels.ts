@@ -95,7 +95,9 @@ export function hostKernels(run: WithRuntime): Partial<KernelSet> {
       run(async (s) => {
         const nv = nvOf(a.bank, 'admixFromTopk');
         const indices = s.up(toI32(a.indices, 'indices', 'admixFromTopk', nv), 'indices');
-        return s.read(await s.rt.admixFromTopk({ indices, weights: s.up(a.weights, 'weights'), bank: s.up(a.bank, 'bank') }));
+        return s.read(
+          await s.rt.admixFromTopk({ indices, weights: s.up(a.weights, 'weights'), bank: s.up(a.bank, 'bank') })
+        );
       }),
     composeLowRank: (a: ComposeLowRankArgs) =>
       run(async (s) => {
@@ -114,19 +116,38 @@ export function hostKernels(run: WithRuntime): Partial<KernelSet> {
     linear: <D extends WeightDType>(a: LinearArgs<D>) =>
       run(async (s) => {
         const bias = a.bias === undefined ? {} : { bias: s.up(a.bias, 'bias') };
-        const y = await s.rt.linear({ x: s.up(a.x, 'x'), weight: s.up(a.weight, 'weight'), ...bias, fanInFanOut: a.fanInFanOut ?? false });
+        const y = await s.rt.linear({
+          x: s.up(a.x, 'x'),
+          weight: s.up(a.weight, 'weight'),
+          ...bias,
+          fanInFanOut: a.fanInFanOut ?? false,
+        });
         return s.read(y);
       }),
     adapterForward: <D extends WeightDType>(a: AdapterForwardArgs<D>) =>
       run(async (s) => {
         const dropout = a.dropout === undefined ? {} : { dropout: a.dropout };
-        const y = await s.rt.adapterForward({ x: s.up(a.x, 'x'), baseOut: s.up(a.baseOut, 'baseOut'), A: s.up(a.A, 'A'), B: s.up(a.B, 'B'), ...dropout });
+        const y = await s.rt.adapterForward({
+          x: s.up(a.x, 'x'),
+          baseOut: s.up(a.baseOut, 'baseOut'),
+          A: s.up(a.A, 'A'),
+          B: s.up(a.B, 'B'),
+          ...dropout,
+        });
         return s.read(y);
       }),
     mixedBatchForward: <D extends WeightDType>(a: MixedBatchForwardArgs<D>) =>
       run(async (s) => {
-        const adapters = a.adapters.map((ad, j) => ({ A: s.up(ad.A, `adapters[${j}].A`), B: s.up(ad.B, `adapters[${j}].B`) }));
-        const y = await s.rt.mixedBatchForward({ x: s.up(a.x, 'x'), baseOut: s.up(a.baseOut, 'baseOut'), adapters, rowAdapter: a.rowAdapter });
+        const adapters = a.adapters.map((ad, j) => ({
+          A: s.up(ad.A, `adapters[${j}].A`),
+          B: s.up(ad.B, `adapters[${j}].B`),
+        }));
+        const y = await s.rt.mixedBatchForward({
+          x: s.up(a.x, 'x'),
+          baseOut: s.up(a.baseOut, 'baseOut'),
+          adapters,
+          rowAdapter: a.rowAdapter,
+        });
         return s.read(y);
       }),
     admixtureBackward: (a: AdmixtureBackwardArgs) =>

@@ -9,8 +9,9 @@ import { rowSegments } from '../runtime/chunk-plan.js';
 import type { Encoder } from '../runtime/encoder.js';
 import type { GpuContext } from '../runtime/gpu-context.js';
 import type { GpuTensor } from '../runtime/gpu-tensor.js';
-import { ADAPTER_DOWN_WG, adapterDownWgsl } from '../shaders/adapter-down.js';
-import { ADAPTER_UP_WG, adapterUpWgsl } from '../shaders/adapter-up.js';
+import { ADAPTER_DOWN_PARAMS, ADAPTER_DOWN_WG, adapterDownWgsl } from '../shaders/adapter-down.js';
+import { ADAPTER_UP_PARAMS, ADAPTER_UP_WG, adapterUpWgsl } from '../shaders/adapter-up.js';
+import { packParams } from '../shaders/params.js';
 import type { GpuFloat } from '../shaders/wgsl-half.js';
 
 /** Adapters laid out for the kernels: all A's and all B's concatenated, with (r, aOff, bOff) per adapter. */
@@ -61,22 +62,26 @@ export async function recordDown(
   const temps: GpuTensor[] = [h];
   let maskBuf = ctx.dummy();
   if (dropout !== undefined) {
-    const mask = ctx.upload({ dtype: 'i32', shape: [Math.max(1, Math.ceil((x.rows * inF) / 32))], data: maskWords(x.rows * inF, dropout) });
+    const mask = ctx.upload({
+      dtype: 'i32',
+      shape: [Math.max(1, Math.ceil((x.rows * inF) / 32))],
+      data: maskWords(x.rows * inF, dropout),
+    });
     temps.push(mask);
     maskBuf = mask.single('dropout mask').buffer;
   }
   const scale = dropout === undefined ? 1 : Math.fround(1 / Math.fround(1 - dropout.p));
   for (const c of x.chunks) {
-    const params = Uint32Array.of(
-      c.rows,
+    const params = packParams(ADAPTER_DOWN_PARAMS, {
+      rows: c.rows,
       rMax,
       inF,
-      0,
-      c.firstRow,
-      adapters.single ? 1 : 0,
-      dropout === undefined ? 0 : 1,
-      f32Bits(scale)
-    );
+      xBase: 0, // segments are x's chunks
+      rowStart: c.firstRow,
+      single: adapters.single ? 1 : 0,
+      dropout: dropout === undefined ? 0 : 1,
+      scaleBits: f32Bits(scale),
+    });
     const bufs = [c.buffer, adapters.A, adapters.meta, adapters.rowAdapter ?? ctx.dummy(), maskBuf, hBuf];
     enc.dispatch(pipeline, params, bufs, Math.ceil((c.rows * rMax) / ADAPTER_DOWN_WG));
   }
@@ -102,16 +107,16 @@ export async function recordUp(
     const yBase = py.rowInChunk * outF;
     if (count === 0) continue;
     const words = y.dtype === 'f32' ? count : ((yBase + count - 1) >> 1) - (yBase >> 1) + 1;
-    const params = Uint32Array.of(
+    const params = packParams(ADAPTER_UP_PARAMS, {
       count,
       outF,
-      adapters.rMax,
+      rMax: adapters.rMax,
       yBase,
-      pb.rowInChunk * outF,
-      s.start,
-      adapters.single ? 1 : 0,
-      words
-    );
+      baseBase: pb.rowInChunk * outF,
+      rowStart: s.start,
+      single: adapters.single ? 1 : 0,
+      words,
+    });
     const bufs = [
       baseOut.chunks[pb.chunk]!.buffer,
       hBuf,

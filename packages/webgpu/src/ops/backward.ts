@@ -8,11 +8,12 @@ import { rowSegments } from '../runtime/chunk-plan.js';
 import type { Encoder } from '../runtime/encoder.js';
 import type { GpuContext } from '../runtime/gpu-context.js';
 import type { GpuTensor } from '../runtime/gpu-tensor.js';
-import { admixtureBackwardWgsl } from '../shaders/admixture-backward.js';
+import { admixtureBackwardWgsl, BACKWARD_PARAMS } from '../shaders/admixture-backward.js';
+import { packParams } from '../shaders/params.js';
 import { recordSelect } from './compose.js';
 import { requireDType, requireK, requireLastDim, requireShape } from './validate.js';
 
-/** Gradients of {@link gpuAdmixtureBackward}, on the GPU. */
+/** Gradients of `WebGpuRuntime.admixtureBackward`, on the GPU. */
 export interface GpuAdmixtureGrads {
   /** (..., nv), zero outside each row's top-k. */
   readonly gradLogits: GpuTensor<'f32'>;
@@ -20,7 +21,7 @@ export interface GpuAdmixtureGrads {
   readonly gradBank: GpuTensor<'f32'>;
 }
 
-/** Gradients of {@link gpuComposeBackward}, on the GPU. */
+/** Gradients of `WebGpuRuntime.composeBackward`, on the GPU. */
 export interface GpuComposeGrads {
   readonly gradLogitsA: GpuTensor<'f32'>;
   readonly gradLogitsB: GpuTensor<'f32'>;
@@ -35,7 +36,9 @@ async function recordBackward(
   logits: GpuTensor<'f32'>,
   k: number,
   bank: GpuTensor<'f32'>,
-  g: { readonly t: GpuTensor<'f32'>; readonly mode: 0 } | { readonly t: GpuTensor<'f32'>; readonly mode: 1; readonly r: number },
+  g:
+    | { readonly t: GpuTensor<'f32'>; readonly mode: 0 }
+    | { readonly t: GpuTensor<'f32'>; readonly mode: 1; readonly r: number },
   gradLogits: GpuTensor<'f32'>,
   gradBank: GpuTensor<'f32'>
 ): Promise<GpuTensor[]> {
@@ -51,18 +54,18 @@ async function recordBackward(
   for (const s of rowSegments(logits.rows, chunkings)) {
     const [pi, pw, pl, pg] = s.parts;
     if (pi!.rowInChunk !== pw!.rowInChunk) throw new Error('internal: index and weight chunks disagree');
-    const params = Uint32Array.of(
-      s.rows,
+    const params = packParams(BACKWARD_PARAMS, {
+      rows: s.rows,
       nv,
       vl,
       k,
-      pi!.rowInChunk * k,
-      pg === undefined ? 0 : pg.rowInChunk * vl,
-      pl!.rowInChunk * nv,
-      g.mode,
-      g.mode === 1 ? g.r : 1,
-      s.start
-    );
+      selBase: pi!.rowInChunk * k,
+      gBase: pg === undefined ? 0 : pg.rowInChunk * vl,
+      glBase: pl!.rowInChunk * nv,
+      mode: g.mode,
+      r: g.mode === 1 ? g.r : 1,
+      rowStart: s.start,
+    });
     const bufs = [
       form.indices.chunks[pi!.chunk]!.buffer,
       form.weights.chunks[pw!.chunk]!.buffer,

@@ -8,8 +8,9 @@ import { rowSegments, type RowRange } from '../runtime/chunk-plan.js';
 import type { Encoder } from '../runtime/encoder.js';
 import type { GpuContext } from '../runtime/gpu-context.js';
 import type { GpuTensor } from '../runtime/gpu-tensor.js';
-import { ADMIX_WG, admixWgsl } from '../shaders/admix.js';
-import { topkSelectWgsl } from '../shaders/topk-select.js';
+import { ADMIX_PARAMS, ADMIX_WG, admixWgsl } from '../shaders/admix.js';
+import { packParams } from '../shaders/params.js';
+import { TOPK_SELECT_PARAMS, topkSelectWgsl } from '../shaders/topk-select.js';
 import { ROWWISE_MAX_NV, ROWWISE_WG, topkSelectRowwiseWgsl } from '../shaders/topk-select-rowwise.js';
 import { leadingRows, requireDType, requireK, requireLastDim, requireSameShape, requireShape } from './validate.js';
 
@@ -22,14 +23,14 @@ export interface GpuTopkForm {
 /** Dense (..., nv) logits or their top-k form, on the GPU. */
 export type GpuLogitsSource = GpuTensor<'f32'> | GpuTopkForm;
 
-/** Result of {@link gpuTopkAdmixture}: all three outputs stay on the GPU. */
+/** Result of `WebGpuRuntime.topkAdmixture`: all three outputs stay on the GPU. */
 export interface GpuTopkAdmixtureResult {
   readonly indices: GpuTensor<'i32'>;
   readonly weights: GpuTensor<'f32'>;
   readonly vectors: GpuTensor<'f32'>;
 }
 
-/** Result of {@link gpuComposeLowRank}: A (r, in) and B (out, r) on the GPU. */
+/** Result of `WebGpuRuntime.composeLowRank`: A (r, in) and B (out, r) on the GPU. */
 export interface GpuLowRankPair {
   readonly A: GpuTensor<'f32'>;
   readonly B: GpuTensor<'f32'>;
@@ -58,7 +59,13 @@ export async function recordSelect(
   for (const s of rowSegments(logits.rows, [logits.chunks, indices.chunks, weights.chunks])) {
     const [pl, pi, pw] = s.parts as [(typeof s.parts)[0], (typeof s.parts)[0], (typeof s.parts)[0]];
     if (pi.rowInChunk !== pw.rowInChunk) throw new Error('internal: index and weight chunks disagree');
-    const params = Uint32Array.of(s.rows, nv, k, pl.rowInChunk * nv, pi.rowInChunk * k);
+    const params = packParams(TOPK_SELECT_PARAMS, {
+      rows: s.rows,
+      nv,
+      k,
+      logitsBase: pl.rowInChunk * nv,
+      outBase: pi.rowInChunk * k,
+    });
     const bufs = [logits.chunks[pl.chunk]!.buffer, indices.chunks[pi.chunk]!.buffer, weights.chunks[pw.chunk]!.buffer];
     enc.dispatch(pipeline, params, bufs, rowwise ? Math.ceil(s.rows / ROWWISE_WG) : s.rows);
   }
@@ -84,24 +91,25 @@ export async function recordAdmix(
   const k = indices.rowElems;
   const bankBuf = bank.single('bank').buffer;
   const outChunks = target.layout === 0 ? scaled(target.out.chunks, target.out.rowElems / vl) : [];
-  const chunkings = target.layout === 0 ? [indices.chunks, weights.chunks, outChunks] : [indices.chunks, weights.chunks];
+  const chunkings =
+    target.layout === 0 ? [indices.chunks, weights.chunks, outChunks] : [indices.chunks, weights.chunks];
   const outSingle = target.layout === 1 ? target.out.single('B').buffer : undefined;
   for (const s of rowSegments(indices.rows, chunkings)) {
     const [pi, pw, po] = s.parts;
     const outBuf = outSingle ?? target.out.chunks[po!.chunk]!.buffer;
     const count = s.rows * vl;
     const r = target.layout === 1 ? target.r : 1;
-    const params = Uint32Array.of(
+    const params = packParams(ADMIX_PARAMS, {
       count,
       vl,
       k,
-      pi!.rowInChunk * k,
-      pw!.rowInChunk * k,
-      po === undefined ? 0 : po.rowInChunk * vl,
-      target.layout,
+      idxBase: pi!.rowInChunk * k,
+      wBase: pw!.rowInChunk * k,
+      outBase: po === undefined ? 0 : po.rowInChunk * vl,
+      mode: target.layout,
       r,
-      s.start
-    );
+      rowStart: s.start,
+    });
     const bufs = [indices.chunks[pi!.chunk]!.buffer, weights.chunks[pw!.chunk]!.buffer, bankBuf, outBuf];
     enc.dispatch(pipeline, params, bufs, Math.ceil(count / ADMIX_WG));
   }
@@ -182,7 +190,8 @@ function checkSource(
 ): readonly number[] {
   const K = 'composeLowRank';
   const shape = isTopk(src) ? src.indices.shape : src.shape;
-  if (shape.length !== 3) throw new ShapeError(`${K}: ${arg} must have shape ${layout}, got ${formatShape(shape)}`, arg);
+  if (shape.length !== 3)
+    throw new ShapeError(`${K}: ${arg} must have shape ${layout}, got ${formatShape(shape)}`, arg);
   if (isTopk(src)) {
     checkTopk(ctx, src, arg, K);
     if (shape[2] !== k) {

@@ -6,11 +6,12 @@
 import { formatShape, NumericalError, ShapeError } from '@vblora/core';
 import type { GpuContext } from '../runtime/gpu-context.js';
 import type { GpuTensor } from '../runtime/gpu-tensor.js';
-import { deltaMergeGroups, deltaMergeWgsl } from '../shaders/delta-merge.js';
+import { DELTA_MERGE_PARAMS, deltaMergeGroups, deltaMergeWgsl } from '../shaders/delta-merge.js';
+import { packParams } from '../shaders/params.js';
 import type { GpuFloat } from '../shaders/wgsl-half.js';
 import { lowRankDims, requireDType } from './validate.js';
 
-/** Arguments of {@link gpuDeltaWeight}. */
+/** Arguments of `WebGpuRuntime.deltaWeight`. */
 export interface GpuDeltaWeightArgs {
   /** (r, in) float32. */
   readonly A: GpuTensor<'f32'>;
@@ -20,7 +21,7 @@ export interface GpuDeltaWeightArgs {
   readonly fanInFanOut?: boolean;
 }
 
-/** Arguments of {@link gpuMerge} / {@link gpuUnmerge}. */
+/** Arguments of `WebGpuRuntime.merge` / `unmerge`. */
 export interface GpuMergeArgs<D extends GpuFloat = GpuFloat> extends GpuDeltaWeightArgs {
   /** Base weight (out, in), or (in, out) with fanInFanOut. */
   readonly weight: GpuTensor<D>;
@@ -32,6 +33,11 @@ export interface GpuMergeArgs<D extends GpuFloat = GpuFloat> extends GpuDeltaWei
   readonly adapter?: string;
   /** Module path for the safe-mode message. */
   readonly module?: string;
+}
+
+/** The parameters every delta / merge dispatch sets the same way (one chunk = one segment, tBase 0). */
+function common(P: number, Q: number, r: number, inF: number, rowBase: number, fif: boolean) {
+  return { P, Q, r, inF, rowBase, tBase: 0, fif: fif ? 1 : 0 };
 }
 
 function pipeline(ctx: GpuContext, target: GpuFloat): Promise<GPUComputePipeline> {
@@ -53,9 +59,15 @@ export async function gpuDeltaWeight(ctx: GpuContext, args: GpuDeltaWeightArgs):
   const Q = out.rowElems;
   const flag = ctx.empty('i32', [1]);
   const enc = ctx.encoder();
-  const fif = fanInFanOut ? 1 : 0;
   for (const c of out.chunks) {
-    const params = Uint32Array.of(c.rows, Q, r, inF, c.firstRow, 0, 0, 0, 0, 0, fif, 0);
+    const params = packParams(DELTA_MERGE_PARAMS, {
+      ...common(c.rows, Q, r, inF, c.firstRow, fanInFanOut),
+      negate: 0,
+      safe: 0,
+      flatBase: 0,
+      merge: 0,
+      pairs: 0,
+    });
     enc.dispatch(pl, params, [aBuf, bBuf, c.buffer, flag.chunks[0]!.buffer], deltaMergeGroups(c.rows, Q));
   }
   enc.submit();
@@ -92,11 +104,15 @@ function mergeKernel(sign: 1 | -1) {
     const flag = ctx.upload({ dtype: 'i32', shape: [1], data: Int32Array.of(-1) });
     const enc = ctx.encoder();
     if (!direct) weight.chunks.forEach((c, i) => enc.copy(c.buffer, 0, target.chunks[i]!.buffer, 0, c.bytes));
-    const head = [Q, r, inF] as const;
-    const flags = [sign === 1 ? 0 : 1, safe ? 1 : 0] as const;
-    const tail = [1, fanInFanOut ? 1 : 0, Q % 2 === 0 ? 1 : 0] as const;
     for (const c of target.chunks) {
-      const params = Uint32Array.of(c.rows, ...head, c.firstRow, 0, ...flags, c.firstRow * Q, ...tail);
+      const params = packParams(DELTA_MERGE_PARAMS, {
+        ...common(c.rows, Q, r, inF, c.firstRow, fanInFanOut),
+        negate: sign === 1 ? 0 : 1,
+        safe: safe ? 1 : 0,
+        flatBase: c.firstRow * Q,
+        merge: 1,
+        pairs: Q % 2 === 0 ? 1 : 0, // chunks start at row boundaries, so even rows keep words whole
+      });
       enc.dispatch(pl, params, [aBuf, bBuf, c.buffer, flag.chunks[0]!.buffer], deltaMergeGroups(c.rows, Q));
     }
     enc.submit();

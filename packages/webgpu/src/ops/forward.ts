@@ -7,12 +7,19 @@ import { formatShape, ShapeError, UnsupportedError, type DropoutSpec } from '@vb
 import { rowSegments } from '../runtime/chunk-plan.js';
 import type { GpuContext } from '../runtime/gpu-context.js';
 import type { GpuTensor } from '../runtime/gpu-tensor.js';
-import { LINEAR_TILED_MIN_ROWS, linearGroups, linearWgsl, type LinearFlavour } from '../shaders/linear.js';
+import {
+  LINEAR_PARAMS,
+  LINEAR_TILED_MIN_ROWS,
+  linearGroups,
+  linearWgsl,
+  type LinearFlavour,
+} from '../shaders/linear.js';
+import { packParams } from '../shaders/params.js';
 import type { GpuFloat } from '../shaders/wgsl-half.js';
 import { recordDown, recordUp, type PackedAdapters } from './adapter-passes.js';
 import { lowRankDims, requireDType } from './validate.js';
 
-/** Arguments of {@link gpuLinear}. */
+/** Arguments of `WebGpuRuntime.linear`. */
 export interface GpuLinearArgs<D extends GpuFloat = GpuFloat> {
   /** (..., in); the output has this dtype. */
   readonly x: GpuTensor<D>;
@@ -23,7 +30,7 @@ export interface GpuLinearArgs<D extends GpuFloat = GpuFloat> {
   readonly fanInFanOut?: boolean;
 }
 
-/** Arguments of {@link gpuAdapterForward}. */
+/** Arguments of `WebGpuRuntime.adapterForward`. */
 export interface GpuAdapterForwardArgs<D extends GpuFloat = GpuFloat> {
   /** (..., in); the output has this dtype. */
   readonly x: GpuTensor<D>;
@@ -37,7 +44,7 @@ export interface GpuAdapterForwardArgs<D extends GpuFloat = GpuFloat> {
   readonly dropout?: DropoutSpec;
 }
 
-/** Arguments of {@link gpuLinearWithAdapter}. */
+/** Arguments of `WebGpuRuntime.linearWithAdapter`. */
 export interface GpuLinearWithAdapterArgs<D extends GpuFloat = GpuFloat> extends GpuLinearArgs<D> {
   readonly A: GpuTensor<'f32'>;
   readonly B: GpuTensor<'f32'>;
@@ -79,13 +86,21 @@ function adapterDims(ctx: GpuContext, x: GpuTensor, A: GpuTensor, B: GpuTensor, 
   ctx.own(B, 'B');
   const [r, inF, outF] = lowRankDims(A, B, K);
   if (x.shape.length < 1 || x.rowElems !== inF) {
-    throw new ShapeError(`${K}: x ${formatShape(x.shape)} must end in in = ${inF} (from A ${formatShape(A.shape)})`, 'x');
+    throw new ShapeError(
+      `${K}: x ${formatShape(x.shape)} must end in in = ${inF} (from A ${formatShape(A.shape)})`,
+      'x'
+    );
   }
   return [r, inF, outF];
 }
 
 /** A single adapter in the packed layout (meta uploaded as a temporary). */
-function single(ctx: GpuContext, A: GpuTensor<'f32'>, B: GpuTensor<'f32'>, r: number): { packed: PackedAdapters; meta: GpuTensor } {
+function single(
+  ctx: GpuContext,
+  A: GpuTensor<'f32'>,
+  B: GpuTensor<'f32'>,
+  r: number
+): { packed: PackedAdapters; meta: GpuTensor } {
   const a = A.single('A').buffer;
   const b = B.single('B').buffer;
   const meta = ctx.upload({ dtype: 'i32', shape: [3], data: Int32Array.of(r, 0, 0) });
@@ -101,7 +116,10 @@ function single(ctx: GpuContext, A: GpuTensor<'f32'>, B: GpuTensor<'f32'>, r: nu
 }
 
 /** Unmerged adapter forward on the GPU: y = round_x(baseOut + (drop(x)·Aᵀ)·Bᵀ), y in x's dtype. */
-export async function gpuAdapterForward<D extends GpuFloat>(ctx: GpuContext, args: GpuAdapterForwardArgs<D>): Promise<GpuTensor<D>> {
+export async function gpuAdapterForward<D extends GpuFloat>(
+  ctx: GpuContext,
+  args: GpuAdapterForwardArgs<D>
+): Promise<GpuTensor<D>> {
   const K = 'adapterForward';
   ctx.assertAlive();
   const { x, baseOut, A, B, dropout } = args;
@@ -112,7 +130,10 @@ export async function gpuAdapterForward<D extends GpuFloat>(ctx: GpuContext, arg
   const [r, , outF] = adapterDims(ctx, x, A, B, K);
   const want = [...x.shape.slice(0, -1), outF];
   if (baseOut.shape.length !== want.length || baseOut.shape.some((d, i) => d !== want[i])) {
-    throw new ShapeError(`${K}: baseOut must have shape ${formatShape(want)}, got ${formatShape(baseOut.shape)}`, 'baseOut');
+    throw new ShapeError(
+      `${K}: baseOut must have shape ${formatShape(want)}, got ${formatShape(baseOut.shape)}`,
+      'baseOut'
+    );
   }
   const { packed, meta } = single(ctx, A, B, r);
   const enc = ctx.encoder();
@@ -153,7 +174,9 @@ async function runLinear<D extends GpuFloat>(
     bBuf = packed.B;
   }
   const y = ctx.empty(x.dtype, [...x.shape.slice(0, -1), outF]) as GpuTensor<D>;
-  const wSegs = fanInFanOut ? [{ firstRow: 0, rows: outF, chunk: 0 }] : weight.chunks.map((c, i) => ({ ...c, chunk: i }));
+  const wSegs = fanInFanOut
+    ? [{ firstRow: 0, rows: outF, chunk: 0 }]
+    : weight.chunks.map((c, i) => ({ ...c, chunk: i }));
   for (const s of rowSegments(x.rows, [x.chunks, y.chunks])) {
     const [px, py] = s.parts as [(typeof s.parts)[0], (typeof s.parts)[0]];
     const flavour: LinearFlavour = s.rows >= LINEAR_TILED_MIN_ROWS ? 'tiled' : 'direct';
@@ -161,22 +184,29 @@ async function runLinear<D extends GpuFloat>(
     const key = `linear-${flavour}-${dts.join('-')}${fanInFanOut ? '-fif' : ''}`;
     const pipeline = await ctx.pipeline(key, () => linearWgsl(flavour, ...dts, fanInFanOut));
     for (const w of wSegs) {
-      const params = Uint32Array.of(
-        s.rows,
-        w.rows,
-        inF,
-        px.rowInChunk * inF,
-        0,
-        py.rowInChunk * outF,
+      const params = packParams(LINEAR_PARAMS, {
+        P: s.rows,
+        Q: w.rows,
+        K: inF,
+        xBase: px.rowInChunk * inF,
+        wBase: 0, // a W segment is a whole chunk
+        yBase: py.rowInChunk * outF,
         outF,
-        w.firstRow,
-        bias === undefined ? 0 : 1,
-        fused === undefined ? 0 : 1,
-        fused?.r ?? 0,
-        s.start * (fused?.r ?? 0),
-        outF % 2 === 0 && w.firstRow % 2 === 0 ? 1 : 0
-      );
-      const bufs = [x.chunks[px.chunk]!.buffer, weight.chunks[w.chunk]!.buffer, biasBuf, hBuf, bBuf, y.chunks[py.chunk]!.buffer];
+        qStart: w.firstRow,
+        hasBias: bias === undefined ? 0 : 1,
+        fused: fused === undefined ? 0 : 1,
+        r: fused?.r ?? 0,
+        hBase: s.start * (fused?.r ?? 0),
+        pairs: outF % 2 === 0 && w.firstRow % 2 === 0 ? 1 : 0,
+      });
+      const bufs = [
+        x.chunks[px.chunk]!.buffer,
+        weight.chunks[w.chunk]!.buffer,
+        biasBuf,
+        hBuf,
+        bBuf,
+        y.chunks[py.chunk]!.buffer,
+      ];
       enc.dispatch(pipeline, params, bufs, linearGroups(flavour, s.rows, w.rows));
     }
   }
@@ -192,7 +222,8 @@ export async function gpuLinear<D extends GpuFloat>(ctx: GpuContext, args: GpuLi
 }
 
 /**
- * Base layer and adapter in one tiled pass: y = round_x(round_x(x·Wᵀ + b) + (drop(x)·Aᵀ)·Bᵀ) — the same bits as
+ * Base layer and adapter in one tiled pass: y = round_x(round_x(x·Wᵀ + b) + (drop(x)·Aᵀ)·Bᵀ) — the same bits
+ * as
  * `adapterForward` applied to `linear`'s output, without writing and re-reading the base output.
  */
 export async function gpuLinearWithAdapter<D extends GpuFloat>(

@@ -32,6 +32,7 @@ export class GpuAdapterSet {
 
   /** @internal Use `WebGpuRuntime.packAdapters`. */
   constructor(
+    /** @internal */
     readonly owner: GpuContext,
     private readonly tensors: { A: GpuTensor<'f32'>; B: GpuTensor<'f32'>; meta: GpuTensor<'i32'> },
     dims: { count: number; inF: number; outF: number; rMax: number }
@@ -81,7 +82,10 @@ export function gpuPackAdapters(ctx: GpuContext, adapters: readonly GpuLowRankAd
   const [, inF, outF] = dims[0]!;
   dims.forEach(([, i, o], j) => {
     if (i !== inF || o !== outF) {
-      throw new ShapeError(`${K}: adapter ${j} maps ${i} → ${o} features, adapter 0 maps ${inF} → ${outF}`, `adapters[${j}]`);
+      throw new ShapeError(
+        `${K}: adapter ${j} maps ${i} → ${o} features, adapter 0 maps ${inF} → ${outF}`,
+        `adapters[${j}]`
+      );
     }
   });
   const totalR = dims.reduce((s, [r]) => s + r, 0);
@@ -105,7 +109,7 @@ export function gpuPackAdapters(ctx: GpuContext, adapters: readonly GpuLowRankAd
   return new GpuAdapterSet(ctx, { A, B, meta }, { count: adapters.length, inF, outF, rMax });
 }
 
-/** Arguments of {@link gpuMixedBatchForward}. */
+/** Arguments of `WebGpuRuntime.mixedBatchForward`. */
 export interface GpuMixedBatchForwardArgs<D extends GpuFloat = GpuFloat> {
   /** (n, in); the output has this dtype. */
   readonly x: GpuTensor<D>;
@@ -135,7 +139,10 @@ export async function gpuMixedBatchForward<D extends GpuFloat>(
     throw new ShapeError(`${K}: baseOut must have shape (n=${n}, out), got ${formatShape(baseOut.shape)}`, 'baseOut');
   }
   if (rowAdapter.length !== n) {
-    throw new ShapeError(`${K}: rowAdapter must have ${n} entries (one per row of x), got ${rowAdapter.length}`, 'rowAdapter');
+    throw new ShapeError(
+      `${K}: rowAdapter must have ${n} entries (one per row of x), got ${rowAdapter.length}`,
+      'rowAdapter'
+    );
   }
   const set = args.adapters instanceof GpuAdapterSet ? args.adapters : gpuPackAdapters(ctx, args.adapters);
   try {

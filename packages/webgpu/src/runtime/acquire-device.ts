@@ -8,7 +8,7 @@ import { BackendUnavailableError } from '@vblora/core';
 
 /** Where to get a device from. */
 export interface DeviceRequest {
-  /** The WebGPU entry point; defaults to `navigator.gpu` (browsers). In Node pass `nodeGpu()` from `@vblora/webgpu/node`. */
+  /** The WebGPU entry point: `navigator.gpu` by default; in Node, `nodeGpu()` from `@vblora/webgpu/node`. */
   readonly gpu?: GPU | undefined;
   /** Adapter preference, passed to `requestAdapter`. */
   readonly powerPreference?: GPUPowerPreference | undefined;
@@ -63,7 +63,9 @@ export async function acquireDevice(request: DeviceRequest = {}): Promise<Acquir
     fail(`requestAdapter() threw ${e instanceof Error ? e.message : String(e)}`, e);
   }
   if (adapter === null) {
-    fail('requestAdapter() found no GPU adapter (no driver, or WebGPU disabled; in Node, is a Vulkan driver installed?)');
+    fail(
+      'requestAdapter() found no GPU adapter (no driver, or WebGPU disabled; in Node, is a Vulkan driver installed?)'
+    );
   }
   const lim = adapter.limits;
   try {

@@ -12,7 +12,7 @@ import { BufferPool, type BufferPoolStats } from './buffer-pool.js';
 import { planChunks } from './chunk-plan.js';
 import { Encoder } from './encoder.js';
 import { MAP_READ_MODE, READBACK_USAGE, TENSOR_USAGE } from './gpu-flags.js';
-import { GpuTensor, gpuDTypeBytes, rowElemsOf, type GpuChunk } from './gpu-tensor.js';
+import { GpuTensor, gpuDTypeBytes, ownerOf, rowElemsOf, type GpuChunk } from './gpu-tensor.js';
 import { bytesOf, fromBytes, requireGpuDType } from './host-data.js';
 
 /** Compiled pipelines per device: runtimes sharing a device share them (compiling is slow on software drivers). */
@@ -107,7 +107,7 @@ export class GpuContext {
 
   /** @internal Throws unless `t` belongs to this runtime and is alive. */
   own<T extends GpuTensor>(t: T, arg: string): T {
-    if (t.owner !== this) throw new GpuTensorError(`${arg} was made by another WebGPU runtime`);
+    if (ownerOf(t) !== this) throw new GpuTensorError(`${arg} was made by another WebGPU runtime`);
     void t.chunks; // throws when disposed
     return t;
   }
@@ -248,7 +248,7 @@ export class GpuContext {
     return { ...this.pool.stats(), pipelines: this.pipelines.size };
   }
 
-  /** Frees every GPU buffer and destroys the device (unless it was passed in); the runtime cannot be used afterwards. */
+  /** Frees every GPU buffer and destroys the device (unless it was passed in); the runtime is unusable afterwards. */
   dispose(): void {
     if (this.lostInfo === undefined) this.lostInfo = { reason: 'destroyed', message: 'runtime disposed' };
     this.pool.destroyAll();

@@ -5,7 +5,7 @@
  * runtime's pool.
  * @module
  */
-import { formatShape, numel, type DTypeArrays, type HostTensor } from '@vblora/core';
+import { formatShape, numel, type HostTensor } from '@vblora/core';
 import { GpuTensorError } from '../errors.js';
 import type { GpuDType } from '../shaders/wgsl-half.js';
 import type { RowRange } from './chunk-plan.js';
@@ -21,6 +21,14 @@ export interface GpuChunk extends RowRange {
 export interface TensorOwner {
   readTensor(t: GpuTensor): Promise<HostTensor>;
   releaseBuffer(b: GPUBuffer): void;
+}
+
+// Kept off the class so that the public type shows no runtime internals.
+const OWNERS = new WeakMap<GpuTensor, TensorOwner>();
+
+/** The runtime that made a tensor. @internal */
+export function ownerOf(t: GpuTensor): TensorOwner | undefined {
+  return OWNERS.get(t);
 }
 
 /** Bytes per element of a GPU dtype. */
@@ -47,12 +55,8 @@ export class GpuTensor<D extends GpuDType = GpuDType> {
   private released = false;
 
   /** @internal Made by the runtime (`upload`, kernels); users never construct tensors directly. */
-  constructor(
-    readonly owner: TensorOwner,
-    dtype: D,
-    shape: readonly number[],
-    chunks: readonly GpuChunk[]
-  ) {
+  constructor(owner: TensorOwner, dtype: D, shape: readonly number[], chunks: readonly GpuChunk[]) {
+    OWNERS.set(this, owner);
     this.dtype = dtype;
     this.shape = [...shape];
     this.rowElems = rowElemsOf(shape);
@@ -91,16 +95,17 @@ export class GpuTensor<D extends GpuDType = GpuDType> {
   }
 
   /** Copies the tensor back to host memory. Nothing is read back unless this is called. */
-  async read(): Promise<HostTensor<D> & { data: DTypeArrays[D] }> {
+  async read(): Promise<HostTensor<D>> {
     void this.chunks; // throws when disposed
-    return (await this.owner.readTensor(this)) as HostTensor<D>;
+    return (await OWNERS.get(this)!.readTensor(this)) as HostTensor<D>;
   }
 
   /** Returns the GPU memory to the runtime's pool; later use throws {@link GpuTensorError}. Idempotent. */
   dispose(): void {
     if (this.released) return;
     this.released = true;
-    for (const c of this.chunkList) this.owner.releaseBuffer(c.buffer);
+    const owner = OWNERS.get(this)!;
+    for (const c of this.chunkList) owner.releaseBuffer(c.buffer);
     this.chunkList = [];
   }
 }

@@ -8,6 +8,7 @@
  * @internal
  * @module
  */
+import { paramsStruct } from './params.js';
 import { dtypeCode, floatBinding, HALF_WGSL, LINEAR_WORKGROUP, wordBinding, type GpuFloat } from './wgsl-half.js';
 
 /** Threads per workgroup. */
@@ -31,8 +32,7 @@ export const ADAPTER_DOWN_PARAMS = [
  */
 export function adapterDownWgsl(x: GpuFloat): string {
   return /* wgsl */ `
-struct Params { rows: u32, rMax: u32, inF: u32, xBase: u32, rowStart: u32, single: u32, dropout: u32,
-                scaleBits: u32 }
+${paramsStruct(ADAPTER_DOWN_PARAMS)}
 @group(0) @binding(0) var<uniform> p_: Params;
 const XDT = ${dtypeCode(x)}u;
 ${HALF_WGSL}

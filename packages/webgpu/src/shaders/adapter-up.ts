@@ -7,6 +7,7 @@
  * @internal
  * @module
  */
+import { paramsStruct } from './params.js';
 import {
   atomicOutBinding,
   dtypeCode,
@@ -38,8 +39,7 @@ export const ADAPTER_UP_PARAMS = [
  */
 export function adapterUpWgsl(y: GpuFloat, base: GpuFloat): string {
   return /* wgsl */ `
-struct Params { count: u32, outF: u32, rMax: u32, yBase: u32, baseBase: u32, rowStart: u32, single: u32,
-                words: u32 }
+${paramsStruct(ADAPTER_UP_PARAMS)}
 @group(0) @binding(0) var<uniform> p_: Params;
 const YDT = ${dtypeCode(y)}u;
 const BDT = ${dtypeCode(base)}u;

@@ -8,19 +8,29 @@
  * @internal
  * @module
  */
+import { paramsStruct } from './params.js';
 import { LINEAR_WORKGROUP, wordBinding } from './wgsl-half.js';
 
 /** Threads per workgroup. */
 export const ADMIX_WG = 256;
 
-/** Parameter names, in order. */
-export const ADMIX_PARAMS = ['count', 'vl', 'k', 'idxBase', 'wBase', 'outBase', 'mode', 'r', 'rowStart'] as const;
+/** Parameters. */
+export const ADMIX_PARAMS = [
+  'count', // output elements of this segment
+  'vl',
+  'k',
+  'idxBase', // element offset of the segment's first row in the indices chunk
+  'wBase', // same in the weights chunk
+  'outBase', // element offset of the segment's first output row (mode 0)
+  'mode', // 0: rows as they are; 1: PEFT's transposed B layout
+  'r', // rank, for mode 1
+  'rowStart', // global row of the segment's first row
+] as const;
 
 /** WGSL source. Bindings: 1 indices, 2 weights (bits), 3 bank (bits), 4 output (bits). */
 export function admixWgsl(): string {
   return /* wgsl */ `
-struct Params { count: u32, vl: u32, k: u32, idxBase: u32, wBase: u32, outBase: u32, mode: u32, r: u32,
-                rowStart: u32 }
+${paramsStruct(ADMIX_PARAMS)}
 @group(0) @binding(0) var<uniform> p: Params;
 ${wordBinding('idx', 1, 'read')}
 ${wordBinding('w', 2, 'read')}

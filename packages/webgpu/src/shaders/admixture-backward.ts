@@ -9,6 +9,7 @@
  * @internal
  * @module
  */
+import { paramsStruct } from './params.js';
 import { atomicAddF32 } from './wgsl-math.js';
 import { floatBinding, HALF_WGSL, LINEAR_WORKGROUP, wordBinding } from './wgsl-half.js';
 
@@ -34,8 +35,7 @@ export const BACKWARD_PARAMS = [
 /** WGSL source. Bindings: 1 indices, 2 weights, 3 bank, 4 upstream gradient, 5 gradLogits, 6 gradBank (atomic). */
 export function admixtureBackwardWgsl(): string {
   return /* wgsl */ `
-struct Params { rows: u32, nv: u32, vl: u32, k: u32, selBase: u32, gBase: u32, glBase: u32, mode: u32, r: u32,
-                rowStart: u32 }
+${paramsStruct(BACKWARD_PARAMS)}
 @group(0) @binding(0) var<uniform> p_: Params;
 ${HALF_WGSL}
 ${wordBinding('idx', 1, 'read')}

@@ -1,14 +1,15 @@
 /**
- * WGSL kernel `delta-merge`: the B·A product (direct flavour of `tile-matmul`: the sum runs over r only) with two epilogues — store ΔW (float32), or merge it into a
- * base weight in place, W ← round_dtype(f32(W) ± ΔW).
+ * WGSL kernel `delta-merge`: the B·A product (the direct flavour of `tile-matmul`: the sum runs over r only) with
+ * two epilogues — store ΔW (float32), or merge it into a base weight in place, W ← round_dtype(f32(W) ± ΔW).
  *
  * Output rows p and columns q are (o, i) for nn.Linear weights and (i, o) for fan_in_fan_out ones; the delta is
- * Σ_j B[o, j]·A[j, i] in j order either way (the reference's `deltaElement`). Mode, dtype and layout are
- * parameters, not compile-time variants, so one pipeline serves every call. Packed halves are written a word at a
- * time when the host says words align (`pairs`), else element by element with atomics; both give the same bits.
+ * Σ_j B[o, j]·A[j, i] in j order either way (the reference's `deltaElement`). The target dtype is compiled in
+ * (one pipeline per dtype); mode and layout are parameters. Packed halves are written a word at a time when the
+ * host says words align (`pairs`), else element by element with atomics; both give the same bits.
  * @internal
  * @module
  */
+import { paramsStruct } from './params.js';
 import { DIRECT_M, DIRECT_MATMUL_WGSL, DIRECT_N } from './tile-matmul.js';
 import { atomicOutBinding, dtypeCode, floatBinding, HALF_WGSL, LINEAR_WORKGROUP, type GpuFloat } from './wgsl-half.js';
 
@@ -39,8 +40,7 @@ export const DELTA_MERGE_PARAMS = [
  */
 export function deltaMergeWgsl(target: GpuFloat): string {
   return /* wgsl */ `
-struct Params { P: u32, Q: u32, r: u32, inF: u32, rowBase: u32, tBase: u32, negate: u32, safe: u32, flatBase: u32,
-                merge: u32, fif: u32, pairs: u32 }
+${paramsStruct(DELTA_MERGE_PARAMS)}
 @group(0) @binding(0) var<uniform> p_: Params;
 const DT = ${dtypeCode(target)}u;
 ${HALF_WGSL}

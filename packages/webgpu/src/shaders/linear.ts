@@ -10,6 +10,7 @@
  * @internal
  * @module
  */
+import { paramsStruct } from './params.js';
 import { DIRECT_M, DIRECT_MATMUL_WGSL, DIRECT_N, TILE_M, TILE_N, tileMatmulWgsl } from './tile-matmul.js';
 import { atomicOutBinding, dtypeCode, floatBinding, HALF_WGSL, LINEAR_WORKGROUP, type GpuFloat } from './wgsl-half.js';
 
@@ -71,13 +72,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
 
 /**
  * WGSL source of one flavour for x, W and bias dtypes and the weight layout fixed at compile time (a runtime
- * branch in the inner loop costs up to 10× on software drivers, which execute both sides). Bindings: 1 x, 2 W, 3 bias, 4 h (f32), 5 B
- * (f32), 6 y.
+ * branch in the inner loop costs up to 10× on software drivers, which execute both sides). Bindings: 1 x, 2 W,
+ * 3 bias, 4 h (f32), 5 B (f32), 6 y.
  */
 export function linearWgsl(flavour: LinearFlavour, x: GpuFloat, w: GpuFloat, bias: GpuFloat, fif: boolean): string {
   return /* wgsl */ `
-struct Params { P: u32, Q: u32, K: u32, xBase: u32, wBase: u32, yBase: u32, outF: u32, qStart: u32, hasBias: u32,
-                fused: u32, r: u32, hBase: u32, pairs: u32 }
+${paramsStruct(LINEAR_PARAMS)}
 @group(0) @binding(0) var<uniform> p_: Params;
 const XDT = ${dtypeCode(x)}u;
 const WDT = ${dtypeCode(w)}u;

@@ -22,16 +22,15 @@
 export const TILE_M = 32;
 /** Output columns per workgroup tile. */
 export const TILE_N = 64;
-/** Columns each thread owns (adjacent). */
-export const THREAD_COLS = 4;
-/** Rows each thread owns. */
-export const THREAD_ROWS = 2;
 /** Output rows per workgroup of the direct flavour. */
 export const DIRECT_M = 16;
 /** Output columns per workgroup of the direct flavour. */
 export const DIRECT_N = 32;
 
-/** The barrier-free flavour: thread lid of a 64-thread workgroup owns rows p0 + 2·(lid / 8) + {0, 1}, columns q0 + 4·(lid % 8) + {0..3}. */
+/**
+ * The barrier-free flavour: thread lid of a 64-thread workgroup owns rows p0 + 2·(lid / 8) + {0, 1} and columns
+ * q0 + 4·(lid % 8) + {0..3}.
+ */
 export const DIRECT_MATMUL_WGSL = /* wgsl */ `
 const DM = ${DIRECT_M}u;
 const DN = ${DIRECT_N}u;

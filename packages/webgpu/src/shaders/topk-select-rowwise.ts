@@ -7,6 +7,8 @@
  * @internal
  * @module
  */
+import { paramsStruct } from './params.js';
+import { TOPK_SELECT_PARAMS } from './topk-select.js';
 import { MATH_WGSL } from './wgsl-math.js';
 import { LINEAR_WORKGROUP, wordBinding } from './wgsl-half.js';
 
@@ -18,7 +20,7 @@ export const ROWWISE_MAX_NV = 512;
 /** WGSL source. Parameters and bindings as `topk-select`: 1 logits (bits), 2 indices out, 3 weights out (bits). */
 export function topkSelectRowwiseWgsl(): string {
   return /* wgsl */ `
-struct Params { rows: u32, nv: u32, k: u32, logitsBase: u32, outBase: u32 }
+${paramsStruct(TOPK_SELECT_PARAMS)}
 @group(0) @binding(0) var<uniform> p: Params;
 ${wordBinding('logits', 1, 'read')}
 ${wordBinding('idx_out', 2, 'read_write')}

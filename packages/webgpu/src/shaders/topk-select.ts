@@ -3,25 +3,33 @@
  * ties lowest index first) and their softmax weights computed torch's float32 way: m = max, e = exp(v − m),
  * s = Σe in order, w = e · (1/s).
  *
- * One workgroup per row. Round t finds the best entry ranking strictly below round t−1's pick (the order is
+ * One workgroup per row, for banks of `ROWWISE_MAX_NV` vectors and more (smaller ones use `topk-select-rowwise`,
+ * with identical results). Round t finds the best entry ranking strictly below round t−1's pick (the order is
  * total: key, then index), so no "taken" flags are needed and nv is unbounded; each round is a strided scan and
  * a tree reduction over 64 threads.
  * @internal
  * @module
  */
+import { paramsStruct } from './params.js';
 import { MATH_WGSL } from './wgsl-math.js';
 import { LINEAR_WORKGROUP, wordBinding } from './wgsl-half.js';
 
 /** Threads per workgroup (one row). */
 export const TOPK_SELECT_WG = 64;
 
-/** Parameter block: rows, nv, k, logitsBase (element offset in the logits chunk), outBase (idx/w element offset). */
-export const TOPK_SELECT_PARAMS = ['rows', 'nv', 'k', 'logitsBase', 'outBase'] as const;
+/** Parameters (shared with `topk-select-rowwise`). */
+export const TOPK_SELECT_PARAMS = [
+  'rows', // rows of this segment
+  'nv',
+  'k',
+  'logitsBase', // element offset of the segment's first row in its logits chunk
+  'outBase', // element offset of that row in the indices / weights chunks
+] as const;
 
 /** WGSL source. Bindings: 1 logits (bits), 2 indices out, 3 weights out (bits). */
 export function topkSelectWgsl(): string {
   return /* wgsl */ `
-struct Params { rows: u32, nv: u32, k: u32, logitsBase: u32, outBase: u32 }
+${paramsStruct(TOPK_SELECT_PARAMS)}
 @group(0) @binding(0) var<uniform> p: Params;
 ${wordBinding('logits', 1, 'read')}
 ${wordBinding('idx_out', 2, 'read_write')}

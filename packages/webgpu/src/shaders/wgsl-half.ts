@@ -76,11 +76,6 @@ fn nonfinite_dt(bits: u32, dt: u32) -> bool {
 }
 `;
 
-/** True for the packed 16-bit dtypes. */
-export function isHalf(dtype: GpuDType): dtype is 'bf16' | 'f16' {
-  return dtype === 'bf16' || dtype === 'f16';
-}
-
 /** The dtype code a kernel's parameter block carries (see `enc_dt` / `dec_dt`). */
 export function dtypeCode(dtype: GpuFloat): number {
   return dtype === 'f32' ? 0 : dtype === 'bf16' ? 1 : 2;

@@ -26,9 +26,7 @@ async function run(): Promise<PageReport> {
     adapter: info === undefined ? 'none' : `${info.vendor} ${info.architecture}`,
     ok: report.ok,
     totals: report.totals,
-    failures: report.cases
-      .filter((c) => isFailure(c.status))
-      .map((c) => ({ id: c.id, message: c.message })),
+    failures: report.cases.filter((c) => isFailure(c.status)).map((c) => ({ id: c.id, message: c.message })),
     skippedKernels: [...new Set(report.cases.filter((c) => c.status === 'skip').map((c) => c.id.split('/')[0]!))],
   };
 }

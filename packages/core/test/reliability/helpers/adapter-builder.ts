@@ -48,7 +48,10 @@ export const adapterSpecArb: fc.Arbitrary<AdapterSpec> = fc
     kPick: fc.nat(5),
     flavour: fc.constantFrom('full', 'topk') as fc.Arbitrary<'full' | 'topk'>,
     dtype: fc.constantFrom('f32', 'f32', 'bf16', 'f16') as fc.Arbitrary<AdapterFloatDType>,
-    tiles: fc.array(fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })), { minLength: 1, maxLength: 3 }),
+    tiles: fc.array(fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })), {
+      minLength: 1,
+      maxLength: 3,
+    }),
     withBias: fc.boolean(),
     seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
   })
@@ -60,7 +63,8 @@ export const modulePath = (i: number): string => `model.layers.${i}.self_attn.q_
 /** Builds a valid adapter for `spec` with our own writer (the files PEFT would accept). */
 export function buildAdapter(spec: AdapterSpec): VBLoRAAdapter {
   const rng = createRng(spec.seed);
-  const values = (n: number, scale: number): Float32Array => Float32Array.from({ length: n }, () => rng.normal() * scale);
+  const values = (n: number, scale: number): Float32Array =>
+    Float32Array.from({ length: n }, () => rng.normal() * scale);
   const cast = (shape: number[], data: Float32Array): HostTensor<AdapterFloatDType> => {
     const t = tensor('f32', shape, data);
     return spec.dtype === 'f32' ? t : fromF32(t, spec.dtype);
@@ -79,7 +83,10 @@ export function buildAdapter(spec: AdapterSpec): VBLoRAAdapter {
   const extraTensors = new Map<string, HostTensor>();
   if (spec.withBias) {
     const [, outT] = spec.tiles[0]!;
-    extraTensors.set(`base_model.model.${modulePath(0)}.base_layer.bias`, cast([outT * spec.vl], values(outT * spec.vl, 1)));
+    extraTensors.set(
+      `base_model.model.${modulePath(0)}.base_layer.bias`,
+      cast([outT * spec.vl], values(outT * spec.vl, 1)),
+    );
   }
   const config = createConfig({
     r: spec.r,

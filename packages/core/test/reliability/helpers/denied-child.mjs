@@ -6,5 +6,7 @@ try {
   await writeFileAtomic(target, new Uint8Array(1024).fill(7));
   process.stdout.write(JSON.stringify({ ok: true }));
 } catch (err) {
-  process.stdout.write(JSON.stringify({ ok: false, name: err.name, path: err.path, message: err.message, code: err.cause?.code }));
+  process.stdout.write(
+    JSON.stringify({ ok: false, name: err.name, path: err.path, message: err.message, code: err.cause?.code }),
+  );
 }

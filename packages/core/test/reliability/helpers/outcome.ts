@@ -26,6 +26,8 @@ export function timed<T>(fn: () => T): { value: T | undefined; outcome: string; 
 export function prototypesAreClean(): boolean {
   const probes = [Object.prototype, Array.prototype, Function.prototype];
   const known = ['polluted', 'isAdmin', 'dtype', 'shape', 'data_offsets', 'format', 'r', 'x', 'k'];
-  return probes.every((p) => Object.keys(p).length === 0 && known.every((k) => !Object.hasOwn(p, k))) &&
-    Object.getPrototypeOf({}) === Object.prototype;
+  return (
+    probes.every((p) => Object.keys(p).length === 0 && known.every((k) => !Object.hasOwn(p, k))) &&
+    Object.getPrototypeOf({}) === Object.prototype
+  );
 }

@@ -21,7 +21,8 @@ export function peftNaNRows(weightsFile: Uint8Array): string[] {
     if (!key.endsWith('_topk_weights')) continue;
     const w = toF32(t as HostTensor).data;
     const m = t.shape[t.shape.length - 1]!;
-    for (let row = 0; m > 0 && row < w.length / m; row++) if (!rowReloadsFinite(w, row * m, m)) bad.push(`${key} row ${row}`);
+    for (let row = 0; m > 0 && row < w.length / m; row++)
+      if (!rowReloadsFinite(w, row * m, m)) bad.push(`${key} row ${row}`);
   }
   return bad;
 }

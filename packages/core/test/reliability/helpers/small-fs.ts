@@ -31,7 +31,8 @@ export const NO_MOUNT_REASON = 'mounting a small tmpfs needs root with CAP_SYS_A
 /** Mounts a tmpfs of `kib` KiB on a new folder `dir`; returns an unmount function. */
 export function mountTmpfs(dir: string, kib: number): () => void {
   mkdirSync(dir, { recursive: true });
-  if (!run('mount', ['-t', 'tmpfs', '-o', `size=${kib}k,mode=0755`, 'tmpfs', dir])) throw new Error(`mount tmpfs on ${dir} failed`);
+  if (!run('mount', ['-t', 'tmpfs', '-o', `size=${kib}k,mode=0755`, 'tmpfs', dir]))
+    throw new Error(`mount tmpfs on ${dir} failed`);
   return () => void run('umount', [dir]);
 }
 

@@ -85,7 +85,8 @@ export function mixedBatchForwardKernel(sessions: GraphSessions): KernelSet['mix
     adapters.forEach((a, j) => {
       const rj = dims[j]![0];
       As.set(a.A.data, (j + 1) * r * inF);
-      for (let o = 0; o < outF; o++) Bs.set(a.B.data.subarray(o * rj, (o + 1) * rj), ((j + 1) * outF + o) * r);
+      const at = (j + 1) * outF * r;
+      for (let o = 0; o < outF; o++) for (let i = 0; i < rj; i++) Bs[at + o * r + i] = a.B.data[o * rj + i]!;
     });
     const rows = Int32Array.from(rowAdapter, (a, i) => {
       if (!(Number.isInteger(a) && a >= -1 && a < adapters.length)) {
