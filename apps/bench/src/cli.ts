@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { writeFileAtomic } from '@vblora/core/node';
 import { reportMarkdown } from './report.js';
@@ -31,7 +30,7 @@ export async function benchMain(argv: readonly string[]): Promise<number> {
   if (tty) process.stderr.write('\r\x1b[2K');
   const md = reportMarkdown(report);
   process.stdout.write(md);
-  if (values.json !== undefined) await writeFile(values.json, `${JSON.stringify(report, null, 2)}\n`);
+  if (values.json !== undefined) await writeFileAtomic(values.json, `${JSON.stringify(report, null, 2)}\n`);
   if (values.md !== undefined) await writeFileAtomic(values.md, md);
   return 0;
 }

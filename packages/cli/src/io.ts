@@ -14,3 +14,8 @@ export const processIO: CliIO = {
   err: (text) => process.stderr.write(text),
   isTTY: process.stderr.isTTY === true,
 };
+
+/** Escapes control characters (e.g. terminal escape sequences from a hostile file) for display as text. */
+export function printable(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -8,7 +8,7 @@ import { runDemo } from './commands/demo.js';
 import { runInspect } from './commands/inspect.js';
 import { runMerge } from './commands/merge.js';
 import { UsageError } from './errors.js';
-import { processIO, type CliIO } from './io.js';
+import { printable, processIO, type CliIO } from './io.js';
 
 const USAGE = `usage: vblora <command> [options]
 
@@ -79,7 +79,7 @@ function reportError(err: unknown, io: CliIO): number {
     return 2;
   }
   if (err instanceof VBLoRAError) {
-    io.err(`vblora: ${err.name}: ${err.message.replace(/\s*\n\s*/g, ' ')}\n`);
+    io.err(`vblora: ${err.name}: ${printable(err.message.replace(/\s*\n\s*/g, ' '))}\n`);
     return 1;
   }
   const e = err as NodeJS.ErrnoException;

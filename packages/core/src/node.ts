@@ -9,7 +9,7 @@
  * ```
  * @packageDocumentation
  */
-export { TEMP_PREFIX, tempPathFor, writeErrorFor, writeFileAtomic } from './node/atomic-write.js';
+export { removeStaleTempFiles, syncFolder, TEMP_PREFIX, tempPathFor, writeErrorFor, writeFileAtomic } from './node/atomic-write.js';
 export { adapterFolder, listAdapterNames, readAdapterDir, readAdapters, writeAdapterDir } from './node/adapter-dir.js';
 export { openSafetensorsFile, type SafetensorsFileReader } from './node/safetensors-file.js';
 export { resolveCheckpointFiles, SHARD_INDEX_FILE, type CheckpointFiles } from './node/checkpoint-files.js';

@@ -5,6 +5,8 @@
 // Build first, then run (one command from the repo root):
 //   npx tsc -p packages/core/tsconfig.build.json && npx tsc -p packages/webgpu/tsconfig.build.json \
 //     && node packages/webgpu/bench/gpu-bench.mjs [--quick] [--swiftshader] [--json out.json] [--dawn backend=vulkan]
+// (device-bundle.sh packs it, with Node and Dawn, for a GPU machine that has neither.) --no-fallback: fail
+// instead of falling back to SwiftShader when there is no GPU adapter; --iters N.
 //
 // Full size is Llama-2-7B-shaped (hidden 4096, intermediate 11008, 32 layers × 7 modules, nv 2048, vl 256, r 4,
 // k 2); --quick (automatic on SwiftShader) shrinks every dimension so a CPU-emulated device finishes in seconds.
@@ -37,7 +39,11 @@ try {
 } catch (e) {
   if (flag('--swiftshader') || flag('--no-fallback')) throw e;
   note = `no GPU adapter (${e.message.split('\n')[0]}); fell back to SwiftShader, a CPU emulation: NOT GPU figures`;
-  rt = await open(true);
+  try {
+    rt = await open(true);
+  } catch (e2) {
+    throw new Error(`no WebGPU adapter: ${e.message}; SwiftShader fallback: ${e2.message}`, { cause: e });
+  }
 }
 const software = /swiftshader|llvmpipe|lavapipe/i.test(rt.adapterName);
 const quick = flag('--quick') || software;

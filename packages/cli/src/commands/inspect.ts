@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeAdapter, formatShape, type FactorReport } from '@vblora/core';
 import { adapterFolder, readAdapterDir } from '@vblora/core/node';
-import type { CliIO } from '../io.js';
+import { printable, type CliIO } from '../io.js';
 import type { CliOptions } from '../main.js';
 import { onePositional } from './args.js';
 
@@ -25,17 +25,17 @@ export async function runInspect(args: readonly string[], options: CliOptions, i
   const lines = [
     `adapter "${report.name}" — ${report.flavour === 'topk' ? 'top-k checkpoint (save_only_topk_weights)' : `${report.flavour} logits checkpoint`}`,
     `  r ${report.r}, num_vectors ${report.numVectors}, vector_length ${report.vectorLength}, topk ${report.topk}, bank ${report.bankDtype}, index dtype ${report.indexDtype}`,
-    `  target_modules ${JSON.stringify(report.targetModules)}, fan_in_fan_out ${report.fanInFanOut}, bias ${report.bias}, modules_to_save ${JSON.stringify(report.modulesToSave)}`,
-    `  peft_version ${report.peftVersion ?? '(not recorded)'}`,
+    `  target_modules ${JSON.stringify(report.targetModules)}, fan_in_fan_out ${report.fanInFanOut}, bias ${printable(report.bias)}, modules_to_save ${JSON.stringify(report.modulesToSave)}`,
+    `  peft_version ${printable(report.peftVersion ?? '(not recorded)')}`,
     `  ${report.modules.length} modules:`,
-    ...report.modules.map((m) => `    ${m.path}  ${m.inFeatures}→${m.outFeatures}  A ${factorText(m.a)}  B ${factorText(m.b)}`),
-    ...(report.extraTensors.length > 0 ? [`  other tensors: ${report.extraTensors.join(', ')}`] : []),
+    ...report.modules.map((m) => `    ${printable(m.path)}  ${m.inFeatures}→${m.outFeatures}  A ${factorText(m.a)}  B ${factorText(m.b)}`),
+    ...(report.extraTensors.length > 0 ? [`  other tensors: ${printable(report.extraTensors.join(', '))}`] : []),
     `  parameters: logits ${p.logits.toLocaleString('en-US')}, bank ${p.bank.toLocaleString('en-US')}, other ${p.other.toLocaleString('en-US')}`,
     `  PEFT (full):  ${report.parameters.peftSavableFull}`,
     `  PEFT (top-k): ${report.parameters.peftSavableTopk}`,
     `  size: file ${fileBytes.toLocaleString('en-US')} bytes; tensor payload full ${report.payloadBytes.full.toLocaleString('en-US')} / top-k ${report.payloadBytes.topk.toLocaleString('en-US')} bytes`,
     ...report.peftNaNRows.map((r) => `  warning: PEFT would reload ${r} as NaN (vblora.js reloads it finite)`),
-    ...warnings.map((w) => `  warning: ${w}`),
+    ...warnings.map((w) => `  warning: ${printable(w)}`),
   ];
   io.out(`${lines.join('\n')}\n`);
   return 0;

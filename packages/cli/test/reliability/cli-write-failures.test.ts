@@ -137,6 +137,42 @@ describe('vblora on hostile input', () => {
     expect(readdirSync(tmp).filter((n) => n.startsWith('x'))).toEqual([]);
   });
 
+  it('terminal escape sequences in a tensor name or a config value never reach the terminal', async () => {
+    const esc = '\u001b]0;pwned\u0007\u001b[2J';
+    const t = (shape: number[]) => tensor('f32', shape, new Float32Array(shape.reduce((a, b) => a * b)));
+    const config = JSON.parse(good.config) as Record<string, unknown>;
+    const cases: [string, string, Uint8Array][] = [
+      [
+        'name',
+        good.config,
+        writeSafetensors(
+          new Map([
+            [BANK_KEY, t([64, 16])],
+            [`base_model.model.x${esc}.weight`, t([1])],
+          ]),
+        ),
+      ],
+      ['bias', JSON.stringify({ ...config, bias: `x${esc}` }), good.weights],
+      ['task_type', JSON.stringify({ ...config, task_type: `x${esc}` }), good.weights],
+    ];
+    for (const [what, configText, weights] of cases) {
+      const dir = join(tmp, `escape-${what}`);
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'adapter_config.json'), configText);
+      writeFileSync(join(dir, 'adapter_model.safetensors'), weights);
+      for (const argv of [
+        ['inspect', dir],
+        ['inspect', dir, '--json'],
+      ]) {
+        const r = await vblora(...argv);
+        expect(r.status, what).toBe(1);
+        expect(/[\u0000-\u0009\u000b-\u001f]/.test(r.stdout + r.stderr), `${what}: ${JSON.stringify(r.stderr)}`).toBe(
+          false,
+        );
+      }
+    }
+  });
+
   it('module paths "__proto__" and "constructor" come out of inspect --json as data', async () => {
     for (const path of ['__proto__', 'constructor', 'model.__proto__.q_proj']) {
       const dir = join(tmp, `proto-${path}`);

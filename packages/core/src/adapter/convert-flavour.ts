@@ -1,5 +1,5 @@
 import { toSavedConfig } from '../config/index.js';
-import { logitsFromTopk, topkWeightsForSave } from '../kernels/index.js';
+import { logitsFromTopk, safeTopkWeights, topkWeightsForSave } from '../kernels/index.js';
 import { toF32 } from '../tensor/index.js';
 import type { AdapterModule, Factor, VBLoRAAdapter } from './vblora-adapter.js';
 
@@ -30,8 +30,17 @@ function withFactors(adapter: VBLoRAAdapter, topk: boolean, convert: (f: Factor,
 export function toTopkAdapter(adapter: VBLoRAAdapter): ConvertedAdapter {
   const k = adapter.config.topk;
   const repairs: string[] = [];
+  const nv = adapter.config.num_vectors;
   const converted = withFactors(adapter, true, (f, label) => {
-    if (f.kind === 'topk') return { ...f, weights: toF32(f.weights) };
+    if (f.kind === 'topk') {
+      const weights = toF32(f.weights);
+      if (safeTopkWeights({ weightsKm1: weights }).repairedRows.length === 0) return { ...f, weights };
+      // a file PEFT would reload as NaN (e.g. PEFT's own): rebuild its logits safely and store the rows anew
+      const logits = logitsFromTopk({ indices: f.indices, weightsKm1: weights, nv, safe: true });
+      const again = topkWeightsForSave({ logits, k });
+      repairs.push(`${label}: rows PEFT would reload as NaN were re-stored safely`);
+      return { kind: 'topk', indices: again.indices, weights: again.weightsKm1 };
+    }
     const { indices, weightsKm1, nudgedRows } = topkWeightsForSave({ logits: toF32(f.logits), k });
     for (const row of nudgedRows) repairs.push(`${label} row ${row}: largest weight lowered so PEFT reloads it without NaN`);
     return { kind: 'topk', indices, weights: weightsKm1 };

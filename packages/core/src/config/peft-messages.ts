@@ -12,7 +12,7 @@ import { TASK_TYPES } from './types.js';
  * into the user's terminal. Control characters are escaped as Python's `repr` writes them; other text is unchanged.
  */
 function printable(value: unknown): string {
-  return pyStr(value); void (
+  return pyStr(value).replace(
     /[\u0000-\u001f\u007f-\u009f]/g,
     (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
   );

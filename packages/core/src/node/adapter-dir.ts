@@ -6,7 +6,7 @@ import { adapterFromFiles, type LoadedAdapter } from '../checkpoint/adapter-read
 import { adapterToFiles } from '../checkpoint/adapter-write.js';
 import { DEFAULT_CONFIG_LIMITS } from '../config/index.js';
 import { AdapterError, ConfigError, UnsupportedError } from '../errors.js';
-import { writeErrorFor, writeFileAtomic } from './atomic-write.js';
+import { makeFolder, writeErrorFor, writeFileAtomic } from './atomic-write.js';
 import { MAX_WHOLE_FILE_BYTES, readBoundedFile } from './read-bounded.js';
 
 /** Folder of adapter `name` inside a PEFT save directory: `default` is the directory itself, others a sub-folder. */
@@ -82,21 +82,6 @@ export async function readAdapters(dir: string, names?: readonly string[]): Prom
   return out;
 }
 
-/**
- * `mkdir -p` that reports the real cause: Node's recursive mkdir says ENOENT when a parent is on a read-only or
- * full file system, which would read "the destination folder does not exist"; one level at a time gives EROFS,
- * ENOSPC or EACCES.
- */
-async function makeFolder(folder: string): Promise<void> {
-  try {
-    await mkdir(folder, { recursive: true });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    const parent = dirname(folder);
-    if (parent !== folder && !(await exists(parent))) await makeFolder(parent);
-    await mkdir(folder);
-  }
-}
 
 /**
  * Writes an adapter as PEFT does (`<dir>/` for `default`, `<dir>/<name>/` otherwise). Each file is written

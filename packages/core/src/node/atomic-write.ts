@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { WriteError } from '../errors.js';
 
@@ -52,7 +52,16 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     await rm(tmp, { force: true }).catch(() => undefined);
     throw writeErrorFor(path, err);
   }
+  await syncFolder(dirname(path));
   await removeStaleTempFiles(path).catch(() => undefined);
+}
+
+/** Flushes a folder's entries (the rename itself) to disk, so a power loss cannot undo a finished write. */
+export async function syncFolder(dir: string): Promise<void> {
+  const fh = await open(dir, 'r').catch(() => undefined);
+  if (fh === undefined) return; // some file systems refuse to open folders: the data itself is already synced
+  await fh.sync().catch(() => undefined);
+  await fh.close();
 }
 
 function processAlive(pid: number): boolean {
@@ -84,4 +93,20 @@ export async function removeStaleTempFiles(path: string): Promise<string[]> {
     );
   }
   return removed;
+}
+
+/**
+ * `mkdir -p` that reports the real cause: Node's recursive mkdir says ENOENT when a parent is on a read-only or
+ * full file system, which would read "the destination folder does not exist"; one level at a time gives EROFS,
+ * ENOSPC or EACCES.
+ */
+export async function makeFolder(folder: string): Promise<void> {
+  try {
+    await mkdir(folder, { recursive: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    const parent = dirname(folder);
+    if (parent !== folder && !(await stat(parent).then(() => true, () => false))) await makeFolder(parent);
+    await mkdir(folder);
+  }
 }

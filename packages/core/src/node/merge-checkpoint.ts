@@ -1,5 +1,5 @@
-import { open, mkdir, rename, rm } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import type { VBLoRAAdapter } from '../adapter/vblora-adapter.js';
 import { composeAdapter } from '../adapter/compose-adapter.js';
 import { baseKeyOfExtra, checkBaseHasModules } from '../adapter/merge-state-dict.js';
@@ -8,7 +8,7 @@ import { planSafetensors } from '../checkpoint/safetensors-plan.js';
 import { AdapterError, ShapeError } from '../errors.js';
 import type { LowRankPair, WeightDType } from '../kernels/index.js';
 import { fromF32, formatShape, sameShape, toF32, type HostTensor } from '../tensor/index.js';
-import { tempPathFor, writeErrorFor, writeFileAtomic } from './atomic-write.js';
+import { makeFolder, removeStaleTempFiles, syncFolder, tempPathFor, writeErrorFor, writeFileAtomic } from './atomic-write.js';
 import { resolveCheckpointFiles, SHARD_INDEX_FILE } from './checkpoint-files.js';
 import { createMergePool, type MergePool } from './merge-pool.js';
 import { openSafetensorsFile, type SafetensorsFileReader } from './safetensors-file.js';
@@ -86,7 +86,7 @@ export async function mergeCheckpoint(
   const plans: ShardPlan[] = [];
   const pool = createMergePool(options.threads);
   try {
-    if (files.kind === 'sharded') await mkdir(outPath, { recursive: true }).catch((e: unknown) => Promise.reject(writeErrorFor(outPath, e)));
+    if (files.kind === 'sharded') await makeFolder(outPath).catch((e: unknown) => Promise.reject(writeErrorFor(outPath, e)));
     for (const shard of files.shards) {
       const reader = await openSafetensorsFile(shard);
       plans.push({ reader, out: files.kind === 'sharded' ? join(outPath, basename(shard)) : outPath });
@@ -157,6 +157,8 @@ export async function mergeCheckpoint(
         await rm(tmp, { force: true });
         throw writeErrorFor(p.out, e);
       });
+      await syncFolder(dirname(p.out));
+      await removeStaleTempFiles(p.out).catch(() => undefined);
     }
     if (files.kind === 'sharded') {
       await writeFileAtomic(join(outPath, SHARD_INDEX_FILE), `${JSON.stringify(files.index, null, 2)}\n`);

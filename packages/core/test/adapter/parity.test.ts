@@ -141,3 +141,17 @@ describe('flavour conversion', () => {
     });
   }
 });
+
+describe('top-k → top-k conversion never passes PEFT’s NaN rows through', () => {
+  it('edge_topk3_ties_zero_nan/adapter_topk is re-stored so PEFT reloads it without NaN', async () => {
+    const { adapter, repairs } = toTopkAdapter(await load('edge_topk3_ties_zero_nan', 'adapter_topk'));
+    expect(repairs.length).toBeGreaterThan(0);
+    const written = readSafetensors(adapterToFiles(adapter).weights).tensors;
+    const w = written.get('base_model.model.proj.vblora_logits_A_topk_weights')!.data as Float32Array;
+    // PEFT's reload: 1 − Σ(stored) in float32 must not be negative in any row (k − 1 = 2: one summation order)
+    for (let row = 0; row < w.length / 2; row++) {
+      const sum = Math.fround(w[2 * row]! + w[2 * row + 1]!);
+      expect(Math.fround(1 - sum), `row ${row}`).toBeGreaterThanOrEqual(0);
+    }
+  });
+});

@@ -19,12 +19,20 @@ export function selectedWeights(logits2d: tf.Tensor2D, sel: TopkSelection): tf.T
   });
 }
 
-/** Mixed sub-vectors (rows, vl) = Σ_j weights[:, j] · bank[indices[:, j]], summed in top-k order. */
+/**
+ * Mixed sub-vectors (rows, vl) = Σ_j weights[:, j] · bank[indices[:, j]], accumulated in top-k order (torch's
+ * order), one column j at a time: a sum over a middle axis would make tf.js transpose (rows, k, vl) first.
+ */
 export function mixBank(weights: tf.Tensor2D, indices: Int32Array, bank: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {
     const [rows, k] = weights.shape;
-    const picked = gatherRows(bank, indices).reshape([rows, k, bank.shape[1]]);
-    return tf.sum(tf.mul(weights.expandDims(2), picked), 1) as tf.Tensor2D;
+    let acc: tf.Tensor2D | null = null;
+    for (let j = 0; j < k; j++) {
+      const column = Int32Array.from({ length: rows }, (_, row) => indices[row * k + j]!);
+      const term = tf.mul(weights.slice([0, j], [rows, 1]), gatherRows(bank, column)) as tf.Tensor2D;
+      acc = acc === null ? term : (tf.add(acc, term) as tf.Tensor2D);
+    }
+    return acc ?? (tf.zeros([rows, bank.shape[1]]) as tf.Tensor2D);
   });
 }
 

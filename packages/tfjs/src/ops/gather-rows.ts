@@ -1,7 +1,8 @@
 /**
- * `gatherRows`: rows of a matrix picked by constant indices, differentiable on every tfjs backend. tf.gather's
- * own gradient needs the `UnsortedSegmentSum` kernel, which the wasm backend lacks; the gradient here is a
- * `scatterND` (duplicate indices summed), which cpu, wasm and webgl all implement.
+ * `gatherRows`: rows of a matrix picked by constant indices, differentiable on every tfjs backend. It uses
+ * `gatherND` (the cpu backend copies whole rows; its `gather` walks element by element, ~20× slower here), and
+ * its own gradient, a `scatterND` (duplicate indices summed): tf.gather's gradient needs `UnsortedSegmentSum`,
+ * which the wasm backend lacks.
  * @internal
  * @module
  */
@@ -13,7 +14,7 @@ export function gatherRows(params: tf.Tensor2D, indices: Int32Array): tf.Tensor2
   const [n, d] = params.shape;
   const m = indices.length;
   const op = customUnary(
-    (p) => tf.tidy(() => tf.gather(p, tf.tensor1d(indices, 'int32'))),
+    (p) => tf.tidy(() => tf.gatherND(p, tf.tensor2d(indices, [m, 1], 'int32'))),
     (dy) => tf.tidy(() => tf.scatterND(tf.tensor2d(indices, [m, 1], 'int32'), dy, [n, d])),
   );
   return op(params) as tf.Tensor2D;
