@@ -4,7 +4,7 @@ import { runCompose } from './commands/compose.js';
 import { runBench } from './commands/bench.js';
 import { runConformanceCommand } from './commands/conformance.js';
 import { runConvert } from './commands/convert.js';
-import { runDemo } from './commands/demo.js';
+import { runDemo } from './commands/demo/index.js';
 import { runInspect } from './commands/inspect.js';
 import { runMerge } from './commands/merge.js';
 import { UsageError } from './errors.js';
@@ -12,7 +12,8 @@ import { printable, processIO, type CliIO } from './io.js';
 
 const USAGE = `usage: vblora <command> [options]
 
-  demo [--out DIR]                              the main job on the embedded default
+  demo [--steps N] [--backend wasm|cpu] [--out DIR]
+                                                the main job: train VB-LoRA vs LoRA on a ToyLlama, save, reload everywhere
   inspect <adapter_dir> [--json] [--adapter NAME]
                                                 config, modules, shapes, index dtype, savable params, size, warnings
   compose <adapter_dir> -o out.safetensors [--backend B]

@@ -10,6 +10,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebGpuRuntime } from '../src/index.js';
 import { tiedLogits, uniform } from './helpers/data.js';
+import { bitExact, expectMatch } from './helpers/exact.js';
 import { openRuntime } from './helpers/gpu.js';
 
 let rt: WebGpuRuntime | undefined;
@@ -70,7 +71,7 @@ describe('topkAdmixture on the GPU', () => {
     for (const nv of [40, 600]) {
       const ties = await checkTopk(rt, tiedLogits([20, nv], 5, 3), uniform([nv, 8], 6), 5);
       expect(bits(ties.indices)).toEqual(bits(ties.want.indices));
-      expect(ties.weights.maxUlps).toBe(0);
+      if (bitExact(rt.adapterName)) expect(ties.weights.maxUlps).toBe(0); // small integer logits: exp is exact
     }
     const I = Infinity;
     const special = tensor(
@@ -126,7 +127,7 @@ describe('topkAdmixture on the GPU', () => {
       weights: rt.upload(weights),
       bank: rt.upload(bank),
     });
-    expect(bits(await got.read())).toEqual(bits(want));
+    expectMatch(await got.read(), want, bitExact(rt.adapterName), F32_TOL, 'admixFromTopk');
   });
 });
 

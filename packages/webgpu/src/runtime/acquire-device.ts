@@ -35,8 +35,8 @@ export function defaultGpu(): GPU | undefined {
   return nav?.gpu;
 }
 
-function describeAdapter(adapter: GPUAdapter): string {
-  const info = (adapter as { info?: GPUAdapterInfo }).info;
+/** Vendor / architecture / description of an adapter's (or a device's) info. */
+export function describeInfo(info: GPUAdapterInfo | undefined): string {
   const parts = [info?.vendor, info?.architecture, info?.description].filter((s) => s !== undefined && s !== '');
   return parts.length > 0 ? parts.join(' ') : 'unknown adapter';
 }
@@ -76,7 +76,7 @@ export async function acquireDevice(request: DeviceRequest = {}): Promise<Acquir
         maxStorageBuffersPerShaderStage: lim.maxStorageBuffersPerShaderStage,
       },
     });
-    return { device, adapterName: describeAdapter(adapter) };
+    return { device, adapterName: describeInfo((adapter as { info?: GPUAdapterInfo }).info) };
   } catch (e) {
     fail(`requestDevice() failed: ${e instanceof Error ? e.message : String(e)}`, e);
   }

@@ -7,7 +7,7 @@
 import { formatShape, numel, type HostTensor } from '@vblora/core';
 import { DeviceLostError, GpuExecutionError, GpuTensorError } from '../errors.js';
 import type { GpuDType } from '../shaders/wgsl-half.js';
-import { acquireDevice, type DeviceRequest } from './acquire-device.js';
+import { acquireDevice, describeInfo, type DeviceRequest } from './acquire-device.js';
 import { BufferPool, type BufferPoolStats } from './buffer-pool.js';
 import { planChunks } from './chunk-plan.js';
 import { Encoder } from './encoder.js';
@@ -84,7 +84,10 @@ export class GpuContext {
 
   /** @internal Opens a device. */
   static async open(options: WebGpuRuntimeOptions): Promise<{ device: GPUDevice; adapterName: string }> {
-    if (options.device !== undefined) return { device: options.device, adapterName: 'caller-provided device' };
+    if (options.device !== undefined) {
+      const info = (options.device as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+      return { device: options.device, adapterName: describeInfo(info) };
+    }
     return acquireDevice(options);
   }
 

@@ -1,0 +1,131 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { adapterFromFiles, bankUsage, writeSafetensors } from '@vblora/core';
+import { writeAdapterDir, writeFileAtomic } from '@vblora/core/node';
+import { createTfjsBackend, loadVBLoRA, mseLoss, toyOptions, toyStateDict, type Batch } from '@vblora/tfjs';
+import type { CliIO } from '../../io.js';
+import type { CliOptions } from '../../main.js';
+import { createProgress } from '../../progress.js';
+import { UsageError } from '../../errors.js';
+import { parityTable, type BackendCandidate } from './parity.js';
+import { reportHtml } from './report-html.js';
+import { bothFlavours, sizeTable } from './sizes.js';
+import { useTf } from './tf-node.js';
+import { demoBase, demoBatches, demoTeacher, DEMO_MODEL } from './toy-task.js';
+import { DEMO_VBLORA, trainLoRA, trainVBLoRA } from './train-both.js';
+
+/** Default number of training steps (the README's `npm run demo`). */
+export const DEMO_STEPS = 200;
+
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+function meanLoss(predict: (x: tf.Tensor) => tf.Tensor, batches: readonly Batch[]): number {
+  return mean(batches.map((b) => tf.tidy(() => mseLoss(predict(b.x), b.y).dataSync()[0]!)));
+}
+
+/** Backends the parity step tries besides the reference (each skipped with a note when unavailable). */
+function candidates(tfBackend: string): BackendCandidate[] {
+  return [
+    { label: `tfjs (${tfBackend})`, load: async () => createTfjsBackend({ tfBackend }) },
+    { label: 'onnxruntime-node', load: async () => (await import('@vblora/onnx')).onnxBackend },
+    {
+      label: 'webgpu (Dawn)',
+      load: async () => {
+        const mod = (await import('@vblora/webgpu/node')) as { createNodeWebGpuBackend?: () => Promise<import('@vblora/core').Backend> };
+        if (mod.createNodeWebGpuBackend === undefined) throw new Error('no Node WebGPU backend in this build');
+        return mod.createNodeWebGpuBackend();
+      },
+    },
+  ];
+}
+
+/**
+ * `vblora demo`: the main job on the embedded default. Builds a small ToyLlama and a teacher (a hidden low-rank
+ * change), trains VB-LoRA and a same-rank LoRA toward it on TensorFlow.js, saves the adapter in both PEFT flavours,
+ * reloads the top-k file on every available backend, and writes `demo-output/` with a self-contained report.
+ */
+export async function runDemo(_args: readonly string[], options: CliOptions, io: CliIO): Promise<number> {
+  const steps = options.steps === undefined ? DEMO_STEPS : Number(options.steps);
+  if (!Number.isSafeInteger(steps) || steps < 1) throw new UsageError(`demo: --steps must be a positive integer, got ${options.steps}`);
+  const tfBackend = options.backend ?? 'wasm';
+  if (tfBackend !== 'wasm' && tfBackend !== 'cpu') throw new UsageError(`demo: --backend trains on TensorFlow.js "wasm" or "cpu", got "${tfBackend}"`);
+  const out = resolve(options.out ?? 'demo-output');
+  await rm(out, { recursive: true, force: true });
+  await mkdir(out, { recursive: true });
+  await useTf(tfBackend);
+  const before = tf.memory().numTensors;
+
+  io.out(`vblora demo — ToyLlama (hidden ${DEMO_MODEL.hidden}, ${DEMO_MODEL.layers} layers), teacher = base + hidden rank-2 change\n`);
+  io.out(`VB-LoRA r ${DEMO_VBLORA.r}, num_vectors ${DEMO_VBLORA.num_vectors}, vector_length ${DEMO_VBLORA.vector_length}, top-${DEMO_VBLORA.topk}; ${steps} AdamW steps on tfjs ${tfBackend}\n`);
+  const teacher = demoTeacher();
+  const batches = demoBatches(teacher, 8);
+
+  const p1 = createProgress(io, 'train VB-LoRA');
+  const vb = await trainVBLoRA(batches, steps, (p) => p1.update(p.step, p.totalSteps, `loss ${p.loss.toExponential(3)}`));
+  p1.finish();
+  const p2 = createProgress(io, 'train LoRA');
+  const lora = await trainLoRA(batches, steps, (p) => p2.update(p.step, p.totalSteps, `loss ${p.loss.toExponential(3)}`));
+  p2.finish();
+  vb.model.disableAdapters();
+  const baseLoss = meanLoss((x) => vb.model.predict(x), batches);
+  vb.model.enableAdapters();
+  const vbLoss = meanLoss((x) => vb.model.predict(x), batches);
+  const loraLoss = meanLoss((x) => lora.model.predict(x), batches);
+  io.out(`\nfinal loss: base ${baseLoss.toExponential(3)} → VB-LoRA ${vbLoss.toExponential(3)} (${(vb.ms / 1000).toFixed(1)} s), LoRA ${loraLoss.toExponential(3)} (${(lora.ms / 1000).toFixed(1)} s)\n`);
+
+  const { full, topk, files } = bothFlavours(vb.model);
+  await writeAdapterDir(join(out, 'adapter_full'), full);
+  await writeAdapterDir(join(out, 'adapter_topk'), topk);
+  const baseToy = demoBase();
+  const base = toyStateDict(baseToy);
+  baseToy.model.dispose();
+  await writeFileAtomic(join(out, 'base.safetensors'), writeSafetensors(base));
+  const sizes = sizeTable(full, files, lora.model);
+  io.out('\nstored adapter                                   bytes   savable params\n');
+  for (const s of sizes) io.out(`  ${s.what.padEnd(44)} ${String(s.bytes).padStart(8)}   ${String(s.params).padStart(8)}\n`);
+
+  // the top-k file, read back as a user would, on every backend available here
+  const reloaded = adapterFromFiles({ config: files.topk.config, weights: files.topk.weights }).adapter;
+  const parity = await parityTable(reloaded, base, candidates(tfBackend));
+  const fresh = demoBase();
+  const vbReloaded = loadVBLoRA(fresh.model, reloaded, toyOptions(fresh));
+  const outputErr = Math.max(
+    ...batches.slice(0, 2).map((b) =>
+      tf.tidy(() => tf.max(tf.abs(tf.sub(vbReloaded.predict(b.x), vb.model.predict(b.x)))).dataSync()[0]!),
+    ),
+  );
+  io.out('\nparity of the reloaded top-k adapter (max abs error vs the reference backend)\n');
+  io.out(`  ${'backend'.padEnd(22)} ${'compose'.padStart(9)} ${'merge'.padStart(9)} ${'time'.padStart(8)}\n`);
+  for (const p of parity) {
+    const f = (v: number | null) => (v === null ? '—' : v.toExponential(2)).padStart(9);
+    io.out(`  ${p.backend.padEnd(22)} ${f(p.composeErr)} ${f(p.mergeErr)} ${p.composeErr === null ? ''.padStart(8) : `${p.ms.toFixed(0)} ms`.padStart(8)}  ${p.note}\n`);
+  }
+  io.out(`  model output, top-k file vs trained model (tfjs ${tfBackend}): max abs ${outputErr.toExponential(2)}\n`);
+
+  const html = reportHtml({
+    vbLoss: vb.lossHistory,
+    loraLoss: lora.lossHistory,
+    sizes,
+    parity,
+    usage: bankUsage(full),
+    facts: [
+      ['model', `ToyLlama, hidden ${DEMO_MODEL.hidden}, ${DEMO_MODEL.layers} layers; teacher = base + hidden rank-2 change`],
+      ['training', `${steps} AdamW steps on tfjs ${tfBackend}; VB-LoRA ${(vb.ms / 1000).toFixed(1)} s, LoRA ${(lora.ms / 1000).toFixed(1)} s`],
+      ['final loss', `base ${baseLoss.toExponential(3)}, VB-LoRA ${vbLoss.toExponential(3)}, LoRA ${loraLoss.toExponential(3)}`],
+      ['top-k reload', `model output max abs error ${outputErr.toExponential(2)} vs the trained model`],
+    ],
+  });
+  await writeFileAtomic(join(out, 'report.html'), html);
+
+  vbReloaded.dispose();
+  fresh.model.dispose();
+  vb.model.dispose();
+  vb.base.model.dispose();
+  lora.model.dispose();
+  lora.base.model.dispose();
+  teacher.model.dispose();
+  tf.dispose(batches.flatMap((b) => [b.x, b.y]));
+  io.out(`\ndemo output: ${out} (adapter_full/, adapter_topk/, base.safetensors, report.html); ${tf.memory().numTensors - before} tensors left\n`);
+  return vbLoss < baseLoss ? 0 : 1;
+}
