@@ -5,6 +5,7 @@ import { UsageError } from './errors.js';
 const BACKENDS: Readonly<Record<string, () => Promise<Backend>>> = {
   reference: async () => referenceBackend,
   onnx: async () => (await import('@vblora/onnx')).onnxBackend,
+  webgpu: async () => (await import('@vblora/webgpu/node')).createNodeWebGpuBackend(),
 };
 
 /** Names accepted by `--backend`. */

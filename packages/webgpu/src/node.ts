@@ -73,3 +73,12 @@ export function swiftShaderOptions(): NodeGpuOptions | undefined {
   process.env.VK_ICD_FILENAMES ??= icd;
   return { vulkanLoaderDir: CHROMIUM_VULKAN_DIR };
 }
+
+/**
+ * A WebGPU backend for Node on Dawn; when no Vulkan driver is configured it uses Chromium's SwiftShader (slow,
+ * for tests). The GPU object is created on first call, not on import.
+ */
+export async function createNodeWebGpuBackend(): Promise<import('@vblora/core').Backend> {
+  const { createWebGpuBackend } = await import('./backend/webgpu-backend.js');
+  return createWebGpuBackend({ gpu: nodeGpu(swiftShaderOptions() ?? {}) });
+}

@@ -31,11 +31,7 @@ function candidates(tfBackend: string): BackendCandidate[] {
     { label: 'onnxruntime-node', load: async () => (await import('@vblora/onnx')).onnxBackend },
     {
       label: 'webgpu (Dawn)',
-      load: async () => {
-        const mod = (await import('@vblora/webgpu/node')) as { createNodeWebGpuBackend?: () => Promise<import('@vblora/core').Backend> };
-        if (mod.createNodeWebGpuBackend === undefined) throw new Error('no Node WebGPU backend in this build');
-        return mod.createNodeWebGpuBackend();
-      },
+      load: async () => (await import('@vblora/webgpu/node')).createNodeWebGpuBackend(),
     },
   ];
 }
