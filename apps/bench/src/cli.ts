@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { writeFileAtomic } from '@vblora/core/node';
+import { loadBackends } from './backends.js';
+import { choosingABackendMarkdown, conformanceReports } from './matrix.js';
 import { reportMarkdown } from './report.js';
 import { runBench } from './run-bench.js';
 
@@ -16,11 +18,19 @@ export async function benchMain(argv: readonly string[]): Promise<number> {
       json: { type: 'string' },
       md: { type: 'string' },
       'scale-layers': { type: 'string' },
+      backends: { type: 'string' },
+      matrix: { type: 'string' },
     },
   });
+  const names = (values.backends ?? 'reference,tfjs-wasm,onnx,webgpu').split(',').filter((n) => n !== '');
+  const skipped: string[] = [];
+  const backends = await loadBackends(names, (name, why) => skipped.push(`${name}: ${why}`));
+  const tfName = backends.find((b) => b.name.startsWith('tfjs-'))?.name.slice('tfjs-'.length);
   const tty = process.stderr.isTTY === true;
   const report = await runBench({
     quick: values.quick === true,
+    backends,
+    ...(tfName === undefined ? {} : { trainOn: tfName }),
     command: `vblora bench ${argv.join(' ')}`.trim(),
     ...(values['scale-layers'] === undefined ? {} : { scaleLayers: Number(values['scale-layers']) }),
     log: (m) => {
@@ -31,7 +41,11 @@ export async function benchMain(argv: readonly string[]): Promise<number> {
   const md = reportMarkdown(report);
   process.stdout.write(md);
   if (values.json !== undefined) await writeFileAtomic(values.json, `${JSON.stringify(report, null, 2)}\n`);
+  for (const s of skipped) process.stderr.write(`bench: backend skipped — ${s}\n`);
   if (values.md !== undefined) await writeFileAtomic(values.md, md);
+  if (values.matrix !== undefined) {
+    await writeFileAtomic(values.matrix, choosingABackendMarkdown(await conformanceReports(backends), report));
+  }
   return 0;
 }
 

@@ -10,5 +10,7 @@
 export { runBench, type BenchOptions } from './run-bench.js';
 export { reportMarkdown } from './report.js';
 export { benchMain } from './cli.js';
+export { BENCH_BACKENDS, loadBackends } from './backends.js';
+export { choosingABackendMarkdown, conformanceReports } from './matrix.js';
 export type { BenchReport, BenchRow } from './result.js';
 export type { Timing } from './stats.js';
