@@ -61,6 +61,13 @@ const TARGETS = [
     properties: 1,
   },
   {
+    id: 'onnx',
+    file: 'packages/onnx/test/reliability/onnx-fuzz.test.ts',
+    what: 'ONNX decode → map → merge → inject → write: mutated toy models',
+    runs: 15_000,
+    properties: 1,
+  },
+  {
     id: 'sigkill',
     file: 'packages/core/test/reliability/atomic-kill.test.ts',
     what: 'SIGKILL of a writer child at random moments',

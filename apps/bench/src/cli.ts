@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { writeFileAtomic } from '@vblora/core/node';
 import { loadBackends } from './backends.js';
+import { PACKAGE_SCRIPTS, runPackageScript } from './package-scripts.js';
 import { choosingABackendMarkdown, conformanceReports } from './matrix.js';
 import { reportMarkdown } from './report.js';
 import { runBench } from './run-bench.js';
@@ -20,6 +21,7 @@ export async function benchMain(argv: readonly string[]): Promise<number> {
       'scale-layers': { type: 'string' },
       backends: { type: 'string' },
       matrix: { type: 'string' },
+      'package-scripts': { type: 'boolean' },
     },
   });
   const names = (values.backends ?? 'reference,tfjs-wasm,onnx,webgpu').split(',').filter((n) => n !== '');
@@ -38,7 +40,15 @@ export async function benchMain(argv: readonly string[]): Promise<number> {
     },
   });
   if (tty) process.stderr.write('\r\x1b[2K');
-  const md = reportMarkdown(report);
+  const scripts = [];
+  if (values['package-scripts'] === true) {
+    for (const s of PACKAGE_SCRIPTS) {
+      if (tty) process.stderr.write(`\r\x1b[2Kbench: ${s.script}…`);
+      scripts.push(await runPackageScript(s));
+    }
+    if (tty) process.stderr.write('\r\x1b[2K');
+  }
+  const md = reportMarkdown({ ...report, packageScripts: scripts });
   process.stdout.write(md);
   if (values.json !== undefined) await writeFileAtomic(values.json, `${JSON.stringify(report, null, 2)}\n`);
   for (const s of skipped) process.stderr.write(`bench: backend skipped — ${s}\n`);

@@ -26,5 +26,8 @@ export function reportMarkdown(report: BenchReport): string {
     lines.push(`| ${r.workload} | ${r.case} | ${r.backend} | ${r.value} | ${ratio} | ${target}${met} |`);
   }
   lines.push('');
+  for (const p of report.packageScripts ?? []) {
+    lines.push(`## ${p.title}`, '', `\`${p.command}\``, '', p.output.includes('|') ? p.output : ['```', p.output, '```'].join('\n'), '');
+  }
   return lines.join('\n');
 }

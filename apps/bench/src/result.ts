@@ -24,4 +24,6 @@ export interface BenchReport {
   readonly quick: boolean;
   readonly machine: Readonly<Record<string, string>>;
   readonly rows: readonly BenchRow[];
+  /** Backend packages' own benchmark scripts, run in the same invocation (full runs only). */
+  readonly packageScripts?: readonly { readonly title: string; readonly command: string; readonly output: string }[];
 }

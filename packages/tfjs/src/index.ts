@@ -33,7 +33,7 @@ export {
   type ModulePathFn,
 } from './layers/module-paths.js';
 export { TOPK_RESUME_MESSAGE } from './layers/adapted-dense.js';
-export { applyLoRA, LoRAModel, type LoRAOptions } from './layers/lora-baseline.js';
+export { applyLoRA, LoRAModel, type LoRALayer, type LoRAOptions } from './layers/lora-baseline.js';
 export { AdamW, type AdamWOptions, type ParamGroup } from './training/adamw.js';
 export { mseLoss, crossEntropyLoss, type LossFn } from './training/losses.js';
 export type { TrainableModel, VariableGroups } from './training/trainable.js';

@@ -5,6 +5,7 @@
  */
 import type { Backend, VBLoRAAdapter } from '@vblora/core';
 import { writeFileAtomic } from '@vblora/core/node';
+import { OnnxModelError } from '../errors.js';
 import { indexGraph } from '../graph/graph-index.js';
 import type { OnnxModel } from '../model-io/onnx-model.js';
 import { hostBytes, storageOf } from '../model-io/tensor-data.js';
@@ -78,8 +79,17 @@ export async function mergeOnnxModel(
   };
   if (patchable) {
     for (const u of updates) {
-      const value = await u.compute();
-      inits.get(u.initializer)!.rawData!.set(hostBytes(value));
+      const value = hostBytes(await u.compute());
+      const raw = inits.get(u.initializer)!.rawData!;
+      if (raw.length !== value.length) {
+        // only the weights are read (and checked) before merging; a trained bias replaces its tensor unread
+        throw new OnnxModelError(
+          `tensor ${u.initializer}: raw_data has ${raw.length} bytes, its shape and type need ${value.length}`,
+          'tensor-size',
+          u.initializer,
+        );
+      }
+      raw.set(value);
       progress(u.source);
     }
     await writeFileAtomic(outPath, model.bytes);

@@ -3,7 +3,8 @@
  * reading its byte range, with paths confined to the model's folder.
  * @module
  */
-import { open } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { OnnxModelError } from '../errors.js';
 import type { onnx } from '../proto.js';
@@ -79,15 +80,10 @@ export async function readExternalBytes(
       tensor,
     );
   }
-  const path = resolveExternalPath(baseDir, ref.location, tensor);
-  const out = new Uint8Array(new ArrayBuffer(nbytes));
-  let fh;
+  const fh = await openExternal(baseDir, ref, nbytes, tensor);
   try {
-    fh = await open(path, 'r');
-  } catch (err) {
-    throw new OnnxModelError(`tensor ${tensor}: cannot open external data file ${path}`, 'external-data', tensor, { cause: err });
-  }
-  try {
+    // allocated only once the file is known to hold the declared bytes
+    const out = new Uint8Array(new ArrayBuffer(nbytes));
     let done = 0;
     while (done < nbytes) {
       const { bytesRead } = await fh.read(out, done, nbytes - done, ref.offset + done);
@@ -100,9 +96,42 @@ export async function readExternalBytes(
       }
       done += bytesRead;
     }
+    return out;
   } finally {
     await fh.close();
   }
-  return out;
+}
+
+/**
+ * Opens the external data file of a tensor, checking that it is a regular file holding `nbytes` bytes at the
+ * tensor's offset, so that no buffer of a declared size is allocated before the data are known to exist.
+ * @throws {OnnxModelError} when the file is missing, not a regular file, or too short.
+ */
+export async function openExternal(baseDir: string | null, ref: ExternalDataRef, nbytes: number, tensor: string): Promise<FileHandle> {
+  const path = resolveExternalPath(baseDir, ref.location, tensor);
+  let fh: FileHandle;
+  try {
+    // non-blocking, so that a FIFO cannot hang the open
+    fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    throw new OnnxModelError(`tensor ${tensor}: cannot open external data file ${path}`, 'external-data', tensor, { cause: err });
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) {
+      throw new OnnxModelError(`tensor ${tensor}: external data ${ref.location} is not a regular file`, 'external-data', tensor);
+    }
+    if (ref.offset + nbytes > st.size) {
+      throw new OnnxModelError(
+        `tensor ${tensor}: external data file ${ref.location} ends before byte ${ref.offset + nbytes} (it has ${st.size})`,
+        'external-data',
+        tensor,
+      );
+    }
+    return fh;
+  } catch (err) {
+    await fh.close();
+    throw err;
+  }
 }
 

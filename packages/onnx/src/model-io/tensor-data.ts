@@ -28,9 +28,18 @@ export function tensorDtype(t: onnx.ITensorProto): DType {
   return dtypeFromOnnx(t.dataType ?? 0, `tensor ${t.name ?? '(unnamed)'}`);
 }
 
-/** Byte size of a tensor's data (elements × element size). */
+/**
+ * Byte size of a tensor's data (elements × element size).
+ * @throws {OnnxModelError} when a dimension is negative or the size is beyond 2⁵³ − 1 bytes.
+ */
 export function tensorByteLength(t: onnx.ITensorProto): number {
-  return numel(tensorDims(t)) * DTYPE_BYTES[tensorDtype(t)];
+  const dims = tensorDims(t);
+  const nbytes = numel(dims) * DTYPE_BYTES[tensorDtype(t)];
+  if (dims.some((d) => !Number.isSafeInteger(d) || d < 0) || !Number.isSafeInteger(nbytes)) {
+    const name = t.name ?? '(unnamed)';
+    throw new OnnxModelError(`tensor ${name}: shape [${dims.join(', ')}] is not a valid tensor size`, 'tensor-dims', name);
+  }
+  return nbytes;
 }
 
 /** Where a tensor's data are stored. */

@@ -8,8 +8,9 @@ import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { formatShape, sameShape, ShapeError, UnsupportedError, VBLoRAError, type HostTensor } from '@vblora/core';
 import { tempPathFor, writeErrorFor } from '@vblora/core/node';
+import { OnnxModelError } from '../errors.js';
 import { pb, type onnx } from '../proto.js';
-import { externalDataRef, resolveExternalPath } from './external-data.js';
+import { externalDataRef, openExternal, resolveExternalPath } from './external-data.js';
 import { fieldHeader, FIELD } from './field-header.js';
 import type { OnnxModel } from './onnx-model.js';
 import { hostBytes, readTensorData, storageOf, tensorByteLength, tensorDims, tensorDtype } from './tensor-data.js';
@@ -96,6 +97,14 @@ function plan(model: OnnxModel, mode: ExternalDataMode, replace: ReadonlyMap<str
   for (const t of model.proto.graph!.initializer ?? []) {
     const nbytes = tensorByteLength(t);
     const storage = storageOf(t);
+    // the raw_data field header is written from the declared size, so a mismatched tensor would corrupt the file
+    if (storage === 'raw' && !replace.has(t.name ?? '') && t.rawData!.length !== nbytes) {
+      throw new OnnxModelError(
+        `tensor ${t.name ?? '(unnamed)'}: raw_data has ${t.rawData!.length} bytes, its shape and type need ${nbytes}`,
+        'tensor-size',
+        t.name ?? '(unnamed)',
+      );
+    }
     const external =
       mode === 'keep' ? storage === 'external' : mode === 'inline' ? false : nbytes >= threshold && nbytes > 0;
     if (external) {
@@ -154,13 +163,15 @@ async function writeTensorData(
     return;
   }
   const name = t.name ?? '';
-  const src = await open(resolveExternalPath(model.baseDir, ref.location, name), 'r');
+  const src = await openExternal(model.baseDir, ref, p.nbytes, name);
   try {
     const buf = new Uint8Array(Math.min(CHUNK, Math.max(p.nbytes, 1)));
     for (let done = 0; done < p.nbytes; ) {
       const want = Math.min(buf.length, p.nbytes - done);
       const { bytesRead } = await src.read(buf, 0, want, ref.offset + done);
-      if (bytesRead === 0) throw new UnsupportedError(`tensor ${name}: external data file ${ref.location} is shorter than the tensor`);
+      if (bytesRead === 0) {
+        throw new OnnxModelError(`tensor ${name}: external data file ${ref.location} is shorter than the tensor`, 'external-data', name);
+      }
       await sink.write(buf.subarray(0, bytesRead));
       done += bytesRead;
     }

@@ -23,7 +23,8 @@ export interface LoRAOptions extends ModuleMappingOptions {
   readonly seed?: number;
 }
 
-interface LoRALayer {
+/** One LoRA-adapted layer: its module and factors A (r, in), B (out, r). */
+export interface LoRALayer {
   readonly module: ModelModule;
   readonly A: tf.Variable;
   readonly B: tf.Variable;

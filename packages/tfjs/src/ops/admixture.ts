@@ -20,19 +20,17 @@ export function selectedWeights(logits2d: tf.Tensor2D, sel: TopkSelection): tf.T
 }
 
 /**
- * Mixed sub-vectors (rows, vl) = Σ_j weights[:, j] · bank[indices[:, j]], accumulated in top-k order (torch's
- * order), one column j at a time: a sum over a middle axis would make tf.js transpose (rows, k, vl) first.
+ * Mixed sub-vectors (rows, vl) = Σ_j weights[:, j] · bank[indices[:, j]] as one batched product
+ * (rows, 1, k)·(rows, k, vl): tf.js's cpu backend runs broadcasting element-wise ops and middle-axis slices
+ * element by element through index arithmetic, while its matmul indexes directly. (The k products are summed
+ * before one rounding: at most one float32 ulp from torch's product-by-product order.)
  */
 export function mixBank(weights: tf.Tensor2D, indices: Int32Array, bank: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {
     const [rows, k] = weights.shape;
-    let acc: tf.Tensor2D | null = null;
-    for (let j = 0; j < k; j++) {
-      const column = Int32Array.from({ length: rows }, (_, row) => indices[row * k + j]!);
-      const term = tf.mul(weights.slice([0, j], [rows, 1]), gatherRows(bank, column)) as tf.Tensor2D;
-      acc = acc === null ? term : (tf.add(acc, term) as tf.Tensor2D);
-    }
-    return acc ?? (tf.zeros([rows, bank.shape[1]]) as tf.Tensor2D);
+    const vl = bank.shape[1];
+    const picked = gatherRows(bank, indices).reshape([rows, k, vl]);
+    return tf.matMul(weights.reshape([rows, 1, k]), picked).reshape([rows, vl]) as tf.Tensor2D;
   });
 }
 

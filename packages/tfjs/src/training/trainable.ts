@@ -19,8 +19,11 @@ export interface VariableGroups {
 /** A model the training loop can train. */
 export interface TrainableModel {
   readonly model: tf.LayersModel;
+  /** Switches to training mode (dropout on, nothing cached). */
   train(): void;
+  /** Switches to inference mode. */
   eval(): void;
+  /** The variables to update, by group. */
   trainableVariables(): VariableGroups;
   /** Called after every update (drops cached matrices). */
   invalidate(): void;
