@@ -2,6 +2,7 @@
 // Build first: npx tsc -p packages/core/tsconfig.build.json && npx tsc -p packages/tfjs/tsconfig.build.json
 // Run: node packages/tfjs/bench/train-step.mjs [wasm] [cpu]
 import * as tf from '@tensorflow/tfjs';
+import { adapterToFiles } from '@vblora/core';
 import { applyLoRA, applyVBLoRA, buildToyLlama, createOptimizer, lossAndGradients, toyOptions } from '../dist/index.js';
 import { BACKENDS, time, use } from './setup.mjs';
 
@@ -36,12 +37,13 @@ for (const backend of BACKENDS) {
   const vbParams = vb.trainableVariables();
   const nVb = [...vbParams.logits, ...vbParams.bank].reduce((s, v) => s + v.size, 0);
   const vbStep = await stepTimer(vb, batch);
+  const vbBytes = { full: adapterToFiles(vb.exportAdapter().adapter).weights.byteLength, topk: adapterToFiles(vb.exportAdapter('default', { flavour: 'topk' }).adapter).weights.byteLength };
   vb.dispose();
   const lora = applyLoRA(toy.model, { r: R, targetModules: TARGETS });
   const nLora = lora.trainableVariables().other.reduce((s, v) => s + v.size, 0);
   const loraStep = await stepTimer(lora, batch);
   lora.dispose();
-  rows.push({ backend, forward, vbStep, loraStep, nVb, nLora });
+  rows.push({ backend, forward, vbStep, loraStep, nVb, nLora, vbBytes });
   tf.dispose([x, batch.y]);
   toy.model.dispose();
 }
@@ -49,6 +51,10 @@ for (const backend of BACKENDS) {
 console.log(`ToyLlama hidden ${SIZE.hidden}, intermediate ${SIZE.intermediate}, ${SIZE.layers} layers; batch ${BATCH.join('×')} tokens; rank ${R} on ${TARGETS.length * SIZE.layers} layers`);
 console.log('VB-LoRA: nv 256, vl 64, k 2 (trainable = logits + bank); LoRA: A, B (B = 0 init); AdamW, MSE loss');
 console.log('backend | base forward ms | VB-LoRA step ms (median/min) | LoRA step ms (median/min) | VB/LoRA | trainable VB-LoRA / LoRA');
+const sizes = rows[0];
+if (sizes !== undefined) {
+  console.log(`checkpoint bytes: VB-LoRA full ${sizes.vbBytes.full}, VB-LoRA top-k ${sizes.vbBytes.topk}; LoRA A+B in f32 ${sizes.nLora * 4}`);
+}
 for (const r of rows) {
   console.log(
     `${r.backend} | ${r.forward.median.toFixed(1)} | ${r.vbStep.median.toFixed(1)} / ${r.vbStep.min.toFixed(1)} | ` +

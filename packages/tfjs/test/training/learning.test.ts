@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adapterFromFiles, adapterToFiles, type AdapterFileContents } from '@vblora/core';
-import { applyVBLoRA, loadVBLoRA, mseLoss, TOPK_RESUME_MESSAGE, toyOptions, trainAdapter, type Batch, type ToyModel, type VBLoRAModel } from '@vblora/tfjs';
+import { applyVBLoRA, loadVBLoRA, mseLoss, TOPK_RESUME_MESSAGE, toyOptions, trainAdapter, type Batch, type ToyModel, type TrainProgress, type VBLoRAModel } from '@vblora/tfjs';
 import { EXACT, expectClose } from '../helpers/assert.js';
 import { studentBase, teacher, teacherBatches } from '../helpers/teacher.js';
 import { hostOutput } from '../helpers/toy.js';
@@ -26,6 +26,7 @@ describe('VB-LoRA learns a hidden low-rank change (tf.js wasm)', () => {
   let full: AdapterFileContents;
   let topk: AdapterFileContents;
   let before: number;
+  const progress: TrainProgress[] = [];
 
   beforeAll(async () => {
     await useTfBackend('wasm');
@@ -34,7 +35,12 @@ describe('VB-LoRA learns a hidden low-rank change (tf.js wasm)', () => {
     batches = teacherBatches(teach, 8);
     base = studentBase();
     vb = applyVBLoRA(base.model, CONFIG, { ...toyOptions(base), seed: 2 });
-    const result = await trainAdapter(vb, { batches, steps: 150, optimizer: { logitsLr: 5e-2, bankLr: 1e-2 } });
+    const result = await trainAdapter(vb, {
+      batches,
+      steps: 150,
+      optimizer: { logitsLr: 5e-2, bankLr: 1e-2 },
+      onStep: (p) => progress.push(p),
+    });
     result.optimizer.dispose();
     lossHistory = result.lossHistory;
     full = adapterToFiles(vb.exportAdapter('default').adapter);
@@ -55,6 +61,9 @@ describe('VB-LoRA learns a hidden low-rank change (tf.js wasm)', () => {
 
   it('the loss falls at least 5× and ends at least 5× below the base model', () => {
     expect(lossHistory).toHaveLength(150);
+    expect(progress.map((p) => p.step)).toEqual(Array.from({ length: 150 }, (_, i) => i + 1));
+    expect(progress.map((p) => p.loss)).toEqual(lossHistory);
+    expect(progress.every((p, i) => p.totalSteps === 150 && (i === 0 || p.elapsedMs >= progress[i - 1]!.elapsedMs))).toBe(true);
     const first = mean(lossHistory.slice(0, 8));
     const last = mean(lossHistory.slice(-8));
     expect(first / last).toBeGreaterThan(5);
