@@ -38,7 +38,7 @@ beforeAll(async () => {
   url = `http://127.0.0.1:${typeof addr === 'object' && addr !== null ? addr.port : 0}/`;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless=new', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: ['--headless=new', '--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
   });
 }, 120_000);
 
@@ -77,6 +77,28 @@ describe('playground in headless Chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'playground.png'), fullPage: true });
     await page.close();
   }, 60_000);
+
+  it('runs the ToyLlama forward with the adapter and shows the error vs PEFT’s output (≤ 2e-6)', async () => {
+    const c = 'llama_f32_vl16_nv64_top2';
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.setInputFiles('#files', [
+      peftGoldenPath(c, 'adapter_topk', 'adapter_config.json'),
+      peftGoldenPath(c, 'adapter_topk', 'adapter_model.safetensors'),
+      peftGoldenPath(c, 'base.safetensors'),
+      peftGoldenPath(c, 'expected.safetensors'),
+    ]);
+    await page.waitForSelector('#status[data-state]', { timeout: 60_000 });
+    expect(await page.getAttribute('#status', 'data-state'), (await page.textContent('#status')) ?? '').toBe('loaded');
+    expect(await page.textContent('tr[data-key="family"] td')).toBe('ToyLlama');
+    expect(await page.textContent('tr[data-key="forward"] td')).toMatch(/^tfjs-\w+, [\d.]+ ms, output \(2, 5, 32\)$/);
+    expect(await page.textContent('tr[data-key="compose"] td')).toMatch(/^(webgpu|tfjs-\w+), [\d.]+ ms$/);
+    // top-k reload vs PEFT's adapter output: a few float32 ulps of O(1) outputs (PEFT measured 3.6e-7 itself)
+    const err = Number(await page.textContent('tr[data-key="peft"] td'));
+    expect(err).toBeLessThanOrEqual(2e-6);
+    await page.screenshot({ path: join(ARTIFACTS, 'playground-forward.png'), fullPage: true });
+    await page.close();
+  }, 120_000);
 
   it('warns about rows PEFT would reload as NaN', async () => {
     const page = await openAdapter(peftGoldenPath('edge_topk3_ties_zero_nan', 'adapter_topk'));
