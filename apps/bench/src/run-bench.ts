@@ -14,6 +14,12 @@ import { mixedBatchWorkload } from './workloads/mixed-batch.js';
 import { scaleMergeWorkload } from './workloads/scale-merge.js';
 import { trainingStepWorkload } from './workloads/training-step.js';
 
+/**
+ * Largest tokens × hidden² a backend's forward is timed at: plain JS loops, single-threaded wasm and SwiftShader
+ * take minutes per repetition beyond these (stated in docs/benchmarks.md by the rows that are absent).
+ */
+const FORWARD_BUDGET: Readonly<Record<string, number>> = { reference: 2 ** 25, 'tfjs-wasm': 2 ** 31, 'tfjs-cpu': 2 ** 25, webgpu: 2 ** 25 };
+
 /** Options of {@link runBench}. */
 export interface BenchOptions {
   /** Small sizes, one repetition: a smoke test that finishes in well under a minute. */
@@ -71,7 +77,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     for (const tokens of quick ? [1, 16] : [1, 128, 4096]) {
       // plain-loop matmuls of 4096 tokens × 4096² take minutes (and SwiftShader is slower still): skip what a
       // backend cannot do in reasonable time, and say so in the docs
-      const budget = b.name === 'reference' ? 2 ** 32 : b.name === 'webgpu' ? 2 ** 28 : 2 ** 37;
+      const budget = FORWARD_BUDGET[b.name] ?? 2 ** 37;
       if (tokens * hidden * hidden > budget) continue;
       rows.push(await forwardWorkload(b, tokens, hidden, quick ? 1 : 3));
     }
