@@ -19,10 +19,14 @@ export function reportMarkdown(report: BenchReport): string {
     '|---|---|---|---|---|---|',
   ];
   for (const r of report.rows) {
-    const ratio = r.ratio === undefined ? '' : r.ratioOf?.startsWith('overhead') ? `${pct(r.ratio)} ${r.ratioOf}` : `${pct(r.ratio)} ${r.ratioOf ?? ''}`;
-    const target =
-      r.target === undefined ? '' : r.ratioOf?.startsWith('overhead') ? `≤ ${pct(r.target)}` : r.target === 1 ? 'equal' : `≥ ${pct(r.target)}`;
-    const met = r.ratio === undefined || r.target === undefined ? '' : (r.ratioOf?.startsWith('overhead') ? r.ratio <= r.target : r.target === 1 ? Math.abs(r.ratio - 1) < 1e-12 : r.ratio >= r.target) ? ' ✓' : ' ✗';
+    // "overhead" and "× the LoRA step" ratios are better when lower; the others when higher
+    const times = r.ratioOf?.startsWith('×') === true;
+    const lower = times || r.ratioOf?.startsWith('overhead') === true;
+    const show = (x: number) => (times ? `${x.toFixed(2)}×` : pct(x));
+    const ratio = r.ratio === undefined ? '' : times ? `${show(r.ratio)}${r.ratioOf!.slice(1)}` : `${show(r.ratio)} ${r.ratioOf ?? ''}`;
+    const target = r.target === undefined ? '' : lower ? `≤ ${show(r.target)}` : r.target === 1 ? 'equal' : `≥ ${show(r.target)}`;
+    const ok = r.ratio === undefined || r.target === undefined ? undefined : lower ? r.ratio <= r.target : r.target === 1 ? Math.abs(r.ratio - 1) < 1e-12 : r.ratio >= r.target;
+    const met = ok === undefined ? '' : ok ? ' ✓' : ' ✗';
     lines.push(`| ${r.workload} | ${r.case} | ${r.backend} | ${r.value} | ${ratio} | ${target}${met} |`);
   }
   lines.push('');
