@@ -11,6 +11,7 @@ export interface MergePool {
   readonly threads: number;
   /** Merges all rows of `job` (its r0/r1 are ignored) and resolves when the output is complete. */
   run(job: Omit<RowBlockJob, 'r0' | 'r1'>): Promise<void>;
+  /** Stops the worker threads. */
   close(): Promise<void>;
 }
 

@@ -11,6 +11,7 @@ export interface SafetensorsFileReader {
   readonly header: SafetensorsHeader;
   /** Reads one tensor's bytes into `into` (a buffer of at least its size) or a fresh buffer; data is aligned. */
   readTensor(entry: SafetensorsLayoutEntry, into?: ArrayBufferLike): Promise<HostTensor>;
+  /** Closes the file. */
   close(): Promise<void>;
 }
 
