@@ -8,7 +8,7 @@ export type { MaybePromise, KernelSet, KernelName } from './kernel-set.js';
 export { KERNEL_CONTRACTS, KERNEL_NAMES, isKernelName } from './kernel-set.js';
 export { TOPK_ADMIXTURE_CONTRACT, ADMIX_FROM_TOPK_CONTRACT } from './topk-admixture.js';
 export type { TopkAdmixtureArgs, TopkAdmixtureResult, AdmixFromTopkArgs } from './topk-admixture.js';
-export { safeTopkWeights, LOGITS_FROM_TOPK_CONTRACT, TOPK_WEIGHTS_FOR_SAVE_CONTRACT } from './topk-from-checkpoint.js';
+export { safeTopkWeights, storeTopkWeights, LOGITS_FROM_TOPK_CONTRACT, TOPK_WEIGHTS_FOR_SAVE_CONTRACT } from './topk-from-checkpoint.js';
 export type {
   LogitsFromTopkArgs,
   SafeTopkWeightsArgs,

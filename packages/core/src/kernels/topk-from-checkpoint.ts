@@ -225,6 +225,35 @@ export function reloadsSafely(w: Float32Array, offset: number, m: number): boole
 }
 
 /**
+ * The k−1 weights a top-k checkpoint stores for each row of `w` (rows × k softmax weights in descending order),
+ * with the largest lowered by ulps where needed so PEFT can never reload the row as NaN. Shared by every backend's
+ * `topkWeightsForSave`, so the save rule exists once.
+ * @throws {NumericalError} when a row holds a non-finite weight (PEFT would save NaN).
+ */
+export function storeTopkWeights(w: Float32Array, rows: number, k: number, kernel = 'topkWeightsForSave'): { stored: Float32Array; nudgedRows: number[] } {
+  const m = k - 1;
+  const stored = new Float32Array(rows * m); // (rows, k−1)
+  const nudgedRows: number[] = [];
+  for (let row = 0; row < rows; row++) {
+    for (let j = 0; j < k; j++) {
+      if (!Number.isFinite(w[row * k + j]!)) {
+        throw new NumericalError(
+          `${kernel}: logits row ${row} gives non-finite top-k weights (NaN or +inf logits, or only −inf); ` +
+            'PEFT would save NaN and reload the whole layer as NaN',
+          'logits'
+        );
+      }
+    }
+    stored.set(w.subarray(row * k, row * k + m), row * m);
+    if (!reloadsSafely(stored, row * m, m)) {
+      nudgedRows.push(row);
+      while (!reloadsSafely(stored, row * m, m)) stored[row * m] = nextDownPositive(stored[row * m]!);
+    }
+  }
+  return { stored, nudgedRows };
+}
+
+/**
  * Top-k indices and the k−1 largest softmax weights of each logits row, as PEFT's `save_only_topk_weights` writes
  * them, with the largest weight lowered by ulps where needed so the file can never reload as NaN in PEFT.
  * @throws {NumericalError} when a row's weights are not finite (NaN/+inf logits, or a row of only −inf).
@@ -242,26 +271,13 @@ export function topkWeightsForSave(args: TopkWeightsForSaveArgs): TopkWeightsFor
   const m = k - 1;
   const idx = new Int32Array(rows * k); // (rows, k)
   const vals = new Float32Array(k);
-  const w = new Float32Array(k);
-  const stored = new Float32Array(rows * m); // (rows, k−1)
-  const nudged: number[] = [];
+  const w = new Float32Array(rows * k); // (rows, k) softmax weights in top-k order
   for (let row = 0; row < rows; row++) {
     selectTopk(logits.data, row * nv, nv, k, idx, row * k);
     for (let j = 0; j < k; j++) vals[j] = logits.data[row * nv + idx[row * k + j]!]!;
-    softmaxF32(vals, 0, k, w, 0);
-    if (!w.every(Number.isFinite)) {
-      throw new NumericalError(
-        `${K}: logits row ${row} gives non-finite top-k weights (NaN or +inf logits, or only −inf); ` +
-          'PEFT would save NaN and reload the whole layer as NaN',
-        'logits'
-      );
-    }
-    stored.set(w.subarray(0, m), row * m);
-    if (!reloadsSafely(stored, row * m, m)) {
-      nudged.push(row);
-      while (!reloadsSafely(stored, row * m, m)) stored[row * m] = nextDownPositive(stored[row * m]!);
-    }
+    softmaxF32(vals, 0, k, w, row * k);
   }
+  const { stored, nudgedRows: nudged } = storeTopkWeights(w, rows, k, K);
   return {
     indices: tensor('i32', [...lead, k], idx),
     weightsKm1: tensor('f32', [...lead, m], stored),

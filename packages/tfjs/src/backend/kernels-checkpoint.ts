@@ -10,6 +10,7 @@ import {
   formatShape,
   NumericalError,
   safeTopkWeights,
+  storeTopkWeights,
   ShapeError,
   tensor,
   type HostTensor,
@@ -67,29 +68,8 @@ export async function logitsFromTopk(args: LogitsFromTopkArgs): Promise<HostTens
   return tensor('f32', [...lead, nv], out);
 }
 
-const f32Box = new Float32Array(1);
-const u32Box = new Uint32Array(f32Box.buffer);
 
-/** The next float32 below a positive float32. */
-function nextDown(x: number): number {
-  f32Box[0] = x;
-  u32Box[0] = u32Box[0]! - 1;
-  return f32Box[0];
-}
 
-/**
- * True when torch's float32 `1 − Σw` over these m stored weights cannot be negative in any summation order
- * (docs/numerics.md: exact float32 sum ≤ 1 for m ≤ 2; exact sum ≤ 1 − (m − 1)·2⁻²⁵ for m ≥ 3).
- */
-function reloadsSafely(w: Float32Array, off: number, m: number): boolean {
-  let s = 0;
-  for (let j = 0; j < m; j++) s = Math.fround(s + w[off + j]!);
-  if (s > 1) return false;
-  if (m <= 2) return true;
-  let exact = 0;
-  for (let j = 0; j < m; j++) exact += w[off + j]!;
-  return exact + m * 2 ** -52 <= 1 - (m - 1) * 2 ** -25;
-}
 
 /** See core's `topkWeightsForSave`. */
 export async function topkWeightsForSave(args: TopkWeightsForSaveArgs): Promise<TopkWeightsForSaveResult> {
@@ -106,24 +86,7 @@ export async function topkWeightsForSave(args: TopkWeightsForSaveArgs): Promise<
   const w = (await wt.data()) as Float32Array;
   wt.dispose();
   const m = k - 1;
-  const stored = new Float32Array(rows * m);
-  const nudged: number[] = [];
-  for (let row = 0; row < rows; row++) {
-    for (let j = 0; j < k; j++) {
-      if (!Number.isFinite(w[row * k + j]!)) {
-        throw new NumericalError(
-          `${K}: logits row ${row} gives non-finite top-k weights (NaN or +inf logits, or only −inf); ` +
-            'PEFT would save NaN and reload the whole layer as NaN',
-          'logits',
-        );
-      }
-    }
-    for (let j = 0; j < m; j++) stored[row * m + j] = w[row * k + j]!;
-    if (!reloadsSafely(stored, row * m, m)) {
-      nudged.push(row);
-      while (!reloadsSafely(stored, row * m, m)) stored[row * m] = nextDown(stored[row * m]!);
-    }
-  }
+  const { stored, nudgedRows: nudged } = storeTopkWeights(w, rows, k, K);
   return {
     indices: tensor('i32', [...lead, k], sel.indices),
     weightsKm1: tensor('f32', [...lead, m], stored),

@@ -4,7 +4,7 @@
  * for small k is, and `log` runs in float64 and is rounded once (a correctly rounded float32 log in practice).
  * @module
  */
-import { formatShape, NumericalError, ShapeError, type KernelSet } from '@vblora/core';
+import { formatShape, NumericalError, ShapeError, storeTopkWeights, type KernelSet } from '@vblora/core';
 import type { GraphBuilder } from '../../graph/graph-builder.js';
 import type { GraphSessions } from '../graph-sessions.js';
 import { kernelModel, topk } from '../kernel-graph.js';
@@ -61,30 +61,8 @@ export function logitsFromTopkKernel(sessions: GraphSessions): KernelSet['logits
   };
 }
 
-const box = new Float32Array(1);
-const bits = new Uint32Array(box.buffer);
 
-/** The next float32 below a positive float32. */
-function nextDown(x: number): number {
-  box[0] = x;
-  bits[0] = bits[0]! - 1;
-  return box[0];
-}
 
-/**
- * True when PEFT cannot reload these m stored weights as NaN (its float32 `1 − Σw` stays ≥ 0): for m ≤ 2 the
- * float32 sum has one order; for m ≥ 3 any order's rounding (≤ 2^-25 per partial sum ≤ 1) must fit below 1.
- */
-function reloadsSafely(w: Float32Array, at: number, m: number): boolean {
-  let s32 = 0;
-  let exact = 0;
-  for (let j = 0; j < m; j++) {
-    s32 = Math.fround(s32 + w[at + j]!);
-    exact += w[at + j]!;
-  }
-  if (s32 > 1) return false;
-  return m <= 2 || exact + m * 2 ** -52 <= 1 - (m - 1) * 2 ** -25;
-}
 
 /** `topkWeightsForSave` on onnxruntime: TopK and Softmax in the graph, PEFT's NaN guard on the host. */
 export function topkWeightsForSaveKernel(sessions: GraphSessions): KernelSet['topkWeightsForSave'] {
@@ -112,24 +90,7 @@ export function topkWeightsForSaveKernel(sessions: GraphSessions): KernelSet['to
     );
     const w = f32Out(out['weights'], [rows, k]).data;
     const m = k - 1;
-    const stored = new Float32Array(rows * m);
-    const nudged: number[] = [];
-    for (let row = 0; row < rows; row++) {
-      for (let j = 0; j < k; j++) {
-        if (!Number.isFinite(w[row * k + j]!)) {
-          throw new NumericalError(
-            `${K}: logits row ${row} gives non-finite top-k weights (NaN or +inf logits, or only −inf); ` +
-              'PEFT would save NaN and reload the whole layer as NaN',
-            'logits',
-          );
-        }
-      }
-      stored.set(w.subarray(row * k, row * k + m), row * m);
-      if (!reloadsSafely(stored, row * m, m)) {
-        nudged.push(row);
-        while (!reloadsSafely(stored, row * m, m)) stored[row * m] = nextDown(stored[row * m]!);
-      }
-    }
+    const { stored, nudgedRows: nudged } = storeTopkWeights(w, rows, k, K);
     return {
       indices: i32Out(out['indices'], [...lead, k]),
       weightsKm1: { dtype: 'f32', shape: [...lead, m], data: stored },
