@@ -1,10 +1,11 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { referenceBackend, type Backend } from '@vblora/core';
+import { createCpuBackend, referenceBackend, type Backend } from '@vblora/core';
 
 /** Backends the bench knows how to start, by name; each is imported only when asked for. */
 export const BENCH_BACKENDS: Readonly<Record<string, () => Promise<Backend>>> = {
   reference: async () => referenceBackend,
+  cpu: async () => createCpuBackend(),
   'tfjs-wasm': async () => tfjsBackend('wasm'),
   'tfjs-cpu': async () => tfjsBackend('cpu'),
   onnx: async () => (await import('@vblora/onnx')).onnxBackend,

@@ -24,7 +24,7 @@ export async function benchMain(argv: readonly string[]): Promise<number> {
       'package-scripts': { type: 'boolean' },
     },
   });
-  const names = (values.backends ?? 'reference,tfjs-wasm,onnx,webgpu').split(',').filter((n) => n !== '');
+  const names = (values.backends ?? 'reference,cpu,tfjs-wasm,onnx,webgpu').split(',').filter((n) => n !== '');
   const skipped: string[] = [];
   const backends = await loadBackends(names, (name, why) => skipped.push(`${name}: ${why}`));
   const tfName = backends.find((b) => b.name.startsWith('tfjs-'))?.name.slice('tfjs-'.length);

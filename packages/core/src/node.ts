@@ -15,4 +15,4 @@ export { openSafetensorsFile, type SafetensorsFileReader } from './node/safetens
 export { resolveCheckpointFiles, SHARD_INDEX_FILE, type CheckpointFiles } from './node/checkpoint-files.js';
 export { mergeCheckpoint, type MergeCheckpointOptions, type MergeCheckpointResult } from './node/merge-checkpoint.js';
 export { createMergePool, type MergePool } from './node/merge-pool.js';
-export { mergeRowBlock, type RowBlockJob } from './node/merge-row-block.js';
+export { mergeRowBlock, type RowBlockJob } from './cpu/merge-row-block.js';

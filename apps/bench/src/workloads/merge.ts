@@ -4,8 +4,8 @@ import type { BenchRow } from '../result.js';
 import { fmtTiming, gbps, time } from '../stats.js';
 
 /**
- * Merging a rank-4 delta into one (out, in) weight held in shared memory, with core's row-block merge on every
- * core (one fused pass over W; the delta is never materialised). GB/s counts W read + W written.
+ * Merging a rank-4 delta into one (out, in) weight held in the merge pool's shared WebAssembly memory, with the
+ * CPU kernels on every core (one fused pass over W; the delta is never materialised). GB/s counts W read + W written.
  */
 export async function mergeWorkload(
   out: number,
@@ -17,27 +17,27 @@ export async function mergeWorkload(
   const rng = createRng(11);
   const n = out * inF;
   const bytesPer = dtype === 'f32' ? 4 : 2;
-  const input = new SharedArrayBuffer(n * bytesPer);
-  const output = new SharedArrayBuffer(n * bytesPer);
+  const pool = createMergePool();
+  // the weight and the output in the pool's shared WebAssembly memory, as mergeCheckpoint holds them
+  const [input, output] = pool.regions(n * bytesPer, 2) as [Uint8Array, Uint8Array];
   if (dtype === 'f32') {
-    const w = new Float32Array(input);
+    const w = new Float32Array(input.buffer, input.byteOffset, n);
     for (let i = 0; i < n; i++) w[i] = rng.normal() * 0.02;
   } else {
-    const w = new Uint16Array(input);
+    const w = new Uint16Array(input.buffer, input.byteOffset, n);
     for (let i = 0; i < n; i++) w[i] = f32ToBf16Bits(rng.normal() * 0.02);
   }
   const r = 4;
   const A = tensor('f32', [r, inF], Float32Array.from({ length: r * inF }, () => rng.normal() * 0.01));
   const B = tensor('f32', [out, r], Float32Array.from({ length: out * r }, () => rng.normal() * 0.01));
-  const pool = createMergePool();
   try {
-    const job = { dtype, shape: [out, inF] as [number, number], input, output, A: A.data, B: B.data, r, fanInFanOut: false, safe: false, adapter: 'default', module: 'bench' };
+    const job = { dtype, shape: [out, inF] as [number, number], input, output, A: A.data, B: B.data, fanInFanOut: false, safe: false, adapter: 'default', module: 'bench' };
     const t = await time(() => pool.run(job), reps, 1);
     const g = gbps(2 * n * bytesPer, t.medianMs);
     return {
       workload: 'merge',
       case: `${dtype} weight (${out}, ${inF}), r ${r}`,
-      backend: `reference ×${pool.threads} threads`,
+      backend: `cpu ×${pool.threads} threads`,
       timing: t,
       value: `${g.toFixed(2)} GB/s (${fmtTiming(t)})`,
       ratio: g / copyGbps,

@@ -72,7 +72,7 @@ export async function scaleMergeWorkload(adapter: VBLoRAAdapter, shape: LlamaSha
   return {
     workload: 'merge at scale',
     case: `sharded bf16 checkpoint, ${shape.layers} layers, ${(bytes / 2 ** 30).toFixed(2)} GiB, ${result.shards.length} shards`,
-    backend: `reference ×${result.threads} threads`,
+    backend: `cpu ×${result.threads} threads`,
     value: `${(ms / 1000).toFixed(1)} s, ${g.toFixed(2)} GB/s incl. disk I/O; peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB (largest tensor ${(largest / 2 ** 20).toFixed(0)} MiB, RSS before ${(rssBefore / 2 ** 20).toFixed(0)} MiB)`,
     ratio: g / copyGbps,
     ratioOf: 'of copy bandwidth (streaming, disk included)',

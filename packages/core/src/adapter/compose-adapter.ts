@@ -1,5 +1,6 @@
 import { requireKernel, referenceBackend, type Backend } from '../backend/index.js';
 import type { LowRankPair } from '../kernels/index.js';
+import { stableBank } from '../kernels/stable-bank.js';
 import { toF32 } from '../tensor/index.js';
 import { AdapterError } from '../errors.js';
 import { factorSource } from './factor-source.js';
@@ -31,7 +32,8 @@ export async function composeAdapter(
 ): Promise<Map<string, LowRankPair>> {
   const backend = options.backend ?? referenceBackend;
   const compose = requireKernel(backend, 'composeLowRank');
-  const bank = toF32(adapter.bank);
+  // one wrapper for every module of this call: a backend may copy the bank once instead of once per module
+  const bank = stableBank(toF32(adapter.bank));
   const k = adapter.config.topk;
   const paths = options.modules ?? [...adapter.modules.keys()];
   const out = new Map<string, LowRankPair>();

@@ -45,35 +45,26 @@ async function mergeTensor(
   path: string,
   options: MergeCheckpointOptions,
   pool: MergePool,
-  output: ArrayBufferLike,
+  region: Uint8Array | undefined,
 ): Promise<HostTensor> {
   const backend = options.backend ?? referenceBackend;
   const fanInFanOut = adapter.config.fan_in_fan_out;
-  if (backend !== referenceBackend) {
+  const safe = options.safe ?? false;
+  if (backend !== referenceBackend || region === undefined) {
+    // another backend's kernel; or a weight past the pool's 4 GiB memory: the reference kernel
     const merge = requireKernel(backend, 'merge');
-    return merge({ weight: t as HostTensor<WeightDType>, A: pair.A, B: pair.B, fanInFanOut, safe: options.safe ?? false, adapter: adapter.name, module: path });
+    return merge({ weight: t as HostTensor<WeightDType>, A: pair.A, B: pair.B, fanInFanOut, safe, adapter: adapter.name, module: path });
   }
-  await pool.run({
-    dtype: t.dtype as WeightDType,
-    shape: [t.shape[0]!, t.shape[1]!],
-    input: t.data.buffer as ArrayBuffer,
-    output: output as ArrayBuffer,
-    A: pair.A.data,
-    B: pair.B.data,
-    r: pair.A.shape[0]!,
-    fanInFanOut,
-    safe: options.safe ?? false,
-    adapter: adapter.name,
-    module: path,
-  });
-  const Ctor = t.data.constructor as new (b: ArrayBufferLike, o: number, n: number) => HostTensor['data'];
-  return { dtype: t.dtype, shape: t.shape, data: new Ctor(output, 0, t.data.length) };
+  // the reference backend's numbers, computed by the pool's WebAssembly kernels (bit-identical, conformance-checked)
+  const shape: [number, number] = [t.shape[0]!, t.shape[1]!];
+  await pool.run({ dtype: t.dtype as WeightDType, shape, input: region, output: region, A: pair.A.data, B: pair.B.data, fanInFanOut, safe, adapter: adapter.name, module: path });
+  return t; // merged in place: t's data is the region
 }
 
 /**
  * Merges an adapter into a base checkpoint on disk — a single `.safetensors` file or a sharded folder with
- * `model.safetensors.index.json` — streaming tensor by tensor: memory holds about two copies of the largest
- * tensor, never the model. Output keys, order, dtypes and shard names equal the input's; every shard (and the
+ * `model.safetensors.index.json` — streaming tensor by tensor: memory holds the largest adapted weight (merged
+ * in place by the CPU kernels on every core) and the largest other tensor, never the model. Output keys, order, dtypes and shard names equal the input's; every shard (and the
  * index) is written atomically.
  */
 export async function mergeCheckpoint(
@@ -113,8 +104,16 @@ export async function mergeCheckpoint(
     const totalBytes = plans.reduce((s, p) => s + p.reader.size, 0);
     let doneBytes = 0;
     let merged = 0;
-    let scratch: ArrayBufferLike | undefined;
-    let outScratch: ArrayBufferLike | undefined;
+    // the largest adapted weight in the pool's memory (merged there in place), anything else in a plain buffer
+    let largestWeight = 0;
+    for (const p of plans) {
+      for (const e of p.reader.header.entries) {
+        const module = e.name.endsWith('.weight') ? e.name.slice(0, -'.weight'.length) : undefined;
+        if (module !== undefined && pairs.has(module)) largestWeight = Math.max(largestWeight, e.end - e.begin);
+      }
+    }
+    const region = largestWeight > 0 && largestWeight <= pool.maxRegionBytes ? pool.regions(largestWeight)[0] : undefined;
+    let scratch: ArrayBuffer | undefined;
     for (const p of plans) {
       const { header } = p.reader;
       const plan = planSafetensors(header.entries, header.metadata);
@@ -126,16 +125,14 @@ export async function mergeCheckpoint(
         for (const slot of plan.layout) {
           const entry = byName.get(slot.name)!;
           const bytes = entry.end - entry.begin;
-          // two buffers of the largest tensor so far, reused: memory stays bounded by the largest tensor
-          if (scratch === undefined || scratch.byteLength < bytes) {
-            scratch = pool.threads > 1 ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
-            outScratch = pool.threads > 1 ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
-          }
-          let t = await p.reader.readTensor(entry, scratch);
           const module = slot.name.endsWith('.weight') ? slot.name.slice(0, -'.weight'.length) : undefined;
           const pair = module === undefined ? undefined : pairs.get(module);
+          const into = pair !== undefined ? region : undefined;
+          // one buffer of the largest other tensor so far, reused: memory stays bounded by the largest tensors
+          if (into === undefined && (scratch === undefined || scratch.byteLength < bytes)) scratch = new ArrayBuffer(bytes);
+          let t = await p.reader.readTensor(entry, into ?? scratch);
           if (pair !== undefined) {
-            t = await mergeTensor(t, pair, adapter, module!, options, pool, outScratch!);
+            t = await mergeTensor(t, pair, adapter, module!, options, pool, into);
             merged += 1;
           } else if (extras.has(slot.name)) {
             const carried = extras.get(slot.name)!;

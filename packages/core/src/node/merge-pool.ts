@@ -1,55 +1,87 @@
+/**
+ * The parallel CPU merge of `mergeCheckpoint`: worker threads running the WebAssembly merge kernels on row
+ * slices of a weight held in one shared WebAssembly memory, in place, so the weight is read from disk straight
+ * into the memory the kernels work on and never copied (float16 weights use core's JS row-block loop on the
+ * same memory).
+ * @module
+ */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { NumericalError, VBLoRAError } from '../errors.js';
-import { mergeRowBlock, type RowBlockJob } from './merge-row-block.js';
+import type { WeightDType } from '../kernels/index.js';
+import { align16, CpuInstance, cpuModule, MAX_PAGES } from '../cpu/cpu-instance.js';
+import { firstNonFinite } from '../cpu/merge-rows.js';
+import { rowFactors } from '../cpu/row-factors.js';
+import { runSlice, type SliceJob } from './merge-slice.js';
 
-/** Runs row blocks of merges, on worker threads when the built worker is available, else in this thread. */
+/** One merge for {@link MergePool.run}: the weight in regions of the pool's memory. */
+export interface PoolMergeJob {
+  readonly dtype: WeightDType;
+  /** Weight shape: (out, in), or (in, out) with fanInFanOut. */
+  readonly shape: readonly [number, number];
+  /** Views from {@link MergePool.regions}: the weight, and where the merged weight goes (may be the same view). */
+  readonly input: Uint8Array;
+  readonly output: Uint8Array;
+  /** (r, in) and (out, r) float32. */
+  readonly A: Float32Array;
+  readonly B: Float32Array;
+  readonly fanInFanOut: boolean;
+  /** −1 unmerges. */
+  readonly sign?: 1 | -1;
+  readonly safe: boolean;
+  readonly adapter: string;
+  readonly module: string;
+}
+
+/** Merges weights on every core, in a shared WebAssembly memory. */
 export interface MergePool {
-  /** Number of threads merging (1 = in-process). */
+  /** Number of threads merging (1 = in this thread). */
   readonly threads: number;
-  /** Merges all rows of `job` (its r0/r1 are ignored) and resolves when the output is complete. */
-  run(job: Omit<RowBlockJob, 'r0' | 'r1'>): Promise<void>;
+  /** Largest weight, in bytes, that {@link MergePool.regions} can hold (the 4 GiB of a wasm32 memory, less room for factors). */
+  readonly maxRegionBytes: number;
+  /**
+   * `count` regions of `bytes` each in the pool's memory (16-byte aligned; earlier views stay valid but the
+   * regions are reused): read a weight into one, then {@link MergePool.run}.
+   */
+  regions(bytes: number, count?: number): Uint8Array[];
+  /** Merges the weight and resolves when the output is complete; NumericalError in safe mode on a non-finite result. */
+  run(job: PoolMergeJob): Promise<void>;
   /** Stops the worker threads. */
   close(): Promise<void>;
 }
 
 interface WorkerReply {
   ok: boolean;
+  bad?: boolean;
   name?: string;
   message?: string;
-  where?: string;
 }
 
-function rebuildError(reply: WorkerReply): Error {
-  if (reply.name === 'NumericalError') return new NumericalError(reply.message ?? 'non-finite merge result', reply.where);
-  const e = new VBLoRAError(reply.message ?? 'merge failed in a worker');
-  return e;
-}
+const MAX_BYTES = MAX_PAGES * 65536;
 
 /**
  * Creates a pool with `threads` workers (default: every core). Worker threads need the compiled worker file;
- * when running from TypeScript sources (tests) the pool falls back to one in-process thread.
+ * when running from TypeScript sources (tests) the pool merges in this thread, with the same kernels.
  */
 export function createMergePool(threads = availableParallelism()): MergePool {
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+  const module = cpuModule(true);
+  const local = new CpuInstance(memory, module);
   const workerUrl = new URL('./merge-worker.js', import.meta.url);
   const canFork = threads > 1 && workerUrl.protocol === 'file:' && existsSync(fileURLToPath(workerUrl));
-  if (!canFork) {
-    return {
-      threads: 1,
-      run: async (job) => mergeRowBlock({ ...job, r0: 0, r1: job.shape[0] }),
-      close: async () => undefined,
-    };
-  }
   // execArgv: [] so flags of the parent (e.g. --input-type) never break the worker's start
-  const workers = Array.from({ length: threads }, () => new Worker(workerUrl, { execArgv: [] }));
-  const call = (w: Worker, job: RowBlockJob) =>
-    new Promise<void>((resolve, reject) => {
+  const workers = canFork ? Array.from({ length: threads }, () => new Worker(workerUrl, { execArgv: [], workerData: { memory, module } })) : [];
+  let regionsEnd = 0;
+  const owned = new WeakSet<Uint8Array>();
+
+  const call = (w: Worker, job: SliceJob) =>
+    new Promise<boolean>((resolve, reject) => {
       const onMessage = (reply: WorkerReply) => {
         w.off('error', onError);
-        if (reply.ok) resolve();
-        else reject(rebuildError(reply));
+        if (reply.ok) resolve(reply.bad === true);
+        else reject(new VBLoRAError(reply.message ?? 'merge failed in a worker'));
       };
       const onError = (err: Error) => {
         w.off('message', onMessage);
@@ -59,18 +91,69 @@ export function createMergePool(threads = availableParallelism()): MergePool {
       w.once('error', onError);
       w.postMessage(job);
     });
+
   return {
-    threads,
+    threads: Math.max(1, workers.length),
+    maxRegionBytes: MAX_BYTES - 64 * 2 ** 20,
+    regions(bytes, count = 1) {
+      const size = align16(bytes);
+      regionsEnd = size * count;
+      local.ensure(regionsEnd);
+      return Array.from({ length: count }, (_, i) => {
+        const view = new Uint8Array(memory.buffer, i * size, bytes);
+        owned.add(view);
+        return view;
+      });
+    },
     async run(job) {
-      const rows = job.shape[0];
-      const per = Math.ceil(rows / workers.length);
-      await Promise.all(
-        workers.map((w, i) => {
-          const r0 = Math.min(rows, i * per);
-          const r1 = Math.min(rows, r0 + per);
-          return r1 > r0 ? call(w, { ...job, r0, r1 }) : Promise.resolve();
-        }),
-      );
+      if (!owned.has(job.input) || !owned.has(job.output)) throw new VBLoRAError('MergePool.run: input and output must be views from pool.regions()');
+      const [rowsW, colsW] = job.shape;
+      const r = job.A.length / (job.fanInFanOut ? rowsW : colsW);
+      const inF = job.fanInFanOut ? rowsW : colsW;
+      const outF = job.fanInFanOut ? colsW : rowsW;
+      const f = rowFactors(job.A, job.B, r, inF, outF, job.fanInFanOut, job.sign ?? 1);
+      const [vec, coef] = [regionsEnd, regionsEnd + align16(f.vec.byteLength)];
+      local.ensure(coef + align16(f.coef.byteLength));
+      local.f32(vec, f.vec.length).set(f.vec);
+      local.f32(coef, f.coef.length).set(f.coef);
+      const bytesPer = job.dtype === 'f32' ? 4 : 2;
+      const rowBytes = f.cols * bytesPer;
+      const slice = (r0: number, r1: number): SliceJob => ({
+        dtype: job.dtype,
+        src: job.input.byteOffset + r0 * rowBytes,
+        dst: job.output.byteOffset + r0 * rowBytes,
+        vec,
+        coef: coef + r0 * r * 4,
+        rows: r1 - r0,
+        cols: f.cols,
+        r,
+      });
+      let bad: boolean;
+      if (workers.length === 0) {
+        bad = runSlice(local, memory, slice(0, f.rows));
+      } else {
+        const per = Math.ceil(f.rows / workers.length);
+        const flags = await Promise.all(
+          workers.map((w, i) => {
+            const r0 = Math.min(f.rows, i * per);
+            const r1 = Math.min(f.rows, r0 + per);
+            return r1 > r0 ? call(w, slice(r0, r1)) : Promise.resolve(false);
+          }),
+        );
+        bad = flags.some((x) => x);
+      }
+      if (job.safe && bad) {
+        const n = rowsW * colsW;
+        const out = job.output;
+        const at =
+          job.dtype === 'f16'
+            ? new Uint16Array(out.buffer, out.byteOffset, n).findIndex((h) => (h & 0x7c00) === 0x7c00)
+            : firstNonFinite(job.dtype === 'f32' ? new Float32Array(out.buffer, out.byteOffset, n) : new Uint16Array(out.buffer, out.byteOffset, n), job.dtype);
+        throw new NumericalError(
+          `NaNs detected in the merged weights. The adapter ${job.adapter} seems to be broken (module ${job.module}, first non-finite element at flat index ${at})`,
+          job.module,
+        );
+      }
     },
     async close() {
       await Promise.all(workers.map((w) => w.terminate()));

@@ -1,17 +1,20 @@
 /**
- * Worker thread of the parallel merge: runs {@link mergeRowBlock} on the slices it is sent and reports back.
- * Loaded from the built package only (worker threads cannot load TypeScript sources).
+ * Worker thread of the parallel merge: instantiates the CPU kernels on the pool's shared memory and merges the
+ * row slices it is sent. Loaded from the built package only (worker threads cannot load TypeScript sources).
  * @module
  */
-import { parentPort } from 'node:worker_threads';
-import { mergeRowBlock, type RowBlockJob } from './merge-row-block.js';
+import { parentPort, workerData } from 'node:worker_threads';
+import { CpuInstance } from '../cpu/cpu-instance.js';
+import { runSlice, type SliceJob } from './merge-slice.js';
 
-parentPort?.on('message', (job: RowBlockJob) => {
+const { memory, module } = workerData as { memory: WebAssembly.Memory; module: WebAssembly.Module };
+const inst = new CpuInstance(memory, module);
+
+parentPort?.on('message', (job: SliceJob) => {
   try {
-    mergeRowBlock(job);
-    parentPort?.postMessage({ ok: true });
+    parentPort?.postMessage({ ok: true, bad: runSlice(inst, memory, job) });
   } catch (err) {
     const e = err as Error;
-    parentPort?.postMessage({ ok: false, name: e.name, message: e.message, where: (e as { where?: string }).where });
+    parentPort?.postMessage({ ok: false, name: e.name, message: e.message });
   }
 });

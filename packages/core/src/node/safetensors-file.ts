@@ -9,8 +9,11 @@ export interface SafetensorsFileReader {
   readonly path: string;
   readonly size: number;
   readonly header: SafetensorsHeader;
-  /** Reads one tensor's bytes into `into` (a buffer of at least its size) or a fresh buffer; data is aligned. */
-  readTensor(entry: SafetensorsLayoutEntry, into?: ArrayBufferLike): Promise<HostTensor>;
+  /**
+   * Reads one tensor's bytes into `into` (a buffer, or a byte view at an aligned offset, of at least its size) or
+   * a fresh buffer; data is aligned.
+   */
+  readTensor(entry: SafetensorsLayoutEntry, into?: ArrayBufferLike | Uint8Array): Promise<HostTensor>;
   /** Closes the file. */
   close(): Promise<void>;
 }
@@ -44,11 +47,14 @@ export async function openSafetensorsFile(path: string): Promise<SafetensorsFile
       header,
       async readTensor(entry, into) {
         const bytes = entry.end - entry.begin;
-        const buffer = into !== undefined && into.byteLength >= bytes ? into : new ArrayBuffer(bytes);
-        await readExactly(fh, new Uint8Array(buffer, 0, bytes), header.dataStart + entry.begin, path);
+        const view = into instanceof Uint8Array ? into : undefined;
+        const fits = into !== undefined && into.byteLength >= bytes;
+        const buffer = fits ? (view?.buffer ?? (into as ArrayBufferLike)) : new ArrayBuffer(bytes);
+        const offset = fits ? (view?.byteOffset ?? 0) : 0;
+        await readExactly(fh, new Uint8Array(buffer, offset, bytes), header.dataStart + entry.begin, path);
         const Ctor = DTYPE_ARRAY[entry.dtype] as unknown as new (b: ArrayBufferLike, o: number, n: number) => HostTensor['data'];
         const n = bytes / DTYPE_ARRAY[entry.dtype].BYTES_PER_ELEMENT;
-        return tensor(entry.dtype, entry.shape, new Ctor(buffer, 0, n));
+        return tensor(entry.dtype, entry.shape, new Ctor(buffer, offset, n));
       },
       close: () => fh.close(),
     };

@@ -9,6 +9,9 @@ export interface RowBlockJob {
   readonly shape: readonly [number, number];
   readonly input: SharedArrayBuffer | ArrayBuffer;
   readonly output: SharedArrayBuffer | ArrayBuffer;
+  /** Byte offsets of the weight in `input` and `output` (default 0). */
+  readonly inputOffset?: number;
+  readonly outputOffset?: number;
   /** (r, in) float32. */
   readonly A: Float32Array;
   /** (out, r) float32. */
@@ -33,14 +36,14 @@ function deltaRow(coef: Float32Array, vectors: Float32Array, r: number, d: Float
     // the paper's (and the benchmark's) rank, unrolled: one pass instead of four
     const [c0, c1, c2, c3] = [coef[0]!, coef[1]!, coef[2]!, coef[3]!];
     for (let i = 0; i < n; i++) {
-      let acc = Math.fround(c0 * vectors[i]!);
+      let acc = 0 + Math.fround(c0 * vectors[i]!); // from +0 like the reference: a −0 product becomes +0
       acc = Math.fround(acc + Math.fround(c1 * vectors[n + i]!));
       acc = Math.fround(acc + Math.fround(c2 * vectors[2 * n + i]!));
       d[i] = acc + Math.fround(c3 * vectors[3 * n + i]!);
     }
     return;
   }
-  for (let i = 0; i < n; i++) d[i] = Math.fround(coef[0]! * vectors[i]!);
+  for (let i = 0; i < n; i++) d[i] = 0 + Math.fround(coef[0]! * vectors[i]!);
   for (let q = 1; q < r; q++) {
     const c = coef[q]!;
     for (let i = 0; i < n; i++) d[i] = d[i]! + Math.fround(c * vectors[q * n + i]!);
@@ -49,7 +52,8 @@ function deltaRow(coef: Float32Array, vectors: Float32Array, r: number, d: Float
 
 /**
  * Merges rows `[r0, r1)` in one fused pass per row: W ← round_dtype(f32(W) + ΔW), the delta computed one row at a
- * time (never the whole matrix). Bit-identical to the reference `merge` kernel (checked by the conformance
+ * time (never the whole matrix), in plain JavaScript: the CPU path for float16 weights (the WebAssembly kernels
+ * take float32 and bfloat16). Bit-identical to the reference `merge` kernel (checked by the conformance
  * suite's merge cases), without its per-element calls and whole-tensor temporaries, so it runs near memory speed
  * on worker threads.
  */
@@ -65,14 +69,16 @@ export function mergeRowBlock(job: RowBlockJob): void {
     for (let q = 0; q < r; q++) coef[q] = job.fanInFanOut ? job.A[q * rows + row]! : job.B[row * r + q]!;
     deltaRow(coef, vectors, r, d);
     const off = row * cols;
+    const inAt = job.inputOffset ?? 0;
+    const outAt = job.outputOffset ?? 0;
     if (job.dtype === 'f32') {
-      const w = new Float32Array(job.input as ArrayBuffer, off * 4, cols);
-      const out = new Float32Array(job.output as ArrayBuffer, off * 4, cols);
+      const w = new Float32Array(job.input as ArrayBuffer, inAt + off * 4, cols);
+      const out = new Float32Array(job.output as ArrayBuffer, outAt + off * 4, cols);
       for (let i = 0; i < cols; i++) out[i] = w[i]! + d[i]!;
       if (job.safe) checkFinite(out, job, off);
     } else if (job.dtype === 'bf16') {
-      const w = new Uint16Array(job.input as ArrayBuffer, off * 2, cols);
-      const out = new Uint16Array(job.output as ArrayBuffer, off * 2, cols);
+      const w = new Uint16Array(job.input as ArrayBuffer, inAt + off * 2, cols);
+      const out = new Uint16Array(job.output as ArrayBuffer, outAt + off * 2, cols);
       for (let i = 0; i < cols; i++) wideBits[i] = w[i]! << 16;
       for (let i = 0; i < cols; i++) wide[i] = wide[i]! + d[i]!;
       for (let i = 0; i < cols; i++) {
@@ -82,8 +88,8 @@ export function mergeRowBlock(job: RowBlockJob): void {
       }
       if (job.safe) checkHalf(out, job, off, (h) => (h & 0x7f80) !== 0x7f80);
     } else {
-      const w = new Uint16Array(job.input as ArrayBuffer, off * 2, cols);
-      const out = new Uint16Array(job.output as ArrayBuffer, off * 2, cols);
+      const w = new Uint16Array(job.input as ArrayBuffer, inAt + off * 2, cols);
+      const out = new Uint16Array(job.output as ArrayBuffer, outAt + off * 2, cols);
       for (let i = 0; i < cols; i++) out[i] = f32ToF16Bits(Math.fround(f16BitsToF32(w[i]!) + d[i]!));
       if (job.safe) checkHalf(out, job, off, (h) => (h & 0x7c00) !== 0x7c00);
     }

@@ -1,0 +1,5 @@
+import { createCpuBackend } from '@vblora/core';
+import { runConformance } from '@vblora/conformance/vitest';
+
+// core's WebAssembly SIMD backend: judged by the same suite as every other backend
+runConformance(createCpuBackend());

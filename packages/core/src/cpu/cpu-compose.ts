@@ -1,0 +1,155 @@
+/**
+ * The CPU backend's `topkAdmixture`, `admixFromTopk` and `composeLowRank` kernels: top-k selection and the
+ * admixture's gather-sum in WebAssembly SIMD, the k-way softmax in JavaScript (it needs `Math.exp`, which
+ * WebAssembly lacks, and is k values per row). Checks and messages follow the reference kernels.
+ * @module
+ */
+import { ShapeError } from '../errors.js';
+import { leadingRows, lastDim, readIndices, requireF32, requireK, requireLastDim, requireMinRank, requireSameShape, requireShape } from '../kernels/check.js';
+import type { ComposeLowRankArgs, LogitsSource, LowRankPair, TopkForm } from '../kernels/compose-low-rank.js';
+import { isStableBank } from '../kernels/stable-bank.js';
+import { softmaxF32, type AdmixFromTopkArgs, type TopkAdmixtureArgs, type TopkAdmixtureResult } from '../kernels/topk-admixture.js';
+import { formatShape, tensor, type HostTensor } from '../tensor/host-tensor.js';
+import type { CpuInstance } from './cpu-instance.js';
+
+/** Rows of one admixture: their indices (rows, k) and weights (rows, k), ready to copy into the memory. */
+interface Selection {
+  readonly rows: number;
+  readonly idx: Int32Array;
+  readonly w: Float32Array;
+}
+
+/**
+ * The bank lives at offset 0 of the instance memory. A bank marked stable (an adapter-level call's own wrapper)
+ * is copied once and reused while the same wrapper comes back; any other bank is copied on every call.
+ */
+const banks = new WeakMap<CpuInstance, HostTensor>();
+
+function placeBank(inst: CpuInstance, bank: HostTensor<'f32'>): void {
+  if (banks.get(inst) === bank && isStableBank(bank)) return;
+  inst.ensure(bank.data.byteLength);
+  inst.f32(0, bank.data.length).set(bank.data);
+  banks.set(inst, bank);
+}
+
+/** Regions after the bank (growing the memory keeps its contents, so a placed bank stays valid). */
+function regions(inst: CpuInstance, bank: HostTensor<'f32'>, sizes: readonly number[]): number[] {
+  const ptrs = inst.layout([bank.data.byteLength, ...sizes]);
+  return ptrs.slice(1);
+}
+
+/** Top-k of dense logits rows in WebAssembly, then the torch-order softmax of the k selected values. */
+function selectDense(inst: CpuInstance, bank: HostTensor<'f32'>, logits: Float32Array, rows: number, nv: number, k: number): Selection {
+  const [lp, ip] = regions(inst, bank, [logits.byteLength, rows * k * 4]);
+  inst.f32(lp!, logits.length).set(logits);
+  inst.exports.select_topk(lp!, rows, nv, k, ip!);
+  const idx = inst.i32(ip!, rows * k).slice();
+  const vals = new Float32Array(k);
+  const w = new Float32Array(rows * k);
+  for (let row = 0; row < rows; row++) {
+    for (let j = 0; j < k; j++) vals[j] = logits[row * nv + idx[row * k + j]!]!;
+    softmaxF32(vals, 0, k, w, row * k);
+  }
+  return { rows, idx, w };
+}
+
+/**
+ * Mixes selections into float32 outputs: `plain` rows as (rows, vl), `tiled` rows (tiles of r) transposed per
+ * tile to (vl, r), B's layout.
+ */
+function mixAll(inst: CpuInstance, bank: HostTensor<'f32'>, vl: number, k: number, plain: Selection, tiled?: { sel: Selection; r: number }): Float32Array[] {
+  const nB = tiled?.sel.rows ?? 0;
+  const sizes = [plain.rows * k * 4, plain.rows * k * 4, nB * k * 4, nB * k * 4, plain.rows * vl * 4, nB * vl * 4, (tiled?.r ?? 0) * vl * 4];
+  const [ia, wa, ib, wb, oa, ob, tmp] = regions(inst, bank, sizes);
+  placeBank(inst, bank);
+  inst.i32(ia!, plain.idx.length).set(plain.idx);
+  inst.f32(wa!, plain.w.length).set(plain.w);
+  inst.exports.mix(oa!, 0, ia!, wa!, plain.rows, k, vl);
+  const out = [inst.f32(oa!, plain.rows * vl).slice()];
+  if (tiled !== undefined) {
+    inst.i32(ib!, tiled.sel.idx.length).set(tiled.sel.idx);
+    inst.f32(wb!, tiled.sel.w.length).set(tiled.sel.w);
+    inst.exports.mix_t(ob!, 0, ib!, wb!, tiled.r === 0 ? 0 : nB / tiled.r, tiled.r, k, vl, tmp!);
+    out.push(inst.f32(ob!, nB * vl).slice());
+  }
+  return out;
+}
+
+function checkBank(bank: HostTensor, kernel: string): asserts bank is HostTensor<'f32'> {
+  requireF32(bank, 'bank', kernel);
+  requireShape(bank, [null, null], ['nv', 'vl'], 'bank', kernel);
+}
+
+/** Top-k admixture of dense logits (see the reference `topkAdmixture`). */
+export function cpuTopkAdmixture(inst: CpuInstance, args: TopkAdmixtureArgs): TopkAdmixtureResult {
+  const { logits, bank, k } = args;
+  const K = 'topkAdmixture';
+  requireF32(logits, 'logits', K);
+  checkBank(bank, K);
+  requireMinRank(logits, 1, '(..., nv)', 'logits', K);
+  const [nv, vl] = bank.shape as [number, number];
+  requireLastDim(logits, nv, 'nv', 'logits', K);
+  requireK(k, nv, K);
+  const rows = leadingRows(logits.shape);
+  const lead = logits.shape.slice(0, -1);
+  const sel = selectDense(inst, bank, logits.data, rows, nv, k);
+  const [vectors] = mixAll(inst, bank, vl, k, sel);
+  return { indices: tensor('i32', [...lead, k], sel.idx), weights: tensor('f32', [...lead, k], sel.w), vectors: tensor('f32', [...lead, vl], vectors!) };
+}
+
+/** Weighted sum of bank rows for given indices and weights (see the reference `admixFromTopk`). */
+export function cpuAdmixFromTopk(inst: CpuInstance, args: AdmixFromTopkArgs): HostTensor<'f32'> {
+  const { indices, weights, bank } = args;
+  const K = 'admixFromTopk';
+  requireF32(weights, 'weights', K);
+  checkBank(bank, K);
+  requireMinRank(indices, 1, '(..., k)', 'indices', K);
+  requireSameShape(weights, indices, 'weights', 'indices', K);
+  const [nv, vl] = bank.shape as [number, number];
+  const k = lastDim(indices.shape);
+  const rows = leadingRows(indices.shape);
+  const sel = { rows, idx: readIndices(indices, nv, 'indices', K), w: weights.data };
+  const [vectors] = mixAll(inst, bank, vl, k, sel);
+  return tensor('f32', [...indices.shape.slice(0, -1), vl], vectors!);
+}
+
+function isTopk(src: LogitsSource): src is TopkForm {
+  return 'indices' in src;
+}
+
+/** A source's 3-D shape (r, in_t, ·) / (out_t, r, ·) and its selection. */
+function selectSource(inst: CpuInstance, src: LogitsSource, bank: HostTensor<'f32'>, k: number, arg: string, layout: string): { shape: readonly number[]; sel: Selection } {
+  const K = 'composeLowRank';
+  const [nv] = bank.shape as [number, number];
+  const shape = isTopk(src) ? src.indices.shape : src.shape;
+  if (shape.length !== 3) throw new ShapeError(`${K}: ${arg} must have shape ${layout}, got ${formatShape(shape)}`, arg);
+  const rows = shape[0]! * shape[1]!;
+  if (isTopk(src)) {
+    if (shape[2] !== k) {
+      throw new ShapeError(`${K}: ${arg} top-k form has k = ${shape[2]} in ${formatShape(shape)}, but k = ${k} was given`, arg);
+    }
+    requireF32(src.weights, `${arg}.weights`, K);
+    requireSameShape(src.weights, src.indices, `${arg}.weights`, `${arg}.indices`, K);
+    return { shape, sel: { rows, idx: readIndices(src.indices, nv, `${arg}.indices`, K), w: src.weights.data } };
+  }
+  requireF32(src, arg, K);
+  requireLastDim(src, nv, 'nv', arg, K);
+  requireK(k, nv, K);
+  return { shape, sel: selectDense(inst, bank, src.data, rows, nv, k) };
+}
+
+/** A (r, in) and B (out, r) of one layer (see the reference `composeLowRank`). */
+export function cpuComposeLowRank(inst: CpuInstance, args: ComposeLowRankArgs): LowRankPair {
+  const { logitsA, logitsB, bank, k } = args;
+  checkBank(bank, 'composeLowRank');
+  const vl = bank.shape[1]!;
+  const a = selectSource(inst, logitsA, bank, k, 'logitsA', '(r, in_t, nv)');
+  const b = selectSource(inst, logitsB, bank, k, 'logitsB', '(out_t, r, nv)');
+  const [r, inT] = a.shape as [number, number];
+  const [outT, rB] = b.shape as [number, number];
+  if (rB !== r) {
+    throw new ShapeError(`composeLowRank: logitsB ${formatShape(b.shape.slice(0, 2))} must have r = ${r} as its second dim (from logitsA)`, 'logitsB');
+  }
+  const [A, B] = mixAll(inst, bank, vl, k, a.sel, { sel: b.sel, r });
+  return { A: tensor('f32', [r, inT * vl], A!), B: tensor('f32', [outT * vl, r], B!) };
+}

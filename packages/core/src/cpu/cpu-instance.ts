@@ -1,0 +1,110 @@
+/**
+ * One instance of the CPU kernels (kernels.wat): the compiled WebAssembly module, its memory, and a bump layout
+ * of the regions a call needs. WebAssembly is used because plain JS loops reach a few percent of memory bandwidth
+ * on these memory-bound kernels, and no maintained library offers bit-exact binary32 merge/admixture loops.
+ * @module
+ */
+import { CPU_WASM_PRIVATE, CPU_WASM_SHARED } from './cpu-wasm.generated.js';
+
+/** The functions kernels.wat exports (byte pointers into the instance memory). */
+export interface CpuExports {
+  merge_f32(src: number, dst: number, vec: number, coef: number, rows: number, cols: number, r: number): number;
+  merge_bf16(src: number, dst: number, vec: number, coef: number, rows: number, cols: number, r: number): number;
+  mix(out: number, bank: number, idx: number, w: number, rows: number, k: number, vl: number): void;
+  mix_t(out: number, bank: number, idx: number, w: number, tiles: number, r: number, k: number, vl: number, tmp: number): void;
+  select_topk(logits: number, rows: number, nv: number, k: number, out: number): void;
+}
+
+const PAGE = 65536;
+/** wasm32 memories end at 4 GiB; the shared memory declares this maximum (it reserves address space only). */
+export const MAX_PAGES = 65536;
+
+function decode(b64: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+const modules: { private?: WebAssembly.Module; shared?: WebAssembly.Module } = {};
+
+/** True when this JavaScript engine runs WebAssembly SIMD (every current browser, Node ≥ 16). */
+export function cpuKernelsSupported(): boolean {
+  try {
+    return typeof WebAssembly === 'object' && WebAssembly.validate(decode(CPU_WASM_PRIVATE));
+  } catch {
+    return false;
+  }
+}
+
+/** The compiled module (cached); `shared` selects the variant importing a shared memory. */
+export function cpuModule(shared = false): WebAssembly.Module {
+  const key = shared ? 'shared' : 'private';
+  modules[key] ??= new WebAssembly.Module(decode(shared ? CPU_WASM_SHARED : CPU_WASM_PRIVATE));
+  return modules[key];
+}
+
+/** Compiles the private module off the main thread's critical path (browsers limit synchronous compiles). */
+export async function compileCpuModule(): Promise<void> {
+  modules.private ??= await WebAssembly.compile(decode(CPU_WASM_PRIVATE));
+}
+
+/** Rounds a byte count up to a multiple of 16 (v128 alignment). */
+export function align16(bytes: number): number {
+  return Math.ceil(bytes / 16) * 16;
+}
+
+/** A kernel instance with its own memory (or a given shared one). */
+export class CpuInstance {
+  readonly memory: WebAssembly.Memory;
+  readonly exports: CpuExports;
+
+  constructor(memory?: WebAssembly.Memory, module?: WebAssembly.Module) {
+    this.memory = memory ?? new WebAssembly.Memory({ initial: 1 });
+    const mod = module ?? cpuModule(memory !== undefined && isShared(memory));
+    this.exports = new WebAssembly.Instance(mod, { env: { memory: this.memory } }).exports as unknown as CpuExports;
+  }
+
+  /** Grows the memory to at least `bytes`; throws a RangeError past 4 GiB. */
+  ensure(bytes: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (bytes <= have) return;
+    const pages = Math.ceil((bytes - have) / PAGE);
+    if (have / PAGE + pages > MAX_PAGES) throw new RangeError(`the CPU kernels need ${bytes} bytes of WebAssembly memory; the limit is 4 GiB`);
+    this.memory.grow(pages);
+  }
+
+  /**
+   * Lays out regions of the given byte sizes from offset 0 (each 16-byte aligned), grows the memory to hold
+   * them, and returns their pointers.
+   */
+  layout(sizes: readonly number[]): number[] {
+    const ptrs: number[] = [];
+    let at = 0;
+    for (const s of sizes) {
+      ptrs.push(at);
+      at += align16(s);
+    }
+    this.ensure(at);
+    return ptrs;
+  }
+
+  /** Float32 view of `n` floats at byte pointer `ptr` (valid until the memory next grows). */
+  f32(ptr: number, n: number): Float32Array {
+    return new Float32Array(this.memory.buffer, ptr, n);
+  }
+
+  /** Int32 view of `n` integers at `ptr`. */
+  i32(ptr: number, n: number): Int32Array {
+    return new Int32Array(this.memory.buffer, ptr, n);
+  }
+
+  /** Byte view of `n` bytes at `ptr`. */
+  u8(ptr: number, n: number): Uint8Array {
+    return new Uint8Array(this.memory.buffer, ptr, n);
+  }
+}
+
+function isShared(memory: WebAssembly.Memory): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+}

@@ -1,0 +1,65 @@
+/**
+ * The CPU backend's `merge` and `unmerge` kernels: argument checks and messages of the reference kernels, the
+ * arithmetic in WebAssembly SIMD (float32 and bfloat16) or in core's JS row-block loop (float16).
+ * @module
+ */
+import { NumericalError, ShapeError } from '../errors.js';
+import { requireFloat } from '../kernels/check.js';
+import type { WeightDType } from '../kernels/contract.js';
+import { lowRankDims } from '../kernels/delta-weight.js';
+import type { MergeArgs } from '../kernels/merge.js';
+import { formatShape, tensor, type HostTensor } from '../tensor/host-tensor.js';
+import type { CpuInstance } from './cpu-instance.js';
+import { mergeRowBlock } from './merge-row-block.js';
+import { firstNonFinite, mergeRowsWasm } from './merge-rows.js';
+import { rowFactors } from './row-factors.js';
+
+function nonFiniteError(adapter: string, module: string | undefined, at: number): NumericalError {
+  const where = module === undefined ? '' : ` (module ${module}, first non-finite element at flat index ${at})`;
+  return new NumericalError(`NaNs detected in the merged weights. The adapter ${adapter} seems to be broken${where}`, module);
+}
+
+/** W ± B·A on the CPU kernels, returning a new tensor of the weight's dtype. */
+export function cpuMerge<D extends WeightDType>(inst: CpuInstance, args: MergeArgs<D>, sign: 1 | -1, kernel: 'merge' | 'unmerge'): HostTensor<D> {
+  const { weight, A, B, fanInFanOut = false, safe = false, adapter = 'default', module } = args;
+  requireFloat(weight, 'weight', kernel);
+  const [r, inF, outF] = lowRankDims(A, B, kernel);
+  const want = fanInFanOut ? [inF, outF] : [outF, inF];
+  if (weight.shape.length !== 2 || weight.shape[0] !== want[0] || weight.shape[1] !== want[1]) {
+    throw new ShapeError(
+      `${kernel}: weight must have shape ${formatShape(want)} (${fanInFanOut ? 'in, out' : 'out, in'}) for A ` +
+        `${formatShape(A.shape)} and B ${formatShape(B.shape)}, got ${formatShape(weight.shape)}`,
+      'weight',
+    );
+  }
+  const n = weight.data.length;
+  if (weight.dtype === 'f16') {
+    const bytes = n * 2;
+    const input = new ArrayBuffer(bytes);
+    new Uint8Array(input).set(new Uint8Array(weight.data.buffer, weight.data.byteOffset, bytes));
+    const output = new ArrayBuffer(bytes);
+    const Bs = sign === 1 ? B.data : B.data.map((v) => -v); // −B·A = −ΔW exactly
+    try {
+      mergeRowBlock({ dtype: 'f16', shape: [want[0]!, want[1]!], input, output, A: A.data, B: Bs, r, fanInFanOut, safe, adapter, module: module ?? '', r0: 0, r1: want[0]! });
+    } catch (err) {
+      if (err instanceof NumericalError) throw nonFiniteError(adapter, module, firstNonFinite16(new Uint16Array(output)));
+      throw err;
+    }
+    return tensor(weight.dtype, weight.shape, new Uint16Array(output) as HostTensor<D>['data']) as HostTensor<D>;
+  }
+  const f = rowFactors(A.data, B.data, r, inF, outF, fanInFanOut, sign);
+  const dtype = weight.dtype as 'f32' | 'bf16';
+  const bytesPer = dtype === 'f32' ? 4 : 2;
+  const [w, vec, coef] = inst.layout([n * bytesPer, f.vec.byteLength, f.coef.byteLength]);
+  inst.u8(w!, n * bytesPer).set(new Uint8Array(weight.data.buffer, weight.data.byteOffset, n * bytesPer));
+  inst.f32(vec!, f.vec.length).set(f.vec);
+  inst.f32(coef!, f.coef.length).set(f.coef);
+  const bad = mergeRowsWasm(inst, { dtype, src: w!, dst: w!, vec: vec!, coef: coef!, rows: f.rows, cols: f.cols, r });
+  const data = dtype === 'f32' ? new Float32Array(inst.memory.buffer, w!, n).slice() : new Uint16Array(inst.memory.buffer, w!, n).slice();
+  if (safe && bad) throw nonFiniteError(adapter, module, firstNonFinite(data, dtype));
+  return tensor(weight.dtype, weight.shape, data as HostTensor<D>['data']) as HostTensor<D>;
+}
+
+function firstNonFinite16(h: Uint16Array): number {
+  return h.findIndex((x) => (x & 0x7c00) === 0x7c00);
+}

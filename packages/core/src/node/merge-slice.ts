@@ -1,0 +1,50 @@
+/**
+ * One worker's share of a pool merge: rows of a weight in the shared memory, merged in place by the WebAssembly
+ * kernels (float32, bfloat16) or core's JS row-block loop (float16). Runs in the worker threads and, without
+ * them, in the calling thread.
+ * @module
+ */
+import type { WeightDType } from '../kernels/index.js';
+import type { CpuInstance } from '../cpu/cpu-instance.js';
+import { mergeRowBlock } from '../cpu/merge-row-block.js';
+import { mergeRowsWasm } from '../cpu/merge-rows.js';
+
+/** Byte pointers into the shared memory for rows [0, rows) of a slice (see `WasmRowJob`). */
+export interface SliceJob {
+  readonly dtype: WeightDType;
+  readonly src: number;
+  readonly dst: number;
+  readonly vec: number;
+  readonly coef: number;
+  readonly rows: number;
+  readonly cols: number;
+  readonly r: number;
+}
+
+/** Merges the slice; true when a merged value is ±inf or NaN. */
+export function runSlice(inst: CpuInstance, memory: WebAssembly.Memory, job: SliceJob): boolean {
+  if (job.dtype !== 'f16') return mergeRowsWasm(inst, { ...job, dtype: job.dtype });
+  // float16: the plain-JS loop, with the rows' coefficients as B (out, r) and vec as A (r, cols)
+  const buffer = memory.buffer;
+  const coef = new Float32Array(buffer, job.coef, job.rows * job.r);
+  const vec = new Float32Array(buffer, job.vec, job.r * job.cols);
+  mergeRowBlock({
+    dtype: 'f16',
+    shape: [job.rows, job.cols],
+    input: buffer as ArrayBuffer,
+    output: buffer as ArrayBuffer,
+    inputOffset: job.src,
+    outputOffset: job.dst,
+    A: vec,
+    B: coef,
+    r: job.r,
+    fanInFanOut: false,
+    safe: false,
+    adapter: '',
+    module: '',
+    r0: 0,
+    r1: job.rows,
+  });
+  const out = new Uint16Array(buffer, job.dst, job.rows * job.cols);
+  return out.some((h) => (h & 0x7c00) === 0x7c00);
+}
