@@ -101,7 +101,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   if (scaleLayers > 0) {
     log('merge at scale');
     const scaleShape = { ...shape, layers: scaleLayers };
-    rows.push(await scaleMergeWorkload(syntheticAdapter(scaleShape, 'topk'), scaleShape, join(tmpdir(), `vblora-bench-${process.pid}`), copy.gbps));
+    rows.push(await scaleMergeWorkload(syntheticAdapter(scaleShape, 'topk'), scaleShape, join(tmpdir(), `vblora-bench-${process.pid}`), copy.gbps, log));
   }
   return { command: options.command ?? 'vblora bench', quick, machine: describeMachine(), rows };
 }

@@ -5,12 +5,12 @@ import { loadBackends, reportMarkdown, runBench } from '@vblora/bench';
 describe('vblora bench --quick', () => {
   it('runs every workload and renders the markdown table', async () => {
     const skipped: string[] = [];
-    const backends = await loadBackends(['reference', 'tfjs-wasm', 'onnx'], (n, why) => skipped.push(`${n}: ${why}`));
+    const backends = await loadBackends(['reference', 'cpu', 'tfjs-wasm', 'onnx'], (n, why) => skipped.push(`${n}: ${why}`));
     expect(skipped).toEqual([]);
     const report = await runBench({ quick: true, backends, trainOn: 'wasm' });
     const workloads = new Set(report.rows.map((r) => r.workload));
     for (const w of ['copy', 'compose', 'merge', 'forward', 'mixed batch', 'training step', 'checkpoint', 'merge at scale']) expect(workloads.has(w), w).toBe(true);
-    expect(new Set(report.rows.filter((r) => r.workload === 'compose').map((r) => r.backend))).toEqual(new Set(['reference', 'tfjs-wasm', 'onnxruntime-node']));
+    expect(new Set(report.rows.filter((r) => r.workload === 'compose').map((r) => r.backend))).toEqual(new Set(['reference', 'cpu', 'tfjs-wasm', 'onnxruntime-node']));
     const md = reportMarkdown(report);
     expect(md).toMatch(/^# Benchmarks/);
     expect(md.split('\n').filter((l) => l.startsWith('| ')).length).toBe(report.rows.length + 1);

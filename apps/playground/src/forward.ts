@@ -1,21 +1,25 @@
-import * as tf from '@tensorflow/tfjs';
-import { compareTensors, composeAdapter, readSafetensors, tensor, toF32, type Backend, type HostTensor, type VBLoRAAdapter } from '@vblora/core';
-import { createTfjsBackend, loadVBLoRA, toyFromStateDict, toyOptions, type ToyFamily } from '@vblora/tfjs';
-import { createWebGpuBackend } from '@vblora/webgpu';
+import { BackendUnavailableError, compareTensors, F32_TOL, readSafetensors, tensor, toF32, type HostTensor, type VBLoRAAdapter } from '@vblora/core';
+import type { ToyFamily } from '@vblora/tfjs';
+import { createWebGpuRuntime } from '@vblora/webgpu';
+import type { ForwardRun } from './forward-run.js';
+import { forwardOnTfjs } from './forward-tfjs.js';
+import { forwardOnWebGpu } from './forward-webgpu.js';
+
+/** The error of one output vs PEFT's. */
+export interface PeftError {
+  /** Max abs error. */
+  readonly maxAbs: number;
+  /** True when every element is within F32_TOL (|a − e| ≤ 1e-6 + 1e-5·|e|). */
+  readonly withinTol: boolean;
+}
 
 /** What one forward run measured. */
-export interface ForwardResult {
+export interface ForwardResult extends Omit<ForwardRun, 'out' | 'baseOut'> {
   readonly family: ToyFamily;
-  /** Backend that composed A/B of every module, and how long it took. */
-  readonly composeOn: string;
-  readonly composeMs: number;
-  /** Backend of the model forward (tf.js), and how long it took. */
-  readonly forwardOn: string;
-  readonly forwardMs: number;
   readonly outputShape: readonly number[];
-  /** Max abs error vs PEFT's `output.adapter`, when an expected.safetensors was given. */
-  readonly errVsPeft?: number;
-  /** Max abs error of the model forward vs the reference-composed delta path (sanity). */
+  /** Vs PEFT's `output.adapter` and `output.base`, when an expected.safetensors was given. */
+  readonly peft?: { readonly adapter: PeftError; readonly base: PeftError };
+  /** Why the forward ran where it did. */
   readonly note: string;
 }
 
@@ -27,50 +31,58 @@ function familyOf(keys: Iterable<string>): ToyFamily {
   return 'linear';
 }
 
-/** WebGPU when the browser has an adapter, else tf.js: the backend that composes A and B. */
-async function composeBackend(): Promise<Backend> {
-  const gpu = createWebGpuBackend();
-  if (await gpu.isAvailable()) return gpu;
-  return createTfjsBackend({ tfBackend: tf.getBackend() });
+function vsPeft(actual: HostTensor, expected: HostTensor | undefined): PeftError | undefined {
+  if (expected === undefined) return undefined;
+  const r = compareTensors(actual, toF32(expected), F32_TOL);
+  return { maxAbs: r.maxAbs, withinTol: r.ok };
+}
+
+/** The WebGPU runtime of this browser, or the reason there is none. */
+async function openGpu() {
+  try {
+    return { rt: await createWebGpuRuntime() };
+  } catch (e) {
+    if (e instanceof BackendUnavailableError) return { reason: e.message };
+    throw e;
+  }
 }
 
 /**
- * Builds the toy model from a base state dict, applies the adapter, composes every module on WebGPU (falling back
- * to tf.js) and runs the model forward on tf.js, timing both; with PEFT's expected.safetensors the output is
- * compared with PEFT's.
+ * Builds the toy model from a base state dict and runs it with the adapter, timing compose and forward. A float32
+ * ToyLlama runs entirely on WebGPU when the browser has an adapter; everything else runs on tf.js (composing on
+ * WebGPU when it can). With PEFT's expected.safetensors the outputs are compared with PEFT's.
  */
 export async function runForward(adapter: VBLoRAAdapter, baseBytes: Uint8Array, expectedBytes?: Uint8Array): Promise<ForwardResult> {
-  await tf.ready();
   const base = readSafetensors(baseBytes).tensors;
   const family = familyOf(base.keys());
-  const toy = toyFromStateDict(family, base);
   const expected = expectedBytes === undefined ? undefined : readSafetensors(expectedBytes).tensors;
-  const composer = await composeBackend();
-  const t0 = performance.now();
-  await composeAdapter(adapter, { backend: composer });
-  const composeMs = performance.now() - t0;
-  const vb = loadVBLoRA(toy.model, adapter, toyOptions(toy));
-  const hidden = toy.model.inputs[0]!.shape[toy.model.inputs[0]!.shape.length - 1] as number;
-  const xHost: HostTensor = expected?.get('input.x') ?? tensor('f32', [1, 8, hidden], Float32Array.from({ length: 8 * hidden }, (_, i) => Math.sin(i)));
-  const x = tf.tensor(toF32(xHost).data, [...xHost.shape]);
-  const t1 = performance.now();
-  const y = vb.predict(x);
-  const data = (await y.data()) as Float32Array;
-  const forwardMs = performance.now() - t1;
-  const out = tensor('f32', y.shape, Float32Array.from(data));
-  const want = expected?.get('output.adapter');
-  const errVsPeft = want === undefined ? undefined : compareTensors(out, toF32(want), { atol: 0, rtol: 0 }).maxAbs;
-  tf.dispose([x, y]);
-  vb.dispose();
-  toy.model.dispose();
-  return {
-    family,
-    composeOn: composer.name,
-    composeMs,
-    forwardOn: `tfjs-${tf.getBackend()}`,
-    forwardMs,
-    outputShape: out.shape,
-    ...(errVsPeft === undefined ? {} : { errVsPeft }),
-    note: composer.name === 'webgpu' ? '' : 'no WebGPU adapter in this browser: composed on tf.js',
-  };
+  const hidden = family === 'llama' ? base.get('model.layers.0.self_attn.q_proj.weight')?.shape[1] : undefined;
+  const x = expected?.get('input.x') ?? tensor('f32', [1, 8, hidden ?? 64], Float32Array.from({ length: 8 * (hidden ?? 64) }, (_, i) => Math.sin(i)));
+  let run: ForwardRun;
+  let note: string;
+  const dtype = base.get('model.layers.0.self_attn.q_proj.weight')?.dtype;
+  if (family !== 'llama') {
+    note = `Toy${family === 'gpt2' ? 'GPT2' : 'Linear'} runs on tf.js: the WebGPU runtime has a ToyLlama forward only.`;
+    run = await forwardOnTfjs(family, adapter, base, x);
+  } else if (dtype !== 'f32') {
+    note = `${dtype} ToyLlama runs on tf.js, which rounds activations as torch does; the WebGPU ToyLlama runs float32 models only.`;
+    run = await forwardOnTfjs(family, adapter, base, x);
+  } else {
+    const gpu = await openGpu();
+    if (gpu.rt === undefined) {
+      note = `No WebGPU here (${gpu.reason}): composed and run on tf.js.`;
+      run = await forwardOnTfjs(family, adapter, base, x);
+    } else {
+      note = `Compose and forward on WebGPU${gpu.rt.adapterName ? ` (${gpu.rt.adapterName})` : ''}.`;
+      try {
+        run = await forwardOnWebGpu(gpu.rt, adapter, base, x);
+      } finally {
+        gpu.rt.dispose();
+      }
+    }
+  }
+  const { out, baseOut, ...timings } = run;
+  const a = vsPeft(out, expected?.get('output.adapter'));
+  const b = vsPeft(baseOut, expected?.get('output.base'));
+  return { family, ...timings, outputShape: out.shape, ...(a && b ? { peft: { adapter: a, base: b } } : {}), note };
 }

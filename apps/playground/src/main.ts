@@ -2,7 +2,7 @@ import { adapterFromFiles, bankUsage, describeAdapter, VBLoRAError } from '@vblo
 import { drawHeatmap } from './heatmap.js';
 import { runForward } from './forward.js';
 import { pickFiles } from './read-files.js';
-import { moduleRows, summaryRows, warningLines } from './render.js';
+import { forwardTable, moduleRows, summaryRows, warningLines } from './render.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -31,12 +31,7 @@ async function open(files: Iterable<File>): Promise<void> {
         new Uint8Array(await picked.base.arrayBuffer()),
         picked.expected === undefined ? undefined : new Uint8Array(await picked.expected.arrayBuffer()),
       );
-      $('forward').innerHTML =
-        `<table><tr data-key="family"><th>model</th><td>Toy${f.family === 'gpt2' ? 'GPT2' : f.family === 'llama' ? 'Llama' : 'Linear'}</td></tr>` +
-        `<tr data-key="compose"><th>compose (every module)</th><td>${f.composeOn}, ${f.composeMs.toFixed(1)} ms</td></tr>` +
-        `<tr data-key="forward"><th>forward</th><td>${f.forwardOn}, ${f.forwardMs.toFixed(1)} ms, output (${f.outputShape.join(', ')})</td></tr>` +
-        (f.errVsPeft === undefined ? '' : `<tr data-key="peft"><th>max abs error vs PEFT</th><td>${f.errVsPeft.toExponential(2)}</td></tr>`) +
-        `</table><div class="muted">${f.note}</div>`;
+      $('forward').innerHTML = forwardTable(f);
       $('forward-section').hidden = false;
     }
     status.className = 'muted';

@@ -1,4 +1,5 @@
 import type { AdapterReport } from '@vblora/core';
+import type { ForwardResult } from './forward.js';
 
 /** Escapes text for HTML. */
 function esc(s: string): string {
@@ -43,4 +44,24 @@ export function moduleRows(report: AdapterReport): string {
 export function warningLines(report: AdapterReport, warnings: readonly string[]): string {
   const lines = [...report.peftNaNRows.map((r) => `PEFT would reload ${r} as NaN (vblora.js reloads it finite)`), ...warnings];
   return lines.map((l) => `<div class="warn" data-warning>${esc(l)}</div>`).join('');
+}
+
+/** The forward table and its note (each row has a stable `data-key` the page test reads). */
+export function forwardTable(f: ForwardResult): string {
+  const model = `Toy${f.family === 'gpt2' ? 'GPT2' : f.family === 'llama' ? 'Llama' : 'Linear'}`;
+  const ms = (v: number) => `${v.toFixed(1)} ms`;
+  const rows: [string, string, string][] = [
+    ['family', 'model', model],
+    ['compose', 'compose (every module)', `${f.composeOn}, ${ms(f.composeMs)}`],
+    ['forward', 'forward', `${f.forwardOn}, ${ms(f.forwardMs)} (first run ${ms(f.forwardFirstMs)}), output (${f.outputShape.join(', ')})`],
+  ];
+  if (f.peft !== undefined) {
+    rows.push(
+      ['peft', 'max abs error vs PEFT (adapter)', f.peft.adapter.maxAbs.toExponential(2)],
+      ['peft_base', 'max abs error vs PEFT (base model)', f.peft.base.maxAbs.toExponential(2)],
+      ['peft_tol', 'every element within 1e-6 + 1e-5·|PEFT|', f.peft.adapter.withinTol && f.peft.base.withinTol ? 'yes' : 'no'],
+    );
+  }
+  const body = rows.map(([key, label, value]) => `<tr data-key="${key}"><th>${esc(label)}</th><td>${esc(value)}</td></tr>`).join('');
+  return `<table>${body}</table><div class="muted" data-key="note">${esc(f.note)}</div>`;
 }

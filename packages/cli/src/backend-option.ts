@@ -1,9 +1,10 @@
-import { referenceBackend, type Backend } from '@vblora/core';
+import { createCpuBackend, referenceBackend, type Backend } from '@vblora/core';
 import { UsageError } from './errors.js';
 
 /** Backends the `--backend` option accepts, each loaded only when asked for. */
 const BACKENDS: Readonly<Record<string, () => Promise<Backend>>> = {
   reference: async () => referenceBackend,
+  cpu: async () => createCpuBackend(),
   onnx: async () => (await import('@vblora/onnx')).onnxBackend,
   webgpu: async () => (await import('@vblora/webgpu/node')).createNodeWebGpuBackend(),
 };

@@ -22,6 +22,9 @@ const USAGE = `usage: vblora <command> [options]
   merge <adapter_dir> --base base.safetensors|<sharded dir>|model.onnx -o <out> [--backend B]
   conformance <backend module> [--json]          run the conformance kit against a backend package or file
   bench [--quick] [--json FILE] [--md FILE]      benchmarks against this machine's copy bandwidth
+
+  B (compose, merge): reference (default), cpu (WebAssembly SIMD, same bits), onnx, webgpu. A merge into
+  safetensors on the reference backend runs core's WebAssembly kernels on every core.
 `;
 
 const OPTIONS = {

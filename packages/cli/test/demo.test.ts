@@ -17,12 +17,29 @@ describe('vblora demo (end to end, short run)', () => {
     expect(m, r.stdout).not.toBeNull();
     expect(Number(m![2])).toBeLessThan(Number(m![1]));
     // parity: every backend that ran agrees with the reference within the f32 declared accuracy
-    for (const line of r.stdout.split('\n').filter((l) => /^ {2}(reference|tfjs|onnxruntime-node|webgpu)/.test(l))) {
+    for (const line of r.stdout.split('\n').filter((l) => /^ {2}(reference|cpu|tfjs|onnxruntime-node|webgpu)/.test(l))) {
       const errs = line.match(/\d\.\d\de[-+]\d+/g) ?? [];
       for (const e of errs) expect(Number(e), line).toBeLessThan(1e-5);
     }
     expect(r.stdout).toMatch(/^ {2}reference +0\.00e\+0 +0\.00e\+0/m);
-    for (const f of ['adapter_full/adapter_config.json', 'adapter_topk/adapter_model.safetensors', 'base.safetensors', 'report.html']) {
+    // the CPU backend's WebAssembly kernels are bit-identical to the reference
+    expect(r.stdout).toMatch(/^ {2}cpu \(wasm simd\) +0\.00e\+0 +0\.00e\+0/m);
+
+    // whole-model rows: ToyLlama output with the reloaded top-k adapter vs the plain-JS forward of the
+    // reference-merged weights. Accuracy: 1e-5 abs. Measured 3.6e-7 to 5.4e-7 (every row, 40- and 200-step runs)
+    // on outputs of order 1: a few float32 ulps, since each runtime sums its ~10 chained matmuls in its own order
+    // (and inject adds x·Aᵀ·Bᵀ beside the layer instead of merging). 1e-5 leaves a ~20× margin and is still ~4
+    // orders below the adapter's own effect on y (0.5–0.7, asserted below), so a run that dropped the adapter fails.
+    const MODEL_ATOL = 1e-5;
+    for (const label of ['reference (plain JS)', 'tfjs (wasm) model', 'onnx inject (topk)', 'onnx inject (lowrank)', 'onnx merge', 'webgpu (Dawn) model']) {
+      const row = new RegExp(`^ {2}${label.replace(/[()]/g, '\\$&')} +(\\d\\.\\d\\de[-+]\\d+) +\\d+ ms$`, 'm').exec(r.stdout);
+      expect(row, `${label} row in\n${r.stdout}`).not.toBeNull();
+      expect(Number(row![1]), label).toBeLessThan(MODEL_ATOL);
+    }
+    const effect = /the adapter moves y by up to (\S+);/.exec(r.stdout);
+    expect(effect, r.stdout).not.toBeNull();
+    expect(Number(effect![1])).toBeGreaterThan(1000 * MODEL_ATOL);
+    for (const f of ['adapter_full/adapter_config.json', 'adapter_topk/adapter_model.safetensors', 'base.safetensors', 'toy-llama.onnx', 'toy-llama.merged.onnx', 'report.html']) {
       expect(existsSync(join(out, f)), f).toBe(true);
     }
     const loaded = adapterFromFiles({
@@ -30,6 +47,8 @@ describe('vblora demo (end to end, short run)', () => {
       weights: new Uint8Array(readFileSync(join(out, 'adapter_topk', 'adapter_model.safetensors'))),
     });
     expect(loaded.adapter.config.save_only_topk_weights).toBe(true);
-    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('<h2>Bank usage</h2>');
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toContain('<h2>Bank usage</h2>');
+    expect(html).toMatch(/<tr><td>onnx merge<\/td><td>\d\.\d\de-\d+<\/td>/);
   }, 300_000);
 });

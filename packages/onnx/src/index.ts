@@ -1,7 +1,8 @@
 /**
  * `@vblora/onnx`: PEFT VB-LoRA adapters for ONNX models. Merge an adapter into a model's initializers, or inject a
  * VB-LoRA branch whose adapter tensors are graph inputs and switch adapters per run with {@link AdapterSession};
- * plus a backend that runs the core kernels as small ONNX graphs on onnxruntime-node.
+ * plus a backend that runs the core kernels as small ONNX graphs on onnxruntime-node, and the golden fixtures'
+ * ToyLlama built as an ONNX model from a state dict.
  *
  * @example
  * ```ts
@@ -18,5 +19,6 @@ export * from './merge/index.js';
 export * from './inject/index.js';
 export * from './runtime/index.js';
 export * from './backend/index.js';
+export * from './models/index.js';
 export type { onnx } from './proto.js';
 export { onnxBackend as default } from './backend/onnx-backend.js';

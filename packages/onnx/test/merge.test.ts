@@ -26,7 +26,7 @@ import {
   writeOnnxModel,
 } from '@vblora/onnx';
 import { readGolden, toyModelBytes } from './fixtures/toy-models.js';
-import { transpose2d } from './fixtures/toy-layers.js';
+import { transpose2d } from '../src/host/transpose-2d.js';
 import { CHECKER, checkOnnxFiles } from './helpers/checker.js';
 import { BF16_WEIGHT, expectClose, F32_WEIGHT, goldenAdapter, hasTies, modelTolerance } from './helpers/golden.js';
 import { runToy } from './helpers/ort.js';

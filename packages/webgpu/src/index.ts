@@ -26,3 +26,10 @@ export type { GpuLowRankAdapter, GpuMixedBatchForwardArgs } from './ops/mixed-ba
 export type { GpuAdmixtureGrads, GpuComposeGrads } from './ops/backward.js';
 export { createWebGpuBackend, backendRuntime } from './backend/webgpu-backend.js';
 export type { WebGpuBackendOptions } from './backend/webgpu-backend.js';
+export { composeAdapterOnGpu } from './adapter/compose-adapter-gpu.js';
+export type { ComposeAdapterOnGpuOptions } from './adapter/compose-adapter-gpu.js';
+export { ToyLlamaGpu, createToyLlamaGpu } from './models/toy-llama.js';
+export type { ToyLlamaAdapterInput } from './models/toy-llama.js';
+export type { GpuModelAdapter } from './models/adapter-scope.js';
+export { toyLlamaLayout } from './models/toy-llama-layout.js';
+export type { ToyLlamaSizes, ToyLlamaLayout, ToyLinearSpec } from './models/toy-llama-layout.js';

@@ -8,8 +8,8 @@ import { CPU_WASM_PRIVATE, CPU_WASM_SHARED } from './cpu-wasm.generated.js';
 
 /** The functions kernels.wat exports (byte pointers into the instance memory). */
 export interface CpuExports {
-  merge_f32(src: number, dst: number, vec: number, coef: number, rows: number, cols: number, r: number): number;
-  merge_bf16(src: number, dst: number, vec: number, coef: number, rows: number, cols: number, r: number): number;
+  merge_f32(src: number, dst: number, vec: number, coef: number, rows: number, cols: number, r: number, unmerge: number): number;
+  merge_bf16(src: number, dst: number, vec: number, coef: number, rows: number, cols: number, r: number, unmerge: number): number;
   mix(out: number, bank: number, idx: number, w: number, rows: number, k: number, vl: number): void;
   mix_t(out: number, bank: number, idx: number, w: number, tiles: number, r: number, k: number, vl: number, tmp: number): void;
   select_topk(logits: number, rows: number, nv: number, k: number, out: number): void;

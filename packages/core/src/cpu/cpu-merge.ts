@@ -38,23 +38,22 @@ export function cpuMerge<D extends WeightDType>(inst: CpuInstance, args: MergeAr
     const input = new ArrayBuffer(bytes);
     new Uint8Array(input).set(new Uint8Array(weight.data.buffer, weight.data.byteOffset, bytes));
     const output = new ArrayBuffer(bytes);
-    const Bs = sign === 1 ? B.data : B.data.map((v) => -v); // −B·A = −ΔW exactly
     try {
-      mergeRowBlock({ dtype: 'f16', shape: [want[0]!, want[1]!], input, output, A: A.data, B: Bs, r, fanInFanOut, safe, adapter, module: module ?? '', r0: 0, r1: want[0]! });
+      mergeRowBlock({ dtype: 'f16', shape: [want[0]!, want[1]!], input, output, A: A.data, B: B.data, r, fanInFanOut, sign, safe, adapter, module: module ?? '', r0: 0, r1: want[0]! });
     } catch (err) {
       if (err instanceof NumericalError) throw nonFiniteError(adapter, module, firstNonFinite16(new Uint16Array(output)));
       throw err;
     }
     return tensor(weight.dtype, weight.shape, new Uint16Array(output) as HostTensor<D>['data']) as HostTensor<D>;
   }
-  const f = rowFactors(A.data, B.data, r, inF, outF, fanInFanOut, sign);
+  const f = rowFactors(A.data, B.data, r, inF, outF, fanInFanOut);
   const dtype = weight.dtype as 'f32' | 'bf16';
   const bytesPer = dtype === 'f32' ? 4 : 2;
   const [w, vec, coef] = inst.layout([n * bytesPer, f.vec.byteLength, f.coef.byteLength]);
   inst.u8(w!, n * bytesPer).set(new Uint8Array(weight.data.buffer, weight.data.byteOffset, n * bytesPer));
   inst.f32(vec!, f.vec.length).set(f.vec);
   inst.f32(coef!, f.coef.length).set(f.coef);
-  const bad = mergeRowsWasm(inst, { dtype, src: w!, dst: w!, vec: vec!, coef: coef!, rows: f.rows, cols: f.cols, r });
+  const bad = mergeRowsWasm(inst, { dtype, src: w!, dst: w!, vec: vec!, coef: coef!, rows: f.rows, cols: f.cols, r, unmerge: sign === -1 });
   const data = dtype === 'f32' ? new Float32Array(inst.memory.buffer, w!, n).slice() : new Uint16Array(inst.memory.buffer, w!, n).slice();
   if (safe && bad) throw nonFiniteError(adapter, module, firstNonFinite(data, dtype));
   return tensor(weight.dtype, weight.shape, data as HostTensor<D>['data']) as HostTensor<D>;

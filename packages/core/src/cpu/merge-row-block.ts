@@ -18,6 +18,8 @@ export interface RowBlockJob {
   readonly B: Float32Array;
   readonly r: number;
   readonly fanInFanOut: boolean;
+  /** −1: W − ΔW (unmerge); default 1. */
+  readonly sign?: 1 | -1;
   readonly safe: boolean;
   readonly adapter: string;
   readonly module: string;
@@ -68,6 +70,7 @@ export function mergeRowBlock(job: RowBlockJob): void {
   for (let row = job.r0; row < job.r1; row++) {
     for (let q = 0; q < r; q++) coef[q] = job.fanInFanOut ? job.A[q * rows + row]! : job.B[row * r + q]!;
     deltaRow(coef, vectors, r, d);
+    if (job.sign === -1) for (let i = 0; i < cols; i++) d[i] = -d[i]!; // exact: W + (−1)·ΔW as the reference
     const off = row * cols;
     const inAt = job.inputOffset ?? 0;
     const outAt = job.outputOffset ?? 0;

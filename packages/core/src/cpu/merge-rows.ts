@@ -17,12 +17,14 @@ export interface WasmRowJob {
   readonly rows: number;
   readonly cols: number;
   readonly r: number;
+  /** True: W − ΔW. */
+  readonly unmerge: boolean;
 }
 
 /** Merges the rows; true when some merged value is ±inf or NaN (after rounding to the weight dtype). */
 export function mergeRowsWasm(inst: CpuInstance, job: WasmRowJob): boolean {
   const run = job.dtype === 'f32' ? inst.exports.merge_f32 : inst.exports.merge_bf16;
-  return run(job.src, job.dst, job.vec, job.coef, job.rows, job.cols, job.r) !== 0;
+  return run(job.src, job.dst, job.vec, job.coef, job.rows, job.cols, job.r, job.unmerge ? 1 : 0) !== 0;
 }
 
 /** Flat index of the first non-finite value of a merged f32 or bf16 weight (bits), or −1. */

@@ -111,7 +111,7 @@ export function createMergePool(threads = availableParallelism()): MergePool {
       const r = job.A.length / (job.fanInFanOut ? rowsW : colsW);
       const inF = job.fanInFanOut ? rowsW : colsW;
       const outF = job.fanInFanOut ? colsW : rowsW;
-      const f = rowFactors(job.A, job.B, r, inF, outF, job.fanInFanOut, job.sign ?? 1);
+      const f = rowFactors(job.A, job.B, r, inF, outF, job.fanInFanOut);
       const [vec, coef] = [regionsEnd, regionsEnd + align16(f.vec.byteLength)];
       local.ensure(coef + align16(f.coef.byteLength));
       local.f32(vec, f.vec.length).set(f.vec);
@@ -127,6 +127,7 @@ export function createMergePool(threads = availableParallelism()): MergePool {
         rows: r1 - r0,
         cols: f.cols,
         r,
+        unmerge: job.sign === -1,
       });
       let bad: boolean;
       if (workers.length === 0) {

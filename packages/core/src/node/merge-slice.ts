@@ -19,6 +19,7 @@ export interface SliceJob {
   readonly rows: number;
   readonly cols: number;
   readonly r: number;
+  readonly unmerge: boolean;
 }
 
 /** Merges the slice; true when a merged value is ±inf or NaN. */
@@ -39,6 +40,7 @@ export function runSlice(inst: CpuInstance, memory: WebAssembly.Memory, job: Sli
     B: coef,
     r: job.r,
     fanInFanOut: false,
+    sign: job.unmerge ? -1 : 1,
     safe: false,
     adapter: '',
     module: '',

@@ -169,8 +169,8 @@ export class AdapterSession {
   }
 }
 
-/** An in-memory model serialized for onnxruntime (which could not find external data files from bytes). */
-function inlineBytes(model: OnnxModel): Uint8Array {
+/** An in-memory model serialized for onnxruntime (which could not find external data files from bytes). @internal */
+export function inlineBytes(model: OnnxModel): Uint8Array {
   if ((model.proto.graph?.initializer ?? []).some((t) => externalDataRef(t) !== null)) {
     throw new ConfigError('this model keeps tensors in external data files: write it with writeOnnxModel and pass the path');
   }

@@ -1,14 +1,18 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { adapterFromFiles, bankUsage, writeSafetensors } from '@vblora/core';
+import { adapterFromFiles, bankUsage, createCpuBackend, writeSafetensors } from '@vblora/core';
 import { writeAdapterDir, writeFileAtomic } from '@vblora/core/node';
 import { createTfjsBackend, loadVBLoRA, mseLoss, toyOptions, toyStateDict, type Batch } from '@vblora/tfjs';
 import type { CliIO } from '../../io.js';
 import type { CliOptions } from '../../main.js';
 import { createProgress } from '../../progress.js';
 import { UsageError } from '../../errors.js';
+import { modelCandidates } from './model-candidates.js';
+import { modelParityTable, probeInput } from './model-parity.js';
+import { ONNX_FILES } from './onnx-runs.js';
 import { parityTable, type BackendCandidate } from './parity.js';
+import { parityText } from './parity-text.js';
 import { reportHtml } from './report-html.js';
 import { bothFlavours, sizeTable } from './sizes.js';
 import { useTf } from './tf-node.js';
@@ -27,6 +31,7 @@ function meanLoss(predict: (x: tf.Tensor) => tf.Tensor, batches: readonly Batch[
 /** Backends the parity step tries besides the reference (each skipped with a note when unavailable). */
 function candidates(tfBackend: string): BackendCandidate[] {
   return [
+    { label: 'cpu (wasm simd)', load: async () => createCpuBackend() },
     { label: `tfjs (${tfBackend})`, load: async () => createTfjsBackend({ tfBackend }) },
     { label: 'onnxruntime-node', load: async () => (await import('@vblora/onnx')).onnxBackend },
     {
@@ -39,7 +44,8 @@ function candidates(tfBackend: string): BackendCandidate[] {
 /**
  * `vblora demo`: the main job on the embedded default. Builds a small ToyLlama and a teacher (a hidden low-rank
  * change), trains VB-LoRA and a same-rank LoRA toward it on TensorFlow.js, saves the adapter in both PEFT flavours,
- * reloads the top-k file on every available backend, and writes `demo-output/` with a self-contained report.
+ * reloads the top-k file on every available backend — kernels, and whole-model runs on tfjs, onnxruntime
+ * (inject and merge) and WebGPU — and writes `demo-output/` with a self-contained report.
  */
 export async function runDemo(_args: readonly string[], options: CliOptions, io: CliIO): Promise<number> {
   const steps = options.steps === undefined ? DEMO_STEPS : Number(options.steps);
@@ -84,6 +90,8 @@ export async function runDemo(_args: readonly string[], options: CliOptions, io:
   // the top-k file, read back as a user would, on every backend available here
   const reloaded = adapterFromFiles({ config: files.topk.config, weights: files.topk.weights }).adapter;
   const parity = await parityTable(reloaded, base, candidates(tfBackend));
+  const x = probeInput(DEMO_MODEL.hidden);
+  const modelParity = await modelParityTable({ adapter: reloaded, base, x, dir: out }, modelCandidates(tfBackend));
   const fresh = demoBase();
   const vbReloaded = loadVBLoRA(fresh.model, reloaded, toyOptions(fresh));
   const outputErr = Math.max(
@@ -91,12 +99,7 @@ export async function runDemo(_args: readonly string[], options: CliOptions, io:
       tf.tidy(() => tf.max(tf.abs(tf.sub(vbReloaded.predict(b.x), vb.model.predict(b.x)))).dataSync()[0]!),
     ),
   );
-  io.out('\nparity of the reloaded top-k adapter (max abs error vs the reference backend)\n');
-  io.out(`  ${'backend'.padEnd(22)} ${'compose'.padStart(9)} ${'merge'.padStart(9)} ${'time'.padStart(8)}\n`);
-  for (const p of parity) {
-    const f = (v: number | null) => (v === null ? '—' : v.toExponential(2)).padStart(9);
-    io.out(`  ${p.backend.padEnd(22)} ${f(p.composeErr)} ${f(p.mergeErr)} ${p.composeErr === null ? ''.padStart(8) : `${p.ms.toFixed(0)} ms`.padStart(8)}  ${p.note}\n`);
-  }
+  io.out(`\n${parityText(parity, modelParity, x.shape)}`);
   io.out(`  model output, top-k file vs trained model (tfjs ${tfBackend}): max abs ${outputErr.toExponential(2)}\n`);
 
   const html = reportHtml({
@@ -104,6 +107,8 @@ export async function runDemo(_args: readonly string[], options: CliOptions, io:
     loraLoss: lora.lossHistory,
     sizes,
     parity,
+    modelParity,
+    probeShape: x.shape,
     usage: bankUsage(full),
     facts: [
       ['model', `ToyLlama, hidden ${DEMO_MODEL.hidden}, ${DEMO_MODEL.layers} layers; teacher = base + hidden rank-2 change`],
@@ -122,6 +127,7 @@ export async function runDemo(_args: readonly string[], options: CliOptions, io:
   lora.base.model.dispose();
   teacher.model.dispose();
   tf.dispose(batches.flatMap((b) => [b.x, b.y]));
-  io.out(`\ndemo output: ${out} (adapter_full/, adapter_topk/, base.safetensors, report.html); ${tf.memory().numTensors - before} tensors left\n`);
+  const onnxFiles = modelParity.rows.some((m) => m.label === 'onnx merge' && m.outputErr !== null) ? `, ${ONNX_FILES.base}, ${ONNX_FILES.merged}` : '';
+  io.out(`\ndemo output: ${out} (adapter_full/, adapter_topk/, base.safetensors${onnxFiles}, report.html); ${tf.memory().numTensors - before} tensors left\n`);
   return vbLoss < baseLoss ? 0 : 1;
 }

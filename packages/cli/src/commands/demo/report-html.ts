@@ -1,4 +1,5 @@
 import type { BankUsage } from '@vblora/core';
+import { MODEL_REFERENCE, type ModelParity } from './model-parity.js';
 import type { ParityRow } from './parity.js';
 import type { SizeRow } from './sizes.js';
 
@@ -50,6 +51,8 @@ export interface DemoReport {
   readonly loraLoss: readonly number[];
   readonly sizes: readonly SizeRow[];
   readonly parity: readonly ParityRow[];
+  readonly modelParity: ModelParity;
+  readonly probeShape: readonly number[];
   readonly usage: BankUsage;
   readonly facts: readonly [string, string][];
 }
@@ -59,6 +62,7 @@ export function reportHtml(r: DemoReport): string {
   const sizeRows = r.sizes.map((s) => `<tr><td>${esc(s.what)}</td><td>${s.bytes.toLocaleString('en-US')}</td><td>${s.params.toLocaleString('en-US')}</td></tr>`).join('');
   const fmt = (v: number | null) => (v === null ? '—' : v.toExponential(2));
   const parityRows = r.parity.map((p) => `<tr><td>${esc(p.backend)}</td><td>${fmt(p.composeErr)}</td><td>${fmt(p.mergeErr)}</td><td>${p.composeErr === null ? '' : `${p.ms.toFixed(0)} ms`}</td><td>${esc(p.note)}</td></tr>`).join('');
+  const modelRows = r.modelParity.rows.map((m) => `<tr><td>${esc(m.label)}</td><td>${fmt(m.outputErr)}</td><td>${m.outputErr === null ? '' : `${m.ms.toFixed(0)} ms`}</td><td>${esc(m.note)}</td></tr>`).join('');
   const facts = r.facts.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>vblora.js demo report</title>
 <style>body{font:14px/1.4 system-ui,sans-serif;margin:24px;max-width:1000px;color:#1d2330}table{border-collapse:collapse;margin:8px 0 20px}td,th{border-bottom:1px solid #dde;padding:3px 12px 3px 0;text-align:left;font-variant-numeric:tabular-nums}</style></head><body>
@@ -68,8 +72,10 @@ export function reportHtml(r: DemoReport): string {
     { label: 'LoRA (same rank)', color: '#d7632a', values: r.loraLoss },
   ])}
 <h2>Stored size</h2><table><tr><th>adapter</th><th>file bytes</th><th>savable params (float32-equivalent)</th></tr>${sizeRows}</table>
-<h2>Parity of the top-k adapter across backends</h2><p>Max abs error vs the reference backend: composed A/B of every module, and weights merged into the base.</p>
+<h2>Parity of the top-k adapter across backends</h2><p>Kernels: max abs error vs the reference backend of the composed A/B of every module and of the weights merged into the base.</p>
 <table><tr><th>backend</th><th>compose</th><th>merge</th><th>time</th><th></th></tr>${parityRows}</table>
+<p>Whole model: ToyLlama output on a ${r.probeShape.join('×')} probe, max abs error vs the ${MODEL_REFERENCE} (the adapter moves it by up to ${r.modelParity.adapterEffect.toExponential(2)}). Times run from the adapter and the base weights to the output (model export, inject or merge, session, run).</p>
+<table><tr><th>run</th><th>output</th><th>time</th><th></th></tr>${modelRows}</table>
 <h2>Bank usage</h2><p>How often each bank vector (columns) is selected by each module (rows).</p>${heatmapSvg(r.usage)}
 </body></html>
 `;

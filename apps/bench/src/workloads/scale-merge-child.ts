@@ -1,0 +1,32 @@
+/**
+ * Child process of the merge-at-scale workload: `node scale-merge-child.js <adapter dir> <base dir> <out dir>`
+ * merges like `vblora merge --base` and prints one JSON line with the time and this process's peak resident
+ * memory, so the figure is the merge's own and not the benchmark's.
+ * @module
+ */
+import { mergeCheckpoint, readAdapterDir } from '@vblora/core/node';
+
+/** What the child reports. */
+export interface ScaleMergeChildResult {
+  readonly ms: number;
+  /** Peak resident set size of the merging process, bytes. */
+  readonly maxRssBytes: number;
+  /** Resident set size after loading the adapter, before the merge, bytes. */
+  readonly rssBeforeBytes: number;
+  readonly threads: number;
+  readonly shards: number;
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const [adapterDir, baseDir, outDir] = argv;
+  if (adapterDir === undefined || baseDir === undefined || outDir === undefined) throw new Error('usage: scale-merge-child <adapter dir> <base dir> <out dir>');
+  const { adapter } = await readAdapterDir(adapterDir);
+  const rssBeforeBytes = process.memoryUsage().rss;
+  const t0 = performance.now();
+  const result = await mergeCheckpoint(adapter, baseDir, outDir);
+  const ms = performance.now() - t0;
+  const out: ScaleMergeChildResult = { ms, maxRssBytes: process.resourceUsage().maxRSS * 1024, rssBeforeBytes, threads: result.threads, shards: result.shards.length };
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main(process.argv.slice(2));

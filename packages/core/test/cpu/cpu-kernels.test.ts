@@ -1,0 +1,215 @@
+import { describe, expect, it } from 'vitest';
+import { readGoldenBytes } from '../helpers/golden-files.js';
+import {
+  adapterFromFiles,
+  admixFromTopk,
+  composeAdapter,
+  composeLowRank,
+  createCpuBackend,
+  createRng,
+  f32ToBf16Bits,
+  f32ToF16Bits,
+  merge,
+  NumericalError,
+  ShapeError,
+  tensor,
+  topkAdmixture,
+  unmerge,
+  type AdmixFromTopkArgs,
+  type ComposeLowRankArgs,
+  type HostTensor,
+  type MergeArgs,
+  type TopkAdmixtureArgs,
+  type Rng,
+  type WeightDType,
+} from '../../src/index.js';
+
+// The CPU backend claims more than the conformance tolerances: bit-identical results to the reference kernels.
+// These tests compare every output bit (Object.is on float32 values, raw bits for bf16/f16), on shapes and
+// values chosen to reach every path of kernels.wat: rank 4 (unrolled) and other ranks, 8-column loops with
+// 4-column and scalar tails, fan_in_fan_out, ±0, ±inf and NaN weights, ties and NaN logits.
+
+const cpu = createCpuBackend();
+/** The CPU kernels are synchronous: a promise would be a defect. */
+function sync<T>(v: T | Promise<T>): T {
+  if (v instanceof Promise) throw new Error('a CPU kernel returned a promise');
+  return v;
+}
+const k = {
+  merge: (a: MergeArgs) => sync(cpu.kernels.merge!(a)),
+  unmerge: (a: MergeArgs) => sync(cpu.kernels.unmerge!(a)),
+  topkAdmixture: (a: TopkAdmixtureArgs) => sync(cpu.kernels.topkAdmixture!(a)),
+  admixFromTopk: (a: AdmixFromTopkArgs) => sync(cpu.kernels.admixFromTopk!(a)),
+  composeLowRank: (a: ComposeLowRankArgs) => sync(cpu.kernels.composeLowRank!(a)),
+};
+
+function sameBits(a: HostTensor, b: HostTensor): void {
+  expect(a.dtype).toBe(b.dtype);
+  expect(a.shape).toEqual(b.shape);
+  const x = a.data instanceof Float32Array ? new Uint32Array(a.data.buffer, a.data.byteOffset, a.data.length) : a.data;
+  const y = b.data instanceof Float32Array ? new Uint32Array(b.data.buffer, b.data.byteOffset, b.data.length) : b.data;
+  let diff = -1;
+  for (let i = 0; i < x.length && diff < 0; i++) if (x[i] !== y[i]) diff = i;
+  expect(diff, `first differing element ${diff}: ${String(a.data[diff])} vs ${String(b.data[diff])}`).toBe(-1);
+}
+
+/** Mostly N(0, 0.02), with the special values every ~50 elements. */
+function specialValue(rng: Rng, scale: number): number {
+  const u = rng.uniform();
+  if (u < 0.005) return 0;
+  if (u < 0.01) return -0;
+  if (u < 0.012) return Number.NaN;
+  if (u < 0.014) return Number.POSITIVE_INFINITY;
+  if (u < 0.016) return Number.NEGATIVE_INFINITY;
+  return rng.normal() * scale;
+}
+
+function weight(rng: Rng, dtype: WeightDType, shape: [number, number], special: boolean): HostTensor<WeightDType> {
+  const n = shape[0] * shape[1];
+  const f = Float32Array.from({ length: n }, () => (special ? specialValue(rng, 0.02) : rng.normal() * 0.02));
+  if (dtype === 'f32') return tensor('f32', shape, f);
+  const bits = Uint16Array.from(f, (v) => (dtype === 'bf16' ? f32ToBf16Bits(v) : f32ToF16Bits(v)));
+  return tensor(dtype, shape, bits);
+}
+
+const factors = (rng: Rng, r: number, inF: number, outF: number, zeros: boolean) => ({
+  A: tensor('f32', [r, inF], Float32Array.from({ length: r * inF }, () => (zeros && rng.uniform() < 0.2 ? -0 : rng.normal() * 0.1))),
+  B: tensor('f32', [outF, r], Float32Array.from({ length: outF * r }, () => (zeros && rng.uniform() < 0.2 ? 0 : rng.normal() * 0.1))),
+});
+
+describe('cpu backend: merge and unmerge, bit-identical to the reference', () => {
+  const rng = createRng(20261129);
+  for (const dtype of ['f32', 'bf16', 'f16'] as const) {
+    for (const r of [1, 3, 4, 6]) {
+      for (const [outF, inF] of [[7, 37], [16, 64], [5, 13], [3, 8]] as const) {
+        for (const fanInFanOut of [false, true]) {
+          it(`${dtype} r ${r} W ${fanInFanOut ? `(${inF}, ${outF}) fan_in_fan_out` : `(${outF}, ${inF})`}`, () => {
+            const w = weight(rng, dtype, fanInFanOut ? [inF, outF] : [outF, inF], true);
+            const { A, B } = factors(rng, r, inF, outF, true);
+            const args = { weight: w, A, B, fanInFanOut };
+            sameBits(k.merge(args), merge(args));
+            sameBits(k.unmerge(args), unmerge(args));
+          });
+        }
+      }
+    }
+  }
+
+  it('a −0 weight plus an all −0 delta is +0, as in the reference (the sum starts from +0)', () => {
+    const w = tensor('f32', [1, 9], new Float32Array(9).fill(-0));
+    const A = tensor('f32', [4, 9], new Float32Array(36).fill(-0));
+    const B = tensor('f32', [1, 4], new Float32Array([1, 1, 1, 1]));
+    const out = k.merge({ weight: w, A, B });
+    sameBits(out, merge({ weight: w, A, B }));
+    expect(Object.is(out.data[0], 0)).toBe(true);
+  });
+
+  it('safe mode: the reference NumericalError, naming the first non-finite element', () => {
+    for (const dtype of ['f32', 'bf16', 'f16'] as const) {
+      const data = new Float32Array(40).fill(0.5);
+      data[29] = Number.NaN;
+      const w = dtype === 'f32' ? tensor('f32', [4, 10], data) : tensor(dtype, [4, 10], Uint16Array.from(data, (v) => (dtype === 'bf16' ? f32ToBf16Bits(v) : f32ToF16Bits(v))));
+      const { A, B } = factors(createRng(1), 4, 10, 4, false);
+      const args = { weight: w, A, B, safe: true, adapter: 'x', module: 'm.q' };
+      let want: unknown;
+      try {
+        merge(args);
+      } catch (e) {
+        want = e;
+      }
+      expect(want).toBeInstanceOf(NumericalError);
+      expect(() => k.merge(args)).toThrow(NumericalError);
+      expect(() => k.merge(args)).toThrow((want as Error).message);
+      expect((want as Error).message).toContain('flat index 29');
+    }
+  });
+
+  it('bf16 rounding overflows to inf like the reference, and safe mode rejects it', () => {
+    const w = tensor('bf16', [1, 8], new Uint16Array(8).fill(0x7f7f)); // the largest finite bf16
+    const A = tensor('f32', [1, 8], new Float32Array(8).fill(3e38));
+    const B = tensor('f32', [1, 1], new Float32Array([1]));
+    sameBits(k.merge({ weight: w, A, B }), merge({ weight: w, A, B }));
+    expect(() => k.merge({ weight: w, A, B, safe: true })).toThrow(NumericalError);
+  });
+
+  it('wrong shapes get the reference ShapeError', () => {
+    const { A, B } = factors(createRng(2), 4, 8, 4, false);
+    const w = tensor('f32', [8, 4], new Float32Array(32));
+    expect(() => k.merge({ weight: w, A, B })).toThrow(ShapeError);
+    expect(() => k.merge({ weight: w, A, B })).toThrow(/weight must have shape \(4, 8\)/);
+  });
+});
+
+describe('cpu backend: top-k admixture and compose, bit-identical to the reference', () => {
+  const rng = createRng(7);
+  const logits = (n: number, nv: number, special: boolean) =>
+    Float32Array.from({ length: n * nv }, () => {
+      if (!special) return rng.normal() * 3;
+      const u = rng.uniform();
+      if (u < 0.01) return Number.NaN;
+      if (u < 0.03) return Number.NEGATIVE_INFINITY;
+      if (u < 0.2) return 1.5; // ties
+      if (u < 0.22) return -0;
+      return rng.normal() * 3;
+    });
+
+  for (const [nv, vl, topk] of [[64, 16, 2], [300, 32, 3], [10, 7, 1], [9, 5, 9], [256, 12, 5]] as const) {
+    for (const special of [false, true]) {
+      it(`nv ${nv}, vl ${vl}, k ${topk}${special ? ', ties, NaN, −inf, ±0' : ''}`, () => {
+        const bank = tensor('f32', [nv, vl], Float32Array.from({ length: nv * vl }, () => rng.normal()));
+        const lg = tensor('f32', [3, 5, nv], logits(15, nv, special));
+        const got = k.topkAdmixture({ logits: lg, bank, k: topk });
+        const want = topkAdmixture({ logits: lg, bank, k: topk });
+        sameBits(got.indices, want.indices);
+        sameBits(got.weights, want.weights);
+        sameBits(got.vectors, want.vectors);
+        const idx16 = tensor('i16', want.indices.shape, Int16Array.from(want.indices.data));
+        sameBits(k.admixFromTopk({ indices: idx16, weights: want.weights, bank }), admixFromTopk({ indices: idx16, weights: want.weights, bank }));
+        for (const r of [1, 3, 4]) {
+          const la = tensor('f32', [r, 3, nv], logits(r * 3, nv, special));
+          const lb = tensor('f32', [2, r, nv], logits(2 * r, nv, special));
+          const args = { logitsA: la, logitsB: lb, bank, k: topk };
+          const c = k.composeLowRank(args);
+          const ref = composeLowRank(args);
+          sameBits(c.A, ref.A);
+          sameBits(c.B, ref.B);
+        }
+      });
+    }
+  }
+
+  it('a bank changed in place between direct kernel calls is read afresh', () => {
+    const bank = tensor('f32', [8, 4], Float32Array.from({ length: 32 }, (_, i) => i));
+    const idx = tensor('i32', [1, 1, 1], new Int32Array([3]));
+    const w = tensor('f32', [1, 1, 1], new Float32Array([1]));
+    const args = { logitsA: { indices: idx, weights: w }, logitsB: { indices: idx, weights: w }, bank, k: 1 };
+    expect(Array.from(k.composeLowRank(args).A.data)).toEqual([12, 13, 14, 15]);
+    bank.data[12] = 100;
+    expect(Array.from(k.composeLowRank(args).A.data)).toEqual([100, 13, 14, 15]);
+  });
+
+  it('composeAdapter reads a bank changed in place between calls afresh', async () => {
+    const files = (f: string) => readGoldenBytes('llama_f32_vl16_nv64_top2', 'adapter_topk', f);
+    const { adapter } = adapterFromFiles({ config: new TextDecoder().decode(files('adapter_config.json')), weights: files('adapter_model.safetensors') });
+    const before = await composeAdapter(adapter, { backend: cpu });
+    (adapter.bank.data as Float32Array).fill(0.25);
+    const after = await composeAdapter(adapter, { backend: cpu });
+    const ref = await composeAdapter(adapter);
+    for (const [p, pair] of ref) {
+      sameBits(after.get(p)!.A, pair.A);
+      sameBits(after.get(p)!.B, pair.B);
+    }
+    expect(before.values().next().value!.A.data[0]).not.toBe(after.values().next().value!.A.data[0]);
+  });
+
+  it('bad input gets typed errors, never a crash', () => {
+    const bank = tensor('f32', [8, 4], new Float32Array(32));
+    const w = tensor('f32', [1, 1, 2], new Float32Array(2));
+    expect(() => k.admixFromTopk({ indices: tensor('i32', [1, 1, 2], new Int32Array([0, 8])), weights: w, bank })).toThrow(ShapeError);
+    expect(() => k.topkAdmixture({ logits: tensor('f32', [2, 7], new Float32Array(14)), bank, k: 2 })).toThrow(ShapeError);
+    expect(() => k.topkAdmixture({ logits: tensor('f32', [2, 8], new Float32Array(16)), bank, k: 9 })).toThrow(ShapeError);
+    const la = tensor('f32', [4, 1, 8], new Float32Array(32));
+    const lb = tensor('f32', [1, 3, 8], new Float32Array(24));
+    expect(() => k.composeLowRank({ logitsA: la, logitsB: lb, bank, k: 2 })).toThrow(/must have r = 4/);
+  });
+});
