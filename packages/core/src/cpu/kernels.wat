@@ -75,10 +75,13 @@
     (local $badS i32) (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $y v128) (local $p i32)
     (local $fx v128) (local $fy v128)
     (local $neg v128) (local $negS i32)
+    (local $kZero v128)
     ;; unmerge: W + (−ΔW), the delta's sign bit flipped (exact, and unlike negated coefficients it keeps the
     ;; sign of an exactly-zero delta: the reference computes W + (−1)·ΔW)
     (local.set $negS (i32.shl (i32.ne (local.get $unmerge) (i32.const 0)) (i32.const 31)))
     (local.set $neg (i32x4.splat (local.get $negS)))
+    ;; constants in locals: V8 rebuilds a v128.const at every use inside a loop
+    (local.set $kZero (v128.const i32x4 0 0 0 0))
     (local.set $stride (i32.shl (local.get $cols) (i32.const 2)))
     (local.set $end4 (i32.and (local.get $stride) (i32.const -16)))
     (local.set $s2 (i32.shl (local.get $stride) (i32.const 1)))
@@ -106,7 +109,7 @@
                     (f32x4.add
                       (f32x4.add
                         (f32x4.add
-                          (f32x4.add (v128.const i32x4 0 0 0 0) (f32x4.mul (local.get $c0) (v128.load (local.get $p))))
+                          (f32x4.add (local.get $kZero) (f32x4.mul (local.get $c0) (v128.load (local.get $p))))
                           (f32x4.mul (local.get $c1) (v128.load (i32.add (local.get $p) (local.get $stride)))))
                         (f32x4.mul (local.get $c2) (v128.load (i32.add (local.get $p) (local.get $s2)))))
                       (f32x4.mul (local.get $c3) (v128.load (i32.add (local.get $p) (local.get $s3))))))))
@@ -115,7 +118,7 @@
                     (f32x4.add
                       (f32x4.add
                         (f32x4.add
-                          (f32x4.add (v128.const i32x4 0 0 0 0) (f32x4.mul (local.get $c0) (v128.load offset=16 (local.get $p))))
+                          (f32x4.add (local.get $kZero) (f32x4.mul (local.get $c0) (v128.load offset=16 (local.get $p))))
                           (f32x4.mul (local.get $c1) (v128.load offset=16 (i32.add (local.get $p) (local.get $stride)))))
                         (f32x4.mul (local.get $c2) (v128.load offset=16 (i32.add (local.get $p) (local.get $s2)))))
                       (f32x4.mul (local.get $c3) (v128.load offset=16 (i32.add (local.get $p) (local.get $s3))))))))
@@ -193,10 +196,17 @@
     (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $dlo v128) (local $dhi v128)
     (local $p i32)
     (local $neg v128) (local $negS i32)
+    (local $kZero v128) (local $kQuiet v128) (local $kHalf v128) (local $kOne v128) (local $kInf16 v128) (local $rlo v128) (local $rhi v128)
     ;; unmerge: W + (−ΔW), the delta's sign bit flipped (exact, and unlike negated coefficients it keeps the
     ;; sign of an exactly-zero delta: the reference computes W + (−1)·ΔW)
     (local.set $negS (i32.shl (i32.ne (local.get $unmerge) (i32.const 0)) (i32.const 31)))
     (local.set $neg (i32x4.splat (local.get $negS)))
+    ;; constants in locals: V8 rebuilds a v128.const at every use inside a loop
+    (local.set $kZero (v128.const i32x4 0 0 0 0))
+    (local.set $kQuiet (v128.const i32x4 0x400000 0x400000 0x400000 0x400000))
+    (local.set $kHalf (v128.const i32x4 0x7fff 0x7fff 0x7fff 0x7fff))
+    (local.set $kOne (v128.const i32x4 1 1 1 1))
+    (local.set $kInf16 (v128.const i16x8 0x7f80 0x7f80 0x7f80 0x7f80 0x7f80 0x7f80 0x7f80 0x7f80))
     (local.set $stride (i32.shl (local.get $cols) (i32.const 2)))
     (local.set $wstride (i32.shl (local.get $cols) (i32.const 1)))
     (local.set $end8 (i32.and (local.get $wstride) (i32.const -16)))
@@ -225,39 +235,38 @@
                 (br_if $done8i (i32.ge_u (local.get $o) (local.get $end8)))
                 (local.set $p (i32.add (local.get $vec) (i32.shl (local.get $o) (i32.const 1))))
                 (local.set $w (v128.load (i32.add (local.get $srow) (local.get $o))))
-                (local.set $lo (f32x4.add (i8x16.shuffle 16 16 0 1 16 16 2 3 16 16 4 5 16 16 6 7 (local.get $w) (v128.const i32x4 0 0 0 0)) (v128.xor (local.get $neg)
+                (local.set $lo (f32x4.add (i8x16.shuffle 16 16 0 1 16 16 2 3 16 16 4 5 16 16 6 7 (local.get $w) (local.get $kZero)) (v128.xor (local.get $neg)
                   (f32x4.add
                       (f32x4.add
                         (f32x4.add
-                          (f32x4.add (v128.const i32x4 0 0 0 0) (f32x4.mul (local.get $c0) (v128.load (local.get $p))))
+                          (f32x4.add (local.get $kZero) (f32x4.mul (local.get $c0) (v128.load (local.get $p))))
                           (f32x4.mul (local.get $c1) (v128.load (i32.add (local.get $p) (local.get $stride)))))
                         (f32x4.mul (local.get $c2) (v128.load (i32.add (local.get $p) (local.get $s2)))))
                       (f32x4.mul (local.get $c3) (v128.load (i32.add (local.get $p) (local.get $s3))))))))
-                (local.set $hi (f32x4.add (i8x16.shuffle 16 16 8 9 16 16 10 11 16 16 12 13 16 16 14 15 (local.get $w) (v128.const i32x4 0 0 0 0)) (v128.xor (local.get $neg)
+                (local.set $hi (f32x4.add (i8x16.shuffle 16 16 8 9 16 16 10 11 16 16 12 13 16 16 14 15 (local.get $w) (local.get $kZero)) (v128.xor (local.get $neg)
                   (f32x4.add
                       (f32x4.add
                         (f32x4.add
-                          (f32x4.add (v128.const i32x4 0 0 0 0) (f32x4.mul (local.get $c0) (v128.load offset=16 (local.get $p))))
+                          (f32x4.add (local.get $kZero) (f32x4.mul (local.get $c0) (v128.load offset=16 (local.get $p))))
                           (f32x4.mul (local.get $c1) (v128.load offset=16 (i32.add (local.get $p) (local.get $stride)))))
                         (f32x4.mul (local.get $c2) (v128.load offset=16 (i32.add (local.get $p) (local.get $s2)))))
                       (f32x4.mul (local.get $c3) (v128.load offset=16 (i32.add (local.get $p) (local.get $s3))))))))
-                (local.set $h (i8x16.shuffle 2 3 6 7 10 11 14 15 18 19 22 23 26 27 30 31
-                  (v128.bitselect
-                  (v128.or (local.get $lo) (v128.const i32x4 0x400000 0x400000 0x400000 0x400000))
-                  (i32x4.add (i32x4.add (local.get $lo) (v128.const i32x4 0x7fff 0x7fff 0x7fff 0x7fff))
-                             (v128.and (i32x4.shr_u (local.get $lo) (i32.const 16)) (v128.const i32x4 1 1 1 1)))
-                  (i32x4.gt_u (v128.and (local.get $lo) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff))
-                              (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000)))
-                  (v128.bitselect
-                  (v128.or (local.get $hi) (v128.const i32x4 0x400000 0x400000 0x400000 0x400000))
-                  (i32x4.add (i32x4.add (local.get $hi) (v128.const i32x4 0x7fff 0x7fff 0x7fff 0x7fff))
-                             (v128.and (i32x4.shr_u (local.get $hi) (i32.const 16)) (v128.const i32x4 1 1 1 1)))
-                  (i32x4.gt_u (v128.and (local.get $hi) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff))
-                              (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000)))))
+                ;; round to nearest even on the bits: the result is the high half of each lane
+                (local.set $rlo (i32x4.add (i32x4.add (local.get $lo) (local.get $kHalf))
+                             (v128.and (i32x4.shr_u (local.get $lo) (i32.const 16)) (local.get $kOne))))
+                (local.set $rhi (i32x4.add (i32x4.add (local.get $hi) (local.get $kHalf))
+                             (v128.and (i32x4.shr_u (local.get $hi) (i32.const 16)) (local.get $kOne))))
+                (local.set $h (i8x16.shuffle 2 3 6 7 10 11 14 15 18 19 22 23 26 27 30 31 (local.get $rlo) (local.get $rhi)))
+                ;; a NaN lane (rare) keeps its bits with the quiet bit set instead of the rounding formula
+                (if (v128.any_true (v128.or (f32x4.ne (local.get $lo) (local.get $lo)) (f32x4.ne (local.get $hi) (local.get $hi))))
+                  (then
+                    (local.set $h (i8x16.shuffle 2 3 6 7 10 11 14 15 18 19 22 23 26 27 30 31
+                      (v128.bitselect (v128.or (local.get $lo) (local.get $kQuiet)) (local.get $rlo) (f32x4.ne (local.get $lo) (local.get $lo)))
+                      (v128.bitselect (v128.or (local.get $hi) (local.get $kQuiet)) (local.get $rhi) (f32x4.ne (local.get $hi) (local.get $hi)))))))
                 (v128.store (i32.add (local.get $drow) (local.get $o)) (local.get $h))
                 (local.set $bad (v128.or (local.get $bad)
-                  (i16x8.eq (v128.and (local.get $h) (v128.const i16x8 0x7f80 0x7f80 0x7f80 0x7f80 0x7f80 0x7f80 0x7f80 0x7f80))
-                            (v128.const i16x8 0x7f80 0x7f80 0x7f80 0x7f80 0x7f80 0x7f80 0x7f80 0x7f80))))
+                  (i16x8.eq (v128.and (local.get $h) (local.get $kInf16))
+                            (local.get $kInf16))))
                 (local.set $o (i32.add (local.get $o) (i32.const 16)))
                 (br $next8i)))))
         ;; 8 columns per step: $o counts bfloat16 bytes, the delta's byte offset is 2·$o
@@ -280,8 +289,8 @@
             (local.set $h (i16x8.narrow_i32x4_u (call $toBf16 (local.get $lo)) (call $toBf16 (local.get $hi))))
             (v128.store (i32.add (local.get $drow) (local.get $o)) (local.get $h))
             (local.set $bad (v128.or (local.get $bad)
-              (i16x8.eq (v128.and (local.get $h) (v128.const i16x8 0x7f80 0x7f80 0x7f80 0x7f80 0x7f80 0x7f80 0x7f80 0x7f80))
-                        (v128.const i16x8 0x7f80 0x7f80 0x7f80 0x7f80 0x7f80 0x7f80 0x7f80 0x7f80))))
+              (i16x8.eq (v128.and (local.get $h) (local.get $kInf16))
+                        (local.get $kInf16))))
             (local.set $o (i32.add (local.get $o) (i32.const 16)))
             (br $next8)))
         (block $tailDone
