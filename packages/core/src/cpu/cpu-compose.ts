@@ -108,9 +108,20 @@ export function cpuAdmixFromTopk(inst: CpuInstance, args: AdmixFromTopkArgs): Ho
   const [nv, vl] = bank.shape as [number, number];
   const k = lastDim(indices.shape);
   const rows = leadingRows(indices.shape);
-  const sel = { rows, idx: readIndices(indices, nv, 'indices', K), w: weights.data };
+  const sel = { rows, idx: indicesI32(indices, nv, 'indices', K), w: weights.data };
   const [vectors] = mixAll(inst, bank, vl, k, sel);
   return tensor('f32', [...indices.shape.slice(0, -1), vl], vectors!);
+}
+
+/** Indices as int32 in [0, nv): an int32 tensor is checked in place, any other dtype converted (reference rules). */
+function indicesI32(t: HostTensor, nv: number, arg: string, kernel: string): Int32Array {
+  if (t.data instanceof Int32Array) {
+    const d = t.data;
+    let ok = true;
+    for (let i = 0; i < d.length; i++) ok &&= d[i]! >= 0 && d[i]! < nv;
+    if (ok) return d;
+  }
+  return readIndices(t, nv, arg, kernel); // converts, or throws the reference's error naming the first bad index
 }
 
 function isTopk(src: LogitsSource): src is TopkForm {
@@ -130,7 +141,7 @@ function selectSource(inst: CpuInstance, src: LogitsSource, bank: HostTensor<'f3
     }
     requireF32(src.weights, `${arg}.weights`, K);
     requireSameShape(src.weights, src.indices, `${arg}.weights`, `${arg}.indices`, K);
-    return { shape, sel: { rows, idx: readIndices(src.indices, nv, `${arg}.indices`, K), w: src.weights.data } };
+    return { shape, sel: { rows, idx: indicesI32(src.indices, nv, `${arg}.indices`, K), w: src.weights.data } };
   }
   requireF32(src, arg, K);
   requireLastDim(src, nv, 'nv', arg, K);

@@ -309,47 +309,62 @@
     (i32.or (local.get $badS) (v128.any_true (local.get $bad))))
 
   ;; ============================================================================ compose (Σ_j w_j · bank[idx_j])
-  ;; mix_row: out[0 .. vl) = 0 + Σ_j w[j] · bank[idx[j], :], products and partial sums rounded to binary32, j in
-  ;; top-k order (the reference starts from 0, so −0 products become +0 exactly as there).
+;; mix_row: out[0 .. vl) = 0 + Σ_j w[j] · bank[idx[j], :], products and partial sums rounded to binary32, j in
+  ;; top-k order (the reference starts from 0, so −0 products become +0 exactly as there). The sum of 4 columns
+  ;; stays in a register across j; k = 2 (PEFT's default) keeps both weights and rows in registers.
   (func $mixRow (param $out i32) (param $bank i32) (param $idx i32) (param $w i32) (param $k i32) (param $vl i32)
-    (local $j i32) (local $c i32) (local $b i32) (local $wv v128) (local $ws f32) (local $bytes i32) (local $end4 i32)
+    (local $j i32) (local $c i32) (local $acc v128) (local $accS f32) (local $bytes i32) (local $end4 i32)
+    (local $w0 v128) (local $w1 v128) (local $b0 i32) (local $b1 i32)
     (local.set $bytes (i32.shl (local.get $vl) (i32.const 2)))
     (local.set $end4 (i32.and (local.get $bytes) (i32.const -16)))
-    ;; out ← +0
-    (local.set $c (i32.const 0))
-    (block $z (loop $zl
-      (br_if $z (i32.ge_u (local.get $c) (local.get $end4)))
-      (v128.store (i32.add (local.get $out) (local.get $c)) (v128.const i32x4 0 0 0 0))
-      (local.set $c (i32.add (local.get $c) (i32.const 16)))
-      (br $zl)))
-    (block $zt (loop $ztl
-      (br_if $zt (i32.ge_u (local.get $c) (local.get $bytes)))
-      (f32.store (i32.add (local.get $out) (local.get $c)) (f32.const 0))
+    (if (i32.eq (local.get $k) (i32.const 2))
+      (then
+        (local.set $w0 (v128.load32_splat (local.get $w)))
+        (local.set $w1 (v128.load32_splat offset=4 (local.get $w)))
+        (local.set $b0 (i32.add (local.get $bank) (i32.mul (i32.load (local.get $idx)) (local.get $bytes))))
+        (local.set $b1 (i32.add (local.get $bank) (i32.mul (i32.load offset=4 (local.get $idx)) (local.get $bytes))))
+        (block $d2 (loop $l2
+          (br_if $d2 (i32.ge_u (local.get $c) (local.get $end4)))
+          (v128.store (i32.add (local.get $out) (local.get $c))
+            (f32x4.add
+              (f32x4.add (v128.const i32x4 0 0 0 0) (f32x4.mul (local.get $w0) (v128.load (i32.add (local.get $b0) (local.get $c)))))
+              (f32x4.mul (local.get $w1) (v128.load (i32.add (local.get $b1) (local.get $c))))))
+          (local.set $c (i32.add (local.get $c) (i32.const 16)))
+          (br $l2))))
+      (else
+        (block $dk (loop $lk
+          (br_if $dk (i32.ge_u (local.get $c) (local.get $end4)))
+          (local.set $acc (v128.const i32x4 0 0 0 0))
+          (local.set $j (i32.const 0))
+          (block $jd (loop $jl
+            (br_if $jd (i32.ge_u (local.get $j) (local.get $k)))
+            (local.set $acc (f32x4.add (local.get $acc)
+              (f32x4.mul (v128.load32_splat (i32.add (local.get $w) (i32.shl (local.get $j) (i32.const 2))))
+                (v128.load (i32.add (i32.add (local.get $bank)
+                  (i32.mul (i32.load (i32.add (local.get $idx) (i32.shl (local.get $j) (i32.const 2)))) (local.get $bytes)))
+                  (local.get $c))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $jl)))
+          (v128.store (i32.add (local.get $out) (local.get $c)) (local.get $acc))
+          (local.set $c (i32.add (local.get $c) (i32.const 16)))
+          (br $lk)))))
+    ;; the last vl mod 4 columns, one at a time
+    (block $td (loop $tl
+      (br_if $td (i32.ge_u (local.get $c) (local.get $bytes)))
+      (local.set $accS (f32.const 0))
+      (local.set $j (i32.const 0))
+      (block $jd (loop $jl
+        (br_if $jd (i32.ge_u (local.get $j) (local.get $k)))
+        (local.set $accS (f32.add (local.get $accS)
+          (f32.mul (f32.load (i32.add (local.get $w) (i32.shl (local.get $j) (i32.const 2))))
+            (f32.load (i32.add (i32.add (local.get $bank)
+              (i32.mul (i32.load (i32.add (local.get $idx) (i32.shl (local.get $j) (i32.const 2)))) (local.get $bytes)))
+              (local.get $c))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $jl)))
+      (f32.store (i32.add (local.get $out) (local.get $c)) (local.get $accS))
       (local.set $c (i32.add (local.get $c) (i32.const 4)))
-      (br $ztl)))
-    (block $jd (loop $jl
-      (br_if $jd (i32.ge_u (local.get $j) (local.get $k)))
-      (local.set $ws (f32.load (i32.add (local.get $w) (i32.shl (local.get $j) (i32.const 2)))))
-      (local.set $wv (f32x4.splat (local.get $ws)))
-      (local.set $b (i32.add (local.get $bank)
-        (i32.mul (i32.load (i32.add (local.get $idx) (i32.shl (local.get $j) (i32.const 2)))) (local.get $bytes))))
-      (local.set $c (i32.const 0))
-      (block $cd (loop $cl
-        (br_if $cd (i32.ge_u (local.get $c) (local.get $end4)))
-        (v128.store (i32.add (local.get $out) (local.get $c))
-          (f32x4.add (v128.load (i32.add (local.get $out) (local.get $c)))
-                     (f32x4.mul (local.get $wv) (v128.load (i32.add (local.get $b) (local.get $c))))))
-        (local.set $c (i32.add (local.get $c) (i32.const 16)))
-        (br $cl)))
-      (block $ct (loop $ctl
-        (br_if $ct (i32.ge_u (local.get $c) (local.get $bytes)))
-        (f32.store (i32.add (local.get $out) (local.get $c))
-          (f32.add (f32.load (i32.add (local.get $out) (local.get $c)))
-                   (f32.mul (local.get $ws) (f32.load (i32.add (local.get $b) (local.get $c))))))
-        (local.set $c (i32.add (local.get $c) (i32.const 4)))
-        (br $ctl)))
-      (local.set $j (i32.add (local.get $j) (i32.const 1)))
-      (br $jl))))
+      (br $tl))))
 
   ;; mix: $rows rows, out (rows, vl) from idx (rows, k) i32 and w (rows, k) binary32
   (func (export "mix") (param $out i32) (param $bank i32) (param $idx i32) (param $w i32)
@@ -469,43 +484,52 @@
     (select (i32.add (local.get $count) (i32.const 1)) (local.get $count) (i32.lt_u (local.get $count) (local.get $k))))
 
   ;; select_topk: for each of $rows rows of $nv binary32 logits, the indices of the k highest-ranked entries in
-  ;; rank order, written to $out (rows, k) i32. Once k entries are kept, 4 entries at a time are skipped unless
-  ;; one is NaN or above the k-th kept value (only those can enter); a NaN k-th value ends the row.
+  ;; rank order, written to $out (rows, k) i32. The first k entries fill the list; after that an entry can only
+  ;; enter if it is NaN or above the k-th kept value t, so 8 entries at a time are compared with t and skipped
+  ;; together, and the reference's insertion rule runs only on a group with a candidate (a NaN t ends the row:
+  ;; nothing ranks above a NaN with a lower index).
   (func (export "select_topk") (param $logits i32) (param $rows i32) (param $nv i32) (param $k i32) (param $out i32)
     (local $row i32) (local $src i32) (local $dst i32) (local $j i32) (local $count i32) (local $t f32)
-    (local $v v128) (local $end i32) (local $lane i32)
+    (local $tv v128) (local $a v128) (local $b v128) (local $end i32) (local $kth i32)
     (block $rd (loop $rl
       (br_if $rd (i32.ge_u (local.get $row) (local.get $rows)))
       (local.set $src (i32.add (local.get $logits) (i32.shl (i32.mul (local.get $row) (local.get $nv)) (i32.const 2))))
       (local.set $dst (i32.add (local.get $out) (i32.shl (i32.mul (local.get $row) (local.get $k)) (i32.const 2))))
+      (local.set $kth (i32.add (local.get $dst) (i32.shl (i32.sub (local.get $k) (i32.const 1)) (i32.const 2))))
       (local.set $count (i32.const 0))
       (local.set $j (i32.const 0))
-      (block $jd (loop $jl
-        (br_if $jd (i32.ge_u (local.get $j) (local.get $nv)))
-        (if (i32.lt_u (local.get $count) (local.get $k))
-          (then
+      ;; fill: the first k entries
+      (block $fd (loop $fl
+        (br_if $fd (i32.ge_u (local.get $j) (local.get $nv)))
+        (br_if $fd (i32.ge_u (local.get $count) (local.get $k)))
+        (local.set $count (call $insert (local.get $src) (local.get $j) (local.get $k) (local.get $dst) (local.get $count)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $fl)))
+      (block $rowDone
+        (loop $scan
+          (br_if $rowDone (i32.ge_u (local.get $j) (local.get $nv)))
+          (local.set $t (f32.load (i32.add (local.get $src) (i32.shl (i32.load (local.get $kth)) (i32.const 2)))))
+          (br_if $rowDone (f32.ne (local.get $t) (local.get $t)))
+          (local.set $tv (f32x4.splat (local.get $t)))
+          ;; skip 8 entries at a time while none is NaN or above t
+          (block $hit (loop $skip
+            (br_if $hit (i32.gt_u (i32.add (local.get $j) (i32.const 8)) (local.get $nv)))
+            (local.set $a (v128.load (i32.add (local.get $src) (i32.shl (local.get $j) (i32.const 2)))))
+            (local.set $b (v128.load offset=16 (i32.add (local.get $src) (i32.shl (local.get $j) (i32.const 2)))))
+            (br_if $hit (v128.any_true (v128.or
+              (v128.or (f32x4.gt (local.get $a) (local.get $tv)) (f32x4.ne (local.get $a) (local.get $a)))
+              (v128.or (f32x4.gt (local.get $b) (local.get $tv)) (f32x4.ne (local.get $b) (local.get $b))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 8)))
+            (br $skip)))
+          ;; a group with a candidate, or the last nv mod 8 entries: the insertion rule, one entry at a time
+          (local.set $end (select (i32.add (local.get $j) (i32.const 8)) (local.get $nv)
+            (i32.le_u (i32.add (local.get $j) (i32.const 8)) (local.get $nv))))
+          (block $gd (loop $gl
+            (br_if $gd (i32.ge_u (local.get $j) (local.get $end)))
             (local.set $count (call $insert (local.get $src) (local.get $j) (local.get $k) (local.get $dst) (local.get $count)))
             (local.set $j (i32.add (local.get $j) (i32.const 1)))
-            (br $jl)))
-        (local.set $t (f32.load (i32.add (local.get $src)
-          (i32.shl (i32.load (i32.add (local.get $dst) (i32.shl (i32.sub (local.get $k) (i32.const 1)) (i32.const 2)))) (i32.const 2)))))
-        (br_if $jd (f32.ne (local.get $t) (local.get $t)))
-        (if (i32.le_u (i32.add (local.get $j) (i32.const 4)) (local.get $nv))
-          (then
-            (local.set $v (v128.load (i32.add (local.get $src) (i32.shl (local.get $j) (i32.const 2)))))
-            (if (i32.eqz (v128.any_true (v128.or (f32x4.gt (local.get $v) (f32x4.splat (local.get $t)))
-                                                 (f32x4.ne (local.get $v) (local.get $v)))))
-              (then
-                (local.set $j (i32.add (local.get $j) (i32.const 4)))
-                (br $jl)))
-            (local.set $end (i32.add (local.get $j) (i32.const 4))))
-          (else (local.set $end (local.get $nv))))
-        (block $ld (loop $ll
-          (br_if $ld (i32.ge_u (local.get $j) (local.get $end)))
-          (local.set $count (call $insert (local.get $src) (local.get $j) (local.get $k) (local.get $dst) (local.get $count)))
-          (local.set $j (i32.add (local.get $j) (i32.const 1)))
-          (br $ll)))
-        (br $jl)))
+            (br $gl)))
+          (br $scan)))
       (local.set $row (i32.add (local.get $row) (i32.const 1)))
       (br $rl))))
 )
