@@ -4,6 +4,7 @@
  * memory, so the figure is the merge's own and not the benchmark's.
  * @module
  */
+import { readFileSync } from 'node:fs';
 import { mergeCheckpoint, readAdapterDir } from '@vblora/core/node';
 
 /** What the child reports. */
@@ -17,6 +18,20 @@ export interface ScaleMergeChildResult {
   readonly shards: number;
 }
 
+/**
+ * Peak resident memory of this process: Linux's VmHWM. (getrusage's ru_maxrss is no use here: a spawned child
+ * keeps its parent's high-water mark through fork and exec, so it would report the benchmark's own peak.)
+ */
+function peakRssBytes(): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m !== null) return Number(m[1]) * 1024;
+  } catch {
+    // not Linux: fall through
+  }
+  return process.resourceUsage().maxRSS * 1024;
+}
+
 async function main(argv: readonly string[]): Promise<void> {
   const [adapterDir, baseDir, outDir] = argv;
   if (adapterDir === undefined || baseDir === undefined || outDir === undefined) throw new Error('usage: scale-merge-child <adapter dir> <base dir> <out dir>');
@@ -25,7 +40,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const t0 = performance.now();
   const result = await mergeCheckpoint(adapter, baseDir, outDir);
   const ms = performance.now() - t0;
-  const out: ScaleMergeChildResult = { ms, maxRssBytes: process.resourceUsage().maxRSS * 1024, rssBeforeBytes, threads: result.threads, shards: result.shards.length };
+  const out: ScaleMergeChildResult = { ms, maxRssBytes: peakRssBytes(), rssBeforeBytes, threads: result.threads, shards: result.shards.length };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 

@@ -1,0 +1,60 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRng, f32ToBf16Bits, f32ToF16Bits, merge, tensor, unmerge, type HostTensor, type WeightDType } from '../../src/index.js';
+import type * as NodeEntry from '../../src/node.js';
+
+// The merge pool's worker threads load the compiled package (worker threads cannot run TypeScript), so this test
+// compiles @vblora/core into a temporary folder and merges there on 2 worker threads, sharing one WebAssembly
+// memory: the path `vblora merge --base` takes on a user's machine. Results must equal the reference bit for bit.
+
+const coreDir = fileURLToPath(new URL('../../', import.meta.url));
+let outDir: string;
+let built: typeof NodeEntry;
+
+beforeAll(() => {
+  outDir = mkdtempSync(join(tmpdir(), 'vblora-core-build-'));
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-p', join(coreDir, 'tsconfig.build.json'), '--outDir', outDir, '--declaration', 'false', '--declarationMap', 'false', '--sourceMap', 'false'], { stdio: 'pipe' });
+  return import(pathToFileURL(join(outDir, 'node.js')).href).then((m: typeof NodeEntry) => void (built = m));
+}, 120_000);
+afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+function bitsOf(t: HostTensor): number[] {
+  return Array.from(t.data instanceof Float32Array ? new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length) : (t.data as Uint16Array));
+}
+
+describe('createMergePool on worker threads (compiled package)', () => {
+  it('uses 2 threads and merges/unmerges f32, bf16 and f16, both layouts, bit-identical to the reference', async () => {
+    const pool = built.createMergePool(2);
+    try {
+      expect(pool.threads).toBe(2);
+      const rng = createRng(77);
+      for (const dtype of ['f32', 'bf16', 'f16'] as const) {
+        for (const sign of [1, -1] as const) {
+          for (const fanInFanOut of [false, true]) {
+            const [outF, inF, r] = [37, 52, 4];
+            const shape: [number, number] = fanInFanOut ? [inF, outF] : [outF, inF];
+            const f = Float32Array.from({ length: outF * inF }, (_, i) => (i % 29 === 0 ? -0 : rng.normal() * 0.02));
+            const data = dtype === 'f32' ? f : Uint16Array.from(f, (v) => (dtype === 'bf16' ? f32ToBf16Bits(v) : f32ToF16Bits(v)));
+            const w = tensor(dtype as WeightDType, shape, data as never) as HostTensor<WeightDType>;
+            const A = tensor('f32', [r, inF], Float32Array.from({ length: r * inF }, () => rng.normal() * 0.1));
+            const B = tensor('f32', [outF, r], Float32Array.from({ length: outF * r }, () => rng.normal() * 0.1));
+            const [region] = pool.regions(w.data.byteLength) as [Uint8Array];
+            region.set(new Uint8Array(w.data.buffer, w.data.byteOffset, w.data.byteLength));
+            await pool.run({ dtype, shape, input: region, output: region, A: A.data, B: B.data, fanInFanOut, sign, safe: false, adapter: 'a', module: 'm' });
+            const want = (sign === 1 ? merge : unmerge)({ weight: w, A, B, fanInFanOut });
+            const got = dtype === 'f32' ? new Uint32Array(region.buffer, region.byteOffset, f.length) : new Uint16Array(region.buffer, region.byteOffset, f.length);
+            expect(Array.from(got), `${dtype} sign ${sign} fanInFanOut ${fanInFanOut}`).toEqual(bitsOf(want));
+          }
+        }
+      }
+    } finally {
+      await pool.close();
+    }
+  });
+});
