@@ -42,12 +42,11 @@ export const MIXED_BATCH_FORWARD_CONTRACT: KernelContract<'mixedBatchForward'> =
 };
 
 /**
- * Adapter forward with a different adapter per batch row (no dropout: inference).
- * @throws {ShapeError} on wrong shapes, adapters that disagree on in/out, or a row adapter number out of range.
+ * Checks the arguments of a mixed batch and returns [n, in, out] and each adapter's [rows, r, in, out].
+ * @internal
  */
-export function mixedBatchForward<D extends WeightDType>(args: MixedBatchForwardArgs<D>): HostTensor<D> {
+export function mixedBatchDims(args: MixedBatchForwardArgs, K: string): { n: number; inF: number; outF: number; dims: [number, number, number, number][] } {
   const { x, baseOut, adapters, rowAdapter } = args;
-  const K = 'mixedBatchForward';
   if (x.shape.length !== 2) throw new ShapeError(`${K}: x must have shape (n, in), got ${formatShape(x.shape)}`, 'x');
   const [n, inF] = x.shape as [number, number];
   if (baseOut.shape.length !== 2 || baseOut.shape[0] !== n) {
@@ -68,6 +67,25 @@ export function mixedBatchForward<D extends WeightDType>(args: MixedBatchForward
       throw e;
     }
   });
+  for (let row = 0; row < n; row++) {
+    const a = rowAdapter[row]!;
+    if (a !== -1 && dims[a] === undefined) {
+      throw new ShapeError(
+        `${K}: rowAdapter[${row}] = ${a} is not an adapter number (expected −1 or 0..${adapters.length - 1})`,
+        'rowAdapter'
+      );
+    }
+  }
+  return { n, inF, outF, dims };
+}
+
+/**
+ * Adapter forward with a different adapter per batch row (no dropout: inference).
+ * @throws {ShapeError} on wrong shapes, adapters that disagree on in/out, or a row adapter number out of range.
+ */
+export function mixedBatchForward<D extends WeightDType>(args: MixedBatchForwardArgs<D>): HostTensor<D> {
+  const { x, baseOut, adapters, rowAdapter } = args;
+  const { n, inF, outF, dims } = mixedBatchDims(args, 'mixedBatchForward');
   const xs = toF32(x).data; // (n, in)
   const base = toF32(baseOut).data; // (n, out)
   const y = new Float32Array(n * outF);
@@ -77,14 +95,8 @@ export function mixedBatchForward<D extends WeightDType>(args: MixedBatchForward
       for (let o = 0; o < outF; o++) y[row * outF + o] = base[row * outF + o]!;
       continue;
     }
-    const d = dims[a];
-    const adapter = adapters[a];
-    if (d === undefined || adapter === undefined) {
-      throw new ShapeError(
-        `${K}: rowAdapter[${row}] = ${a} is not an adapter number (expected −1 or 0..${adapters.length - 1})`,
-        'rowAdapter'
-      );
-    }
+    const d = dims[a]!;
+    const adapter = adapters[a]!;
     adapterRow(xs, row * inF, base, row * outF, adapter.A.data, adapter.B.data, [d[1], d[2], d[3]], y);
   }
   return fromF32(tensor('f32', [n, outF], y), x.dtype) as HostTensor<D>;

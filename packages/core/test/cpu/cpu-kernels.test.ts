@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { readGoldenBytes } from '../helpers/golden-files.js';
 import {
+  adapterForward,
   adapterFromFiles,
   admixFromTopk,
+  mixedBatchForward,
   composeAdapter,
   composeLowRank,
   createCpuBackend,
@@ -15,7 +17,9 @@ import {
   tensor,
   topkAdmixture,
   unmerge,
+  type AdapterForwardArgs,
   type AdmixFromTopkArgs,
+  type MixedBatchForwardArgs,
   type ComposeLowRankArgs,
   type HostTensor,
   type MergeArgs,
@@ -41,6 +45,8 @@ const k = {
   topkAdmixture: (a: TopkAdmixtureArgs) => sync(cpu.kernels.topkAdmixture!(a)),
   admixFromTopk: (a: AdmixFromTopkArgs) => sync(cpu.kernels.admixFromTopk!(a)),
   composeLowRank: (a: ComposeLowRankArgs) => sync(cpu.kernels.composeLowRank!(a)),
+  adapterForward: (a: AdapterForwardArgs) => sync(cpu.kernels.adapterForward!(a)),
+  mixedBatchForward: (a: MixedBatchForwardArgs) => sync(cpu.kernels.mixedBatchForward!(a)),
 };
 
 function sameBits(a: HostTensor, b: HostTensor): void {
@@ -211,5 +217,45 @@ describe('cpu backend: top-k admixture and compose, bit-identical to the referen
     const la = tensor('f32', [4, 1, 8], new Float32Array(32));
     const lb = tensor('f32', [1, 3, 8], new Float32Array(24));
     expect(() => k.composeLowRank({ logitsA: la, logitsB: lb, bank, k: 2 })).toThrow(/must have r = 4/);
+  });
+});
+
+describe('cpu backend: unmerged forward, bit-identical to the reference', () => {
+  const rng = createRng(31);
+  const t = (shape: number[], special = false) =>
+    tensor('f32', shape, Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (special && rng.uniform() < 0.02 ? -0 : rng.normal())));
+
+  for (const [rows, inF, outF, r] of [[5, 37, 13, 4], [8, 64, 64, 3], [3, 9, 6, 6], [1, 4, 3, 1], [7, 33, 130, 9]] as const) {
+    it(`adapterForward ${rows}×${inF} → ${outF}, r ${r} (f32, bf16 x, dropout)`, () => {
+      const x = t([rows, inF], true);
+      const baseOut = t([rows, outF]);
+      const A = t([r, inF], true);
+      const B = t([outF, r]);
+      sameBits(k.adapterForward({ x, baseOut, A, B }), adapterForward({ x, baseOut, A, B }));
+      const xb = tensor('bf16', x.shape, Uint16Array.from(x.data, (v) => f32ToBf16Bits(v)));
+      sameBits(k.adapterForward({ x: xb, baseOut, A, B }), adapterForward({ x: xb, baseOut, A, B }));
+      const dropout = { p: 0.3, seed: 5 };
+      sameBits(k.adapterForward({ x, baseOut, A, B, dropout }), adapterForward({ x, baseOut, A, B, dropout }));
+      const x3 = tensor('f32', [1, rows, inF], x.data);
+      const b3 = tensor('f32', [1, rows, outF], baseOut.data);
+      sameBits(k.adapterForward({ x: x3, baseOut: b3, A, B }), adapterForward({ x: x3, baseOut: b3, A, B }));
+    });
+  }
+
+  it('mixedBatchForward: ranks 1–9 mixed in one batch, rows without an adapter, odd row counts', () => {
+    const [n, inF, outF] = [11, 29, 18];
+    const adapters = [4, 1, 9, 4, 2].map((r) => ({ A: t([r, inF]), B: t([outF, r]) }));
+    const x = t([n, inF], true);
+    const baseOut = t([n, outF]);
+    const rowAdapter = Int32Array.from([0, 0, 3, -1, 1, 2, 2, 4, -1, 0, 3]);
+    sameBits(k.mixedBatchForward({ x, baseOut, adapters, rowAdapter }), mixedBatchForward({ x, baseOut, adapters, rowAdapter }));
+  });
+
+  it('mixedBatchForward: the reference errors for a bad row assignment or adapter shape', () => {
+    const x = t([2, 8]);
+    const baseOut = t([2, 4]);
+    const adapters = [{ A: t([4, 8]), B: t([4, 4]) }];
+    expect(() => k.mixedBatchForward({ x, baseOut, adapters, rowAdapter: Int32Array.from([0, 1]) })).toThrow(/rowAdapter\[1\] = 1 is not an adapter number/);
+    expect(() => k.mixedBatchForward({ x, baseOut, adapters: [{ A: t([4, 7]), B: t([4, 4]) }], rowAdapter: Int32Array.from([0, 0]) })).toThrow(/\(adapter 0\)/);
   });
 });
