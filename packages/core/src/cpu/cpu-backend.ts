@@ -1,6 +1,6 @@
 /**
- * The CPU backend: core's memory-bound kernels (top-k admixture, compose, merge, unmerge, the unmerged adapter
- * forward with one adapter or one per row) in WebAssembly SIMD,
+ * The CPU backend: top-k admixture, compose, merge, unmerge, the base linear and the unmerged adapter forward
+ * (one adapter or one per row) in WebAssembly SIMD,
  * bit-identical to the reference kernels and several times faster. Runs wherever WebAssembly SIMD does (Node,
  * every current browser); synchronous after its module is compiled.
  * @module
@@ -9,6 +9,7 @@ import { defineBackend, type Backend } from '../backend/define-backend.js';
 import { compileCpuModule, cpuKernelsSupported, CpuInstance } from './cpu-instance.js';
 import { cpuAdmixFromTopk, cpuComposeLowRank, cpuTopkAdmixture } from './cpu-compose.js';
 import { cpuAdapterForward, cpuMixedBatchForward } from './cpu-forward.js';
+import { cpuLinear } from './cpu-linear.js';
 import { cpuMerge } from './cpu-merge.js';
 
 /**
@@ -34,6 +35,7 @@ export function createCpuBackend(): Backend {
       composeLowRank: (args) => cpuComposeLowRank(instance(), args),
       merge: (args) => cpuMerge(instance(), args, 1, 'merge'),
       unmerge: (args) => cpuMerge(instance(), args, -1, 'unmerge'),
+      linear: (args) => cpuLinear(instance(), args),
       adapterForward: (args) => cpuAdapterForward(instance(), args),
       mixedBatchForward: (args) => cpuMixedBatchForward(instance(), args),
     },

@@ -13,6 +13,7 @@ export interface CpuExports {
   mix(out: number, bank: number, idx: number, w: number, rows: number, k: number, vl: number): void;
   mix_t(out: number, bank: number, idx: number, w: number, tiles: number, r: number, k: number, vl: number, tmp: number): void;
   select_topk(logits: number, rows: number, nv: number, k: number, out: number): void;
+  linear_rows(x: number, wt: number, bias: number, y: number, rows: number, inF: number, outF: number): void;
   transpose(src: number, dst: number, rows: number, cols: number, ld: number): void;
   forward_rows(x: number, base: number, y: number, tab: number, ad: number, order: number, rows: number, inF: number, outF: number, h: number, hStride: number): void;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readGoldenBytes } from '../helpers/golden-files.js';
 import {
+  linear,
   adapterForward,
   adapterFromFiles,
   admixFromTopk,
@@ -19,6 +20,7 @@ import {
   unmerge,
   type AdapterForwardArgs,
   type AdmixFromTopkArgs,
+  type LinearArgs,
   type MixedBatchForwardArgs,
   type ComposeLowRankArgs,
   type HostTensor,
@@ -46,6 +48,7 @@ const k = {
   admixFromTopk: (a: AdmixFromTopkArgs) => sync(cpu.kernels.admixFromTopk!(a)),
   composeLowRank: (a: ComposeLowRankArgs) => sync(cpu.kernels.composeLowRank!(a)),
   adapterForward: (a: AdapterForwardArgs) => sync(cpu.kernels.adapterForward!(a)),
+  linear: (a: LinearArgs) => sync(cpu.kernels.linear!(a)),
   mixedBatchForward: (a: MixedBatchForwardArgs) => sync(cpu.kernels.mixedBatchForward!(a)),
 };
 
@@ -239,6 +242,22 @@ describe('cpu backend: unmerged forward, bit-identical to the reference', () => 
       const x3 = tensor('f32', [1, rows, inF], x.data);
       const b3 = tensor('f32', [1, rows, outF], baseOut.data);
       sameBits(k.adapterForward({ x: x3, baseOut: b3, A, B }), adapterForward({ x: x3, baseOut: b3, A, B }));
+    });
+  }
+
+  for (const [rows, inF, outF] of [[3, 17, 37], [1, 64, 96], [5, 8, 3], [2, 33, 68]] as const) {
+    it(`linear ${rows}×${inF} → ${outF}: bias or not, fan_in_fan_out, bf16 weight, x of rank 3`, () => {
+      const x = t([rows, inF], true);
+      const w = t([outF, inF], true);
+      const wT = tensor('f32', [inF, outF], Float32Array.from({ length: inF * outF }, (_, j) => w.data[(j % outF) * inF + Math.floor(j / outF)]!));
+      const bias = t([outF]);
+      sameBits(k.linear({ x, weight: w }), linear({ x, weight: w }));
+      sameBits(k.linear({ x, weight: w, bias }), linear({ x, weight: w, bias }));
+      sameBits(k.linear({ x, weight: wT, bias, fanInFanOut: true }), linear({ x, weight: wT, bias, fanInFanOut: true }));
+      const wb = tensor('bf16', w.shape, Uint16Array.from(w.data, (v) => f32ToBf16Bits(v)));
+      sameBits(k.linear({ x, weight: wb, bias }), linear({ x, weight: wb, bias }));
+      const x3 = tensor('f32', [1, rows, inF], x.data);
+      sameBits(k.linear({ x: x3, weight: w }), linear({ x: x3, weight: w }));
     });
   }
 
