@@ -4,6 +4,7 @@
  * on these memory-bound kernels, and no maintained library offers bit-exact binary32 merge/admixture loops.
  * @module
  */
+import { ResourceLimitError } from '../errors.js';
 import { CPU_WASM_PRIVATE, CPU_WASM_SHARED } from './cpu-wasm.generated.js';
 
 /** The functions kernels.wat exports (byte pointers into the instance memory). */
@@ -68,13 +69,23 @@ export class CpuInstance {
     this.exports = new WebAssembly.Instance(mod, { env: { memory: this.memory } }).exports as unknown as CpuExports;
   }
 
-  /** Grows the memory to at least `bytes`; throws a RangeError past 4 GiB. */
+  /**
+   * Grows the memory to at least `bytes`.
+   * @throws {ResourceLimitError} past the 4 GiB of a wasm32 memory, or when the engine refuses to grow it.
+   */
   ensure(bytes: number): void {
     const have = this.memory.buffer.byteLength;
     if (bytes <= have) return;
     const pages = Math.ceil((bytes - have) / PAGE);
-    if (have / PAGE + pages > MAX_PAGES) throw new RangeError(`the CPU kernels need ${bytes} bytes of WebAssembly memory; the limit is 4 GiB`);
-    this.memory.grow(pages);
+    const need = `the CPU backend needs ${(bytes / 2 ** 20).toFixed(1)} MiB of WebAssembly memory for this call`;
+    if (have / PAGE + pages > MAX_PAGES) {
+      throw new ResourceLimitError(`${need}; a wasm32 memory ends at 4 GiB (use another backend for tensors this large)`, 'wasm-memory');
+    }
+    try {
+      this.memory.grow(pages);
+    } catch (e) {
+      throw new ResourceLimitError(`${need}; the JavaScript engine refused to grow it (${(e as Error).message})`, 'wasm-memory', { cause: e });
+    }
   }
 
   /**

@@ -14,6 +14,7 @@ import {
   f32ToF16Bits,
   merge,
   NumericalError,
+  ResourceLimitError,
   ShapeError,
   tensor,
   topkAdmixture,
@@ -139,6 +140,17 @@ describe('cpu backend: merge and unmerge, bit-identical to the reference', () =>
     const B = tensor('f32', [1, 1], new Float32Array([1]));
     sameBits(k.merge({ weight: w, A, B }), merge({ weight: w, A, B }));
     expect(() => k.merge({ weight: w, A, B, safe: true })).toThrow(NumericalError);
+  });
+
+  it('a call past the 4 GiB of a wasm32 memory is a ResourceLimitError before anything is allocated', () => {
+    // 2^30 + 8 float32 rows of 1 column: the weight alone needs just over 4 GiB; the tensor is a view of a small
+    // buffer's length check only (never read), so the test allocates nothing large
+    const rows = 2 ** 30 + 8;
+    const fake = { dtype: 'f32', shape: [rows, 1], data: { length: rows, byteLength: rows * 4, buffer: new ArrayBuffer(0), byteOffset: 0 } } as unknown as HostTensor<'f32'>;
+    const A = tensor('f32', [1, 1], new Float32Array([1]));
+    const B = { dtype: 'f32', shape: [rows, 1], data: { length: rows, byteLength: rows * 4 } } as unknown as HostTensor<'f32'>;
+    expect(() => k.merge({ weight: fake, A, B })).toThrow(ResourceLimitError);
+    expect(() => k.merge({ weight: fake, A, B })).toThrow(/4 GiB/);
   });
 
   it('wrong shapes get the reference ShapeError', () => {
