@@ -40,4 +40,27 @@ describe('conformance: webgpu in headless Chromium', () => {
       await session.close();
     }
   });
+
+  // core's CPU backend runs in browsers too: the same page checks it, so a browser-only break (WebAssembly SIMD,
+  // compile limits on the main thread) fails here
+  it('core\'s cpu backend (WebAssembly SIMD) passes its cases in the page', { timeout: 240_000 }, async (ctx) => {
+    if (!existsSync(CHROMIUM)) {
+      if (CI) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (.ci/run does)`);
+      return ctx.skip(`${CHROMIUM} is not installed`);
+    }
+    const bundle = await bundleForBrowser(fileURLToPath(new URL('./browser/entry.ts', import.meta.url)));
+    const session = await openPage(bundle, PEFT_GOLDEN_DIR);
+    try {
+      await session.page.waitForFunction(() => 'runCpuConformanceInPage' in globalThis);
+      const report = (await session.page.evaluate(() =>
+        (globalThis as unknown as { runCpuConformanceInPage: () => Promise<PageReport> }).runCpuConformanceInPage()
+      )) as PageReport;
+      expect(report.failures).toEqual([]);
+      expect(report.ok).toBe(true);
+      expect(report.totals.passed).toBeGreaterThan(300);
+      expect([...report.skippedKernels].sort()).toEqual(['admixtureBackward', 'composeBackward', 'deltaWeight', 'logitsFromTopk', 'topkWeightsForSave']);
+    } finally {
+      await session.close();
+    }
+  });
 });

@@ -2,7 +2,8 @@
  * The page side of the Chromium test: runs the conformance suite on the browser's own WebGPU (navigator.gpu) and
  * returns a compact report. The golden fixtures are fetched from the test's server first, for the node:fs stub.
  */
-import { checkConformance, isFailure } from '@vblora/conformance';
+import { createCpuBackend } from '@vblora/core';
+import { checkConformance, isFailure, type ConformanceReport } from '@vblora/conformance';
 import { createWebGpuBackend } from '../../src/index.js';
 import { preloadFiles } from './node-fs-stub.js';
 
@@ -15,15 +16,9 @@ export interface PageReport {
   readonly skippedKernels: readonly string[];
 }
 
-async function run(): Promise<PageReport> {
-  const list = (await (await fetch('/fixtures/index.json')).json()) as string[];
-  await preloadFiles(list, (name) => `/fixtures/${name}`);
-  const adapter = await navigator.gpu.requestAdapter();
-  const info = adapter?.info;
-  const backend = createWebGpuBackend({ name: 'webgpu-chromium' });
-  const report = await checkConformance(backend);
+function compact(report: ConformanceReport, adapter: string): PageReport {
   return {
-    adapter: info === undefined ? 'none' : `${info.vendor} ${info.architecture}`,
+    adapter,
     ok: report.ok,
     totals: report.totals,
     failures: report.cases.filter((c) => isFailure(c.status)).map((c) => ({ id: c.id, message: c.message })),
@@ -31,4 +26,25 @@ async function run(): Promise<PageReport> {
   };
 }
 
-(globalThis as { runConformanceInPage?: () => Promise<PageReport> }).runConformanceInPage = run;
+async function fixtures(): Promise<void> {
+  const list = (await (await fetch('/fixtures/index.json')).json()) as string[];
+  await preloadFiles(list, (name) => `/fixtures/${name}`);
+}
+
+async function run(): Promise<PageReport> {
+  await fixtures();
+  const adapter = await navigator.gpu.requestAdapter();
+  const info = adapter?.info;
+  const report = await checkConformance(createWebGpuBackend({ name: 'webgpu-chromium' }));
+  return compact(report, info === undefined ? 'none' : `${info.vendor} ${info.architecture}`);
+}
+
+/** Core's CPU backend (WebAssembly SIMD) in the same browser: compiled asynchronously first, as a page should. */
+async function runCpu(): Promise<PageReport> {
+  await fixtures();
+  const backend = createCpuBackend();
+  await backend.init?.();
+  return compact(await checkConformance(backend), 'WebAssembly SIMD');
+}
+
+Object.assign(globalThis, { runConformanceInPage: run, runCpuConformanceInPage: runCpu });
