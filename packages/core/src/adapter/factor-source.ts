@@ -14,6 +14,11 @@ export function reloadTopkWeights(indices: HostTensor, weightsKm1: HostTensor<'f
   repairedRows: readonly number[];
 } {
   const { weights, repairedRows } = safeTopkWeights({ weightsKm1 });
+  return { ...(k === 2 ? reloadPairs(indices, weights) : reloadRows(indices, weights, k)), repairedRows };
+}
+
+/** The general loop of {@link reloadTopkWeights} over restored weights (rows, k). @internal */
+export function reloadRows(indices: HostTensor, weights: HostTensor<'f32'>, k: number): { indices: HostTensor<'i32'>; weights: HostTensor<'f32'> } {
   const w = weights.data;
   const rows = w.length / k;
   const outIdx = new Int32Array(w.length);
@@ -38,11 +43,35 @@ export function reloadTopkWeights(indices: HostTensor, weightsKm1: HostTensor<'f
     softmaxF32(sorted, 0, k, outW, base);
     for (let j = 0; j < k; j++) outIdx[base + j] = Number(data[base + order[j]!]!);
   }
-  return {
-    indices: tensor('i32', indices.shape, outIdx),
-    weights: tensor('f32', weights.shape, outW),
-    repairedRows,
-  };
+  return { indices: tensor('i32', indices.shape, outIdx), weights: tensor('f32', weights.shape, outW) };
+}
+
+/**
+ * k = 2 (PEFT's default), the same steps as the general loop without its per-row scaffolding: two logs, the
+ * stable descending order of two values, and torch's softmax of two (every step rounded to float32 as there).
+ * @internal
+ */
+export function reloadPairs(indices: HostTensor, weights: HostTensor<'f32'>): { indices: HostTensor<'i32'>; weights: HostTensor<'f32'> } {
+  const w = weights.data;
+  const data = indices.data;
+  const outIdx = new Int32Array(w.length);
+  const outW = new Float32Array(w.length);
+  for (let base = 0; base < w.length; base += 2) {
+    const l0 = Math.fround(Math.log(w[base]!));
+    const l1 = Math.fround(Math.log(w[base + 1]!));
+    const swap = l0 < l1; // insertion keeps the file order unless the second is strictly larger (NaN: never)
+    const a = swap ? l1 : l0;
+    const b = swap ? l0 : l1;
+    const m = Number.isNaN(a) || Number.isNaN(b) ? NaN : b > a ? b : a; // softmaxF32's running max
+    const e0 = Math.fround(Math.exp(Math.fround(a - m)));
+    const e1 = Math.fround(Math.exp(Math.fround(b - m)));
+    const inv = Math.fround(1 / Math.fround(Math.fround(0 + e0) + e1));
+    outW[base] = Math.fround(e0 * inv);
+    outW[base + 1] = Math.fround(e1 * inv);
+    outIdx[base] = Number(data[base + (swap ? 1 : 0)]!);
+    outIdx[base + 1] = Number(data[base + (swap ? 0 : 1)]!);
+  }
+  return { indices: tensor('i32', indices.shape, outIdx), weights: tensor('f32', weights.shape, outW) };
 }
 
 /** A factor as the compose kernel takes it: float32 logits, or the top-k form with PEFT-equivalent weights. */
