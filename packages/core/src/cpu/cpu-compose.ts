@@ -65,14 +65,13 @@ function mixAll(inst: CpuInstance, bank: HostTensor<'f32'>, vl: number, k: numbe
   inst.i32(ia!, plain.idx.length).set(plain.idx);
   inst.f32(wa!, plain.w.length).set(plain.w);
   inst.exports.mix(oa!, 0, ia!, wa!, plain.rows, k, vl);
-  const out = [inst.f32(oa!, plain.rows * vl).slice()];
-  if (tiled !== undefined) {
-    inst.i32(ib!, tiled.sel.idx.length).set(tiled.sel.idx);
-    inst.f32(wb!, tiled.sel.w.length).set(tiled.sel.w);
-    inst.exports.mix_t(ob!, 0, ib!, wb!, tiled.r === 0 ? 0 : nB / tiled.r, tiled.r, k, vl, tmp!);
-    out.push(inst.f32(ob!, nB * vl).slice());
-  }
-  return out;
+  if (tiled === undefined) return [inst.f32(oa!, plain.rows * vl).slice()];
+  inst.i32(ib!, tiled.sel.idx.length).set(tiled.sel.idx);
+  inst.f32(wb!, tiled.sel.w.length).set(tiled.sel.w);
+  inst.exports.mix_t(ob!, 0, ib!, wb!, tiled.r === 0 ? 0 : nB / tiled.r, tiled.r, k, vl, tmp!);
+  // A and B leave the memory in one copy (their regions are adjacent): one allocation per module, not two
+  const both = inst.memory.buffer.slice(oa!, ob! + nB * vl * 4);
+  return [new Float32Array(both, 0, plain.rows * vl), new Float32Array(both, ob! - oa!, nB * vl)];
 }
 
 function checkBank(bank: HostTensor, kernel: string): asserts bank is HostTensor<'f32'> {
