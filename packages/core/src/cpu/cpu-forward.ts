@@ -1,6 +1,6 @@
 /**
  * The CPU backend's `adapterForward` and `mixedBatchForward` kernels: y = baseOut + (x·Aᵀ)·Bᵀ per row, with one
- * adapter or one per row, in WebAssembly SIMD and bit-identical to the reference (kernels.wat explains the lane
+ * adapter or one per row, in WebAssembly SIMD and bit-identical to the reference (wat/adapter-forward.wat explains the lane
  * layout that keeps the reference's summation order). Checks and messages are the reference kernels'.
  * @module
  */

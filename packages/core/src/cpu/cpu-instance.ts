@@ -1,5 +1,5 @@
 /**
- * One instance of the CPU kernels (kernels.wat): the compiled WebAssembly module, its memory, and a bump layout
+ * One instance of the CPU kernels (the module built from wat/*.wat): the compiled WebAssembly module, its memory, and a bump layout
  * of the regions a call needs. WebAssembly is used because plain JS loops reach a few percent of memory bandwidth
  * on these memory-bound kernels, and no maintained library offers bit-exact binary32 merge/admixture loops.
  * @module
@@ -7,7 +7,7 @@
 import { ResourceLimitError } from '../errors.js';
 import { CPU_WASM_PRIVATE, CPU_WASM_SHARED } from './cpu-wasm.generated.js';
 
-/** The functions kernels.wat exports (byte pointers into the instance memory). */
+/** The functions the module exports (byte pointers into the instance memory). */
 export interface CpuExports {
   merge_f32(src: number, dst: number, vec: number, coef: number, rows: number, cols: number, r: number, unmerge: number): number;
   merge_bf16(src: number, dst: number, vec: number, coef: number, rows: number, cols: number, r: number, unmerge: number): number;

@@ -1,6 +1,6 @@
 /**
  * The CPU backend's `linear` kernel (the base layer, y = x·Wᵀ + b): the weight is copied into the instance memory
- * and transposed there to (in, out) (a fan_in_fan_out weight already is), then kernels.wat's linear_rows sums
+ * and transposed there to (in, out) (a fan_in_fan_out weight already is), then wat/linear.wat's linear_rows sums
  * each output in the reference's order, so the result is bit-identical to the reference kernel.
  * @module
  */

@@ -33,7 +33,7 @@ import {
 
 // The CPU backend claims more than the conformance tolerances: bit-identical results to the reference kernels.
 // These tests compare every output bit (raw bits; a NaN only as NaN, see canonical()), on shapes and
-// values chosen to reach every path of kernels.wat: rank 4 (unrolled) and other ranks, 8-column loops with
+// values chosen to reach every path of wat/*.wat: rank 4 (unrolled) and other ranks, 8-column loops with
 // 4-column and scalar tails, fan_in_fan_out, ±0, ±inf and NaN weights, ties and NaN logits.
 
 const cpu = createCpuBackend();

@@ -1,0 +1,105 @@
+;; One part of the CPU backend's WebAssembly module (scripts/build-wasm.mjs joins the parts in src/cpu/wat/ into one
+;; module importing its memory). Every float operation is one IEEE-754 binary32 multiply or add in the reference
+;; kernel's order, so results are bit-identical to src/kernels (docs/cpu.md); pointers are byte offsets.
+
+;; ======================================================================= base linear (y = x·Wᵀ + b)
+;; With Wᵀ stored (in, out), 4 outputs sit in the lanes and each lane adds x[n, i]·W[o, i] over i in order from
+;; +0, then the bias: the reference's order, bit for bit. 32 outputs (8 sums) share each x[n, i]; a block of
+;; Wᵀ (in × 32) stays in cache across the rows. $bias: (out) floats (zeros when the layer has none, which
+;; adds +0: y + 0 = y for every y but −0, and a sum from +0 is never −0).
+(func (export "linear_rows") (param $x i32) (param $wt i32) (param $bias i32) (param $y i32)
+                             (param $rows i32) (param $inF i32) (param $outF i32)
+  (local $ob i32) (local $n i32) (local $i i32) (local $p i32) (local $q i32) (local $bq i32) (local $xs v128)
+  (local $wb i32) (local $xrow i32) (local $accS f32)
+  (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128)
+  (local.set $wb (i32.shl (local.get $outF) (i32.const 2)))
+  ;; blocks of 32 outputs
+  (block $bd (loop $bl
+    (br_if $bd (i32.gt_u (i32.add (local.get $ob) (i32.const 32)) (local.get $outF)))
+    (local.set $n (i32.const 0))
+    (block $nd (loop $nl
+      (br_if $nd (i32.ge_u (local.get $n) (local.get $rows)))
+        (local.set $a0 (v128.const i32x4 0 0 0 0))
+        (local.set $a1 (v128.const i32x4 0 0 0 0))
+        (local.set $a2 (v128.const i32x4 0 0 0 0))
+        (local.set $a3 (v128.const i32x4 0 0 0 0))
+        (local.set $a4 (v128.const i32x4 0 0 0 0))
+        (local.set $a5 (v128.const i32x4 0 0 0 0))
+        (local.set $a6 (v128.const i32x4 0 0 0 0))
+        (local.set $a7 (v128.const i32x4 0 0 0 0))
+      (local.set $xrow (i32.add (local.get $x) (i32.shl (i32.mul (local.get $n) (local.get $inF)) (i32.const 2))))
+      (local.set $p (i32.add (local.get $wt) (i32.shl (local.get $ob) (i32.const 2))))
+      (local.set $i (i32.const 0))
+      (block $id (loop $il
+        (br_if $id (i32.ge_u (local.get $i) (local.get $inF)))
+        (local.set $xs (v128.load32_splat (i32.add (local.get $xrow) (i32.shl (local.get $i) (i32.const 2)))))
+          (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $xs) (v128.load offset=0 (local.get $p)))))
+          (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $xs) (v128.load offset=16 (local.get $p)))))
+          (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $xs) (v128.load offset=32 (local.get $p)))))
+          (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $xs) (v128.load offset=48 (local.get $p)))))
+          (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (local.get $xs) (v128.load offset=64 (local.get $p)))))
+          (local.set $a5 (f32x4.add (local.get $a5) (f32x4.mul (local.get $xs) (v128.load offset=80 (local.get $p)))))
+          (local.set $a6 (f32x4.add (local.get $a6) (f32x4.mul (local.get $xs) (v128.load offset=96 (local.get $p)))))
+          (local.set $a7 (f32x4.add (local.get $a7) (f32x4.mul (local.get $xs) (v128.load offset=112 (local.get $p)))))
+        (local.set $p (i32.add (local.get $p) (local.get $wb)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $il)))
+      (local.set $q (i32.add (local.get $y) (i32.shl (i32.add (i32.mul (local.get $n) (local.get $outF)) (local.get $ob)) (i32.const 2))))
+      (local.set $bq (i32.add (local.get $bias) (i32.shl (local.get $ob) (i32.const 2))))
+        (v128.store offset=0 (local.get $q) (f32x4.add (local.get $a0) (v128.load offset=0 (local.get $bq))))
+        (v128.store offset=16 (local.get $q) (f32x4.add (local.get $a1) (v128.load offset=16 (local.get $bq))))
+        (v128.store offset=32 (local.get $q) (f32x4.add (local.get $a2) (v128.load offset=32 (local.get $bq))))
+        (v128.store offset=48 (local.get $q) (f32x4.add (local.get $a3) (v128.load offset=48 (local.get $bq))))
+        (v128.store offset=64 (local.get $q) (f32x4.add (local.get $a4) (v128.load offset=64 (local.get $bq))))
+        (v128.store offset=80 (local.get $q) (f32x4.add (local.get $a5) (v128.load offset=80 (local.get $bq))))
+        (v128.store offset=96 (local.get $q) (f32x4.add (local.get $a6) (v128.load offset=96 (local.get $bq))))
+        (v128.store offset=112 (local.get $q) (f32x4.add (local.get $a7) (v128.load offset=112 (local.get $bq))))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $nl)))
+    (local.set $ob (i32.add (local.get $ob) (i32.const 32)))
+    (br $bl)))
+  ;; blocks of 4 outputs
+  (block $cd (loop $cl
+    (br_if $cd (i32.gt_u (i32.add (local.get $ob) (i32.const 4)) (local.get $outF)))
+    (local.set $n (i32.const 0))
+    (block $nd (loop $nl
+      (br_if $nd (i32.ge_u (local.get $n) (local.get $rows)))
+      (local.set $a0 (v128.const i32x4 0 0 0 0))
+      (local.set $xrow (i32.add (local.get $x) (i32.shl (i32.mul (local.get $n) (local.get $inF)) (i32.const 2))))
+      (local.set $p (i32.add (local.get $wt) (i32.shl (local.get $ob) (i32.const 2))))
+      (local.set $i (i32.const 0))
+      (block $id (loop $il
+        (br_if $id (i32.ge_u (local.get $i) (local.get $inF)))
+        (local.set $a0 (f32x4.add (local.get $a0)
+          (f32x4.mul (v128.load32_splat (i32.add (local.get $xrow) (i32.shl (local.get $i) (i32.const 2)))) (v128.load (local.get $p)))))
+        (local.set $p (i32.add (local.get $p) (local.get $wb)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $il)))
+      (v128.store (i32.add (local.get $y) (i32.shl (i32.add (i32.mul (local.get $n) (local.get $outF)) (local.get $ob)) (i32.const 2)))
+        (f32x4.add (local.get $a0) (v128.load (i32.add (local.get $bias) (i32.shl (local.get $ob) (i32.const 2))))))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $nl)))
+    (local.set $ob (i32.add (local.get $ob) (i32.const 4)))
+    (br $cl)))
+  ;; the last outF mod 4 outputs, one at a time
+  (block $sd (loop $sl
+    (br_if $sd (i32.ge_u (local.get $ob) (local.get $outF)))
+    (local.set $n (i32.const 0))
+    (block $nd (loop $nl
+      (br_if $nd (i32.ge_u (local.get $n) (local.get $rows)))
+      (local.set $accS (f32.const 0))
+      (local.set $xrow (i32.add (local.get $x) (i32.shl (i32.mul (local.get $n) (local.get $inF)) (i32.const 2))))
+      (local.set $i (i32.const 0))
+      (block $id (loop $il
+        (br_if $id (i32.ge_u (local.get $i) (local.get $inF)))
+        (local.set $accS (f32.add (local.get $accS)
+          (f32.mul (f32.load (i32.add (local.get $xrow) (i32.shl (local.get $i) (i32.const 2))))
+                   (f32.load (i32.add (local.get $wt) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $outF)) (local.get $ob)) (i32.const 2)))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $il)))
+      (f32.store (i32.add (local.get $y) (i32.shl (i32.add (i32.mul (local.get $n) (local.get $outF)) (local.get $ob)) (i32.const 2)))
+        (f32.add (local.get $accS) (f32.load (i32.add (local.get $bias) (i32.shl (local.get $ob) (i32.const 2))))))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $nl)))
+    (local.set $ob (i32.add (local.get $ob) (i32.const 1)))
+    (br $sl))))
