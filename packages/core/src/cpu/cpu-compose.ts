@@ -21,20 +21,20 @@ interface Selection {
 
 /**
  * The bank lives at offset 0 of the instance memory. A bank marked stable (an adapter-level call's own wrapper)
- * is copied once and reused while the same wrapper comes back; any other bank is copied on every call.
+ * is copied once and reused while the same wrapper comes back and no other kernel has used the memory since;
+ * any other bank is copied on every call.
  */
-const banks = new WeakMap<CpuInstance, HostTensor>();
-
 function placeBank(inst: CpuInstance, bank: HostTensor<'f32'>): void {
-  if (banks.get(inst) === bank && isStableBank(bank)) return;
+  if (inst.bank === bank && isStableBank(bank)) return;
   inst.ensure(bank.data.byteLength);
   inst.f32(0, bank.data.length).set(bank.data);
-  banks.set(inst, bank);
+  inst.bank = bank;
 }
 
 /** Regions after the bank (growing the memory keeps its contents, so a placed bank stays valid). */
 function regions(inst: CpuInstance, bank: HostTensor<'f32'>, sizes: readonly number[]): number[] {
-  const ptrs = inst.layout([bank.data.byteLength, ...sizes]);
+  if (inst.bank !== undefined && inst.bank !== bank) inst.bank = undefined; // a different bank: placed afresh
+  const ptrs = inst.layout([bank.data.byteLength, ...sizes], true);
   return ptrs.slice(1);
 }
 

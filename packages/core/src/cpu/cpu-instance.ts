@@ -89,10 +89,18 @@ export class CpuInstance {
   }
 
   /**
-   * Lays out regions of the given byte sizes from offset 0 (each 16-byte aligned), grows the memory to hold
-   * them, and returns their pointers.
+   * The bank held at offset 0 by the compose kernels, or undefined once any other layout may have overwritten it
+   * (kernels of one backend can interleave when callers await between them).
    */
-  layout(sizes: readonly number[]): number[] {
+  bank: object | undefined;
+
+  /**
+   * Lays out regions of the given byte sizes from offset 0 (each 16-byte aligned), grows the memory to hold
+   * them, and returns their pointers. Unless `keepBank` (the compose kernels, whose first region is the bank),
+   * the memory no longer holds a bank.
+   */
+  layout(sizes: readonly number[], keepBank = false): number[] {
+    if (!keepBank) this.bank = undefined;
     const ptrs: number[] = [];
     let at = 0;
     for (const s of sizes) {

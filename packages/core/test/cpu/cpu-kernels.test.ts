@@ -231,6 +231,29 @@ describe('cpu backend: top-k admixture and compose, bit-identical to the referen
     expect(before.values().next().value!.A.data[0]).not.toBe(after.values().next().value!.A.data[0]);
   });
 
+  it('a compose interleaved with other kernels on the same backend never reuses an overwritten bank', async () => {
+    const files = (f: string) => readGoldenBytes('llama_f32_vl16_nv64_top2', 'adapter_topk', f);
+    const { adapter } = adapterFromFiles({ config: new TextDecoder().decode(files('adapter_config.json')), weights: files('adapter_model.safetensors') });
+    const shared = createCpuBackend();
+    const rng = createRng(3);
+    const weight = tensor('f32', [64, 64], Float32Array.from({ length: 4096 }, () => rng.normal()));
+    const A = tensor('f32', [4, 64], Float32Array.from({ length: 256 }, () => rng.normal()));
+    const B = tensor('f32', [64, 4], Float32Array.from({ length: 256 }, () => rng.normal()));
+    // composeAdapter awaits between modules: the merges run in between and lay their weight out at offset 0
+    const busy = (async () => {
+      for (let i = 0; i < 40; i++) {
+        await null;
+        shared.kernels.merge!({ weight, A, B });
+      }
+    })();
+    const [got] = await Promise.all([composeAdapter(adapter, { backend: shared }), busy]);
+    const want = await composeAdapter(adapter);
+    for (const [p, pair] of want) {
+      sameBits(got.get(p)!.A, pair.A);
+      sameBits(got.get(p)!.B, pair.B);
+    }
+  });
+
   it('bad input gets typed errors, never a crash', () => {
     const bank = tensor('f32', [8, 4], new Float32Array(32));
     const w = tensor('f32', [1, 1, 2], new Float32Array(2));
