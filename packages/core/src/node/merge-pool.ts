@@ -46,7 +46,10 @@ export interface MergePool {
    * regions are reused): read a weight into one, then {@link MergePool.run}.
    */
   regions(bytes: number, count?: number): Uint8Array[];
-  /** Merges the weight and resolves when the output is complete; NumericalError in safe mode on a non-finite result. */
+  /**
+   * Merges the weight and resolves when the output is complete; NumericalError in safe mode on a non-finite result.
+   * Calls run one after another.
+   */
   run(job: PoolMergeJob): Promise<void>;
   /** Stops the worker threads. */
   close(): Promise<void>;
@@ -74,6 +77,7 @@ export function createMergePool(threads = availableParallelism()): MergePool {
   // execArgv: [] so flags of the parent (e.g. --input-type) never break the worker's start
   const workers = canFork ? Array.from({ length: threads }, () => new Worker(workerUrl, { execArgv: [], workerData: { memory, module } })) : [];
   let regionsEnd = 0;
+  let queue: Promise<unknown> = Promise.resolve();
   const owned = new WeakSet<Uint8Array>();
 
   const call = (w: Worker, job: SliceJob) =>
@@ -105,59 +109,67 @@ export function createMergePool(threads = availableParallelism()): MergePool {
         return view;
       });
     },
-    async run(job) {
-      if (!owned.has(job.input) || !owned.has(job.output)) throw new VBLoRAError('MergePool.run: input and output must be views from pool.regions()');
-      const [rowsW, colsW] = job.shape;
-      const r = job.A.length / (job.fanInFanOut ? rowsW : colsW);
-      const inF = job.fanInFanOut ? rowsW : colsW;
-      const outF = job.fanInFanOut ? colsW : rowsW;
-      const f = rowFactors(job.A, job.B, r, inF, outF, job.fanInFanOut);
-      const [vec, coef] = [regionsEnd, regionsEnd + align16(f.vec.byteLength)];
-      local.ensure(coef + align16(f.coef.byteLength));
-      local.f32(vec, f.vec.length).set(f.vec);
-      local.f32(coef, f.coef.length).set(f.coef);
-      const bytesPer = job.dtype === 'f32' ? 4 : 2;
-      const rowBytes = f.cols * bytesPer;
-      const slice = (r0: number, r1: number): SliceJob => ({
-        dtype: job.dtype,
-        src: job.input.byteOffset + r0 * rowBytes,
-        dst: job.output.byteOffset + r0 * rowBytes,
-        vec,
-        coef: coef + r0 * r * 4,
-        rows: r1 - r0,
-        cols: f.cols,
-        r,
-        unmerge: job.sign === -1,
-      });
-      let bad: boolean;
-      if (workers.length === 0) {
-        bad = runSlice(local, memory, slice(0, f.rows));
-      } else {
-        const per = Math.ceil(f.rows / workers.length);
-        const flags = await Promise.all(
-          workers.map((w, i) => {
-            const r0 = Math.min(f.rows, i * per);
-            const r1 = Math.min(f.rows, r0 + per);
-            return r1 > r0 ? call(w, slice(r0, r1)) : Promise.resolve(false);
-          }),
-        );
-        bad = flags.some((x) => x);
-      }
-      if (job.safe && bad) {
-        const n = rowsW * colsW;
-        const out = job.output;
-        const at =
-          job.dtype === 'f16'
-            ? new Uint16Array(out.buffer, out.byteOffset, n).findIndex((h) => (h & 0x7c00) === 0x7c00)
-            : firstNonFinite(job.dtype === 'f32' ? new Float32Array(out.buffer, out.byteOffset, n) : new Uint16Array(out.buffer, out.byteOffset, n), job.dtype);
-        throw new NumericalError(
-          `NaNs detected in the merged weights. The adapter ${job.adapter} seems to be broken (module ${job.module}, first non-finite element at flat index ${at})`,
-          job.module,
-        );
-      }
+    run(job) {
+      // one merge at a time: concurrent callers would share the factor region and the workers
+      const next = queue.then(() => runOne(job));
+      queue = next.catch(() => undefined);
+      return next;
     },
     async close() {
+      await queue;
       await Promise.all(workers.map((w) => w.terminate()));
     },
   };
+
+  async function runOne(job: PoolMergeJob): Promise<void> {
+    if (!owned.has(job.input) || !owned.has(job.output)) throw new VBLoRAError('MergePool.run: input and output must be views from pool.regions()');
+    const [rowsW, colsW] = job.shape;
+    const r = job.A.length / (job.fanInFanOut ? rowsW : colsW);
+    const inF = job.fanInFanOut ? rowsW : colsW;
+    const outF = job.fanInFanOut ? colsW : rowsW;
+    const f = rowFactors(job.A, job.B, r, inF, outF, job.fanInFanOut);
+    const [vec, coef] = [regionsEnd, regionsEnd + align16(f.vec.byteLength)];
+    local.ensure(coef + align16(f.coef.byteLength));
+    local.f32(vec, f.vec.length).set(f.vec);
+    local.f32(coef, f.coef.length).set(f.coef);
+    const bytesPer = job.dtype === 'f32' ? 4 : 2;
+    const rowBytes = f.cols * bytesPer;
+    const slice = (r0: number, r1: number): SliceJob => ({
+      dtype: job.dtype,
+      src: job.input.byteOffset + r0 * rowBytes,
+      dst: job.output.byteOffset + r0 * rowBytes,
+      vec,
+      coef: coef + r0 * r * 4,
+      rows: r1 - r0,
+      cols: f.cols,
+      r,
+      unmerge: job.sign === -1,
+    });
+    let bad: boolean;
+    if (workers.length === 0) {
+      bad = runSlice(local, memory, slice(0, f.rows));
+    } else {
+      const per = Math.ceil(f.rows / workers.length);
+      const flags = await Promise.all(
+        workers.map((w, i) => {
+          const r0 = Math.min(f.rows, i * per);
+          const r1 = Math.min(f.rows, r0 + per);
+          return r1 > r0 ? call(w, slice(r0, r1)) : Promise.resolve(false);
+        }),
+      );
+      bad = flags.some((x) => x);
+    }
+    if (job.safe && bad) {
+      const n = rowsW * colsW;
+      const out = job.output;
+      const at =
+        job.dtype === 'f16'
+          ? new Uint16Array(out.buffer, out.byteOffset, n).findIndex((h) => (h & 0x7c00) === 0x7c00)
+          : firstNonFinite(job.dtype === 'f32' ? new Float32Array(out.buffer, out.byteOffset, n) : new Uint16Array(out.buffer, out.byteOffset, n), job.dtype);
+      throw new NumericalError(
+        `NaNs detected in the merged weights. The adapter ${job.adapter} seems to be broken (module ${job.module}, first non-finite element at flat index ${at})`,
+        job.module,
+      );
+    }
+  }
 }

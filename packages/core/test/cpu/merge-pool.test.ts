@@ -53,3 +53,21 @@ describe('createMergePool', () => {
     await expect(pool.run(job)).rejects.toThrow(VBLoRAError);
   });
 });
+
+describe('createMergePool, concurrent callers', () => {
+  it('runs overlapping calls one after another, each with its own factors', async () => {
+    const pool2 = createMergePool();
+    try {
+      const [r0, r1] = pool2.regions(4 * 16, 2) as [Uint8Array, Uint8Array];
+      new Float32Array(r0.buffer, r0.byteOffset, 16).fill(1);
+      new Float32Array(r1.buffer, r1.byteOffset, 16).fill(1);
+      const A = tensor('f32', [1, 4], new Float32Array([1, 1, 1, 1]));
+      const job = (out: Uint8Array, b: number) => ({ dtype: 'f32' as const, shape: [4, 4] as [number, number], input: out, output: out, A: A.data, B: new Float32Array(4).fill(b), fanInFanOut: false, safe: false, adapter: 'a', module: 'm' });
+      await Promise.all([pool2.run(job(r0, 2)), pool2.run(job(r1, 3))]);
+      expect(Array.from(new Float32Array(r0.buffer, r0.byteOffset, 16))).toEqual(new Array(16).fill(3));
+      expect(Array.from(new Float32Array(r1.buffer, r1.byteOffset, 16))).toEqual(new Array(16).fill(4));
+    } finally {
+      await pool2.close();
+    }
+  });
+});

@@ -57,4 +57,20 @@ describe('createMergePool on worker threads (compiled package)', () => {
       await pool.close();
     }
   });
+
+  it('runs overlapping calls one after another on the workers, each with its own factors', async () => {
+    const pool = built.createMergePool(2);
+    try {
+      const [r0, r1] = pool.regions(4 * 64, 2) as [Uint8Array, Uint8Array];
+      new Float32Array(r0.buffer, r0.byteOffset, 64).fill(1);
+      new Float32Array(r1.buffer, r1.byteOffset, 64).fill(1);
+      const A = new Float32Array(8).fill(1);
+      const job = (out: Uint8Array, b: number) => ({ dtype: 'f32' as const, shape: [8, 8] as [number, number], input: out, output: out, A, B: new Float32Array(8).fill(b), fanInFanOut: false, safe: false, adapter: 'a', module: 'm' });
+      await Promise.all([pool.run(job(r0, 2)), pool.run(job(r1, 3))]);
+      expect(Array.from(new Float32Array(r0.buffer, r0.byteOffset, 64))).toEqual(new Array(64).fill(3));
+      expect(Array.from(new Float32Array(r1.buffer, r1.byteOffset, 64))).toEqual(new Array(64).fill(4));
+    } finally {
+      await pool.close();
+    }
+  });
 });
