@@ -24,7 +24,7 @@ import { cpuMerge } from './cpu-merge.js';
 export function createCpuBackend(): Backend {
   let inst: CpuInstance | undefined;
   const instance = (): CpuInstance => (inst ??= new CpuInstance());
-  return defineBackend({
+  const backend = defineBackend({
     name: 'cpu',
     precision: 'f32',
     isAvailable: cpuKernelsSupported,
@@ -40,6 +40,15 @@ export function createCpuBackend(): Backend {
       mixedBatchForward: (args) => cpuMixedBatchForward(instance(), args),
     },
   });
+  CPU_BACKENDS.add(backend);
+  return backend;
+}
+
+const CPU_BACKENDS = new WeakSet<Backend>();
+
+/** True for a backend made by {@link createCpuBackend} (its merge is the pool's merge, bit for bit). @internal */
+export function isCpuBackend(backend: Backend): boolean {
+  return CPU_BACKENDS.has(backend);
 }
 
 /** A shared CPU backend (WebAssembly SIMD kernels); see {@link createCpuBackend}. */

@@ -4,6 +4,7 @@ import type { VBLoRAAdapter } from '../adapter/vblora-adapter.js';
 import { composeAdapter } from '../adapter/compose-adapter.js';
 import { baseKeyOfExtra, checkBaseHasModules } from '../adapter/merge-state-dict.js';
 import { referenceBackend, requireKernel, type Backend } from '../backend/index.js';
+import { isCpuBackend } from '../cpu/cpu-backend.js';
 import { planSafetensors } from '../checkpoint/safetensors-plan.js';
 import { AdapterError, ShapeError } from '../errors.js';
 import type { LowRankPair, WeightDType } from '../kernels/index.js';
@@ -15,7 +16,7 @@ import { openSafetensorsFile, type SafetensorsFileReader } from './safetensors-f
 
 /** Options of {@link mergeCheckpoint}. */
 export interface MergeCheckpointOptions {
-  /** Backend for compose and (when not the reference) merge; default the reference backend. */
+  /** Backend for compose and, unless it is the reference or a cpu backend (merged by the worker pool), for merge; default the reference backend. */
   readonly backend?: Backend;
   /** PEFT's safe_merge: a NumericalError naming the module if a merged weight is not finite. */
   readonly safe?: boolean;
@@ -50,12 +51,13 @@ async function mergeTensor(
   const backend = options.backend ?? referenceBackend;
   const fanInFanOut = adapter.config.fan_in_fan_out;
   const safe = options.safe ?? false;
-  if (backend !== referenceBackend || region === undefined) {
-    // another backend's kernel; or a weight past the pool's 4 GiB memory: the reference kernel
+  const sameBits = backend === referenceBackend || isCpuBackend(backend);
+  if (!sameBits || region === undefined) {
+    // another backend's kernel; or a weight past the pool's 4 GiB memory: the backend's own kernel
     const merge = requireKernel(backend, 'merge');
     return merge({ weight: t as HostTensor<WeightDType>, A: pair.A, B: pair.B, fanInFanOut, safe, adapter: adapter.name, module: path });
   }
-  // the reference backend's numbers, computed by the pool's WebAssembly kernels (bit-identical, conformance-checked)
+  // the reference's (and the cpu backend's) numbers, by the pool's WebAssembly kernels on every core
   const shape: [number, number] = [t.shape[0]!, t.shape[1]!];
   await pool.run({ dtype: t.dtype as WeightDType, shape, input: region, output: region, A: pair.A.data, B: pair.B.data, fanInFanOut, safe, adapter: adapter.name, module: path });
   return t; // merged in place: t's data is the region

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { mergeIntoStateDict, readSafetensors, writeSafetensors, type HostTensor } from '@vblora/core';
+import { createCpuBackend, mergeIntoStateDict, readSafetensors, referenceBackend, writeSafetensors, type HostTensor } from '@vblora/core';
 import { mergeCheckpoint, readAdapterDir, SHARD_INDEX_FILE } from '@vblora/core/node';
 import { readGoldenTensors } from '../helpers/golden-files.js';
 import { goldenPath, type GoldenCase } from '../helpers/golden-paths.js';
@@ -35,7 +35,8 @@ describe('mergeCheckpoint streams a base checkpoint tensor by tensor (tolerance:
       const outDir = join(tmp, `${c}-out`);
       const base = shard(c, inDir);
       const { adapter } = await readAdapterDir(goldenPath(c, 'adapter_full'));
-      const result = await mergeCheckpoint(adapter, inDir, outDir, { threads: 1 });
+      // the cpu backend for compose: the same bits as the reference, and the merge stays on the pool
+      const result = await mergeCheckpoint(adapter, inDir, outDir, { threads: 1, backend: c.startsWith('llama_f32') ? createCpuBackend() : referenceBackend });
       expect(result.mergedModules).toBe(adapter.modules.size);
       const expected = await mergeIntoStateDict(adapter, base);
       const got = new Map<string, HostTensor>();
