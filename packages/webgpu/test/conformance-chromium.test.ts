@@ -13,14 +13,20 @@ import { CHROMIUM, openPage } from './helpers/chromium.js';
 
 const CI = process.env.CI === 'true';
 
+/** The page with browser/entry.ts loaded; undefined (a skip) without Chromium, an error instead when CI=true. */
+async function openEntryPage(): Promise<Awaited<ReturnType<typeof openPage>> | undefined> {
+  if (!existsSync(CHROMIUM)) {
+    if (CI) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (.ci/run does)`);
+    return undefined;
+  }
+  const bundle = await bundleForBrowser(fileURLToPath(new URL('./browser/entry.ts', import.meta.url)));
+  return openPage(bundle, PEFT_GOLDEN_DIR);
+}
+
 describe('conformance: webgpu in headless Chromium', () => {
   it('passes every case of the suite on navigator.gpu', { timeout: 240_000 }, async (ctx) => {
-    if (!existsSync(CHROMIUM)) {
-      if (CI) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (.ci/run does)`);
-      return ctx.skip(`${CHROMIUM} is not installed`);
-    }
-    const bundle = await bundleForBrowser(fileURLToPath(new URL('./browser/entry.ts', import.meta.url)));
-    const session = await openPage(bundle, PEFT_GOLDEN_DIR);
+    const session = await openEntryPage();
+    if (session === undefined) return ctx.skip(`${CHROMIUM} is not installed`);
     try {
       const hasGpu = await session.page.evaluate(async () => (await navigator.gpu?.requestAdapter()) != null);
       if (!hasGpu) {
@@ -44,12 +50,8 @@ describe('conformance: webgpu in headless Chromium', () => {
   // core's CPU backend runs in browsers too: the same page checks it, so a browser-only break (WebAssembly SIMD,
   // compile limits on the main thread) fails here
   it('core\'s cpu backend (WebAssembly SIMD) passes its cases in the page', { timeout: 240_000 }, async (ctx) => {
-    if (!existsSync(CHROMIUM)) {
-      if (CI) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (.ci/run does)`);
-      return ctx.skip(`${CHROMIUM} is not installed`);
-    }
-    const bundle = await bundleForBrowser(fileURLToPath(new URL('./browser/entry.ts', import.meta.url)));
-    const session = await openPage(bundle, PEFT_GOLDEN_DIR);
+    const session = await openEntryPage();
+    if (session === undefined) return ctx.skip(`${CHROMIUM} is not installed`);
     try {
       await session.page.waitForFunction(() => 'runCpuConformanceInPage' in globalThis);
       const report = (await session.page.evaluate(() =>
