@@ -6,7 +6,7 @@
  */
 import { ShapeError } from '../errors.js';
 import { leadingRows, lastDim, readIndices, requireF32, requireK, requireLastDim, requireMinRank, requireSameShape, requireShape } from '../kernels/check.js';
-import type { ComposeLowRankArgs, LogitsSource, LowRankPair, TopkForm } from '../kernels/compose-low-rank.js';
+import { isTopk, sourceShape, type ComposeLowRankArgs, type LogitsSource, type LowRankPair } from '../kernels/compose-low-rank.js';
 import { isStableBank } from '../kernels/stable-bank.js';
 import { softmaxF32, type AdmixFromTopkArgs, type TopkAdmixtureArgs, type TopkAdmixtureResult } from '../kernels/topk-admixture.js';
 import { formatShape, tensor, type HostTensor } from '../tensor/host-tensor.js';
@@ -123,21 +123,13 @@ function indicesI32(t: HostTensor, nv: number, arg: string, kernel: string): Int
   return readIndices(t, nv, arg, kernel); // converts, or throws the reference's error naming the first bad index
 }
 
-function isTopk(src: LogitsSource): src is TopkForm {
-  return 'indices' in src;
-}
-
 /** A source's 3-D shape (r, in_t, ·) / (out_t, r, ·) and its selection. */
 function selectSource(inst: CpuInstance, src: LogitsSource, bank: HostTensor<'f32'>, k: number, arg: string, layout: string): { shape: readonly number[]; sel: Selection } {
   const K = 'composeLowRank';
   const [nv] = bank.shape as [number, number];
-  const shape = isTopk(src) ? src.indices.shape : src.shape;
-  if (shape.length !== 3) throw new ShapeError(`${K}: ${arg} must have shape ${layout}, got ${formatShape(shape)}`, arg);
+  const shape = sourceShape(src, k, arg, layout);
   const rows = shape[0]! * shape[1]!;
   if (isTopk(src)) {
-    if (shape[2] !== k) {
-      throw new ShapeError(`${K}: ${arg} top-k form has k = ${shape[2]} in ${formatShape(shape)}, but k = ${k} was given`, arg);
-    }
     requireF32(src.weights, `${arg}.weights`, K);
     requireSameShape(src.weights, src.indices, `${arg}.weights`, `${arg}.indices`, K);
     return { shape, sel: { rows, idx: indicesI32(src.indices, nv, `${arg}.indices`, K), w: src.weights.data } };

@@ -4,7 +4,7 @@
  * layout that keeps the reference's summation order). Checks and messages are the reference kernels'.
  * @module
  */
-import { adapterDims, dropoutMask, type AdapterForwardArgs } from '../kernels/adapter-forward.js';
+import { adapterDims, applyDropout, type AdapterForwardArgs } from '../kernels/adapter-forward.js';
 import type { WeightDType } from '../kernels/contract.js';
 import { mixedBatchDims, type LowRankAdapter, type MixedBatchForwardArgs } from '../kernels/mixed-batch-forward.js';
 import { fromF32, toF32 } from '../tensor/convert.js';
@@ -59,13 +59,7 @@ function forwardRows(inst: CpuInstance, xs: Float32Array, base: Float32Array, n:
 export function cpuAdapterForward<D extends WeightDType>(inst: CpuInstance, args: AdapterForwardArgs<D>): HostTensor<D> {
   const { x, baseOut, A, B, dropout } = args;
   const [rows, , inF, outF] = adapterDims(x, baseOut, A, B, 'adapterForward');
-  let xs = toF32(x).data;
-  if (dropout !== undefined) {
-    // the reference's inverted dropout: the same seeded mask, kept values scaled by 1/(1−p) in float32
-    const mask = dropoutMask(xs.length, dropout.p, dropout.seed);
-    const scale = Math.fround(1 / Math.fround(1 - dropout.p));
-    xs = Float32Array.from(xs, (v, j) => (mask[j] === 1 ? Math.fround(v * scale) : 0));
-  }
+  const xs = dropout === undefined ? toF32(x).data : applyDropout(toF32(x).data, dropout); // the reference's mask
   const y = forwardRows(inst, xs, toF32(baseOut).data, rows, inF, outF, [{ A, B }], new Int32Array(rows));
   return fromF32(tensor('f32', baseOut.shape, y), x.dtype) as HostTensor<D>;
 }

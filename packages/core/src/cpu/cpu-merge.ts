@@ -3,35 +3,20 @@
  * arithmetic in WebAssembly SIMD (float32 and bfloat16) or in core's JS row-block loop (float16).
  * @module
  */
-import { NumericalError, ShapeError } from '../errors.js';
-import { requireFloat } from '../kernels/check.js';
+import { NumericalError } from '../errors.js';
 import type { WeightDType } from '../kernels/contract.js';
-import { lowRankDims } from '../kernels/delta-weight.js';
-import type { MergeArgs } from '../kernels/merge.js';
-import { formatShape, tensor, type HostTensor } from '../tensor/host-tensor.js';
+import { mergeDims, nonFiniteMergeError, type MergeArgs } from '../kernels/merge.js';
+import { tensor, type HostTensor } from '../tensor/host-tensor.js';
 import type { CpuInstance } from './cpu-instance.js';
 import { mergeRowBlock } from './merge-row-block.js';
 import { firstNonFinite, mergeRowsWasm } from './merge-rows.js';
 import { rowFactors } from './row-factors.js';
 
-function nonFiniteError(adapter: string, module: string | undefined, at: number): NumericalError {
-  const where = module === undefined ? '' : ` (module ${module}, first non-finite element at flat index ${at})`;
-  return new NumericalError(`NaNs detected in the merged weights. The adapter ${adapter} seems to be broken${where}`, module);
-}
-
 /** W ± B·A on the CPU kernels, returning a new tensor of the weight's dtype. */
 export function cpuMerge<D extends WeightDType>(inst: CpuInstance, args: MergeArgs<D>, sign: 1 | -1, kernel: 'merge' | 'unmerge'): HostTensor<D> {
   const { weight, A, B, fanInFanOut = false, safe = false, adapter = 'default', module } = args;
-  requireFloat(weight, 'weight', kernel);
-  const [r, inF, outF] = lowRankDims(A, B, kernel);
+  const [r, inF, outF] = mergeDims(args, kernel);
   const want = fanInFanOut ? [inF, outF] : [outF, inF];
-  if (weight.shape.length !== 2 || weight.shape[0] !== want[0] || weight.shape[1] !== want[1]) {
-    throw new ShapeError(
-      `${kernel}: weight must have shape ${formatShape(want)} (${fanInFanOut ? 'in, out' : 'out, in'}) for A ` +
-        `${formatShape(A.shape)} and B ${formatShape(B.shape)}, got ${formatShape(weight.shape)}`,
-      'weight',
-    );
-  }
   const n = weight.data.length;
   if (weight.dtype === 'f16') {
     const bytes = n * 2;
@@ -41,7 +26,7 @@ export function cpuMerge<D extends WeightDType>(inst: CpuInstance, args: MergeAr
     try {
       mergeRowBlock({ dtype: 'f16', shape: [want[0]!, want[1]!], input, output, A: A.data, B: B.data, r, fanInFanOut, sign, safe, adapter, module: module ?? '', r0: 0, r1: want[0]! });
     } catch (err) {
-      if (err instanceof NumericalError) throw nonFiniteError(adapter, module, firstNonFinite16(new Uint16Array(output)));
+      if (err instanceof NumericalError) throw nonFiniteMergeError(adapter, module, firstNonFinite(new Uint16Array(output), 'f16'));
       throw err;
     }
     return tensor(weight.dtype, weight.shape, new Uint16Array(output) as HostTensor<D>['data']) as HostTensor<D>;
@@ -55,10 +40,6 @@ export function cpuMerge<D extends WeightDType>(inst: CpuInstance, args: MergeAr
   inst.f32(coef!, f.coef.length).set(f.coef);
   const bad = mergeRowsWasm(inst, { dtype, src: w!, dst: w!, vec: vec!, coef: coef!, rows: f.rows, cols: f.cols, r, unmerge: sign === -1 });
   const data = dtype === 'f32' ? new Float32Array(inst.memory.buffer, w!, n).slice() : new Uint16Array(inst.memory.buffer, w!, n).slice();
-  if (safe && bad) throw nonFiniteError(adapter, module, firstNonFinite(data, dtype));
+  if (safe && bad) throw nonFiniteMergeError(adapter, module, firstNonFinite(data, dtype));
   return tensor(weight.dtype, weight.shape, data as HostTensor<D>['data']) as HostTensor<D>;
-}
-
-function firstNonFinite16(h: Uint16Array): number {
-  return h.findIndex((x) => (x & 0x7c00) === 0x7c00);
 }

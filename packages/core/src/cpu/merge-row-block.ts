@@ -1,4 +1,4 @@
-import { NumericalError } from '../errors.js';
+import { nonFiniteMergeError } from '../kernels/merge.js';
 import type { WeightDType } from '../kernels/index.js';
 import { f16BitsToF32, f32ToF16Bits } from '../tensor/index.js';
 
@@ -106,10 +106,7 @@ function transposeB(B: Float32Array, out: number, r: number): Float32Array {
 }
 
 function fail(job: RowBlockJob, flat: number): never {
-  throw new NumericalError(
-    `NaNs detected in the merged weights. The adapter ${job.adapter} seems to be broken (module ${job.module}, first non-finite element at flat index ${flat})`,
-    job.module,
-  );
+  throw nonFiniteMergeError(job.adapter, job.module, flat);
 }
 
 function checkFinite(out: Float32Array, job: RowBlockJob, offset: number): void {

@@ -3,6 +3,7 @@
  * the CPU backend's `merge`/`unmerge` kernels and of the worker threads of `mergeCheckpoint`.
  * @module
  */
+import type { WeightDType } from '../kernels/contract.js';
 import type { CpuInstance } from './cpu-instance.js';
 
 /** Pointers and sizes of one row-block merge in an instance memory. */
@@ -27,8 +28,9 @@ export function mergeRowsWasm(inst: CpuInstance, job: WasmRowJob): boolean {
   return run(job.src, job.dst, job.vec, job.coef, job.rows, job.cols, job.r, job.unmerge ? 1 : 0) !== 0;
 }
 
-/** Flat index of the first non-finite value of a merged f32 or bf16 weight (bits), or −1. */
-export function firstNonFinite(data: Float32Array | Uint16Array, dtype: 'f32' | 'bf16'): number {
+/** Flat index of the first ±inf or NaN of a merged weight (float32 values, or bf16/f16 bits), or −1. */
+export function firstNonFinite(data: Float32Array | Uint16Array, dtype: WeightDType): number {
   if (dtype === 'f32') return (data as Float32Array).findIndex((v) => !Number.isFinite(v));
-  return (data as Uint16Array).findIndex((h) => (h & 0x7f80) === 0x7f80);
+  const exp = dtype === 'bf16' ? 0x7f80 : 0x7c00;
+  return (data as Uint16Array).findIndex((h) => (h & exp) === exp);
 }

@@ -65,8 +65,8 @@ export function dropoutMask(n: number, p: number, seed: number): Uint8Array {
   return mask;
 }
 
-/** Applies inverted dropout to float32 values: kept elements times f32(1 / f32(1 − p)) (torch's scale), others 0. */
-function applyDropout(x: Float32Array, spec: DropoutSpec): Float32Array {
+/** Applies inverted dropout to float32 values: kept elements times f32(1 / f32(1 − p)) (torch's scale), others 0. @internal */
+export function applyDropout(x: Float32Array, spec: DropoutSpec): Float32Array {
   const mask = dropoutMask(x.length, spec.p, spec.seed);
   const scale = Math.fround(1 / Math.fround(1 - spec.p));
   const out = new Float32Array(x.length);

@@ -68,11 +68,30 @@ export const COMPOSE_LOW_RANK_CONTRACT: KernelContract<'composeLowRank'> = {
   accuracyNote: 'Unit-scale data (|bank| ≤ 1, |logits| ≤ 30), rows without ties at the k-th logit.',
 };
 
-function isTopk(src: LogitsSource): src is TopkForm {
+/** True for the top-k form of a logits source. @internal */
+export function isTopk(src: LogitsSource): src is TopkForm {
   return 'indices' in src;
 }
 
-/** Sub-vectors S (..., vl) of a logits source (dense logits or top-k form), checking it is 3-D and its k. */
+/**
+ * The 3-D shape of a logits source (dense logits or top-k form), checking its rank and, for a top-k form, its k.
+ * @internal
+ */
+export function sourceShape(src: LogitsSource, k: number, arg: string, layout: string): readonly number[] {
+  const shape = isTopk(src) ? src.indices.shape : src.shape;
+  if (shape.length !== 3) {
+    throw new ShapeError(`composeLowRank: ${arg} must have shape ${layout}, got ${formatShape(shape)}`, arg);
+  }
+  if (isTopk(src) && shape[2] !== k) {
+    throw new ShapeError(
+      `composeLowRank: ${arg} top-k form has k = ${shape[2]} in ${formatShape(shape)}, but k = ${k} was given`,
+      arg
+    );
+  }
+  return shape;
+}
+
+/** Sub-vectors S (..., vl) of a logits source (dense logits or top-k form). */
 function subVectors(
   src: LogitsSource,
   bank: HostTensor<'f32'>,
@@ -80,19 +99,8 @@ function subVectors(
   arg: string,
   layout: string
 ): HostTensor<'f32'> {
-  const shape = isTopk(src) ? src.indices.shape : src.shape;
-  if (shape.length !== 3) {
-    throw new ShapeError(`composeLowRank: ${arg} must have shape ${layout}, got ${formatShape(shape)}`, arg);
-  }
-  if (isTopk(src)) {
-    if (shape[2] !== k) {
-      throw new ShapeError(
-        `composeLowRank: ${arg} top-k form has k = ${shape[2]} in ${formatShape(shape)}, but k = ${k} was given`,
-        arg
-      );
-    }
-    return admixFromTopk({ indices: src.indices, weights: src.weights, bank });
-  }
+  sourceShape(src, k, arg, layout);
+  if (isTopk(src)) return admixFromTopk({ indices: src.indices, weights: src.weights, bank });
   requireF32(src, arg, 'composeLowRank');
   return topkAdmixture({ logits: src, bank, k }).vectors;
 }

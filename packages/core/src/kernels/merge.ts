@@ -69,8 +69,12 @@ export const MERGE_CONTRACT: KernelContract<'merge'> = mergeContract('merge');
 /** Contract of {@link unmerge}. */
 export const UNMERGE_CONTRACT: KernelContract<'unmerge'> = mergeContract('unmerge');
 
-function apply<D extends WeightDType>(args: MergeArgs<D>, sign: 1 | -1, kernel: string): HostTensor<D> {
-  const { weight, A, B, fanInFanOut = false, safe = false, adapter = 'default', module } = args;
+/**
+ * Checks a merge's arguments (PEFT's messages) and returns [r, in, out].
+ * @internal
+ */
+export function mergeDims(args: MergeArgs, kernel: string): [number, number, number] {
+  const { weight, A, B, fanInFanOut = false } = args;
   requireFloat(weight, 'weight', kernel);
   const [r, inF, outF] = lowRankDims(A, B, kernel);
   const want = fanInFanOut ? [inF, outF] : [outF, inF];
@@ -81,6 +85,21 @@ function apply<D extends WeightDType>(args: MergeArgs<D>, sign: 1 | -1, kernel: 
       'weight'
     );
   }
+  return [r, inF, outF];
+}
+
+/**
+ * PEFT's safe_merge failure, naming the module and the first non-finite element when known.
+ * @internal
+ */
+export function nonFiniteMergeError(adapter: string, module: string | undefined, at: number): NumericalError {
+  const where = module === undefined ? '' : ` (module ${module}, first non-finite element at flat index ${at})`;
+  return new NumericalError(`NaNs detected in the merged weights. The adapter ${adapter} seems to be broken${where}`, module);
+}
+
+function apply<D extends WeightDType>(args: MergeArgs<D>, sign: 1 | -1, kernel: string): HostTensor<D> {
+  const { weight, A, B, fanInFanOut = false, safe = false, adapter = 'default', module } = args;
+  const [r, inF, outF] = mergeDims(args, kernel);
   const w = toF32(weight).data; // exact widening (no copy for f32)
   const out = new Float32Array(w.length); // same layout as weight
   for (let o = 0; o < outF; o++) {
@@ -93,13 +112,7 @@ function apply<D extends WeightDType>(args: MergeArgs<D>, sign: 1 | -1, kernel: 
   if (safe) {
     const values = toF32(result).data; // check after rounding: bf16/f16 may overflow to inf
     const bad = values.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) {
-      const where = module === undefined ? '' : ` (module ${module}, first non-finite element at flat index ${bad})`;
-      throw new NumericalError(
-        `NaNs detected in the merged weights. The adapter ${adapter} seems to be broken${where}`,
-        module
-      );
-    }
+    if (bad >= 0) throw nonFiniteMergeError(adapter, module, bad);
   }
   return result;
 }

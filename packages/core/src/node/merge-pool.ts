@@ -9,8 +9,9 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { NumericalError, VBLoRAError } from '../errors.js';
+import { VBLoRAError } from '../errors.js';
 import type { WeightDType } from '../kernels/index.js';
+import { nonFiniteMergeError } from '../kernels/merge.js';
 import { align16, CpuInstance, cpuModule, MAX_PAGES } from '../cpu/cpu-instance.js';
 import { firstNonFinite } from '../cpu/merge-rows.js';
 import { rowFactors } from '../cpu/row-factors.js';
@@ -161,15 +162,8 @@ export function createMergePool(threads = availableParallelism()): MergePool {
     }
     if (job.safe && bad) {
       const n = rowsW * colsW;
-      const out = job.output;
-      const at =
-        job.dtype === 'f16'
-          ? new Uint16Array(out.buffer, out.byteOffset, n).findIndex((h) => (h & 0x7c00) === 0x7c00)
-          : firstNonFinite(job.dtype === 'f32' ? new Float32Array(out.buffer, out.byteOffset, n) : new Uint16Array(out.buffer, out.byteOffset, n), job.dtype);
-      throw new NumericalError(
-        `NaNs detected in the merged weights. The adapter ${job.adapter} seems to be broken (module ${job.module}, first non-finite element at flat index ${at})`,
-        job.module,
-      );
+      const view = job.dtype === 'f32' ? new Float32Array(job.output.buffer, job.output.byteOffset, n) : new Uint16Array(job.output.buffer, job.output.byteOffset, n);
+      throw nonFiniteMergeError(job.adapter, job.module, firstNonFinite(view, job.dtype));
     }
   }
 }

@@ -7,20 +7,10 @@
 import type { WeightDType } from '../kernels/index.js';
 import type { CpuInstance } from '../cpu/cpu-instance.js';
 import { mergeRowBlock } from '../cpu/merge-row-block.js';
-import { mergeRowsWasm } from '../cpu/merge-rows.js';
+import { firstNonFinite, mergeRowsWasm, type WasmRowJob } from '../cpu/merge-rows.js';
 
-/** Byte pointers into the shared memory for rows [0, rows) of a slice (see `WasmRowJob`). */
-export interface SliceJob {
-  readonly dtype: WeightDType;
-  readonly src: number;
-  readonly dst: number;
-  readonly vec: number;
-  readonly coef: number;
-  readonly rows: number;
-  readonly cols: number;
-  readonly r: number;
-  readonly unmerge: boolean;
-}
+/** Byte pointers into the shared memory for rows [0, rows) of a slice: a row job of any weight dtype. */
+export type SliceJob = Omit<WasmRowJob, 'dtype'> & { readonly dtype: WeightDType };
 
 /** Merges the slice; true when a merged value is ±inf or NaN. */
 export function runSlice(inst: CpuInstance, memory: WebAssembly.Memory, job: SliceJob): boolean {
@@ -47,6 +37,5 @@ export function runSlice(inst: CpuInstance, memory: WebAssembly.Memory, job: Sli
     r0: 0,
     r1: job.rows,
   });
-  const out = new Uint16Array(buffer, job.dst, job.rows * job.cols);
-  return out.some((h) => (h & 0x7c00) === 0x7c00);
+  return firstNonFinite(new Uint16Array(buffer, job.dst, job.rows * job.cols), 'f16') >= 0;
 }

@@ -263,20 +263,14 @@
                           (local.get $kInf16))))
               (local.set $o (i32.add (local.get $o) (i32.const 16)))
               (br $next8i)))))
-      ;; 8 columns per step: $o counts bfloat16 bytes, the delta's byte offset is 2·$o
+      ;; any other rank (rank 4 has done these columns above), 8 columns per step: $o counts bfloat16 bytes,
+      ;; the delta's byte offset is 2·$o
       (block $done8
         (loop $next8
           (br_if $done8 (i32.ge_u (local.get $o) (local.get $end8)))
           (local.set $p (i32.shl (local.get $o) (i32.const 1)))
-          (if (i32.eq (local.get $r) (i32.const 4))
-            (then
-              (local.set $dlo (call $delta4 (i32.add (local.get $vec) (local.get $p)) (local.get $stride) (local.get $s2) (local.get $s3)
-                (local.get $c0) (local.get $c1) (local.get $c2) (local.get $c3)))
-              (local.set $dhi (call $delta4 (i32.add (i32.add (local.get $vec) (local.get $p)) (i32.const 16)) (local.get $stride) (local.get $s2) (local.get $s3)
-                (local.get $c0) (local.get $c1) (local.get $c2) (local.get $c3))))
-            (else
-              (local.set $dlo (call $deltaR (local.get $vec) (local.get $stride) (local.get $p) (local.get $crow) (local.get $r)))
-              (local.set $dhi (call $deltaR (local.get $vec) (local.get $stride) (i32.add (local.get $p) (i32.const 16)) (local.get $crow) (local.get $r)))))
+          (local.set $dlo (call $deltaR (local.get $vec) (local.get $stride) (local.get $p) (local.get $crow) (local.get $r)))
+          (local.set $dhi (call $deltaR (local.get $vec) (local.get $stride) (i32.add (local.get $p) (i32.const 16)) (local.get $crow) (local.get $r)))
           (local.set $w (v128.load (i32.add (local.get $srow) (local.get $o))))
           (local.set $lo (f32x4.add (i32x4.shl (i32x4.extend_low_i16x8_u (local.get $w)) (i32.const 16)) (v128.xor (local.get $neg) (local.get $dlo))))
           (local.set $hi (f32x4.add (i32x4.shl (i32x4.extend_high_i16x8_u (local.get $w)) (i32.const 16)) (v128.xor (local.get $neg) (local.get $dhi))))
