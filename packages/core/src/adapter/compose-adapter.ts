@@ -1,9 +1,10 @@
 import { requireKernel, referenceBackend, type Backend } from '../backend/index.js';
 import type { LowRankPair } from '../kernels/index.js';
 import { stableBank } from '../kernels/stable-bank.js';
-import { toF32 } from '../tensor/index.js';
-import { AdapterError } from '../errors.js';
+import { formatShape, toF32 } from '../tensor/index.js';
+import { AdapterError, ShapeError } from '../errors.js';
 import { factorSource } from './factor-source.js';
+import { intoPair } from './low-rank-pairs.js';
 import type { VBLoRAAdapter } from './vblora-adapter.js';
 
 /** Options of {@link composeAdapter}. */
@@ -12,6 +13,12 @@ export interface ComposeAdapterOptions {
   readonly backend?: Backend;
   /** Only these module paths (default: all, in file order). */
   readonly modules?: readonly string[];
+  /**
+   * Compose into these float32 arrays (from {@link allocatePairs} or an earlier call on an adapter of the same
+   * shapes) instead of new ones: the returned pairs are `into`'s, overwritten. Saves allocating — and, for large
+   * adapters, first-touching — tens of MB per call when adapters are switched often.
+   */
+  readonly into?: ReadonlyMap<string, LowRankPair>;
   /** Called after each module with the number done and the total. */
   readonly onProgress?: (done: number, total: number, module: string) => void;
 }
@@ -36,12 +43,27 @@ export async function composeAdapter(
   const bank = stableBank(toF32(adapter.bank));
   const k = adapter.config.topk;
   const paths = options.modules ?? [...adapter.modules.keys()];
+  const vl = adapter.config.vector_length;
   const out = new Map<string, LowRankPair>();
   for (const path of paths) {
     const m = adapter.modules.get(path);
     if (m === undefined) throw new AdapterError(`adapter "${adapter.name}" has no module ${path}`, path);
-    out.set(path, await compose({ logitsA: factorSource(m.a, k), logitsB: factorSource(m.b, k), bank, k }));
+    const target = options.into === undefined ? undefined : intoPair(options.into, m, vl);
+    const pair = await compose({ logitsA: factorSource(m.a, k), logitsB: factorSource(m.b, k), bank, k, ...(target === undefined ? {} : { out: target }) });
+    out.set(path, target === undefined ? pair : copyInto(pair, target));
     options.onProgress?.(out.size, paths.length, path);
   }
   return out;
+}
+
+/** `target` holding `pair`'s values (a kernel that did not honour `out` returned new tensors). */
+function copyInto(pair: LowRankPair, target: LowRankPair): LowRankPair {
+  for (const key of ['A', 'B'] as const) {
+    if (pair[key].data.length !== target[key].data.length) {
+      throw new ShapeError(`composeLowRank returned ${key} ${formatShape(pair[key].shape)}, expected ${formatShape(target[key].shape)}`, key);
+    }
+  }
+  if (pair.A.data !== target.A.data) target.A.data.set(pair.A.data);
+  if (pair.B.data !== target.B.data) target.B.data.set(pair.B.data);
+  return target;
 }

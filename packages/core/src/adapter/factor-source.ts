@@ -1,5 +1,7 @@
 import { safeTopkWeights, type LogitsSource } from '../kernels/index.js';
 import { softmaxF32 } from '../kernels/topk-admixture.js';
+import { NumericalError } from '../errors.js';
+import { lastDim, requireF32 } from '../kernels/check.js';
 import { tensor, toF32, type HostTensor } from '../tensor/index.js';
 import type { Factor } from './vblora-adapter.js';
 
@@ -13,8 +15,11 @@ export function reloadTopkWeights(indices: HostTensor, weightsKm1: HostTensor<'f
   weights: HostTensor<'f32'>;
   repairedRows: readonly number[];
 } {
+  if (k === 2 && lastDim(weightsKm1.shape) === 1 && indices.data.length === 2 * weightsKm1.data.length) {
+    return { ...reloadStoredPairs(indices, weightsKm1), repairedRows: [] };
+  }
   const { weights, repairedRows } = safeTopkWeights({ weightsKm1 });
-  return { ...(k === 2 ? reloadPairs(indices, weights) : reloadRows(indices, weights, k)), repairedRows };
+  return { ...reloadRows(indices, weights, k), repairedRows };
 }
 
 /** The general loop of {@link reloadTopkWeights} over restored weights (rows, k). @internal */
@@ -47,31 +52,38 @@ export function reloadRows(indices: HostTensor, weights: HostTensor<'f32'>, k: n
 }
 
 /**
- * k = 2 (PEFT's default), the same steps as the general loop without its per-row scaffolding: two logs, the
- * stable descending order of two values, and torch's softmax of two (every step rounded to float32 as there).
+ * k = 2 (PEFT's default) in one pass from the stored weights, without the intermediate (rows, 2) tensor: the same
+ * bits as `safeTopkWeights` followed by the general loop. A stored weight v in [0, 1] (checked, with the same
+ * error) restores its partner as `1 − v` ≥ 0, so no row needs repair and both logs are ≤ 0 and never both −inf:
+ * the larger logit is finite, is softmax's max, and its `exp(0)` is exactly 1 — one `exp` per row instead of two.
  * @internal
  */
-export function reloadPairs(indices: HostTensor, weights: HostTensor<'f32'>): { indices: HostTensor<'i32'>; weights: HostTensor<'f32'> } {
-  const w = weights.data;
+export function reloadStoredPairs(indices: HostTensor, weightsKm1: HostTensor<'f32'>): { indices: HostTensor<'i32'>; weights: HostTensor<'f32'> } {
+  requireF32(weightsKm1, 'weightsKm1', 'safeTopkWeights');
+  const stored = weightsKm1.data;
   const data = indices.data;
-  const outIdx = new Int32Array(w.length);
-  const outW = new Float32Array(w.length);
-  for (let base = 0; base < w.length; base += 2) {
-    const l0 = Math.fround(Math.log(w[base]!));
-    const l1 = Math.fround(Math.log(w[base + 1]!));
-    const swap = l0 < l1; // insertion keeps the file order unless the second is strictly larger (NaN: never)
-    const a = swap ? l1 : l0;
-    const b = swap ? l0 : l1;
-    const m = Number.isNaN(a) || Number.isNaN(b) ? NaN : b > a ? b : a; // softmaxF32's running max
-    const e0 = Math.fround(Math.exp(Math.fround(a - m)));
-    const e1 = Math.fround(Math.exp(Math.fround(b - m)));
-    const inv = Math.fround(1 / Math.fround(Math.fround(0 + e0) + e1));
-    outW[base] = Math.fround(e0 * inv);
+  const outIdx = new Int32Array(2 * stored.length);
+  const outW = new Float32Array(2 * stored.length);
+  for (let row = 0; row < stored.length; row++) {
+    const v = stored[row]!;
+    if (!(v >= 0 && v <= 1)) {
+      throw new NumericalError(`safeTopkWeights: stored top-k weight [${row}] = ${v} is outside [0, 1]`, 'weightsKm1');
+    }
+    const l0 = Math.fround(Math.log(v));
+    const l1 = Math.fround(Math.log(Math.fround(1 - v)));
+    const swap = l0 < l1; // insertion keeps the file order unless the second is strictly larger
+    const e1 = Math.fround(Math.exp(Math.fround(swap ? l0 - l1 : l1 - l0)));
+    const inv = Math.fround(1 / Math.fround(1 + e1));
+    const base = 2 * row;
+    outW[base] = inv; // fround(1 · inv)
     outW[base + 1] = Math.fround(e1 * inv);
     outIdx[base] = Number(data[base + (swap ? 1 : 0)]!);
     outIdx[base + 1] = Number(data[base + (swap ? 0 : 1)]!);
   }
-  return { indices: tensor('i32', indices.shape, outIdx), weights: tensor('f32', weights.shape, outW) };
+  return {
+    indices: tensor('i32', indices.shape, outIdx),
+    weights: tensor('f32', [...weightsKm1.shape.slice(0, -1), 2], outW),
+  };
 }
 
 /** A factor as the compose kernel takes it: float32 logits, or the top-k form with PEFT-equivalent weights. */

@@ -9,8 +9,8 @@ import { leadingRows, lastDim, readIndices, requireF32, requireK, requireLastDim
 import { isTopk, sourceShape, type ComposeLowRankArgs, type LogitsSource, type LowRankPair } from '../kernels/compose-low-rank.js';
 import { isStableBank } from '../kernels/stable-bank.js';
 import { softmaxF32, type AdmixFromTopkArgs, type TopkAdmixtureArgs, type TopkAdmixtureResult } from '../kernels/topk-admixture.js';
-import { formatShape, tensor, type HostTensor } from '../tensor/host-tensor.js';
-import type { CpuInstance } from './cpu-instance.js';
+import { formatShape, sameShape, tensor, type HostTensor } from '../tensor/host-tensor.js';
+import { align16, type CpuInstance } from './cpu-instance.js';
 
 /** Rows of one admixture: their indices (rows, k) and weights (rows, k), ready to copy into the memory. */
 interface Selection {
@@ -20,14 +20,14 @@ interface Selection {
 }
 
 /**
- * The bank lives at offset 0 of the instance memory. A bank marked stable (an adapter-level call's own wrapper)
+ * The bank lives at the start of the instance's regions (its `base`). A bank marked stable (an adapter-level call's own wrapper)
  * is copied once and reused while the same wrapper comes back and no other kernel has used the memory since;
  * any other bank is copied on every call.
  */
 function placeBank(inst: CpuInstance, bank: HostTensor<'f32'>): void {
   if (inst.bank === bank && isStableBank(bank)) return;
   inst.ensure(bank.data.byteLength);
-  inst.f32(0, bank.data.length).set(bank.data);
+  inst.f32(inst.base, bank.data.length).set(bank.data);
   inst.bank = bank;
 }
 
@@ -54,24 +54,47 @@ function selectDense(inst: CpuInstance, bank: HostTensor<'f32'>, logits: Float32
 }
 
 /**
+ * Where mixed A and B go: new arrays (undefined), the arrays of `out` (copied there from the memory), or byte
+ * pointers `at` in the instance memory itself (written in place by the kernel: a compose pool's shared pairs).
+ */
+type Destination = undefined | { readonly out: LowRankPair } | { readonly at: PairRegions };
+
+/** Byte pointers of A and B in the instance memory, and the shapes the regions were sized for. */
+export interface PairRegions {
+  readonly A: number;
+  readonly B: number;
+  readonly shapeA: readonly [number, number];
+  readonly shapeB: readonly [number, number];
+}
+
+/**
  * Mixes selections into float32 outputs: `plain` rows as (rows, vl), `tiled` rows (tiles of r) transposed per
  * tile to (vl, r), B's layout.
  */
-function mixAll(inst: CpuInstance, bank: HostTensor<'f32'>, vl: number, k: number, plain: Selection, tiled?: { sel: Selection; r: number }): Float32Array[] {
+function mixAll(inst: CpuInstance, bank: HostTensor<'f32'>, vl: number, k: number, plain: Selection, tiled?: { sel: Selection; r: number }, dest?: Destination): Float32Array[] {
   const nB = tiled?.sel.rows ?? 0;
-  const sizes = [plain.rows * k * 4, plain.rows * k * 4, nB * k * 4, nB * k * 4, plain.rows * vl * 4, nB * vl * 4, (tiled?.r ?? 0) * vl * 4];
-  const [ia, wa, ib, wb, oa, ob, tmp] = regions(inst, bank, sizes);
+  const inPlace = dest !== undefined && 'at' in dest;
+  const outBytes = inPlace ? [0, 0] : [plain.rows * vl * 4, nB * vl * 4];
+  const sizes = [plain.rows * k * 4, plain.rows * k * 4, nB * k * 4, nB * k * 4, ...outBytes, (tiled?.r ?? 0) * vl * 4];
+  const [ia, wa, ib, wb, scratchA, scratchB, tmp] = regions(inst, bank, sizes);
+  const [oa, ob] = inPlace ? [dest.at.A, dest.at.B] : [scratchA!, scratchB!];
   placeBank(inst, bank);
   inst.i32(ia!, plain.idx.length).set(plain.idx);
   inst.f32(wa!, plain.w.length).set(plain.w);
-  inst.exports.mix(oa!, 0, ia!, wa!, plain.rows, k, vl);
-  if (tiled === undefined) return [inst.f32(oa!, plain.rows * vl).slice()];
+  inst.exports.mix(oa, inst.base, ia!, wa!, plain.rows, k, vl);
+  if (tiled === undefined) return [inst.f32(oa, plain.rows * vl).slice()];
   inst.i32(ib!, tiled.sel.idx.length).set(tiled.sel.idx);
   inst.f32(wb!, tiled.sel.w.length).set(tiled.sel.w);
-  inst.exports.mix_t(ob!, 0, ib!, wb!, tiled.r === 0 ? 0 : nB / tiled.r, tiled.r, k, vl, tmp!);
+  inst.exports.mix_t(ob, inst.base, ib!, wb!, tiled.r === 0 ? 0 : nB / tiled.r, tiled.r, k, vl, tmp!);
+  if (inPlace) return [];
+  if (dest !== undefined) {
+    dest.out.A.data.set(inst.f32(oa, plain.rows * vl));
+    dest.out.B.data.set(inst.f32(ob, nB * vl));
+    return [dest.out.A.data, dest.out.B.data];
+  }
   // A and B leave the memory in one copy (their regions are adjacent): one allocation per module, not two
-  const both = inst.memory.buffer.slice(oa!, ob! + nB * vl * 4);
-  return [new Float32Array(both, 0, plain.rows * vl), new Float32Array(both, ob! - oa!, nB * vl)];
+  const both = inst.memory.buffer.slice(oa, ob + nB * vl * 4);
+  return [new Float32Array(both, 0, plain.rows * vl), new Float32Array(both, ob - oa, nB * vl)];
 }
 
 function checkBank(bank: HostTensor, kernel: string): asserts bank is HostTensor<'f32'> {
@@ -140,8 +163,28 @@ function selectSource(inst: CpuInstance, src: LogitsSource, bank: HostTensor<'f3
   return { shape, sel: selectDense(inst, bank, src.data, rows, nv, k) };
 }
 
-/** A (r, in) and B (out, r) of one layer (see the reference `composeLowRank`). */
-export function cpuComposeLowRank(inst: CpuInstance, args: ComposeLowRankArgs): LowRankPair {
+/** True when `out` holds float32 A and B of exactly these shapes (otherwise the kernel returns new tensors). */
+function fits(out: LowRankPair, shapeA: readonly [number, number], shapeB: readonly [number, number]): boolean {
+  const ok = (t: HostTensor, [rows, cols]: readonly [number, number]) =>
+    t.data instanceof Float32Array && t.shape.length === 2 && t.shape[0] === rows && t.shape[1] === cols && t.data.length === rows * cols;
+  return ok(out.A, shapeA) && ok(out.B, shapeB);
+}
+
+/**
+ * Bytes of scratch (from the instance's `base`) that composing a layer into regions outside it uses: the bank,
+ * then the larger of a dense top-k selection's regions and the mix's index, weight and transpose regions.
+ * Mirrors the layouts of `selectDense` and `mixAll`.
+ */
+export function composeScratchBytes(dims: { rowsA: number; rowsB: number; r: number; k: number; nv: number; vl: number; denseA: boolean; denseB: boolean }): number {
+  const { rowsA, rowsB, r, k, nv, vl } = dims;
+  const sum = (sizes: number[]) => sizes.reduce((s, b) => s + align16(b), 0);
+  const select = (dense: boolean, rows: number) => (dense ? sum([rows * nv * 4, rows * k * 4]) : 0);
+  const mix = sum([rowsA * k * 4, rowsA * k * 4, rowsB * k * 4, rowsB * k * 4, 0, 0, r * vl * 4]);
+  return align16(nv * vl * 4) + Math.max(select(dims.denseA, rowsA), select(dims.denseB, rowsB), mix);
+}
+
+/** Checks and selects both sources, then mixes A and B to `dest`; the two shapes. */
+function composePair(inst: CpuInstance, args: ComposeLowRankArgs, dest: Destination): { A: Float32Array | undefined; B: Float32Array | undefined; shapeA: [number, number]; shapeB: [number, number] } {
   const { logitsA, logitsB, bank, k } = args;
   checkBank(bank, 'composeLowRank');
   const vl = bank.shape[1]!;
@@ -152,6 +195,33 @@ export function cpuComposeLowRank(inst: CpuInstance, args: ComposeLowRankArgs): 
   if (rB !== r) {
     throw new ShapeError(`composeLowRank: logitsB ${formatShape(b.shape.slice(0, 2))} must have r = ${r} as its second dim (from logitsA)`, 'logitsB');
   }
-  const [A, B] = mixAll(inst, bank, vl, k, a.sel, { sel: b.sel, r });
-  return { A: tensor('f32', [r, inT * vl], A!), B: tensor('f32', [outT * vl, r], B!) };
+  const shapeA: [number, number] = [r, inT * vl];
+  const shapeB: [number, number] = [outT * vl, r];
+  if (dest !== undefined && 'at' in dest && !(sameShape(dest.at.shapeA, shapeA) && sameShape(dest.at.shapeB, shapeB))) {
+    // never write past a region sized for other shapes (it would overwrite a neighbouring pair)
+    throw new ShapeError(
+      `composeLowRank: the factors give A ${formatShape(shapeA)} and B ${formatShape(shapeB)}, the regions hold ${formatShape(dest.at.shapeA)} and ${formatShape(dest.at.shapeB)}`,
+      'out',
+    );
+  }
+  const target = dest !== undefined && 'out' in dest && !fits(dest.out, shapeA, shapeB) ? undefined : dest;
+  const [A, B] = mixAll(inst, bank, vl, k, a.sel, { sel: b.sel, r }, target);
+  return { A, B, shapeA, shapeB };
+}
+
+/** A (r, in) and B (out, r) of one layer (see the reference `composeLowRank`); into `args.out` when it fits. */
+export function cpuComposeLowRank(inst: CpuInstance, args: ComposeLowRankArgs): LowRankPair {
+  const out = args.out;
+  const { A, B, shapeA, shapeB } = composePair(inst, args, out === undefined ? undefined : { out });
+  if (out !== undefined && A === out.A.data) return out;
+  return { A: tensor('f32', shapeA, A!), B: tensor('f32', shapeB, B!) };
+}
+
+/**
+ * Composes one layer straight into the instance memory, into regions the caller reserved outside the
+ * instance's scratch.
+ * @throws {ShapeError} when the factors give other shapes than the regions were sized for (nothing is written).
+ */
+export function cpuComposeAt(inst: CpuInstance, args: Omit<ComposeLowRankArgs, 'out'>, at: PairRegions): void {
+  composePair(inst, args, { at });
 }

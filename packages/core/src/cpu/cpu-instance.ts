@@ -95,17 +95,29 @@ export class CpuInstance {
   bank: object | undefined;
 
   /**
-   * Lays out regions of the given byte sizes from offset 0 (each 16-byte aligned), grows the memory to hold
+   * First byte the kernels lay out their regions from: 0 for a memory of its own; in a memory that also holds
+   * results (a compose pool's shared pairs), the start of this instance's scratch.
+   */
+  base = 0;
+
+  /** End of this instance's scratch in a memory shared with other instances (layouts past it throw). */
+  limit = Infinity;
+
+  /**
+   * Lays out regions of the given byte sizes from {@link CpuInstance.base} (each 16-byte aligned), grows the memory to hold
    * them, and returns their pointers. Unless `keepBank` (the compose kernels, whose first region is the bank),
    * the memory no longer holds a bank.
    */
   layout(sizes: readonly number[], keepBank = false): number[] {
     if (!keepBank) this.bank = undefined;
     const ptrs: number[] = [];
-    let at = 0;
+    let at = this.base;
     for (const s of sizes) {
       ptrs.push(at);
       at += align16(s);
+    }
+    if (at > this.limit) {
+      throw new ResourceLimitError(`the CPU kernels need ${at - this.base} bytes of scratch here, ${this.limit - this.base} were reserved`, 'wasm-scratch');
     }
     this.ensure(at);
     return ptrs;

@@ -30,6 +30,12 @@ export interface ComposeLowRankArgs {
   readonly bank: HostTensor<'f32'>;
   /** Top-k; must equal the last dim of a top-k form. */
   readonly k: number;
+  /**
+   * Where the result may go: float32 A (r, in) and B (out, r) of the result's shapes. A kernel that honours it
+   * writes into these and returns them; one that does not returns new tensors (callers such as `composeAdapter`
+   * then copy).
+   */
+  readonly out?: LowRankPair;
 }
 
 /** Result of {@link composeLowRank}. */

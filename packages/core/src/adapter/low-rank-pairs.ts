@@ -1,0 +1,113 @@
+/**
+ * Float32 storage for an adapter's composed A and B, to compose into again and again (switching adapters of the
+ * same shape without allocating, or handing the buffers to worker threads).
+ * @module
+ */
+import { AdapterError, ResourceLimitError, ShapeError } from '../errors.js';
+import type { LowRankPair } from '../kernels/index.js';
+import { formatShape, tensor } from '../tensor/index.js';
+import type { AdapterModule, Factor, VBLoRAAdapter } from './vblora-adapter.js';
+
+/** Options of {@link allocatePairs}. */
+export interface AllocatePairsOptions {
+  /** Only these module paths (default: all, in file order). */
+  readonly modules?: readonly string[];
+  /**
+   * Back the arrays by one shared WebAssembly memory (its buffer is a SharedArrayBuffer), so worker threads —
+   * `createComposePool` — compose into them in place. Needs an engine with shared memory (Node; browsers only
+   * when cross-origin isolated).
+   */
+  readonly shared?: boolean;
+}
+
+function factorLead(f: Factor): readonly number[] {
+  return (f.kind === 'logits' ? f.logits.shape : f.indices.shape).slice(0, 2);
+}
+
+/** The shapes `composeLowRank` gives a module: A (r, in_t·vl) and B (out_t·vl, r), from its factors. @internal */
+export function pairShapes(m: AdapterModule, vl: number): { A: [number, number]; B: [number, number] } {
+  const [r, inT] = factorLead(m.a) as [number, number];
+  const [outT, rB] = factorLead(m.b) as [number, number];
+  return { A: [r, inT * vl], B: [outT * vl, rB] };
+}
+
+const PAGE = 65536;
+const MAX_PAGES = 65536; // a wasm32 memory ends at 4 GiB
+const MEMORIES = new WeakMap<ArrayBufferLike, WebAssembly.Memory>();
+
+/** A SharedArrayBuffer of at least `bytes` that is the buffer of a shared WebAssembly memory (remembered). */
+function sharedMemoryBuffer(bytes: number): SharedArrayBuffer {
+  const pages = Math.max(1, Math.ceil(bytes / PAGE));
+  if (pages > MAX_PAGES) {
+    throw new ResourceLimitError(`allocatePairs: ${(bytes / 2 ** 20).toFixed(1)} MiB of pairs do not fit a shared WebAssembly memory (4 GiB)`, 'wasm-memory');
+  }
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES, shared: true });
+  const buffer = memory.buffer as unknown as SharedArrayBuffer;
+  MEMORIES.set(buffer, memory);
+  return buffer;
+}
+
+/** The shared WebAssembly memory behind pairs from `allocatePairs(…, { shared: true })`. @internal */
+export function pairsMemory(buffer: ArrayBufferLike): WebAssembly.Memory | undefined {
+  return MEMORIES.get(buffer);
+}
+
+function modulesOf(adapter: VBLoRAAdapter, paths: readonly string[] | undefined): AdapterModule[] {
+  return (paths ?? [...adapter.modules.keys()]).map((p) => {
+    const m = adapter.modules.get(p);
+    if (m === undefined) throw new AdapterError(`adapter "${adapter.name}" has no module ${p}`, p);
+    return m;
+  });
+}
+
+/**
+ * Zero-filled float32 A and B for every module of an adapter, in one buffer (A then B per module, in order).
+ *
+ * @example
+ * ```ts
+ * const into = allocatePairs(adapter);
+ * await composeAdapter(adapter, { backend: createCpuBackend(), into }); // fills `into`
+ * await composeAdapter(otherAdapterOfSameShape, { backend, into }); // reuses the same arrays
+ * ```
+ */
+export function allocatePairs(adapter: VBLoRAAdapter, options: AllocatePairsOptions = {}): Map<string, LowRankPair> {
+  const vl = adapter.config.vector_length;
+  const mods = modulesOf(adapter, options.modules);
+  const shapes = mods.map((m) => pairShapes(m, vl));
+  const floats = shapes.reduce((n, s) => n + s.A[0] * s.A[1] + s.B[0] * s.B[1], 0);
+  const buffer = options.shared === true ? sharedMemoryBuffer(floats * 4) : new ArrayBuffer(floats * 4);
+  const out = new Map<string, LowRankPair>();
+  let at = 0;
+  mods.forEach((m, i) => {
+    const { A, B } = shapes[i]!;
+    const a = new Float32Array(buffer, at * 4, A[0] * A[1]);
+    at += a.length;
+    const b = new Float32Array(buffer, at * 4, B[0] * B[1]);
+    at += b.length;
+    out.set(m.path, { A: tensor('f32', A, a), B: tensor('f32', B, b) });
+  });
+  return out;
+}
+
+/**
+ * The pair of `into` for module `m`, checked against the shapes its compose gives.
+ * @throws {AdapterError} when `into` lacks the module.
+ * @throws {ShapeError} when a tensor is not float32 of the right shape.
+ * @internal
+ */
+export function intoPair(into: ReadonlyMap<string, LowRankPair>, m: AdapterModule, vl: number): LowRankPair {
+  const pair = into.get(m.path);
+  if (pair === undefined) throw new AdapterError(`composeAdapter: into has no pair for module ${m.path}`, m.path);
+  const want = pairShapes(m, vl);
+  for (const key of ['A', 'B'] as const) {
+    const t = pair[key];
+    const [rows, cols] = want[key];
+    if (t.dtype !== 'f32' || t.shape.length !== 2 || t.shape[0] !== rows || t.shape[1] !== cols || t.data.length !== rows * cols) {
+      throw new ShapeError(
+        `composeAdapter: into ${m.path}.${key} must be float32 ${formatShape(want[key])}, got ${t.dtype} ${formatShape(t.shape)}`,
+        `${m.path}.${key}`,
+      );
+    }
+  }
+  return pair;
+}
