@@ -38,11 +38,27 @@ function regions(inst: CpuInstance, bank: HostTensor<'f32'>, sizes: readonly num
   return ptrs.slice(1);
 }
 
-/** Top-k of dense logits rows in WebAssembly, then the torch-order softmax of the k selected values. */
+/** Bytes of logits copied into the memory per top-k call: small enough that the scan reads them from L2. */
+const SELECT_CHUNK_BYTES = 256 * 1024;
+
+/** Rows of `nv` logits per chunk of the dense top-k selection (at least one). */
+function selectChunkRows(rows: number, nv: number): number {
+  return Math.max(1, Math.min(rows, Math.floor(SELECT_CHUNK_BYTES / (nv * 4))));
+}
+
+/**
+ * Top-k of dense logits rows in WebAssembly, then the torch-order softmax of the k selected values. The logits
+ * go into the memory a chunk of rows at a time (copied, then scanned while still in cache: one pass over them
+ * from main memory instead of three).
+ */
 function selectDense(inst: CpuInstance, bank: HostTensor<'f32'>, logits: Float32Array, rows: number, nv: number, k: number): Selection {
-  const [lp, ip] = regions(inst, bank, [logits.byteLength, rows * k * 4]);
-  inst.f32(lp!, logits.length).set(logits);
-  inst.exports.select_topk(lp!, rows, nv, k, ip!);
+  const chunk = selectChunkRows(rows, nv);
+  const [lp, ip] = regions(inst, bank, [chunk * nv * 4, rows * k * 4]);
+  for (let r0 = 0; r0 < rows; r0 += chunk) {
+    const n = Math.min(chunk, rows - r0);
+    inst.f32(lp!, n * nv).set(logits.subarray(r0 * nv, (r0 + n) * nv));
+    inst.exports.select_topk(lp!, n, nv, k, ip! + r0 * k * 4);
+  }
   const idx = inst.i32(ip!, rows * k).slice();
   const vals = new Float32Array(k);
   const w = new Float32Array(rows * k);
@@ -178,7 +194,7 @@ function fits(out: LowRankPair, shapeA: readonly [number, number], shapeB: reado
 export function composeScratchBytes(dims: { rowsA: number; rowsB: number; r: number; k: number; nv: number; vl: number; denseA: boolean; denseB: boolean }): number {
   const { rowsA, rowsB, r, k, nv, vl } = dims;
   const sum = (sizes: number[]) => sizes.reduce((s, b) => s + align16(b), 0);
-  const select = (dense: boolean, rows: number) => (dense ? sum([rows * nv * 4, rows * k * 4]) : 0);
+  const select = (dense: boolean, rows: number) => (dense ? sum([selectChunkRows(rows, nv) * nv * 4, rows * k * 4]) : 0);
   const mix = sum([rowsA * k * 4, rowsA * k * 4, rowsB * k * 4, rowsB * k * 4, 0, 0, r * vl * 4]);
   return align16(nv * vl * 4) + Math.max(select(dims.denseA, rowsA), select(dims.denseB, rowsB), mix);
 }

@@ -41,12 +41,12 @@
 
 ;; select_topk: for each of $rows rows of $nv binary32 logits, the indices of the k highest-ranked entries in
 ;; rank order, written to $out (rows, k) i32. The first k entries fill the list; after that an entry can only
-;; enter if it is NaN or above the k-th kept value t, so 8 entries at a time are compared with t and skipped
+;; enter if it is NaN or above the k-th kept value t, so 16 entries at a time are compared with t and skipped
 ;; together, and the reference's insertion rule runs only on a group with a candidate (a NaN t ends the row:
 ;; nothing ranks above a NaN with a lower index).
 (func (export "select_topk") (param $logits i32) (param $rows i32) (param $nv i32) (param $k i32) (param $out i32)
-  (local $row i32) (local $src i32) (local $dst i32) (local $j i32) (local $count i32) (local $t f32)
-  (local $tv v128) (local $a v128) (local $b v128) (local $end i32) (local $kth i32)
+  (local $row i32) (local $src i32) (local $dst i32) (local $j i32) (local $count i32) (local $t f32) (local $v f32)
+  (local $tv v128) (local $p i32) (local $end i32) (local $kth i32)
   (block $rd (loop $rl
     (br_if $rd (i32.ge_u (local.get $row) (local.get $rows)))
     (local.set $src (i32.add (local.get $logits) (i32.shl (i32.mul (local.get $row) (local.get $nv)) (i32.const 2))))
@@ -67,22 +67,26 @@
         (local.set $t (f32.load (i32.add (local.get $src) (i32.shl (i32.load (local.get $kth)) (i32.const 2)))))
         (br_if $rowDone (f32.ne (local.get $t) (local.get $t)))
         (local.set $tv (f32x4.splat (local.get $t)))
-        ;; skip 8 entries at a time while none is NaN or above t
+        ;; skip 16 entries at a time while all are ≤ t (a NaN or a larger entry fails the ≤ test)
         (block $hit (loop $skip
-          (br_if $hit (i32.gt_u (i32.add (local.get $j) (i32.const 8)) (local.get $nv)))
-          (local.set $a (v128.load (i32.add (local.get $src) (i32.shl (local.get $j) (i32.const 2)))))
-          (local.set $b (v128.load offset=16 (i32.add (local.get $src) (i32.shl (local.get $j) (i32.const 2)))))
-          (br_if $hit (v128.any_true (v128.or
-            (v128.or (f32x4.gt (local.get $a) (local.get $tv)) (f32x4.ne (local.get $a) (local.get $a)))
-            (v128.or (f32x4.gt (local.get $b) (local.get $tv)) (f32x4.ne (local.get $b) (local.get $b))))))
-          (local.set $j (i32.add (local.get $j) (i32.const 8)))
+          (br_if $hit (i32.gt_u (i32.add (local.get $j) (i32.const 16)) (local.get $nv)))
+          (local.set $p (i32.add (local.get $src) (i32.shl (local.get $j) (i32.const 2))))
+          (br_if $hit (i32.eqz (i32x4.all_true (v128.and
+            (v128.and (f32x4.le (v128.load (local.get $p)) (local.get $tv)) (f32x4.le (v128.load offset=16 (local.get $p)) (local.get $tv)))
+            (v128.and (f32x4.le (v128.load offset=32 (local.get $p)) (local.get $tv)) (f32x4.le (v128.load offset=48 (local.get $p)) (local.get $tv)))))))
+          (local.set $j (i32.add (local.get $j) (i32.const 16)))
           (br $skip)))
-        ;; a group with a candidate, or the last nv mod 8 entries: the insertion rule, one entry at a time
-        (local.set $end (select (i32.add (local.get $j) (i32.const 8)) (local.get $nv)
-          (i32.le_u (i32.add (local.get $j) (i32.const 8)) (local.get $nv))))
+        ;; a group with a candidate, or the last nv mod 16 entries: the insertion rule for the entries that can
+        ;; enter — NaN or above the current k-th value t (an entry equal to t comes later, so t ranks above it)
+        (local.set $end (select (i32.add (local.get $j) (i32.const 16)) (local.get $nv)
+          (i32.le_u (i32.add (local.get $j) (i32.const 16)) (local.get $nv))))
         (block $gd (loop $gl
           (br_if $gd (i32.ge_u (local.get $j) (local.get $end)))
-          (local.set $count (call $insert (local.get $src) (local.get $j) (local.get $k) (local.get $dst) (local.get $count)))
+          (local.set $v (f32.load (i32.add (local.get $src) (i32.shl (local.get $j) (i32.const 2)))))
+          (if (i32.or (f32.gt (local.get $v) (local.get $t)) (f32.ne (local.get $v) (local.get $v)))
+            (then
+              (local.set $count (call $insert (local.get $src) (local.get $j) (local.get $k) (local.get $dst) (local.get $count)))
+              (local.set $t (f32.load (i32.add (local.get $src) (i32.shl (i32.load (local.get $kth)) (i32.const 2)))))))
           (local.set $j (i32.add (local.get $j) (i32.const 1)))
           (br $gl)))
         (br $scan)))
