@@ -71,7 +71,7 @@ export async function composePoolWorkload(adapter: VBLoRAAdapter, label: string,
   const pool = createComposePool();
   try {
     const into = allocatePairs(adapter, { shared: true });
-    const run: ComposeRun = { backend: `cpu pool ×${pool.threads} threads`, output: 'in place into reused shared arrays', fn: () => pool.compose(adapter, { into }) };
+    const run: ComposeRun = { backend: `cpu pool ×${pool.threads} thread${pool.threads === 1 ? '' : 's'}`, output: 'in place into reused shared arrays', fn: () => pool.compose(adapter, { into }) };
     // 3 warm-ups: the workers start on baseline code and tier up after the first calls
     return composeRow(adapter, label, run, copyGbps, composeBytes(adapter), await time(run.fn, reps, 3));
   } finally {
