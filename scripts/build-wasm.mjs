@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import wabtInit from 'wabt';
 
 const dir = fileURLToPath(new URL('../packages/core/src/cpu/', import.meta.url));
-const PARTS = ['merge.wat', 'admixture.wat', 'topk-select.wat', 'adapter-forward.wat', 'transpose.wat', 'linear.wat'];
+const PARTS = ['merge.wat', 'admixture.wat', 'topk-select.wat', 'reload.wat', 'adapter-forward.wat', 'transpose.wat', 'linear.wat'];
 const MEMORY = { private: '(memory 1)', shared: '(memory 1 65536 shared)' };
 const FEATURES = { simd: true, threads: true };
 

@@ -2,6 +2,7 @@ import { safeTopkWeights, type LogitsSource } from '../kernels/index.js';
 import { softmaxF32 } from '../kernels/topk-admixture.js';
 import { NumericalError } from '../errors.js';
 import { lastDim, requireF32 } from '../kernels/check.js';
+import { wasmReloadPairs } from '../cpu/reload-pairs.js';
 import { tensor, toF32, type HostTensor } from '../tensor/index.js';
 import type { Factor } from './vblora-adapter.js';
 
@@ -56,9 +57,23 @@ export function reloadRows(indices: HostTensor, weights: HostTensor<'f32'>, k: n
  * bits as `safeTopkWeights` followed by the general loop. A stored weight v in [0, 1] (checked, with the same
  * error) restores its partner as `1 − v` ≥ 0, so no row needs repair and both logs are ≤ 0 and never both −inf:
  * the larger logit is finite, is softmax's max, and its `exp(0)` is exactly 1 — one `exp` per row instead of two.
+ * Runs in WebAssembly where it can (the CPU module's log/exp give Math's bits), else in JavaScript.
  * @internal
  */
 export function reloadStoredPairs(indices: HostTensor, weightsKm1: HostTensor<'f32'>): { indices: HostTensor<'i32'>; weights: HostTensor<'f32'> } {
+  requireF32(weightsKm1, 'weightsKm1', 'safeTopkWeights');
+  const fast = wasmReloadPairs(indices.data, weightsKm1.data);
+  if (fast === null) return reloadStoredPairsJs(indices, weightsKm1);
+  if ('badRow' in fast) throw storedWeightError(fast.badRow, weightsKm1.data[fast.badRow]!);
+  return { indices: tensor('i32', indices.shape, fast.idx), weights: tensor('f32', [...weightsKm1.shape.slice(0, -1), 2], fast.w) };
+}
+
+function storedWeightError(row: number, v: number): NumericalError {
+  return new NumericalError(`safeTopkWeights: stored top-k weight [${row}] = ${v} is outside [0, 1]`, 'weightsKm1');
+}
+
+/** {@link reloadStoredPairs} in JavaScript (engines without WebAssembly SIMD; the tests' definition). @internal */
+export function reloadStoredPairsJs(indices: HostTensor, weightsKm1: HostTensor<'f32'>): { indices: HostTensor<'i32'>; weights: HostTensor<'f32'> } {
   requireF32(weightsKm1, 'weightsKm1', 'safeTopkWeights');
   const stored = weightsKm1.data;
   const data = indices.data;
@@ -66,9 +81,7 @@ export function reloadStoredPairs(indices: HostTensor, weightsKm1: HostTensor<'f
   const outW = new Float32Array(2 * stored.length);
   for (let row = 0; row < stored.length; row++) {
     const v = stored[row]!;
-    if (!(v >= 0 && v <= 1)) {
-      throw new NumericalError(`safeTopkWeights: stored top-k weight [${row}] = ${v} is outside [0, 1]`, 'weightsKm1');
-    }
+    if (!(v >= 0 && v <= 1)) throw storedWeightError(row, v);
     const l0 = Math.fround(Math.log(v));
     const l1 = Math.fround(Math.log(Math.fround(1 - v)));
     const swap = l0 < l1; // insertion keeps the file order unless the second is strictly larger

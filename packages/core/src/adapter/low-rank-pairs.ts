@@ -5,6 +5,8 @@
  */
 import { AdapterError, ResourceLimitError, ShapeError } from '../errors.js';
 import type { LowRankPair } from '../kernels/index.js';
+import { composeScratchBytes } from '../cpu/cpu-compose.js';
+import { registerPairsMemory, pairsMemoryOf } from '../cpu/pairs-memory.js';
 import { formatShape, tensor } from '../tensor/index.js';
 import type { AdapterModule, Factor, VBLoRAAdapter } from './vblora-adapter.js';
 
@@ -33,23 +35,41 @@ export function pairShapes(m: AdapterModule, vl: number): { A: [number, number];
 
 const PAGE = 65536;
 const MAX_PAGES = 65536; // a wasm32 memory ends at 4 GiB
-const MEMORIES = new WeakMap<ArrayBufferLike, WebAssembly.Memory>();
 
-/** A SharedArrayBuffer of at least `bytes` that is the buffer of a shared WebAssembly memory (remembered). */
-function sharedMemoryBuffer(bytes: number): SharedArrayBuffer {
-  const pages = Math.max(1, Math.ceil(bytes / PAGE));
+/** Bytes of CPU kernel scratch that composing any module of `mods` in place needs. */
+function scratchFor(adapter: VBLoRAAdapter, mods: readonly AdapterModule[], shapes: readonly { A: [number, number]; B: [number, number] }[]): number {
+  const { num_vectors: nv, vector_length: vl, topk: k } = adapter.config;
+  return mods.reduce((most, m, i) => {
+    const { A, B } = shapes[i]!;
+    const dims = { rowsA: (A[0] * A[1]) / vl, rowsB: (B[0] * B[1]) / vl, r: A[0], k, nv, vl, denseA: m.a.kind === 'logits', denseB: m.b.kind === 'logits' };
+    return Math.max(most, composeScratchBytes(dims));
+  }, 0);
+}
+
+/**
+ * A buffer of `bytes` for the pairs that is the buffer of a WebAssembly memory with `scratch` bytes after them
+ * (registered for the CPU kernels), or a plain buffer when the total does not fit a wasm32 memory (and is not
+ * shared).
+ */
+function pairsBuffer(bytes: number, scratch: number, shared: boolean): ArrayBufferLike {
+  const scratchStart = Math.ceil(bytes / 16) * 16;
+  const pages = Math.max(1, Math.ceil((scratchStart + scratch) / PAGE));
   if (pages > MAX_PAGES) {
+    if (!shared) return new ArrayBuffer(bytes);
     throw new ResourceLimitError(`allocatePairs: ${(bytes / 2 ** 20).toFixed(1)} MiB of pairs do not fit a shared WebAssembly memory (4 GiB)`, 'wasm-memory');
   }
-  const memory = new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES, shared: true });
-  const buffer = memory.buffer as unknown as SharedArrayBuffer;
-  MEMORIES.set(buffer, memory);
+  // a shared memory may grow later (the compose pool reserves its workers' scratch that way); a private one never
+  // does, since growing would detach the buffer the pairs are views of
+  const memory = shared ? new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES, shared: true }) : new WebAssembly.Memory({ initial: pages });
+  const buffer = memory.buffer;
+  registerPairsMemory(buffer, { memory, scratchStart, scratchBytes: pages * PAGE - scratchStart });
   return buffer;
 }
 
 /** The shared WebAssembly memory behind pairs from `allocatePairs(…, { shared: true })`. @internal */
 export function pairsMemory(buffer: ArrayBufferLike): WebAssembly.Memory | undefined {
-  return MEMORIES.get(buffer);
+  const home = pairsMemoryOf(buffer);
+  return home !== undefined && typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer ? home.memory : undefined;
 }
 
 function modulesOf(adapter: VBLoRAAdapter, paths: readonly string[] | undefined): AdapterModule[] {
@@ -61,7 +81,8 @@ function modulesOf(adapter: VBLoRAAdapter, paths: readonly string[] | undefined)
 }
 
 /**
- * Zero-filled float32 A and B for every module of an adapter, in one buffer (A then B per module, in order).
+ * Zero-filled float32 A and B for every module of an adapter, in one buffer (A then B per module, in order). The
+ * buffer is a WebAssembly memory's, with room after the pairs for the CPU backend to compose into them in place.
  *
  * @example
  * ```ts
@@ -75,7 +96,7 @@ export function allocatePairs(adapter: VBLoRAAdapter, options: AllocatePairsOpti
   const mods = modulesOf(adapter, options.modules);
   const shapes = mods.map((m) => pairShapes(m, vl));
   const floats = shapes.reduce((n, s) => n + s.A[0] * s.A[1] + s.B[0] * s.B[1], 0);
-  const buffer = options.shared === true ? sharedMemoryBuffer(floats * 4) : new ArrayBuffer(floats * 4);
+  const buffer = pairsBuffer(floats * 4, scratchFor(adapter, mods, shapes), options.shared === true);
   const out = new Map<string, LowRankPair>();
   let at = 0;
   mods.forEach((m, i) => {

@@ -10,7 +10,8 @@ import { isTopk, sourceShape, type ComposeLowRankArgs, type LogitsSource, type L
 import { isStableBank } from '../kernels/stable-bank.js';
 import { softmaxF32, type AdmixFromTopkArgs, type TopkAdmixtureArgs, type TopkAdmixtureResult } from '../kernels/topk-admixture.js';
 import { formatShape, sameShape, tensor, type HostTensor } from '../tensor/host-tensor.js';
-import { align16, type CpuInstance } from './cpu-instance.js';
+import { align16, CpuInstance } from './cpu-instance.js';
+import { pairsMemoryOf } from './pairs-memory.js';
 
 /** Rows of one admixture: their indices (rows, k) and weights (rows, k), ready to copy into the memory. */
 interface Selection {
@@ -225,9 +226,50 @@ function composePair(inst: CpuInstance, args: ComposeLowRankArgs, dest: Destinat
   return { A, B, shapeA, shapeB };
 }
 
-/** A (r, in) and B (out, r) of one layer (see the reference `composeLowRank`); into `args.out` when it fits. */
+/** Kernel instances working in pairs memories (one per memory, shared by every cpu backend: kernels are synchronous). */
+const IN_PLACE = new WeakMap<WebAssembly.Memory, CpuInstance>();
+
+/**
+ * An instance to compose `out` in place: when `out`'s A and B are views of one pairs memory (from
+ * `allocatePairs`) whose scratch holds what this call needs; otherwise undefined.
+ */
+function inPlaceInstance(args: ComposeLowRankArgs, out: LowRankPair): CpuInstance | undefined {
+  const home = pairsMemoryOf(out.A.data.buffer);
+  if (home === undefined || out.B.data.buffer !== out.A.data.buffer) return undefined;
+  const [nv, vl] = args.bank.shape as [number, number];
+  const rowsOf = (src: LogitsSource) => (isTopk(src) ? src.indices.data.length / args.k : src.data.length / nv);
+  const dims = { rowsA: rowsOf(args.logitsA), rowsB: rowsOf(args.logitsB), r: out.A.shape[0] ?? 0, k: args.k, nv, vl, denseA: !isTopk(args.logitsA), denseB: !isTopk(args.logitsB) };
+  if (!Number.isInteger(dims.rowsA) || !Number.isInteger(dims.rowsB) || composeScratchBytes(dims) > home.scratchBytes) return undefined;
+  let inst = IN_PLACE.get(home.memory);
+  if (inst === undefined) {
+    inst = new CpuInstance(home.memory);
+    inst.base = home.scratchStart;
+    inst.limit = home.scratchStart + home.scratchBytes;
+    IN_PLACE.set(home.memory, inst);
+  }
+  return inst;
+}
+
+/**
+ * A (r, in) and B (out, r) of one layer (see the reference `composeLowRank`); into `args.out` when it fits:
+ * written in place when `out` lives in a pairs memory (`allocatePairs`), else copied there.
+ */
 export function cpuComposeLowRank(inst: CpuInstance, args: ComposeLowRankArgs): LowRankPair {
   const out = args.out;
+  if (out !== undefined && fits(out, out.A.shape as [number, number], out.B.shape as [number, number])) {
+    const home = inPlaceInstance(args, out);
+    if (home !== undefined) {
+      const { logitsA, logitsB, bank, k } = args;
+      const at = { A: out.A.data.byteOffset, B: out.B.data.byteOffset, shapeA: [out.A.shape[0]!, out.A.shape[1]!], shapeB: [out.B.shape[0]!, out.B.shape[1]!] } as const;
+      try {
+        composePair(home, { logitsA, logitsB, bank, k }, { at });
+        return out;
+      } catch (e) {
+        // factors of other shapes than `out`: compose normally (the result is returned new, `out` untouched)
+        if (!(e instanceof ShapeError && e.where === 'out')) throw e;
+      }
+    }
+  }
   const { A, B, shapeA, shapeB } = composePair(inst, args, out === undefined ? undefined : { out });
   if (out !== undefined && A === out.A.data) return out;
   return { A: tensor('f32', shapeA, A!), B: tensor('f32', shapeB, B!) };

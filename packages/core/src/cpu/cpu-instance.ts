@@ -16,6 +16,9 @@ export interface CpuExports {
   select_topk(logits: number, rows: number, nv: number, k: number, out: number): void;
   linear_rows(x: number, wt: number, bias: number, y: number, rows: number, inF: number, outF: number): void;
   transpose(src: number, dst: number, rows: number, cols: number, ld: number): void;
+  reload_pairs(stored: number, n: number, idx: number, outIdx: number, outW: number): number;
+  math_log(x: number): number;
+  math_exp(x: number): number;
   forward_rows(x: number, base: number, y: number, tab: number, ad: number, order: number, rows: number, inF: number, outF: number, h: number, hStride: number): void;
 }
 

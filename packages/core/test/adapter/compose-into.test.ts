@@ -57,6 +57,24 @@ describe('composeAdapter({ into })', () => {
     }
   }
 
+  it('cpu: composes in place into pairs from allocatePairs, and falls back to copying when their scratch is too small', async () => {
+    const cpu = createCpuBackend();
+    const adapter = smallAdapter(7, 'topk', undefined, 4);
+    const into = allocatePairs(adapter);
+    // a bank of 8192 vectors (256 KiB) needs more scratch than was set aside for the 12-vector bank
+    const rng = Array.from({ length: 8192 * 8 }, (_, i) => Math.sin(i) * 0.5);
+    const bigBank = { ...adapter, bank: tensor('f32', [8192, 8], Float32Array.from(rng)), config: { ...adapter.config, num_vectors: 8192 } };
+    for (const a of [adapter, bigBank]) {
+      const fresh = await composeAdapter(a, { backend: cpu });
+      const got = await composeAdapter(a, { backend: cpu, into });
+      for (const [path, pair] of got) {
+        expect(pair.B.data).toBe(into.get(path)!.B.data);
+        expect(bits(pair.A.data)).toEqual(bits(fresh.get(path)!.A.data));
+        expect(bits(pair.B.data)).toEqual(bits(fresh.get(path)!.B.data));
+      }
+    }
+  });
+
   it('cpu kernel: writes into a fitting out and returns it; ignores an out of another shape', () => {
     const cpu = createCpuBackend();
     const adapter = smallAdapter(4, 'topk');

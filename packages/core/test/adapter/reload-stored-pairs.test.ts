@@ -1,14 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { reloadRows, reloadStoredPairs, reloadTopkWeights } from '../../src/adapter/factor-source.js';
+import { reloadRows, reloadStoredPairs, reloadStoredPairsJs, reloadTopkWeights } from '../../src/adapter/factor-source.js';
 import { NumericalError, safeTopkWeights, tensor } from '../../src/index.js';
 
 const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
 
-// reloadStoredPairs is the k = 2 path of reloadTopkWeights: from the stored weights in one pass, it must give the
+// reloadStoredPairs is the k = 2 path of reloadTopkWeights (in WebAssembly, or its JS loop where WebAssembly SIMD
+// is missing): from the stored weights in one pass, it must give the
 // bits of the general path (safeTopkWeights, then the general reload loop) on any stored weight in [0, 1],
 // including 0 and 1 (a log of −inf), ±0, 0.5 (a tie: file order kept), subnormals, and weights near 1/2.
-describe('reloadStoredPairs = safeTopkWeights + the general reload loop for k = 2 (fast-check, seed 7321)', () => {
+describe('reloadStoredPairs (wasm and JS) = safeTopkWeights + the general reload loop for k = 2 (fast-check, seed 7321)', () => {
   const stored = fc.oneof(
     fc.float({ min: 0, max: 1, noNaN: true }),
     fc.constantFrom(0, -0, 1, 0.5, 1e-45, 2 ** -126, 1 - 2 ** -24, 0.5 - 2 ** -25, 0.5 + 2 ** -24),
@@ -18,12 +19,13 @@ describe('reloadStoredPairs = safeTopkWeights + the general reload loop for k = 
       fc.property(fc.array(fc.tuple(stored, fc.integer({ min: 0, max: 2047 }), fc.integer({ min: 0, max: 2047 })), { minLength: 1, maxLength: 40 }), (rows) => {
         const w = tensor('f32', [rows.length, 1], Float32Array.from(rows.map(([v]) => v)));
         const idx = tensor('i16', [rows.length, 2], Int16Array.from(rows.flatMap(([, i, j]) => [i, j])));
-        const fast = reloadStoredPairs(idx, w);
         const general = reloadRows(idx, safeTopkWeights({ weightsKm1: w }).weights, 2);
-        expect(fast.indices.shape).toEqual(general.indices.shape);
-        expect(fast.weights.shape).toEqual(general.weights.shape);
-        expect(Array.from(fast.indices.data)).toEqual(Array.from(general.indices.data));
-        expect(bits(fast.weights.data)).toEqual(bits(general.weights.data));
+        for (const fast of [reloadStoredPairs(idx, w), reloadStoredPairsJs(idx, w)]) {
+          expect(fast.indices.shape).toEqual(general.indices.shape);
+          expect(fast.weights.shape).toEqual(general.weights.shape);
+          expect(Array.from(fast.indices.data)).toEqual(Array.from(general.indices.data));
+          expect(bits(fast.weights.data)).toEqual(bits(general.weights.data));
+        }
       }),
       { seed: 7321, numRuns: 300 },
     );
@@ -41,8 +43,10 @@ describe('reloadStoredPairs = safeTopkWeights + the general reload loop for k = 
         }
         throw new Error('safeTopkWeights accepted a bad weight');
       })();
-      expect(() => reloadStoredPairs(idx, w)).toThrow(NumericalError);
-      expect(() => reloadStoredPairs(idx, w)).toThrow(general.message);
+      for (const reload of [reloadStoredPairs, reloadStoredPairsJs]) {
+        expect(() => reload(idx, w)).toThrow(NumericalError);
+        expect(() => reload(idx, w)).toThrow(general.message);
+      }
       expect(() => reloadTopkWeights(idx, w, 2)).toThrow(general.message);
     }
   });

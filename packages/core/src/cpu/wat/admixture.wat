@@ -8,7 +8,9 @@
 ;; stays in a register across j; k = 2 (PEFT's default) keeps both weights and rows in registers.
 (func $mixRow (param $out i32) (param $bank i32) (param $idx i32) (param $w i32) (param $k i32) (param $vl i32)
   (local $j i32) (local $c i32) (local $acc v128) (local $accS f32) (local $bytes i32) (local $end4 i32)
-  (local $w0 v128) (local $w1 v128) (local $b0 i32) (local $b1 i32)
+  (local $w0 v128) (local $w1 v128) (local $b0 i32) (local $b1 i32) (local $kZero v128)
+  ;; constants in locals: V8 rebuilds a v128.const at every use inside a loop
+  (local.set $kZero (v128.const i32x4 0 0 0 0))
   (local.set $bytes (i32.shl (local.get $vl) (i32.const 2)))
   (local.set $end4 (i32.and (local.get $bytes) (i32.const -16)))
   (if (i32.eq (local.get $k) (i32.const 2))
@@ -21,7 +23,7 @@
         (br_if $d2 (i32.ge_u (local.get $c) (local.get $end4)))
         (v128.store (i32.add (local.get $out) (local.get $c))
           (f32x4.add
-            (f32x4.add (v128.const i32x4 0 0 0 0) (f32x4.mul (local.get $w0) (v128.load (i32.add (local.get $b0) (local.get $c)))))
+            (f32x4.add (local.get $kZero) (f32x4.mul (local.get $w0) (v128.load (i32.add (local.get $b0) (local.get $c)))))
             (f32x4.mul (local.get $w1) (v128.load (i32.add (local.get $b1) (local.get $c))))))
         (local.set $c (i32.add (local.get $c) (i32.const 16)))
         (br $l2))))
@@ -87,14 +89,9 @@
   (call $mixTGeneric (local.get $out) (local.get $bank) (local.get $idx) (local.get $w) (local.get $tiles)
     (local.get $r) (local.get $k) (local.get $vl) (local.get $tmp)))
 
-;; mix2: one 4-column vector of a k = 2 row, (0 + w0 · bank[b0 + c]) + w1 · bank[b1 + c] (mixRow's k = 2 order)
-(func $mix2 (param $w0 v128) (param $w1 v128) (param $b0 i32) (param $b1 i32) (param $c i32) (result v128)
-  (f32x4.add
-    (f32x4.add (v128.const i32x4 0 0 0 0) (f32x4.mul (local.get $w0) (v128.load (i32.add (local.get $b0) (local.get $c)))))
-    (f32x4.mul (local.get $w1) (v128.load (i32.add (local.get $b1) (local.get $c))))))
-
 ;; mixT42: mix_t for r = 4, k = 2 (PEFT's defaults) and vl a multiple of 4, without the scratch round trip: the
-;; 4 ranks' vectors of 4 columns are mixed in registers and transposed there into 4 rows (a, b, c, d) of B.
+;; 4 ranks' vectors of 4 columns are mixed in registers — (0 + w0 · bank[i0]) + w1 · bank[i1], mixRow's k = 2
+;; order, written out inline (V8 does not inline wasm calls) — and transposed there into 4 rows of B.
 (func $mixT42 (param $out i32) (param $bank i32) (param $idx i32) (param $w i32) (param $tiles i32) (param $vl i32)
   (local $t i32) (local $c i32) (local $vb i32) (local $dst i32) (local $row i32)
   (local $wa0 v128) (local $wa1 v128) (local $wb0 v128) (local $wb1 v128)
@@ -102,7 +99,8 @@
   (local $pa0 i32) (local $pa1 i32) (local $pb0 i32) (local $pb1 i32)
   (local $pc0 i32) (local $pc1 i32) (local $pd0 i32) (local $pd1 i32)
   (local $a v128) (local $b v128) (local $cc v128) (local $d v128)
-  (local $ab0 v128) (local $ab1 v128) (local $cd0 v128) (local $cd1 v128)
+  (local $ab0 v128) (local $ab1 v128) (local $cd0 v128) (local $cd1 v128) (local $kZero v128)
+  (local.set $kZero (v128.const i32x4 0 0 0 0))
   (local.set $vb (i32.shl (local.get $vl) (i32.const 2)))
   (block $td (loop $tl
     (br_if $td (i32.ge_u (local.get $t) (local.get $tiles)))
@@ -128,10 +126,18 @@
     (local.set $c (i32.const 0))
     (block $cd (loop $cl
       (br_if $cd (i32.ge_u (local.get $c) (local.get $vb)))
-      (local.set $a (call $mix2 (local.get $wa0) (local.get $wa1) (local.get $pa0) (local.get $pa1) (local.get $c)))
-      (local.set $b (call $mix2 (local.get $wb0) (local.get $wb1) (local.get $pb0) (local.get $pb1) (local.get $c)))
-      (local.set $cc (call $mix2 (local.get $wc0) (local.get $wc1) (local.get $pc0) (local.get $pc1) (local.get $c)))
-      (local.set $d (call $mix2 (local.get $wd0) (local.get $wd1) (local.get $pd0) (local.get $pd1) (local.get $c)))
+      (local.set $a (f32x4.add
+          (f32x4.add (local.get $kZero) (f32x4.mul (local.get $wa0) (v128.load (i32.add (local.get $pa0) (local.get $c)))))
+          (f32x4.mul (local.get $wa1) (v128.load (i32.add (local.get $pa1) (local.get $c))))))
+      (local.set $b (f32x4.add
+          (f32x4.add (local.get $kZero) (f32x4.mul (local.get $wb0) (v128.load (i32.add (local.get $pb0) (local.get $c)))))
+          (f32x4.mul (local.get $wb1) (v128.load (i32.add (local.get $pb1) (local.get $c))))))
+      (local.set $cc (f32x4.add
+          (f32x4.add (local.get $kZero) (f32x4.mul (local.get $wc0) (v128.load (i32.add (local.get $pc0) (local.get $c)))))
+          (f32x4.mul (local.get $wc1) (v128.load (i32.add (local.get $pc1) (local.get $c))))))
+      (local.set $d (f32x4.add
+          (f32x4.add (local.get $kZero) (f32x4.mul (local.get $wd0) (v128.load (i32.add (local.get $pd0) (local.get $c)))))
+          (f32x4.mul (local.get $wd1) (v128.load (i32.add (local.get $pd1) (local.get $c))))))
       ;; ab0 = a0 b0 a1 b1, ab1 = a2 b2 a3 b3, cd0 = c0 d0 c1 d1, cd1 = c2 d2 c3 d3
       (local.set $ab0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a) (local.get $b)))
       (local.set $ab1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a) (local.get $b)))
