@@ -93,7 +93,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
 
   if (options.trainOn !== undefined) {
     log('training step');
-    rows.push(await trainingStepWorkload(options.trainOn, quick ? 32 : 256, quick ? 1 : 5));
+    rows.push(await trainingStepWorkload(options.trainOn, quick ? 32 : 256, quick ? 1 : 9));
   }
 
   log('checkpoint');

@@ -16,10 +16,35 @@ export async function time(fn: () => unknown, reps: number, warmup = 1): Promise
     await fn();
     samples.push(performance.now() - t0);
   }
+  return summarise(samples);
+}
+
+function summarise(samples: number[]): Timing {
   samples.sort((a, b) => a - b);
   const mid = samples.length >> 1;
   const medianMs = samples.length % 2 === 1 ? samples[mid]! : (samples[mid - 1]! + samples[mid]!) / 2;
-  return { medianMs, minMs: samples[0]!, maxMs: samples[samples.length - 1]!, reps };
+  return { medianMs, minMs: samples[0]!, maxMs: samples[samples.length - 1]!, reps: samples.length };
+}
+
+/**
+ * Times `a` and `b` alternately (a, b, a, b, …) after `warmup` untimed runs of each, so that both see the same
+ * machine when its speed drifts during the run (a ratio of two separate runs can swing by tens of percent on a VM).
+ */
+export async function timePaired(a: () => unknown, b: () => unknown, reps: number, warmup = 1): Promise<[Timing, Timing]> {
+  for (let i = 0; i < warmup; i++) {
+    await a();
+    await b();
+  }
+  const sa: number[] = [];
+  const sb: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    for (const [fn, out] of [[a, sa], [b, sb]] as const) {
+      const t0 = performance.now();
+      await fn();
+      out.push(performance.now() - t0);
+    }
+  }
+  return [summarise(sa), summarise(sb)];
 }
 
 /** GB/s (10⁹ bytes per second) for `bytes` moved in `ms`. */

@@ -1,6 +1,6 @@
 import { createRng, requireKernel, tensor, type Backend } from '@vblora/core';
 import type { BenchRow } from '../result.js';
-import { fmtTiming, time } from '../stats.js';
+import { fmtTiming, timePaired } from '../stats.js';
 
 /** Throughput of one batch with 1, 8 or 64 distinct adapters, relative to the same batch with one adapter. */
 export async function mixedBatchWorkload(backend: Backend, rows: number, hidden: number, adapters: number, reps: number): Promise<BenchRow> {
@@ -15,8 +15,8 @@ export async function mixedBatchWorkload(backend: Backend, rows: number, hidden:
     B: tensor('f32', [hidden, r], Float32Array.from({ length: hidden * r }, () => rng.normal() * 0.01)),
   }));
   const rowAdapter = Int32Array.from({ length: rows }, (_, i) => i % adapters);
-  const one = await time(() => single({ x, baseOut, A: list[0]!.A, B: list[0]!.B }), reps, 1);
-  const many = await time(() => mixed({ x, baseOut, adapters: list, rowAdapter }), reps, 1);
+  // alternating, so a change of machine speed during the run hits both sides of the ratio
+  const [one, many] = await timePaired(() => single({ x, baseOut, A: list[0]!.A, B: list[0]!.B }), () => mixed({ x, baseOut, adapters: list, rowAdapter }), reps, 1);
   return {
     workload: 'mixed batch',
     case: `${rows} rows × ${hidden}, ${adapters} distinct adapter${adapters === 1 ? '' : 's'}`,

@@ -1,9 +1,10 @@
 import type { BenchRow } from '../result.js';
-import { fmtTiming, time } from '../stats.js';
+import { fmtTiming, timePaired } from '../stats.js';
 
 /**
- * One training step (forward, backward through the top-k admixture, AdamW) of VB-LoRA vs a plain LoRA of the same
- * rank on the same ToyLlama, on TensorFlow.js — run on whichever tf.js backend is active (set by the caller).
+ * One training step (forward, backward through the top-k admixture, AdamW update) of VB-LoRA vs a plain LoRA of
+ * the same rank on the same ToyLlama, on TensorFlow.js — run on whichever tf.js backend is active (set by the
+ * caller); the two steps alternate, repetition by repetition.
  */
 export async function trainingStepWorkload(tfName: string, hidden: number, reps: number): Promise<BenchRow> {
   const tf = await import('@tensorflow/tfjs');
@@ -17,13 +18,17 @@ export async function trainingStepWorkload(tfName: string, hidden: number, reps:
   const vb = applyVBLoRA(vbBase.model, { r: 4, num_vectors: 256, vector_length: Math.min(64, hidden), topk: 2, target_modules: targets }, { ...toyOptions(vbBase), seed: 1 });
   const loraBase = buildToyLlama(dims);
   const lora = applyLoRA(loraBase.model, { r: 4, targetModules: targets, seed: 1, ...toyOptions(loraBase) });
-  const step = async (m: Parameters<typeof trainAdapter>[0]) => {
-    const r = await trainAdapter(m, { batches: [batch], steps: 1 });
-    r.optimizer.dispose();
-  };
+  // one AdamW per model, created by a first step and reused: a timed step is forward, backward and update only
+  const vbOpt = (await trainAdapter(vb, { batches: [batch], steps: 1 })).optimizer;
+  const loraOpt = (await trainAdapter(lora, { batches: [batch], steps: 1 })).optimizer;
   try {
-    const tVb = await time(() => step(vb), reps, 2);
-    const tLora = await time(() => step(lora), reps, 2);
+    // alternating the two steps repetition by repetition, so a change of machine speed during the run hits both
+    const [tVb, tLora] = await timePaired(
+      () => trainAdapter(vb, { batches: [batch], steps: 1, optimizer: vbOpt }),
+      () => trainAdapter(lora, { batches: [batch], steps: 1, optimizer: loraOpt }),
+      reps,
+      2,
+    );
     return {
       workload: 'training step',
       case: `ToyLlama hidden ${hidden}, 12 modules, r 4, batch 4×16`,
@@ -35,6 +40,8 @@ export async function trainingStepWorkload(tfName: string, hidden: number, reps:
       target: 1.2,
     };
   } finally {
+    vbOpt.dispose();
+    loraOpt.dispose();
     vb.dispose();
     lora.dispose();
     vbBase.model.dispose();
