@@ -180,91 +180,261 @@
                               (i32.and (i32.shr_u (local.get $b) (i32.const 16)) (i32.const 1)))
                      (i32.const 16)))))
 
+;; The rank-4 bfloat16 loops (the hot path: V8 does not inline wasm calls, so they are inlined by hand, each in
+;; its own function so that V8's register allocator keeps the coefficients and constants in registers; the
+;; constants come as parameters because V8 rebuilds a v128.const at every use inside a loop, even from a local).
+;; Widening interleaves zero halves below the bfloat16s (punpcklwd/punpckhwd). Rounding to nearest even works on
+;; the binary32 bits, for NaN lanes too: that is exact when no NaN sum has low payload bits, and the callers make
+;; sure of it (no NaN in the coefficients or vec: a NaN sum is then W's NaN, quieted, or the CPU's default NaN).
+;; They return the lane maxima of 2·bfloat16 bits: 0xff00 or more in a lane when some result is ±inf or NaN.
+;; For rows where one of the products c·v is never ±0 and no product or partial sum can overflow (checked per row
+;; from the least and greatest |v| of each row of vec), the +0 start is dropped (it only turns a −0 sum into +0,
+;; and a sum with a nonzero term is never −0) and unmerging subtracts the finite delta (the same bits as adding it
+;; with its sign flipped).
+
+;; lanes 0 and 1: the least and the greatest |v| of $n bytes of binary32 at $p (+inf and 0 when $n is 0); the
+;; greatest is NaN when some v is NaN
+(func $absRange (param $p i32) (param $n i32) (result v128)
+  (local $end i32) (local $x v128) (local $mn v128) (local $mx v128) (local $nan v128)
+  (local.set $end (i32.add (local.get $p) (local.get $n)))
+  (local.set $mn (v128.const f32x4 inf inf inf inf))
+  (block $done
+    (loop $next
+      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $x (v128.load (local.get $p)))
+      (local.set $nan (v128.or (local.get $nan) (f32x4.ne (local.get $x) (local.get $x))))
+      (local.set $x (f32x4.abs (local.get $x)))
+      (local.set $mn (f32x4.pmin (local.get $mn) (local.get $x)))
+      (local.set $mx (f32x4.pmax (local.get $mx) (local.get $x)))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br $next)))
+  (local.set $mn (f32x4.pmin (local.get $mn) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $mn) (local.get $mn))))
+  (local.set $mn (f32x4.pmin (local.get $mn) (i8x16.shuffle 4 5 6 7 0 1 2 3 4 5 6 7 0 1 2 3 (local.get $mn) (local.get $mn))))
+  (local.set $mx (f32x4.pmax (local.get $mx) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $mx) (local.get $mx))))
+  (local.set $mx (f32x4.pmax (local.get $mx) (i8x16.shuffle 4 5 6 7 0 1 2 3 4 5 6 7 0 1 2 3 (local.get $mx) (local.get $mx))))
+  (if (v128.any_true (local.get $nan)) (then (local.set $mx (v128.const f32x4 nan nan nan nan))))
+  (i8x16.shuffle 0 1 2 3 16 17 18 19 0 1 2 3 16 17 18 19 (local.get $mn) (local.get $mx)))
+
+;; merge, W + ΔW: one row, columns [0, $end), 16 per step
+(func $rowMerge4 (param $srow i32) (param $drow i32) (param $vec i32) (param $crow i32) (param $stride i32)
+                  (param $end i32) (param $kZero v128) (param $kHalf v128) (result v128)
+  (local $o i32) (local $p i32) (local $s2 i32) (local $s3 i32) (local $w v128) (local $lo v128) (local $hi v128)
+  (local $h v128) (local $exp v128) (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
+  (local.set $s2 (i32.shl (local.get $stride) (i32.const 1)))
+  (local.set $s3 (i32.add (local.get $s2) (local.get $stride)))
+  (local.set $c0 (v128.load32_splat (local.get $crow)))
+  (local.set $c1 (v128.load32_splat offset=4 (local.get $crow)))
+  (local.set $c2 (v128.load32_splat offset=8 (local.get $crow)))
+  (local.set $c3 (v128.load32_splat offset=12 (local.get $crow)))
+  (block $done
+    (loop $next
+      (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+      (local.set $p (i32.add (local.get $vec) (i32.shl (local.get $o) (i32.const 1))))
+      (local.set $w (v128.load (i32.add (local.get $srow) (local.get $o))))
+      (local.set $lo (f32x4.add (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (local.get $kZero) (local.get $w)) (f32x4.add
+        (f32x4.add
+          (f32x4.add (f32x4.mul (local.get $c0) (v128.load (local.get $p)))
+            (f32x4.mul (local.get $c1) (v128.load (i32.add (local.get $p) (local.get $stride)))))
+          (f32x4.mul (local.get $c2) (v128.load (i32.add (local.get $p) (local.get $s2)))))
+        (f32x4.mul (local.get $c3) (v128.load (i32.add (local.get $p) (local.get $s3)))))))
+      (local.set $hi (f32x4.add (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (local.get $kZero) (local.get $w)) (f32x4.add
+        (f32x4.add
+          (f32x4.add (f32x4.mul (local.get $c0) (v128.load offset=16 (local.get $p)))
+            (f32x4.mul (local.get $c1) (v128.load offset=16 (i32.add (local.get $p) (local.get $stride)))))
+          (f32x4.mul (local.get $c2) (v128.load offset=16 (i32.add (local.get $p) (local.get $s2)))))
+        (f32x4.mul (local.get $c3) (v128.load offset=16 (i32.add (local.get $p) (local.get $s3)))))))
+      (local.set $h (i16x8.narrow_i32x4_u
+        (i32x4.shr_u (i32x4.add (i32x4.add (local.get $lo) (local.get $kHalf)) (i32x4.shr_u (i32x4.shl (local.get $lo) (i32.const 15)) (i32.const 31))) (i32.const 16))
+        (i32x4.shr_u (i32x4.add (i32x4.add (local.get $hi) (local.get $kHalf)) (i32x4.shr_u (i32x4.shl (local.get $hi) (i32.const 15)) (i32.const 31))) (i32.const 16))))
+      (v128.store (i32.add (local.get $drow) (local.get $o)) (local.get $h))
+      (local.set $exp (i16x8.max_u (local.get $exp) (i16x8.add (local.get $h) (local.get $h))))
+      (local.set $w (v128.load offset=16 (i32.add (local.get $srow) (local.get $o))))
+      (local.set $lo (f32x4.add (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (local.get $kZero) (local.get $w)) (f32x4.add
+        (f32x4.add
+          (f32x4.add (f32x4.mul (local.get $c0) (v128.load offset=32 (local.get $p)))
+            (f32x4.mul (local.get $c1) (v128.load offset=32 (i32.add (local.get $p) (local.get $stride)))))
+          (f32x4.mul (local.get $c2) (v128.load offset=32 (i32.add (local.get $p) (local.get $s2)))))
+        (f32x4.mul (local.get $c3) (v128.load offset=32 (i32.add (local.get $p) (local.get $s3)))))))
+      (local.set $hi (f32x4.add (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (local.get $kZero) (local.get $w)) (f32x4.add
+        (f32x4.add
+          (f32x4.add (f32x4.mul (local.get $c0) (v128.load offset=48 (local.get $p)))
+            (f32x4.mul (local.get $c1) (v128.load offset=48 (i32.add (local.get $p) (local.get $stride)))))
+          (f32x4.mul (local.get $c2) (v128.load offset=48 (i32.add (local.get $p) (local.get $s2)))))
+        (f32x4.mul (local.get $c3) (v128.load offset=48 (i32.add (local.get $p) (local.get $s3)))))))
+      (local.set $h (i16x8.narrow_i32x4_u
+        (i32x4.shr_u (i32x4.add (i32x4.add (local.get $lo) (local.get $kHalf)) (i32x4.shr_u (i32x4.shl (local.get $lo) (i32.const 15)) (i32.const 31))) (i32.const 16))
+        (i32x4.shr_u (i32x4.add (i32x4.add (local.get $hi) (local.get $kHalf)) (i32x4.shr_u (i32x4.shl (local.get $hi) (i32.const 15)) (i32.const 31))) (i32.const 16))))
+      (v128.store offset=16 (i32.add (local.get $drow) (local.get $o)) (local.get $h))
+      (local.set $exp (i16x8.max_u (local.get $exp) (i16x8.add (local.get $h) (local.get $h))))
+      (local.set $o (i32.add (local.get $o) (i32.const 32)))
+      (br $next)))
+  (local.get $exp))
+
+;; unmerge, W − ΔW (the same bits as W + (−ΔW) for a ΔW that is not NaN): one row, columns [0, $end), 16 per step
+(func $rowUnmerge4 (param $srow i32) (param $drow i32) (param $vec i32) (param $crow i32) (param $stride i32)
+                  (param $end i32) (param $kZero v128) (param $kHalf v128) (result v128)
+  (local $o i32) (local $p i32) (local $s2 i32) (local $s3 i32) (local $w v128) (local $lo v128) (local $hi v128)
+  (local $h v128) (local $exp v128) (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
+  (local.set $s2 (i32.shl (local.get $stride) (i32.const 1)))
+  (local.set $s3 (i32.add (local.get $s2) (local.get $stride)))
+  (local.set $c0 (v128.load32_splat (local.get $crow)))
+  (local.set $c1 (v128.load32_splat offset=4 (local.get $crow)))
+  (local.set $c2 (v128.load32_splat offset=8 (local.get $crow)))
+  (local.set $c3 (v128.load32_splat offset=12 (local.get $crow)))
+  (block $done
+    (loop $next
+      (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+      (local.set $p (i32.add (local.get $vec) (i32.shl (local.get $o) (i32.const 1))))
+      (local.set $w (v128.load (i32.add (local.get $srow) (local.get $o))))
+      (local.set $lo (f32x4.sub (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (local.get $kZero) (local.get $w)) (f32x4.add
+        (f32x4.add
+          (f32x4.add (f32x4.mul (local.get $c0) (v128.load (local.get $p)))
+            (f32x4.mul (local.get $c1) (v128.load (i32.add (local.get $p) (local.get $stride)))))
+          (f32x4.mul (local.get $c2) (v128.load (i32.add (local.get $p) (local.get $s2)))))
+        (f32x4.mul (local.get $c3) (v128.load (i32.add (local.get $p) (local.get $s3)))))))
+      (local.set $hi (f32x4.sub (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (local.get $kZero) (local.get $w)) (f32x4.add
+        (f32x4.add
+          (f32x4.add (f32x4.mul (local.get $c0) (v128.load offset=16 (local.get $p)))
+            (f32x4.mul (local.get $c1) (v128.load offset=16 (i32.add (local.get $p) (local.get $stride)))))
+          (f32x4.mul (local.get $c2) (v128.load offset=16 (i32.add (local.get $p) (local.get $s2)))))
+        (f32x4.mul (local.get $c3) (v128.load offset=16 (i32.add (local.get $p) (local.get $s3)))))))
+      (local.set $h (i16x8.narrow_i32x4_u
+        (i32x4.shr_u (i32x4.add (i32x4.add (local.get $lo) (local.get $kHalf)) (i32x4.shr_u (i32x4.shl (local.get $lo) (i32.const 15)) (i32.const 31))) (i32.const 16))
+        (i32x4.shr_u (i32x4.add (i32x4.add (local.get $hi) (local.get $kHalf)) (i32x4.shr_u (i32x4.shl (local.get $hi) (i32.const 15)) (i32.const 31))) (i32.const 16))))
+      (v128.store (i32.add (local.get $drow) (local.get $o)) (local.get $h))
+      (local.set $exp (i16x8.max_u (local.get $exp) (i16x8.add (local.get $h) (local.get $h))))
+      (local.set $w (v128.load offset=16 (i32.add (local.get $srow) (local.get $o))))
+      (local.set $lo (f32x4.sub (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (local.get $kZero) (local.get $w)) (f32x4.add
+        (f32x4.add
+          (f32x4.add (f32x4.mul (local.get $c0) (v128.load offset=32 (local.get $p)))
+            (f32x4.mul (local.get $c1) (v128.load offset=32 (i32.add (local.get $p) (local.get $stride)))))
+          (f32x4.mul (local.get $c2) (v128.load offset=32 (i32.add (local.get $p) (local.get $s2)))))
+        (f32x4.mul (local.get $c3) (v128.load offset=32 (i32.add (local.get $p) (local.get $s3)))))))
+      (local.set $hi (f32x4.sub (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (local.get $kZero) (local.get $w)) (f32x4.add
+        (f32x4.add
+          (f32x4.add (f32x4.mul (local.get $c0) (v128.load offset=48 (local.get $p)))
+            (f32x4.mul (local.get $c1) (v128.load offset=48 (i32.add (local.get $p) (local.get $stride)))))
+          (f32x4.mul (local.get $c2) (v128.load offset=48 (i32.add (local.get $p) (local.get $s2)))))
+        (f32x4.mul (local.get $c3) (v128.load offset=48 (i32.add (local.get $p) (local.get $s3)))))))
+      (local.set $h (i16x8.narrow_i32x4_u
+        (i32x4.shr_u (i32x4.add (i32x4.add (local.get $lo) (local.get $kHalf)) (i32x4.shr_u (i32x4.shl (local.get $lo) (i32.const 15)) (i32.const 31))) (i32.const 16))
+        (i32x4.shr_u (i32x4.add (i32x4.add (local.get $hi) (local.get $kHalf)) (i32x4.shr_u (i32x4.shl (local.get $hi) (i32.const 15)) (i32.const 31))) (i32.const 16))))
+      (v128.store offset=16 (i32.add (local.get $drow) (local.get $o)) (local.get $h))
+      (local.set $exp (i16x8.max_u (local.get $exp) (i16x8.add (local.get $h) (local.get $h))))
+      (local.set $o (i32.add (local.get $o) (i32.const 32)))
+      (br $next)))
+  (local.get $exp))
+
+;; any rank-4 row without NaN in its coefficients or vec: the delta from +0, its sign flipped when unmerging;
+;; columns [0, $end), 8 per step
+(func $rowExact4 (param $srow i32) (param $drow i32) (param $vec i32) (param $crow i32) (param $stride i32)
+                 (param $end i32) (param $kZero v128) (param $kHalf v128) (param $neg v128) (result v128)
+  (local $o i32) (local $p i32) (local $s2 i32) (local $s3 i32) (local $w v128) (local $lo v128) (local $hi v128)
+  (local $h v128) (local $exp v128) (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
+  (local.set $s2 (i32.shl (local.get $stride) (i32.const 1)))
+  (local.set $s3 (i32.add (local.get $s2) (local.get $stride)))
+  (local.set $c0 (v128.load32_splat (local.get $crow)))
+  (local.set $c1 (v128.load32_splat offset=4 (local.get $crow)))
+  (local.set $c2 (v128.load32_splat offset=8 (local.get $crow)))
+  (local.set $c3 (v128.load32_splat offset=12 (local.get $crow)))
+  (block $done
+    (loop $next
+      (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+      (local.set $p (i32.add (local.get $vec) (i32.shl (local.get $o) (i32.const 1))))
+      (local.set $w (v128.load (i32.add (local.get $srow) (local.get $o))))
+      (local.set $lo (f32x4.add (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23 (local.get $kZero) (local.get $w)) (v128.xor (local.get $neg) (f32x4.add
+        (f32x4.add
+          (f32x4.add (f32x4.add (local.get $kZero) (f32x4.mul (local.get $c0) (v128.load (local.get $p))))
+            (f32x4.mul (local.get $c1) (v128.load (i32.add (local.get $p) (local.get $stride)))))
+          (f32x4.mul (local.get $c2) (v128.load (i32.add (local.get $p) (local.get $s2)))))
+        (f32x4.mul (local.get $c3) (v128.load (i32.add (local.get $p) (local.get $s3))))))))
+      (local.set $hi (f32x4.add (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31 (local.get $kZero) (local.get $w)) (v128.xor (local.get $neg) (f32x4.add
+        (f32x4.add
+          (f32x4.add (f32x4.add (local.get $kZero) (f32x4.mul (local.get $c0) (v128.load offset=16 (local.get $p))))
+            (f32x4.mul (local.get $c1) (v128.load offset=16 (i32.add (local.get $p) (local.get $stride)))))
+          (f32x4.mul (local.get $c2) (v128.load offset=16 (i32.add (local.get $p) (local.get $s2)))))
+        (f32x4.mul (local.get $c3) (v128.load offset=16 (i32.add (local.get $p) (local.get $s3))))))))
+      (local.set $h (i16x8.narrow_i32x4_u
+        (i32x4.shr_u (i32x4.add (i32x4.add (local.get $lo) (local.get $kHalf)) (i32x4.shr_u (i32x4.shl (local.get $lo) (i32.const 15)) (i32.const 31))) (i32.const 16))
+        (i32x4.shr_u (i32x4.add (i32x4.add (local.get $hi) (local.get $kHalf)) (i32x4.shr_u (i32x4.shl (local.get $hi) (i32.const 15)) (i32.const 31))) (i32.const 16))))
+      (v128.store (i32.add (local.get $drow) (local.get $o)) (local.get $h))
+      (local.set $exp (i16x8.max_u (local.get $exp) (i16x8.add (local.get $h) (local.get $h))))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $next)))
+  (local.get $exp))
+
 ;; merge_bf16: as merge_f32 for bfloat16 W: widen exactly to binary32, add the delta, round back to nearest
 ;; even. Returns 1 when a result (after rounding) is ±inf or NaN.
 (func (export "merge_bf16") (param $src i32) (param $dst i32) (param $vec i32) (param $coef i32)
                             (param $rows i32) (param $cols i32) (param $r i32) (param $unmerge i32) (result i32)
-  (local $row i32) (local $o i32) (local $stride i32) (local $end8 i32) (local $s2 i32) (local $s3 i32)
+  (local $row i32) (local $o i32) (local $stride i32) (local $end8 i32)
   (local $srow i32) (local $drow i32) (local $crow i32) (local $w v128) (local $lo v128) (local $hi v128)
   (local $h v128) (local $bad v128) (local $hs i32) (local $badS i32) (local $wstride i32)
-  (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $dlo v128) (local $dhi v128)
-  (local $p i32)
+  (local $dlo v128) (local $dhi v128) (local $p i32) (local $z i32) (local $exp v128)
+  (local $end16 i32) (local $c v128) (local $b v128) (local $vmin v128) (local $vmax v128) (local $t01 v128) (local $t23 v128)
   (local $neg v128) (local $negS i32)
-  (local $kZero v128) (local $kQuiet v128) (local $kHalf v128) (local $kOne v128) (local $kInf16 v128) (local $rlo v128) (local $rhi v128)
+  (local $kZero v128) (local $kHalf v128) (local $kInf16 v128)
   ;; unmerge: W + (−ΔW), the delta's sign bit flipped (exact, and unlike negated coefficients it keeps the
   ;; sign of an exactly-zero delta: the reference computes W + (−1)·ΔW)
   (local.set $negS (i32.shl (i32.ne (local.get $unmerge) (i32.const 0)) (i32.const 31)))
   (local.set $neg (i32x4.splat (local.get $negS)))
-  ;; constants in locals: V8 rebuilds a v128.const at every use inside a loop
-  (local.set $kZero (v128.const i32x4 0 0 0 0))
-  (local.set $kQuiet (v128.const i32x4 0x400000 0x400000 0x400000 0x400000))
-  (local.set $kHalf (v128.const i32x4 0x7fff 0x7fff 0x7fff 0x7fff))
-  (local.set $kOne (v128.const i32x4 1 1 1 1))
+  ;; the rank-4 loops' constants: splats of $z, an opaque 0 (a memory has at most 65536 pages), so that V8
+  ;; does not rebuild them in the loops
+  (local.set $z (i32.shr_u (memory.size) (i32.const 17)))
+  (local.set $kZero (i32x4.splat (local.get $z)))
+  (local.set $kHalf (i32x4.splat (i32.or (local.get $z) (i32.const 0x7fff))))
   (local.set $kInf16 (v128.const i16x8 0x7f80 0x7f80 0x7f80 0x7f80 0x7f80 0x7f80 0x7f80 0x7f80))
   (local.set $stride (i32.shl (local.get $cols) (i32.const 2)))
   (local.set $wstride (i32.shl (local.get $cols) (i32.const 1)))
   (local.set $end8 (i32.and (local.get $wstride) (i32.const -16)))
-  (local.set $s2 (i32.shl (local.get $stride) (i32.const 1)))
-  (local.set $s3 (i32.add (local.get $s2) (local.get $stride)))
+  (local.set $end16 (i32.and (local.get $wstride) (i32.const -32)))
+  ;; rank 4: the least and greatest |v| of each row of vec (lanes 0..3), for the per-row choice of loop below
+  (if (i32.eq (local.get $r) (i32.const 4))
+    (then
+      (local.set $t01 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
+        (call $absRange (local.get $vec) (i32.shl (local.get $end8) (i32.const 1)))
+        (call $absRange (i32.add (local.get $vec) (local.get $stride)) (i32.shl (local.get $end8) (i32.const 1)))))
+      (local.set $t23 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23
+        (call $absRange (i32.add (local.get $vec) (i32.shl (local.get $stride) (i32.const 1))) (i32.shl (local.get $end8) (i32.const 1)))
+        (call $absRange (i32.add (local.get $vec) (i32.mul (local.get $stride) (i32.const 3))) (i32.shl (local.get $end8) (i32.const 1)))))
+      (local.set $vmin (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t01) (local.get $t23)))
+      (local.set $vmax (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t01) (local.get $t23)))))
   (block $rowsDone
     (loop $rowLoop
       (br_if $rowsDone (i32.ge_u (local.get $row) (local.get $rows)))
       (local.set $srow (i32.add (local.get $src) (i32.mul (local.get $row) (local.get $wstride))))
       (local.set $drow (i32.add (local.get $dst) (i32.mul (local.get $row) (local.get $wstride))))
       (local.set $crow (i32.add (local.get $coef) (i32.shl (i32.mul (local.get $row) (local.get $r)) (i32.const 2))))
-      (local.set $c0 (v128.load32_splat (local.get $crow)))
-      (if (i32.eq (local.get $r) (i32.const 4))
-        (then
-          (local.set $c1 (v128.load32_splat offset=4 (local.get $crow)))
-          (local.set $c2 (v128.load32_splat offset=8 (local.get $crow)))
-          (local.set $c3 (v128.load32_splat offset=12 (local.get $crow)))))
       (local.set $o (i32.const 0))
       (if (i32.eq (local.get $r) (i32.const 4))
         (then
-          ;; rank 4, 8 columns per step, fully inlined (the hot loop: V8 does not inline wasm calls). Widening
-          ;; puts each bfloat16 in the high half of a zero lane, one shuffle; rounding works on the binary32 bits
-          ;; and one shuffle takes the 8 high halves (a NaN keeps its bits with the quiet bit set).
-          (block $done8i
-            (loop $next8i
-              (br_if $done8i (i32.ge_u (local.get $o) (local.get $end8)))
-              (local.set $p (i32.add (local.get $vec) (i32.shl (local.get $o) (i32.const 1))))
-              (local.set $w (v128.load (i32.add (local.get $srow) (local.get $o))))
-              (local.set $lo (f32x4.add (i8x16.shuffle 16 16 0 1 16 16 2 3 16 16 4 5 16 16 6 7 (local.get $w) (local.get $kZero)) (v128.xor (local.get $neg)
-                (f32x4.add
-                    (f32x4.add
-                      (f32x4.add
-                        (f32x4.add (local.get $kZero) (f32x4.mul (local.get $c0) (v128.load (local.get $p))))
-                        (f32x4.mul (local.get $c1) (v128.load (i32.add (local.get $p) (local.get $stride)))))
-                      (f32x4.mul (local.get $c2) (v128.load (i32.add (local.get $p) (local.get $s2)))))
-                    (f32x4.mul (local.get $c3) (v128.load (i32.add (local.get $p) (local.get $s3))))))))
-              (local.set $hi (f32x4.add (i8x16.shuffle 16 16 8 9 16 16 10 11 16 16 12 13 16 16 14 15 (local.get $w) (local.get $kZero)) (v128.xor (local.get $neg)
-                (f32x4.add
-                    (f32x4.add
-                      (f32x4.add
-                        (f32x4.add (local.get $kZero) (f32x4.mul (local.get $c0) (v128.load offset=16 (local.get $p))))
-                        (f32x4.mul (local.get $c1) (v128.load offset=16 (i32.add (local.get $p) (local.get $stride)))))
-                      (f32x4.mul (local.get $c2) (v128.load offset=16 (i32.add (local.get $p) (local.get $s2)))))
-                    (f32x4.mul (local.get $c3) (v128.load offset=16 (i32.add (local.get $p) (local.get $s3))))))))
-              ;; round to nearest even on the bits: the result is the high half of each lane
-              (local.set $rlo (i32x4.add (i32x4.add (local.get $lo) (local.get $kHalf))
-                           (v128.and (i32x4.shr_u (local.get $lo) (i32.const 16)) (local.get $kOne))))
-              (local.set $rhi (i32x4.add (i32x4.add (local.get $hi) (local.get $kHalf))
-                           (v128.and (i32x4.shr_u (local.get $hi) (i32.const 16)) (local.get $kOne))))
-              (local.set $h (i8x16.shuffle 2 3 6 7 10 11 14 15 18 19 22 23 26 27 30 31 (local.get $rlo) (local.get $rhi)))
-              ;; a NaN lane (rare) keeps its bits with the quiet bit set instead of the rounding formula
-              (if (v128.any_true (v128.or (f32x4.ne (local.get $lo) (local.get $lo)) (f32x4.ne (local.get $hi) (local.get $hi))))
+          ;; $b: the greatest |c·v| of each product; their sum in the kernel's order bounds every partial sum
+          (local.set $c (v128.load (local.get $crow)))
+          (local.set $b (f32x4.mul (f32x4.abs (local.get $c)) (local.get $vmax)))
+          (if (i32.and
+                (f32.lt (f32.add (f32.add (f32.add (f32x4.extract_lane 0 (local.get $b)) (f32x4.extract_lane 1 (local.get $b)))
+                                          (f32x4.extract_lane 2 (local.get $b)))
+                                 (f32x4.extract_lane 3 (local.get $b)))
+                        (f32.const inf))
+                (v128.any_true (f32x4.gt (f32x4.mul (f32x4.abs (local.get $c)) (local.get $vmin)) (local.get $kZero))))
+            (then
+              ;; finite sums, and one product that is never ±0 (so the sum is never −0)
+              (local.set $exp (i16x8.max_u (local.get $exp)
+                (if (result v128) (local.get $unmerge)
+                  (then (call $rowUnmerge4 (local.get $srow) (local.get $drow) (local.get $vec) (local.get $crow) (local.get $stride)
+                                           (local.get $end16) (local.get $kZero) (local.get $kHalf)))
+                  (else (call $rowMerge4 (local.get $srow) (local.get $drow) (local.get $vec) (local.get $crow) (local.get $stride)
+                                         (local.get $end16) (local.get $kZero) (local.get $kHalf))))))
+              (local.set $o (local.get $end16)))
+            (else
+              (if (i32.eqz (v128.any_true (v128.or (f32x4.ne (local.get $c) (local.get $c)) (f32x4.ne (local.get $vmax) (local.get $vmax)))))
                 (then
-                  (local.set $h (i8x16.shuffle 2 3 6 7 10 11 14 15 18 19 22 23 26 27 30 31
-                    (v128.bitselect (v128.or (local.get $lo) (local.get $kQuiet)) (local.get $rlo) (f32x4.ne (local.get $lo) (local.get $lo)))
-                    (v128.bitselect (v128.or (local.get $hi) (local.get $kQuiet)) (local.get $rhi) (f32x4.ne (local.get $hi) (local.get $hi)))))))
-              (v128.store (i32.add (local.get $drow) (local.get $o)) (local.get $h))
-              (local.set $bad (v128.or (local.get $bad)
-                (i16x8.eq (v128.and (local.get $h) (local.get $kInf16))
-                          (local.get $kInf16))))
-              (local.set $o (i32.add (local.get $o) (i32.const 16)))
-              (br $next8i)))))
-      ;; any other rank (rank 4 has done these columns above), 8 columns per step: $o counts bfloat16 bytes,
-      ;; the delta's byte offset is 2·$o
+                  (local.set $exp (i16x8.max_u (local.get $exp)
+                    (call $rowExact4 (local.get $srow) (local.get $drow) (local.get $vec) (local.get $crow) (local.get $stride)
+                                     (local.get $end8) (local.get $kZero) (local.get $kHalf) (local.get $neg))))
+                  (local.set $o (local.get $end8))))))))
+      ;; any other rank, a NaN in the coefficients or vec, or the last 8 columns of a fast rank-4 row (the
+      ;; rank-4 loops have done their columns above), 8 columns per step: $o counts bfloat16 bytes, the delta's byte offset is 2·$o
       (block $done8
         (loop $next8
           (br_if $done8 (i32.ge_u (local.get $o) (local.get $end8)))
@@ -294,4 +464,5 @@
           (br $tail)))
       (local.set $row (i32.add (local.get $row) (i32.const 1)))
       (br $rowLoop)))
-  (i32.or (local.get $badS) (v128.any_true (local.get $bad))))
+  (i32.or (local.get $badS) (v128.any_true (v128.or (local.get $bad)
+    (i16x8.ge_u (local.get $exp) (v128.const i16x8 0xff00 0xff00 0xff00 0xff00 0xff00 0xff00 0xff00 0xff00))))))
