@@ -28,6 +28,7 @@ export { dropoutMask, ADAPTER_FORWARD_CONTRACT } from './adapter-forward.js';
 export type { AdapterForwardArgs, DropoutSpec } from './adapter-forward.js';
 export { MIXED_BATCH_FORWARD_CONTRACT } from './mixed-batch-forward.js';
 export type { MixedBatchForwardArgs, LowRankAdapter } from './mixed-batch-forward.js';
+export { isStableAdapter, stableAdapter } from './stable-adapter.js';
 export { ADMIXTURE_BACKWARD_CONTRACT, COMPOSE_BACKWARD_CONTRACT } from './admixture-backward.js';
 export type { AdmixtureBackwardArgs, AdmixtureGrads, ComposeBackwardArgs, ComposeGrads } from './admixture-backward.js';
 export {
