@@ -6,7 +6,7 @@ import { LLAMA2_7B, type LlamaShape } from './llama-shapes.js';
 import type { BenchReport, BenchRow } from './result.js';
 import { syntheticAdapter } from './synthetic-adapter.js';
 import { checkpointWorkload } from './workloads/checkpoint.js';
-import { composePoolWorkload, composeWorkload } from './workloads/compose.js';
+import { composeWorkload } from './workloads/compose.js';
 import { copyBandwidth } from './workloads/copy-bandwidth.js';
 import { forwardWorkload } from './workloads/forward.js';
 import { mergeWorkload } from './workloads/merge.js';
@@ -55,7 +55,6 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     if (b.kernels.composeLowRank === undefined) continue;
     rows.push(...(await composeWorkload(topk, 'from top-k input', b, copy.gbps, reps)));
   }
-  rows.push(await composePoolWorkload(topk, 'from top-k input', copy.gbps, reps));
   {
     // full logits of the whole 7B adapter are 320 MB; a few layers show the same per-module rate
     const fullShape = quick ? shape : { ...shape, layers: 4 };
@@ -64,7 +63,6 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       if (b.kernels.composeLowRank === undefined) continue;
       rows.push(...(await composeWorkload(full, `from full logits (${fullShape.layers} layers)`, b, copy.gbps, quick ? 1 : 3)));
     }
-    rows.push(await composePoolWorkload(full, `from full logits (${fullShape.layers} layers)`, copy.gbps, quick ? 1 : 3));
   }
 
   log('merge');

@@ -14,6 +14,5 @@ export { adapterFolder, listAdapterNames, readAdapterDir, readAdapters, writeAda
 export { openSafetensorsFile, type SafetensorsFileReader } from './node/safetensors-file.js';
 export { resolveCheckpointFiles, SHARD_INDEX_FILE, type CheckpointFiles } from './node/checkpoint-files.js';
 export { mergeCheckpoint, type MergeCheckpointOptions, type MergeCheckpointResult } from './node/merge-checkpoint.js';
-export { createComposePool, type ComposePool, type PoolComposeOptions } from './node/compose-pool.js';
 export { createMergePool, type MergePool, type PoolMergeJob } from './node/merge-pool.js';
 export { mergeRowBlock, type RowBlockJob } from './cpu/merge-row-block.js';

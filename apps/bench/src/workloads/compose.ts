@@ -1,5 +1,4 @@
 import { allocatePairs, composeAdapter, type Backend, type VBLoRAAdapter } from '@vblora/core';
-import { createComposePool } from '@vblora/core/node';
 import type { BenchRow } from '../result.js';
 import { fmtTiming, gbps, time } from '../stats.js';
 
@@ -61,20 +60,4 @@ export async function composeWorkload(
   const rows: BenchRow[] = [];
   for (const run of runs) rows.push(composeRow(adapter, label, run, copyGbps, bytes, await time(run.fn, reps, 2)));
   return rows;
-}
-
-/**
- * The compose pool: worker threads (one per core) writing every module's A and B in place into reused shared
- * pairs; effective GB/s against the copy bandwidth.
- */
-export async function composePoolWorkload(adapter: VBLoRAAdapter, label: string, copyGbps: number, reps: number): Promise<BenchRow> {
-  const pool = createComposePool();
-  try {
-    const into = allocatePairs(adapter, { shared: true });
-    const run: ComposeRun = { backend: `cpu pool ×${pool.threads} thread${pool.threads === 1 ? '' : 's'}`, output: 'in place into reused shared arrays', fn: () => pool.compose(adapter, { into }) };
-    // 3 warm-ups: the workers start on baseline code and tier up after the first calls
-    return composeRow(adapter, label, run, copyGbps, composeBytes(adapter), await time(run.fn, reps, 3));
-  } finally {
-    await pool.close();
-  }
 }

@@ -6,7 +6,7 @@
 import { AdapterError, ResourceLimitError, ShapeError } from '../errors.js';
 import type { LowRankPair } from '../kernels/index.js';
 import { composeScratchBytes } from '../cpu/cpu-compose.js';
-import { registerPairsMemory, pairsMemoryOf } from '../cpu/pairs-memory.js';
+import { registerPairsMemory } from '../cpu/pairs-memory.js';
 import { formatShape, tensor } from '../tensor/index.js';
 import type { AdapterModule, Factor, VBLoRAAdapter } from './vblora-adapter.js';
 
@@ -15,9 +15,9 @@ export interface AllocatePairsOptions {
   /** Only these module paths (default: all, in file order). */
   readonly modules?: readonly string[];
   /**
-   * Back the arrays by one shared WebAssembly memory (its buffer is a SharedArrayBuffer), so worker threads —
-   * `createComposePool` — compose into them in place. Needs an engine with shared memory (Node; browsers only
-   * when cross-origin isolated).
+   * Back the arrays by one shared WebAssembly memory (its buffer is a SharedArrayBuffer) so that worker threads
+   * can read them without copies. Needs an engine with shared memory (Node; browsers only when cross-origin
+   * isolated).
    */
   readonly shared?: boolean;
 }
@@ -58,18 +58,11 @@ function pairsBuffer(bytes: number, scratch: number, shared: boolean): ArrayBuff
     if (!shared) return new ArrayBuffer(bytes);
     throw new ResourceLimitError(`allocatePairs: ${(bytes / 2 ** 20).toFixed(1)} MiB of pairs do not fit a shared WebAssembly memory (4 GiB)`, 'wasm-memory');
   }
-  // a shared memory may grow later (the compose pool reserves its workers' scratch that way); a private one never
-  // does, since growing would detach the buffer the pairs are views of
-  const memory = shared ? new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES, shared: true }) : new WebAssembly.Memory({ initial: pages });
+  // never grown: growing a private memory would detach the buffer the pairs are views of
+  const memory = shared ? new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true }) : new WebAssembly.Memory({ initial: pages });
   const buffer = memory.buffer;
   registerPairsMemory(buffer, { memory, scratchStart, scratchBytes: pages * PAGE - scratchStart });
   return buffer;
-}
-
-/** The shared WebAssembly memory behind pairs from `allocatePairs(…, { shared: true })`. @internal */
-export function pairsMemory(buffer: ArrayBufferLike): WebAssembly.Memory | undefined {
-  const home = pairsMemoryOf(buffer);
-  return home !== undefined && typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer ? home.memory : undefined;
 }
 
 function modulesOf(adapter: VBLoRAAdapter, paths: readonly string[] | undefined): AdapterModule[] {

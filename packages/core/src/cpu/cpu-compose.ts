@@ -72,7 +72,7 @@ function selectDense(inst: CpuInstance, bank: HostTensor<'f32'>, logits: Float32
 
 /**
  * Where mixed A and B go: new arrays (undefined), the arrays of `out` (copied there from the memory), or byte
- * pointers `at` in the instance memory itself (written in place by the kernel: a compose pool's shared pairs).
+ * pointers `at` in the instance memory itself (written in place by the kernel: pairs from `allocatePairs`).
  */
 type Destination = undefined | { readonly out: LowRankPair } | { readonly at: PairRegions };
 
@@ -273,13 +273,4 @@ export function cpuComposeLowRank(inst: CpuInstance, args: ComposeLowRankArgs): 
   const { A, B, shapeA, shapeB } = composePair(inst, args, out === undefined ? undefined : { out });
   if (out !== undefined && A === out.A.data) return out;
   return { A: tensor('f32', shapeA, A!), B: tensor('f32', shapeB, B!) };
-}
-
-/**
- * Composes one layer straight into the instance memory, into regions the caller reserved outside the
- * instance's scratch.
- * @throws {ShapeError} when the factors give other shapes than the regions were sized for (nothing is written).
- */
-export function cpuComposeAt(inst: CpuInstance, args: Omit<ComposeLowRankArgs, 'out'>, at: PairRegions): void {
-  composePair(inst, args, { at });
 }

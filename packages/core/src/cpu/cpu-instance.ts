@@ -99,7 +99,7 @@ export class CpuInstance {
 
   /**
    * First byte the kernels lay out their regions from: 0 for a memory of its own; in a memory that also holds
-   * results (a compose pool's shared pairs), the start of this instance's scratch.
+   * results (pairs from `allocatePairs`), the start of this instance's scratch; past cached factors otherwise.
    */
   base = 0;
 

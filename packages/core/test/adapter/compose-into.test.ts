@@ -75,6 +75,19 @@ describe('composeAdapter({ into })', () => {
     }
   });
 
+  it('cpu: composes in place into shared pairs too (a shared WebAssembly memory)', async () => {
+    const cpu = createCpuBackend();
+    const adapter = smallAdapter(8, 'full', undefined, 4);
+    const into = allocatePairs(adapter, { shared: true });
+    const fresh = await composeAdapter(adapter, { backend: cpu });
+    const got = await composeAdapter(adapter, { backend: cpu, into });
+    for (const [path, pair] of got) {
+      expect(pair.A.data.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(bits(pair.A.data)).toEqual(bits(fresh.get(path)!.A.data));
+      expect(bits(pair.B.data)).toEqual(bits(fresh.get(path)!.B.data));
+    }
+  });
+
   it('cpu kernel: writes into a fitting out and returns it; ignores an out of another shape', () => {
     const cpu = createCpuBackend();
     const adapter = smallAdapter(4, 'topk');
