@@ -53,7 +53,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   const topk = syntheticAdapter(shape, 'topk');
   for (const b of backends) {
     if (b.kernels.composeLowRank === undefined) continue;
-    rows.push(...(await composeWorkload(topk, 'from top-k input', b, copy.gbps, reps)));
+    rows.push(...(await composeWorkload(topk, 'from top-k input', b, copy.probe, reps)));
   }
   {
     // full logits of the whole 7B adapter are 320 MB; a few layers show the same per-module rate
@@ -61,14 +61,14 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     const full = syntheticAdapter(fullShape, 'full');
     for (const b of backends) {
       if (b.kernels.composeLowRank === undefined) continue;
-      rows.push(...(await composeWorkload(full, `from full logits (${fullShape.layers} layers)`, b, copy.gbps, quick ? 1 : 3)));
+      rows.push(...(await composeWorkload(full, `from full logits (${fullShape.layers} layers)`, b, copy.probe, quick ? 1 : 3)));
     }
   }
 
   log('merge');
   const [mOut, mIn] = quick ? [512, 1024] : [shape.intermediate, shape.hidden];
-  rows.push(await mergeWorkload(mOut, mIn, 'f32', copy.gbps, reps));
-  rows.push(await mergeWorkload(mOut, mIn, 'bf16', copy.gbps, reps));
+  rows.push(await mergeWorkload(mOut, mIn, 'f32', copy.probe, quick ? 1 : 9));
+  rows.push(await mergeWorkload(mOut, mIn, 'bf16', copy.probe, quick ? 1 : 9));
 
   log('forward');
   const hidden = quick ? 256 : 4096;

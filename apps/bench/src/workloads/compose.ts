@@ -1,6 +1,7 @@
 import { allocatePairs, composeAdapter, type Backend, type VBLoRAAdapter } from '@vblora/core';
 import type { BenchRow } from '../result.js';
-import { fmtTiming, gbps, time } from '../stats.js';
+import { fmtTiming, gbps, timePaired } from '../stats.js';
+import { probeGbps, type CopyProbe } from './copy-bandwidth.js';
 
 /**
  * Bytes compose must move at least: every output element of A and B written once, and for every row the k bank
@@ -28,26 +29,31 @@ interface ComposeRun {
   readonly fn: () => Promise<unknown>;
 }
 
-function composeRow(adapter: VBLoRAAdapter, label: string, run: ComposeRun, copyGbps: number, bytes: number, t: Awaited<ReturnType<typeof time>>): BenchRow {
+async function composeRow(adapter: VBLoRAAdapter, label: string, run: ComposeRun, copy: CopyProbe, bytes: number, reps: number): Promise<BenchRow> {
+  const [c, t] = await timePaired(copy.run, run.fn, reps, 2);
   const g = gbps(bytes, t.medianMs);
+  const copyG = probeGbps(copy, c.medianMs);
   return {
     workload: 'compose',
     case: `${label}, ${adapter.modules.size} modules, ${run.output}`,
     backend: run.backend,
     timing: t,
-    value: `${g.toFixed(2)} GB/s effective (${fmtTiming(t)})`,
-    ratio: g / copyGbps,
+    value: `${g.toFixed(2)} GB/s effective (${fmtTiming(t)}); copy alongside ${copyG.toFixed(2)} GB/s`,
+    ratio: g / copyG,
     ratioOf: 'of copy bandwidth',
     target: 0.5,
   };
 }
 
-/** Composes every module of the adapter on `backend` into new arrays; effective GB/s against the copy bandwidth. */
+/**
+ * Composes every module of the adapter on `backend` into new arrays (and, on the cpu backend, into reused ones);
+ * effective GB/s against the copy bandwidth measured alongside.
+ */
 export async function composeWorkload(
   adapter: VBLoRAAdapter,
   label: string,
   backend: Backend,
-  copyGbps: number,
+  copy: CopyProbe,
   reps: number,
 ): Promise<BenchRow[]> {
   const bytes = composeBytes(adapter);
@@ -58,6 +64,6 @@ export async function composeWorkload(
     runs.push({ backend: backend.name, output: 'into reused arrays', fn: () => composeAdapter(adapter, { backend, into }) });
   }
   const rows: BenchRow[] = [];
-  for (const run of runs) rows.push(composeRow(adapter, label, run, copyGbps, bytes, await time(run.fn, reps, 2)));
+  for (const run of runs) rows.push(await composeRow(adapter, label, run, copy, bytes, reps));
   return rows;
 }
