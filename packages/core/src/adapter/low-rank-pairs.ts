@@ -48,12 +48,13 @@ function scratchFor(adapter: VBLoRAAdapter, mods: readonly AdapterModule[], shap
 
 /**
  * A buffer of `bytes` for the pairs that is the buffer of a WebAssembly memory with `scratch` bytes after them
- * (registered for the CPU kernels), or a plain buffer when the total does not fit a wasm32 memory (and is not
- * shared).
+ * (registered for the CPU kernels), or a plain buffer without WebAssembly or when a private total does not fit a
+ * wasm32 memory.
  */
 function pairsBuffer(bytes: number, scratch: number, shared: boolean): ArrayBufferLike {
   const scratchStart = Math.ceil(bytes / 16) * 16;
   const pages = Math.max(1, Math.ceil((scratchStart + scratch) / PAGE));
+  if (typeof WebAssembly !== 'object') return shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes); // plain arrays: still correct
   if (pages > MAX_PAGES) {
     if (!shared) return new ArrayBuffer(bytes);
     throw new ResourceLimitError(`allocatePairs: ${(bytes / 2 ** 20).toFixed(1)} MiB of pairs do not fit a shared WebAssembly memory (4 GiB)`, 'wasm-memory');

@@ -21,13 +21,13 @@ interface Selection {
 }
 
 /**
- * The bank lives at the start of the instance's regions (its `base`). A bank marked stable (an adapter-level call's own wrapper)
- * is copied once and reused while the same wrapper comes back and no other kernel has used the memory since;
- * any other bank is copied on every call.
+ * The bank lives at the start of the instance's regions (its `base`). A bank marked stable (an adapter-level
+ * call's own wrapper) is copied once and reused while the same wrapper comes back and no other kernel has used
+ * the memory since; any other bank is copied on every call.
  */
 function placeBank(inst: CpuInstance, bank: HostTensor<'f32'>): void {
   if (inst.bank === bank && isStableBank(bank)) return;
-  inst.ensure(bank.data.byteLength);
+  inst.ensure(inst.base + bank.data.byteLength);
   inst.f32(inst.base, bank.data.length).set(bank.data);
   inst.bank = bank;
 }
@@ -77,7 +77,7 @@ function selectDense(inst: CpuInstance, bank: HostTensor<'f32'>, logits: Float32
 type Destination = undefined | { readonly out: LowRankPair } | { readonly at: PairRegions };
 
 /** Byte pointers of A and B in the instance memory, and the shapes the regions were sized for. */
-export interface PairRegions {
+interface PairRegions {
   readonly A: number;
   readonly B: number;
   readonly shapeA: readonly [number, number];
