@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readGoldenBytes } from '../helpers/golden-files.js';
-import { setStableAdapterBudget } from '../../src/cpu/cpu-forward.js';
+import { sameBits, sync } from '../helpers/bits.js';
 import {
   linear,
   adapterForward,
@@ -16,8 +16,6 @@ import {
   merge,
   NumericalError,
   ResourceLimitError,
-  isStableAdapter,
-  stableAdapter,
   ShapeError,
   tensor,
   topkAdmixture,
@@ -40,11 +38,6 @@ import {
 // 4-column and scalar tails, fan_in_fan_out, ±0, ±inf and NaN weights, ties and NaN logits.
 
 const cpu = createCpuBackend();
-/** The CPU kernels are synchronous: a promise would be a defect. */
-function sync<T>(v: T | Promise<T>): T {
-  if (v instanceof Promise) throw new Error('a CPU kernel returned a promise');
-  return v;
-}
 const k = {
   merge: (a: MergeArgs) => sync(cpu.kernels.merge!(a)),
   unmerge: (a: MergeArgs) => sync(cpu.kernels.unmerge!(a)),
@@ -55,24 +48,6 @@ const k = {
   linear: (a: LinearArgs) => sync(cpu.kernels.linear!(a)),
   mixedBatchForward: (a: MixedBatchForwardArgs) => sync(cpu.kernels.mixedBatchForward!(a)),
 };
-
-/** NaN of any sign and payload as one value (see cpu-property.test.ts: invalid operations give the CPU's NaN). */
-function canonical(t: HostTensor): ArrayLike<number> {
-  if (t.data instanceof Float32Array) return Array.from(new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length), (b) => ((b & 0x7fffffff) > 0x7f800000 ? 0x7fc00000 : b));
-  if (t.dtype === 'bf16') return Array.from(t.data as Uint16Array, (h) => ((h & 0x7fff) > 0x7f80 ? 0x7fc0 : h));
-  if (t.dtype === 'f16') return Array.from(t.data as Uint16Array, (h) => ((h & 0x7fff) > 0x7c00 ? 0x7e00 : h));
-  return t.data as ArrayLike<number>;
-}
-
-function sameBits(a: HostTensor, b: HostTensor): void {
-  expect(a.dtype).toBe(b.dtype);
-  expect(a.shape).toEqual(b.shape);
-  const x = canonical(a);
-  const y = canonical(b);
-  let diff = -1;
-  for (let i = 0; i < x.length && diff < 0; i++) if (x[i] !== y[i]) diff = i;
-  expect(diff, `first differing element ${diff}: ${String(a.data[diff])} vs ${String(b.data[diff])}`).toBe(-1);
-}
 
 /** Mostly N(0, 0.02), with the special values every ~50 elements. */
 function specialValue(rng: Rng, scale: number): number {
@@ -123,58 +98,6 @@ describe('cpu backend: merge and unmerge, bit-identical to the reference', () =>
     const out = k.merge({ weight: w, A, B });
     sameBits(out, merge({ weight: w, A, B }));
     expect(Object.is(out.data[0], 0)).toBe(true);
-  });
-
-  // The rank-4 bfloat16 loops take shortcuts on rows that allow them (no +0 start when some product can never be
-  // ±0; unmerge as W − ΔW when nothing can overflow; NaN lanes through the rounding formula when the factors hold
-  // no NaN). These cases sit on each side of those conditions, with 40 columns (two 16-column steps and a tail).
-  describe('bfloat16 rank-4 shortcuts: ties, products that underflow to ±0 or overflow, NaN factors', () => {
-    const cols = 40;
-    const bf16 = (f: Float32Array) => tensor('bf16', [f.length / cols, cols], Uint16Array.from(f, (v) => f32ToBf16Bits(v)));
-    const check = (w: HostTensor<'bf16'>, A: Float32Array, B: Float32Array) => {
-      const args = { weight: w, A: tensor('f32', [4, cols], A), B: tensor('f32', [w.shape[0]!, 4], B) };
-      sameBits(k.merge(args), merge(args));
-      sameBits(k.unmerge(args), unmerge(args));
-    };
-
-    it('ties to even: W in [1, 2) plus deltas that are multiples of 2^-10 (1 in 8 lands halfway)', () => {
-      const rng = createRng(808);
-      const rows = 24;
-      const W = Float32Array.from({ length: rows * cols }, () => 1 + Math.floor(rng.uniform() * 128) / 128);
-      const A = Float32Array.from({ length: 4 * cols }, () => (Math.floor(rng.uniform() * 40) - 20 || 1) / 1024);
-      const B = Float32Array.from({ length: rows * 4 }, () => (rng.uniform() < 0.5 ? 1 : -1));
-      check(bf16(W), A, B);
-    });
-
-    it('products that underflow to −0 or +0 (the +0 start matters) and products that overflow', () => {
-      const W = new Float32Array(4 * cols);
-      W.fill(-0, 0, cols); // row 0: −0 weights, all products −0 → the reference's +0 start gives +0
-      W.fill(1.5, cols);
-      // the first 32 columns of A negative and tiny: row 0's products (2^-100 · −2^-80) all round to −0, so only the
-      // reference's +0 start makes its delta +0 (and −0 + +0 = +0); the rest mixed in sign and size
-      const A = Float32Array.from({ length: 4 * cols }, (_, i) => (i % cols < 32 || i % 3 === 0 ? -(2 ** -80) : 2 ** -90) * (1 + (i % 7) / 8));
-      const B = Float32Array.from([2 ** -100, 2 ** -100, 2 ** -100, 2 ** -100, 1, -1, 0.5, 2 ** -70, 2 ** 100, 2 ** 100, -(2 ** 100), 1, 2 ** 127, 2 ** 127, 2 ** 127, 2 ** 127]);
-      check(bf16(W), A, B);
-      const big = Float32Array.from({ length: 4 * cols }, (_, i) => (i % 5 === 0 ? 2 ** 120 : -(2 ** 110)));
-      check(bf16(W), big, B);
-    });
-
-    it('a NaN or ±inf in vec or in a row of coefficients (the exact loops), and NaN or ±inf weights', () => {
-      const rng = createRng(809);
-      const W = Float32Array.from({ length: 4 * cols }, (_, i) => (i === 7 ? Number.NaN : i === 50 ? Number.POSITIVE_INFINITY : i === 93 ? Number.NEGATIVE_INFINITY : rng.normal()));
-      const A = Float32Array.from({ length: 4 * cols }, () => rng.normal() * 0.1);
-      const B = Float32Array.from({ length: 16 }, () => rng.normal() * 0.1);
-      check(bf16(W), A, B);
-      const nanA = A.slice();
-      nanA[cols + 19] = Number.NaN;
-      check(bf16(W), nanA, B);
-      const infA = A.slice();
-      infA[3 * cols + 33] = Number.NEGATIVE_INFINITY;
-      check(bf16(W), infA, B);
-      const nanB = B.slice();
-      nanB[9] = Number.NaN;
-      check(bf16(W), A, nanB);
-    });
   });
 
   it('safe mode: the reference NumericalError, naming the first non-finite element', () => {
@@ -366,51 +289,6 @@ describe('cpu backend: unmerged forward, bit-identical to the reference', () => 
     const baseOut = t([n, outF]);
     const rowAdapter = Int32Array.from([0, 0, 3, -1, 1, 2, 2, 4, -1, 0, 3]);
     sameBits(k.mixedBatchForward({ x, baseOut, adapters, rowAdapter }), mixedBatchForward({ x, baseOut, adapters, rowAdapter }));
-  });
-
-  it('mixedBatchForward with stable adapters: the same bits on the first call, on cached calls, next to other kernels and after the cache starts over', () => {
-    const [n, inF, outF] = [13, 29, 18];
-    const plain = [4, 1, 9, 4, 2, 6].map((r) => ({ A: t([r, inF]), B: t([outF, r]) }));
-    const stable = plain.map((a) => stableAdapter(a));
-    expect(stable.every((a) => isStableAdapter(a)) && !isStableAdapter(plain[0]!)).toBe(true);
-    const x = t([n, inF], true);
-    const baseOut = t([n, outF]);
-    const rowAdapter = Int32Array.from([0, 0, 3, -1, 1, 2, 2, 4, -1, 0, 3, 5, 5]);
-    const want = mixedBatchForward({ x, baseOut, adapters: plain, rowAdapter });
-    const mixed = [stable[0]!, plain[1]!, stable[2]!, stable[3]!, plain[4]!, stable[5]!]; // stable and not, one batch
-    const b = createCpuBackend();
-    const run = (adapters: typeof plain, rows = rowAdapter) => sync(b.kernels.mixedBatchForward!({ x, baseOut, adapters, rowAdapter: rows }));
-    for (const adapters of [stable, stable, mixed, stable]) sameBits(run(adapters), want);
-    expect(Array.from(run(plain).data)).toEqual(Array.from(want.data)); // the plain path is untouched
-    // other kernels of the same backend in between (they lay out their regions past the cached factors)
-    const w = t([outF, inF]);
-    sameBits(sync(b.kernels.merge!({ weight: w, A: plain[0]!.A, B: plain[0]!.B })), merge({ weight: w, A: plain[0]!.A, B: plain[0]!.B }));
-    sameBits(run(stable), want);
-    // a different shape of adapter under the same wrapper is never served from the cache
-    const wide = [stableAdapter({ A: t([4, 2 * inF]), B: t([outF, 4]) })];
-    const x2 = t([n, 2 * inF], true);
-    const rows0 = new Int32Array(n);
-    sameBits(sync(b.kernels.mixedBatchForward!({ x: x2, baseOut, adapters: wide, rowAdapter: rows0 })), mixedBatchForward({ x: x2, baseOut, adapters: wide, rowAdapter: rows0 }));
-    // a small budget: the cache starts over (and a batch whose adapters exceed it transposes them per call)
-    const was = setStableAdapterBudget(6000);
-    try {
-      for (let i = 0; i < 3; i++) {
-        for (const adapters of [stable, [...stable].reverse()]) {
-          const rows = adapters === stable ? rowAdapter : Int32Array.from(rowAdapter, (a) => (a < 0 ? a : 5 - a));
-          sameBits(run(adapters, rows), mixedBatchForward({ x, baseOut, adapters, rowAdapter: rows }));
-        }
-      }
-    } finally {
-      setStableAdapterBudget(was);
-    }
-    // changed in place: a stable wrapper keeps what it had; a new wrapper sees the change
-    const changed = { A: tensor('f32', plain[0]!.A.shape, plain[0]!.A.data.slice()), B: plain[0]!.B };
-    const wrapper = stableAdapter(changed);
-    const before = mixedBatchForward({ x, baseOut, adapters: [changed], rowAdapter: rows0 });
-    sameBits(run([wrapper], rows0), before);
-    changed.A.data[0] = changed.A.data[0]! + 1;
-    sameBits(run([wrapper], rows0), before); // the cached transpose: the change is not seen through this wrapper
-    sameBits(run([stableAdapter(changed)], rows0), mixedBatchForward({ x, baseOut, adapters: [changed], rowAdapter: rows0 }));
   });
 
   it('mixedBatchForward: the reference errors for a bad row assignment or adapter shape', () => {
