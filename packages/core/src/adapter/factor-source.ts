@@ -1,6 +1,6 @@
 import { safeTopkWeights, type LogitsSource } from '../kernels/index.js';
 import { softmaxF32 } from '../kernels/topk-admixture.js';
-import { NumericalError } from '../errors.js';
+import { storedWeightError } from '../kernels/topk-from-checkpoint.js';
 import { lastDim, requireF32 } from '../kernels/check.js';
 import { wasmReloadPairs } from '../cpu/reload-pairs.js';
 import { tensor, toF32, type HostTensor } from '../tensor/index.js';
@@ -66,10 +66,6 @@ export function reloadStoredPairs(indices: HostTensor, weightsKm1: HostTensor<'f
   if (fast === null) return reloadStoredPairsJs(indices, weightsKm1);
   if ('badRow' in fast) throw storedWeightError(fast.badRow, weightsKm1.data[fast.badRow]!);
   return { indices: tensor('i32', indices.shape, fast.idx), weights: tensor('f32', [...weightsKm1.shape.slice(0, -1), 2], fast.w) };
-}
-
-function storedWeightError(row: number, v: number): NumericalError {
-  return new NumericalError(`safeTopkWeights: stored top-k weight [${row}] = ${v} is outside [0, 1]`, 'weightsKm1');
 }
 
 /** {@link reloadStoredPairs} in JavaScript (engines without WebAssembly SIMD; the tests' definition). @internal */

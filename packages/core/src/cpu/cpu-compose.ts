@@ -9,7 +9,7 @@ import { leadingRows, lastDim, readIndices, requireF32, requireK, requireLastDim
 import { isTopk, sourceShape, type ComposeLowRankArgs, type LogitsSource, type LowRankPair } from '../kernels/compose-low-rank.js';
 import { isStableBank } from '../kernels/stable-bank.js';
 import { softmaxF32, type AdmixFromTopkArgs, type TopkAdmixtureArgs, type TopkAdmixtureResult } from '../kernels/topk-admixture.js';
-import { formatShape, sameShape, tensor, type HostTensor } from '../tensor/host-tensor.js';
+import { formatShape, tensor, type HostTensor } from '../tensor/host-tensor.js';
 import { align16, CpuInstance } from './cpu-instance.js';
 import { pairsMemoryOf } from './pairs-memory.js';
 
@@ -76,12 +76,10 @@ function selectDense(inst: CpuInstance, bank: HostTensor<'f32'>, logits: Float32
  */
 type Destination = undefined | { readonly out: LowRankPair } | { readonly at: PairRegions };
 
-/** Byte pointers of A and B in the instance memory, and the shapes the regions were sized for. */
+/** Byte pointers of A and B in the instance memory (regions of exactly the call's shapes: see `inPlaceInstance`). */
 interface PairRegions {
   readonly A: number;
   readonly B: number;
-  readonly shapeA: readonly [number, number];
-  readonly shapeB: readonly [number, number];
 }
 
 /**
@@ -214,13 +212,6 @@ function composePair(inst: CpuInstance, args: ComposeLowRankArgs, dest: Destinat
   }
   const shapeA: [number, number] = [r, inT * vl];
   const shapeB: [number, number] = [outT * vl, r];
-  if (dest !== undefined && 'at' in dest && !(sameShape(dest.at.shapeA, shapeA) && sameShape(dest.at.shapeB, shapeB))) {
-    // never write past a region sized for other shapes (it would overwrite a neighbouring pair)
-    throw new ShapeError(
-      `composeLowRank: the factors give A ${formatShape(shapeA)} and B ${formatShape(shapeB)}, the regions hold ${formatShape(dest.at.shapeA)} and ${formatShape(dest.at.shapeB)}`,
-      'out',
-    );
-  }
   const target = dest !== undefined && 'out' in dest && !fits(dest.out, shapeA, shapeB) ? undefined : dest;
   const [A, B] = mixAll(inst, bank, vl, k, a.sel, { sel: b.sel, r }, target);
   return { A, B, shapeA, shapeB };
@@ -230,16 +221,18 @@ function composePair(inst: CpuInstance, args: ComposeLowRankArgs, dest: Destinat
 const IN_PLACE = new WeakMap<WebAssembly.Memory, CpuInstance>();
 
 /**
- * An instance to compose `out` in place: when `out`'s A and B are views of one pairs memory (from
- * `allocatePairs`) whose scratch holds what this call needs; otherwise undefined.
+ * An instance to compose `out` in place: when `out` has the shapes this call gives, its A and B are views of one
+ * pairs memory (from `allocatePairs`), and that memory's scratch holds what the call needs; otherwise undefined.
  */
 function inPlaceInstance(args: ComposeLowRankArgs, out: LowRankPair): CpuInstance | undefined {
   const home = pairsMemoryOf(out.A.data.buffer);
-  if (home === undefined || out.B.data.buffer !== out.A.data.buffer) return undefined;
+  if (home === undefined || out.B.data.buffer !== out.A.data.buffer || args.bank.shape.length !== 2) return undefined;
   const [nv, vl] = args.bank.shape as [number, number];
-  const rowsOf = (src: LogitsSource) => (isTopk(src) ? src.indices.data.length / args.k : src.data.length / nv);
-  const dims = { rowsA: rowsOf(args.logitsA), rowsB: rowsOf(args.logitsB), r: out.A.shape[0] ?? 0, k: args.k, nv, vl, denseA: !isTopk(args.logitsA), denseB: !isTopk(args.logitsB) };
-  if (!Number.isInteger(dims.rowsA) || !Number.isInteger(dims.rowsB) || composeScratchBytes(dims) > home.scratchBytes) return undefined;
+  const [r, inT] = sourceShape(args.logitsA, args.k, 'logitsA', '(r, in_t, nv)'); // the kernel's own shape errors
+  const [outT, rB] = sourceShape(args.logitsB, args.k, 'logitsB', '(out_t, r, nv)');
+  if (!fits(out, [r!, inT! * vl], [outT! * vl, rB!])) return undefined;
+  const dims = { rowsA: r! * inT!, rowsB: outT! * rB!, r: r!, k: args.k, nv, vl, denseA: !isTopk(args.logitsA), denseB: !isTopk(args.logitsB) };
+  if (composeScratchBytes(dims) > home.scratchBytes) return undefined;
   let inst = IN_PLACE.get(home.memory);
   if (inst === undefined) {
     inst = new CpuInstance(home.memory);
@@ -256,19 +249,10 @@ function inPlaceInstance(args: ComposeLowRankArgs, out: LowRankPair): CpuInstanc
  */
 export function cpuComposeLowRank(inst: CpuInstance, args: ComposeLowRankArgs): LowRankPair {
   const out = args.out;
-  if (out !== undefined && fits(out, out.A.shape as [number, number], out.B.shape as [number, number])) {
-    const home = inPlaceInstance(args, out);
-    if (home !== undefined) {
-      const { logitsA, logitsB, bank, k } = args;
-      const at = { A: out.A.data.byteOffset, B: out.B.data.byteOffset, shapeA: [out.A.shape[0]!, out.A.shape[1]!], shapeB: [out.B.shape[0]!, out.B.shape[1]!] } as const;
-      try {
-        composePair(home, { logitsA, logitsB, bank, k }, { at });
-        return out;
-      } catch (e) {
-        // factors of other shapes than `out`: compose normally (the result is returned new, `out` untouched)
-        if (!(e instanceof ShapeError && e.where === 'out')) throw e;
-      }
-    }
+  const home = out === undefined ? undefined : inPlaceInstance(args, out);
+  if (out !== undefined && home !== undefined) {
+    composePair(home, args, { at: { A: out.A.data.byteOffset, B: out.B.data.byteOffset } });
+    return out;
   }
   const { A, B, shapeA, shapeB } = composePair(inst, args, out === undefined ? undefined : { out });
   if (out !== undefined && A === out.A.data) return out;

@@ -103,7 +103,7 @@ export class CpuInstance {
    */
   base = 0;
 
-  /** End of this instance's scratch in a memory shared with other instances (layouts past it throw). */
+  /** End of this instance's scratch in a memory that also holds pairs (layouts past it throw). */
   limit = Infinity;
 
   /**

@@ -141,6 +141,11 @@ function restore(weightsKm1: HostTensor<'f32'>, clampAtZero: boolean): { w: Floa
   return { w, repaired };
 }
 
+/** The error for a stored top-k weight outside [0, 1] (element `index` of weightsKm1). @internal */
+export function storedWeightError(index: number, v: number): NumericalError {
+  return new NumericalError(`safeTopkWeights: stored top-k weight [${index}] = ${v} is outside [0, 1]`, 'weightsKm1');
+}
+
 /**
  * Restores all k weights of a top-k checkpoint without NaN: the restored weight is `max(0, 1 − Σ stored)`.
  * @throws {NumericalError} when a stored weight is NaN, infinite or negative (a corrupted file; nothing to repair).
@@ -152,7 +157,7 @@ export function safeTopkWeights(args: SafeTopkWeightsArgs): SafeTopkWeightsResul
   for (let i = 0; i < weightsKm1.data.length; i++) {
     const v = weightsKm1.data[i]!;
     if (!(v >= 0 && v <= 1)) {
-      throw new NumericalError(`safeTopkWeights: stored top-k weight [${i}] = ${v} is outside [0, 1]`, 'weightsKm1');
+      throw storedWeightError(i, v);
     }
   }
   const { w, repaired } = restore(weightsKm1, true);
