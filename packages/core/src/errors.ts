@@ -115,3 +115,19 @@ export class WriteError extends VBLoRAError {
     this.path = path;
   }
 }
+
+/**
+ * A path is unsafe to use: it leaves the folder it must stay in (through `..`, an absolute path or a symbolic
+ * link), an output would overwrite one of the inputs, or another process holds the output folder's lock.
+ * `path` names it; `rule` is one of `outside-folder`, `output-aliases-input`, `locked`, `not-empty`.
+ */
+export class PathError extends VBLoRAError {
+  readonly path: string;
+  readonly rule: string;
+  constructor(message: string, path: string, rule: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'PathError';
+    this.path = path;
+    this.rule = rule;
+  }
+}
