@@ -18,4 +18,4 @@ export { createMergePool, type MergePool, type PoolMergeJob } from './node/merge
 export { mergeRowBlock, type RowBlockJob } from './cpu/merge-row-block.js';
 export { isWithin, realPathOf, refuseAliasedOutputs, resolveInside } from './node/safe-paths.js';
 export { LOCK_FILE, lockOutputFolder, type OutputLock } from './node/output-lock.js';
-export { MAX_WHOLE_FILE_BYTES, readBoundedFile } from './node/read-bounded.js';
+export { MAX_WHOLE_FILE_BYTES, openRegularFile, readBoundedFile } from './node/read-bounded.js';

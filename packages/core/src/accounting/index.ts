@@ -25,3 +25,4 @@ export {
 } from './trainable-parameters.js';
 export { checkpointPayloadBytes, type CheckpointPayload, type CheckpointPayloadOptions } from './checkpoint-payload.js';
 export { formatPythonFixed, formatPythonGrouped } from './python-format.js';
+export { checkMemoryBudget, DEFAULT_MAX_MEMORY_BYTES } from './memory-budget.js';
