@@ -1,3 +1,4 @@
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { referenceBackend, type Backend } from '@vblora/core';
@@ -103,7 +104,10 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   if (scaleLayers > 0) {
     log('merge at scale');
     const scaleShape = { ...shape, layers: scaleLayers };
-    rows.push(await scaleMergeWorkload(syntheticAdapter(scaleShape, 'topk'), scaleShape, join(tmpdir(), `vblora-bench-${process.pid}`), copy.gbps, log));
+    // a fresh private folder (mkdtemp), which the workload removes when done: a predictable name in /tmp could
+    // be pre-created by another user, and we would then write into, and delete, a folder that is not ours
+    const workDir = await mkdtemp(join(tmpdir(), 'vblora-bench-'));
+    rows.push(await scaleMergeWorkload(syntheticAdapter(scaleShape, 'topk'), scaleShape, workDir, copy.gbps, log));
   }
   return { command: options.command ?? 'vblora bench', quick, machine: describeMachine(), rows };
 }
