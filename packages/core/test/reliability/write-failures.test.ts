@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,15 +7,17 @@ import { readAdapterDir, writeAdapterDir, writeFileAtomic } from '@vblora/core/n
 import { transpileCore } from './helpers/child-core.js';
 import { GOLDEN_ADAPTERS } from './helpers/golden-adapters.js';
 import { canMount, isRoot, mountReadOnly, mountTmpfs, NO_MOUNT_REASON } from './helpers/small-fs.js';
+import { reachableTempDir, runAsNobody } from './helpers/unprivileged-child.js';
 
 // Disk full and read-only destinations give a WriteError that says so, and change nothing: the old file is intact
 // and no temporary file remains. ENOSPC and EROFS come from real file systems (a 256 KiB tmpfs, a read-only bind
 // mount); permission denied from a 0555 folder, written by an unprivileged child process when we are root.
 const tmp = mkdtempSync(join(tmpdir(), 'vblora-writefail-'));
 const unmounts: (() => void)[] = [];
+const cleanups: string[] = [tmp];
 afterAll(() => {
   for (const u of unmounts.reverse()) u();
-  rmSync(tmp, { recursive: true, force: true });
+  for (const dir of cleanups) rmSync(dir, { recursive: true, force: true });
 });
 
 const OLD = new Uint8Array(64 * 1024).fill(1);
@@ -86,13 +87,18 @@ describe('read-only destination (EROFS, read-only bind mount)', () => {
 });
 
 describe('permission denied (EACCES, a 0555 folder)', () => {
+  // As root, the child (uid nobody) must reach its script, the code it runs and its target wherever the clone
+  // is, even under a 0700 folder such as /root: all of them live in a fresh folder every user can traverse.
+  let childDir: string;
   let atomicJs: string;
   beforeAll(() => {
-    if (isRoot) [atomicJs] = transpileCore(join(tmp, 'core'), ['node/atomic-write.ts']) as [string];
+    childDir = isRoot ? reachableTempDir('vblora-denied-') : tmp;
+    if (childDir !== tmp) cleanups.push(childDir);
+    if (isRoot) [atomicJs] = transpileCore(join(childDir, 'core'), ['node/atomic-write.ts']) as [string];
   });
 
   it('WriteError "permission denied", old file intact, no temp file', async () => {
-    const dir = join(tmp, 'denied');
+    const dir = join(childDir, 'denied');
     mkdirSync(dir);
     writeFileSync(join(dir, 'out.safetensors'), OLD);
     chmodSync(dir, 0o555);
@@ -100,16 +106,8 @@ describe('permission denied (EACCES, a 0555 folder)', () => {
       let outcome: { name?: string; message?: string; code?: string };
       if (isRoot) {
         // root ignores file modes: the write is made by an unprivileged child (uid/gid nobody) instead
-        chmodSync(tmp, 0o755);
-        const r = spawnSync(
-          process.execPath,
-          [join(import.meta.dirname, 'helpers', 'denied-child.mjs'), atomicJs, join(dir, 'out.safetensors')],
-          {
-            uid: 65534,
-            gid: 65534,
-            encoding: 'utf8',
-          },
-        );
+        const script = join(import.meta.dirname, 'helpers', 'denied-child.mjs');
+        const r = runAsNobody(childDir, script, [atomicJs, join(dir, 'out.safetensors')]);
         expect(r.status, r.stderr).toBe(0);
         outcome = JSON.parse(r.stdout) as typeof outcome;
       } else {
