@@ -11,11 +11,16 @@ import type { InjectionInfo } from './injection-info.js';
 export interface InjectOnnxFileOptions extends InjectOptions {
   /** Where tensor data go in the output (default `'keep'`, see `writeOnnxModel`). */
   readonly externalData?: ExternalDataMode;
+  /** Memory budget in bytes for reading and writing the model (default `DEFAULT_MAX_MEMORY_BYTES`, 4 GiB). */
+  readonly maxMemoryBytes?: number;
+  /** Cap on the bytes written (see `writeOnnxModel`; default twice the input plus 64 MiB). */
+  readonly maxOutputBytes?: number;
 }
 
 /**
  * Reads `basePath`, adds VB-LoRA inputs (see {@link injectAdapterInputs}) and writes the injected model to
- * `outPath`, streaming its tensors (external data are copied beside the output).
+ * `outPath`, streaming its tensors (external data are copied beside the output; tensors sharing one range of the
+ * input share it in the output). The output may not be the base model or one of its data files.
  * @example
  * ```ts
  * await injectOnnxFile('model.onnx', 'model.vblora.onnx', { config: { target_modules: ['q_proj', 'v_proj'] } });
@@ -26,7 +31,12 @@ export async function injectOnnxFile(
   outPath: string,
   options: InjectOnnxFileOptions = {},
 ): Promise<WriteOnnxReport & { readonly info: InjectionInfo; readonly warnings: readonly string[] }> {
-  const injected = await injectAdapterInputs(await readOnnxModel(basePath), options);
-  const written = await writeOnnxModel(injected.model, outPath, { externalData: options.externalData ?? 'keep' });
+  const budget = options.maxMemoryBytes === undefined ? {} : { maxMemoryBytes: options.maxMemoryBytes };
+  const injected = await injectAdapterInputs(await readOnnxModel(basePath, budget), options);
+  const written = await writeOnnxModel(injected.model, outPath, {
+    externalData: options.externalData ?? 'keep',
+    ...budget,
+    ...(options.maxOutputBytes === undefined ? {} : { maxOutputBytes: options.maxOutputBytes }),
+  });
   return { ...written, info: injected.info, warnings: injected.warnings };
 }

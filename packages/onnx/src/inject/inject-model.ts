@@ -176,5 +176,6 @@ export async function injectAdapterInputs(model: OnnxModel, options: InjectOptio
     graph: newGraph,
     metadataProps: [...(model.proto.metadataProps ?? []), injectionMetadata(info)],
   });
-  return { model: { proto, bytes: model.bytes, baseDir: model.baseDir, ownsBytes: false }, info, warnings };
+  const injected: OnnxModel = { proto, bytes: model.bytes, baseDir: model.baseDir, ownsBytes: false, path: model.path ?? null };
+  return { model: injected, info, warnings };
 }

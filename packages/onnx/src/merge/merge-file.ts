@@ -16,7 +16,8 @@ export interface MergeOnnxFileOptions extends MergeOnnxOptions {
 /**
  * Reads a PEFT adapter (directory or in-memory adapter) and an ONNX model, merges the adapter into the model's
  * initializers and writes the result to `outPath`. External data files are read beside `basePath` and written
- * beside `outPath`.
+ * beside `outPath`. `maxMemoryBytes` (default 4 GiB) bounds the model read and the merge; the output may not be
+ * the base model or one of its data files.
  * @example
  * ```ts
  * const report = await mergeOnnxFile('./my-adapter', 'model.onnx', 'merged.onnx');
@@ -30,5 +31,6 @@ export async function mergeOnnxFile(
   options: MergeOnnxFileOptions = {},
 ): Promise<MergeOnnxReport> {
   const loaded = typeof adapter === 'string' ? (await readAdapterDir(adapter, options.adapterName ?? 'default')).adapter : adapter;
-  return mergeOnnxModel(await readOnnxModel(basePath), loaded, outPath, options);
+  const model = await readOnnxModel(basePath, options.maxMemoryBytes === undefined ? {} : { maxMemoryBytes: options.maxMemoryBytes });
+  return mergeOnnxModel(model, loaded, outPath, options);
 }

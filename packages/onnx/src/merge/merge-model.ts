@@ -3,12 +3,13 @@
  * otherwise untouched.
  * @module
  */
-import type { Backend, VBLoRAAdapter } from '@vblora/core';
+import { checkMemoryBudget, DEFAULT_MAX_MEMORY_BYTES, type Backend, type VBLoRAAdapter } from '@vblora/core';
 import { writeFileAtomic } from '@vblora/core/node';
 import { OnnxModelError } from '../errors.js';
 import { indexGraph } from '../graph/graph-index.js';
 import type { OnnxModel } from '../model-io/onnx-model.js';
 import { hostBytes, storageOf } from '../model-io/tensor-data.js';
+import { refuseOverwritingInputs } from '../model-io/write-files.js';
 import { writeOnnxModel, type ExternalDataMode } from '../model-io/write-model.js';
 import { mapGraphModules, type MapModulesOptions } from '../mapping/map-modules.js';
 import { planMerge } from './merge-plan.js';
@@ -23,6 +24,13 @@ export interface MergeOnnxOptions extends MapModulesOptions {
   readonly externalData?: ExternalDataMode;
   /** Called after each replaced initializer with the number done, the total and the module or tensor key. */
   readonly onProgress?: (done: number, total: number, source: string) => void;
+  /**
+   * Memory budget in bytes (default `DEFAULT_MAX_MEMORY_BYTES`, 4 GiB; the CLI's `--max-memory`): the model held
+   * in memory plus the largest merged weight with its temporaries must fit, checked before anything is computed.
+   */
+  readonly maxMemoryBytes?: number;
+  /** Cap on the bytes written (see `writeOnnxModel`; default twice the input plus 64 MiB). */
+  readonly maxOutputBytes?: number;
 }
 
 /** What a merge did. */
@@ -53,6 +61,10 @@ export interface MergeOnnxReport {
  * ```
  * @throws {ModuleMappingError} when a module has no layer in the graph (with the nearest candidates).
  * @throws {NumericalError} in safe mode when a merged weight is not finite.
+ * @throws {ResourceLimitError} when the merge needs more memory than `maxMemoryBytes`, or would write more than
+ * `maxOutputBytes`.
+ * @throws {PathError} when an output is the input model or one of its data files, or the data file would leave
+ * the output's folder.
  */
 export async function mergeOnnxModel(
   model: OnnxModel,
@@ -61,10 +73,14 @@ export async function mergeOnnxModel(
   options: MergeOnnxOptions = {},
 ): Promise<MergeOnnxReport> {
   const mapping = mapGraphModules(indexGraph(model.proto.graph!), options);
+  const budget = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
   const { updates, warnings } = planMerge(model, mapping, adapter, {
     ...(options.backend === undefined ? {} : { backend: options.backend }),
     ...(options.safe === undefined ? {} : { safe: options.safe }),
+    maxMemoryBytes: budget,
   });
+  // one update is computed at a time, next to the model's bytes: refuse before the first is computed
+  for (const u of updates) checkMemoryBudget(model.bytes.length + u.bytes, `merging ${u.source} into ${u.initializer}`, budget);
   const mode = options.externalData ?? 'keep';
   const inits = mapping.index.initializers;
   const inline = (graphInits: typeof inits): boolean => [...graphInits.values()].every((t) => storageOf(t) !== 'external');
@@ -78,6 +94,7 @@ export async function mergeOnnxModel(
     warnings,
   };
   if (patchable) {
+    await refuseOverwritingInputs(model, [outPath], new Map());
     for (const u of updates) {
       const value = hostBytes(await u.compute());
       const raw = inits.get(u.initializer)!.rawData!;
@@ -105,6 +122,11 @@ export async function mergeOnnxModel(
       },
     ]),
   );
-  const written = await writeOnnxModel(model, outPath, { replace, externalData: mode });
+  const written = await writeOnnxModel(model, outPath, {
+    replace,
+    externalData: mode,
+    maxMemoryBytes: budget,
+    ...(options.maxOutputBytes === undefined ? {} : { maxOutputBytes: options.maxOutputBytes }),
+  });
   return { ...report, path: outPath, dataPath: written.dataPath, patchedInPlace: false };
 }

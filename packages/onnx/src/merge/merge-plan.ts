@@ -6,6 +6,9 @@
 import {
   AdapterError,
   baseKeyOfExtra,
+  DEFAULT_MAX_MEMORY_BYTES,
+  DTYPE_BYTES,
+  numel,
   composeAdapter,
   referenceBackend,
   requireKernel,
@@ -16,7 +19,8 @@ import {
 import { castFloat } from '../host/cast-float.js';
 import { transpose2d } from '../host/transpose-2d.js';
 import type { OnnxModel } from '../model-io/onnx-model.js';
-import { readTensorData, tensorDtype } from '../model-io/tensor-data.js';
+import { readTensorData, tensorDims, tensorDtype } from '../model-io/tensor-data.js';
+import type { onnx } from '../proto.js';
 import { adapterTargets } from '../mapping/adapter-targets.js';
 import { baseTensorTarget } from '../mapping/base-tensor-target.js';
 import type { ModuleMapping } from '../mapping/map-modules.js';
@@ -28,6 +32,8 @@ export interface MergeUpdate {
   readonly source: string;
   /** Computes the new value (same dtype and shape as the initializer). */
   readonly compute: () => Promise<HostTensor>;
+  /** Bytes that computing it allocates at most (the weight read, its float32 forms, the result, A and B). */
+  readonly bytes: number;
 }
 
 /** Options of {@link planMerge}. */
@@ -36,6 +42,21 @@ export interface PlanMergeOptions {
   readonly backend?: Backend;
   /** PEFT's `safe_merge`: fail with a NumericalError naming the module if a merged weight is not finite. */
   readonly safe?: boolean;
+  /** Memory budget for reading one weight (default `DEFAULT_MAX_MEMORY_BYTES`); see {@link MergeUpdate.bytes}. */
+  readonly maxMemoryBytes?: number;
+}
+
+/**
+ * Peak bytes of merging into a weight of `init`'s shape: the weight read (n·w), widened to float32 and summed
+ * (2·n·4, one more for safe mode's check), rounded back (n·w), and the composed A and B (twice, for the compose
+ * kernel's own buffers).
+ */
+function weightUpdateBytes(init: onnx.ITensorProto, r: number, safe: boolean): number {
+  const dims = tensorDims(init);
+  const n = numel(dims);
+  const width = DTYPE_BYTES[tensorDtype(init)];
+  const sides = dims.reduce((a, d) => a + d, 0);
+  return 2 * n * width + (safe ? 3 : 2) * n * 4 + 2 * 4 * r * sides;
 }
 
 /** The updates of a merge and PEFT-targeting warnings. */
@@ -70,8 +91,9 @@ export function planMerge(model: OnnxModel, mapping: ModuleMapping, adapter: VBL
     updates.push({
       initializer: layer.weight,
       source: path,
+      bytes: weightUpdateBytes(init, adapter.config.r, options.safe ?? false),
       compute: async () => {
-        const weight = await readTensorData(model, init);
+        const weight = await readTensorData(model, init, { maxMemoryBytes: options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES });
         if (weight.dtype !== 'f32' && weight.dtype !== 'bf16' && weight.dtype !== 'f16') {
           throw new AdapterError(`${path}: weight ${layer.weight} is ${weight.dtype}; merging needs f32, bf16 or f16`, path);
         }
@@ -95,6 +117,7 @@ export function planMerge(model: OnnxModel, mapping: ModuleMapping, adapter: VBL
     updates.push({
       initializer: target.initializer,
       source: key,
+      bytes: 2 * 4 * numel(t.shape), // cast, then transposed
       compute: async () => {
         const cast = castFloat(t, tensorDtype(init), key);
         return target.transposed ? transpose2d(cast) : cast;

@@ -5,7 +5,8 @@
  */
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { checkMemoryBudget, DEFAULT_MAX_MEMORY_BYTES, PathError } from '@vblora/core';
+import { resolveInside } from '@vblora/core/node';
 import { OnnxModelError } from '../errors.js';
 import type { onnx } from '../proto.js';
 
@@ -42,10 +43,13 @@ export function externalDataRef(t: onnx.ITensorProto): ExternalDataRef | null {
 }
 
 /**
- * Absolute path of an external data file. Locations must be relative and stay inside the model's folder (as the
- * ONNX checker requires), so a crafted model cannot read arbitrary files.
+ * Real path of an external data file. Locations must be relative and stay inside the model's folder once every
+ * symbolic link is followed (the folder's, each folder's between, the file's own), as in onnx's fix for
+ * CVE-2024-27318: otherwise a link shipped in a model folder (to `/`, or to one outside file) would pull any
+ * readable file into what a merge writes. A link that stays inside the folder is fine.
+ * @throws {OnnxModelError} `external-data` (caused by core's `PathError` when a path or link leads out).
  */
-export function resolveExternalPath(baseDir: string | null, location: string, tensor: string): string {
+export async function resolveExternalPath(baseDir: string | null, location: string, tensor: string): Promise<string> {
   if (baseDir === null) {
     throw new OnnxModelError(
       `tensor ${tensor} lives in external file ${location}, but the model was decoded from bytes without a folder; ` +
@@ -54,16 +58,12 @@ export function resolveExternalPath(baseDir: string | null, location: string, te
       tensor,
     );
   }
-  const full = resolve(baseDir, location);
-  const rel = relative(resolve(baseDir), full);
-  if (isAbsolute(location) || rel === '' || rel.startsWith('..') || rel.split(sep).includes('..')) {
-    throw new OnnxModelError(
-      `tensor ${tensor}: external data location ${JSON.stringify(location)} must be a file inside the model's folder`,
-      'external-data',
-      tensor,
-    );
+  try {
+    return await resolveInside(baseDir, location, `tensor ${tensor}: external data`);
+  } catch (err) {
+    const why = err instanceof PathError ? err.message : `cannot resolve ${JSON.stringify(location)} in ${baseDir}: ${String(err)}`;
+    throw new OnnxModelError(`${why} (a model may only read files inside the model's folder)`, 'external-data', tensor, { cause: err });
   }
-  return full;
 }
 
 /** Reads `nbytes` bytes of an external tensor into a fresh, aligned buffer. @throws {OnnxModelError} when the file is short. */
@@ -72,6 +72,7 @@ export async function readExternalBytes(
   ref: ExternalDataRef,
   nbytes: number,
   tensor: string,
+  budget: number = DEFAULT_MAX_MEMORY_BYTES,
 ): Promise<Uint8Array> {
   if (ref.length !== null && ref.length !== nbytes) {
     throw new OnnxModelError(
@@ -82,7 +83,8 @@ export async function readExternalBytes(
   }
   const fh = await openExternal(baseDir, ref, nbytes, tensor);
   try {
-    // allocated only once the file is known to hold the declared bytes
+    // allocated only once the file is known to hold the declared bytes, and the budget allows them
+    checkMemoryBudget(nbytes, `reading tensor ${tensor}`, budget);
     const out = new Uint8Array(new ArrayBuffer(nbytes));
     let done = 0;
     while (done < nbytes) {
@@ -108,11 +110,11 @@ export async function readExternalBytes(
  * @throws {OnnxModelError} when the file is missing, not a regular file, or too short.
  */
 export async function openExternal(baseDir: string | null, ref: ExternalDataRef, nbytes: number, tensor: string): Promise<FileHandle> {
-  const path = resolveExternalPath(baseDir, ref.location, tensor);
+  const path = await resolveExternalPath(baseDir, ref.location, tensor);
   let fh: FileHandle;
   try {
-    // non-blocking, so that a FIFO cannot hang the open
-    fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    // non-blocking, so that a FIFO cannot hang the open; the path is real, so a link in its place now is a swap
+    fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOFOLLOW ?? 0));
   } catch (err) {
     throw new OnnxModelError(`tensor ${tensor}: cannot open external data file ${path}`, 'external-data', tensor, { cause: err });
   }

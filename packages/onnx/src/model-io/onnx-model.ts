@@ -14,6 +14,8 @@ export interface OnnxModel {
   readonly baseDir: string | null;
   /** True when `bytes` belongs to this model alone (read from a file), so merging may patch it in place. */
   readonly ownsBytes: boolean;
+  /** The `.onnx` file it was read from, when there is one: writers refuse to overwrite it. */
+  readonly path?: string | null;
 }
 
 /** The graph of a model (checked to exist when the model was decoded). @internal */

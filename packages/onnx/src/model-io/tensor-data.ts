@@ -3,7 +3,17 @@
  * files, read into host tensors; host tensors written back as `raw_data`.
  * @module
  */
-import { DTYPE_ARRAY, DTYPE_BYTES, numel, tensor, type DType, type HostTensor, type TensorData } from '@vblora/core';
+import {
+  checkMemoryBudget,
+  DEFAULT_MAX_MEMORY_BYTES,
+  DTYPE_ARRAY,
+  DTYPE_BYTES,
+  numel,
+  tensor,
+  type DType,
+  type HostTensor,
+  type TensorData,
+} from '@vblora/core';
 import { OnnxModelError } from '../errors.js';
 import { toInt, type Int64Like, type onnx } from '../proto.js';
 import { externalDataRef, readExternalBytes } from './external-data.js';
@@ -95,19 +105,27 @@ function typedFieldData(t: onnx.ITensorProto, dtype: DType, n: number): TensorDa
   }
 }
 
+/** Options of {@link readTensorData}. */
+export interface ReadTensorOptions {
+  /** Memory budget for the tensor's own buffer, when one is allocated (default `DEFAULT_MAX_MEMORY_BYTES`). */
+  readonly maxMemoryBytes?: number;
+}
+
 /**
  * Reads an initializer into a host tensor. Inline raw data come back as a view into the model's bytes (copied only
- * when misaligned): treat them as read-only. External data are read from disk.
- * @throws {OnnxModelError} when the stored data do not match the shape.
+ * when misaligned): treat them as read-only. External data are read from disk (from inside the model's folder).
+ * @throws {OnnxModelError} when the stored data do not match the shape or cannot be read.
+ * @throws {ResourceLimitError} when the tensor's buffer would be over the memory budget.
  */
-export async function readTensorData(model: OnnxModel, t: onnx.ITensorProto): Promise<HostTensor> {
+export async function readTensorData(model: OnnxModel, t: onnx.ITensorProto, options: ReadTensorOptions = {}): Promise<HostTensor> {
   const name = t.name ?? '(unnamed)';
   const dtype = tensorDtype(t);
   const dims = tensorDims(t);
   const nbytes = tensorByteLength(t);
+  const budget = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
   const ref = externalDataRef(t);
   if (ref !== null) {
-    const bytes = await readExternalBytes(model.baseDir, ref, nbytes, name);
+    const bytes = await readExternalBytes(model.baseDir, ref, nbytes, name, budget);
     return tensor(dtype, dims, typedView(dtype, bytes));
   }
   const raw = t.rawData;
@@ -121,6 +139,8 @@ export async function readTensorData(model: OnnxModel, t: onnx.ITensorProto): Pr
     }
     return tensor(dtype, dims, typedView(dtype, raw));
   }
+  // the typed fields were decoded already (and counted then); their host copy is new
+  checkMemoryBudget(nbytes, `reading tensor ${name}`, budget);
   return tensor(dtype, dims, typedFieldData(t, dtype, numel(dims)));
 }
 

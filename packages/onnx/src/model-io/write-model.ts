@@ -1,25 +1,34 @@
 /**
  * Writing `.onnx` files. The model is streamed field by field: inline tensors are written straight from where
  * they are (views into the source bytes, replacement tensors computed one at a time), external tensors are copied
- * between data files in chunks, so a large model is never held twice in memory.
+ * between data files in chunks, so a large model is never held twice in memory. Every file read or written is
+ * settled first (see `write-files.ts`), and the output's size is known and bounded before anything is created
+ * (see `write-plan.ts`).
  * @module
  */
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { formatShape, sameShape, ShapeError, UnsupportedError, VBLoRAError, type HostTensor } from '@vblora/core';
-import { tempPathFor, writeErrorFor } from '@vblora/core/node';
+import {
+  checkMemoryBudget,
+  DEFAULT_MAX_MEMORY_BYTES,
+  formatShape,
+  sameShape,
+  ShapeError,
+  UnsupportedError,
+  VBLoRAError,
+  type HostTensor,
+} from '@vblora/core';
+import { removeStaleTempFiles, syncFolder, tempPathFor, writeErrorFor } from '@vblora/core/node';
 import { OnnxModelError } from '../errors.js';
 import { pb, type onnx } from '../proto.js';
-import { externalDataRef, openExternal, resolveExternalPath } from './external-data.js';
+import { externalDataRef, openExternal } from './external-data.js';
 import { fieldHeader, FIELD } from './field-header.js';
 import type { OnnxModel } from './onnx-model.js';
-import { hostBytes, readTensorData, storageOf, tensorByteLength, tensorDims, tensorDtype } from './tensor-data.js';
+import { hostBytes, readTensorData, storageOf, tensorDims, tensorDtype } from './tensor-data.js';
+import { refuseOverwritingInputs, resolveOutputData, resolveSources, type OutputData } from './write-files.js';
+import { checkOutputSize, planWrite, tensorLength, type ExternalDataMode, type Piece, type WritePlan } from './write-plan.js';
 
-/** Where tensor data go in the written model. */
-export type ExternalDataMode =
-  | 'keep'
-  | 'inline'
-  | { readonly location?: string; readonly threshold?: number };
+export type { ExternalDataMode } from './write-plan.js';
 
 /** Options of {@link writeOnnxModel}. */
 export interface WriteOnnxOptions {
@@ -29,11 +38,19 @@ export interface WriteOnnxOptions {
    */
   readonly replace?: ReadonlyMap<string, () => HostTensor | Promise<HostTensor>>;
   /**
-   * `'keep'` (default): inline tensors stay inline, externally stored ones go to one data file beside the output;
-   * `'inline'`: everything inline (must stay under protobuf's 2 GiB); `{ location, threshold }`: every tensor of at
-   * least `threshold` bytes (default 1024) goes to the data file `location` (default `<output name>.data`).
+   * `'keep'` (default): inline tensors stay inline, externally stored ones go to one data file beside the output
+   * (tensors that share one range of the input share it in the output); `'inline'`: everything inline (must stay
+   * under protobuf's 2 GiB); `{ location, threshold }`: every tensor of at least `threshold` bytes (default 1024)
+   * goes to the data file `location` (default `<output name>.data`), which must lie inside the output's folder.
    */
   readonly externalData?: ExternalDataMode;
+  /**
+   * Cap on the bytes written (model file + data file), checked before any file is created. Default: twice the
+   * input's size (the model's bytes, the distinct external bytes it reads, the replacements) plus 64 MiB.
+   */
+  readonly maxOutputBytes?: number;
+  /** Memory budget in bytes for the model held and the writer's own buffers (default `DEFAULT_MAX_MEMORY_BYTES`). */
+  readonly maxMemoryBytes?: number;
 }
 
 /** What {@link writeOnnxModel} wrote. */
@@ -49,34 +66,8 @@ export interface WriteOnnxReport {
 
 /** Protobuf's hard limit on one serialised message. */
 const PROTOBUF_LIMIT = 2 ** 31 - 1;
-/** External tensors start at multiples of this (lets runtimes map them without copying). */
-const ALIGN = 64;
 /** Bytes copied per read when moving external data between files. */
 const CHUNK = 16 * 2 ** 20;
-
-interface Piece {
-  readonly tensor: onnx.ITensorProto;
-  readonly nbytes: number;
-  /** Meta fields of the written tensor (no raw_data). */
-  readonly meta: Uint8Array;
-  /** Inline raw_data follows the meta, or the data go to the external file at `offset`. */
-  readonly place: { readonly inline: true } | { readonly inline: false; readonly offset: number } | { readonly keepTyped: true };
-}
-
-function metaProto(t: onnx.ITensorProto, external: { location: string; offset: number; length: number } | null): onnx.ITensorProto {
-  const meta: onnx.ITensorProto = { name: t.name ?? '', dims: t.dims ?? [], dataType: t.dataType ?? 0 };
-  if (t.docString) meta.docString = t.docString;
-  if (t.segment) meta.segment = t.segment;
-  if (external !== null) {
-    meta.dataLocation = 1;
-    meta.externalData = [
-      { key: 'location', value: external.location },
-      { key: 'offset', value: String(external.offset) },
-      { key: 'length', value: String(external.length) },
-    ];
-  }
-  return meta;
-}
 
 function checkReplacement(t: onnx.ITensorProto, r: HostTensor): void {
   const name = t.name ?? '';
@@ -87,43 +78,6 @@ function checkReplacement(t: onnx.ITensorProto, r: HostTensor): void {
       name,
     );
   }
-}
-
-/** Plans every initializer: inline or external (with its offset), and encodes its meta fields. */
-function plan(model: OnnxModel, mode: ExternalDataMode, replace: ReadonlyMap<string, unknown>, location: string): { pieces: Piece[]; dataBytes: number } {
-  const threshold = typeof mode === 'object' ? (mode.threshold ?? 1024) : Infinity;
-  let offset = 0;
-  const pieces: Piece[] = [];
-  for (const t of model.proto.graph!.initializer ?? []) {
-    const nbytes = tensorByteLength(t);
-    const storage = storageOf(t);
-    // the raw_data field header is written from the declared size, so a mismatched tensor would corrupt the file
-    if (storage === 'raw' && !replace.has(t.name ?? '') && t.rawData!.length !== nbytes) {
-      throw new OnnxModelError(
-        `tensor ${t.name ?? '(unnamed)'}: raw_data has ${t.rawData!.length} bytes, its shape and type need ${nbytes}`,
-        'tensor-size',
-        t.name ?? '(unnamed)',
-      );
-    }
-    const external =
-      mode === 'keep' ? storage === 'external' : mode === 'inline' ? false : nbytes >= threshold && nbytes > 0;
-    if (external) {
-      offset = Math.ceil(offset / ALIGN) * ALIGN;
-      const meta = pb.TensorProto.encode(metaProto(t, { location, offset, length: nbytes })).finish();
-      pieces.push({ tensor: t, nbytes, meta, place: { inline: false, offset } });
-      offset += nbytes;
-    } else if (storage === 'typed' && !replace.has(t.name ?? '')) {
-      pieces.push({ tensor: t, nbytes, meta: pb.TensorProto.encode(t).finish(), place: { keepTyped: true } });
-    } else {
-      pieces.push({ tensor: t, nbytes, meta: pb.TensorProto.encode(metaProto(t, null)).finish(), place: { inline: true } });
-    }
-  }
-  return { pieces, dataBytes: offset };
-}
-
-function tensorLength(p: Piece): number {
-  if ('keepTyped' in p.place || !p.place.inline) return p.meta.length;
-  return p.meta.length + fieldHeader(FIELD.tensorRawData, p.nbytes).length + p.nbytes;
 }
 
 class Sink {
@@ -148,6 +102,7 @@ async function writeTensorData(
   p: Piece,
   replace: ReadonlyMap<string, () => HostTensor | Promise<HostTensor>>,
   sink: Sink,
+  budget: number,
 ): Promise<void> {
   const t = p.tensor;
   const compute = replace.get(t.name ?? '');
@@ -159,7 +114,7 @@ async function writeTensorData(
   }
   const ref = externalDataRef(t);
   if (ref === null) {
-    await sink.write(storageOf(t) === 'raw' ? t.rawData! : hostBytes(await readTensorData(model, t)));
+    await sink.write(storageOf(t) === 'raw' ? t.rawData! : hostBytes(await readTensorData(model, t, { maxMemoryBytes: budget })));
     return;
   }
   const name = t.name ?? '';
@@ -180,82 +135,98 @@ async function writeTensorData(
   }
 }
 
+/** Plans a write and settles its files; nothing is created yet. */
+async function prepare(model: OnnxModel, path: string, options: WriteOnnxOptions): Promise<{ plan: WritePlan; head: Uint8Array; graphMeta: Uint8Array; data: OutputData | null }> {
+  const mode = options.externalData ?? 'keep';
+  const location = (typeof mode === 'object' ? mode.location : undefined) ?? `${basename(path)}.data`;
+  const graph = model.proto.graph!;
+  const replaced = new Set((options.replace ?? new Map()).keys());
+  const sources = await resolveSources(model, replaced);
+  const head = pb.ModelProto.encode({ ...model.proto, graph: null }).finish();
+  const graphMeta = pb.GraphProto.encode({ ...graph, initializer: [] }).finish();
+  const plan = planWrite(model, mode, replaced, location, sources, head.length, graphMeta.length);
+  if (plan.modelBytes > PROTOBUF_LIMIT) {
+    throw new UnsupportedError(
+      `the model would be ${plan.modelBytes} bytes inline, over protobuf's 2 GiB limit: write it with externalData: { threshold: 1024 }`,
+    );
+  }
+  checkOutputSize(plan, path, options.maxOutputBytes);
+  const budget = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
+  checkMemoryBudget(model.bytes.length + CHUNK + plan.largestMaterialized, `writing ${path}`, budget);
+  const data = plan.pieces.some((p) => p.place.kind === 'external') ? await resolveOutputData(path, location) : null;
+  await refuseOverwritingInputs(model, data === null ? [path] : [path, data.target], sources);
+  return { plan, head, graphMeta, data };
+}
+
 /**
  * Writes a model to `path` (atomically: temporary files renamed at the end; on failure nothing is left behind),
  * optionally with new data for some initializers and with tensors moved into or out of an external data file.
+ * Before any file is created: every external data file read is resolved inside the model's folder (links
+ * followed), the data file written is inside the output's folder, no output is an input, and the output's size is
+ * within `maxOutputBytes`.
  * @example
  * ```ts
  * await writeOnnxModel(model, 'big.onnx', { externalData: { threshold: 1024 } });
  * ```
+ * @throws {OnnxModelError} `external-data` when an external tensor cannot be read from inside the model's folder.
+ * @throws {PathError} when the data file would leave the output's folder, or an output is an input.
+ * @throws {ResourceLimitError} when the output or the memory needed is over its cap.
  * @throws {UnsupportedError} when an inline model would exceed protobuf's 2 GiB limit.
  * @throws {WriteError} when the file system refuses the write.
  */
 export async function writeOnnxModel(model: OnnxModel, path: string, options: WriteOnnxOptions = {}): Promise<WriteOnnxReport> {
   const replace = options.replace ?? new Map<string, () => HostTensor>();
-  const mode = options.externalData ?? 'keep';
-  const location = (typeof mode === 'object' ? mode.location : undefined) ?? `${basename(path)}.data`;
-  const graph = model.proto.graph!;
-  const { pieces, dataBytes } = plan(model, mode, replace, location);
-  const head = pb.ModelProto.encode({ ...model.proto, graph: null }).finish();
-  const graphMeta = pb.GraphProto.encode({ ...graph, initializer: [] }).finish();
-  let graphLength = graphMeta.length;
-  for (const p of pieces) {
-    const len = tensorLength(p);
-    graphLength += fieldHeader(FIELD.graphInitializer, len).length + len;
-  }
-  const graphHeader = fieldHeader(FIELD.modelGraph, graphLength);
-  const total = head.length + graphHeader.length + graphLength;
-  if (total > PROTOBUF_LIMIT) {
-    throw new UnsupportedError(
-      `the model would be ${total} bytes inline, over protobuf's 2 GiB limit: write it with externalData: { threshold: 1024 }`,
-    );
-  }
-  const dataPath = pieces.some((p) => 'inline' in p.place && !p.place.inline) ? resolveExternalPathForWrite(path, location) : null;
-  const tmpModel = tempPathFor(path);
-  const tmpData = dataPath === null ? null : tempPathFor(dataPath);
+  const budget = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
+  let tmpModel: string | null = null;
+  let tmpData: string | null = null;
   let modelFh: FileHandle | undefined;
   let dataFh: FileHandle | undefined;
   try {
+    const { plan, head, graphMeta, data: dataFile } = await prepare(model, path, options);
+    tmpModel = tempPathFor(path);
     modelFh = await open(tmpModel, 'wx', 0o644);
-    if (tmpData !== null) dataFh = await open(tmpData, 'wx', 0o644);
+    if (dataFile !== null) {
+      tmpData = tempPathFor(dataFile.target);
+      dataFh = await open(tmpData, 'wx', 0o644);
+    }
     const out = new Sink(modelFh);
     const data = dataFh === undefined ? null : new Sink(dataFh);
     await out.write(head);
-    await out.write(graphHeader);
+    await out.write(fieldHeader(FIELD.modelGraph, plan.graphLength));
     await out.write(graphMeta);
-    for (const p of pieces) {
+    for (const p of plan.pieces) {
       await out.write(fieldHeader(FIELD.graphInitializer, tensorLength(p)));
       await out.write(p.meta);
-      if ('keepTyped' in p.place) continue;
-      if (p.place.inline) {
+      if (p.place.kind === 'inline') {
         await out.write(fieldHeader(FIELD.tensorRawData, p.nbytes));
-        await writeTensorData(model, p, replace, out);
-      } else {
+        await writeTensorData(model, p, replace, out, budget);
+      } else if (p.place.kind === 'external' && p.place.write) {
         await data!.padTo(p.place.offset);
-        await writeTensorData(model, p, replace, data!);
+        await writeTensorData(model, p, replace, data!, budget);
       }
     }
-    await data?.padTo(dataBytes);
+    await data?.padTo(plan.dataBytes);
     await modelFh.sync();
     await dataFh?.sync();
     await modelFh.close();
     modelFh = undefined;
     await dataFh?.close();
     dataFh = undefined;
-    if (tmpData !== null) await rename(tmpData, dataPath!);
+    if (tmpData !== null) await rename(tmpData, dataFile!.target);
+    tmpData = null;
     await rename(tmpModel, path);
-    return { path, dataPath, modelBytes: total, dataBytes: dataPath === null ? 0 : dataBytes };
+    tmpModel = null;
+    await syncFolder(dirname(path));
+    if (dataFile !== null) await syncFolder(dirname(dataFile.target));
+    await removeStaleTempFiles(path).catch(() => undefined);
+    if (dataFile !== null) await removeStaleTempFiles(dataFile.target).catch(() => undefined);
+    return { path, dataPath: dataFile?.path ?? null, modelBytes: plan.modelBytes, dataBytes: dataFile === null ? 0 : plan.dataBytes };
   } catch (err) {
     await modelFh?.close().catch(() => undefined);
     await dataFh?.close().catch(() => undefined);
-    await rm(tmpModel, { force: true }).catch(() => undefined);
+    if (tmpModel !== null) await rm(tmpModel, { force: true }).catch(() => undefined);
     if (tmpData !== null) await rm(tmpData, { force: true }).catch(() => undefined);
     if (err instanceof VBLoRAError) throw err;
     throw writeErrorFor(path, err);
   }
-}
-
-/** The external data file of a model written to `path` (same folder rules as reading). */
-function resolveExternalPathForWrite(path: string, location: string): string {
-  return resolveExternalPath(dirname(path), location, '(external data)');
 }
