@@ -1,4 +1,6 @@
-import { toF32, type HostTensor } from '../tensor/index.js';
+import type { VBLoRAAdapter } from '../adapter/vblora-adapter.js';
+import { formatShape, toF32, type HostTensor } from '../tensor/index.js';
+import { BANK_KEY } from './adapter-keys.js';
 
 /** Where the first non-finite element of a tensor sits. */
 export interface NonFiniteHit {
@@ -47,4 +49,52 @@ export function findNegInfRow(t: HostTensor): number[] | null {
     if (all) return unravelIndex(row, t.shape.slice(0, -1));
   }
   return null;
+}
+
+/** A non-finite value in an adapter's bank, logits or stored top-k weights, where the loader reports it. */
+export interface AdapterNonFinite {
+  /** The bank's key, or `<module path>.vblora_logits_A` / `_B` (with `_topk_weights` for a top-k factor). */
+  readonly tensor: string;
+  /** Index of the first NaN/±Inf element, or (kind `row`) of the logits row that holds only −inf. */
+  readonly index: number[];
+  /** The value found (−Infinity for a row). */
+  readonly value: number;
+  /** `value`: a NaN/±Inf element (−inf is legal in logits); `row`: a logits row with no finite entry. */
+  readonly kind: 'value' | 'row';
+}
+
+function* floatTensors(adapter: Pick<VBLoRAAdapter, 'bank' | 'modules'>): Generator<readonly [string, HostTensor, boolean]> {
+  yield [BANK_KEY, adapter.bank, false];
+  for (const m of adapter.modules.values()) {
+    for (const [f, factor] of [['A', m.a], ['B', m.b]] as const) {
+      const t = factor.kind === 'logits' ? factor.logits : factor.weights;
+      yield [`${m.path}.vblora_logits_${f}${factor.kind === 'topk' ? '_topk_weights' : ''}`, t, factor.kind === 'logits'];
+    }
+  }
+}
+
+/**
+ * Every tensor of an adapter that would compose to NaN: the first NaN/±Inf of the bank, of each logits tensor
+ * (−inf excepted: it is legal there) and of each stored top-k weight tensor, and the first logits row of only
+ * −inf. Empty when the adapter is finite. One pass over the adapter's float tensors.
+ */
+export function findAdapterNonFinite(adapter: Pick<VBLoRAAdapter, 'bank' | 'modules'>): AdapterNonFinite[] {
+  const found: AdapterNonFinite[] = [];
+  for (const [tensor, t, isLogits] of floatTensors(adapter)) {
+    const bad = findNonFinite(t, { allowNegInf: isLogits });
+    if (bad !== null) {
+      found.push({ tensor, index: bad.index, value: bad.value, kind: 'value' });
+      continue;
+    }
+    const row = isLogits ? findNegInfRow(t) : null;
+    if (row !== null) found.push({ tensor, index: row, value: -Infinity, kind: 'row' });
+  }
+  return found;
+}
+
+/** The loader's warning text for a {@link findAdapterNonFinite} finding. */
+export function nonFiniteText(f: AdapterNonFinite): string {
+  return f.kind === 'value'
+    ? `non-finite value ${f.value} in ${f.tensor} at ${formatShape(f.index)}`
+    : `${f.tensor} row ${formatShape(f.index)} has no finite logit (all −inf): it composes to NaN`;
 }

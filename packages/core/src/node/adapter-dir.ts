@@ -1,17 +1,51 @@
-import { mkdir, readdir, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readdir, stat, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { checkMemoryBudget, DEFAULT_MAX_MEMORY_BYTES } from '../accounting/memory-budget.js';
 import type { VBLoRAAdapter } from '../adapter/vblora-adapter.js';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE } from '../checkpoint/adapter-keys.js';
 import { adapterFromFiles, type LoadedAdapter } from '../checkpoint/adapter-read.js';
 import { adapterToFiles } from '../checkpoint/adapter-write.js';
+import { readSafetensorsHeader, safetensorsHeaderSize } from '../checkpoint/safetensors-read-header.js';
 import { DEFAULT_CONFIG_LIMITS } from '../config/index.js';
-import { AdapterError, ConfigError, UnsupportedError } from '../errors.js';
+import { AdapterError, CheckpointFormatError, ConfigError, ResourceLimitError, UnsupportedError } from '../errors.js';
 import { makeFolder, writeErrorFor, writeFileAtomic } from './atomic-write.js';
-import { MAX_WHOLE_FILE_BYTES, readBoundedFile } from './read-bounded.js';
+import { MAX_WHOLE_FILE_BYTES, openRegularFile, readBoundedFile } from './read-bounded.js';
+import { resolveInside } from './safe-paths.js';
 
-/** Folder of adapter `name` inside a PEFT save directory: `default` is the directory itself, others a sub-folder. */
+/**
+ * Throws unless `name` can be a folder name inside a save directory: PEFT saves adapter `name` to
+ * `<dir>/<name>/`, so a separator, `.`, `..` or NUL would put it (and read it) somewhere else.
+ * @throws {AdapterError}
+ */
+function checkAdapterName(name: string): void {
+  if (name === '' || name === '.' || name === '..' || /[/\\\u0000]/.test(name)) {
+    throw new AdapterError(
+      `adapter name ${JSON.stringify(name)} is not a plain folder name (no "/", "\\", NUL, "." or ".."); PEFT saves an adapter in <dir>/<name>/`,
+    );
+  }
+}
+
+/**
+ * Folder of adapter `name` inside a PEFT save directory: `default` is the directory itself, others a sub-folder.
+ * Lexical only; the readers and writers below also refuse a sub-folder that is a link out of `dir`.
+ * @throws {AdapterError} when `name` is not a plain folder name (a separator, NUL, `.` or `..`).
+ */
 export function adapterFolder(dir: string, name = 'default'): string {
+  checkAdapterName(name);
   return name === 'default' ? dir : join(dir, name);
+}
+
+/** {@link adapterFolder}, resolved: a sub-folder of an existing `dir` must stay inside it once links are followed. */
+async function adapterFolderInside(dir: string, name: string): Promise<string> {
+  const folder = adapterFolder(dir, name);
+  if (name === 'default' || !(await exists(dir))) return folder;
+  return resolveInside(dir, name, `adapter "${name}"`);
+}
+
+/** Options of {@link readAdapterDir}. */
+export interface ReadAdapterDirOptions {
+  /** Memory budget for the weights file, which is read whole (default `DEFAULT_MAX_MEMORY_BYTES`, 4 GiB). */
+  readonly maxMemoryBytes?: number;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -32,6 +66,42 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
+async function readFully(fh: FileHandle, buf: Uint8Array, position: number, path: string): Promise<void> {
+  for (let done = 0; done < buf.length; ) {
+    const { bytesRead } = await fh.read(buf, done, buf.length - done, position + done);
+    if (bytesRead === 0) throw new CheckpointFormatError(`${path} ended early while reading (it shrank?)`, 'file-length');
+    done += bytesRead;
+  }
+}
+
+/**
+ * Reads `adapter_model.safetensors` whole, but only once its header has been read and checked against the file
+ * size (the tensors must cover the file exactly) and the file against the budget: a bad or lying file costs its
+ * first 8 + N bytes, not its size.
+ */
+async function readWeightsFile(path: string, budget: number): Promise<Uint8Array> {
+  const { fh, size } = await openRegularFile(path);
+  try {
+    if (size > MAX_WHOLE_FILE_BYTES) {
+      throw new ResourceLimitError(`${path} has ${size} bytes, more than the ${MAX_WHOLE_FILE_BYTES} this reader accepts (maxFileBytes)`, 'maxFileBytes');
+    }
+    const lengthPrefix = new Uint8Array(Math.min(size, 8));
+    await readFully(fh, lengthPrefix, 0, path);
+    const headerEnd = safetensorsHeaderSize(lengthPrefix, size);
+    checkMemoryBudget(headerEnd, `the header of ${path}`, budget);
+    const bytes = new Uint8Array(headerEnd);
+    await readFully(fh, bytes, 0, path);
+    readSafetensorsHeader(bytes, size);
+    checkMemoryBudget(size, `reading ${path}`, budget);
+    const whole = new Uint8Array(size);
+    whole.set(bytes);
+    await readFully(fh, whole.subarray(headerEnd), headerEnd, path);
+    return whole;
+  } finally {
+    await fh.close();
+  }
+}
+
 /**
  * Reads a PEFT adapter directory (`adapter_config.json` + `adapter_model.safetensors`); a non-default adapter name
  * is read from its sub-folder, as PEFT saves it.
@@ -40,9 +110,11 @@ async function exists(path: string): Promise<boolean> {
  * ```ts
  * const { adapter, warnings } = await readAdapterDir('./my-adapter');
  * ```
+ * @throws {AdapterError} for a missing file or a bad adapter name; `PathError` for a sub-folder that is a
+ * link out of `dir`; {@link ResourceLimitError} for a file over the budget; format errors for bad contents.
  */
-export async function readAdapterDir(dir: string, name = 'default'): Promise<LoadedAdapter> {
-  const folder = adapterFolder(dir, name);
+export async function readAdapterDir(dir: string, name = 'default', options: ReadAdapterDirOptions = {}): Promise<LoadedAdapter> {
+  const folder = await adapterFolderInside(dir, name);
   const configPath = join(folder, ADAPTER_CONFIG_FILE);
   const weightsPath = join(folder, ADAPTER_WEIGHTS_FILE);
   if (!(await exists(configPath))) {
@@ -59,7 +131,7 @@ export async function readAdapterDir(dir: string, name = 'default'): Promise<Loa
   // Both files come from strangers: bounded reads of regular files only (no FIFO hang, no /dev/zero, no 3 GB read).
   const [configBytes, weights] = await Promise.all([
     readBoundedFile(configPath, DEFAULT_CONFIG_LIMITS.maxLength, 'maxLength'),
-    readBoundedFile(weightsPath, MAX_WHOLE_FILE_BYTES, 'maxFileBytes'),
+    readWeightsFile(weightsPath, options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES),
   ]);
   return adapterFromFiles({ config: decodeConfig(configBytes, configPath), weights }, name);
 }
@@ -82,18 +154,20 @@ export async function readAdapters(dir: string, names?: readonly string[]): Prom
   return out;
 }
 
-
 /**
  * Writes an adapter as PEFT does (`<dir>/` for `default`, `<dir>/<name>/` otherwise). Each file is written
  * atomically; the weights go first, so a reader never sees a new config beside old weights.
+ * @throws {AdapterError} for an adapter name that is not a plain folder name; `PathError` when
+ * `<dir>/<name>` is a link out of `dir`; `WriteError` when the files cannot be written.
  */
 export async function writeAdapterDir(dir: string, adapter: VBLoRAAdapter): Promise<string> {
   const folder = adapterFolder(dir, adapter.name);
+  const target = await adapterFolderInside(dir, adapter.name);
   const files = adapterToFiles(adapter);
-  await makeFolder(folder).catch((err: unknown) => {
+  await makeFolder(target).catch((err: unknown) => {
     throw writeErrorFor(folder, err);
   });
-  await writeFileAtomic(join(folder, ADAPTER_WEIGHTS_FILE), files.weights);
-  await writeFileAtomic(join(folder, ADAPTER_CONFIG_FILE), files.config);
+  await writeFileAtomic(join(target, ADAPTER_WEIGHTS_FILE), files.weights);
+  await writeFileAtomic(join(target, ADAPTER_CONFIG_FILE), files.config);
   return folder;
 }
