@@ -1,14 +1,14 @@
-import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { adapterFromFiles, bankUsage, createCpuBackend, writeSafetensors } from '@vblora/core';
 import { writeAdapterDir, writeFileAtomic } from '@vblora/core/node';
 import { createTfjsBackend, loadVBLoRA, mseLoss, toyOptions, toyStateDict, type Batch } from '@vblora/tfjs';
-import type { CliIO } from '../../io.js';
+import { printable, type CliIO } from '../../io.js';
 import type { CliOptions } from '../../main.js';
 import { createProgress } from '../../progress.js';
 import { UsageError } from '../../errors.js';
 import { modelCandidates } from './model-candidates.js';
+import { prepareDemoFolder } from './output-folder.js';
 import { modelParityTable, probeInput } from './model-parity.js';
 import { ONNX_FILES } from './onnx-runs.js';
 import { parityTable, type BackendCandidate } from './parity.js';
@@ -45,16 +45,25 @@ function candidates(tfBackend: string): BackendCandidate[] {
  * `vblora demo`: the main job on the embedded default. Builds a small ToyLlama and a teacher (a hidden low-rank
  * change), trains VB-LoRA and a same-rank LoRA toward it on TensorFlow.js, saves the adapter in both PEFT flavours,
  * reloads the top-k file on every available backend — kernels, and whole-model runs on tfjs, onnxruntime
- * (inject and merge) and WebGPU — and writes `demo-output/` with a self-contained report.
+ * (inject and merge) and WebGPU — and writes `demo-output/` with a self-contained report. The folder must be new,
+ * empty or an earlier demo's (see `prepareDemoFolder`): nothing else in it is ever removed.
  */
 export async function runDemo(_args: readonly string[], options: CliOptions, io: CliIO): Promise<number> {
   const steps = options.steps === undefined ? DEMO_STEPS : Number(options.steps);
   if (!Number.isSafeInteger(steps) || steps < 1) throw new UsageError(`demo: --steps must be a positive integer, got ${options.steps}`);
   const tfBackend = options.backend ?? 'wasm';
   if (tfBackend !== 'wasm' && tfBackend !== 'cpu') throw new UsageError(`demo: --backend trains on TensorFlow.js "wasm" or "cpu", got "${tfBackend}"`);
+  if (options.out === '') throw new UsageError('demo: --out is empty (an unset variable?); give a new or empty folder');
   const out = resolve(options.out ?? 'demo-output');
-  await rm(out, { recursive: true, force: true });
-  await mkdir(out, { recursive: true });
+  const lock = await prepareDemoFolder(out);
+  try {
+    return await runInFolder(out, steps, tfBackend, io);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function runInFolder(out: string, steps: number, tfBackend: 'wasm' | 'cpu', io: CliIO): Promise<number> {
   await useTf(tfBackend);
   const before = tf.memory().numTensors;
 
@@ -128,6 +137,6 @@ export async function runDemo(_args: readonly string[], options: CliOptions, io:
   teacher.model.dispose();
   tf.dispose(batches.flatMap((b) => [b.x, b.y]));
   const onnxFiles = modelParity.rows.some((m) => m.label === 'onnx merge' && m.outputErr !== null) ? `, ${ONNX_FILES.base}, ${ONNX_FILES.merged}` : '';
-  io.out(`\ndemo output: ${out} (adapter_full/, adapter_topk/, base.safetensors${onnxFiles}, report.html); ${tf.memory().numTensors - before} tensors left\n`);
+  io.out(`\ndemo output: ${printable(out)} (adapter_full/, adapter_topk/, base.safetensors${onnxFiles}, report.html); ${tf.memory().numTensors - before} tensors left\n`);
   return vbLoss < baseLoss ? 0 : 1;
 }
