@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -21,6 +21,8 @@ import { prototypesAreClean } from '../../../core/test/reliability/helpers/outco
 import { toyModelBytes } from '../fixtures/toy-models.js';
 import { goldenAdapter } from '../helpers/golden.js';
 import { tempDir } from '../helpers/tmp.js';
+import { aliasMutation, linkMutation, makeLinks } from './helpers/link-mutations.js';
+import { filesWithSecret, writeSecret } from './helpers/model-folder.js';
 import { modelMutation } from './helpers/onnx-mutations.js';
 
 // Mutation fuzzing of the ONNX loader, module mapping, merge and inject: the toy models of the 5 golden cases in
@@ -40,6 +42,8 @@ interface Base {
   readonly bytes: Uint8Array;
   /** Folder of the model's external data file, or null for an inline model. */
   readonly baseDir: string | null;
+  /** Name of its external data file in `baseDir` (external bases only). */
+  readonly dataFile: string | null;
   readonly adapter: VBLoRAAdapter;
 }
 
@@ -77,6 +81,7 @@ const caseArb = fc.record({
 describe('ONNX loader and injector: mutated toy models', () => {
   const dir = tempDir('fuzz');
   const bases: Base[] = [];
+  let secret = '';
 
   beforeAll(async () => {
     const models = join(dir, 'models');
@@ -87,7 +92,7 @@ describe('ONNX loader and injector: mutated toy models', () => {
       const adapter = await goldenAdapter(c);
       for (const style of ['torch', 'named'] as const) {
         const bytes = toyModelBytes(c, { style });
-        bases.push({ name: `${c}/${style}`, bytes, baseDir: null, adapter });
+        bases.push({ name: `${c}/${style}`, bytes, baseDir: null, dataFile: null, adapter });
         const path = join(models, `${c}-${style}.onnx`);
         await writeOnnxModel(decodeOnnxModel(bytes), path, {
           externalData: { threshold: 1024 },
@@ -97,10 +102,17 @@ describe('ONNX loader and injector: mutated toy models', () => {
           name: `${c}/${style}/external`,
           bytes: ext,
           baseDir: models,
+          dataFile: `${c}-${style}.onnx.data`,
           adapter,
         });
       }
     }
+    // issue #14: a secret outside the model folder, as long as any data file, and links to it (and inside) in it
+    const secretDir = join(dir, 'secret');
+    mkdirSync(secretDir);
+    const longest = Math.max(...bases.map((b) => (b.dataFile === null ? 0 : statSync(join(models, b.dataFile)).size)));
+    secret = writeSecret(join(secretDir, 'secret.bin'), longest);
+    makeLinks(models, secret, secretDir, bases.flatMap((b) => (b.dataFile === null ? [] : [b.dataFile])));
   });
 
   it(
@@ -152,5 +164,50 @@ describe('ONNX loader and injector: mutated toy models', () => {
       );
     },
     fuzzTimeout(RUNS, 40)
+  );
+
+  const folderCaseArb = fc.record({
+    base: fc.nat(),
+    folder: fc.array(fc.oneof(linkMutation, aliasMutation), { minLength: 1, maxLength: 2 }),
+    mutations: fc.array(modelMutation, { minLength: 0, maxLength: 1 }),
+    inject: fc.constantFrom<'lowrank' | 'topk'>('lowrank', 'topk'),
+  });
+
+  it(
+    `issue #14 classes: linked external data and aliased ranges end in success or a typed error, and no outside byte is copied (${RUNS} runs, seed ${SEED + 14})`,
+    async () => {
+      const outcomes = new Outcomes();
+      const out = join(dir, 'out-folder');
+      mkdirSync(out);
+      const external = bases.filter((b) => b.dataFile !== null);
+      const t0 = performance.now();
+      await fc.assert(
+        fc.asyncProperty(folderCaseArb, async ({ base, folder, mutations, inject }) => {
+          const b = external[base % external.length]!;
+          const edited = folder.reduce((acc, m) => m(acc, b.dataFile!, secret), b.bytes);
+          const bytes = mutations.reduce((acc, m) => m(acc), edited);
+          const kinds = folder.map((m) => m.kind).join('+');
+          const decode = () => decodeOnnxModel(bytes.slice(), { baseDir: b.baseDir });
+          const model = await stage(outcomes, `decode`, decode);
+          if (model === undefined) return;
+          await stage(outcomes, `merge[${kinds}]`, () => mergeOnnxModel(model, b.adapter, join(out, 'merged.onnx')));
+          const injected = await stage(outcomes, 'inject', () => injectAdapterInputs(decode(), { adapter: b.adapter, variant: inject }));
+          if (injected !== undefined) {
+            await stage(outcomes, `inject-write[${kinds}]`, () => writeOnnxModel(injected.model, join(out, 'injected.onnx')));
+          }
+          expect(filesWithSecret(out), kinds).toEqual([]);
+        }),
+        { seed: SEED + 14, numRuns: RUNS }
+      );
+      reportFuzz('ONNX folder classes: links and aliased ranges', SEED + 14, RUNS, outcomes, performance.now() - t0);
+      // both halves ran: links inside and shared ranges went through, links out were refused as external data,
+      // overlapping ranges by the output bound
+      const merges = (suffix: string): number =>
+        [...outcomes.counts].filter(([k]) => k.startsWith('merge[') && k.endsWith(suffix)).reduce((n, [, v]) => n + v, 0);
+      expect(merges(':ok')).toBeGreaterThan(RUNS / 20);
+      expect(merges(':OnnxModelError:external-data')).toBeGreaterThan(RUNS / 20);
+      expect(merges(':ResourceLimitError:maxOutputBytes')).toBeGreaterThan(0);
+    },
+    fuzzTimeout(RUNS, 60)
   );
 });
