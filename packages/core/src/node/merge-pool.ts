@@ -9,11 +9,13 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { VBLoRAError } from '../errors.js';
+import { MERGE_WEIGHT_DTYPES } from '../adapter/merge-state-dict.js';
+import { ShapeError, UnsupportedError, VBLoRAError } from '../errors.js';
 import type { WeightDType } from '../kernels/index.js';
 import { nonFiniteMergeError } from '../kernels/merge.js';
 import { align16, CpuInstance, cpuModule, MAX_PAGES } from '../cpu/cpu-instance.js';
 import { firstNonFinite } from '../cpu/merge-rows.js';
+import { DTYPE_BYTES } from '../tensor/index.js';
 import { rowFactors } from '../cpu/row-factors.js';
 import { runSlice, type SliceJob } from './merge-slice.js';
 
@@ -65,6 +67,9 @@ interface WorkerReply {
 
 const MAX_BYTES = MAX_PAGES * 65536;
 
+/** Largest weight, in bytes, a pool region can hold: the 4 GiB of a wasm32 memory less room for factors. */
+export const MAX_POOL_REGION_BYTES = MAX_BYTES - 64 * 2 ** 20;
+
 /**
  * Creates a pool with `threads` workers (default: every core). Worker threads need the compiled worker file;
  * when running from TypeScript sources (tests) the pool merges in this thread, with the same kernels.
@@ -99,7 +104,7 @@ export function createMergePool(threads = availableParallelism()): MergePool {
 
   return {
     threads: Math.max(1, workers.length),
-    maxRegionBytes: MAX_BYTES - 64 * 2 ** 20,
+    maxRegionBytes: MAX_POOL_REGION_BYTES,
     regions(bytes, count = 1) {
       const size = align16(bytes);
       regionsEnd = size * count;
@@ -124,6 +129,7 @@ export function createMergePool(threads = availableParallelism()): MergePool {
 
   async function runOne(job: PoolMergeJob): Promise<void> {
     if (!owned.has(job.input) || !owned.has(job.output)) throw new VBLoRAError('MergePool.run: input and output must be views from pool.regions()');
+    checkJob(job);
     const [rowsW, colsW] = job.shape;
     const r = job.A.length / (job.fanInFanOut ? rowsW : colsW);
     const inF = job.fanInFanOut ? rowsW : colsW;
@@ -133,7 +139,7 @@ export function createMergePool(threads = availableParallelism()): MergePool {
     local.ensure(coef + align16(f.coef.byteLength));
     local.f32(vec, f.vec.length).set(f.vec);
     local.f32(coef, f.coef.length).set(f.coef);
-    const bytesPer = job.dtype === 'f32' ? 4 : 2;
+    const bytesPer = DTYPE_BYTES[job.dtype];
     const rowBytes = f.cols * bytesPer;
     const slice = (r0: number, r1: number): SliceJob => ({
       dtype: job.dtype,
@@ -165,5 +171,28 @@ export function createMergePool(threads = availableParallelism()): MergePool {
       const view = job.dtype === 'f32' ? new Float32Array(job.output.buffer, job.output.byteOffset, n) : new Uint16Array(job.output.buffer, job.output.byteOffset, n);
       throw nonFiniteMergeError(job.adapter, job.module, firstNonFinite(view, job.dtype));
     }
+  }
+}
+
+/**
+ * Refuses a job the kernels would run out of bounds on: a dtype they lack, regions smaller than the weight, or
+ * factors whose sizes do not match it. The kernels trust their pointers, so this is the last line of defence.
+ */
+function checkJob(job: PoolMergeJob): void {
+  if (!MERGE_WEIGHT_DTYPES.includes(job.dtype)) {
+    throw new UnsupportedError(`${job.module}: the merge pool takes ${MERGE_WEIGHT_DTYPES.join(', ')} weights, not ${String(job.dtype)}`);
+  }
+  const [rows, cols] = job.shape;
+  const inF = job.fanInFanOut ? rows : cols;
+  const outF = job.fanInFanOut ? cols : rows;
+  const r = inF > 0 ? job.A.length / inF : 0;
+  const bytes = rows * cols * DTYPE_BYTES[job.dtype];
+  const sane = [rows, cols].every((d) => Number.isSafeInteger(d) && d >= 0) && Number.isInteger(r) && job.B.length >= outF * r;
+  if (!sane || job.input.byteLength < bytes || job.output.byteLength < bytes) {
+    throw new ShapeError(
+      `${job.module}: a (${rows}, ${cols}) ${job.dtype} merge needs ${bytes}-byte regions and factors of matching sizes; ` +
+        `got regions of ${job.input.byteLength} and ${job.output.byteLength} bytes, A of ${job.A.length} and B of ${job.B.length} values`,
+      job.module,
+    );
   }
 }

@@ -4,6 +4,7 @@
  * them, in the calling thread.
  * @module
  */
+import { UnsupportedError } from '../errors.js';
 import type { WeightDType } from '../kernels/index.js';
 import type { CpuInstance } from '../cpu/cpu-instance.js';
 import { mergeRowBlock } from '../cpu/merge-row-block.js';
@@ -14,7 +15,9 @@ export type SliceJob = Omit<WasmRowJob, 'dtype'> & { readonly dtype: WeightDType
 
 /** Merges the slice; true when a merged value is ±inf or NaN. */
 export function runSlice(inst: CpuInstance, memory: WebAssembly.Memory, job: SliceJob): boolean {
-  if (job.dtype !== 'f16') return mergeRowsWasm(inst, { ...job, dtype: job.dtype });
+  if (job.dtype === 'f32' || job.dtype === 'bf16') return mergeRowsWasm(inst, { ...job, dtype: job.dtype });
+  // a job message is untyped at run time: never let another dtype reach a kernel as if it were one of these
+  if (job.dtype !== 'f16') throw new UnsupportedError(`the merge kernels take f32, bf16 or f16 rows, not ${String(job.dtype)}`);
   // float16: the plain-JS loop, with the rows' coefficients as B (out, r) and vec as A (r, cols)
   const buffer = memory.buffer;
   const coef = new Float32Array(buffer, job.coef, job.rows * job.r);
