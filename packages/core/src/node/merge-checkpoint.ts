@@ -1,18 +1,23 @@
-import { open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { rmdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { VBLoRAAdapter } from '../adapter/vblora-adapter.js';
 import { composeAdapter } from '../adapter/compose-adapter.js';
-import { baseKeyOfExtra, checkBaseHasModules } from '../adapter/merge-state-dict.js';
+import { checkMergeInputs } from '../adapter/merge-state-dict.js';
+import { DEFAULT_MAX_MEMORY_BYTES } from '../accounting/memory-budget.js';
 import { referenceBackend, requireKernel, type Backend } from '../backend/index.js';
 import { isCpuBackend } from '../cpu/cpu-backend.js';
 import { planSafetensors } from '../checkpoint/safetensors-plan.js';
-import { AdapterError, ShapeError } from '../errors.js';
+import { ConfigError, ShapeError } from '../errors.js';
 import type { LowRankPair, WeightDType } from '../kernels/index.js';
-import { fromF32, formatShape, sameShape, toF32, type HostTensor } from '../tensor/index.js';
-import { makeFolder, removeStaleTempFiles, syncFolder, tempPathFor, writeErrorFor, writeFileAtomic } from './atomic-write.js';
-import { resolveCheckpointFiles, SHARD_INDEX_FILE } from './checkpoint-files.js';
-import { createMergePool, type MergePool } from './merge-pool.js';
-import { openSafetensorsFile, type SafetensorsFileReader } from './safetensors-file.js';
+import type { HostTensor } from '../tensor/index.js';
+import { makeFolder, writeErrorFor } from './atomic-write.js';
+import { openBaseCatalog, type BaseCatalog } from './base-catalog.js';
+import { resolveCheckpointFiles, SHARD_INDEX_FILE, type CheckpointFiles } from './checkpoint-files.js';
+import { planMergeMemory } from './merge-memory.js';
+import { createMergePool, MAX_POOL_REGION_BYTES, type MergePool } from './merge-pool.js';
+import { lockOutputFolder, type OutputLock } from './output-lock.js';
+import { refuseAliasedOutputs } from './safe-paths.js';
+import { checkDestinations, commitStaged, discardStaged, stageFile, type StagedFile } from './staged-files.js';
 
 /** Options of {@link mergeCheckpoint}. */
 export interface MergeCheckpointOptions {
@@ -22,6 +27,10 @@ export interface MergeCheckpointOptions {
   readonly safe?: boolean;
   /** Threads for the reference merge (default every core; 1 = in-process). */
   readonly threads?: number;
+  /** Memory budget for everything the files size (headers, factors, tensor buffers); default `DEFAULT_MAX_MEMORY_BYTES`. */
+  readonly maxMemoryBytes?: number;
+  /** Other files the merge reads (the adapter's): no output may be one of them. */
+  readonly inputFiles?: readonly string[];
   /** Called after each tensor with bytes done and total. */
   readonly onProgress?: (doneBytes: number, totalBytes: number, tensor: string) => void;
 }
@@ -34,9 +43,133 @@ export interface MergeCheckpointResult {
   readonly threads: number;
 }
 
-interface ShardPlan {
-  readonly reader: SafetensorsFileReader;
-  readonly out: string;
+/** Where the merged files go: one per shard (same names), and the index of a sharded checkpoint. */
+function outputsOf(files: CheckpointFiles, outPath: string): { shards: string[]; index?: string } {
+  if (files.kind === 'file') return { shards: [outPath] };
+  return { shards: files.shardNames.map((n) => join(outPath, n)), index: join(outPath, SHARD_INDEX_FILE) };
+}
+
+function budgetOf(options: MergeCheckpointOptions): number {
+  const budget = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
+  if (!(budget >= 0)) throw new ConfigError(`maxMemoryBytes must be a number of bytes ≥ 0, got ${String(budget)}`, 'maxMemoryBytes');
+  return budget;
+}
+
+/**
+ * Merges an adapter into a base checkpoint on disk — a single `.safetensors` file or a sharded folder with
+ * `model.safetensors.index.json` — streaming tensor by tensor: memory holds the adapter's factors, the largest
+ * adapted weight (merged in place by the CPU kernels on every core) and the largest other tensor, never the
+ * model, and all of it is checked against the memory budget first. Output keys, order, dtypes and shard names
+ * equal the input's.
+ *
+ * Nothing is written until every input is checked (regular files, one place per tensor, dtypes, shapes, the
+ * budget); an output that is one of the inputs is refused before anything is read, and a sharded output folder
+ * is locked for the whole write. All shards and the index are written to temporary files first and renamed
+ * into place only when all are complete, the index last, so a failed merge leaves the outputs as they were.
+ * @example
+ * ```ts
+ * const { adapter } = await readAdapterDir('./adapter');
+ * await mergeCheckpoint(adapter, './base-model', './merged-model');
+ * ```
+ */
+export async function mergeCheckpoint(
+  adapter: VBLoRAAdapter,
+  basePath: string,
+  outPath: string,
+  options: MergeCheckpointOptions = {},
+): Promise<MergeCheckpointResult> {
+  const budget = budgetOf(options);
+  const files = await resolveCheckpointFiles(basePath);
+  const outs = outputsOf(files, outPath);
+  const allOuts = [...outs.shards, ...(outs.index === undefined ? [] : [outs.index])];
+  await refuseAliasedOutputs(allOuts, [...files.shards, ...(files.indexPath === undefined ? [] : [files.indexPath]), ...(options.inputFiles ?? [])]);
+  await checkDestinations(allOuts);
+  let createdFolder = false;
+  let lock: OutputLock | undefined;
+  let catalog: BaseCatalog | undefined;
+  let ok = false;
+  try {
+    if (files.kind === 'sharded') {
+      createdFolder = !(await stat(outPath).then(() => true, () => false));
+      await makeFolder(outPath).catch((e: unknown) => Promise.reject(writeErrorFor(outPath, e)));
+      lock = await lockOutputFolder(outPath);
+    }
+    catalog = await openBaseCatalog(files, budget);
+    const result = await mergeCatalog(adapter, files, catalog, outs, options, budget);
+    ok = true;
+    return result;
+  } finally {
+    await catalog?.close();
+    await lock?.release();
+    // a folder this merge created and left empty goes too: a failed merge leaves no trace
+    if (!ok && createdFolder) await rmdir(outPath).catch(() => undefined);
+  }
+}
+
+async function mergeCatalog(
+  adapter: VBLoRAAdapter,
+  files: CheckpointFiles,
+  catalog: BaseCatalog,
+  outs: { shards: string[]; index?: string },
+  options: MergeCheckpointOptions,
+  budget: number,
+): Promise<MergeCheckpointResult> {
+  const info = new Map([...catalog.tensors].map(([name, t]) => [name, t.entry]));
+  const extras = checkMergeInputs(adapter, info, (key) => ` (in ${files.shardNames[catalog.tensors.get(key)!.shard]})`);
+  const backend = options.backend ?? referenceBackend;
+  const sameBits = backend === referenceBackend || isCpuBackend(backend);
+  const memory = planMergeMemory(adapter, catalog, extras, sameBits ? MAX_POOL_REGION_BYTES : 0, budget);
+  const pool = createMergePool(options.threads);
+  try {
+    const pairs = await composeAdapter(adapter, options.backend === undefined ? {} : { backend: options.backend });
+    const region = memory.regionBytes > 0 ? pool.regions(memory.regionBytes)[0] : undefined;
+    const scratch = memory.scratchBytes > 0 ? new ArrayBuffer(memory.scratchBytes) : undefined;
+    const totalBytes = catalog.readers.reduce((s, r) => s + r.size, 0);
+    let doneBytes = 0;
+    const merged = new Set<string>();
+    const staged: StagedFile[] = [];
+    try {
+      for (const [shard, reader] of catalog.readers.entries()) {
+        const { header } = reader;
+        const plan = planSafetensors(header.entries, header.metadata);
+        const byName = new Map(header.entries.map((e) => [e.name, e]));
+        await stageFile(staged, outs.shards[shard]!, async (write) => {
+          await write(plan.header, 0);
+          for (const slot of plan.layout) {
+            const entry = byName.get(slot.name)!;
+            const module = slot.name.endsWith('.weight') ? slot.name.slice(0, -'.weight'.length) : undefined;
+            const pair = module === undefined ? undefined : pairs.get(module);
+            let t: HostTensor;
+            if (pair !== undefined) {
+              const into = region !== undefined && entry.end - entry.begin <= region.byteLength ? region : undefined;
+              t = await reader.readTensor(entry, into ?? scratch);
+              t = await mergeTensor(t, pair, adapter, module!, options, pool, into);
+              merged.add(module!);
+            } else {
+              // a carried tensor replaces the base's bytes, which are then never read
+              t = extras.get(slot.name) ?? (await reader.readTensor(entry, scratch));
+            }
+            const bytes = entry.end - entry.begin;
+            if (t.data.byteLength !== bytes) throw new ShapeError(`${slot.name}: ${t.data.byteLength} bytes to write in place of ${bytes}`, slot.name);
+            await write(new Uint8Array(t.data.buffer, t.data.byteOffset, bytes), plan.header.length + slot.begin);
+            doneBytes += bytes;
+            options.onProgress?.(doneBytes, totalBytes, slot.name);
+          }
+        });
+      }
+      if (outs.index !== undefined) {
+        const text = new TextEncoder().encode(`${JSON.stringify(files.index, null, 2)}\n`);
+        await stageFile(staged, outs.index, (write) => write(text, 0));
+      }
+      await commitStaged(staged);
+    } catch (err) {
+      await discardStaged(staged);
+      throw err;
+    }
+    return { shards: outs.shards, mergedModules: merged.size, bytes: doneBytes, threads: pool.threads };
+  } finally {
+    await pool.close();
+  }
 }
 
 async function mergeTensor(
@@ -61,110 +194,4 @@ async function mergeTensor(
   const shape: [number, number] = [t.shape[0]!, t.shape[1]!];
   await pool.run({ dtype: t.dtype as WeightDType, shape, input: region, output: region, A: pair.A.data, B: pair.B.data, fanInFanOut, safe, adapter: adapter.name, module: path });
   return t; // merged in place: t's data is the region
-}
-
-/**
- * Merges an adapter into a base checkpoint on disk — a single `.safetensors` file or a sharded folder with
- * `model.safetensors.index.json` — streaming tensor by tensor: memory holds the largest adapted weight (merged
- * in place by the CPU kernels on every core) and the largest other tensor, never the model. Output keys, order, dtypes and shard names equal the input's; every shard (and the
- * index) is written atomically.
- */
-export async function mergeCheckpoint(
-  adapter: VBLoRAAdapter,
-  basePath: string,
-  outPath: string,
-  options: MergeCheckpointOptions = {},
-): Promise<MergeCheckpointResult> {
-  const files = await resolveCheckpointFiles(basePath);
-  const plans: ShardPlan[] = [];
-  const pool = createMergePool(options.threads);
-  try {
-    if (files.kind === 'sharded') await makeFolder(outPath).catch((e: unknown) => Promise.reject(writeErrorFor(outPath, e)));
-    for (const shard of files.shards) {
-      const reader = await openSafetensorsFile(shard);
-      plans.push({ reader, out: files.kind === 'sharded' ? join(outPath, basename(shard)) : outPath });
-    }
-    // every adapted module and carried tensor must exist with the right shape before anything is written
-    const where = new Map<string, HostTensor['shape']>();
-    for (const p of plans) for (const e of p.reader.header.entries) where.set(e.name, e.shape);
-    checkBaseHasModules(adapter, where.keys());
-    const fanInFanOut = adapter.config.fan_in_fan_out;
-    for (const m of adapter.modules.values()) {
-      const shape = where.get(`${m.path}.weight`)!;
-      const expected = fanInFanOut ? [m.inFeatures, m.outFeatures] : [m.outFeatures, m.inFeatures];
-      if (!sameShape(shape, expected)) {
-        throw new ShapeError(`${m.path}.weight has shape ${formatShape(shape)} but the adapter needs ${formatShape(expected)}`, m.path);
-      }
-    }
-    const extras = new Map<string, HostTensor>();
-    for (const [key, t] of adapter.extraTensors) {
-      const target = baseKeyOfExtra(key);
-      if (!where.has(target)) throw new AdapterError(`the adapter carries ${key} but the base has no ${target}`, target);
-      extras.set(target, t);
-    }
-    const pairs = await composeAdapter(adapter, options.backend === undefined ? {} : { backend: options.backend });
-    const totalBytes = plans.reduce((s, p) => s + p.reader.size, 0);
-    let doneBytes = 0;
-    let merged = 0;
-    // the largest adapted weight in the pool's memory (merged there in place), anything else in a plain buffer
-    let largestWeight = 0;
-    for (const p of plans) {
-      for (const e of p.reader.header.entries) {
-        const module = e.name.endsWith('.weight') ? e.name.slice(0, -'.weight'.length) : undefined;
-        if (module !== undefined && pairs.has(module)) largestWeight = Math.max(largestWeight, e.end - e.begin);
-      }
-    }
-    const region = largestWeight > 0 && largestWeight <= pool.maxRegionBytes ? pool.regions(largestWeight)[0] : undefined;
-    let scratch: ArrayBuffer | undefined;
-    for (const p of plans) {
-      const { header } = p.reader;
-      const plan = planSafetensors(header.entries, header.metadata);
-      const tmp = tempPathFor(p.out);
-      const fh = await open(tmp, 'wx').catch((e: unknown) => Promise.reject(writeErrorFor(p.out, e)));
-      try {
-        await fh.write(plan.header, 0, plan.header.length, 0);
-        const byName = new Map(header.entries.map((e) => [e.name, e]));
-        for (const slot of plan.layout) {
-          const entry = byName.get(slot.name)!;
-          const bytes = entry.end - entry.begin;
-          const module = slot.name.endsWith('.weight') ? slot.name.slice(0, -'.weight'.length) : undefined;
-          const pair = module === undefined ? undefined : pairs.get(module);
-          const into = pair !== undefined ? region : undefined;
-          // one buffer of the largest other tensor so far, reused: memory stays bounded by the largest tensors
-          if (into === undefined && (scratch === undefined || scratch.byteLength < bytes)) scratch = new ArrayBuffer(bytes);
-          let t = await p.reader.readTensor(entry, into ?? scratch);
-          if (pair !== undefined) {
-            t = await mergeTensor(t, pair, adapter, module!, options, pool, into);
-            merged += 1;
-          } else if (extras.has(slot.name)) {
-            const carried = extras.get(slot.name)!;
-            t = carried.dtype === t.dtype ? carried : fromF32(toF32(carried), t.dtype as WeightDType);
-          }
-          const view = new Uint8Array(t.data.buffer, t.data.byteOffset, bytes);
-          await fh.write(view, 0, bytes, plan.header.length + slot.begin);
-          doneBytes += bytes;
-          options.onProgress?.(doneBytes, totalBytes, slot.name);
-        }
-        await fh.sync();
-      } catch (err) {
-        await fh.close();
-        await rm(tmp, { force: true });
-        throw err instanceof Error && 'code' in err ? writeErrorFor(p.out, err) : err;
-      }
-      await fh.close();
-      await rename(tmp, p.out).catch(async (e: unknown) => {
-        await rm(tmp, { force: true });
-        throw writeErrorFor(p.out, e);
-      });
-      await syncFolder(dirname(p.out));
-      await removeStaleTempFiles(p.out).catch(() => undefined);
-    }
-    if (files.kind === 'sharded') {
-      await writeFileAtomic(join(outPath, SHARD_INDEX_FILE), `${JSON.stringify(files.index, null, 2)}\n`);
-    }
-    return { shards: plans.map((p) => p.out), mergedModules: merged, bytes: doneBytes, threads: pool.threads };
-  } finally {
-    await Promise.all(plans.map((p) => p.reader.close()));
-    await pool.close();
-  }
 }

@@ -1,8 +1,10 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { checkMemoryBudget } from '../accounting/memory-budget.js';
 import { readSafetensorsHeader, safetensorsHeaderSize } from '../checkpoint/safetensors-read.js';
 import type { SafetensorsHeader, SafetensorsLayoutEntry } from '../checkpoint/safetensors-types.js';
-import { CheckpointFormatError } from '../errors.js';
-import { DTYPE_ARRAY, tensor, type HostTensor } from '../tensor/index.js';
+import { AdapterError, CheckpointFormatError, ShapeError } from '../errors.js';
+import { DTYPE_ARRAY, DTYPE_BYTES, tensor, type HostTensor } from '../tensor/index.js';
+import { openRegularFile } from './read-bounded.js';
 
 /** A safetensors file opened for streaming: the validated header, and tensors read one at a time on demand. */
 export interface SafetensorsFileReader {
@@ -10,18 +12,28 @@ export interface SafetensorsFileReader {
   readonly size: number;
   readonly header: SafetensorsHeader;
   /**
-   * Reads one tensor's bytes into `into` (a buffer, or a byte view at an aligned offset, of at least its size) or
-   * a fresh buffer; data is aligned.
+   * Reads one tensor's bytes into `into` (a buffer, or a byte view at an offset aligned to the element size, of
+   * at least its size) or, without `into`, a fresh buffer.
+   * @throws {ShapeError} when `into` is too small or misaligned.
    */
   readTensor(entry: SafetensorsLayoutEntry, into?: ArrayBufferLike | Uint8Array): Promise<HostTensor>;
   /** Closes the file. */
   close(): Promise<void>;
 }
 
+/** Options of {@link openSafetensorsFile}. */
+export interface OpenSafetensorsFileOptions {
+  /** Memory budget for the header, which the file sizes (default `DEFAULT_MAX_MEMORY_BYTES`). */
+  readonly maxMemoryBytes?: number;
+}
+
 async function readExactly(fh: FileHandle, buf: Uint8Array, position: number, path: string): Promise<void> {
   let done = 0;
   while (done < buf.length) {
-    const { bytesRead } = await fh.read(buf, done, buf.length - done, position + done);
+    const { bytesRead } = await fh.read(buf, done, buf.length - done, position + done).catch((cause: unknown) => {
+      const code = (cause as NodeJS.ErrnoException | undefined)?.code ?? 'error';
+      throw new AdapterError(`cannot read ${path} (${code}): ${(cause as Error).message}`, undefined, { cause });
+    });
     if (bytesRead === 0) throw new CheckpointFormatError(`${path} ended early while reading`, 'file-length');
     done += bytesRead;
   }
@@ -29,15 +41,18 @@ async function readExactly(fh: FileHandle, buf: Uint8Array, position: number, pa
 
 /**
  * Opens a safetensors file without reading its tensor data: only the header is read and validated, so a file of
- * any size costs memory for one tensor at a time.
+ * any size costs memory for one tensor at a time. The file must be a regular file (a FIFO or a device is refused
+ * at once, never waited on), and its header must fit the memory budget.
+ * @throws {AdapterError} when it cannot be opened or is not a regular file; CheckpointFormatError for a bad
+ * header; ResourceLimitError past a cap.
  */
-export async function openSafetensorsFile(path: string): Promise<SafetensorsFileReader> {
-  const fh = await open(path, 'r');
+export async function openSafetensorsFile(path: string, options: OpenSafetensorsFileOptions = {}): Promise<SafetensorsFileReader> {
+  const { fh, size } = await openRegularFile(path);
   try {
-    const size = (await fh.stat()).size;
     const lenBytes = new Uint8Array(8);
     await readExactly(fh, lenBytes, 0, path);
     const headerSize = safetensorsHeaderSize(lenBytes, size);
+    checkMemoryBudget(headerSize, `the safetensors header of ${path}`, options.maxMemoryBytes);
     const prefix = new Uint8Array(headerSize);
     await readExactly(fh, prefix, 0, path);
     const header = readSafetensorsHeader(prefix, size);
@@ -47,14 +62,16 @@ export async function openSafetensorsFile(path: string): Promise<SafetensorsFile
       header,
       async readTensor(entry, into) {
         const bytes = entry.end - entry.begin;
+        const width = DTYPE_BYTES[entry.dtype];
         const view = into instanceof Uint8Array ? into : undefined;
-        const fits = into !== undefined && into.byteLength >= bytes;
-        const buffer = fits ? (view?.buffer ?? (into as ArrayBufferLike)) : new ArrayBuffer(bytes);
-        const offset = fits ? (view?.byteOffset ?? 0) : 0;
+        const buffer = into === undefined ? new ArrayBuffer(bytes) : (view?.buffer ?? (into as ArrayBufferLike));
+        const offset = view?.byteOffset ?? 0;
+        if ((view?.byteLength ?? buffer.byteLength) < bytes || offset % width !== 0) {
+          throw new ShapeError(`${path}: ${entry.name} (${bytes} bytes) does not fit the buffer it is read into`, entry.name);
+        }
         await readExactly(fh, new Uint8Array(buffer, offset, bytes), header.dataStart + entry.begin, path);
         const Ctor = DTYPE_ARRAY[entry.dtype] as unknown as new (b: ArrayBufferLike, o: number, n: number) => HostTensor['data'];
-        const n = bytes / DTYPE_ARRAY[entry.dtype].BYTES_PER_ELEMENT;
-        return tensor(entry.dtype, entry.shape, new Ctor(buffer, offset, n));
+        return tensor(entry.dtype, entry.shape, new Ctor(buffer, offset, bytes / width));
       },
       close: () => fh.close(),
     };
