@@ -57,24 +57,64 @@ export interface InjectionInfo {
   readonly overrides: readonly InjectedOverride[];
 }
 
-/** The injection description of a model, or null when it was not injected. @throws {OnnxModelError} when malformed. */
+/** Largest feature count a description may declare (feeds are sized from it). */
+const MAX_FEATURES = 2 ** 31 - 1;
+
+type Check = (v: unknown) => boolean;
+const str: Check = (v) => typeof v === 'string';
+const count = (max: number): Check => (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= max;
+const record = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The first field of an injection description that breaks the format, as `where: what`, or null. */
+function invalidField(info: unknown): string | null {
+  if (!record(info) || info['format'] !== INJECTION_FORMAT) return `format: not ${INJECTION_FORMAT}`;
+  const variant = info['variant'];
+  if (variant !== 'lowrank' && variant !== 'topk') return 'variant: neither lowrank nor topk';
+  if (!str(info['rowAdapterInput'])) return 'rowAdapterInput: not a string';
+  if (variant === 'topk' ? !str(info['bankInput']) : info['bankInput'] !== null) return 'bankInput: does not fit the variant';
+  const modules = info['modules'];
+  const overrides = info['overrides'];
+  if (!Array.isArray(modules) || !Array.isArray(overrides)) return 'modules/overrides: not lists';
+  const inputs = variant === 'lowrank' ? ['A', 'B'] : ['aIndices', 'aWeights', 'bIndices', 'bWeights'];
+  for (const [i, m] of modules.entries()) {
+    const ok =
+      record(m) && str(m['path']) && count(MAX_FEATURES)(m['inFeatures']) && (m['inFeatures'] as number) > 0 &&
+      count(MAX_FEATURES)(m['outFeatures']) && (m['outFeatures'] as number) > 0 && count(MAX_FEATURES)(m['uses']) &&
+      record(m['inputs']) && inputs.every((k) => str((m['inputs'] as Record<string, unknown>)[k]));
+    if (!ok) return `modules[${i}]: not a module (path, positive feature counts, ${inputs.join('/')} inputs)`;
+  }
+  for (const [i, o] of overrides.entries()) {
+    const ok =
+      record(o) && str(o['key']) && str(o['input']) && str(o['default']) && (o['dtype'] === 'f32' || o['dtype'] === 'f16') &&
+      typeof o['transposed'] === 'boolean' && Array.isArray(o['shape']) && o['shape'].length <= 8 && o['shape'].every(count(MAX_FEATURES));
+    if (!ok) return `overrides[${i}]: not an override (key, input, default, f32/f16 dtype, shape, transposed)`;
+  }
+  return null;
+}
+
+/**
+ * The injection description of a model, or null when it was not injected. Every field is checked, since feeds
+ * are sized from it.
+ * @throws {OnnxModelError} `injection-metadata` when malformed.
+ */
 export function readInjectionInfo(proto: onnx.IModelProto): InjectionInfo | null {
   const entry = (proto.metadataProps ?? []).find((p) => p.key === INJECTION_KEY);
   if (entry === undefined) return null;
-  let info: InjectionInfo;
+  let info: unknown;
   try {
-    info = JSON.parse(entry.value ?? '') as InjectionInfo;
+    info = JSON.parse(entry.value ?? '');
   } catch (err) {
     throw new OnnxModelError(`metadata ${INJECTION_KEY} is not JSON`, 'injection-metadata', INJECTION_KEY, { cause: err });
   }
-  if (info?.format !== INJECTION_FORMAT || !Array.isArray(info.modules) || !Array.isArray(info.overrides)) {
+  const bad = invalidField(info);
+  if (bad !== null) {
     throw new OnnxModelError(
-      `metadata ${INJECTION_KEY} is not a ${INJECTION_FORMAT} description (written by another version?)`,
+      `metadata ${INJECTION_KEY} is not a ${INJECTION_FORMAT} description (written by another version?): ${bad}`,
       'injection-metadata',
       INJECTION_KEY,
     );
   }
-  return info;
+  return info as InjectionInfo;
 }
 
 /** The metadata entry that stores an injection description. */

@@ -3,20 +3,27 @@
  * one adapter, none, or a different one per batch row — without rebuilding the session.
  * @module
  */
-import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { AdapterError, ConfigError, type Backend, type HostTensor, type VBLoRAAdapter } from '@vblora/core';
+import {
+  AdapterError,
+  checkMemoryBudget,
+  ConfigError,
+  DEFAULT_MAX_MEMORY_BYTES,
+  type Backend,
+  type HostTensor,
+  type VBLoRAAdapter,
+} from '@vblora/core';
 import { readAdapterDir } from '@vblora/core/node';
 import { OnnxModelError } from '../errors.js';
 import { readInjectionInfo, type InjectionInfo } from '../inject/injection-info.js';
 import { externalDataRef } from '../model-io/external-data.js';
 import type { OnnxModel } from '../model-io/onnx-model.js';
-import { decodeOnnxModel, encodeOnnxModel } from '../model-io/read-model.js';
+import { decodeOnnxModel, encodeOnnxModel, readOnnxModel } from '../model-io/read-model.js';
 import { readTensorData } from '../model-io/tensor-data.js';
+import { resolveSources } from '../model-io/write-files.js';
 import { castFloat } from '../host/cast-float.js';
 import { prepareAdapter, type PreparedAdapter } from './prepared-adapter.js';
-import { stackFeeds, type FeedData } from './stack-feeds.js';
+import { stackedFeedBytes, stackFeeds, type FeedData } from './stack-feeds.js';
 
 /** Options of {@link AdapterSession.create}. */
 export interface AdapterSessionOptions {
@@ -24,6 +31,11 @@ export interface AdapterSessionOptions {
   readonly sessionOptions?: ort.InferenceSession.SessionOptions;
   /** Backend that composes adapters for the `lowrank` variant (default: the reference backend). */
   readonly backend?: Backend;
+  /**
+   * Memory budget in bytes (default `DEFAULT_MAX_MEMORY_BYTES`, 4 GiB) for reading the model and for the feeds
+   * of one run, which are sized from the model's injection description and checked before they are allocated.
+   */
+  readonly maxMemoryBytes?: number;
 }
 
 /** Which adapter(s) a run uses. */
@@ -49,6 +61,7 @@ export class AdapterSession {
     private readonly backend: Backend | undefined,
     /** Base values of the overridable tensors, by input name, in their feed dtype. */
     private readonly defaults: ReadonlyMap<string, HostTensor>,
+    private readonly budget: number,
   ) {}
 
   /**
@@ -59,17 +72,20 @@ export class AdapterSession {
    * await session.loadAdapter('fr', './adapter-fr');
    * const out = await session.run({ input_ids }, { adapter: 'fr' });
    * ```
-   * @throws {OnnxModelError} when the model has no VB-LoRA inputs.
+   * A model file is read (and checked) before onnxruntime sees it: a FIFO or device is refused, and every external
+   * data file must lie inside the model's folder once links are followed.
+   * @throws {OnnxModelError} when the model has no VB-LoRA inputs, or cannot be read.
    */
   static async create(model: string | Uint8Array | OnnxModel, options: AdapterSessionOptions = {}): Promise<AdapterSession> {
     const sessionOptions = { logSeverityLevel: 3 as const, ...options.sessionOptions };
+    const budget = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
     const source = typeof model === 'string' || model instanceof Uint8Array ? model : inlineBytes(model);
     // read what we need first, so that a file's bytes are garbage by the time onnxruntime loads its own copy
-    const { info, defaults } = await injectionOf(model);
+    const { info, defaults } = await injectionOf(model, budget);
     const session = typeof source === 'string'
       ? await ort.InferenceSession.create(source, sessionOptions)
       : await ort.InferenceSession.create(source, sessionOptions);
-    return new AdapterSession(session, info, options.backend, defaults);
+    return new AdapterSession(session, info, options.backend, defaults, budget);
   }
 
   /** The model's own input names (without the VB-LoRA inputs). */
@@ -125,6 +141,7 @@ export class AdapterSession {
     const hit = this.feedCache.get(key);
     if (hit !== undefined) return hit;
     const slots = names.map((n) => this.slot(n));
+    checkMemoryBudget(stackedFeedBytes(this.info, slots), `the VB-LoRA inputs of ${slots.length} adapter slot(s)`, this.budget);
     const feeds = new Map<string, ort.Tensor>();
     for (const [input, f] of stackFeeds(this.info, slots)) feeds.set(input, toOrt(f));
     const withOverrides = slots.filter((s) => s !== null && s.overrides.size > 0);
@@ -177,14 +194,17 @@ export function inlineBytes(model: OnnxModel): Uint8Array {
   return encodeOnnxModel(model.proto);
 }
 
-/** The injection description of a model and the base values of its overridable tensors (copied). */
-async function injectionOf(model: string | Uint8Array | OnnxModel): Promise<{ info: InjectionInfo; defaults: Map<string, HostTensor> }> {
+/**
+ * The injection description of a model and the base values of its overridable tensors (copied). A model file's
+ * external data are checked to lie inside its folder, as onnxruntime will read them.
+ */
+async function injectionOf(model: string | Uint8Array | OnnxModel, budget: number): Promise<{ info: InjectionInfo; defaults: Map<string, HostTensor> }> {
   let decoded: OnnxModel;
   if (typeof model === 'string') {
-    const raw = await readFile(model);
-    decoded = decodeOnnxModel(new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength), { baseDir: dirname(resolve(model)) });
+    decoded = await readOnnxModel(model, { maxMemoryBytes: budget });
+    await resolveSources(decoded, new Set());
   } else {
-    decoded = model instanceof Uint8Array ? decodeOnnxModel(model) : model;
+    decoded = model instanceof Uint8Array ? decodeOnnxModel(model, { maxMemoryBytes: budget }) : model;
   }
   const info = readInjectionInfo(decoded.proto);
   if (info === null) {
@@ -197,7 +217,7 @@ async function injectionOf(model: string | Uint8Array | OnnxModel): Promise<{ in
     if (init === undefined) {
       throw new OnnxModelError(`the injected model lacks ${o.default}, the base value of ${o.key}`, 'injection-metadata', o.default);
     }
-    const t = castFloat(await readTensorData(decoded, init), o.dtype, o.key);
+    const t = castFloat(await readTensorData(decoded, init, { maxMemoryBytes: budget }), o.dtype, o.key);
     defaults.set(o.input, { ...t, data: t.data.slice() }); // a copy: the model's bytes can be freed
   }
   return { info, defaults };

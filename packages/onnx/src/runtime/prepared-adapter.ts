@@ -6,6 +6,7 @@
 import {
   AdapterError,
   composeAdapter,
+  ShapeError,
   referenceBackend,
   reloadTopkWeights,
   requireKernel,
@@ -63,6 +64,7 @@ async function topkFeed(f: Factor, bank: HostTensor<'f32'>, k: number, backend: 
  * Prepares an adapter for an injected model.
  * @throws {AdapterError} when the adapter adapts a module the model has no branch for, or carries a tensor the
  * model cannot override.
+ * @throws {ShapeError} when a module's size differs from the model's branch.
  */
 export async function prepareAdapter(
   info: InjectionInfo,
@@ -78,6 +80,16 @@ export async function prepareAdapter(
         `inject them first (injected: ${[...injected].slice(0, 3).join(', ')}${injected.size > 3 ? ', …' : ''})`,
       missing[0],
     );
+  }
+  for (const m of info.modules) {
+    const a = adapter.modules.get(m.path);
+    if (a !== undefined && (a.inFeatures !== m.inFeatures || a.outFeatures !== m.outFeatures)) {
+      throw new ShapeError(
+        `adapter ${name}: module ${m.path} is ${a.outFeatures}×${a.inFeatures} (out×in), the model's branch is ` +
+          `${m.outFeatures}×${m.inFeatures}`,
+        m.path,
+      );
+    }
   }
   const c = adapter.config;
   const lowRank = new Map<string, LowRankFeed>();

@@ -15,6 +15,27 @@ export interface FeedData {
   readonly dims: readonly number[];
 }
 
+/**
+ * Bytes {@link stackFeeds} allocates for these slots (every module's inputs, stacked and padded), computed from
+ * the injection description before anything is allocated. The single-adapter lowrank case feeds the prepared
+ * arrays without copying, but is counted too (an upper bound).
+ */
+export function stackedFeedBytes(info: InjectionInfo, slots: readonly (PreparedAdapter | null)[]): number {
+  const real = slots.filter((s): s is PreparedAdapter => s !== null);
+  const n = slots.length;
+  const r = Math.max(1, ...real.map((s) => s.r));
+  let total = 0;
+  if (info.variant === 'lowrank') {
+    for (const m of info.modules) total += 4 * n * r * (m.inFeatures + m.outFeatures);
+    return total;
+  }
+  const vl = real[0]?.vl ?? 1;
+  const k = Math.max(1, ...real.map((s) => s.k));
+  total += 4 * Math.max(1, real.reduce((a, s) => a + s.nv, 0)) * vl;
+  for (const m of info.modules) total += 2 * 4 * n * r * k * ((m.inFeatures + m.outFeatures) / vl);
+  return total;
+}
+
 /** Inputs of the VB-LoRA branches for a list of adapter slots (row → slot mapping excluded). */
 export function stackFeeds(info: InjectionInfo, slots: readonly (PreparedAdapter | null)[]): Map<string, FeedData> {
   const feeds = new Map<string, FeedData>();

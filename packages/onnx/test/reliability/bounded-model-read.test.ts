@@ -1,20 +1,24 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_MEMORY_BYTES, ResourceLimitError, type VBLoRAAdapter } from '@vblora/core';
 import {
+  AdapterSession,
   decodeOnnxModel,
   encodeOnnxModel,
+  INJECTION_KEY,
   injectOnnxFile,
   mergeOnnxFile,
   OnnxModelError,
   readOnnxModel,
+  runOnnxModel,
   type onnx,
 } from '@vblora/onnx';
 import { estimateDecodedBytes } from '../../src/model-io/decode-estimate.js';
 import { toyModelBytes } from '../fixtures/toy-models.js';
 import { goldenAdapter } from '../helpers/golden.js';
+import { QUIET } from '../helpers/ort.js';
 import { tempDir } from '../helpers/tmp.js';
 import { CASE, externalModel, listing } from './helpers/model-folder.js';
 
@@ -54,6 +58,8 @@ describe('issue #14 defect 8: a FIFO or device as model.onnx', () => {
       () => readOnnxModel(fifo),
       () => mergeOnnxFile(adapter, fifo, join(out, 'merged.onnx')),
       () => injectOnnxFile(fifo, join(out, 'injected.onnx'), { adapter }),
+      () => AdapterSession.create(fifo, { sessionOptions: QUIET }),
+      () => runOnnxModel(fifo, {}, { sessionOptions: QUIET }),
     ]) {
       const { err, ms } = await timed(run);
       expect(err).toBeInstanceOf(OnnxModelError);
@@ -117,6 +123,48 @@ describe('issue #14 defect 7: memory from a small ONNX file is checked against t
     for (let i = 0; i < 1100; i++) graph = { node: [{ opType: 'If', attribute: [{ name: 'then_branch', type: 5, g: graph }] }] };
     const bytes = encodeOnnxModel({ irVersion: 8, graph });
     expect(() => decodeOnnxModel(bytes)).toThrow(expect.objectContaining({ name: 'OnnxModelError', rule: 'protobuf' }));
+  });
+
+  it('an injection description that declares huge or malformed modules is refused; feeds sized from it are budgeted', async () => {
+    const path = join(dir, 'injected.onnx');
+    await injectOnnxFile(await externalModel(join(dir, 'inj-base')), path, { adapter });
+    const edited = (edit: (info: Record<string, unknown> & { modules: Record<string, unknown>[] }) => void): Uint8Array => {
+      const model = decodeOnnxModel(new Uint8Array(readFileSync(path)));
+      const entry = model.proto.metadataProps!.find((p) => p.key === INJECTION_KEY)!;
+      const info = JSON.parse(entry.value!);
+      edit(info);
+      entry.value = JSON.stringify(info);
+      return encodeOnnxModel(model.proto);
+    };
+    for (const [label, edit] of [
+      ['2^40 features', (i) => void (i.modules[0]!['inFeatures'] = 2 ** 40)],
+      ['negative features', (i) => void (i.modules[0]!['outFeatures'] = -4)],
+      ['a missing input name', (i) => void delete (i.modules[0]!['inputs'] as Record<string, unknown>)['A']],
+      ['no variant', (i) => void delete i['variant']],
+    ] as [string, Parameters<typeof edited>[0]][]) {
+      await expect(AdapterSession.create(edited(edit), { sessionOptions: QUIET }), label).rejects.toMatchObject({ name: 'OnnxModelError', rule: 'injection-metadata' });
+    }
+    // a well-formed description whose base-only feeds would take 8 GiB: refused before allocating
+    writeFileSync(join(dir, 'huge.onnx'), edited((i) => void (i.modules[0]!['inFeatures'] = 2 ** 31 - 1)));
+    const err = await AdapterSession.create(join(dir, 'huge.onnx'), { sessionOptions: QUIET })
+      .then((s) => s.run({}, { adapter: null }).finally(() => s.release()))
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'ResourceLimitError', limit: 'maxMemory' });
+  });
+
+  it('an adapter whose module sizes differ from the injected branches is a ShapeError, not an onnxruntime failure', async () => {
+    const path = join(dir, 'inj-shape.onnx');
+    writeFileSync(join(dir, 'inj-shape-base.onnx'), toyModelBytes(CASE, { style: 'named' }));
+    await injectOnnxFile(join(dir, 'inj-shape-base.onnx'), path, { adapter });
+    const s = await AdapterSession.create(path, { sessionOptions: QUIET });
+    try {
+      const [first] = adapter.modules.values();
+      const modules = new Map(adapter.modules);
+      modules.set(first!.path, { ...first!, inFeatures: first!.inFeatures * 2 });
+      await expect(s.loadAdapter('bad', { ...adapter, modules })).rejects.toMatchObject({ name: 'ShapeError' });
+    } finally {
+      await s.release();
+    }
   });
 
   it('merge and inject refuse a budget the model and its largest merged weight do not fit, before writing anything', async () => {

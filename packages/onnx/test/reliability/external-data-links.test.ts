@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PathError, type VBLoRAAdapter } from '@vblora/core';
 import {
+  AdapterSession,
   decodeOnnxModel,
   externalDataRef,
   injectOnnxFile,
@@ -11,11 +12,13 @@ import {
   OnnxModelError,
   readOnnxModel,
   readTensorData,
+  runOnnxModel,
   writeOnnxModel,
   type OnnxModel,
 } from '@vblora/onnx';
 import { toyModelBytes } from '../fixtures/toy-models.js';
 import { goldenAdapter } from '../helpers/golden.js';
+import { QUIET } from '../helpers/ort.js';
 import { tempDir } from '../helpers/tmp.js';
 import { CASE, externalExtent, externalModel, filesWithSecret, listing, relocate, writeSecret } from './helpers/model-folder.js';
 
@@ -78,6 +81,15 @@ describe('issue #14 defect 2: external data escaping the model folder through sy
     }
     expect(listing(out)).toEqual([]);
     expect(filesWithSecret(root).filter((p) => p !== secret)).toEqual([]);
+  });
+
+  it('onnxruntime never gets a model whose external data leave its folder (AdapterSession, runOnnxModel)', async () => {
+    const dir = join(root, 'runtime');
+    const injected = await injectOnnxFile(await externalModel(dir), join(dir, 'injected.onnx'), { adapter });
+    renameSync(injected.dataPath!, join(dir, 'moved.data'));
+    symlinkSync(secret, injected.dataPath!);
+    expectOutsideFolder(await AdapterSession.create(injected.path, { sessionOptions: QUIET }).catch((e: unknown) => e));
+    expectOutsideFolder(await runOnnxModel(injected.path, {}, { sessionOptions: QUIET }).catch((e: unknown) => e));
   });
 
   it('a link to a folder inside the model folder is followed: the model reads, merges and injects as without it', async () => {
