@@ -8,12 +8,13 @@ import { runDemo } from './commands/demo/index.js';
 import { runInspect } from './commands/inspect.js';
 import { runMerge } from './commands/merge.js';
 import { UsageError } from './errors.js';
-import { printable, processIO, type CliIO } from './io.js';
+import { oneLine, printable, processIO, type CliIO } from './io.js';
 
 const USAGE = `usage: vblora <command> [options]
 
   demo [--steps N] [--backend wasm|cpu] [--out DIR]
                                                 the main job: train VB-LoRA vs LoRA on a ToyLlama, save, reload everywhere
+                                                (DIR: new, empty, or an earlier demo's; default demo-output)
   inspect <adapter_dir> [--json] [--adapter NAME]
                                                 config, modules, shapes, index dtype, savable params, size, warnings
   compose <adapter_dir> -o out.safetensors [--backend B]
@@ -25,6 +26,12 @@ const USAGE = `usage: vblora <command> [options]
 
   B (compose, merge): reference (default), cpu (WebAssembly SIMD, same bits), onnx, webgpu. A merge into
   safetensors on the reference backend runs core's WebAssembly kernels on every core.
+  compose, convert, merge also take:
+    --adapter NAME        the adapter in <adapter_dir>/NAME (a plain folder name; default: the folder itself)
+    --max-memory SIZE     memory budget for everything sized by the input files, checked before it is
+                          allocated: bytes or 512MiB, 8GiB, 2GB (default 4GiB)
+    --allow-non-finite    go on when the adapter's bank, logits or top-k weights hold NaN or Inf (refused by default)
+  An output is never one of the inputs (through any link); exit 0 on success, 1 on bad input, 2 on bad usage.
 `;
 
 const OPTIONS = {
@@ -37,6 +44,8 @@ const OPTIONS = {
   'topk-only': { type: 'boolean' },
   full: { type: 'boolean' },
   steps: { type: 'string' },
+  'max-memory': { type: 'string' },
+  'allow-non-finite': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -78,23 +87,25 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
 }
 
 function reportError(err: unknown, io: CliIO): number {
+  // Messages carry paths, arguments and text from files: every one is escaped before it reaches the terminal.
   if (err instanceof UsageError) {
-    io.err(`vblora: ${err.message}\n${USAGE}`);
+    io.err(`vblora: ${printable(oneLine(err.message))}\n${USAGE}`);
     return 2;
   }
   if (err instanceof VBLoRAError) {
-    io.err(`vblora: ${err.name}: ${printable(err.message.replace(/\s*\n\s*/g, ' '))}\n`);
+    io.err(`vblora: ${err.name}: ${printable(oneLine(err.message))}\n`);
     return 1;
   }
   const e = err as NodeJS.ErrnoException;
   if (e?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || e?.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
-    io.err(`vblora: ${e.message}\n${USAGE}`);
+    io.err(`vblora: ${printable(oneLine(e.message))}\n${USAGE}`);
     return 2;
   }
-  if (e?.code === 'ENOENT' || e?.code === 'EISDIR' || e?.code === 'EACCES') {
-    io.err(`vblora: ${e.code}: ${e.message}\n`);
+  if (e?.code === 'ENOENT' || e?.code === 'EISDIR' || e?.code === 'EACCES' || e?.code === 'ENOTDIR' || e?.code === 'ELOOP' || e?.code === 'ENAMETOOLONG') {
+    io.err(`vblora: ${e.code}: ${printable(oneLine(e.message))}\n`);
     return 1;
   }
-  io.err(`vblora: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+  const stack = (err as Error)?.stack ?? String(err);
+  io.err(`vblora: internal error: ${stack.split('\n').map(printable).join('\n')}\n`);
   return 70;
 }

@@ -1,8 +1,8 @@
-import type { CliIO } from './io.js';
+import { printable, type CliIO } from './io.js';
 
 /** A progress line on a terminal; silent when standard error is not a TTY. */
 export interface Progress {
-  /** Reports `done` of `total` units of work, with an optional label. */
+  /** Reports `done` of `total` units of work, with an optional label (escaped: it may name a tensor of a file). */
   update(done: number, total: number, label?: string): void;
   /** Clears the progress line. */
   finish(): void;
@@ -20,7 +20,7 @@ export function createProgress(io: CliIO, task: string): Progress {
       last = now;
       drawn = true;
       const pct = total > 0 ? Math.floor((100 * done) / total) : 100;
-      io.err(`\r\x1b[2K${task} ${pct}% (${done}/${total})${label ? ` ${label}` : ''}`);
+      io.err(`\r\x1b[2K${task} ${pct}% (${done}/${total})${label ? ` ${printable(label)}` : ''}`);
     },
     finish() {
       if (drawn) io.err('\r\x1b[2K');

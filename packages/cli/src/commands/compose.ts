@@ -1,19 +1,32 @@
-import { readFile } from 'node:fs/promises';
-import { composeAdapter, requireKernel, writeSafetensors, type HostTensor } from '@vblora/core';
-import { readAdapterDir, writeFileAtomic } from '@vblora/core/node';
+import { checkMemoryBudget, composeAdapter, requireKernel, writeSafetensors, type HostTensor, type VBLoRAAdapter } from '@vblora/core';
+import { writeFileAtomic } from '@vblora/core/node';
 import { backendFromOption } from '../backend-option.js';
-import type { CliIO } from '../io.js';
+import { printable, type CliIO } from '../io.js';
 import type { CliOptions } from '../main.js';
 import { createProgress } from '../progress.js';
+import { inputLimits, readInputAdapter, refuseOutputsOverInputs } from './adapter-input.js';
 import { onePositional, requiredOption } from './args.js';
+
+/** Bytes of compose's output tensors: float32 A (r × in), B (out × r) and delta (out × in) of every module. */
+export function composeOutputBytes(adapter: VBLoRAAdapter): number {
+  const r = adapter.config.r;
+  let elements = 0;
+  for (const m of adapter.modules.values()) elements += r * m.inFeatures + m.outFeatures * r + m.outFeatures * m.inFeatures;
+  return 4 * elements;
+}
 
 /** `vblora compose <adapter_dir> -o out.safetensors`: float32 `<module>.A`, `.B` and `.delta` for every module. */
 export async function runCompose(args: readonly string[], options: CliOptions, io: CliIO): Promise<number> {
   const dir = onePositional(args, '<adapter_dir>', 'compose');
   const output = requiredOption(options.output, '-o out.safetensors', 'compose');
+  const limits = inputLimits(options, 'compose');
   const backend = await backendFromOption(options.backend);
   const deltaWeight = requireKernel(backend, 'deltaWeight');
-  const { adapter } = await readAdapterDir(dir, options.adapter ?? 'default');
+  await refuseOutputsOverInputs([output], dir, limits.name);
+  const { adapter } = await readInputAdapter(dir, limits, 'compose');
+  // Everything is held at once before the write: the tensors, then the file built from them (its header is small).
+  const bytes = composeOutputBytes(adapter);
+  checkMemoryBudget(2 * bytes, `compose: the float32 A, B and delta of ${adapter.modules.size} modules (${bytes} bytes) and the file holding them`, limits.maxMemoryBytes);
   const progress = createProgress(io, 'compose');
   const pairs = await composeAdapter(adapter, { backend, onProgress: (d, t, m) => progress.update(d, t, m) });
   progress.finish();
@@ -23,7 +36,8 @@ export async function runCompose(args: readonly string[], options: CliOptions, i
     tensors.set(`${path}.B`, B);
     tensors.set(`${path}.delta`, await deltaWeight({ A, B, fanInFanOut: adapter.config.fan_in_fan_out }));
   }
-  await writeFileAtomic(output, writeSafetensors(tensors, { format: 'pt' }));
-  io.out(`composed ${pairs.size} modules on ${backend.name} → ${output} (${(await readFile(output)).byteLength} bytes)\n`);
+  const file = writeSafetensors(tensors, { format: 'pt' });
+  await writeFileAtomic(output, file);
+  io.out(`composed ${pairs.size} modules on ${backend.name} → ${printable(output)} (${file.byteLength} bytes)\n`);
   return 0;
 }

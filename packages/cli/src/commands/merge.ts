@@ -1,9 +1,10 @@
 import { UnsupportedError } from '@vblora/core';
-import { mergeCheckpoint, readAdapterDir } from '@vblora/core/node';
+import { mergeCheckpoint } from '@vblora/core/node';
 import { backendFromOption } from '../backend-option.js';
-import type { CliIO } from '../io.js';
+import { printable, type CliIO } from '../io.js';
 import type { CliOptions } from '../main.js';
 import { createProgress } from '../progress.js';
+import { inputLimits, readInputAdapter, refuseOutputsOverInputs } from './adapter-input.js';
 import { onePositional, requiredOption } from './args.js';
 
 /**
@@ -15,27 +16,36 @@ export async function runMerge(args: readonly string[], options: CliOptions, io:
   const dir = onePositional(args, '<adapter_dir>', 'merge');
   const basePath = requiredOption(options.base, '--base base.safetensors', 'merge');
   const output = requiredOption(options.output, '-o merged.safetensors', 'merge');
+  const limits = inputLimits(options, 'merge');
   const backend = await backendFromOption(options.backend);
-  const { adapter } = await readAdapterDir(dir, options.adapter ?? 'default');
+  if (basePath.endsWith('.onnx') && !output.endsWith('.onnx')) {
+    throw new UnsupportedError(`merge: an ONNX base needs an .onnx output, got -o ${output}`);
+  }
+  // The merge checks its own outputs (shards, external data) against the base; the adapter is ours to protect.
+  await refuseOutputsOverInputs([output], dir, limits.name, [basePath]);
+  const { adapter } = await readInputAdapter(dir, limits, 'merge');
+  // TODO(#14): a plain `maxMemoryBytes` property once MergeCheckpointOptions and MergeOnnxFileOptions have it.
+  const budget: { readonly maxMemoryBytes: number } = { maxMemoryBytes: limits.maxMemoryBytes };
   const progress = createProgress(io, 'merge');
   if (basePath.endsWith('.onnx')) {
-    if (!output.endsWith('.onnx')) throw new UnsupportedError(`merge: an ONNX base needs an .onnx output, got -o ${output}`);
     const { mergeOnnxFile } = await import('@vblora/onnx');
-    const report = await mergeOnnxFile(adapter, basePath, output, { backend, onProgress: (d, t, m) => progress.update(d, t, m) });
+    const report = await mergeOnnxFile(adapter, basePath, output, { backend, onProgress: (d, t, m) => progress.update(d, t, m), ...budget });
     progress.finish();
-    for (const w of report.warnings) io.err(`vblora: warning: ${w}\n`);
-    io.out(`merged ${report.modules.length} modules into ${output} on ${backend.name}\n`);
+    for (const w of report.warnings) io.err(`vblora: warning: ${printable(w)}\n`);
+    io.out(`merged ${report.modules.length} modules into ${printable(output)} on ${backend.name}\n`);
     return 0;
   }
   const t0 = performance.now();
   const result = await mergeCheckpoint(adapter, basePath, output, {
     backend,
     onProgress: (done, total, tensor) => progress.update(Math.round(done / 2 ** 20), Math.round(total / 2 ** 20), `MiB ${tensor}`),
+    ...budget,
   });
   progress.finish();
   const s = (performance.now() - t0) / 1000;
+  const where = result.shards.length === 1 ? result.shards[0]! : `${result.shards.length} shards in ${output}`;
   io.out(
-    `merged ${result.mergedModules} modules into ${result.shards.length === 1 ? result.shards[0] : `${result.shards.length} shards in ${output}`}` +
+    `merged ${result.mergedModules} modules into ${printable(where)}` +
       ` on ${backend.name} (${result.threads} thread${result.threads === 1 ? '' : 's'}, ${(result.bytes / 2 ** 20).toFixed(1)} MiB in ${s.toFixed(2)} s)\n`,
   );
   return 0;
