@@ -1,10 +1,12 @@
-import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
 import { resolveTargets, type VBLoRAConfig } from '@vblora/core';
 import { PEFT_GOLDEN_CASES, peftGoldenPath, type PeftGoldenCase } from '@vblora/conformance';
 import { mapGraphModules, modulePathFromScope, ModuleMappingError, type GraphModule } from '@vblora/onnx';
 import { toyModel } from './fixtures/toy-models.js';
 import { goldenAdapter } from './helpers/golden.js';
+import { editDistance, MAX_COMPARED, nearestNames } from '../src/mapping/nearest.js';
 
 const LLAMA_PATHS = [0, 1].flatMap((i) =>
   ['self_attn.q_proj', 'self_attn.k_proj', 'self_attn.v_proj', 'self_attn.o_proj', 'mlp.up_proj', 'mlp.down_proj'].map(
@@ -118,4 +120,33 @@ describe("PEFT's targeting rules on the mapped graph", () => {
       });
     }
   }
+});
+
+// Issue #14 review: the "did you mean" list scores names that come from the model, so its work is bounded (names
+// compared up to 128 units, scores abandoned once they cannot enter the list) without changing its answer.
+describe('nearestNames on model strings', () => {
+  const brute = (wanted: string, names: string[], count = 5): string[] =>
+    [...new Set(names)]
+      .map((c, i) => ({ c, i, d: editDistance(wanted.slice(0, MAX_COMPARED), c.slice(0, MAX_COMPARED)) }))
+      .sort((x, y) => x.d - y.d || x.i - y.i)
+      .slice(0, count)
+      .map((s) => s.c);
+
+  it('gives the plain ranking (ties in the candidates order), seed 14', () => {
+    const name = fc.stringMatching(/^[ab.]{0,12}$/);
+    fc.assert(
+      fc.property(name, fc.array(name, { maxLength: 30 }), fc.integer({ min: 1, max: 6 }), (wanted, names, count) => {
+        expect(nearestNames(wanted, names, count)).toEqual(brute(wanted, names, count));
+      }),
+      { seed: 14, numRuns: 300 },
+    );
+  });
+
+  it('stays fast on 20,000 names of 2,000 characters', () => {
+    const names = Array.from({ length: 20_000 }, (_, i) => `${'x'.repeat(1990)}${i}`);
+    names.push('model.layers.0.self_attn.q_proj');
+    const t0 = performance.now();
+    expect(nearestNames('model.layers.0.self_attn.k_proj', names)[0]).toBe('model.layers.0.self_attn.q_proj');
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
 });
