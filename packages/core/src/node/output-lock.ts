@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { link, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PathError } from '../errors.js';
-import { TEMP_PREFIX, writeFileAtomic } from './atomic-write.js';
+import { TEMP_PREFIX, writeErrorFor, writeFileAtomic } from './atomic-write.js';
 
 /** Name of the lock file inside a locked output folder. */
 export const LOCK_FILE = '.vblora-lock';
@@ -62,7 +62,8 @@ export async function lockOutputFolder(folder: string): Promise<OutputLock> {
         await link(staged, path); // fails with EEXIST while the lock is held: the atomic test-and-set
         break;
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        // e.g. a file system without hard links, or a read-only folder: a typed error naming the lock file
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw writeErrorFor(path, err);
       }
       const current = await readSmall(path);
       const held = current === null ? null : parseOwner(current);

@@ -39,8 +39,8 @@ export async function realPathOf(path: string): Promise<string> {
 
 /**
  * Resolves `location` (relative to `folder`, as an index or a model names its side files) and checks that it
- * stays inside `folder` after every symbolic link is followed — of the folder, the file and each folder between.
- * Returns the real path. `what` names the file in the error (e.g. `external data of tensor w`).
+ * stays inside `folder` after every symbolic link is followed — of the folder, the file and each folder between
+ * (a Hugging Face cache snapshot's links into its repository's `blobs` folder are allowed). Returns the real path. `what` names the file in the error (e.g. `external data of tensor w`).
  * @throws {PathError} `outside-folder` when the location is absolute, climbs out with `..`, or a link leads out.
  */
 export async function resolveInside(folder: string, location: string, what: string): Promise<string> {
@@ -52,8 +52,24 @@ export async function resolveInside(folder: string, location: string, what: stri
   const lexical = resolve(root, location);
   if (!isWithin(root, lexical) || lexical === root) throw outside('leaves the folder');
   const real = await realPathOf(lexical);
-  if (!isWithin(root, real) || real === root) throw outside(`is a link that leads out of the folder (to ${real})`);
+  const blobs = await hubBlobsOf(root);
+  const inside = (isWithin(root, real) && real !== root) || (blobs !== null && isWithin(blobs, real) && real !== blobs);
+  if (!inside) throw outside(`is a link that leads out of the folder (to ${real})`);
   return real;
+}
+
+/**
+ * The `blobs` folder of a Hugging Face hub cache snapshot (`…/models--org--name/snapshots/<revision>`), whose files
+ * are links to `../../blobs/<hash>`: the one place outside its folder that a snapshot's links may lead, so that a
+ * model can be used straight from the cache. Null for every other folder.
+ */
+async function hubBlobsOf(root: string): Promise<string | null> {
+  const snapshots = dirname(root);
+  const repo = dirname(snapshots);
+  if (basename(snapshots) !== 'snapshots' || !basename(repo).startsWith('models--')) return null;
+  const blobs = join(repo, 'blobs');
+  const real = await realpath(blobs).catch(() => null);
+  return real === blobs ? real : null; // the cache's own folder, not a link elsewhere
 }
 
 interface FileId {

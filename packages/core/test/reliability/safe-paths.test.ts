@@ -72,6 +72,33 @@ describe('resolveInside: side files stay in their folder by real path', () => {
   });
 });
 
+describe('resolveInside: a Hugging Face cache snapshot', () => {
+  it("follows the snapshot's links into its repository's blobs, and no further", async () => {
+    const repo = join(dir, 'hub', 'models--org--tiny');
+    const snap = join(repo, 'snapshots', 'abc123');
+    mkdirSync(join(repo, 'blobs'), { recursive: true });
+    mkdirSync(snap, { recursive: true });
+    writeFileSync(join(repo, 'blobs', 'f00d'), 'shard');
+    symlinkSync('../../blobs/f00d', join(snap, 'model.safetensors'));
+    symlinkSync(join(outside, 'secret.txt'), join(snap, 'other.safetensors'));
+    symlinkSync('../../refs', join(snap, 'refs-link'));
+    mkdirSync(join(repo, 'refs'));
+    writeFileSync(join(repo, 'refs', 'main'), 'abc123');
+    expect(await resolveInside(snap, 'model.safetensors', 'test')).toMatch(/blobs\/f00d$/);
+    expect((await pathError(resolveInside(snap, 'other.safetensors', 'test'))).rule).toBe('outside-folder');
+    expect((await pathError(resolveInside(snap, 'refs-link/main', 'test'))).rule).toBe('outside-folder');
+  });
+
+  it('grants nothing to a folder that only looks like a snapshot when its blobs folder is a link', async () => {
+    const repo = join(dir, 'hub', 'models--org--evil');
+    const snap = join(repo, 'snapshots', 'r');
+    mkdirSync(snap, { recursive: true });
+    symlinkSync(outside, join(repo, 'blobs'));
+    symlinkSync('../../blobs/secret.txt', join(snap, 'model.safetensors'));
+    expect((await pathError(resolveInside(snap, 'model.safetensors', 'test'))).rule).toBe('outside-folder');
+  });
+});
+
 describe('refuseAliasedOutputs: an output is never one of the inputs', () => {
   it('passes distinct files', async () => {
     await expect(refuseAliasedOutputs([join(dir, 'out.bin')], [join(dir, 'model', 'w.bin')])).resolves.toBeUndefined();
