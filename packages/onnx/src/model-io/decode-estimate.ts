@@ -51,7 +51,8 @@ const SCHEMA: Readonly<Record<string, Readonly<Record<number, Kind>>>> = {
 /** Bytes of heap per decoded object (measured on Node 20, rounded up): messages by type, then elements. */
 const MESSAGE_COST: Readonly<Record<string, number>> = { Tensor: 448, Attribute: 416, Graph: 320, Model: 320, Function: 256, Node: 160 };
 const OTHER_MESSAGE = 128;
-const NUMBER = 48; // a repeated float/int32/double element
+const FLOAT = 32; // a repeated float element (a boxed double in the array, with growth slack)
+const NUMBER = 48; // a repeated int32/double element
 const LONG = 96; // a repeated or single int64 element (a Long object)
 const BYTES_VIEW = 256; // a Buffer view of a bytes field
 const STRING = 48; // plus two bytes per byte of UTF-8
@@ -153,7 +154,7 @@ export function estimateDecodedBytes(bytes: Uint8Array): DecodeEstimate {
         total += LONG;
       } else if (kind === 'fixed32') c.skip(4);
       else {
-        const each = kind === 'int64s' ? LONG : NUMBER;
+        const each = kind === 'int64s' ? LONG : kind === 'floats' ? FLOAT : NUMBER;
         let count = 1;
         if (wire === 2) {
           const end = c.uint32() + c.pos;
