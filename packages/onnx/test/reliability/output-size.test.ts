@@ -13,7 +13,10 @@ import {
   writeOnnxModel,
   type onnx,
 } from '@vblora/onnx';
+import { readGolden } from '../fixtures/toy-models.js';
+import { CHECKER, checkOnnxFiles } from '../helpers/checker.js';
 import { goldenAdapter } from '../helpers/golden.js';
+import { runToy } from '../helpers/ort.js';
 import { tempDir } from '../helpers/tmp.js';
 import { CASE, externalModel, listing } from './helpers/model-folder.js';
 
@@ -75,6 +78,11 @@ describe('issue #14 defect 9: initializers aliasing one external range', () => {
     expect(new Set(aliases.map((t) => externalDataRef(t)!.offset)).size).toBe(1);
     const want = new Float32Array(new Uint8Array(readFileSync(join(dir, 'shared', 'big.bin'))).buffer, 0, BIG);
     expect((await readTensorData(back, aliases[ALIASES - 1]!)).data).toEqual(want);
+    // the merged model with its shared ranges runs exactly as the merge of the model without the aliases
+    const plain = await mergeOnnxFile(adapter, await externalModel(join(dir, 'shared-plain')), join(out, 'plain.onnx'));
+    const x = readGolden(CASE, 'expected.safetensors').get('input.x')!;
+    expect(Array.from((await runToy(merged.path, x)).data)).toEqual(Array.from((await runToy(plain.path, x)).data));
+    if (CHECKER) checkOnnxFiles([copy.path, merged.path, injected.path]);
   });
 
   it('the same shared range written inline is refused before any file is created', async () => {
