@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LOCK_FILE } from '@vblora/core/node';
 import { vblora } from '../helpers.js';
 import { DEMO_FILES, DEMO_MARKER, prepareDemoFolder } from '../../src/commands/demo/output-folder.js';
-import { oneTypedLine, snapshotTree } from './helpers/hostile-adapters.js';
+import { oneTypedLine, sha256, snapshotTree } from './helpers/hostile-adapters.js';
 
 // #14 defect 1: `vblora demo --out ""` (an unset variable) or `--out .` removed the current folder recursively.
 // Rule: the demo never deletes what it did not create. It writes into a new folder (marked with .vblora-demo), an
@@ -102,7 +102,7 @@ describe('defect 1: demo --out never deletes what it did not create', () => {
     symlinkSync(join(tmp, 'marked', 'keep.txt'), join(out, 'toy-llama.onnx')); // a link inside: the link goes, not its target
     const lock = await prepareDemoFolder(out);
     await lock.release();
-    expect(snapshotTree(out)).toEqual(new Map([[DEMO_MARKER, Buffer.from('')], ['adapter_topk/keep.txt', Buffer.from('x')], ['keep.txt', Buffer.from('x')]]));
+    expect(snapshotTree(out)).toEqual(new Map([[DEMO_MARKER, sha256('')], ['adapter_topk/keep.txt', sha256('x')], ['keep.txt', sha256('x')]]));
 
     symlinkSync(outside, join(out, 'adapter_full'));
     const before = snapshotTree(outside);

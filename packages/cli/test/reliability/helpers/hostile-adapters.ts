@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BANK_KEY, createConfig, factorKey, serializeConfig, tensor, toSavedConfig, writeSafetensors, type HostTensor } from '@vblora/core';
@@ -62,15 +63,21 @@ export function smallAdapter(dir: string, spot?: NonFiniteSpot, path = 'model.q'
   );
 }
 
-/** Every file below `dir` (relative path → bytes), to show that a command changed nothing there. */
-export function snapshotTree(dir: string): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
+/** SHA-256 of some bytes, as hex: what {@link snapshotTree} records of each file. */
+export const sha256 = (bytes: Uint8Array | string): string => createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * Every file below `dir` (relative path → SHA-256 of its bytes), to show that a command changed nothing there.
+ * Hashes, not the bytes: deep equality of megabyte buffers element by element takes seconds.
+ */
+export function snapshotTree(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
   const walk = (d: string, rel: string): void => {
     for (const name of readdirSync(d).sort()) {
       const p = join(d, name);
       const r = rel === '' ? name : `${rel}/${name}`;
       if (statSync(p).isDirectory()) walk(p, r);
-      else out.set(r, readFileSync(p));
+      else out.set(r, sha256(readFileSync(p)));
     }
   };
   walk(dir, '');
