@@ -1,3 +1,4 @@
+import type { VBLoRAAdapter } from '@vblora/core';
 import { UsageError } from '../errors.js';
 
 /** The single positional argument a command needs, or a usage error naming it. */
@@ -11,4 +12,10 @@ export function onePositional(args: readonly string[], what: string, command: st
 export function requiredOption(value: string | undefined, option: string, command: string): string {
   if (value === undefined || value === '') throw new UsageError(`${command}: missing ${option}`);
   return value;
+}
+
+/** "1 module", "12 modules": an adapter's module count for messages. */
+export function modules(adapter: VBLoRAAdapter): string {
+  const n = adapter.modules.size;
+  return `${n} module${n === 1 ? '' : 's'}`;
 }

@@ -5,7 +5,7 @@ import { printable, type CliIO } from '../io.js';
 import type { CliOptions } from '../main.js';
 import { createProgress } from '../progress.js';
 import { inputLimits, readInputAdapter, refuseOutputsOverInputs } from './adapter-input.js';
-import { onePositional, requiredOption } from './args.js';
+import { modules, onePositional, requiredOption } from './args.js';
 
 /** Bytes of compose's output tensors: float32 A (r × in), B (out × r) and delta (out × in) of every module. */
 export function composeOutputBytes(adapter: VBLoRAAdapter): number {
@@ -26,7 +26,7 @@ export async function runCompose(args: readonly string[], options: CliOptions, i
   const { adapter } = await readInputAdapter(dir, limits, 'compose');
   // Everything is held at once before the write: the tensors, then the file built from them (its header is small).
   const bytes = composeOutputBytes(adapter);
-  checkMemoryBudget(2 * bytes, `compose: the float32 A, B and delta of ${adapter.modules.size} modules (${bytes} bytes) and the file holding them`, limits.maxMemoryBytes);
+  checkMemoryBudget(2 * bytes, `compose: the float32 A, B and delta of ${modules(adapter)} (${bytes} bytes) and the file holding them`, limits.maxMemoryBytes);
   const progress = createProgress(io, 'compose');
   const pairs = await composeAdapter(adapter, { backend, onProgress: (d, t, m) => progress.update(d, t, m) });
   progress.finish();

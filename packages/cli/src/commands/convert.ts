@@ -5,7 +5,7 @@ import { UsageError } from '../errors.js';
 import { printable, type CliIO } from '../io.js';
 import type { CliOptions } from '../main.js';
 import { inputLimits, readInputAdapter, refuseOutputsOverInputs } from './adapter-input.js';
-import { onePositional, requiredOption } from './args.js';
+import { modules, onePositional, requiredOption } from './args.js';
 
 /** Bytes of the float32 logits `--full` builds: r × tiles × num_vectors for each factor of every module. */
 export function fullLogitsBytes(adapter: VBLoRAAdapter): number {
@@ -33,7 +33,7 @@ export async function runConvert(args: readonly string[], options: CliOptions, i
   if (options.full === true) {
     // the logits in memory, then the file holding them
     const bytes = fullLogitsBytes(adapter);
-    checkMemoryBudget(2 * bytes, `convert --full: the float32 logits of ${adapter.modules.size} modules (${bytes} bytes) and the file holding them`, limits.maxMemoryBytes);
+    checkMemoryBudget(2 * bytes, `convert --full: the float32 logits of ${modules(adapter)} (${bytes} bytes) and the file holding them`, limits.maxMemoryBytes);
   }
   const { adapter: converted, repairs } = options.full === true ? toFullAdapter(adapter) : toTopkAdapter(adapter);
   const folder = await writeAdapterDir(output, converted);
