@@ -42,12 +42,6 @@ async function adapterFolderInside(dir: string, name: string): Promise<string> {
   return resolveInside(dir, name, `adapter "${name}"`);
 }
 
-/** Options of {@link readAdapterDir}. */
-export interface ReadAdapterDirOptions {
-  /** Memory budget for the weights file, which is read whole (default `DEFAULT_MAX_MEMORY_BYTES`, 4 GiB). */
-  readonly maxMemoryBytes?: number;
-}
-
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** `adapter_config.json` bytes as text; invalid UTF-8 is a ConfigError, as it is for `parseConfig(bytes)`. */
@@ -113,7 +107,14 @@ async function readWeightsFile(path: string, budget: number): Promise<Uint8Array
  * @throws {AdapterError} for a missing file or a bad adapter name; `PathError` for a sub-folder that is a
  * link out of `dir`; {@link ResourceLimitError} for a file over the budget; format errors for bad contents.
  */
-export async function readAdapterDir(dir: string, name = 'default', options: ReadAdapterDirOptions = {}): Promise<LoadedAdapter> {
+export async function readAdapterDir(
+  dir: string,
+  name = 'default',
+  options: {
+    /** Memory budget for the weights file, which is read whole (default `DEFAULT_MAX_MEMORY_BYTES`, 4 GiB). */
+    readonly maxMemoryBytes?: number;
+  } = {},
+): Promise<LoadedAdapter> {
   const folder = await adapterFolderInside(dir, name);
   const configPath = join(folder, ADAPTER_CONFIG_FILE);
   const weightsPath = join(folder, ADAPTER_WEIGHTS_FILE);
