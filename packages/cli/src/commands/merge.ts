@@ -24,12 +24,11 @@ export async function runMerge(args: readonly string[], options: CliOptions, io:
   // The merge checks its own outputs (shards, external data) against the base; the adapter is ours to protect.
   await refuseOutputsOverInputs([output], dir, limits.name, [basePath]);
   const { adapter } = await readInputAdapter(dir, limits, 'merge');
-  // TODO(#14): a plain `maxMemoryBytes` property once MergeCheckpointOptions and MergeOnnxFileOptions have it.
-  const budget: { readonly maxMemoryBytes: number } = { maxMemoryBytes: limits.maxMemoryBytes };
+  const { maxMemoryBytes } = limits;
   const progress = createProgress(io, 'merge');
   if (basePath.endsWith('.onnx')) {
     const { mergeOnnxFile } = await import('@vblora/onnx');
-    const report = await mergeOnnxFile(adapter, basePath, output, { backend, onProgress: (d, t, m) => progress.update(d, t, m), ...budget });
+    const report = await mergeOnnxFile(adapter, basePath, output, { backend, maxMemoryBytes, onProgress: (d, t, m) => progress.update(d, t, m) });
     progress.finish();
     for (const w of report.warnings) io.err(`vblora: warning: ${printable(w)}\n`);
     io.out(`merged ${report.modules.length} modules into ${printable(output)} on ${backend.name}\n`);
@@ -38,8 +37,8 @@ export async function runMerge(args: readonly string[], options: CliOptions, io:
   const t0 = performance.now();
   const result = await mergeCheckpoint(adapter, basePath, output, {
     backend,
+    maxMemoryBytes,
     onProgress: (done, total, tensor) => progress.update(Math.round(done / 2 ** 20), Math.round(total / 2 ** 20), `MiB ${tensor}`),
-    ...budget,
   });
   progress.finish();
   const s = (performance.now() - t0) / 1000;

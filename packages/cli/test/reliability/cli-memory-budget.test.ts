@@ -1,11 +1,11 @@
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BANK_KEY, factorKey, tensor, type HostTensor } from '@vblora/core';
+import { BANK_KEY, factorKey, tensor, writeSafetensors, type HostTensor } from '@vblora/core';
 import { peftGoldenPath } from '@vblora/conformance';
 import { vblora } from '../helpers.js';
-import { hugeModuleAdapter, oneTypedLine, snapshotTree, writeAdapter } from './helpers/hostile-adapters.js';
+import { hugeModuleAdapter, oneTypedLine, smallAdapter, snapshotTree, writeAdapter } from './helpers/hostile-adapters.js';
 
 // #14 defect 7: a 7.8 KB adapter declaring one 65536×65536 module made compose run 100 s at 16.9 GB resident (or
 // end as "internal error: RangeError"). Rule: every allocation sized by file contents is checked against a budget
@@ -87,6 +87,23 @@ describe('defect 7: memory from a tiny file is refused before it is allocated', 
     }
     expect(snapshotTree(tmp).size).toBeGreaterThan(0);
     expect(existsSync(join(tmp, 'small.safetensors')) || existsSync(join(tmp, 'small-dir'))).toBe(false);
+  });
+
+  it('merge hands --max-memory to the merge itself: a 4 MiB base tensor over a 1 MiB budget is refused there', async () => {
+    const dir = smallAdapter(join(tmp, 'merge-small'));
+    const base = join(tmp, 'merge-small-base.safetensors');
+    const tensors = new Map<string, HostTensor>([
+      ['model.q.weight', tensor('f32', [4, 4], new Float32Array(16))],
+      ['lm_head.weight', tensor('f32', [1024, 1024], new Float32Array(1024 * 1024))],
+    ]);
+    writeFileSync(base, writeSafetensors(tensors));
+    const out = join(tmp, 'merge-small-out.safetensors');
+    const r = await timed(['merge', dir, '--base', base, '-o', out, '--max-memory', '1MiB']);
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(oneTypedLine('ResourceLimitError'));
+    expect(r.stderr).not.toContain('adapter_model.safetensors needs');
+    expect(existsSync(out)).toBe(false);
+    expect((await vblora('merge', dir, '--base', base, '-o', out, '--max-memory', '64MiB')).status).toBe(0);
   });
 
   it('--max-memory takes bytes or a unit; anything else is a usage error (exit 2)', async () => {
