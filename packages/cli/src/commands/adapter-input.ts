@@ -1,4 +1,4 @@
-import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, findAdapterNonFinite, NumericalError, nonFiniteText, type LoadedAdapter } from '@vblora/core';
+import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, NumericalError, nonFiniteText, type LoadedAdapter } from '@vblora/core';
 import { adapterFolder, readAdapterDir, refuseAliasedOutputs } from '@vblora/core/node';
 import { join } from 'node:path';
 import type { CliOptions } from '../main.js';
@@ -47,7 +47,7 @@ export async function refuseOutputsOverInputs(outputs: readonly string[], dir: s
 export async function readInputAdapter(dir: string, limits: InputLimits, command: string): Promise<LoadedAdapter> {
   const loaded = await readAdapterDir(dir, limits.name, { maxMemoryBytes: limits.maxMemoryBytes });
   if (limits.allowNonFinite) return loaded;
-  const found = findAdapterNonFinite(loaded.adapter);
+  const found = loaded.nonFinite;
   const first = found[0];
   if (first !== undefined) {
     const more = found.length > 1 ? ` (and in ${found.length - 1} more tensor${found.length > 2 ? 's' : ''})` : '';

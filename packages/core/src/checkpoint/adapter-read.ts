@@ -3,7 +3,7 @@ import type { AdapterFloatDType, AdapterModule, Factor, VBLoRAAdapter } from '..
 import { CheckpointFormatError, ResourceLimitError } from '../errors.js';
 import { formatShape, isFloatDType, isIntDType, toF32, type HostTensor } from '../tensor/index.js';
 import { BANK_KEY, parseFactorKey, type FactorKeyKind } from './adapter-keys.js';
-import { findNegInfRow, findNonFinite } from './non-finite.js';
+import { findAdapterNonFinite, nonFiniteText, type AdapterNonFinite } from './non-finite.js';
 import { readSafetensors, type SafetensorsFile } from './safetensors-read.js';
 
 /** The two files of a PEFT adapter directory, as text / bytes (or already parsed). */
@@ -18,6 +18,8 @@ export interface AdapterFiles {
 export interface LoadedAdapter {
   readonly adapter: VBLoRAAdapter;
   readonly warnings: readonly string[];
+  /** Every tensor that would compose to NaN (also among `warnings`, as text), so callers can refuse without scanning again. */
+  readonly nonFinite: readonly AdapterNonFinite[];
 }
 
 /**
@@ -128,15 +130,11 @@ export function adapterFromFiles(files: AdapterFiles, name = 'default'): LoadedA
         'PEFT would ignore these tensors and keep random logits; vblora.js loads them.',
     );
   }
-  for (const [key, t, isLogits] of [[BANK_KEY, bank, false] as const, ...logitsTensors(modules)]) {
-    const bad = findNonFinite(t, { allowNegInf: key !== BANK_KEY });
-    if (bad !== null) warnings.push(`non-finite value ${bad.value} in ${key} at ${formatShape(bad.index)}`);
-    // −inf logits are legal, but a row of nothing else has no top-k softmax: PEFT and we compose it as NaN.
-    const row = bad === null && isLogits ? findNegInfRow(t) : null;
-    if (row !== null) warnings.push(`${key} row ${formatShape(row)} has no finite logit (all −inf): it composes to NaN`);
-  }
+  // −inf logits are legal, but a row of nothing else has no top-k softmax: PEFT and we compose it as NaN.
+  const nonFinite = findAdapterNonFinite({ bank, modules });
+  warnings.push(...nonFinite.map(nonFiniteText));
   const adapter: VBLoRAAdapter = { name, config, bank, modules, extraTensors, metadata: file.metadata };
-  return { adapter, warnings };
+  return { adapter, warnings, nonFinite };
 }
 
 function checkComposedSize(path: string, inFeatures: number, outFeatures: number, r: number, total: number): void {
@@ -154,15 +152,6 @@ function checkComposedSize(path: string, inFeatures: number, outFeatures: number
         `more than ${maxComposedElements}; refusing to compose it (r = ${r})`,
       'maxComposedElements',
     );
-  }
-}
-
-function* logitsTensors(modules: ReadonlyMap<string, AdapterModule>): Generator<readonly [string, HostTensor, boolean]> {
-  for (const m of modules.values()) {
-    for (const [f, factor] of [['A', m.a], ['B', m.b]] as const) {
-      const t = factor.kind === 'logits' ? factor.logits : factor.weights;
-      yield [`${m.path}.vblora_logits_${f}${factor.kind === 'topk' ? '_topk_weights' : ''}`, t, factor.kind === 'logits'];
-    }
   }
 }
 
