@@ -18,4 +18,4 @@ export { checkTargetDims, type TargetDims } from './check-target-dims.js';
 export { matchesSuffixList } from './match-rules.js';
 export { findMinimalTargetModules, MIN_TARGET_MODULES_FOR_OPTIMIZATION } from './minimal-target-modules.js';
 export { VBLORA_DEFAULT_TARGET_MODULES } from './default-target-modules.js';
-export { compilePythonRegex, type PythonMatchMode } from './python-regex.js';
+export { compilePythonRegex, BACKTRACK_BUDGET, type PythonMatchMode, type PythonRegex } from './python-regex.js';

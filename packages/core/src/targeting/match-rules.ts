@@ -4,7 +4,7 @@
  * @module
  */
 import { ConfigError } from '../errors.js';
-import { compilePythonRegex, type PythonMatchMode } from './python-regex.js';
+import { compilePythonRegex, type PythonMatchMode, type PythonRegex } from './python-regex.js';
 import { pyStrRepr } from './python-repr.js';
 
 /** The matching fields, after `target_modules` has been resolved (never null here). */
@@ -30,8 +30,8 @@ export function matchesSuffixList(name: string, entries: Iterable<string>): bool
  * fails when PEFT would evaluate it (e.g. `layers_pattern` is never compiled for a regex `target_modules`).
  */
 export function createModuleMatcher(rules: MatchRules): (name: string) => MatchOutcome {
-  const cache = new Map<string, RegExp>();
-  const regex = (pattern: string, mode: PythonMatchMode, field: string, origin: string): RegExp => {
+  const cache = new Map<string, PythonRegex>();
+  const regex = (pattern: string, mode: PythonMatchMode, field: string, origin: string): PythonRegex => {
     const key = `${mode}\u0000${pattern}`;
     let re = cache.get(key);
     if (re === undefined) {
@@ -71,7 +71,7 @@ export function createModuleMatcher(rules: MatchRules): (name: string) => MatchO
   };
 }
 
-type RegexSource = (pattern: string, mode: PythonMatchMode, field: string, origin: string) => RegExp;
+type RegexSource = (pattern: string, mode: PythonMatchMode, field: string, origin: string) => PythonRegex;
 
 /**
  * PEFT's layer index of a module path: group 1 of `.*?\.[^.]*\.(\d+)\.` (the first numbered component that has

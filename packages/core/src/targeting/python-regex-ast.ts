@@ -34,7 +34,7 @@ export interface ParsedPythonRegex {
   readonly groups: number;
 }
 
-/** A Python `re.error` (`kind: 'python'`) or a construct we cannot express in JavaScript (`kind: 'unsupported'`). */
+/** A Python `re.error` (`kind: 'python'`) or a construct we do not support (`kind: 'unsupported'`). */
 export class PythonRegexSyntaxError extends Error {
   constructor(
     message: string,

@@ -1,8 +1,8 @@
 /**
  * A parser for the subset of Python `re` syntax that PEFT users put into `target_modules`, `exclude_modules`,
  * `modules_to_save` and `layers_pattern`. It mirrors CPython's `sre_parse` closely enough to reject what Python
- * rejects (with Python's wording) and to give every construct its Python meaning; `python-regex.ts` then emits an
- * equivalent JavaScript RegExp.
+ * rejects (with Python's wording) and to give every construct its Python meaning; `python-regex.ts` then matches
+ * it in bounded time.
  * @module
  */
 
@@ -110,7 +110,7 @@ class Parser extends RegexCursor {
     let lazy = false;
     if (this.eat('?')) lazy = true;
     else if (this.peek() === '+') {
-      throw this.err(`possessive quantifier ${c}+ has no JavaScript equivalent`, this.pos, 'unsupported');
+      throw this.err(`possessive quantifier ${c}+ is not supported`, this.pos, 'unsupported');
     }
     items[items.length - 1] = { t: 'repeat', min, max: max === MAX_REPEAT ? Infinity : max, lazy, body: last };
     return true;
@@ -140,7 +140,7 @@ class Parser extends RegexCursor {
       throw this.err(`unknown extension ?<${d ?? ''}`, start + 1);
     }
     if (c === 'P') return this.parseNamed(depth, start);
-    if (c === '>') throw this.err('atomic group (?>...) has no JavaScript equivalent', start, 'unsupported');
+    if (c === '>') throw this.err('atomic group (?>...) is not supported', start, 'unsupported');
     if (c === '(') throw this.err('conditional group (?(...)...) is not supported', start, 'unsupported');
     if (c !== undefined && /^[aiLmsux-]$/.test(c)) {
       this.pos--;
@@ -188,7 +188,7 @@ class Parser extends RegexCursor {
     while (this.peek() !== undefined && /^[aiLmsux]$/.test(this.peek() as string)) on += this.chars[this.pos++];
     const next = this.peek();
     if (next === ':' || next === '-') {
-      throw this.err('scoped inline flags (?flags:...) have no JavaScript equivalent', start, 'unsupported');
+      throw this.err('scoped inline flags (?flags:...) are not supported', start, 'unsupported');
     }
     if (next !== ')') throw this.err('missing -, : or )', this.pos);
     this.pos++;

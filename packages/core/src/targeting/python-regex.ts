@@ -1,34 +1,66 @@
 /**
- * Python `re.fullmatch` / `re.match` for user patterns, as JavaScript RegExps.
+ * Python `re.fullmatch` / `re.match` for user patterns, in time bounded by the pattern and name sizes.
  *
- * The pattern is parsed with Python's rules (`python-regex-parse.ts`) and re-emitted for a `u`-flag RegExp so that
- * every construct keeps its Python meaning: `(?P<n>…)`/`(?P=n)` become `(?<n>…)`/`\k<n>`; `.` excludes only `\n`;
- * `$` also matches before a final `\n`; `\A`, `\Z`, `{,n}`, `\a`, octal escapes and global inline flags
- * (`(?i)`, `(?s)`, `(?m)`, `(?a)`, `(?x)`) are honoured; `\d \w \s \b` are Unicode-aware as in Python 3 (with the
- * JS engine's Unicode tables) unless `(?a)` is given. Possessive quantifiers, atomic groups, scoped flags,
- * conditionals and `\N{…}` have no JS equivalent and are rejected. Patterns with the textbook shapes of
- * catastrophic backtracking (an unbounded repeat of something that is itself only repeats or can be empty, e.g.
- * `(a+)+`, `(.*)*`, `(a|b?)+`) are rejected too, because a JS RegExp cannot be interrupted. Overlapping
- * alternatives such as `(a|aa)+` are not detected.
+ * Patterns come from adapter configs and names from model files, both untrusted, and a backtracking engine
+ * (Python's, or JavaScript's `RegExp`) takes exponential time on shapes like `(a|aa)*b` that no syntax check
+ * catches reliably. So the parsed pattern (`python-regex-parse.ts`) is translated to RE2 syntax and run by
+ * `re2js`, a pure-JavaScript port of RE2 whose automata take time linear in the name for every pattern
+ * (`python-regex-re2.ts`, `python-regex-charset.ts`). Python's meaning is kept: `.` excludes only `\n`, `$`
+ * also matches before a final `\n`, `\A \Z {,n}`, octal escapes, global inline flags, Unicode `\d \w \s \b`
+ * (ASCII under `(?a)`).
+ *
+ * What RE2 cannot express — look-ahead (except at the very start, where it is checked as a separate linear
+ * match), back-references, captures inside look-behind, repeat counts too large even spelled out — runs on a
+ * backtracking matcher with a step budget instead (`python-regex-backtrack.ts`), which throws
+ * {@link ResourceLimitError} rather than run long. We do not refuse those constructs: configs written by common tools use them (e.g.
+ * `^(?!.*vision).*q_proj`), and on real module names they finish far inside the budget.
  * @module
  */
-import { ConfigError } from '../errors.js';
-import { PythonRegexSyntaxError, type ClassItem, type PythonRegexFlags, type RegexNode } from './python-regex-ast.js';
+import { ConfigError, type ResourceLimitError } from '../errors.js';
+import { PythonRegexSyntaxError, type RegexNode } from './python-regex-ast.js';
+import { canBeEmpty, fixedWidth, numberGroups } from './python-regex-backtrack.js';
+import { Matcher, type Context, type Tester } from './python-regex-matcher.js';
 import { parsePythonRegex } from './python-regex-parse.js';
+
+export { BACKTRACK_BUDGET } from './python-regex-matcher.js';
 
 /** `fullmatch`: the whole name must match; `match`: a match anchored at the start of the name. */
 export type PythonMatchMode = 'fullmatch' | 'match';
 
-const ANY = '[\\s\\S]';
-const UNICODE = { d: '\\p{Nd}', w: '\\p{L}\\p{N}_', s: '\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000' };
-const ASCII = { d: '0-9', w: 'A-Za-z0-9_', s: '\\t-\\r\\x20' };
+/** A compiled Python pattern. */
+export interface PythonRegex {
+  /** Whether Python's `re.fullmatch` / `re.match` of the pattern on `name` is not None. */
+  test(name: string): boolean;
+  /** The match's groups (0 = whole match; `undefined` where Python has None), or null when it does not match. */
+  exec(name: string): readonly (string | undefined)[] | null;
+  /** How `test` matches: `linear` (RE2, time linear in the name) or `backtracking` (the budgeted matcher). */
+  readonly engine: 'linear' | 'backtracking';
+  /** Steps the budgeted matcher has taken so far (0 when it never ran). */
+  readonly backtrackSteps: number;
+}
+
+/** @internal Test hook: force the budgeted matcher, to check it against CPython like the linear path. */
+export interface CompileOptions {
+  readonly engine?: 'auto' | 'backtracking';
+}
 
 /**
- * Compiles a Python regular expression into a RegExp with `re.fullmatch` or `re.match` semantics.
- * Throws a {@link ConfigError} (with `field`) naming the pattern when Python would reject it, when it uses a
- * construct JavaScript cannot express, or when it looks catastrophic; `origin` says where the pattern came from.
+ * Compiles a Python regular expression with `re.fullmatch` or `re.match` semantics.
+ * Throws a {@link ConfigError} (with `field`) naming the pattern when Python would reject it or when it uses a
+ * construct we do not support; `origin` says where the pattern came from. Matching throws
+ * {@link ResourceLimitError} only for constructs RE2 cannot express, when the budget runs out.
+ *
+ * @example
+ * ```ts
+ * compilePythonRegex('.*\\.(q|v)_proj', 'fullmatch', 'target_modules').test('model.layers.0.q_proj'); // true
+ * ```
  */
-export function compilePythonRegex(pattern: string, mode: PythonMatchMode, field: string, origin = field): RegExp {
+export function compilePythonRegex(pattern: string, mode: PythonMatchMode, field: string, origin = field): PythonRegex {
+  return compileWith(pattern, mode, field, origin, {});
+}
+
+/** @internal {@link compilePythonRegex} with test options. */
+export function compileWith(pattern: string, mode: PythonMatchMode, field: string, origin: string, options: CompileOptions): PythonRegex {
   const fail = (reason: string): ConfigError =>
     new ConfigError(`Invalid regular expression ${JSON.stringify(pattern)} (from ${origin}): ${reason}`, field);
   let parsed;
@@ -39,184 +71,66 @@ export function compilePythonRegex(pattern: string, mode: PythonMatchMode, field
     if (e.kind === 'python') throw fail(`${e.message} (Python's re module rejects it as well)`);
     throw fail(`${e.message}; rewrite the pattern without it`);
   }
-  const problem = findProblem(parsed.ast);
-  if (problem !== null) throw fail(problem);
-  const body = new Emitter(parsed.flags).emit(parsed.ast);
-  const source = mode === 'fullmatch' ? `^(?:${body})$` : `^(?:${body})`;
-  try {
-    return new RegExp(source, parsed.flags.ignoreCase ? 'iu' : 'u');
-  } catch (e) {
-    throw fail(`JavaScript rejected its translation ${JSON.stringify(source)}: ${(e as Error).message}`);
+  const { ast, flags, groups } = parsed;
+  const bodies = new Map([...numberGroups(ast)].map(([node, g]) => [g, (node as { body: RegexNode }).body]));
+  const groupBody = (g: number): RegexNode | undefined => bodies.get(g);
+  const behind = findNode(ast, (n) => n.t === 'group' && n.look === 'behind' && fixedWidth(n.body, groupBody) === null);
+  if (behind !== null) throw fail("look-behind requires fixed-width pattern (Python's re module rejects it as well)");
+  // RE2 gives groups in repeats of possibly-empty sub-patterns (`(a|)*`) other values than sre does.
+  const emptyLoop = findNode(ast, (n) => n.t === 'repeat' && canBeEmpty(n.body, groupBody) && fixedWidth(n.body, groupBody) !== 0) !== null;
+  const hasBackref = findNode(ast, (n) => n.t === 'backref') !== null;
+  const ctx: Context = { pattern, origin, field, flags, fail, forceBacktracking: options.engine === 'backtracking' };
+  const full = mode === 'fullmatch';
+  const whole = new Matcher(ast, groups, full, ctx);
+  const tester = hasBackref || ctx.forceBacktracking ? whole : hoisted(ast, groups, full, ctx) ?? whole;
+  return {
+    test: (name) => tester.test(name),
+    exec: (name) => whole.exec(name, emptyLoop ? 'group values inside a repeat that can match the empty string' : null),
+    get engine() {
+      return tester.engine;
+    },
+    get backtrackSteps() {
+      return tester.steps + (tester === whole ? 0 : whole.steps);
+    },
+  };
+}
+
+/**
+ * Look-aheads at the very start of the pattern (`^(?!.*vision).*proj`) are tests of the whole name from
+ * position 0, so each is matched on its own (linearly), then the rest; only valid for yes/no answers.
+ */
+function hoisted(ast: RegexNode, groups: number, full: boolean, ctx: Context): Tester | null {
+  const items = ast.t === 'seq' ? ast.items : [ast];
+  let i = 0;
+  const looks: { negate: boolean; body: RegexNode }[] = [];
+  for (; i < items.length; i++) {
+    const n = items[i] as RegexNode;
+    if (n.t === 'assert' && (n.at === 'bos' || n.at === 'bol')) continue; // true at position 0
+    if (n.t === 'group' && n.look === 'ahead') looks.push({ negate: n.open === '(?!', body: n.body });
+    else break;
   }
+  if (looks.length === 0) return null;
+  const rest: RegexNode = { t: 'seq', items: items.filter((n, j) => j >= i || !(n.t === 'group' && n.look === 'ahead')) };
+  const parts = looks.map((l) => ({ negate: l.negate, m: hoisted(l.body, groups, false, ctx) ?? new Matcher(l.body, groups, false, ctx) }));
+  const tail = new Matcher(rest, groups, full, ctx);
+  const all = [...parts.map((p) => p.m), tail];
+  return {
+    test: (name) => parts.every((p) => p.m.test(name) !== p.negate) && tail.test(name),
+    get engine() {
+      return all.every((m) => m.engine === 'linear') ? 'linear' : 'backtracking';
+    },
+    get steps() {
+      return all.reduce((s, m) => s + m.steps, 0);
+    },
+  };
 }
 
-class Emitter {
-  private readonly cls: { readonly d: string; readonly w: string; readonly s: string };
-
-  constructor(private readonly flags: PythonRegexFlags) {
-    this.cls = flags.ascii ? ASCII : UNICODE;
-  }
-
-  emit(n: RegexNode): string {
-    switch (n.t) {
-      case 'seq':
-        return n.items.map((i) => this.emit(i)).join('');
-      case 'alt':
-        return n.branches.map((b) => this.emit(b)).join('|');
-      case 'group':
-        return `${n.open}${this.emit(n.body)})`;
-      case 'repeat': {
-        const inner = this.emit(n.body);
-        const body = n.body.t === 'group' && n.body.look !== null ? `(?:${inner})` : inner; // JS `u` forbids `(?=a)*`
-        return body + quantifier(n.min, n.max) + (n.lazy ? '?' : '');
-      }
-      case 'set':
-        return this.set(n.negate, n.items);
-      case 'backref':
-        return `(?:\\${n.group})`;
-      case 'assert':
-        return this.assertion(n.at);
-    }
-  }
-
-  private assertion(at: 'bol' | 'eol' | 'bos' | 'eos' | 'word' | 'nonword'): string {
-    const w = `[${this.cls.w}]`;
-    switch (at) {
-      case 'bos':
-        return `(?<!${ANY})`;
-      case 'eos':
-        return `(?!${ANY})`;
-      case 'bol':
-        return this.flags.multiline ? '(?<![^\\n])' : `(?<!${ANY})`;
-      case 'eol':
-        return this.flags.multiline ? `(?=\\n|(?!${ANY}))` : `(?=\\n?(?!${ANY}))`;
-      case 'word':
-        return `(?:(?<=${w})(?!${w})|(?<!${w})(?=${w}))`;
-      case 'nonword': // Python's \B never matches inside an empty string
-        return `(?:(?<=${w})(?=${w})|(?<!${w})(?!${w})(?:(?<=${ANY})|(?=${ANY})))`;
-    }
-  }
-
-  /** One code point from a set: positive parts share one class, complements (`\D`, `.`) become alternatives. */
-  private set(negate: boolean, items: readonly ClassItem[]): string {
-    const positive: string[] = [];
-    const complements: string[] = [];
-    for (const item of items) {
-      if (item.k === 'range') positive.push(item.lo === item.hi ? cp(item.lo) : `${cp(item.lo)}-${cp(item.hi)}`);
-      else if (item.k === 'dot') {
-        if (this.flags.dotAll) positive.push('\\s\\S');
-        else complements.push('[^\\n]');
-      } else {
-        const base = this.cls[item.cat.toLowerCase() as 'd' | 'w' | 's'];
-        if (item.cat === item.cat.toLowerCase()) positive.push(base);
-        else complements.push(`[^${base}]`);
-      }
-    }
-    if (!negate && complements.length === 0 && positive.length === 1 && items[0]?.k === 'range') {
-      const only = items[0];
-      if (only.lo === only.hi) return cp(only.lo);
-    }
-    const parts = positive.length > 0 ? [`[${positive.join('')}]`, ...complements] : complements;
-    const union = parts.length === 1 ? (parts[0] as string) : `(?:${parts.join('|')})`;
-    if (!negate) return union;
-    if (complements.length === 0) return `[^${positive.join('')}]`;
-    return `(?:(?!${union})${ANY})`;
-  }
-}
-
-function quantifier(min: number, max: number): string {
-  if (max === Infinity) return min === 0 ? '*' : min === 1 ? '+' : `{${min},}`;
-  if (min === 0 && max === 1) return '?';
-  return min === max ? `{${min}}` : `{${min},${max}}`;
-}
-
-/** A code point as a token that is literal both inside and outside a `u`-mode class. */
-function cp(c: number): string {
-  return /^[A-Za-z0-9_]$/.test(String.fromCodePoint(c)) ? String.fromCodePoint(c) : `\\u{${c.toString(16)}}`;
-}
-
-function unwrap(n: RegexNode): RegexNode {
-  return n.t === 'group' && n.look === null ? unwrap(n.body) : n;
-}
-
-function nullable(n: RegexNode): boolean {
-  switch (n.t) {
-    case 'seq':
-      return n.items.every(nullable);
-    case 'alt':
-      return n.branches.some(nullable);
-    case 'group':
-      return n.look !== null || nullable(n.body);
-    case 'repeat':
-      return n.min === 0 || nullable(n.body);
-    case 'set':
-      return false;
-    default:
-      return true;
-  }
-}
-
-/** True when the node is made only of unbounded repeats (and empty-matching parts), like `a+b*` or `(x+)`. */
-function onlyRepeats(node: RegexNode): boolean {
-  const n = unwrap(node);
-  if (n.t === 'repeat') return n.max === Infinity;
-  if (n.t === 'alt') return n.branches.some(onlyRepeats);
-  if (n.t === 'seq') return n.items.some(onlyRepeats) && n.items.every((i) => nullable(i) || onlyRepeats(i));
-  return false;
-}
-
-/** Fixed width of a sub-pattern in code points, or null (Python requires it inside look-behinds). */
-function width(n: RegexNode): number | null {
-  switch (n.t) {
-    case 'set':
-      return 1;
-    case 'assert':
-      return 0;
-    case 'backref':
-      return null;
-    case 'group':
-      return n.look !== null ? 0 : width(n.body);
-    case 'repeat': {
-      const w = width(n.body);
-      return w !== null && n.min === n.max ? w * n.min : null;
-    }
-    case 'seq': {
-      let sum = 0;
-      for (const i of n.items) {
-        const w = width(i);
-        if (w === null) return null;
-        sum += w;
-      }
-      return sum;
-    }
-    case 'alt': {
-      const ws = n.branches.map(width);
-      return ws.every((w) => w !== null && w === ws[0]) ? (ws[0] as number) : null;
-    }
-  }
-}
-
-/** The first reason to refuse the pattern: a Python-only error JS would accept, or catastrophic backtracking. */
-function findProblem(n: RegexNode): string | null {
+function findNode(n: RegexNode, pred: (n: RegexNode) => boolean): RegexNode | null {
+  if (pred(n)) return n;
   const children = n.t === 'seq' ? n.items : n.t === 'alt' ? n.branches : n.t === 'group' || n.t === 'repeat' ? [n.body] : [];
-  if (n.t === 'group' && n.look === 'behind' && width(n.body) === null) {
-    return "look-behind requires fixed-width pattern (Python's re module rejects it as well)";
-  }
-  if (n.t === 'repeat' && nullable(n.body) && width(n.body) !== 0) {
-    return (
-      'it repeats a sub-pattern that can match the empty string (like `(a?)+` or `(x|)*`): Python and JavaScript ' +
-      'treat empty iterations differently, and unbounded ones can take exponential time; rewrite it without'
-    );
-  }
-  if (n.t === 'repeat' && n.max === Infinity && onlyRepeats(n.body)) {
-    return (
-      'an unbounded repeat of a sub-pattern that is itself only repetition (like `(a+)+` or `(.*)*`) can take ' +
-      'exponential time; rewrite it, e.g. `(?:\\.\\w+)*` instead of `(\\w+)*`'
-    );
-  }
   for (const c of children) {
-    const p = findProblem(c);
-    if (p !== null) return p;
+    const hit = findNode(c, pred);
+    if (hit !== null) return hit;
   }
   return null;
 }
