@@ -29,7 +29,8 @@ const USAGE = `usage: vblora <command> [options]
   inspect, compose, convert, merge also take:
     --adapter NAME        the adapter saved in <adapter_dir>/NAME (a plain folder name; default: the folder itself)
     --max-memory SIZE     memory budget for everything sized by the input files, checked before it is allocated:
-                          bytes, or with a unit: 512MiB, 8GiB, 2GB (default 4GiB)
+                          bytes, or with a unit: 512MiB, 8GiB, 2GB (default 4GiB, or half the
+                          memory this process may use if that is less)
   compose, convert, merge:
     --allow-non-finite    go on when the adapter's bank, logits or top-k weights hold NaN or Inf (refused by default)
   An output is never one of the inputs (through any link); exit 0 on success, 1 on bad input, 2 on bad usage.

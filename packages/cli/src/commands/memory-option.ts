@@ -1,3 +1,4 @@
+import { totalmem } from 'node:os';
 import { DEFAULT_MAX_MEMORY_BYTES } from '@vblora/core';
 import { UsageError } from '../errors.js';
 
@@ -19,12 +20,23 @@ const UNITS: Readonly<Record<string, number>> = {
 const SIZE = /^(\d+(?:\.\d+)?) ?([a-z]*)$/i;
 
 /**
+ * The command's default budget: `DEFAULT_MAX_MEMORY_BYTES` (4 GiB), or half the memory this process may use when
+ * that is less (a small machine, or a container's cgroup limit), so that a request within the budget is one the
+ * machine can actually serve instead of ending in a failed allocation.
+ */
+export function defaultMaxMemory(): number {
+  const constrained = process.constrainedMemory?.() ?? 0; // 0 or undefined without a limit
+  const usable = constrained > 0 ? Math.min(constrained, totalmem()) : totalmem();
+  return Math.min(DEFAULT_MAX_MEMORY_BYTES, Math.floor(usable / 2));
+}
+
+/**
  * The `--max-memory SIZE` option in bytes: a number of bytes or a number with a unit (`8GiB`, `512MiB`, `2GB`);
- * absent, the documented default `DEFAULT_MAX_MEMORY_BYTES` (4 GiB).
+ * absent, {@link defaultMaxMemory}.
  * @throws {UsageError} for anything else, zero included.
  */
 export function maxMemoryOption(value: string | undefined, command: string): number {
-  if (value === undefined) return DEFAULT_MAX_MEMORY_BYTES;
+  if (value === undefined) return defaultMaxMemory();
   const m = value.length <= 40 ? SIZE.exec(value) : null;
   const key = m?.[2]!.toLowerCase() ?? '-';
   const unit = Object.hasOwn(UNITS, key) ? UNITS[key] : undefined;

@@ -6,10 +6,11 @@ import { BANK_KEY, factorKey, tensor, writeSafetensors, type HostTensor } from '
 import { peftGoldenPath } from '@vblora/conformance';
 import { vblora } from '../helpers.js';
 import { hugeModuleAdapter, oneTypedLine, smallAdapter, snapshotTree, writeAdapter } from './helpers/hostile-adapters.js';
+import { defaultMaxMemory } from '../../src/commands/memory-option.js';
 
 // #14 defect 7: a 7.8 KB adapter declaring one 65536×65536 module made compose run 100 s at 16.9 GB resident (or
 // end as "internal error: RangeError"). Rule: every allocation sized by file contents is checked against a budget
-// (default 4 GiB, `--max-memory SIZE`) before it is made, so such a file fails at once with a ResourceLimitError.
+// (default 4 GiB or half the machine's memory if less, `--max-memory SIZE`) before it is made, so such a file fails at once with a ResourceLimitError.
 // "At once" = under 1 s (the check itself is microseconds); "no allocation" = ArrayBuffer growth under 16 MiB.
 const FAST_MS = 1000;
 const SMALL_GROWTH = 16 * 2 ** 20;
@@ -33,7 +34,7 @@ describe('defect 7: memory from a tiny file is refused before it is allocated', 
     const r = await timed(['compose', dir, '-o', out]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(oneTypedLine('ResourceLimitError'));
-    expect(r.stderr).toContain('over the memory budget of 4096.0 MiB; raise it (--max-memory)');
+    expect(r.stderr).toContain(`over the memory budget of ${(defaultMaxMemory() / 2 ** 20).toFixed(1)} MiB; raise it (--max-memory)`);
     expect(r.ms).toBeLessThan(FAST_MS);
     expect(r.growth).toBeLessThan(SMALL_GROWTH);
     expect(existsSync(out)).toBe(false);
