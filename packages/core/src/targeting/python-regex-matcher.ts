@@ -157,10 +157,10 @@ class Budget implements StepBudget {
     const { pattern, origin } = this.ctx;
     const name = this.name.length > 120 ? `${this.name.slice(0, 100)}… (${this.name.length} characters)` : this.name;
     throw new ResourceLimitError(
-      `Regular expression ${JSON.stringify(pattern)} (from ${origin}) needs more than ${this.granted} backtracking ` +
-        `steps on module ${JSON.stringify(name)}. It runs on a step budget because of ${this.reason}, which ` +
-        'linear-time matching cannot express; rewrite it without look-ahead and back-references (e.g. list the ' +
-        'module names), or with fewer nested repeats.',
+      `Regular expression ${JSON.stringify(pattern)} (from ${origin}) used up its ${this.granted} backtracking ` +
+        `steps on module ${JSON.stringify(name)}. It is matched on a step budget, not in linear time, because of ` +
+        `${this.reason}; rewrite it without look-ahead and back-references (e.g. list the module names), or with ` +
+        'fewer nested repeats.',
       'regex-steps',
     );
   }
