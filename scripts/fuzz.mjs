@@ -56,16 +56,30 @@ const TARGETS = [
   {
     id: 'cli',
     file: 'packages/cli/test/reliability/cli-bad-input-fuzz.test.ts',
-    what: 'vblora inspect/compose/convert on mutated adapter dirs',
+    what: 'vblora inspect/compose/convert on mutated adapter dirs; aliased outputs, huge shapes, NaN/Inf, bidi names',
     runs: 10_000,
+    properties: 2,
+  },
+  {
+    id: 'merge',
+    file: 'packages/core/test/reliability/merge-fuzz.test.ts',
+    what: 'mergeCheckpoint: repeated shard tensors, disagreeing indexes, dtypes, aliased outputs, huge declared shapes',
+    runs: 2_000,
+    properties: 3,
+  },
+  {
+    id: 'hostile-regex',
+    file: 'packages/core/test/targeting/regex-fuzz.test.ts',
+    what: 'module matching: hostile Python regexes (nested and overlapping repeats) on long names',
+    runs: 30_000,
     properties: 1,
   },
   {
     id: 'onnx',
     file: 'packages/onnx/test/reliability/onnx-fuzz.test.ts',
-    what: 'ONNX decode → map → merge → inject → write: mutated toy models',
+    what: 'ONNX decode → map → merge → inject → write: mutated toy models; linked external data, aliased ranges',
     runs: 15_000,
-    properties: 1,
+    properties: 2,
   },
   {
     id: 'sigkill',
