@@ -1,4 +1,4 @@
-import { readdir, stat, type FileHandle } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkMemoryBudget, DEFAULT_MAX_MEMORY_BYTES } from '../accounting/memory-budget.js';
 import type { VBLoRAAdapter } from '../adapter/vblora-adapter.js';
@@ -7,9 +7,9 @@ import { adapterFromFiles, type LoadedAdapter } from '../checkpoint/adapter-read
 import { adapterToFiles } from '../checkpoint/adapter-write.js';
 import { readSafetensorsHeader, safetensorsHeaderSize } from '../checkpoint/safetensors-read-header.js';
 import { DEFAULT_CONFIG_LIMITS } from '../config/index.js';
-import { AdapterError, CheckpointFormatError, ConfigError, ResourceLimitError, UnsupportedError } from '../errors.js';
+import { AdapterError, ConfigError, ResourceLimitError, UnsupportedError } from '../errors.js';
 import { makeFolder, writeErrorFor, writeFileAtomic } from './atomic-write.js';
-import { MAX_WHOLE_FILE_BYTES, openRegularFile, readBoundedFile } from './read-bounded.js';
+import { MAX_WHOLE_FILE_BYTES, openRegularFile, readBoundedFile, readExactly } from './read-bounded.js';
 import { resolveInside } from './safe-paths.js';
 
 /**
@@ -60,13 +60,6 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-async function readFully(fh: FileHandle, buf: Uint8Array, position: number, path: string): Promise<void> {
-  for (let done = 0; done < buf.length; ) {
-    const { bytesRead } = await fh.read(buf, done, buf.length - done, position + done);
-    if (bytesRead === 0) throw new CheckpointFormatError(`${path} ended early while reading (it shrank?)`, 'file-length');
-    done += bytesRead;
-  }
-}
 
 /**
  * Reads `adapter_model.safetensors` whole, but only once its header has been read and checked against the file
@@ -80,16 +73,16 @@ async function readWeightsFile(path: string, budget: number): Promise<Uint8Array
       throw new ResourceLimitError(`${path} has ${size} bytes, more than the ${MAX_WHOLE_FILE_BYTES} this reader accepts (maxFileBytes)`, 'maxFileBytes');
     }
     const lengthPrefix = new Uint8Array(Math.min(size, 8));
-    await readFully(fh, lengthPrefix, 0, path);
+    await readExactly(fh, lengthPrefix, 0, path);
     const headerEnd = safetensorsHeaderSize(lengthPrefix, size);
     checkMemoryBudget(headerEnd, `the header of ${path}`, budget);
     const bytes = new Uint8Array(headerEnd);
-    await readFully(fh, bytes, 0, path);
+    await readExactly(fh, bytes, 0, path);
     readSafetensorsHeader(bytes, size);
     checkMemoryBudget(size, `reading ${path}`, budget);
     const whole = new Uint8Array(size);
     whole.set(bytes);
-    await readFully(fh, whole.subarray(headerEnd), headerEnd, path);
+    await readExactly(fh, whole.subarray(headerEnd), headerEnd, path);
     return whole;
   } finally {
     await fh.close();

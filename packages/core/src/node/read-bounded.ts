@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { AdapterError, ResourceLimitError } from '../errors.js';
+import { AdapterError, CheckpointFormatError, ResourceLimitError } from '../errors.js';
 
 /** Largest file `readFile` can return whole in Node (2 GiB − 1); larger adapters need a streaming reader. */
 export const MAX_WHOLE_FILE_BYTES = 2 ** 31 - 1;
@@ -51,5 +51,21 @@ export async function readBoundedFile(path: string, maxBytes: number, limit: str
     return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   } finally {
     await fh.close();
+  }
+}
+
+/**
+ * Fills `buf` from `position` of an open file; a file that ends first (it shrank, or lied about its size) is a
+ * {@link CheckpointFormatError} (`file-length`), a read failure an {@link AdapterError} naming the path.
+ */
+export async function readExactly(fh: FileHandle, buf: Uint8Array, position: number, path: string): Promise<void> {
+  let done = 0;
+  while (done < buf.length) {
+    const { bytesRead } = await fh.read(buf, done, buf.length - done, position + done).catch((cause: unknown) => {
+      const code = (cause as NodeJS.ErrnoException | undefined)?.code ?? 'error';
+      throw new AdapterError(`cannot read ${path} (${code}): ${(cause as Error).message}`, undefined, { cause });
+    });
+    if (bytesRead === 0) throw new CheckpointFormatError(`${path} ended early while reading`, 'file-length');
+    done += bytesRead;
   }
 }

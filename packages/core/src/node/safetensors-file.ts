@@ -1,10 +1,9 @@
-import type { FileHandle } from 'node:fs/promises';
 import { checkMemoryBudget } from '../accounting/memory-budget.js';
 import { readSafetensorsHeader, safetensorsHeaderSize } from '../checkpoint/safetensors-read.js';
 import type { SafetensorsHeader, SafetensorsLayoutEntry } from '../checkpoint/safetensors-types.js';
 import { AdapterError, CheckpointFormatError, ShapeError } from '../errors.js';
 import { DTYPE_ARRAY, DTYPE_BYTES, tensor, type HostTensor } from '../tensor/index.js';
-import { openRegularFile } from './read-bounded.js';
+import { openRegularFile, readExactly } from './read-bounded.js';
 
 /** A safetensors file opened for streaming: the validated header, and tensors read one at a time on demand. */
 export interface SafetensorsFileReader {
@@ -27,17 +26,6 @@ export interface OpenSafetensorsFileOptions {
   readonly maxMemoryBytes?: number;
 }
 
-async function readExactly(fh: FileHandle, buf: Uint8Array, position: number, path: string): Promise<void> {
-  let done = 0;
-  while (done < buf.length) {
-    const { bytesRead } = await fh.read(buf, done, buf.length - done, position + done).catch((cause: unknown) => {
-      const code = (cause as NodeJS.ErrnoException | undefined)?.code ?? 'error';
-      throw new AdapterError(`cannot read ${path} (${code}): ${(cause as Error).message}`, undefined, { cause });
-    });
-    if (bytesRead === 0) throw new CheckpointFormatError(`${path} ended early while reading`, 'file-length');
-    done += bytesRead;
-  }
-}
 
 /**
  * Opens a safetensors file without reading its tensor data: only the header is read and validated, so a file of
