@@ -53,7 +53,7 @@ const exists = (path: string) => stat(path).then(() => true, () => false);
  * a folder with a single `model.safetensors`, or the index file itself. The index is read through the bounded
  * reader (a regular file of at most {@link MAX_SHARD_INDEX_BYTES}), and every shard it names must stay inside
  * its folder once links are followed.
- * @throws {CheckpointFormatError} for a bad index; {@link PathError} `outside-folder` for a shard outside the
+ * @throws {CheckpointFormatError} for a bad index; `PathError` `outside-folder` for a shard outside the
  * folder; AdapterError when the path cannot be read or is not a regular file; ResourceLimitError past the cap.
  */
 export async function resolveCheckpointFiles(path: string): Promise<CheckpointFiles> {

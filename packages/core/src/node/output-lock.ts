@@ -17,6 +17,7 @@ export const LOCK_FILE = '.vblora-lock';
 /** A held lock; `release` removes the lock file if it is still ours. */
 export interface OutputLock {
   readonly path: string;
+  /** Removes the lock file if it is still ours (a lock taken over meanwhile is left to its new owner). */
   release(): Promise<void>;
 }
 
