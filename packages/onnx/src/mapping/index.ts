@@ -1,9 +1,23 @@
 /**
- * Module mapping: PEFT module paths ↔ the MatMul/Gemm layers of an ONNX graph.
+ * Module mapping: PEFT module paths ↔ the layers of an ONNX graph (float MatMul/Gemm, 4-bit MatMulNBits, 8-bit
+ * MatMulInteger and its fused forms), in the top-level graph and in `If` branches.
  * @module
  */
-export type { GraphModule, WeightLayout, PathSource } from './graph-module.js';
-export { findGraphModules, type FindModulesOptions } from './find-modules.js';
+export {
+  subgraphKey,
+  subgraphLabel,
+  type GraphModule,
+  type WeightLayout,
+  type PathSource,
+  type WeightFormat,
+  type LayerOp,
+  type QuantizedWeight,
+  type Q4Weight,
+  type Int8Weight,
+  type SubgraphStep,
+  type UnsupportedLayer,
+} from './graph-module.js';
+export { findGraphModules, scanGraphModules, type FindModulesOptions, type GraphScan } from './find-modules.js';
 export { mapGraphModules, type MapModulesOptions, type ModuleMapping } from './map-modules.js';
 export { modulePathFromScope } from './scope-path.js';
 export { adapterTargets, type AdapterTargets } from './adapter-targets.js';

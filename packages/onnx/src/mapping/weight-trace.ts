@@ -4,7 +4,7 @@
  * @module
  */
 import { intsAttr } from '../graph/attributes.js';
-import type { GraphIndex } from '../graph/graph-index.js';
+import { lookupInitializer, lookupProducer, type GraphIndex } from '../graph/graph-index.js';
 import type { onnx } from '../proto.js';
 
 /** An initializer reached from an operand, and how many 2-D transposes lie in between. */
@@ -17,15 +17,18 @@ export interface TracedWeight {
 
 const MAX_CHAIN = 8;
 
-/** Traces `tensor` back to an initializer, or returns null when it is computed from activations. */
+/**
+ * Traces `tensor` back to an initializer (of this graph or, in a subgraph, of a graph around it), or returns null
+ * when it is computed from activations.
+ */
 export function traceWeight(index: GraphIndex, tensor: string, allowTranspose = true): TracedWeight | null {
   let name = tensor;
   let transposes = 0;
   const chain: onnx.INodeProto[] = [];
   for (let step = 0; step <= MAX_CHAIN; step++) {
-    const init = index.initializers.get(name);
+    const init = lookupInitializer(index, name);
     if (init !== undefined) return { initializer: init, transposes, chain };
-    const producer = index.producer.get(name)?.node;
+    const producer = lookupProducer(index, name)?.node;
     if (producer === undefined) return null;
     const op = producer.opType ?? '';
     if (op === 'Transpose') {
