@@ -1,4 +1,4 @@
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -34,6 +34,11 @@ const RUNS = fuzzRuns(100);
 const SEED = 20_251_130;
 /** A stage slower than this is a hang (toy models take a few ms; the CI machine is slow and shared). */
 const SLOW_MS = 2000;
+/**
+ * Plus this long per byte a stage legitimately writes: the output bound lets a merge of many aliased ranges
+ * write up to 2 × the input + 64 MiB, which a loaded shared disk writes and syncs at well over 16 MiB/s.
+ */
+const MS_PER_WRITTEN_BYTE = 1000 / (16 * 2 ** 20);
 /** ArrayBuffer memory a stage may hold on top of the toy model's: a declared huge tensor must never be allocated. */
 const MAX_ARRAY_BUFFERS = 256 * 2 ** 20;
 
@@ -55,7 +60,7 @@ function typedOutcome(err: unknown): string {
   throw err;
 }
 
-async function stage<T>(outcomes: Outcomes, name: string, fn: () => T | Promise<T>): Promise<T | undefined> {
+async function stage<T>(outcomes: Outcomes, name: string, fn: () => T | Promise<T>, written: () => number = () => 0): Promise<T | undefined> {
   const t0 = performance.now();
   let value: T | undefined;
   let outcome = 'ok';
@@ -66,7 +71,8 @@ async function stage<T>(outcomes: Outcomes, name: string, fn: () => T | Promise<
   }
   const ms = performance.now() - t0;
   outcomes.add(`${name}:${outcome}`, ms);
-  expect(ms, `${name} took ${ms.toFixed(0)} ms (${outcome})`).toBeLessThan(SLOW_MS);
+  const bytes = written();
+  expect(ms, `${name} took ${ms.toFixed(0)} ms (${outcome}, ${bytes} bytes written)`).toBeLessThan(SLOW_MS + bytes * MS_PER_WRITTEN_BYTE);
   expect(process.memoryUsage().arrayBuffers, `${name} holds too much memory`).toBeLessThan(MAX_ARRAY_BUFFERS);
   return value;
 }
@@ -190,10 +196,13 @@ describe('ONNX loader and injector: mutated toy models', () => {
           const decode = () => decodeOnnxModel(bytes.slice(), { baseDir: b.baseDir });
           const model = await stage(outcomes, `decode`, decode);
           if (model === undefined) return;
-          await stage(outcomes, `merge[${kinds}]`, () => mergeOnnxModel(model, b.adapter, join(out, 'merged.onnx')));
+          // bytes of the files one stage wrote (its model and data file)
+          const outBytes = (prefix: string) => () =>
+            readdirSync(out).filter((f) => f.startsWith(prefix)).reduce((n, f) => n + statSync(join(out, f)).size, 0);
+          await stage(outcomes, `merge[${kinds}]`, () => mergeOnnxModel(model, b.adapter, join(out, 'merged.onnx')), outBytes('merged.'));
           const injected = await stage(outcomes, 'inject', () => injectAdapterInputs(decode(), { adapter: b.adapter, variant: inject }));
           if (injected !== undefined) {
-            await stage(outcomes, `inject-write[${kinds}]`, () => writeOnnxModel(injected.model, join(out, 'injected.onnx')));
+            await stage(outcomes, `inject-write[${kinds}]`, () => writeOnnxModel(injected.model, join(out, 'injected.onnx')), outBytes('injected.'));
           }
           expect(filesWithSecret(out), kinds).toEqual([]);
         }),
