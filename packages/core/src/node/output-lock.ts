@@ -6,10 +6,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { link, readFile, rename, rm } from 'node:fs/promises';
+import { link, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PathError } from '../errors.js';
 import { TEMP_PREFIX, writeErrorFor, writeFileAtomic } from './atomic-write.js';
+import { readBoundedFile } from './read-bounded.js';
 
 /** Name of the lock file inside a locked output folder. */
 export const LOCK_FILE = '.vblora-lock';
@@ -45,7 +46,13 @@ function alive(pid: number): boolean {
   }
 }
 
-const readSmall = (path: string) => readFile(path, { encoding: 'utf8', flag: 'r' }).catch(() => null);
+const decoder = new TextDecoder();
+/** A lock file's text, or null when it is missing, not a regular file (a FIFO must not hang us) or oversized. */
+const readSmall = (path: string) =>
+  readBoundedFile(path, 4096, 'lockFileBytes').then(
+    (bytes) => decoder.decode(bytes),
+    () => null,
+  );
 
 /**
  * Takes the lock of `folder` (which must exist) for this process.

@@ -140,6 +140,14 @@ describe('lockOutputFolder: one writer per output folder', () => {
     await lock.release();
   });
 
+  it('a FIFO planted as the lock file is a held lock, refused at once, not a hang', async () => {
+    const folder = join(dir, 'model');
+    execFileSync('mkfifo', [join(folder, LOCK_FILE)]);
+    const t0 = performance.now();
+    expect((await pathError(lockOutputFolder(folder))).rule).toBe('locked');
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
+
   it('keeps a lock it cannot read as held (never deletes what it did not create)', async () => {
     const folder = join(dir, 'model');
     writeFileSync(join(folder, LOCK_FILE), 'not ours');
