@@ -60,12 +60,12 @@ async function removeStaleStaging(target: string): Promise<void> {
 }
 
 /**
- * Checks the output folder of a folder command and starts writing it: `inputRoot` (the model folder, a real path)
- * may not be the output, inside it or around it, nor may any of `otherInputs` (the adapter's files) be the output.
+ * Checks the output folder of a folder command, writing nothing: `inputRoot` (the model folder, a real path) may
+ * not be the output, inside it or around it, nor may any of `otherInputs` (the adapter's files) be the output; the
+ * output must be new or an empty folder. Returns its real path and whether it exists.
  * @throws {PathError} `output-aliases-input` or `output-exists` (a folder that is not empty, or a file).
- * @throws {WriteError} when the output folder cannot be created or locked.
  */
-export async function stageOutputFolder(outFolder: string, inputRoot: string, otherInputs: readonly string[] = []): Promise<StagedFolder> {
+export async function checkOutputFolder(outFolder: string, inputRoot: string, otherInputs: readonly string[] = []): Promise<{ target: string; exists: boolean }> {
   const target = await realPathOf(outFolder);
   if (isWithin(inputRoot, target) || isWithin(target, inputRoot)) {
     const where = target === inputRoot ? 'is' : isWithin(inputRoot, target) ? 'is inside' : 'holds';
@@ -87,7 +87,18 @@ export async function stageOutputFolder(outFolder: string, inputRoot: string, ot
       );
     }
   }
-  const created = st === null;
+  return { target, exists: st !== null };
+}
+
+/**
+ * Checks the output folder (see {@link checkOutputFolder}) and starts writing it: creates it when new, locks it,
+ * and creates the staging folder beside it.
+ * @throws {PathError} as {@link checkOutputFolder}, or `locked` when another process writes it.
+ * @throws {WriteError} when the output folder cannot be created or locked.
+ */
+export async function stageOutputFolder(outFolder: string, inputRoot: string, otherInputs: readonly string[] = []): Promise<StagedFolder> {
+  const { target, exists } = await checkOutputFolder(outFolder, inputRoot, otherInputs);
+  const created = !exists;
   if (created) await mkdir(target, { recursive: true }).catch((e: unknown) => Promise.reject(writeErrorFor(target, e)));
   let lock: OutputLock | undefined;
   let staging: string | undefined;

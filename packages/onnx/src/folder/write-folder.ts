@@ -12,7 +12,7 @@ import type { ExternalDataMode } from '../model-io/write-plan.js';
 import { classifyVariant, type VariantInfo } from './classify-variant.js';
 import { copyRegularFile } from './copy-file.js';
 import type { FolderVariantReport, ModelFolderReport } from './folder-report.js';
-import { stageOutputFolder } from './output-folder.js';
+import { checkOutputFolder, stageOutputFolder } from './output-folder.js';
 import { readModelFolder, type FolderVariant } from './read-folder.js';
 import { ONNX_SUBFOLDER } from './variant-files.js';
 
@@ -70,6 +70,7 @@ function skippedReport(v: FolderVariant, info: VariantInfo, reason: string, expl
  */
 export async function runFolderJob<P>(inFolder: string, outFolder: string, job: FolderJob<P>, options: FolderRunOptions): Promise<ModelFolderReport> {
   const folder = await readModelFolder(inFolder);
+  await checkOutputFolder(outFolder, folder.root, options.otherInputs ?? []); // before any model is read
   const budget = options.maxMemoryBytes === undefined ? {} : { maxMemoryBytes: options.maxMemoryBytes };
   const taken = new Set(folder.variants.map((v) => v.file));
   const decided: { variant: FolderVariant; info: VariantInfo; plan?: P; mode?: ExternalDataMode; refuse?: string; explain?: string }[] = [];
