@@ -8,6 +8,7 @@ import {
   ConfigError,
   resolveTargets,
   UnsupportedError,
+  type Backend,
   type TargetingConfig,
   type VBLoRAAdapter,
 } from '@vblora/core';
@@ -18,7 +19,7 @@ import { adapterTargets } from '../mapping/adapter-targets.js';
 import type { GraphModule } from '../mapping/graph-module.js';
 import { mapGraphModules, type MapModulesOptions, type ModuleMapping } from '../mapping/map-modules.js';
 import { pb, toInt, type onnx } from '../proto.js';
-import { addBranch, sharedTensors } from './branch.js';
+import { addBranch, addStaticBranch, sharedTensors } from './branch.js';
 import { composeTopk } from './compose-topk.js';
 import {
   injectionMetadata,
@@ -30,16 +31,24 @@ import {
 } from './injection-info.js';
 import { BANK_INPUT, lowRankInputs, ROW_ADAPTER_INPUT, topkInputs } from './input-names.js';
 import { planOverrides } from './overrides.js';
+import { baseOutputName, rewriteGraph, type PlacedBranch } from './rewrite-graph.js';
+import { planStatic } from './static-adapter.js';
 
 /** Options of {@link injectAdapterInputs}. */
 export interface InjectOptions extends MapModulesOptions {
-  /** `lowrank` (default): composed A/B are inputs; `topk`: bank + top-k indices + weights are inputs, composed in-graph. */
+  /**
+   * `lowrank` (default): composed A/B are inputs; `topk`: bank + top-k indices + weights are inputs, composed
+   * in-graph; `static`: `adapter`'s A/B are built in as initializers (no extra inputs; its trained biases and
+   * modules_to_save copies replace their base tensors).
+   */
   readonly variant?: InjectVariant;
+  /** Backend that composes A and B for `variant: 'static'` (default: core's reference kernels). */
+  readonly backend?: Backend;
   /** PEFT module paths that get a branch. Default: the modules of `adapter`, else PEFT's targeting with `config`. */
   readonly modules?: readonly string[];
   /** A VB-LoRA/PEFT config whose targeting (PEFT's rules) picks the modules. */
   readonly config?: TargetingConfig;
-  /** An adapter whose modules get a branch and whose extra tensors become overridable. */
+  /** An adapter whose modules get a branch and whose extra tensors become overridable (`static`: the adapter built in). */
   readonly adapter?: VBLoRAAdapter;
   /**
    * PyTorch state-dict keys of base tensors that adapters may replace per run (trained biases, modules_to_save
@@ -84,36 +93,55 @@ function checkOpset(proto: onnx.IModelProto): void {
 }
 
 /**
- * Adds a VB-LoRA branch beside every selected layer (y = base + (x·Aᵀ)·Bᵀ) whose adapter tensors are graph
- * inputs, and records what to feed in the model's metadata. The rest of the graph is unchanged: each layer's
- * output keeps its name (the original tensor is renamed `<name>/vblora_base`).
+ * Adds a VB-LoRA branch beside every selected layer (y = base + (x·Aᵀ)·Bᵀ) and records what to feed in the
+ * model's metadata. Layers may be float (float32/float16/bfloat16), 4-bit `MatMulNBits` or 8-bit
+ * `MatMulInteger`/`DynamicQuantizeMatMul` — a quantized base op stays as it is, the branch reads the float
+ * activation before quantization — in the top-level graph or in the branches of `If` nodes (merged decoders: both
+ * branches get the branch). The rest of the graph is unchanged: each layer's output keeps its name (the original
+ * tensor is renamed `<name>/vblora_base`).
+ *
+ * With `variant: 'lowrank'` or `'topk'` the adapter tensors are graph inputs (one session, any adapter per run or
+ * per batch row); with `variant: 'static'` the given adapter is built in as initializers and the model keeps
+ * exactly its own inputs (what transformers.js feeds).
  * @example
  * ```ts
  * const { adapter } = await readAdapterDir('./my-adapter');
  * const injected = await injectAdapterInputs(await readOnnxModel('model.onnx'), { adapter, variant: 'topk' });
  * await writeOnnxModel(injected.model, 'model.vblora.onnx');
  * ```
- * @throws {ModuleMappingError} when a module has no layer in the graph (with the nearest candidates).
+ * @throws {ModuleMappingError} when a module has no layer in the graph (with the nearest candidates), or its layer
+ * cannot carry a branch (naming the node and why).
  * @throws {UnsupportedError} when the model is already injected or its opset is below 13.
+ * @throws {ConfigError} for `variant: 'static'` without an adapter.
  */
 export async function injectAdapterInputs(model: OnnxModel, options: InjectOptions = {}): Promise<InjectedModel> {
   if (readInjectionInfo(model.proto) !== null) throw new UnsupportedError('this model already has VB-LoRA inputs');
   checkOpset(model.proto);
   const graph = model.proto.graph!;
   const mapping = mapGraphModules(indexGraph(graph), options);
-  const { paths, warnings } = selectModules(mapping, options);
   const variant = options.variant ?? 'lowrank';
+  const staticAdapter = options.adapter;
+  if (variant === 'static' && staticAdapter === undefined) {
+    throw new ConfigError("variant 'static' builds an adapter into the model: pass it as `adapter`");
+  }
+  const { paths, warnings } = selectModules(mapping, options);
   const start = new GraphBuilder('vblora/s/');
-  const newInputs: onnx.IValueInfoProto[] = [valueInfo(ROW_ADAPTER_INPUT, 'i64', ['vblora_rows'])];
+  const newInputs: onnx.IValueInfoProto[] = [];
+  if (variant !== 'static') newInputs.push(valueInfo(ROW_ADAPTER_INPUT, 'i64', ['vblora_rows']));
   if (variant === 'topk') newInputs.push(valueInfo(BANK_INPUT, 'f32', [null, null]));
   const uses: GraphModule[] = [];
   const stacked = new Map<string, { A: string; B: string }>();
   const modules: InjectedModule[] = [];
+  const statics = variant === 'static' ? await planStatic(mapping, staticAdapter!, paths, start, options.backend) : null;
   for (const path of paths) {
     const layers = mapping.require(path);
     const { inFeatures: inF, outFeatures: outF } = layers[0]!;
     uses.push(...layers);
-    if (variant === 'lowrank') {
+    if (statics !== null) {
+      const { A, B, At, Bt } = statics.modules.get(path)!;
+      stacked.set(path, { A: At, B: Bt });
+      modules.push({ path, inFeatures: inF, outFeatures: outF, uses: layers.length, inputs: { A, B } });
+    } else if (variant === 'lowrank') {
       const inputs = lowRankInputs(path);
       newInputs.push(valueInfo(inputs.A, 'f32', ['vblora_n', null, inF]), valueInfo(inputs.B, 'f32', ['vblora_n', outF, null]));
       stacked.set(path, inputs);
@@ -130,46 +158,39 @@ export async function injectAdapterInputs(model: OnnxModel, options: InjectOptio
       modules.push({ path, inFeatures: inF, outFeatures: outF, uses: layers.length, inputs });
     }
   }
-  const shared = sharedTensors(start, ROW_ADAPTER_INPUT, uses.map((u) => u.inFeatures));
-  const keys = options.overridable ?? [...(options.adapter?.extraTensors.keys() ?? [])].map(baseKeyOfExtra);
+  const shared = statics === null ? sharedTensors(start, ROW_ADAPTER_INPUT, uses.map((u) => u.inFeatures)) : null;
+  const keys = statics !== null ? [] : (options.overridable ?? [...(options.adapter?.extraTensors.keys() ?? [])].map(baseKeyOfExtra));
   const overrides = planOverrides(mapping, keys, start);
 
-  // branch nodes go right after the node producing the layer's output; that node's output is renamed
-  const after = new Map<number, GraphBuilder>();
-  const renamed = new Map<number, { from: string; to: string }>();
-  uses.forEach((layer, i) => {
+  const branches: PlacedBranch[] = uses.map((layer, i) => {
     const g = new GraphBuilder(`vblora/b${i}/`);
-    const baseOut = `${layer.output}/vblora_base`;
     const { A, B } = stacked.get(layer.path!)!;
-    addBranch(g, layer, shared, A, B, baseOut, layer.output);
-    after.set(layer.outputNodeIndex, g);
-    renamed.set(layer.outputNodeIndex, { from: layer.output, to: baseOut });
+    if (shared === null) addStaticBranch(g, layer, A, B, baseOutputName(layer), layer.output);
+    else addBranch(g, layer, shared, A, B, baseOutputName(layer), layer.output);
+    return { layer, builder: g };
   });
-  const nodes: onnx.INodeProto[] = [...start.nodes];
-  const initializers: onnx.ITensorProto[] = [...start.initializers];
-  (graph.node ?? []).forEach((node, i) => {
-    const r = renamed.get(i);
-    nodes.push(r === undefined ? node : { ...node, output: (node.output ?? []).map((o) => (o === r.from ? r.to : o)) });
-    const g = after.get(i);
-    if (g !== undefined) {
-      nodes.push(...g.nodes);
-      initializers.push(...g.initializers);
-    }
-  });
-  const original = (graph.initializer ?? []).map((t) => overrides.renamed.get(t.name ?? '') ?? t);
+  const rewritten = rewriteGraph(graph, '', branches);
+  const replaced = statics?.replaced ?? new Map<string, onnx.ITensorProto>();
+  const original = (graph.initializer ?? []).map((t) => overrides.renamed.get(t.name ?? '') ?? replaced.get(t.name ?? '') ?? t);
   const info: InjectionInfo = {
     format: INJECTION_FORMAT,
     variant,
-    rowAdapterInput: ROW_ADAPTER_INPUT,
+    rowAdapterInput: variant === 'static' ? null : ROW_ADAPTER_INPUT,
     bankInput: variant === 'topk' ? BANK_INPUT : null,
     modules,
     overrides: overrides.overrides,
+    ...(statics === null ? {} : { static: { adapter: staticAdapter!.name, r: staticAdapter!.config.r, replaced: statics.replacedKeys } }),
   };
   const newGraph: onnx.IGraphProto = {
     ...graph,
-    node: nodes,
+    node: [...start.nodes, ...(rewritten.node ?? [])],
     input: [...(graph.input ?? []), ...newInputs, ...overrides.inputs],
-    initializer: [...original, ...initializers],
+    initializer: [
+      ...original,
+      ...start.initializers,
+      ...(statics?.initializers ?? []),
+      ...branches.flatMap((b) => b.builder.initializers),
+    ],
   };
   const proto = pb.ModelProto.create({
     ...model.proto,

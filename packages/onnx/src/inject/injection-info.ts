@@ -11,10 +11,16 @@ export const INJECTION_KEY = 'vblora.injection';
 /** Format tag of the injection description. */
 export const INJECTION_FORMAT = 'vblora-inject/1';
 
-/** How the adapter reaches the graph: composed A/B matrices, or bank + top-k indices + weights composed in-graph. */
-export type InjectVariant = 'lowrank' | 'topk';
+/**
+ * How the adapter reaches the graph: composed A/B matrices as inputs (`lowrank`), bank + top-k indices + weights as
+ * inputs composed in-graph (`topk`), or one adapter's A/B built in as initializers (`static`: no extra inputs).
+ */
+export type InjectVariant = 'lowrank' | 'topk' | 'static';
 
-/** Inputs of one injected module (all stacked over the adapters of a run, dimension 0). */
+/**
+ * Tensors of one injected module: graph inputs stacked over the adapters of a run (dimension 0), or for `static`
+ * the initializers `A` (r, in) and `B` (out, r) float32.
+ */
 export type InjectedInputs =
   | { readonly A: string; readonly B: string }
   | { readonly aIndices: string; readonly aWeights: string; readonly bIndices: string; readonly bWeights: string };
@@ -45,16 +51,35 @@ export interface InjectedOverride {
   readonly transposed: boolean;
 }
 
+/** The adapter a `static` model has built in. */
+export interface StaticAdapterInfo {
+  /** The adapter's name. */
+  readonly adapter: string;
+  readonly r: number;
+  /** PyTorch keys of base tensors the adapter replaced in the model (trained biases, modules_to_save copies). */
+  readonly replaced: readonly string[];
+}
+
 /** The description of an injected model. */
 export interface InjectionInfo {
   readonly format: typeof INJECTION_FORMAT;
   readonly variant: InjectVariant;
-  /** int64 (rows) input: adapter slot of each batch row, or `[0]` for one adapter for the whole run. */
-  readonly rowAdapterInput: string;
-  /** float32 (Σnv, vl) input of the `topk` variant: the banks of a run's adapters, concatenated; null for `lowrank`. */
+  /** int64 (rows) input: adapter slot of each batch row, or `[0]` for one adapter for the whole run; null for `static`. */
+  readonly rowAdapterInput: string | null;
+  /** float32 (Σnv, vl) input of the `topk` variant: the banks of a run's adapters, concatenated; null otherwise. */
   readonly bankInput: string | null;
   readonly modules: readonly InjectedModule[];
   readonly overrides: readonly InjectedOverride[];
+  /** For `static`: the adapter built in. */
+  readonly static?: StaticAdapterInfo;
+}
+
+/** The description of a model whose adapters are chosen per run (`lowrank` or `topk`). */
+export type HotSwapInjectionInfo = InjectionInfo & { readonly variant: 'lowrank' | 'topk'; readonly rowAdapterInput: string };
+
+/** True when adapters are graph inputs chosen per run, false for a `static` model. */
+export function isHotSwap(info: InjectionInfo): info is HotSwapInjectionInfo {
+  return info.variant !== 'static' && info.rowAdapterInput !== null;
 }
 
 /** Largest feature count a description may declare (feeds are sized from it). */
@@ -69,13 +94,20 @@ const record = (v: unknown): v is Record<string, unknown> => typeof v === 'objec
 function invalidField(info: unknown): string | null {
   if (!record(info) || info['format'] !== INJECTION_FORMAT) return `format: not ${INJECTION_FORMAT}`;
   const variant = info['variant'];
-  if (variant !== 'lowrank' && variant !== 'topk') return 'variant: neither lowrank nor topk';
-  if (!str(info['rowAdapterInput'])) return 'rowAdapterInput: not a string';
+  if (variant !== 'lowrank' && variant !== 'topk' && variant !== 'static') return 'variant: not lowrank, topk or static';
+  if (variant === 'static' ? info['rowAdapterInput'] !== null : !str(info['rowAdapterInput'])) return 'rowAdapterInput: does not fit the variant';
   if (variant === 'topk' ? !str(info['bankInput']) : info['bankInput'] !== null) return 'bankInput: does not fit the variant';
+  const st = info['static'];
+  if (variant === 'static') {
+    const ok = record(st) && str(st['adapter']) && count(MAX_FEATURES)(st['r']) && Array.isArray(st['replaced']) && st['replaced'].every(str);
+    if (!ok) return 'static: not a static adapter (adapter, r, replaced)';
+  } else if (st !== undefined) {
+    return 'static: only for the static variant';
+  }
   const modules = info['modules'];
   const overrides = info['overrides'];
   if (!Array.isArray(modules) || !Array.isArray(overrides)) return 'modules/overrides: not lists';
-  const inputs = variant === 'lowrank' ? ['A', 'B'] : ['aIndices', 'aWeights', 'bIndices', 'bWeights'];
+  const inputs = variant === 'topk' ? ['aIndices', 'aWeights', 'bIndices', 'bWeights'] : ['A', 'B'];
   for (const [i, m] of modules.entries()) {
     const ok =
       record(m) && str(m['path']) && count(MAX_FEATURES)(m['inFeatures']) && (m['inFeatures'] as number) > 0 &&

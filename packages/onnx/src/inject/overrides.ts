@@ -30,7 +30,10 @@ export function planOverrides(mapping: ModuleMapping, keys: readonly string[], g
   for (const key of new Set(keys)) {
     const target = baseTensorTarget(mapping, key, null);
     const name = target.initializer;
-    const init = mapping.index.initializers.get(name)!;
+    const init = mapping.index.initializers.get(name);
+    if (init === undefined) {
+      throw new UnsupportedError(`${key}: its initializer ${name} lives inside a subgraph; only top-level tensors can become inputs`);
+    }
     const dtype = tensorDtype(init);
     const shape = tensorDims(init);
     const fallback = defaultInitializer(name);

@@ -15,7 +15,7 @@ import {
 } from '@vblora/core';
 import { readAdapterDir } from '@vblora/core/node';
 import { OnnxModelError } from '../errors.js';
-import { readInjectionInfo, type InjectionInfo } from '../inject/injection-info.js';
+import { isHotSwap, readInjectionInfo, type HotSwapInjectionInfo } from '../inject/injection-info.js';
 import { externalDataRef } from '../model-io/external-data.js';
 import type { OnnxModel } from '../model-io/onnx-model.js';
 import { decodeOnnxModel, encodeOnnxModel, readOnnxModel } from '../model-io/read-model.js';
@@ -57,7 +57,7 @@ export class AdapterSession {
     /** The underlying onnxruntime session. */
     readonly session: ort.InferenceSession,
     /** What the injected model expects. */
-    readonly info: InjectionInfo,
+    readonly info: HotSwapInjectionInfo,
     private readonly backend: Backend | undefined,
     /** Base values of the overridable tensors, by input name, in their feed dtype. */
     private readonly defaults: ReadonlyMap<string, HostTensor>,
@@ -74,7 +74,8 @@ export class AdapterSession {
    * ```
    * A model file is read (and checked) before onnxruntime sees it: a FIFO or device is refused, and every external
    * data file must lie inside the model's folder once links are followed.
-   * @throws {OnnxModelError} when the model has no VB-LoRA inputs, or cannot be read.
+   * @throws {OnnxModelError} when the model has no VB-LoRA inputs (also a `static` one, whose adapter is built in),
+   * or cannot be read.
    */
   static async create(model: string | Uint8Array | OnnxModel, options: AdapterSessionOptions = {}): Promise<AdapterSession> {
     const sessionOptions = { logSeverityLevel: 3 as const, ...options.sessionOptions };
@@ -198,7 +199,7 @@ export function inlineBytes(model: OnnxModel): Uint8Array {
  * The injection description of a model and the base values of its overridable tensors (copied). A model file's
  * external data are checked to lie inside its folder, as onnxruntime will read them.
  */
-async function injectionOf(model: string | Uint8Array | OnnxModel, budget: number): Promise<{ info: InjectionInfo; defaults: Map<string, HostTensor> }> {
+async function injectionOf(model: string | Uint8Array | OnnxModel, budget: number): Promise<{ info: HotSwapInjectionInfo; defaults: Map<string, HostTensor> }> {
   let decoded: OnnxModel;
   if (typeof model === 'string') {
     decoded = await readOnnxModel(model, { maxMemoryBytes: budget });
@@ -209,6 +210,13 @@ async function injectionOf(model: string | Uint8Array | OnnxModel, budget: numbe
   const info = readInjectionInfo(decoded.proto);
   if (info === null) {
     throw new OnnxModelError('the model has no VB-LoRA inputs: inject it first (injectAdapterInputs)', 'injection-metadata');
+  }
+  if (!isHotSwap(info)) {
+    throw new OnnxModelError(
+      `the model has adapter ${info.static?.adapter ?? '(unnamed)'} built in (static variant) and no VB-LoRA inputs: run it with a plain ` +
+        'onnxruntime session, or inject the lowrank/topk variant to switch adapters',
+      'injection-metadata',
+    );
   }
   const defaults = new Map<string, HostTensor>();
   const inits = new Map((decoded.proto.graph?.initializer ?? []).map((t) => [t.name ?? '', t]));

@@ -6,6 +6,7 @@
 import {
   AdapterError,
   composeAdapter,
+  UnsupportedError,
   ShapeError,
   referenceBackend,
   reloadTopkWeights,
@@ -65,6 +66,7 @@ async function topkFeed(f: Factor, bank: HostTensor<'f32'>, k: number, backend: 
  * @throws {AdapterError} when the adapter adapts a module the model has no branch for, or carries a tensor the
  * model cannot override.
  * @throws {ShapeError} when a module's size differs from the model's branch.
+ * @throws {UnsupportedError} for a `static` model, which takes no adapter feeds.
  */
 export async function prepareAdapter(
   info: InjectionInfo,
@@ -72,6 +74,7 @@ export async function prepareAdapter(
   adapter: VBLoRAAdapter,
   backend: Backend = referenceBackend,
 ): Promise<PreparedAdapter> {
+  if (info.variant === 'static') throw new UnsupportedError('this model has its adapter built in (static variant): it takes no adapter feeds');
   const injected = new Set(info.modules.map((m) => m.path));
   const missing = [...adapter.modules.keys()].filter((p) => !injected.has(p));
   if (missing.length > 0) {

@@ -25,6 +25,7 @@ export function stackedFeedBytes(info: InjectionInfo, slots: readonly (PreparedA
   const n = slots.length;
   const r = Math.max(1, ...real.map((s) => s.r));
   let total = 0;
+  if (info.variant === 'static') return 0;
   if (info.variant === 'lowrank') {
     for (const m of info.modules) total += 4 * n * r * (m.inFeatures + m.outFeatures);
     return total;
@@ -36,8 +37,12 @@ export function stackedFeedBytes(info: InjectionInfo, slots: readonly (PreparedA
   return total;
 }
 
-/** Inputs of the VB-LoRA branches for a list of adapter slots (row → slot mapping excluded). */
+/**
+ * Inputs of the VB-LoRA branches for a list of adapter slots (row → slot mapping excluded).
+ * @throws {UnsupportedError} for a `static` model, which takes no adapter feeds.
+ */
 export function stackFeeds(info: InjectionInfo, slots: readonly (PreparedAdapter | null)[]): Map<string, FeedData> {
+  if (info.variant === 'static') throw new UnsupportedError('this model has its adapter built in (static variant): it takes no adapter feeds');
   const feeds = new Map<string, FeedData>();
   const real = slots.filter((s): s is PreparedAdapter => s !== null);
   if (info.variant === 'lowrank') {
