@@ -9,3 +9,4 @@ export { classifyVariant, type VariantInfo, type VariantKind } from './classify-
 export type { FolderProgress, FolderVariantReport, ModelFolderReport, VariantAction } from './folder-report.js';
 export type { FolderRunOptions } from './write-folder.js';
 export { mergeModelFolder, type MergeFolderOptions } from './merge-folder.js';
+export { injectModelFolder, type InjectFolderOptions } from './inject-folder.js';
