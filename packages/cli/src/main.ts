@@ -5,6 +5,7 @@ import { runBench } from './commands/bench.js';
 import { runConformanceCommand } from './commands/conformance.js';
 import { runConvert } from './commands/convert.js';
 import { runDemo } from './commands/demo/index.js';
+import { runInject } from './commands/inject.js';
 import { runInspect } from './commands/inspect.js';
 import { runMerge } from './commands/merge.js';
 import { UsageError } from './errors.js';
@@ -21,18 +22,27 @@ const USAGE = `usage: vblora <command> [options]
                                                 float32 "<module>.A", ".B", ".delta" for every module
   convert <adapter_dir> -o <dir> (--topk-only | --full)
   merge <adapter_dir> --base base.safetensors|<sharded dir>|model.onnx -o <out> [--backend B]
+  merge <adapter_dir> --base <model folder> -o <folder> [--requantize] [--skip-unsupported] [--backend B]
+                                                every onnx/*.onnx of a transformers.js/Optimum folder merged,
+                                                config and tokenizer files copied; quantized models need --requantize
+  inject <adapter_dir> --base model.onnx|<model folder> -o <out> [--hot-swap] [--skip-unsupported]
+                                                the adapter as a branch beside each adapted layer, quantized ones too:
+                                                built in (transformers.js runs it as it is), or graph inputs (--hot-swap)
   conformance <backend module> [--json]          run the conformance kit against a backend package or file
   bench [--quick] [--json FILE] [--md FILE]      benchmarks against this machine's copy bandwidth
 
   B (compose, merge): reference (default), cpu (WebAssembly SIMD, same bits), onnx, webgpu. A merge into
   safetensors on the reference backend runs core's WebAssembly kernels on every core.
-  inspect, compose, convert, merge also take:
+  inspect, compose, convert, merge, inject also take:
     --adapter NAME        the adapter saved in <adapter_dir>/NAME (a plain folder name; default: the folder itself)
     --max-memory SIZE     memory budget for everything sized by the input files, checked before it is allocated:
                           bytes, or with a unit: 512MiB, 8GiB, 2GB (default 4GiB, or half the
                           memory this process may use if that is less)
-  compose, convert, merge:
+  compose, convert, merge, inject:
     --allow-non-finite    go on when the adapter's bank, logits or top-k weights hold NaN or Inf (refused by default)
+  merge, inject with ONNX bases (a model folder is config.json + onnx/; its output folder must be new or empty):
+    --requantize          merge: quantized models (q4, q4f16, int8, uint8) too, requantized, with the error it adds
+    --skip-unsupported    model folders: leave out the models that cannot be processed instead of failing (listed)
   An output is never one of the inputs (through any link); exit 0 on success, 1 on bad input, 2 on bad usage.
 `;
 
@@ -48,6 +58,9 @@ const OPTIONS = {
   steps: { type: 'string' },
   'max-memory': { type: 'string' },
   'allow-non-finite': { type: 'boolean' },
+  requantize: { type: 'boolean' },
+  'skip-unsupported': { type: 'boolean' },
+  'hot-swap': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -63,6 +76,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   compose: runCompose,
   convert: runConvert,
   merge: runMerge,
+  inject: runInject,
   conformance: runConformanceCommand,
 };
 
