@@ -30,7 +30,7 @@ const childKey = (parent: string, nodeIndex: number, attribute: string): string 
  */
 export function rewriteGraph(graph: onnx.IGraphProto, key: string, branches: readonly PlacedBranch[]): onnx.IGraphProto {
   const keys = new Set(branches.map((b) => subgraphKey(b.layer.subgraph)));
-  const below = (k: string): boolean => [...keys].some((x) => x === k || x.startsWith(`${k}/`));
+  const below = (k: string): boolean => [...keys].some((x) => k === '' || x === k || x.startsWith(`${k}/`));
   if (!below(key)) return graph;
   const here = branches.filter((b) => subgraphKey(b.layer.subgraph) === key);
   const after = new Map<number, PlacedBranch[]>();

@@ -17,7 +17,7 @@
  *
  * `merged: true` writes an older Optimum merged decoder: one top-level `If(use_cache_branch)` whose then_branch is
  * the decoder with past and else_branch the decoder without (present = this step's keys/values), both reading the
- * top-level weights through outer scope.
+ * top-level weights through outer scope — or, with `weightsInBranches`, each holding its own copy of them.
  */
 import { createRng, f16BitsToF32, f32ToF16Bits, tensor, type HostTensor } from '@vblora/core';
 import { encodeOnnxModel, GraphBuilder, OPSET, IR_VERSION, valueInfo, type onnx } from '@vblora/onnx';
@@ -101,7 +101,11 @@ const transpose = (w: Float32Array, rows: number, cols: number): Float32Array =>
 };
 
 /** Writes a decoder in one variant (see the module comment). */
-export function buildDecoder(weights: DecoderWeights, variant: DecoderVariant, options: { merged?: boolean } = {}): BuiltDecoder {
+export function buildDecoder(
+  weights: DecoderWeights,
+  variant: DecoderVariant,
+  options: { merged?: boolean; weightsInBranches?: boolean } = {},
+): BuiltDecoder {
   const d = weights.dims;
   const act: 'f32' | 'f16' = variant === 'fp16' || variant === 'q4f16' ? 'f16' : 'f32';
   const hd = d.hidden / d.heads;
@@ -228,7 +232,9 @@ export function buildDecoder(weights: DecoderWeights, variant: DecoderVariant, o
     const branch = (withPast: boolean): onnx.IGraphProto => {
       const g = new GraphBuilder(withPast ? 'p/' : 'n/');
       body(g, withPast);
-      return { name: withPast ? 'with_past' : 'no_past', node: g.nodes, output: outputs, initializer: [], input: [] };
+      // the first merged exports kept a copy of the weights in each branch (same names, sibling scopes)
+      const initializer = options.weightsInBranches === true ? top.initializers.map((t) => ({ ...t })) : [];
+      return { name: withPast ? 'with_past' : 'no_past', node: g.nodes, output: outputs, initializer, input: [] };
     };
     const thenB = branch(true);
     const elseB = branch(false);
@@ -255,7 +261,7 @@ export function buildDecoder(weights: DecoderWeights, variant: DecoderVariant, o
     irVersion: IR_VERSION,
     opsetImport: opsets,
     producerName: 'vblora.js tests',
-    graph: { name: 'decoder', node: nodes, input: inputs, output: outputs, initializer: top.initializers },
+    graph: { name: 'decoder', node: nodes, input: inputs, output: outputs, initializer: options.weightsInBranches === true ? [] : top.initializers },
   };
   return { model, bytes: encodeOnnxModel(model), applied, act };
 }
