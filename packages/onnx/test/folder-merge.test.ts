@@ -5,7 +5,7 @@
  * with the reported error the measured one, and every output runs in onnxruntime.
  * Accuracy: float32 weights `1e-6 + 1e-5·|e|`; float16 one ulp; quantized codes, scales, zero points exact.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,9 @@ import {
   type VBLoRAAdapter,
 } from '@vblora/core';
 import {
+  encodeOnnxModel,
+  GraphBuilder,
+  injectModelFolder,
   mapGraphModules,
   mergeModelFolder,
   readOnnxModel,
@@ -224,5 +227,68 @@ describe('mergeModelFolder', () => {
     it.runIf(CHECKER)('the float variants pass onnx.checker', () => {
       checkOnnxFiles([join(out, 'onnx', 'model.onnx'), join(out, 'onnx', 'model_fp16.onnx')]);
     });
+  });
+});
+
+describe('variants the folder commands do not handle', () => {
+  /** A folder with a working fp32 model and one the commands cannot process. */
+  async function folderWith(name: string, extra: (onnxDir: string) => Promise<void>): Promise<string> {
+    const folder = await writeTestFolder(join(dir, name), ['fp32']);
+    await extra(join(folder, 'onnx'));
+    return folder;
+  }
+
+  it('folder-merge/bnb4: a MatMulBnb4 model is named in one UnsupportedError by merge and inject, or skipped on request', async () => {
+    const folder = await folderWith('bnb4', async (onnxDir) => {
+      const g = new GraphBuilder();
+      g.input('x', 'f32', [1, 64]);
+      const b = g.init('w_bnb4', tensor('u8', [64 * 64 / 2], new Uint8Array(64 * 32)));
+      const absmax = g.init('absmax', tensor('f32', [128], new Float32Array(128).fill(1)));
+      g.op('MatMulBnb4', ['x', b, absmax], { K: { i: 64 }, N: { i: 64 }, block_size: { i: 32 }, quant_type: { i: 1 } }, { domain: 'com.microsoft', outputs: ['y'], name: '/model/layers.0/self_attn/q_proj/MatMul_Bnb4' });
+      g.output('y', 'f32', [1, 64]);
+      const model = g.model();
+      model.opsetImport!.push({ domain: 'com.microsoft', version: 1 });
+      writeFileSync(join(onnxDir, 'model_bnb4.onnx'), encodeOnnxModel(model));
+    });
+    for (const command of [mergeModelFolder, injectModelFolder]) {
+      const out = join(dir, `bnb4-${command.name}`);
+      const err = await command(adapter, folder, out).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UnsupportedError);
+      expect((err as Error).message).toMatch(/onnx\/model_bnb4\.onnx: bitsandbytes FP4\/NF4 4-bit weights \(MatMulBnb4\)/);
+      expect(existsSync(out)).toBe(false);
+      const report = await command(adapter, folder, out, { skipUnsupported: true });
+      expect(report.variants.map((v) => [v.file, v.action])).toEqual([
+        ['model.onnx', command === mergeModelFolder ? 'merged' : 'injected'],
+        ['model_bnb4.onnx', 'skipped'],
+      ]);
+      expect(readdirSync(join(out, 'onnx'))).toEqual(['model.onnx']);
+    }
+    noStaging();
+  });
+
+  it('folder-merge/chunked: weights split over several external data files are refused before anything is written', async () => {
+    const folder = await folderWith('chunked', async (onnxDir) => {
+      const model = await readOnnxModel(join(onnxDir, 'model.onnx'));
+      const inits = model.proto.graph!.initializer!;
+      // the two largest weights in two data files, as transformers.js' model.onnx_data, model.onnx_data_1
+      const big = [...inits].sort((a, b) => (b.rawData?.length ?? 0) - (a.rawData?.length ?? 0)).slice(0, 2);
+      big.forEach((t, i) => {
+        const file = i === 0 ? 'model_fp16.onnx_data' : 'model_fp16.onnx_data_1';
+        writeFileSync(join(onnxDir, file), t.rawData!);
+        t.externalData = [
+          { key: 'location', value: file },
+          { key: 'offset', value: '0' },
+          { key: 'length', value: String(t.rawData!.length) },
+        ];
+        t.dataLocation = 1;
+        t.rawData = new Uint8Array(0);
+      });
+      writeFileSync(join(onnxDir, 'model_fp16.onnx'), encodeOnnxModel(model.proto));
+    });
+    const out = join(dir, 'chunked-out');
+    const err = await mergeModelFolder(adapter, folder, out).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnsupportedError);
+    expect((err as Error).message).toMatch(/onnx\/model_fp16\.onnx: its weights are split over 2 external data files/);
+    expect(existsSync(out)).toBe(false);
   });
 });
