@@ -26,6 +26,7 @@ const EXPECT: Record<DecoderVariant, { format: string; op: string; node: string;
   fp32: { format: 'float', op: 'MatMul', node: 'MatMul', weightDtype: 'f32', act: 'f32' },
   fp16: { format: 'float', op: 'MatMul', node: 'MatMul', weightDtype: 'f16', act: 'f16' },
   q4: { format: 'q4', op: 'MatMulNBits', node: 'MatMul_Q4', weightDtype: 'u8', act: 'f32' },
+  'q4-sym': { format: 'q4', op: 'MatMulNBits', node: 'MatMul_Q4', weightDtype: 'u8', act: 'f32' },
   q4f16: { format: 'q4', op: 'MatMulNBits', node: 'MatMul_Q4', weightDtype: 'u8', act: 'f16' },
   int8: { format: 'int8', op: 'MatMulInteger', node: 'MatMul_quant', weightDtype: 'u8', act: 'f32' },
   'int8-i8pc': { format: 'int8', op: 'MatMulInteger', node: 'MatMul_quant', weightDtype: 'i8', act: 'f32' },
@@ -71,6 +72,7 @@ describe('mapping finds the same modules in every dtype variant of an Optimum-st
     expect(l.layout).toBe('out_in');
     expect(l.quant).toEqual({ format: 'q4', bits: 4, blockSize: 32, scales: expect.stringMatching(/_scales$/), zeroPoints: expect.stringMatching(/_zero_points$/) });
     expect([l.inFeatures, l.outFeatures]).toEqual([80, 64]); // K = 80: three blocks, the last one padded
+    expect(mapVariant('q4-sym').require('lm_head')[0]!.quant).toMatchObject({ format: 'q4', zeroPoints: null });
   });
 
   it('int8: weight scale and zero point, the DynamicQuantizeLinear node, layout (K, N) = (in, out)', () => {

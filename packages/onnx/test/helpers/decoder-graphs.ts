@@ -10,7 +10,8 @@
  *
  * Variants (how each linear layer is written):
  * - `fp32`, `fp16`: MatMul on an (in, out) initializer; `fp16` computes everything in float16.
- * - `q4`, `q4f16`: com.microsoft MatMulNBits (`…/MatMul_Q4`, 4 bits, block 32, packed zero points).
+ * - `q4`, `q4f16`: com.microsoft MatMulNBits (`…/MatMul_Q4`, 4 bits, block 32, packed zero points); `q4-sym`:
+ *   symmetric, without the zero-point input (the operator's default 8).
  * - `int8`: DynamicQuantizeLinear → MatMulInteger (`…/MatMul_quant`) → Cast → Mul(x_scale·W_scale), uint8 weights
  *   per tensor; `int8-i8pc`: the same with int8 7-bit weights per output column; `int8-fused`: com.microsoft
  *   DynamicQuantizeMatMul.
@@ -35,8 +36,8 @@ export interface DecoderDims {
 /** hidden 64 (2 heads of 32), intermediate 80 (down_proj's K is not a multiple of the q4 block: a padded block). */
 export const TINY: DecoderDims = { hidden: 64, heads: 2, intermediate: 80, vocab: 48, layers: 2 };
 
-export type DecoderVariant = 'fp32' | 'fp16' | 'q4' | 'q4f16' | 'int8' | 'int8-i8pc' | 'int8-fused';
-export const DECODER_VARIANTS: readonly DecoderVariant[] = ['fp32', 'fp16', 'q4', 'q4f16', 'int8', 'int8-i8pc', 'int8-fused'];
+export type DecoderVariant = 'fp32' | 'fp16' | 'q4' | 'q4-sym' | 'q4f16' | 'int8' | 'int8-i8pc' | 'int8-fused';
+export const DECODER_VARIANTS: readonly DecoderVariant[] = ['fp32', 'fp16', 'q4', 'q4-sym', 'q4f16', 'int8', 'int8-i8pc', 'int8-fused'];
 
 const LAYER_MODULES = ['self_attn.q_proj', 'self_attn.k_proj', 'self_attn.v_proj', 'self_attn.o_proj', 'mlp.gate_proj', 'mlp.up_proj', 'mlp.down_proj'];
 const WITH_BIAS = new Set(['self_attn.q_proj', 'self_attn.k_proj', 'self_attn.v_proj']);
@@ -127,11 +128,11 @@ export function buildDecoder(
     if (variant === 'fp32' || variant === 'fp16') {
       names['w'] = floatInit(base, transpose(w, outF, inF), [inF, outF]);
       applied.set(path, act === 'f16' ? Float32Array.from(w, f16Round) : w);
-    } else if (variant === 'q4' || variant === 'q4f16') {
-      const p = packQ4(w, outF, inF, 32, false, act === 'f16' ? f16Round : Math.fround);
+    } else if (variant.startsWith('q4')) {
+      const p = packQ4(w, outF, inF, 32, variant === 'q4-sym', act === 'f16' ? f16Round : Math.fround);
       names['w'] = top.init(`${base}_Q4`, p.B);
       names['scales'] = floatInit(`${base}_scales`, p.scales.data, p.scales.shape);
-      names['zp'] = top.init(`${base}_zero_points`, p.zeroPoints!);
+      if (p.zeroPoints !== null) names['zp'] = top.init(`${base}_zero_points`, p.zeroPoints);
       applied.set(path, p.dequantized);
     } else {
       const p = packInt8(w, outF, inF, variant === 'int8-i8pc' ? 'i8' : 'u8', variant === 'int8-i8pc');
@@ -160,9 +161,10 @@ export function buildDecoder(
       const mmOut = n['bias'] === undefined && out !== undefined ? out : `${scope}/MatMul_output_0`;
       if (variant === 'fp32' || variant === 'fp16') {
         g.op('MatMul', [x, n['w']!], {}, { name: `${scope}/MatMul`, outputs: [mmOut] });
-      } else if (variant === 'q4' || variant === 'q4f16') {
+      } else if (variant.startsWith('q4')) {
         const attrs = { K: { i: inF }, N: { i: outF }, bits: { i: 4 }, block_size: { i: 32 } };
-        g.op('MatMulNBits', [x, n['w']!, n['scales']!, n['zp']!], attrs, { name: `${scope}/MatMul_Q4`, outputs: [mmOut], domain: 'com.microsoft' });
+        const inputs = [x, n['w']!, n['scales']!, ...(n['zp'] === undefined ? [] : [n['zp']])];
+        g.op('MatMulNBits', inputs, attrs, { name: `${scope}/MatMul_Q4`, outputs: [mmOut], domain: 'com.microsoft' });
       } else if (variant === 'int8-fused') {
         g.op('DynamicQuantizeMatMul', [x, n['w']!, n['scale']!, n['zp']!], {}, { name: `${scope}/MatMul_quant`, outputs: [mmOut], domain: 'com.microsoft' });
       } else {
