@@ -9,7 +9,7 @@
  * ```
  * @packageDocumentation
  */
-export { removeStaleTempFiles, syncFolder, TEMP_PREFIX, tempPathFor, writeErrorFor, writeFileAtomic } from './node/atomic-write.js';
+export { processAlive, removeStaleTempFiles, syncFolder, TEMP_PREFIX, tempPathFor, writeErrorFor, writeFileAtomic } from './node/atomic-write.js';
 export { adapterFolder, listAdapterNames, readAdapterDir, readAdapters, writeAdapterDir } from './node/adapter-dir.js';
 export { openSafetensorsFile, type OpenSafetensorsFileOptions, type SafetensorsFileReader } from './node/safetensors-file.js';
 export { MAX_SHARD_INDEX_BYTES, resolveCheckpointFiles, SHARD_INDEX_FILE, type CheckpointFiles, type ShardIndex } from './node/checkpoint-files.js';

@@ -64,7 +64,8 @@ export async function syncFolder(dir: string): Promise<void> {
   await fh.close();
 }
 
-function processAlive(pid: number): boolean {
+/** True while process `pid` exists (also when it belongs to another user): its temporary files and locks are live. */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

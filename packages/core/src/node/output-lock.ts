@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { link, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PathError } from '../errors.js';
-import { TEMP_PREFIX, writeErrorFor, writeFileAtomic } from './atomic-write.js';
+import { processAlive, TEMP_PREFIX, writeErrorFor, writeFileAtomic } from './atomic-write.js';
 import { readBoundedFile } from './read-bounded.js';
 
 /** Name of the lock file inside a locked output folder. */
@@ -34,15 +34,6 @@ function parseOwner(text: string): LockOwner | null {
     return typeof v.pid === 'number' && typeof v.host === 'string' && typeof v.token === 'string' ? (v as LockOwner) : null;
   } catch {
     return null;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -75,7 +66,7 @@ export async function lockOutputFolder(folder: string): Promise<OutputLock> {
       }
       const current = await readSmall(path);
       const held = current === null ? null : parseOwner(current);
-      const stale = held !== null && held.host === owner.host && !alive(held.pid);
+      const stale = held !== null && held.host === owner.host && !processAlive(held.pid);
       if (attempt === 0 && stale && (await takeOverStale(path, current!))) continue;
       const who = held === null ? 'another process' : `process ${held.pid} on ${held.host}`;
       throw new PathError(
