@@ -14,6 +14,7 @@ import {
   isWithin,
   LOCK_FILE,
   lockOutputFolder,
+  processAlive,
   realPathOf,
   refuseAliasedOutputs,
   syncFolder,
@@ -38,21 +39,12 @@ export interface StagedFolder {
 
 const STALE_STAGING = /^\.vblora-tmp-(\d+)-[0-9a-f]{8}-(.*)$/s;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Staging folders of the same output left by writers that were killed (their process is gone). */
 async function removeStaleStaging(target: string): Promise<void> {
   const parent = dirname(target);
   for (const name of await readdir(parent).catch(() => [] as string[])) {
     const m = STALE_STAGING.exec(name);
-    if (m === null || m[2] !== basename(target) || alive(Number(m[1]))) continue;
+    if (m === null || m[2] !== basename(target) || processAlive(Number(m[1]))) continue;
     const path = join(parent, name);
     const st = await lstat(path).catch(() => null);
     if (st?.isDirectory() === true) await rm(path, { recursive: true, force: true }).catch(() => undefined);
