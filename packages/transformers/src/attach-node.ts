@@ -5,13 +5,14 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openRegularFile, readAdapterDir } from '@vblora/core/node';
-import { readOnnxModel } from '@vblora/onnx';
 import { attachAdaptersWith, type AdapterController, type AttachIo, type AttachOptions, type TransformersModelLike } from './attach-adapters.js';
 import { fetchAdapterFiles } from './adapter-source.js';
 import type { ByteSource } from './byte-source.js';
 import { ModelSessionError } from './errors.js';
 import type { ModelFileAccess } from './injection-source.js';
 import { joinUrl, webModelFile } from './attach-web.js';
+import { bytesSource } from './byte-source.js';
+import { overrideDefaultsNode } from './override-defaults-node.js';
 
 async function fileSource(path: string): Promise<ByteSource> {
   let opened;
@@ -40,8 +41,12 @@ async function fileSource(path: string): Promise<ByteSource> {
 
 function nodeModelFile(ref: Uint8Array | string | URL): ModelFileAccess {
   const path = ref instanceof URL && ref.protocol === 'file:' ? fileURLToPath(ref) : ref;
-  if (typeof path !== 'string') return webModelFile(path);
-  return { label: path, open: () => fileSource(path), decode: () => readOnnxModel(path) };
+  if (path instanceof URL) return webModelFile(path);
+  return {
+    label: typeof path === 'string' ? path : 'the model file',
+    open: () => (typeof path === 'string' ? fileSource(path) : Promise.resolve(bytesSource(path))),
+    overrideDefaults: (overrides) => overrideDefaultsNode(path, overrides),
+  };
 }
 
 const nodeIo: AttachIo = {

@@ -3,11 +3,10 @@
  * `fetch`.
  * @module
  */
-import { decodeOnnxModel } from '@vblora/onnx';
+import { UnsupportedError } from '@vblora/core';
 import { fetchAdapterFiles } from './adapter-source.js';
 import { attachAdaptersWith, type AdapterController, type AttachIo, type AttachOptions, type TransformersModelLike } from './attach-adapters.js';
 import { bytesSource, urlSource } from './byte-source.js';
-import { ModelSessionError } from './errors.js';
 import type { ModelFileAccess } from './injection-source.js';
 
 /** An absolute URL for `ref`, relative ones resolved against the page. */
@@ -15,21 +14,20 @@ function absolute(ref: string | URL): string {
   return new URL(String(ref), globalThis.location?.href).href;
 }
 
+// TODO(#15): read the base values of overridable tensors here too (a walk to the named initializers, as the
+// metadata walk does); until then adapters that replace base tensors switch in Node only.
+const noOverrides = async (): Promise<never> => {
+  throw new UnsupportedError(
+    'this model lets adapters replace base tensors (trained biases or modules_to_save): switching such adapters is ' +
+      'supported in Node (@vblora/transformers/node); in a page, merge them or build them in (vblora merge / vblora inject)',
+  );
+};
+
 /** @internal */
 export function webModelFile(ref: Uint8Array | string | URL): ModelFileAccess {
-  if (ref instanceof Uint8Array) {
-    return { label: 'the model file', open: async () => bytesSource(ref), decode: async () => decodeOnnxModel(ref) };
-  }
+  if (ref instanceof Uint8Array) return { label: 'the model file', open: async () => bytesSource(ref), overrideDefaults: noOverrides };
   const url = absolute(ref);
-  return {
-    label: url,
-    open: () => urlSource(url),
-    async decode() {
-      const res = await fetch(url);
-      if (!res.ok) throw new ModelSessionError(`GET ${url} answered ${res.status}`, 'model-file');
-      return decodeOnnxModel(new Uint8Array(await res.arrayBuffer()));
-    },
-  };
+  return { label: url, open: () => urlSource(url), overrideDefaults: noOverrides };
 }
 
 /** @internal */

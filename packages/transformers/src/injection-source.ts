@@ -3,20 +3,23 @@
  * tensors, those tensors' base values — from the file transformers.js loaded the session from.
  * @module
  */
-import { toF32, type HostTensor } from '@vblora/core';
-import { isHotSwap, readInjectionInfo, readTensorData, type HotSwapInjectionInfo, type OnnxModel } from '@vblora/onnx';
+import type { HostTensor } from '@vblora/core';
+import { isHotSwap, readInjectionInfo, type HotSwapInjectionInfo, type InjectedOverride } from '@vblora/onnx';
 import type { ByteSource } from './byte-source.js';
 import { ModelSessionError } from './errors.js';
 import { readModelMetadata } from './model-metadata.js';
 
-/** One model file, as bytes to scan and (only when needed) as a decoded model. */
+/** One model file: bytes to scan, and (only when the model has overridable tensors) their base values. */
 export interface ModelFileAccess {
   /** Where the file is, for messages. */
   readonly label: string;
   /** Random access to the file's bytes. */
   open(): Promise<ByteSource>;
-  /** The whole model decoded (external data readable where the platform can read them). */
-  decode(): Promise<OnnxModel>;
+  /**
+   * Base values of the overridable tensors, by graph input, in each input's element type (copies). Only models
+   * injected for adapters that replace base tensors (trained biases, modules_to_save) have any.
+   */
+  overrideDefaults(overrides: readonly InjectedOverride[]): Promise<Map<string, HostTensor>>;
 }
 
 /** The description of a hot-swap model and the base values of its overridable tensors. */
@@ -27,9 +30,9 @@ export interface ModelInjection {
 }
 
 /**
- * Reads the injection description of a model file: only its top-level fields are walked, and the graph is decoded
- * only when the model has overridable tensors (trained biases, modules_to_save copies), whose base values are fed
- * whenever an adapter does not replace them.
+ * Reads the injection description of a model file: only its top-level fields are walked. The base values of
+ * overridable tensors (trained biases, modules_to_save copies), fed whenever an adapter does not replace them, are
+ * read only when the model has such tensors.
  * @throws {ModelSessionError} `not-injected`, `static` or `model-file`.
  */
 export async function readModelInjection(file: ModelFileAccess): Promise<ModelInjection> {
@@ -57,17 +60,6 @@ export async function readModelInjection(file: ModelFileAccess): Promise<ModelIn
       'static',
     );
   }
-  const defaults = new Map<string, HostTensor>();
-  if (info.overrides.length > 0) {
-    const model = await file.decode();
-    const inits = new Map((model.proto.graph?.initializer ?? []).map((t) => [t.name ?? '', t]));
-    for (const o of info.overrides) {
-      const init = inits.get(o.default);
-      if (init === undefined) throw new ModelSessionError(`${file.label} lacks ${o.default}, the base value of ${o.key}`, 'model-file');
-      const read = await readTensorData(model, init);
-      const t = o.dtype === 'f32' ? toF32(read) : read;
-      defaults.set(o.input, { ...t, data: t.data.slice() } as HostTensor); // a copy: the model's bytes can go
-    }
-  }
+  const defaults = info.overrides.length > 0 ? await file.overrideDefaults(info.overrides) : new Map<string, HostTensor>();
   return { info, defaults };
 }

@@ -1,0 +1,179 @@
+/**
+ * End to end in Node: transformers.js 4.3.1 (`AutoModelForCausalLM.generate`, onnxruntime-node, CPU) on the tiny
+ * Llama fixture and on folders written from it by `mergeModelFolder` / `injectModelFolder`, against PEFT's own
+ * greedy generations (20 new tokens; one prompt, and a left-padded batch of three).
+ *
+ * Accuracy: token ids exact. Logits of every step against PEFT's: fp32 within 1e-4 absolute (measured ≤ 6e-6), q4
+ * and int8 against the fixture's references (dequantized weights plus the float32 adapter; int8 computed as
+ * onnxruntime does) within 1e-3 (measured ≤ 5e-6). The fixture's smallest top-1/top-2 margin is in its summary.json.
+ *
+ * Offline: `env.allowRemoteModels = false`, `env.useFSCache = false`, absolute folder paths.
+ */
+import { AutoModelForCausalLM, AutoTokenizer, env, LogLevel, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
+import { injectModelFolder, mergeModelFolder } from '@vblora/onnx';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AdapterSelectionError, attachAdapters, ModelSessionError } from '../src/node.js';
+import { ADAPTERS, PRESENT, readExpectedLogits, readGenerations, TINY_LLAMA, type Generations } from './helpers/fixture.js';
+import { tempDir } from './helpers/tmp.js';
+import { greedy, maxLogitError, type GreedyRun } from './shared/greedy.js';
+
+env.allowRemoteModels = false;
+env.useFSCache = false;
+env.logLevel = LogLevel.NONE; // tests are quiet (some runs here fail on purpose)
+
+type Dtype = 'fp32' | 'q4' | 'int8';
+type Case = 'single' | 'batch';
+const CASES: readonly Case[] = ['single', 'batch'];
+const LOGIT_TOLERANCE: Record<Dtype, number> = { fp32: 1e-4, q4: 1e-4, int8: 0.1 };
+
+describe.runIf(PRESENT)('transformers.js generate on tiny-llama folders equals PEFT (Node)', () => {
+  const out = PRESENT ? tempDir('generate') : '';
+  const folders = { merged: join(out, 'merged-a'), static: join(out, 'static-a'), hot: join(out, 'hot') };
+  let gen: Generations;
+  let logits: ReturnType<typeof readExpectedLogits>;
+  let tokenizer: PreTrainedTokenizer;
+  const models: PreTrainedModel[] = [];
+
+  beforeAll(async () => {
+    gen = readGenerations();
+    logits = readExpectedLogits();
+    tokenizer = await AutoTokenizer.from_pretrained(TINY_LLAMA);
+    // q4/int8 cannot be merged without requantizing (refused by default): the merged folder holds fp32 only
+    await mergeModelFolder(ADAPTERS.a, TINY_LLAMA, folders.merged, { skipUnsupported: true });
+    await injectModelFolder(ADAPTERS.a, TINY_LLAMA, folders.static);
+    // adapter b targets every module adapter a does and more: its branches serve both
+    await injectModelFolder(ADAPTERS.b, TINY_LLAMA, folders.hot, { hotSwap: true });
+  });
+  afterAll(async () => {
+    for (const m of models) await m.dispose();
+  });
+
+  const load = async (dir: string, dtype: Dtype): Promise<PreTrainedModel> => {
+    const m = await AutoModelForCausalLM.from_pretrained(dir, { dtype, device: 'cpu' });
+    models.push(m);
+    return m;
+  };
+
+  /** Generates both cases and checks tokens (exact) and logits (tolerance) against run `run`. */
+  const expectRun = async (model: PreTrainedModel, run: string, dtype: Dtype): Promise<GreedyRun[]> => {
+    const results: GreedyRun[] = [];
+    for (const c of CASES) {
+      const r = await greedy(model, tokenizer, gen.prompts[c], gen.max_new_tokens);
+      expect(r.inputIds, `${run} ${c}: tokenizer input ids`).toEqual(gen.inputs[c].input_ids);
+      expect(r.attentionMask, `${run} ${c}: attention mask (left padding)`).toEqual(gen.inputs[c].attention_mask);
+      expect(r.sequences, `${run} ${c}: tokens`).toEqual(gen.runs[run]![c].sequences);
+      const want = logits.get(`${run}.${c}`)!;
+      const [steps, batch, vocab] = want.shape as [number, number, number];
+      expect(r.logits).toHaveLength(steps);
+      expect(maxLogitError(r.logits, want.data, batch, vocab), `${run} ${c}: logits`).toBeLessThanOrEqual(LOGIT_TOLERANCE[dtype]);
+      results.push(r);
+    }
+    return results;
+  };
+
+  it('the base folder (fp32) gives PEFT\'s base tokens, ≥ 16 new, single and left-padded batch', async () => {
+    expect(gen.max_new_tokens).toBeGreaterThanOrEqual(16);
+    expect(gen.prompts.batch.length).toBeGreaterThan(1);
+    expect(gen.inputs.batch.attention_mask.some((row) => row[0] === 0)).toBe(true); // really left-padded
+    await expectRun(await load(TINY_LLAMA, 'fp32'), 'fp32.base', 'fp32');
+  });
+
+  for (const dtype of ['q4', 'int8'] as const) {
+    it(`the base folder (${dtype}) gives the reference base tokens`, async () => {
+      await expectRun(await load(TINY_LLAMA, dtype), `${dtype}.base`, dtype);
+    });
+  }
+
+  it('the merged folder (mergeModelFolder, fp32) gives PEFT\'s adapter-a tokens', async () => {
+    await expectRun(await load(folders.merged, 'fp32'), 'fp32.vblora-a', 'fp32');
+  });
+
+  for (const dtype of ['fp32', 'q4', 'int8'] as const) {
+    it(`the injected folder (adapter built in, ${dtype}) gives ${dtype === 'fp32' ? 'PEFT\'s' : 'the reference'} adapter-a tokens`, async () => {
+      await expectRun(await load(folders.static, dtype), `${dtype}.vblora-a`, dtype);
+    });
+  }
+
+  for (const dtype of ['fp32', 'q4', 'int8'] as const) {
+    it(`one loaded hot-swap model (${dtype}): a → b → none → a, each gives its own tokens`, async () => {
+      const model = await load(folders.hot, dtype);
+      const adapters = await attachAdapters(model, { folder: folders.hot });
+      expect(adapters.info.variant).toBe('lowrank');
+      await adapters.load('a', ADAPTERS.a);
+      await adapters.load('b', ADAPTERS.b);
+      expect(adapters.names).toEqual(['a', 'b']);
+      const session = model.sessions['model'];
+      const plain = await expectRun(await load(TINY_LLAMA, dtype), `${dtype}.base`, dtype);
+      for (const [name, run] of [['a', 'vblora-a'], ['b', 'vblora-b'], [null, 'base'], ['a', 'vblora-a']] as const) {
+        adapters.use(name);
+        const got = await expectRun(model, `${dtype}.${run}`, dtype);
+        // no adapter: the branches add zeros, so the logits are the plain base model's, bit for bit
+        if (name === null) got.forEach((r, i) => expect(r.logits).toEqual(plain[i]!.logits));
+      }
+      expect(model.sessions['model']).toBe(session); // never reloaded
+      adapters.dispose();
+    });
+  }
+
+  for (const dtype of ['fp32', 'q4'] as const) {
+    // int8 quantizes each layer's input over the whole batch (one scale), so its rows are not independent
+    it(`per-row adapters (${dtype}): batch rows [a, b, none] each give that row of its own run`, async () => {
+      const model = await load(folders.hot, dtype);
+      const adapters = await attachAdapters(model, { folder: folders.hot });
+      await adapters.load('a', ADAPTERS.a);
+      await adapters.load('b', ADAPTERS.b);
+      const rows = [['a', 'vblora-a'], ['b', 'vblora-b'], [null, 'base']] as const;
+      adapters.use(rows.map(([n]) => n));
+      const r = await greedy(model, tokenizer, gen.prompts.batch, gen.max_new_tokens);
+      rows.forEach(([, run], i) => {
+        expect(r.sequences[i], `row ${i}: ${run}`).toEqual(gen.runs[`${dtype}.${run}`]!.batch.sequences[i]);
+        const want = logits.get(`${dtype}.${run}.batch`)!;
+        const [, batch, vocab] = want.shape as [number, number, number];
+        expect(maxLogitError(r.logits, want.data, batch, vocab, [i]), `row ${i}: logits`).toBeLessThanOrEqual(LOGIT_TOLERANCE[dtype]);
+      });
+      // a selection for 3 rows cannot serve a single prompt
+      await expect(greedy(model, tokenizer, gen.prompts.single, 2)).rejects.toThrow(AdapterSelectionError);
+      adapters.dispose();
+    });
+  }
+
+  it('withAdapter serialises concurrent generations that use different adapters', async () => {
+    const model = await load(folders.hot, 'fp32');
+    const adapters = await attachAdapters(model, { folder: folders.hot });
+    await adapters.load('a', ADAPTERS.a);
+    await adapters.load('b', ADAPTERS.b);
+    const [ra, rb, rn] = await Promise.all([
+      adapters.withAdapter('a', () => greedy(model, tokenizer, gen.prompts.batch, gen.max_new_tokens)),
+      adapters.withAdapter('b', () => greedy(model, tokenizer, gen.prompts.batch, gen.max_new_tokens)),
+      adapters.withAdapter(null, () => greedy(model, tokenizer, gen.prompts.batch, gen.max_new_tokens)),
+    ]);
+    expect(ra!.sequences).toEqual(gen.runs['fp32.vblora-a']!.batch.sequences);
+    expect(rb!.sequences).toEqual(gen.runs['fp32.vblora-b']!.batch.sequences);
+    expect(rn!.sequences).toEqual(gen.runs['fp32.base']!.batch.sequences);
+    expect(adapters.active).toBe(null);
+    adapters.dispose();
+  });
+
+  it('dispose puts the model\'s own session back; errors are typed', async () => {
+    const model = await load(folders.hot, 'q4');
+    const own = model.sessions['model'];
+    const adapters = await attachAdapters(model, { folder: folders.hot });
+    expect(model.sessions['model']).not.toBe(own);
+    await expect(attachAdapters(model, { folder: folders.hot })).rejects.toMatchObject({ name: 'ModelSessionError', rule: 'attached' });
+    expect(() => adapters.use('nope')).toThrow(expect.objectContaining({ name: 'AdapterSelectionError', rule: 'unknown' }) as Error);
+    adapters.dispose();
+    expect(model.sessions['model']).toBe(own);
+    expect(() => adapters.use(null)).toThrow(expect.objectContaining({ rule: 'disposed' }) as Error);
+    // the plain session lists the adapter inputs, which transformers.js cannot feed
+    await expect(greedy(model, tokenizer, gen.prompts.single, 2)).rejects.toThrow(/Missing the following inputs: vblora\./);
+
+    // a session created from another file than the one named: its inputs are not the described ones
+    const base = await load(TINY_LLAMA, 'fp32');
+    await expect(attachAdapters(base, { modelFile: join(folders.hot, 'onnx', 'model.onnx') })).rejects.toMatchObject({ rule: 'inputs' });
+    const built = await load(folders.static, 'fp32');
+    await expect(attachAdapters(built, { folder: folders.static })).rejects.toMatchObject({ name: 'ModelSessionError', rule: 'static' });
+    await expect(attachAdapters(built, { folder: TINY_LLAMA })).rejects.toMatchObject({ rule: 'not-injected' });
+    await expect(attachAdapters(built, {})).rejects.toBeInstanceOf(ModelSessionError);
+  });
+});
