@@ -29,7 +29,7 @@ const LOGIT_TOLERANCE: Record<Dtype, number> = { fp32: 1e-4, q4: 1e-4, int8: 0.1
 
 describe.runIf(PRESENT)('transformers.js generate on tiny-llama folders equals PEFT (Node)', () => {
   const out = PRESENT ? tempDir('generate') : '';
-  const folders = { merged: join(out, 'merged-a'), static: join(out, 'static-a'), hot: join(out, 'hot') };
+  const folders = { merged: join(out, 'merged-a'), static: join(out, 'static-a'), hot: join(out, 'hot'), hotTopk: join(out, 'hot-topk') };
   let gen: Generations;
   let logits: ReturnType<typeof readExpectedLogits>;
   let tokenizer: PreTrainedTokenizer;
@@ -44,6 +44,7 @@ describe.runIf(PRESENT)('transformers.js generate on tiny-llama folders equals P
     await injectModelFolder(ADAPTERS.a, TINY_LLAMA, folders.static);
     // adapter b targets every module adapter a does and more: its branches serve both
     await injectModelFolder(ADAPTERS.b, TINY_LLAMA, folders.hot, { hotSwap: true });
+    await injectModelFolder(ADAPTERS.b, TINY_LLAMA, folders.hotTopk, { hotSwap: true, hotSwapVariant: 'topk' });
   });
   afterAll(async () => {
     for (const m of models) await m.dispose();
@@ -116,6 +117,22 @@ describe.runIf(PRESENT)('transformers.js generate on tiny-llama folders equals P
     });
   }
 
+  it('the topk hot-swap variant (bank and top-k weights as inputs, composed in the graph): a → b → none (q4)', async () => {
+    const model = await load(folders.hotTopk, 'q4');
+    const adapters = await attachAdapters(model, { folder: folders.hotTopk });
+    expect(adapters.info.variant).toBe('topk');
+    await adapters.load('a', ADAPTERS.a);
+    await adapters.load('b', ADAPTERS.b);
+    for (const [name, run] of [['a', 'vblora-a'], ['b', 'vblora-b'], [null, 'base']] as const) {
+      adapters.use(name);
+      await expectRun(model, `q4.${run}`, 'q4');
+    }
+    // a (vector_length 16) and b (32) cannot share one run of a topk model
+    adapters.use(['a', 'b', 'a']);
+    await expect(greedy(model, tokenizer, gen.prompts.batch, 2)).rejects.toThrow(/vector lengths differ/);
+    adapters.dispose();
+  });
+
   for (const dtype of ['fp32', 'q4'] as const) {
     // int8 quantizes each layer's input over the whole batch (one scale), so its rows are not independent
     it(`per-row adapters (${dtype}): batch rows [a, b, none] each give that row of its own run`, async () => {
@@ -152,6 +169,11 @@ describe.runIf(PRESENT)('transformers.js generate on tiny-llama folders equals P
     expect(rb!.sequences).toEqual(gen.runs['fp32.vblora-b']!.batch.sequences);
     expect(rn!.sequences).toEqual(gen.runs['fp32.base']!.batch.sequences);
     expect(adapters.active).toBe(null);
+    // inside withAdapter, use() would switch under its runs
+    await adapters.withAdapter('a', async () => {
+      expect(adapters.active).toBe('a');
+      expect(() => adapters.use('b')).toThrow(expect.objectContaining({ rule: 'busy' }) as Error);
+    });
     adapters.dispose();
   });
 
