@@ -9,7 +9,9 @@
  *
  * Offline: `env.allowRemoteModels = false`, `env.useFSCache = false`, absolute folder paths.
  */
-import { AutoModelForCausalLM, AutoTokenizer, env, LogLevel, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
+import { AutoModelForCausalLM, AutoTokenizer, env, LogLevel, pipeline, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
+import { toF32 } from '@vblora/core';
+import { readAdapterDir } from '@vblora/core/node';
 import { injectModelFolder, mergeModelFolder } from '@vblora/onnx';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -174,6 +176,22 @@ describe.runIf(PRESENT)('transformers.js generate on tiny-llama folders equals P
       expect(adapters.active).toBe('a');
       expect(() => adapters.use('b')).toThrow(expect.objectContaining({ rule: 'busy' }) as Error);
     });
+    adapters.dispose();
+  });
+
+  it('a text-generation pipeline takes adapters too; an adapter that would compose to NaN is refused', async () => {
+    const pipe = await pipeline('text-generation', folders.hot, { dtype: 'fp32', device: 'cpu' });
+    models.push(pipe.model);
+    const adapters = await attachAdapters(pipe, { folder: folders.hot });
+    await adapters.load('b', ADAPTERS.b);
+    adapters.use('b');
+    const [out] = (await pipe(gen.prompts.single[0]!, { max_new_tokens: gen.max_new_tokens, do_sample: false })) as { generated_text: string }[];
+    expect(out!.generated_text).toBe(gen.runs['fp32.vblora-b']!.single.text[0]);
+    const a = (await readAdapterDir(ADAPTERS.a)).adapter;
+    const bank = Float32Array.from(toF32(a.bank).data);
+    bank[5] = Number.NaN;
+    await expect(adapters.load('nan', { ...a, bank: { dtype: 'f32', shape: a.bank.shape, data: bank } })).rejects.toThrow(/would compose to NaN/);
+    expect(adapters.names).toEqual(['b']);
     adapters.dispose();
   });
 
