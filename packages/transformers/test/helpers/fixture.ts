@@ -20,6 +20,8 @@ export const ADAPTERS = { a: join(TINY_LLAMA, 'adapters', 'vblora-a'), b: join(T
 export interface RunCase {
   readonly sequences: number[][];
   readonly new_token_ids: number[][];
+  /** Decoded sequences (special tokens skipped). */
+  readonly text: string[];
 }
 /** expected/generations.json. */
 export interface Generations {
