@@ -175,11 +175,13 @@ export async function attachAdaptersWith(model: TransformersModelLike, options: 
     const rows = typeof selection === 'object' && selection !== null ? selection : null;
     let names: (string | null)[];
     let rowAdapter: BigInt64Array;
-    if (rows !== null && new Set(rows).size > 1) {
+    if (rows !== null) {
       const batch = batchOf(feeds);
       if (batch !== rows.length) {
         throw new AdapterSelectionError(`the selection names ${rows.length} rows, the run has ${batch ?? 'an unknown number of'} rows`, 'rows');
       }
+    }
+    if (rows !== null && new Set(rows).size > 1) {
       names = [...new Set(rows)];
       rowAdapter = BigInt64Array.from(rows, (n) => BigInt(names.indexOf(n)));
     } else {
