@@ -111,6 +111,9 @@ describe.runIf(PRESENT && HAVE_CHROMIUM)('transformers.js generate on tiny-llama
     // the controller read the hot-swap files' metadata with Range requests, never the whole file
     const hotFile = session.requests.filter((r) => r.startsWith('GET /models/hot/onnx/model_q4.onnx'));
     expect(hotFile.some((r) => r.includes(' bytes='))).toBe(true);
+    // nothing was fetched from anywhere but the local server (onnxruntime-web's .wasm included)
+    expect(session.pageUrls.filter((u) => !u.startsWith(`${session.origin}/`) && !/^(blob|data):/.test(u))).toEqual([]);
+    expect(session.requests.some((r) => /^GET \/ort\/.*\.wasm/.test(r))).toBe(true);
   });
 
   it('webgpu (SwiftShader): one hot-swap model switches a → b → none (fp32), a → none (q4)', { timeout: 240_000 }, async (ctx) => {

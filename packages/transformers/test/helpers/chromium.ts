@@ -45,6 +45,10 @@ export interface PageSession {
   readonly page: Page;
   /** Requests the server answered, as `METHOD path [range]` (to check what the page fetched). */
   readonly requests: readonly string[];
+  /** Every URL the page requested, wherever it pointed (to check that nothing left 127.0.0.1). */
+  readonly pageUrls: readonly string[];
+  /** The page's origin, `http://127.0.0.1:<port>`. */
+  readonly origin: string;
   close(): Promise<void>;
 }
 
@@ -113,8 +117,11 @@ export async function openPage(bundle: string, folders: Readonly<Record<string, 
   try {
     context = await chromium.launchPersistentContext(userDir, { executablePath: CHROMIUM, headless: true, args: FLAGS });
     const page = context.pages()[0] ?? (await context.newPage());
-    await page.goto(`http://127.0.0.1:${port}/`);
-    return { page, requests, close: cleanup };
+    const pageUrls: string[] = [];
+    page.on('request', (r) => pageUrls.push(r.url()));
+    const origin = `http://127.0.0.1:${port}`;
+    await page.goto(`${origin}/`);
+    return { page, requests, pageUrls, origin, close: cleanup };
   } catch (e) {
     await cleanup();
     throw e;
