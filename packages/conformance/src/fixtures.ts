@@ -25,3 +25,21 @@ export type PeftGoldenCase = (typeof PEFT_GOLDEN_CASES)[number];
 export function peftGoldenPath(c: PeftGoldenCase, ...parts: string[]): string {
   return join(PEFT_GOLDEN_DIR, c, ...parts);
 }
+
+/**
+ * Absolute path of the packaged tiny Llama fixture: a transformers.js model folder (`config.json`, tokenizer,
+ * `onnx/model.onnx`, `onnx/model_q4.onnx`, `onnx/model_int8.onnx`), two PEFT VB-LoRA adapters under `adapters/`
+ * and PEFT's expected greedy generations under `expected/`. Its `README.md` describes every file.
+ */
+export const TINY_LLAMA_DIR: string = fileURLToPath(new URL('../fixtures/tiny-llama', import.meta.url));
+
+/**
+ * Absolute path of a file or folder inside the tiny Llama fixture.
+ * @example
+ * ```ts
+ * const adapter = tinyLlamaPath('adapters', 'vblora-a');
+ * ```
+ */
+export function tinyLlamaPath(...parts: string[]): string {
+  return join(TINY_LLAMA_DIR, ...parts);
+}
