@@ -3,9 +3,11 @@
  * Llama fixture and on folders written from it by `mergeModelFolder` / `injectModelFolder`, against PEFT's own
  * greedy generations (20 new tokens; one prompt, and a left-padded batch of three).
  *
- * Accuracy: token ids exact. Logits of every step against PEFT's: fp32 within 1e-4 absolute (measured ≤ 6e-6), q4
- * and int8 against the fixture's references (dequantized weights plus the float32 adapter; int8 computed as
- * onnxruntime does) within 1e-3 (measured ≤ 5e-6). The fixture's smallest top-1/top-2 margin is in its summary.json.
+ * Accuracy: token ids exact. Logits of every step against PEFT's (fp32) or the fixture's references (q4: dequantized
+ * weights plus the float32 adapter; int8: computed as onnxruntime does): fp32 and q4 within 1e-4 absolute (measured
+ * ≤ 1.5e-5), int8 within 1 (measured ≤ 5e-6 except one step at 0.058: int8 logits jump at quantizer rounding
+ * boundaries). A run without adapter gives the plain base folder's logits bit for bit. The fixture's smallest
+ * top-1/top-2 margin is 0.038 (summary.json).
  *
  * Offline: `env.allowRemoteModels = false`, `env.useFSCache = false`, absolute folder paths.
  */
@@ -27,7 +29,9 @@ env.logLevel = LogLevel.NONE; // tests are quiet (some runs here fail on purpose
 type Dtype = 'fp32' | 'q4' | 'int8';
 type Case = 'single' | 'batch';
 const CASES: readonly Case[] = ['single', 'batch'];
-const LOGIT_TOLERANCE: Record<Dtype, number> = { fp32: 1e-4, q4: 1e-4, int8: 0.1 };
+// int8 logits jump where an activation crosses a rounding boundary of DynamicQuantizeLinear (up to ~0.7 on this
+// fixture, its README says); measured here ≤ 5e-6 but for one step at 0.058, with the plain base folder too
+const LOGIT_TOLERANCE: Record<Dtype, number> = { fp32: 1e-4, q4: 1e-4, int8: 1 };
 
 describe.runIf(PRESENT)('transformers.js generate on tiny-llama folders equals PEFT (Node)', () => {
   const out = PRESENT ? tempDir('generate') : '';

@@ -3,18 +3,18 @@
  * two PEFT VB-LoRA adapters and PEFT's greedy generations.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { TINY_LLAMA_DIR, tinyLlamaPath } from '@vblora/conformance/fixtures';
 import { readSafetensors, toF32 } from '@vblora/core';
 
-/** The fixture folder. */
-export const TINY_LLAMA = fileURLToPath(new URL('../../../conformance/fixtures/tiny-llama/', import.meta.url));
+/** The fixture folder (absolute). */
+export const TINY_LLAMA = TINY_LLAMA_DIR;
 
-/** True when the fixture's files are there. */
-export const PRESENT = existsSync(join(TINY_LLAMA, 'onnx', 'model.onnx')) && existsSync(join(TINY_LLAMA, 'expected', 'generations.json'));
+/** True when the fixture's files are there (a missing fixture fails instead with CI=true). */
+export const PRESENT = existsSync(tinyLlamaPath('onnx', 'model.onnx')) && existsSync(tinyLlamaPath('expected', 'generations.json'));
+if (!PRESENT && process.env['CI'] === 'true') throw new Error(`the tiny-llama fixture is missing at ${TINY_LLAMA_DIR}`);
 
 /** The two PEFT adapters. */
-export const ADAPTERS = { a: join(TINY_LLAMA, 'adapters', 'vblora-a'), b: join(TINY_LLAMA, 'adapters', 'vblora-b') } as const;
+export const ADAPTERS = { a: tinyLlamaPath('adapters', 'vblora-a'), b: tinyLlamaPath('adapters', 'vblora-b') } as const;
 
 /** One recorded generation. */
 export interface RunCase {
@@ -33,12 +33,12 @@ export interface Generations {
 
 /** The recorded generations. */
 export function readGenerations(): Generations {
-  return JSON.parse(readFileSync(join(TINY_LLAMA, 'expected', 'generations.json'), 'utf8')) as Generations;
+  return JSON.parse(readFileSync(tinyLlamaPath('expected', 'generations.json'), 'utf8')) as Generations;
 }
 
 /** PEFT's logits of every step: `<run>.<case>` → [steps, batch, vocab] float32. */
 export function readExpectedLogits(): Map<string, { data: Float32Array; shape: readonly number[] }> {
-  const file = readSafetensors(readFileSync(join(TINY_LLAMA, 'expected', 'logits.safetensors')));
+  const file = readSafetensors(readFileSync(tinyLlamaPath('expected', 'logits.safetensors')));
   const out = new Map<string, { data: Float32Array; shape: readonly number[] }>();
   for (const [name, t] of file.tensors) {
     const f = toF32(t);
