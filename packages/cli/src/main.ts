@@ -25,9 +25,10 @@ const USAGE = `usage: vblora <command> [options]
   merge <adapter_dir> --base <model folder> -o <folder> [--requantize] [--skip-unsupported] [--backend B]
                                                 every onnx/*.onnx of a transformers.js/Optimum folder merged,
                                                 config and tokenizer files copied; quantized models need --requantize
-  inject <adapter_dir> --base model.onnx|<model folder> -o <out> [--hot-swap] [--skip-unsupported]
+  inject <adapter_dir> [<adapter_dir> ...] --base model.onnx|<model folder> -o <out> [--hot-swap] [--skip-unsupported]
                                                 the adapter as a branch beside each adapted layer, quantized ones too:
-                                                built in (transformers.js runs it as it is), or graph inputs (--hot-swap)
+                                                built in (transformers.js runs it as it is), or graph inputs (--hot-swap;
+                                                several adapters: the union of their modules, switchable per run)
   conformance <backend module> [--json]          run the conformance kit against a backend package or file
   bench [--quick] [--json FILE] [--md FILE]      benchmarks against this machine's copy bandwidth
 

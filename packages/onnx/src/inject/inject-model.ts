@@ -51,6 +51,13 @@ export interface InjectOptions extends MapModulesOptions {
   /** An adapter whose modules get a branch and whose extra tensors become overridable (`static`: the adapter built in). */
   readonly adapter?: VBLoRAAdapter;
   /**
+   * Several adapters for one hot-swap model (`lowrank`/`topk` only): the union of their modules gets branches
+   * (each adapter checked against the graph, so a module's size agrees across them) and the union of their extra
+   * tensors becomes overridable. An adapter lacking a module feeds zeros there. `adapter`, when given too, is one
+   * of them.
+   */
+  readonly adapters?: readonly VBLoRAAdapter[];
+  /**
    * PyTorch state-dict keys of base tensors that adapters may replace per run (trained biases, modules_to_save
    * weights), e.g. `head.weight`. Default: the extra tensors of `adapter`.
    */
@@ -73,15 +80,32 @@ function selectModules(mapping: ModuleMapping, options: InjectOptions): { paths:
     for (const p of options.modules) mapping.require(p);
     return { paths: [...new Set(options.modules)], warnings: [] };
   }
-  if (options.adapter !== undefined) {
-    const { layers, warnings } = adapterTargets(mapping, options.adapter);
+  const all = adaptersOf(options);
+  if (all.length === 1) {
+    const { layers, warnings } = adapterTargets(mapping, all[0]!);
     return { paths: [...layers.keys()], warnings };
+  }
+  if (all.length > 1) {
+    const paths = new Set<string>();
+    const warnings: string[] = [];
+    for (const a of all) {
+      const t = adapterTargets(mapping, a);
+      for (const p of t.layers.keys()) paths.add(p);
+      warnings.push(...t.warnings.map((w) => `adapter ${a.name}: ${w}`));
+    }
+    return { paths: [...paths], warnings };
   }
   if (options.config !== undefined) {
     const { targets, warnings } = resolveTargets(mapping.modules, options.config);
     return { paths: targets.map((t) => t.name), warnings };
   }
   throw new ConfigError('injectAdapterInputs needs `modules`, `adapter` or `config` to know which layers to adapt');
+}
+
+/** `adapter` and `adapters`, each once. */
+function adaptersOf(options: InjectOptions): VBLoRAAdapter[] {
+  const all = [...(options.adapter === undefined ? [] : [options.adapter]), ...(options.adapters ?? [])];
+  return [...new Set(all)];
 }
 
 function checkOpset(proto: onnx.IModelProto): void {
@@ -112,7 +136,7 @@ function checkOpset(proto: onnx.IModelProto): void {
  * @throws {ModuleMappingError} when a module has no layer in the graph (with the nearest candidates), or its layer
  * cannot carry a branch (naming the node and why).
  * @throws {UnsupportedError} when the model is already injected or its opset is below 13.
- * @throws {ConfigError} for `variant: 'static'` without an adapter.
+ * @throws {ConfigError} for `variant: 'static'` without an adapter, or with several.
  */
 export async function injectAdapterInputs(model: OnnxModel, options: InjectOptions = {}): Promise<InjectedModel> {
   if (readInjectionInfo(model.proto) !== null) throw new UnsupportedError('this model already has VB-LoRA inputs');
@@ -120,7 +144,14 @@ export async function injectAdapterInputs(model: OnnxModel, options: InjectOptio
   const graph = model.proto.graph!;
   const mapping = mapGraphModules(indexGraph(graph), options);
   const variant = options.variant ?? 'lowrank';
-  const staticAdapter = options.adapter;
+  const all = adaptersOf(options);
+  if (variant === 'static' && all.length > 1) {
+    throw new ConfigError(
+      `variant 'static' builds one adapter into the model, got ${all.length}; inject several adapters as hot swap (variant 'lowrank' or 'topk')`,
+      'adapters',
+    );
+  }
+  const staticAdapter = all[0];
   if (variant === 'static' && staticAdapter === undefined) {
     throw new ConfigError("variant 'static' builds an adapter into the model: pass it as `adapter`");
   }
@@ -159,7 +190,7 @@ export async function injectAdapterInputs(model: OnnxModel, options: InjectOptio
     }
   }
   const shared = statics === null ? sharedTensors(start, ROW_ADAPTER_INPUT, uses.map((u) => u.inFeatures)) : null;
-  const keys = statics !== null ? [] : (options.overridable ?? [...(options.adapter?.extraTensors.keys() ?? [])].map(baseKeyOfExtra));
+  const keys = statics !== null ? [] : (options.overridable ?? [...new Set(all.flatMap((a) => [...a.extraTensors.keys()].map(baseKeyOfExtra)))]);
   const overrides = planOverrides(mapping, keys, start);
 
   const branches: PlacedBranch[] = uses.map((layer, i) => {

@@ -4,6 +4,6 @@
  */
 export { AdapterSession, type AdapterSessionOptions, type AdapterRunOptions } from './adapter-session.js';
 export { prepareAdapter, type PreparedAdapter, type LowRankFeed, type TopkFeed } from './prepared-adapter.js';
-export { stackFeeds, type FeedData } from './stack-feeds.js';
+export { stackFeeds, stackedFeedBytes, type FeedData } from './stack-feeds.js';
 export { runOnnxModel, type RunOnnxOptions } from './run-model.js';
 export { toOrtTensor, fromOrtTensor } from './host-tensors.js';
