@@ -39,7 +39,30 @@ describe('vblora demo (end to end, short run)', () => {
     const effect = /the adapter moves y by up to (\S+);/.exec(r.stdout);
     expect(effect, r.stdout).not.toBeNull();
     expect(Number(effect![1])).toBeGreaterThan(1000 * MODEL_ATOL);
-    for (const f of ['adapter_full/adapter_config.json', 'adapter_topk/adapter_model.safetensors', 'base.safetensors', 'toy-llama.onnx', 'toy-llama.merged.onnx', 'report.html']) {
+    // VB-LoRA vs LoRA at equal stored bytes and at equal rank: three measured rows (final loss, stored bytes)
+    const cmp = (label: RegExp) => {
+      const row = new RegExp(`^ {2}${label.source} +(\\d\\.\\d{3}e[-+]\\d+) +(\\d+)$`, 'm').exec(r.stdout);
+      expect(row, `${label.source} in\n${r.stdout}`).not.toBeNull();
+      return { loss: Number(row![1]), bytes: Number(row![2]) };
+    };
+    const vbTopk = cmp(/VB-LoRA r 4, top-k file/);
+    const loraEq = cmp(/LoRA r \d, equal bytes \(closest rank\)/);
+    const loraRank = cmp(/LoRA r 4, equal rank/);
+    expect(Number.isFinite(vbTopk.loss) && Number.isFinite(loraEq.loss) && Number.isFinite(loraRank.loss)).toBe(true);
+    // the equal-bytes LoRA is closer in bytes to the top-k file than the equal-rank one
+    expect(Math.abs(loraEq.bytes - vbTopk.bytes)).toBeLessThan(Math.abs(loraRank.bytes - vbTopk.bytes));
+
+    // text: the shipped tiny Llama through transformers.js, base and with vblora-a injected, tokens equal PEFT's
+    // (token ids exact; the fixture's smallest top-1/top-2 logit margin is 0.038, far above fp32/q4 error)
+    expect(r.stdout).toContain('prompt: "at night the old man"');
+    for (const label of ['fp32 base', 'fp32 + vblora-a', 'q4 base', 'q4 + vblora-a']) {
+      const row = new RegExp(`^ {2}${label.replace(/\+/g, '\\+')} +"(at night the old man [^"]+)" +\\[matches PEFT; \\d+ ms\\]$`, 'm').exec(r.stdout);
+      expect(row, `${label} text row in\n${r.stdout}`).not.toBeNull();
+    }
+    const text = (label: string) => new RegExp(`^ {2}${label.replace(/\+/g, '\\+')} +"([^"]+)"`, 'm').exec(r.stdout)![1];
+    expect(text('fp32 + vblora-a'), 'the adapter changes the text').not.toBe(text('fp32 base'));
+
+    for (const f of ['adapter_full/adapter_config.json', 'adapter_topk/adapter_model.safetensors', 'base.safetensors', 'toy-llama.onnx', 'toy-llama.merged.onnx', 'tiny-llama-vblora-a/onnx/model.onnx', 'report.html']) {
       expect(existsSync(join(out, f)), f).toBe(true);
     }
     const loaded = adapterFromFiles({
@@ -50,5 +73,8 @@ describe('vblora demo (end to end, short run)', () => {
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).toContain('<h2>Bank usage</h2>');
     expect(html).toMatch(/<tr><td>onnx merge<\/td><td>\d\.\d\de-\d+<\/td>/);
+    expect(html).toContain('<h2>VB-LoRA vs LoRA at equal bytes and at equal rank</h2>');
+    expect(html).toMatch(/<tr><td>fp32 \+ vblora-a<\/td><td>at night the old man [^<]+<\/td><td>matches PEFT<\/td><\/tr>/);
+    expect(html).toMatch(/<tr><td>fp32 base<\/td><td>at night the old man [^<]+<\/td><td>matches PEFT<\/td><\/tr>/);
   }, 300_000);
 });

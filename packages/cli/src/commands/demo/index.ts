@@ -14,7 +14,8 @@ import { ONNX_FILES } from './onnx-runs.js';
 import { parityTable, type BackendCandidate } from './parity.js';
 import { parityText } from './parity-text.js';
 import { reportHtml } from './report-html.js';
-import { bothFlavours, sizeTable } from './sizes.js';
+import { bothFlavours, equalBytesRank, loraStored, sizeTable } from './sizes.js';
+import { tinyLlamaText, tinyLlamaTextLines, TINY_LLAMA_OUT } from './tiny-llama.js';
 import { useTf } from './tf-node.js';
 import { demoBase, demoBatches, demoTeacher, DEMO_MODEL } from './toy-task.js';
 import { DEMO_VBLORA, trainLoRA, trainVBLoRA } from './train-both.js';
@@ -78,21 +79,33 @@ async function runInFolder(out: string, steps: number, tfBackend: 'wasm' | 'cpu'
   const p2 = createProgress(io, 'train LoRA');
   const lora = await trainLoRA(batches, steps, (p) => p2.update(p.step, p.totalSteps, `loss ${p.loss.toExponential(3)}`));
   p2.finish();
+  // LoRA at equal stored bytes (the paper's comparison): the rank whose file is closest to the VB-LoRA top-k file
+  const { full, topk, files } = bothFlavours(vb.model);
+  const eqRank = equalBytesRank(lora.model, files.topk.weights.byteLength, DEMO_VBLORA.r);
+  const p3 = createProgress(io, `train LoRA r ${eqRank}`);
+  const loraEq = await trainLoRA(batches, steps, (p) => p3.update(p.step, p.totalSteps, `loss ${p.loss.toExponential(3)}`), eqRank);
+  p3.finish();
   vb.model.disableAdapters();
   const baseLoss = meanLoss((x) => vb.model.predict(x), batches);
   vb.model.enableAdapters();
   const vbLoss = meanLoss((x) => vb.model.predict(x), batches);
   const loraLoss = meanLoss((x) => lora.model.predict(x), batches);
+  const loraEqLoss = meanLoss((x) => loraEq.model.predict(x), batches);
   io.out(`\nfinal loss: base ${baseLoss.toExponential(3)} → VB-LoRA ${vbLoss.toExponential(3)} (${(vb.ms / 1000).toFixed(1)} s), LoRA ${loraLoss.toExponential(3)} (${(lora.ms / 1000).toFixed(1)} s)\n`);
-
-  const { full, topk, files } = bothFlavours(vb.model);
+  const cmp = [
+    { what: `VB-LoRA r ${DEMO_VBLORA.r}, top-k file`, loss: vbLoss, bytes: files.topk.weights.byteLength },
+    { what: `LoRA r ${eqRank}, equal bytes (closest rank)`, loss: loraEqLoss, bytes: loraStored(loraEq.model).bytes },
+    { what: `LoRA r ${DEMO_VBLORA.r}, equal rank`, loss: loraLoss, bytes: loraStored(lora.model).bytes },
+  ];
+  io.out(`\nVB-LoRA vs LoRA, as the paper compares them (same ${steps} steps, measured)\n  ${'adapter'.padEnd(36)} ${'final loss'.padStart(10)} ${'stored bytes'.padStart(12)}\n`);
+  for (const c of cmp) io.out(`  ${c.what.padEnd(36)} ${c.loss.toExponential(3).padStart(10)} ${String(c.bytes).padStart(12)}\n`);
   await writeAdapterDir(join(out, 'adapter_full'), full);
   await writeAdapterDir(join(out, 'adapter_topk'), topk);
   const baseToy = demoBase();
   const base = toyStateDict(baseToy);
   baseToy.model.dispose();
   await writeFileAtomic(join(out, 'base.safetensors'), writeSafetensors(base));
-  const sizes = sizeTable(full, files, lora.model);
+  const sizes = sizeTable(full, files, lora.model, loraEq.model);
   io.out('\nstored adapter                                   bytes   savable params\n');
   for (const s of sizes) io.out(`  ${s.what.padEnd(44)} ${String(s.bytes).padStart(8)}   ${String(s.params).padStart(8)}\n`);
 
@@ -111,9 +124,16 @@ async function runInFolder(out: string, steps: number, tfBackend: 'wasm' | 'cpu'
   io.out(`\n${parityText(parity, modelParity, x.shape)}`);
   io.out(`  model output, top-k file vs trained model (tfjs ${tfBackend}): max abs ${outputErr.toExponential(2)}\n`);
 
+  const text = await tinyLlamaText(out);
+  io.out(`\n${tinyLlamaTextLines(text)}`);
+
   const html = reportHtml({
     vbLoss: vb.lossHistory,
     loraLoss: lora.lossHistory,
+    loraEqLoss: loraEq.lossHistory,
+    loraEqRank: eqRank,
+    comparison: cmp,
+    text,
     sizes,
     parity,
     modelParity,
@@ -122,7 +142,7 @@ async function runInFolder(out: string, steps: number, tfBackend: 'wasm' | 'cpu'
     facts: [
       ['model', `ToyLlama, hidden ${DEMO_MODEL.hidden}, ${DEMO_MODEL.layers} layers; teacher = base + hidden rank-2 change`],
       ['training', `${steps} AdamW steps on tfjs ${tfBackend}; VB-LoRA ${(vb.ms / 1000).toFixed(1)} s, LoRA ${(lora.ms / 1000).toFixed(1)} s`],
-      ['final loss', `base ${baseLoss.toExponential(3)}, VB-LoRA ${vbLoss.toExponential(3)}, LoRA ${loraLoss.toExponential(3)}`],
+      ['final loss', `base ${baseLoss.toExponential(3)}, VB-LoRA ${vbLoss.toExponential(3)}, LoRA r ${DEMO_VBLORA.r} ${loraLoss.toExponential(3)}, LoRA r ${eqRank} (equal bytes) ${loraEqLoss.toExponential(3)}`],
       ['top-k reload', `model output max abs error ${outputErr.toExponential(2)} vs the trained model`],
     ],
   });
@@ -134,9 +154,11 @@ async function runInFolder(out: string, steps: number, tfBackend: 'wasm' | 'cpu'
   vb.base.model.dispose();
   lora.model.dispose();
   lora.base.model.dispose();
+  loraEq.model.dispose();
+  loraEq.base.model.dispose();
   teacher.model.dispose();
   tf.dispose(batches.flatMap((b) => [b.x, b.y]));
   const onnxFiles = modelParity.rows.some((m) => m.label === 'onnx merge' && m.outputErr !== null) ? `, ${ONNX_FILES.base}, ${ONNX_FILES.merged}` : '';
-  io.out(`\ndemo output: ${printable(out)} (adapter_full/, adapter_topk/, base.safetensors${onnxFiles}, report.html); ${tf.memory().numTensors - before} tensors left\n`);
+  io.out(`\ndemo output: ${printable(out)} (adapter_full/, adapter_topk/, base.safetensors${onnxFiles}, ${TINY_LLAMA_OUT}/, report.html); ${tf.memory().numTensors - before} tensors left\n`);
   return vbLoss < baseLoss ? 0 : 1;
 }

@@ -4,11 +4,12 @@
  * marker is refused: `--out .` or `--out "$UNSET"` must never cost the user a file.
  * @module
  */
-import { lstat, mkdir, readdir, realpath, stat, unlink } from 'node:fs/promises';
+import { lstat, mkdir, readdir, realpath, rmdir, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { PathError } from '@vblora/core';
 import { lockOutputFolder, resolveInside, writeErrorFor, writeFileAtomic, type OutputLock } from '@vblora/core/node';
 import { ONNX_FILES } from './onnx-runs.js';
+import { TINY_LLAMA_DIRS, TINY_LLAMA_FILES } from './tiny-llama.js';
 
 /** The marker file: present in every folder the demo made or adopted. */
 export const DEMO_MARKER = '.vblora-demo';
@@ -22,8 +23,12 @@ export const DEMO_FILES: readonly string[] = [
   'base.safetensors',
   ONNX_FILES.base,
   ONNX_FILES.merged,
+  ...TINY_LLAMA_FILES,
   'report.html',
 ];
+
+/** The folders a demo run makes below its own (deepest first): removed after their files, and only when empty. */
+export const DEMO_DIRS: readonly string[] = [...TINY_LLAMA_DIRS];
 
 const MARKER_TEXT = 'This folder was made by `vblora demo`. A new demo run replaces the files it wrote here and nothing else.\n';
 
@@ -70,6 +75,15 @@ async function removeEarlierRun(out: string): Promise<void> {
     const path = join(parent, basename(rel));
     await unlink(path).catch((err: unknown) => {
       if (code(err) !== 'ENOENT' && code(err) !== 'ENOTDIR') throw writeErrorFor(path, err);
+    });
+  }
+  for (const rel of DEMO_DIRS) {
+    const parent = dirname(rel) === '.' ? root : await resolveInside(root, dirname(rel), 'demo output folder').catch(() => null);
+    if (parent === null) continue;
+    const path = join(parent, basename(rel));
+    // rmdir never removes a folder with anything left in it (someone else's file stays, and the inject then says so)
+    await rmdir(path).catch((err: unknown) => {
+      if (!['ENOENT', 'ENOTDIR', 'ENOTEMPTY', 'EEXIST'].includes(code(err) ?? '')) throw writeErrorFor(path, err);
     });
   }
 }

@@ -2,6 +2,7 @@ import type { BankUsage } from '@vblora/core';
 import { MODEL_REFERENCE, type ModelParity } from './model-parity.js';
 import type { ParityRow } from './parity.js';
 import type { SizeRow } from './sizes.js';
+import type { TextGeneration } from './tiny-llama.js';
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
@@ -49,6 +50,11 @@ function heatmapSvg(u: BankUsage): string {
 export interface DemoReport {
   readonly vbLoss: readonly number[];
   readonly loraLoss: readonly number[];
+  readonly loraEqLoss: readonly number[];
+  readonly loraEqRank: number;
+  /** VB-LoRA top-k against LoRA at equal bytes and at equal rank: final loss and stored bytes, as measured. */
+  readonly comparison: readonly { what: string; loss: number; bytes: number }[];
+  readonly text: TextGeneration;
   readonly sizes: readonly SizeRow[];
   readonly parity: readonly ParityRow[];
   readonly modelParity: ModelParity;
@@ -63,6 +69,8 @@ export function reportHtml(r: DemoReport): string {
   const fmt = (v: number | null) => (v === null ? '—' : v.toExponential(2));
   const parityRows = r.parity.map((p) => `<tr><td>${esc(p.backend)}</td><td>${fmt(p.composeErr)}</td><td>${fmt(p.mergeErr)}</td><td>${p.composeErr === null ? '' : `${p.ms.toFixed(0)} ms`}</td><td>${esc(p.note)}</td></tr>`).join('');
   const modelRows = r.modelParity.rows.map((m) => `<tr><td>${esc(m.label)}</td><td>${fmt(m.outputErr)}</td><td>${m.outputErr === null ? '' : `${m.ms.toFixed(0)} ms`}</td><td>${esc(m.note)}</td></tr>`).join('');
+  const cmpRows = r.comparison.map((c) => `<tr><td>${esc(c.what)}</td><td>${c.loss.toExponential(3)}</td><td>${c.bytes.toLocaleString('en-US')}</td></tr>`).join('');
+  const textRows = r.text.rows.map((t) => `<tr><td>${esc(t.label)}</td><td>${t.text === null ? '—' : esc(t.text)}</td><td>${esc(t.peft)}</td></tr>`).join('');
   const facts = r.facts.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>vblora.js demo report</title>
 <style>body{font:14px/1.4 system-ui,sans-serif;margin:24px;max-width:1000px;color:#1d2330}table{border-collapse:collapse;margin:8px 0 20px}td,th{border-bottom:1px solid #dde;padding:3px 12px 3px 0;text-align:left;font-variant-numeric:tabular-nums}</style></head><body>
@@ -70,12 +78,17 @@ export function reportHtml(r: DemoReport): string {
 <h2>Training loss (log scale)</h2>${lossSvg([
     { label: 'VB-LoRA', color: '#2a5bd7', values: r.vbLoss },
     { label: 'LoRA (same rank)', color: '#d7632a', values: r.loraLoss },
+    { label: `LoRA r ${r.loraEqRank} (equal bytes)`, color: '#2a9d4b', values: r.loraEqLoss },
   ])}
+<h2>VB-LoRA vs LoRA at equal bytes and at equal rank</h2><p>Same task, same steps; final loss and stored file bytes as measured.</p>
+<table><tr><th>adapter</th><th>final loss</th><th>stored bytes</th></tr>${cmpRows}</table>
 <h2>Stored size</h2><table><tr><th>adapter</th><th>file bytes</th><th>savable params (float32-equivalent)</th></tr>${sizeRows}</table>
 <h2>Parity of the top-k adapter across backends</h2><p>Kernels: max abs error vs the reference backend of the composed A/B of every module and of the weights merged into the base.</p>
 <table><tr><th>backend</th><th>compose</th><th>merge</th><th>time</th><th></th></tr>${parityRows}</table>
 <p>Whole model: ToyLlama output on a ${r.probeShape.join('×')} probe, max abs error vs the ${MODEL_REFERENCE} (the adapter moves it by up to ${r.modelParity.adapterEffect.toExponential(2)}). Times run from the adapter and the base weights to the output (model export, inject or merge, session, run).</p>
 <table><tr><th>run</th><th>output</th><th>time</th><th></th></tr>${modelRows}</table>
+<h2>Text generation (transformers.js)</h2><p>The shipped tiny Llama, base and with PEFT adapter vblora-a injected, greedy, ${r.text.maxNewTokens} new tokens from ${esc(JSON.stringify(r.text.prompt))}; tokens compared with PEFT's recorded generation.</p>
+<table><tr><th>model</th><th>text</th><th>vs PEFT</th></tr>${textRows}</table>
 <h2>Bank usage</h2><p>How often each bank vector (columns) is selected by each module (rows).</p>${heatmapSvg(r.usage)}
 </body></html>
 `;

@@ -38,12 +38,12 @@ export async function trainVBLoRA(batches: readonly Batch[], steps: number, onSt
   return { base, model, lossHistory: r.lossHistory, ms: performance.now() - t0 };
 }
 
-/** Trains a plain LoRA of the same rank on the same modules, for comparison. */
-export async function trainLoRA(batches: readonly Batch[], steps: number, onStep: (p: TrainProgress) => void): Promise<Trained<LoRAModel>> {
+/** Trains a plain LoRA on the same modules, for comparison: the same rank by default, or rank `r`. */
+export async function trainLoRA(batches: readonly Batch[], steps: number, onStep: (p: TrainProgress) => void, r = DEMO_VBLORA.r): Promise<Trained<LoRAModel>> {
   const base = demoBase();
-  const model = applyLoRA(base.model, { r: DEMO_VBLORA.r, targetModules: DEMO_VBLORA.target_modules, seed: 2, ...toyOptions(base) });
+  const model = applyLoRA(base.model, { r, targetModules: DEMO_VBLORA.target_modules, seed: 2, ...toyOptions(base) });
   const t0 = performance.now();
-  const r = await trainAdapter(model, { batches, steps, optimizer: { otherLr: 1e-2 }, onStep });
-  r.optimizer.dispose();
-  return { base, model, lossHistory: r.lossHistory, ms: performance.now() - t0 };
+  const t = await trainAdapter(model, { batches, steps, optimizer: { otherLr: 1e-2 }, onStep });
+  t.optimizer.dispose();
+  return { base, model, lossHistory: t.lossHistory, ms: performance.now() - t0 };
 }
