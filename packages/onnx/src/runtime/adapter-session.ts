@@ -163,12 +163,14 @@ export class AdapterSession {
 
   /**
    * Runs the model with the given adapter(s).
-   * @throws {AdapterError} for an unknown adapter name, or overriding adapters mixed in one batch.
+   * @throws {AdapterError} for an unknown adapter name, overriding adapters mixed in one batch, or `rows` whose
+   * length is not the batch size of the feeds.
    */
   async run(feeds: Readonly<Record<string, ort.Tensor>>, options: AdapterRunOptions = {}): Promise<ort.InferenceSession.ReturnType> {
     let names: (string | null)[];
     let rowAdapter: BigInt64Array;
     if (options.rows !== undefined) {
+      this.checkRows(feeds, options.rows.length);
       names = [...new Set(options.rows)];
       rowAdapter = BigInt64Array.from(options.rows, (n) => BigInt(names.indexOf(n)));
     } else {
@@ -179,6 +181,24 @@ export class AdapterSession {
     for (const [k, v] of this.adapterFeeds(names)) all[k] = v;
     all[this.info.rowAdapterInput] = new ort.Tensor('int64', rowAdapter, [rowAdapter.length]);
     return this.session.run(all);
+  }
+
+  /**
+   * A mixed batch reshapes each layer input to (rows, −1, in): with a wrong number of rows the reshape may still
+   * succeed and give every row another row's adapter. So `rows` must match the batch size of every feed whose
+   * first dimension the model declares symbolic (e.g. `batch_size`).
+   */
+  private checkRows(feeds: Readonly<Record<string, ort.Tensor>>, rows: number): void {
+    const ours = this.vbloraInputs();
+    for (const meta of this.session.inputMetadata) {
+      if (ours.has(meta.name) || !meta.isTensor || typeof meta.shape[0] !== 'string') continue;
+      const batch = feeds[meta.name]?.dims[0];
+      if (batch !== undefined && batch !== rows) {
+        throw new AdapterError(
+          `rows names ${rows} adapter${rows === 1 ? '' : 's'}, but input ${JSON.stringify(meta.name)} has a batch of ${batch}: give one entry per batch row`,
+        );
+      }
+    }
   }
 
   /** Releases the onnxruntime session. */
