@@ -3,8 +3,8 @@
  * next runs: generation runs the decoder once per token with the same adapters.
  * @module
  */
-import type { HostTensor } from '@vblora/core';
-import { stackFeeds, type FeedData, type HotSwapInjectionInfo, type PreparedAdapter } from '@vblora/onnx';
+import { checkMemoryBudget, type HostTensor } from '@vblora/core';
+import { stackedFeedBytes, stackFeeds, type FeedData, type HotSwapInjectionInfo, type PreparedAdapter } from '@vblora/onnx';
 import { ModelSessionError } from './errors.js';
 
 /** Makes a runtime tensor (the kind the session takes) from typed data. */
@@ -28,6 +28,8 @@ export class FeedCache {
     /** Base values of the overridable tensors, by input name. */
     private readonly defaults: ReadonlyMap<string, HostTensor>,
     private readonly make: TensorFactory,
+    /** Memory budget for one selection's stacked feeds, checked before they are allocated. */
+    private readonly budget: number,
   ) {}
 
   /** Forgets every built selection (an adapter was loaded or unloaded). */
@@ -56,6 +58,7 @@ export class FeedCache {
       feeds[name] = this.make(f.type, f.data, f.dims);
       arrays.push([f.data, f.data.length]);
     };
+    checkMemoryBudget(stackedFeedBytes(this.info, slots), `the VB-LoRA inputs of ${slots.length} adapter slot(s)`, this.budget);
     for (const [name, f] of stackFeeds(this.info, slots)) add(name, f);
     for (const [name, base] of this.defaults) {
       // overriding adapters are never mixed in one run (checked by the caller): the first slot decides

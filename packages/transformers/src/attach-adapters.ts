@@ -4,7 +4,7 @@
  * @module
  */
 import { Tensor } from '@huggingface/transformers';
-import type { Backend } from '@vblora/core';
+import { DEFAULT_MAX_MEMORY_BYTES, type Backend } from '@vblora/core';
 import { DTYPE_SUFFIXES, ONNX_SUBFOLDER, prepareAdapter, type FolderDtype, type HotSwapInjectionInfo, type PreparedAdapter } from '@vblora/onnx';
 import { checkedAdapter, type AdapterInput } from './adapter-source.js';
 import { FeedCache } from './adapter-feeds.js';
@@ -37,6 +37,8 @@ export interface AttachOptions {
   readonly session?: string;
   /** Backend that composes adapters (lowrank models; default: core's reference kernels). */
   readonly backend?: Backend;
+  /** Memory budget for the stacked adapter inputs of one selection (default `DEFAULT_MAX_MEMORY_BYTES`, 4 GiB). */
+  readonly maxMemoryBytes?: number;
 }
 
 /** Switches VB-LoRA adapters inside one loaded transformers.js model. */
@@ -149,7 +151,7 @@ export async function attachAdaptersWith(model: TransformersModelLike, options: 
   }
 
   const adapters = new Map<string, PreparedAdapter>();
-  const cache = new FeedCache(info, defaults, makeTensor);
+  const cache = new FeedCache(info, defaults, makeTensor, options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES);
   let selection: AdapterSelection = null;
   let held = false;
   let queue: Promise<unknown> = Promise.resolve();
