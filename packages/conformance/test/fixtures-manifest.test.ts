@@ -1,27 +1,10 @@
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { listFiles, readManifest, sha256 } from './helpers/manifest.js';
 import { PEFT_GOLDEN_DIR } from '@vblora/conformance';
 
-const manifest = readFileSync(join(PEFT_GOLDEN_DIR, 'MANIFEST.sha256'), 'utf8')
-  .trim()
-  .split('\n')
-  .map((line) => {
-    const [hash, path] = line.split(/ {2}/) as [string, string];
-    return { hash, path: path.replace(/^\.\//, '') };
-  });
-
-function sha256(path: string): string {
-  return createHash('sha256').update(readFileSync(path)).digest('hex');
-}
-
-function listFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = join(dir, name);
-    return statSync(p).isDirectory() ? listFiles(p) : [relative(PEFT_GOLDEN_DIR, p)];
-  });
-}
+const manifest = readManifest(PEFT_GOLDEN_DIR);
 
 describe('packaged PEFT golden fixtures', () => {
   it('every file matches MANIFEST.sha256 and no file is unlisted', () => {

@@ -1,30 +1,12 @@
-import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { listFiles, readManifest, sha256 } from './helpers/manifest.js';
 import { TINY_LLAMA_DIR, tinyLlamaPath } from '@vblora/conformance/fixtures';
 
 // The generator's own folder (scripts, not artefacts) is outside the manifest.
 const GENERATOR = 'generator';
 
-const manifest = readFileSync(tinyLlamaPath('MANIFEST.sha256'), 'utf8')
-  .trim()
-  .split('\n')
-  .map((line) => {
-    const [hash, path] = line.split(/ {2}/) as [string, string];
-    return { hash, path: path.replace(/^\.\//, '') };
-  });
-
-function sha256(path: string): string {
-  return createHash('sha256').update(readFileSync(path)).digest('hex');
-}
-
-function listFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = join(dir, name);
-    return statSync(p).isDirectory() ? listFiles(p) : [relative(TINY_LLAMA_DIR, p).split('\\').join('/')];
-  });
-}
+const manifest = readManifest(TINY_LLAMA_DIR);
 
 interface Summary {
   files: Record<string, { bytes: number; sha256: string }>;
