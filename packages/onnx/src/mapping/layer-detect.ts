@@ -17,27 +17,28 @@ import { lookupInitializer, lookupProducer, type GraphIndex } from '../graph/gra
 import { dtypeFromOnnx } from '../model-io/onnx-dtype.js';
 import { tensorDims, tensorDtype } from '../model-io/tensor-data.js';
 import type { onnx } from '../proto.js';
-import type { LayerOp, QuantizedWeight, WeightFormat, WeightLayout } from './graph-module.js';
+import type { GraphModule, WeightLayout } from './graph-module.js';
 import { layerEnd, soleConsumer, traceBias } from './layer-parts.js';
 import { traceWeight, type TracedWeight } from './weight-trace.js';
 
 /** What a detector finds out about a layer (the mapping adds path, kind and location). */
-export interface LayerCore {
-  readonly weight: string;
-  readonly layout: WeightLayout;
-  readonly weightDtype: DType;
-  readonly format: WeightFormat;
-  readonly quant: QuantizedWeight | null;
-  readonly inFeatures: number;
-  readonly outFeatures: number;
-  readonly opType: LayerOp;
-  readonly input: string;
-  readonly output: string;
-  readonly outputNodeIndex: number;
-  readonly computeDtype: DType;
-  readonly outputDtype: DType;
-  readonly bias: string | null;
-}
+export type LayerCore = Pick<
+  GraphModule,
+  | 'weight'
+  | 'layout'
+  | 'weightDtype'
+  | 'format'
+  | 'quant'
+  | 'inFeatures'
+  | 'outFeatures'
+  | 'opType'
+  | 'input'
+  | 'output'
+  | 'outputNodeIndex'
+  | 'computeDtype'
+  | 'outputDtype'
+  | 'bias'
+>;
 
 /** A layer, a node that applies a weight but cannot be adapted (with the reason), or nothing. */
 export type Detected =
