@@ -1,15 +1,19 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { referenceBackend, type Backend } from '@vblora/core';
+import { TINY_VOCAB, LLAMA2_7B_LAYER } from './llama-decoder/decoder-folder.js';
+import { llamaLayerFolders, tinyLlamaFolders } from './llama-decoder/bench-folders.js';
 import { describeMachine } from './machine.js';
 import { LLAMA2_7B, type LlamaShape } from './llama-shapes.js';
 import type { BenchReport, BenchRow } from './result.js';
 import { syntheticAdapter } from './synthetic-adapter.js';
+import { adapterSwitchWorkload } from './workloads/adapter-switch.js';
 import { checkpointWorkload } from './workloads/checkpoint.js';
 import { composeWorkload } from './workloads/compose.js';
 import { copyBandwidth } from './workloads/copy-bandwidth.js';
 import { forwardWorkload } from './workloads/forward.js';
+import { generateWorkload } from './workloads/generate-tokens.js';
 import { mergeWorkload } from './workloads/merge.js';
 import { mixedBatchWorkload } from './workloads/mixed-batch.js';
 import { scaleMergeWorkload } from './workloads/scale-merge.js';
@@ -31,6 +35,8 @@ export interface BenchOptions {
   readonly scaleLayers?: number;
   /** Active tf.js backend name ('wasm' | 'cpu') to time a VB-LoRA vs LoRA training step on; omitted: skipped. */
   readonly trainOn?: string;
+  /** transformers.js generation and adapter switching (default true). */
+  readonly generate?: boolean;
   /** The command line recorded beside the numbers. */
   readonly command?: string;
   /** Progress messages (one per workload). */
@@ -95,6 +101,27 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   if (options.trainOn !== undefined) {
     log('training step');
     rows.push(await trainingStepWorkload(options.trainOn, quick ? 32 : 256, quick ? 1 : 9));
+  }
+
+  if (options.generate !== false) {
+    const composer = backends.find((b) => b.name === 'cpu') ?? referenceBackend;
+    log('transformers.js generate');
+    const workDir = await mkdtemp(join(tmpdir(), 'vblora-bench-generate-'));
+    try {
+      const sizes = [await tinyLlamaFolders(workDir)];
+      if (!quick) sizes.push(await llamaLayerFolders(workDir));
+      for (const f of sizes) {
+        rows.push(...(await generateWorkload({ ...f, promptTokens: 8, newTokens: quick ? 4 : 32, reps: quick ? 1 : 5, backend: composer })));
+      }
+    } finally {
+      // our own mkdtemp folder, holding only what the injections wrote
+      await rm(workDir, { recursive: true, force: true });
+    }
+    log('adapter switch');
+    const switchShape = quick ? { layers: 1, hidden: 1024, intermediate: 2816 } : shape;
+    const adapters = [7, 8, 9].map((seed) => syntheticAdapter(switchShape, 'topk', seed));
+    const decoder = { ...LLAMA2_7B_LAYER, ...switchShape, vocab: TINY_VOCAB, heads: switchShape.hidden / 128, kvHeads: switchShape.hidden / 128 };
+    rows.push(...(await adapterSwitchWorkload(decoder, adapters, composer, quick ? 2 : 9)));
   }
 
   log('checkpoint');

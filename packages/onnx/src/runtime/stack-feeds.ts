@@ -17,7 +17,7 @@ export interface FeedData {
 
 /**
  * Bytes {@link stackFeeds} allocates for these slots (every module's inputs, stacked and padded), computed from
- * the injection description before anything is allocated. The single-adapter lowrank case feeds the prepared
+ * the injection description before anything is allocated. A single adapter (either variant) is fed from its prepared
  * arrays without copying, but is counted too (an upper bound).
  */
 export function stackedFeedBytes(info: InjectionInfo, slots: readonly (PreparedAdapter | null)[]): number {
@@ -96,13 +96,23 @@ function stackTopk(info: InjectionInfo, slots: readonly (PreparedAdapter | null)
     offsets[j] = nv;
     nv += s?.nv ?? 0;
   });
-  const bank = new Float32Array(Math.max(nv, 1) * vl);
-  slots.forEach((s, j) => s !== null && bank.set(s.bank, offsets[j]! * vl));
+  // one adapter for the whole run (a switch to it): its prepared arrays are fed as they are, like lowrank's
+  const only = n === 1 && slots[0] !== null ? slots[0]! : null;
+  const bank = only !== null && only.bank.length > 0 ? only.bank : new Float32Array(Math.max(nv, 1) * vl);
+  if (bank !== only?.bank) slots.forEach((s, j) => s !== null && bank.set(s.bank, offsets[j]! * vl));
   feeds.set(info.bankInput!, { type: 'float32', data: bank, dims: [Math.max(nv, 1), vl] });
   for (const m of info.modules) {
     if (!('aIndices' in m.inputs)) continue;
     const inT = m.inFeatures / vl;
     const outT = m.outFeatures / vl;
+    const own = only?.topk.get(m.path);
+    if (own !== undefined) {
+      feeds.set(m.inputs.aIndices, { type: 'int32', data: own.aIndices, dims: [1, r, inT, k] });
+      feeds.set(m.inputs.aWeights, { type: 'float32', data: own.aWeights, dims: [1, r, inT, k] });
+      feeds.set(m.inputs.bIndices, { type: 'int32', data: own.bIndices, dims: [1, outT, r, k] });
+      feeds.set(m.inputs.bWeights, { type: 'float32', data: own.bWeights, dims: [1, outT, r, k] });
+      continue;
+    }
     const side = (rows: number, cols: number, pick: (s: PreparedAdapter) => [Int32Array, Float32Array] | null, rIsRow: boolean) => {
       const idx = new Int32Array(n * rows * cols * k);
       const w = new Float32Array(n * rows * cols * k);
