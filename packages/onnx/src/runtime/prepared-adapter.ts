@@ -52,6 +52,8 @@ export interface PreparedAdapter {
   readonly overrides: ReadonlyMap<string, HostTensor>;
 }
 
+const lastDim = (shape: readonly number[]): number => shape[shape.length - 1] ?? 1;
+
 async function topkFeed(f: Factor, bank: HostTensor<'f32'>, k: number, backend: Backend): Promise<{ idx: Int32Array; w: Float32Array }> {
   if (f.kind === 'topk') {
     const { indices, weights } = reloadTopkWeights(f.indices, toF32(f.weights), k);
@@ -59,6 +61,50 @@ async function topkFeed(f: Factor, bank: HostTensor<'f32'>, k: number, backend: 
   }
   const { indices, weights } = await requireKernel(backend, 'topkAdmixture')({ logits: toF32(f.logits), bank, k });
   return { idx: Int32Array.from(indices.data), w: Float32Array.from(weights.data) };
+}
+
+/**
+ * {@link topkFeed} of many factors. The stored top-k ones are reloaded in one pass over their rows laid end to end
+ * (a 7B adapter has 448 small factors: one call instead of 448 keeps a switch to a new adapter within a few ms);
+ * each factor's result is a view of that pass's arrays. A stored weight out of range is reported by re-running its
+ * factor alone, so the error names the factor's own row.
+ */
+async function topkFeeds(factors: readonly Factor[], bank: HostTensor<'f32'>, k: number, backend: Backend): Promise<{ idx: Int32Array; w: Float32Array }[]> {
+  // factors laid end to end: stored top-k with k ≥ 2 whose indices (…, k) and weights (…, k − 1) agree; the rest one by one
+  const joins = (f: Factor): f is Extract<Factor, { kind: 'topk' }> =>
+    f.kind === 'topk' && k >= 2 && lastDim(f.indices.shape) === k && f.weights.data.length * k === f.indices.data.length * (k - 1);
+  const stored = factors.filter(joins);
+  const rows = stored.reduce((n, f) => n + f.indices.data.length / k, 0);
+  const idx = new Int32Array(rows * k);
+  const w = new Float32Array(rows * (k - 1));
+  let at = 0;
+  for (const f of stored) {
+    const n = f.indices.data.length / k;
+    const data = f.indices.data;
+    if (data instanceof BigInt64Array || data instanceof BigUint64Array) for (let i = 0; i < data.length; i++) idx[at * k + i] = Number(data[i]!);
+    else idx.set(data as ArrayLike<number>, at * k);
+    w.set(toF32(f.weights).data, at * (k - 1));
+    at += n;
+  }
+  let all: { indices: HostTensor<'i32'>; weights: HostTensor<'f32'> };
+  try {
+    all = reloadTopkWeights({ dtype: 'i32', shape: [rows, k], data: idx } as HostTensor, { dtype: 'f32', shape: [rows, k - 1], data: w } as HostTensor<'f32'>, k);
+  } catch (err) {
+    for (const f of stored) await topkFeed(f, bank, k, backend); // throws for the factor at fault
+    throw err;
+  }
+  const out: { idx: Int32Array; w: Float32Array }[] = [];
+  at = 0;
+  for (const f of factors) {
+    if (!joins(f)) {
+      out.push(await topkFeed(f, bank, k, backend));
+      continue;
+    }
+    const n = f.indices.data.length;
+    out.push({ idx: all.indices.data.subarray(at, at + n), w: all.weights.data.subarray(at, at + n) });
+    at += n;
+  }
+  return out;
 }
 
 /**
@@ -101,9 +147,12 @@ export async function prepareAdapter(
   if (info.variant === 'lowrank') {
     for (const [path, { A, B }] of await composeAdapter(adapter, { backend })) lowRank.set(path, { A: A.data, B: B.data });
   } else {
+    const factors = [...adapter.modules.values()].flatMap((m) => [m.a, m.b]);
+    const fed = await topkFeeds(factors, bank, c.topk, backend);
+    let i = 0;
     for (const m of adapter.modules.values()) {
-      const a = await topkFeed(m.a, bank, c.topk, backend);
-      const b = await topkFeed(m.b, bank, c.topk, backend);
+      const a = fed[i++]!;
+      const b = fed[i++]!;
       topk.set(m.path, { aIndices: a.idx, aWeights: a.w, bIndices: b.idx, bWeights: b.w });
     }
   }
