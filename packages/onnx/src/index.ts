@@ -24,11 +24,11 @@ export * from './folder/index.js';
 export {
   mergeQuantizedOnnxModel,
   mergeOnnxModelAnyFormat,
-  QUANTIZED_MERGE_REASON,
   type MergeQuantizedOptions,
   type MergeQuantizedReport,
   type MergeAnyFormatOptions,
 } from './merge/merge-quantized.js';
+export { QUANTIZED_MERGE_REASON } from './merge/quantized-reason.js';
 export { planRequantizedMerge, measureRequantized, type RequantizeReport, type RequantizePlan, type PlanRequantizeOptions } from './merge/requantize-plan.js';
 export { dequantizeQ4, quantizeQ4, detectQ4Rule, type Q4Data, type Q4Rule, type Q4SymmetricRule } from './merge/requantize-q4.js';
 export { dequantizeInt8, quantizeInt8, detectInt8Rule, type Int8Data, type Int8Rule } from './merge/requantize-int8.js';

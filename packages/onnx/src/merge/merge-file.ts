@@ -5,10 +5,10 @@
 import type { VBLoRAAdapter } from '@vblora/core';
 import { readAdapterDir } from '@vblora/core/node';
 import { readOnnxModel } from '../model-io/read-model.js';
-import { mergeOnnxModel, type MergeOnnxOptions, type MergeOnnxReport } from './merge-model.js';
+import { mergeOnnxModelAnyFormat, type MergeAnyFormatOptions, type MergeQuantizedReport } from './merge-quantized.js';
 
 /** Options of {@link mergeOnnxFile}. */
-export interface MergeOnnxFileOptions extends MergeOnnxOptions {
+export interface MergeOnnxFileOptions extends MergeAnyFormatOptions {
   /** Adapter name inside a PEFT directory (default `default`). */
   readonly adapterName?: string;
 }
@@ -29,8 +29,8 @@ export async function mergeOnnxFile(
   basePath: string,
   outPath: string,
   options: MergeOnnxFileOptions = {},
-): Promise<MergeOnnxReport> {
+): Promise<MergeQuantizedReport> {
   const loaded = typeof adapter === 'string' ? (await readAdapterDir(adapter, options.adapterName ?? 'default')).adapter : adapter;
   const model = await readOnnxModel(basePath, options.maxMemoryBytes === undefined ? {} : { maxMemoryBytes: options.maxMemoryBytes });
-  return mergeOnnxModel(model, loaded, outPath, options);
+  return mergeOnnxModelAnyFormat(model, loaded, outPath, options);
 }

@@ -14,6 +14,7 @@ import {
   requireKernel,
   type Backend,
   type HostTensor,
+  UnsupportedError,
   type VBLoRAAdapter,
 } from '@vblora/core';
 import { castFloat } from '../host/cast-float.js';
@@ -24,6 +25,7 @@ import type { onnx } from '../proto.js';
 import { adapterTargets } from '../mapping/adapter-targets.js';
 import { baseTensorTarget } from '../mapping/base-tensor-target.js';
 import type { ModuleMapping } from '../mapping/map-modules.js';
+import { QUANTIZED_MERGE_REASON } from './quantized-reason.js';
 
 /** One initializer that merging replaces. */
 export interface MergeUpdate {
@@ -84,6 +86,12 @@ export function planMerge(model: OnnxModel, mapping: ModuleMapping, adapter: VBL
     }
     seen.set(initializer, source);
   };
+  const quantized = [...layers].filter(([, uses]) => uses[0]!.format !== 'float').map(([path, uses]) => `${path} (${uses[0]!.opType})`);
+  if (quantized.length > 0) {
+    // refused here, before anything is composed or written (mergeOnnxModelAnyFormat requantizes when asked)
+    const list = quantized.length > 3 ? `${quantized.slice(0, 3).join(', ')} and ${quantized.length - 3} more` : quantized.join(', ');
+    throw new UnsupportedError(`the adapted layers ${list} are quantized: a float merge cannot change them. ${QUANTIZED_MERGE_REASON}`);
+  }
   for (const [path, uses] of layers) {
     const layer = uses[0]!;
     const init = mapping.index.initializers.get(layer.weight)!;

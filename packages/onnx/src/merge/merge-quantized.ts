@@ -11,6 +11,7 @@ import type { OnnxModel } from '../model-io/onnx-model.js';
 import { writeOnnxModel } from '../model-io/write-model.js';
 import { adapterTargets } from '../mapping/adapter-targets.js';
 import { mergeOnnxModel, type MergeOnnxOptions, type MergeOnnxReport } from './merge-model.js';
+import { QUANTIZED_MERGE_REASON } from './quantized-reason.js';
 import { planRequantizedMerge, type RequantizeReport } from './requantize-plan.js';
 import type { Q4SymmetricRule } from './requantize-q4.js';
 
@@ -89,14 +90,6 @@ export interface MergeAnyFormatOptions extends MergeQuantizedOptions {
   /** Requantize quantized layers (default false: a model with quantized adapted layers is refused, with the reason). */
   readonly allowQuantizedMerge?: boolean;
 }
-
-/** Why merging into quantized layers is refused by default, and what to do instead. */
-export const QUANTIZED_MERGE_REASON =
-  'Merging a quantized model would dequantize each adapted layer, add ΔW and requantize it, rounding every weight of the ' +
-  'layer again (up to half a quantization step each): the result is neither the base model nor base + adapter, and it ' +
-  'can generate other tokens than the adapter does. Inject the adapter instead (vblora inject, ' +
-  'injectModelFolder: it stays exact beside the quantized layers), or requantize anyway and get the error it adds per ' +
-  'module (--requantize, allowQuantizedMerge: true).';
 
 /**
  * Merges an adapter into a model of any layer format: a model whose adapted layers are all float goes through
