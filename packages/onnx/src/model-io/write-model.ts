@@ -20,6 +20,7 @@ import {
 } from '@vblora/core';
 import { removeStaleTempFiles, syncFolder, tempPathFor, writeErrorFor } from '@vblora/core/node';
 import { OnnxModelError } from '../errors.js';
+import { subgraphsOf } from '../graph/graph-index.js';
 import { pb, type onnx } from '../proto.js';
 import { externalDataRef, openExternal } from './external-data.js';
 import { fieldHeader, FIELD } from './field-header.js';
@@ -135,11 +136,40 @@ async function writeTensorData(
   }
 }
 
+/**
+ * Only the top-level initializers' external data is carried over (read, copied or moved); a tensor kept elsewhere
+ * in a data file — a subgraph's initializer (`If`/`Loop` branches), a node attribute — would still point at the
+ * input's file from the output's folder. Such models are refused before anything is written.
+ */
+function refuseNestedExternalData(graph: onnx.IGraphProto): void {
+  const stack: { graph: onnx.IGraphProto; where: string }[] = [{ graph, where: '' }];
+  while (stack.length > 0) {
+    const { graph: g, where } = stack.pop()!;
+    const tensors = where === '' ? [] : (g.initializer ?? []).map((t) => ({ t, at: `initializer of ${where}` }));
+    for (const n of g.node ?? []) {
+      const node = n.name ?? n.opType ?? '?';
+      for (const a of n.attribute ?? []) {
+        for (const t of [...(a.t === null || a.t === undefined ? [] : [a.t]), ...(a.tensors ?? [])]) tensors.push({ t, at: `attribute ${a.name ?? ''} of node ${node}` });
+      }
+      for (const sub of subgraphsOf(n)) stack.push({ graph: sub.graph, where: `node ${node} (${sub.attribute})` });
+    }
+    for (const { t, at } of tensors) {
+      if (externalDataRef(t) !== null) {
+        throw new UnsupportedError(
+          `tensor ${t.name ?? '(unnamed)'} (${at}) keeps its data in an external file; only top-level initializers' external ` +
+            'data can be written (re-export the model with that tensor inline or as a top-level initializer)',
+        );
+      }
+    }
+  }
+}
+
 /** Plans a write and settles its files; nothing is created yet. */
 async function prepare(model: OnnxModel, path: string, options: WriteOnnxOptions): Promise<{ plan: WritePlan; head: Uint8Array; graphMeta: Uint8Array; data: OutputData | null }> {
   const mode = options.externalData ?? 'keep';
   const location = (typeof mode === 'object' ? mode.location : undefined) ?? `${basename(path)}.data`;
   const graph = model.proto.graph!;
+  refuseNestedExternalData(graph);
   const replaced = new Set((options.replace ?? new Map()).keys());
   const sources = await resolveSources(model, replaced);
   const head = pb.ModelProto.encode({ ...model.proto, graph: null }).finish();
@@ -171,7 +201,8 @@ async function prepare(model: OnnxModel, path: string, options: WriteOnnxOptions
  * @throws {OnnxModelError} `external-data` when an external tensor cannot be read from inside the model's folder.
  * @throws {PathError} when the data file would leave the output's folder, or an output is an input.
  * @throws {ResourceLimitError} when the output or the memory needed is over its cap.
- * @throws {UnsupportedError} when an inline model would exceed protobuf's 2 GiB limit.
+ * @throws {UnsupportedError} when an inline model would exceed protobuf's 2 GiB limit, or a tensor other than a
+ * top-level initializer keeps its data in an external file.
  * @throws {WriteError} when the file system refuses the write.
  */
 export async function writeOnnxModel(model: OnnxModel, path: string, options: WriteOnnxOptions = {}): Promise<WriteOnnxReport> {
