@@ -5,14 +5,20 @@
 import { BackendUnavailableError, KERNEL_NAMES, type Backend, type KernelName } from '@vblora/core';
 import type { ConformanceCase } from './case.js';
 import { allCases } from './cases/index.js';
+import type { GoldenFixtures } from './golden/golden-fixture.js';
 import { isFailure, runCase, type CaseResult } from './run-case.js';
 
 /** Options of {@link checkConformance} and `runConformance`. */
 export interface ConformanceOptions {
   /** Case id → reason. Such a case is expected to fail; if it passes, that is reported as a failure. */
   readonly knownFailures?: Readonly<Record<string, string>>;
-  /** The cases to run (default: the whole suite). */
+  /** The cases to run (default: the whole suite, built from `fixtures`). */
   readonly cases?: readonly ConformanceCase[];
+  /**
+   * The golden fixtures the suite is built from when `cases` is not given (in Node by default the packaged ones,
+   * read from disk; in a page see `fetchGoldenFixtures`).
+   */
+  readonly fixtures?: GoldenFixtures;
 }
 
 /** Counts of one kernel (or of the whole run). */
@@ -55,23 +61,22 @@ export function checkKnownFailures(cases: readonly ConformanceCase[], known: Rea
 }
 
 /**
- * Runs the conformance suite against a backend and returns a report; it throws a BackendUnavailableError when
- * the backend cannot run here.
- *
- * @example
- * ```ts
- * const report = await checkConformance(myBackend);
- * if (!report.ok) console.error(report.cases.filter((c) => c.status === 'fail'));
- * ```
+ * Runs the conformance suite against a backend; `packaged` gives the golden fixtures when the options name
+ * neither cases nor fixtures.
+ * @internal
  */
-export async function checkConformance(backend: Backend, options: ConformanceOptions = {}): Promise<ConformanceReport> {
+export async function checkConformanceWith(
+  backend: Backend,
+  options: ConformanceOptions,
+  packaged: () => GoldenFixtures,
+): Promise<ConformanceReport> {
   if (!(await backend.isAvailable())) {
     throw new BackendUnavailableError(`backend ${backend.name} is not available here`, [
       { backend: backend.name, reason: 'isAvailable() returned false' },
     ]);
   }
   await backend.init?.();
-  const cases = options.cases ?? allCases();
+  const cases = options.cases ?? allCases(options.fixtures ?? packaged());
   const known = options.knownFailures ?? {};
   checkKnownFailures(cases, known);
   const results: CaseResult[] = [];

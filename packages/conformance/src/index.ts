@@ -1,7 +1,8 @@
 /**
  * `@vblora/conformance`: the numerical-parity suite every vblora.js backend must pass — PEFT golden cases and
- * seeded random cases for every kernel of the core contract — and PEFT's golden fixtures. The vitest
- * registration lives in `@vblora/conformance/vitest` (`runConformance`), so this entry never imports vitest.
+ * seeded random cases for every kernel of the core contract — and PEFT's golden fixtures, read from the package's
+ * folder on disk. The vitest registration lives in `@vblora/conformance/vitest` (`runConformance`), so this entry
+ * never imports vitest; `@vblora/conformance/web` is the same kit for pages, with the fixtures passed in or fetched.
  *
  * @example
  * ```ts
@@ -12,17 +13,8 @@
  * ```
  * @packageDocumentation
  */
-export { PEFT_GOLDEN_CASES, PEFT_GOLDEN_DIR, peftGoldenPath, type PeftGoldenCase } from './fixtures.js';
-export { defineCase, namedOutputs, type CaseSource, type ConformanceCase, type KernelArgs, type OutputCheck } from './case.js';
-export { allCases, goldenCases, randomCases } from './cases/index.js';
-export { declaredAccuracy, declaredChecks, describeCheck } from './tolerance.js';
-export { compareOutput, type OutputComparison } from './compare-outputs.js';
-export { isFailure, runCase, type CaseResult, type CaseStatus } from './run-case.js';
-export {
-  checkConformance,
-  checkKnownFailures,
-  type ConformanceCounts,
-  type ConformanceOptions,
-  type ConformanceReport,
-} from './check-conformance.js';
-export { formatReport } from './format-report.js';
+export * from './web.js';
+// Node: the golden fixtures default to the packaged ones, read from disk
+export { PEFT_GOLDEN_DIR, peftGoldenPath } from './fixtures.js';
+export { allCases, checkConformance, goldenCases } from './node/suite.js';
+export { packagedGoldenFixtures } from './node/packaged-fixtures.js';

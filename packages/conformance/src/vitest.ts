@@ -14,7 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { BackendUnavailableError, KERNEL_NAMES, type Backend } from '@vblora/core';
 import type { ConformanceOptions } from './check-conformance.js';
 import { checkKnownFailures } from './check-conformance.js';
-import { allCases } from './cases/index.js';
+import { allCases } from './node/suite.js';
 import { isFailure, runCase } from './run-case.js';
 
 /**
@@ -22,7 +22,7 @@ import { isFailure, runCase } from './run-case.js';
  * (by absence, never by name); a known failure needs a reason and fails once it starts passing.
  */
 export function runConformance(backend: Backend, options: ConformanceOptions = {}): void {
-  const cases = options.cases ?? allCases();
+  const cases = options.cases ?? allCases(options.fixtures);
   const known = options.knownFailures ?? {};
   checkKnownFailures(cases, known);
   describe(`conformance: ${backend.name}`, () => {

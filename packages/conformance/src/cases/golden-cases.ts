@@ -6,9 +6,8 @@
  */
 import { reloadTopkWeights, tensor, toF32, type HostTensor, type KernelName, type VBLoRAAdapter } from '@vblora/core';
 import { defineCase, type ConformanceCase, type KernelArgs, type OutputCheck } from '../case.js';
-import { PEFT_GOLDEN_CASES, type PeftGoldenCase } from '../fixtures.js';
+import { expectedTensor, type GoldenFixture, type GoldenFixtures } from '../golden/golden-fixture.js';
 import { declaredChecks } from '../tolerance.js';
-import { expectedTensor, loadGoldenFixture, type GoldenFixture } from './golden-fixture.js';
 import { referenceOutputs } from './reference-outputs.js';
 import { roundingCheck } from './rounding-check.js';
 
@@ -184,10 +183,7 @@ function moduleCases(f: GoldenFixture, path: string): ConformanceCase[] {
   return cases;
 }
 
-/** Every golden case of every packaged PEFT fixture (fixtures load lazily, on first use). */
-export function goldenCases(names: readonly PeftGoldenCase[] = PEFT_GOLDEN_CASES): ConformanceCase[] {
-  return names.flatMap((name) => {
-    const f = loadGoldenFixture(name);
-    return [...f.full.modules.keys()].flatMap((path) => moduleCases(f, path));
-  });
+/** Every golden case of the given PEFT fixtures (see `fetchGoldenFixtures` / `goldenFixturesFromFiles`). */
+export function goldenCases(fixtures: GoldenFixtures): ConformanceCase[] {
+  return [...fixtures.values()].flatMap((f) => [...f.full.modules.keys()].flatMap((path) => moduleCases(f, path)));
 }
