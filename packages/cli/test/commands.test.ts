@@ -57,6 +57,25 @@ describe('vblora compose', () => {
     }
   });
 
+  for (const c of [CASE, 'gpt2_conv1d_fan_in_fan_out_f32', 'llama_bf16_vl16_nv256_top2_layer1_bias'] as const) {
+    it(`--backend cpu (no deltaWeight kernel) writes the reference backend's file byte for byte: ${c}`, async () => {
+      const adapter = peftGoldenPath(c, 'adapter_topk');
+      const ref = join(tmp, `ref-${c}.safetensors`);
+      const cpu = join(tmp, `cpu-${c}.safetensors`);
+      expect((await vblora('compose', adapter, '-o', ref, '--backend', 'reference')).status).toBe(0);
+      const r = await vblora('compose', adapter, '-o', cpu, '--backend', 'cpu');
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^composed \d+ modules on cpu \(ΔW on reference: cpu has no deltaWeight kernel\) → /);
+      expect(readFileSync(cpu).equals(readFileSync(ref))).toBe(true);
+      const expected = read(peftGoldenPath(c, 'expected.safetensors'));
+      for (const [key, value] of read(cpu)) {
+        if (!key.endsWith('.delta')) continue;
+        const e = expected.get(`layer.${key.slice(0, -'.delta'.length)}.topk_reload.delta_weight`)!;
+        expect(compareTensors(value, e, { atol: 1e-6, rtol: 1e-5 }).ok, key).toBe(true);
+      }
+    });
+  }
+
   it('rejects an unknown backend with a usage error', async () => {
     const r = await vblora('compose', topk, '-o', join(tmp, 'c2.safetensors'), '--backend', 'nope');
     expect(r.status).toBe(2);

@@ -1,4 +1,4 @@
-import { checkMemoryBudget, composeAdapter, requireKernel, writeSafetensors, type HostTensor, type VBLoRAAdapter } from '@vblora/core';
+import { checkMemoryBudget, composeAdapter, referenceBackend, requireKernel, writeSafetensors, type Backend, type HostTensor, type KernelSet, type VBLoRAAdapter } from '@vblora/core';
 import { writeFileAtomic } from '@vblora/core/node';
 import { backendFromOption } from '../backend-option.js';
 import { printable, type CliIO } from '../io.js';
@@ -15,13 +15,24 @@ export function composeOutputBytes(adapter: VBLoRAAdapter): number {
   return 4 * elements;
 }
 
+/**
+ * The kernel that computes ΔW = B·A: the backend's own, or core's reference kernel when the backend has none (the
+ * cpu backend merges without materialising ΔW). The cpu backend's A and B are the reference's bits, so its file is
+ * the reference backend's, byte for byte.
+ */
+function deltaKernel(backend: Backend): { deltaWeight: KernelSet['deltaWeight']; on: string } {
+  const own = backend.kernels.deltaWeight;
+  if (own !== undefined) return { deltaWeight: own, on: backend.name };
+  return { deltaWeight: requireKernel(referenceBackend, 'deltaWeight'), on: referenceBackend.name };
+}
+
 /** `vblora compose <adapter_dir> -o out.safetensors`: float32 `<module>.A`, `.B` and `.delta` for every module. */
 export async function runCompose(args: readonly string[], options: CliOptions, io: CliIO): Promise<number> {
   const dir = onePositional(args, '<adapter_dir>', 'compose');
   const output = requiredOption(options.output, '-o out.safetensors', 'compose');
   const limits = inputLimits(options, 'compose');
   const backend = await backendFromOption(options.backend);
-  const deltaWeight = requireKernel(backend, 'deltaWeight');
+  const delta = deltaKernel(backend);
   await refuseOutputsOverInputs([output], dir, limits.name);
   const { adapter } = await readInputAdapter(dir, limits, 'compose');
   // Everything is held at once before the write: the tensors, then the file built from them (its header is small).
@@ -34,10 +45,11 @@ export async function runCompose(args: readonly string[], options: CliOptions, i
   for (const [path, { A, B }] of pairs) {
     tensors.set(`${path}.A`, A);
     tensors.set(`${path}.B`, B);
-    tensors.set(`${path}.delta`, await deltaWeight({ A, B, fanInFanOut: adapter.config.fan_in_fan_out }));
+    tensors.set(`${path}.delta`, await delta.deltaWeight({ A, B, fanInFanOut: adapter.config.fan_in_fan_out }));
   }
   const file = writeSafetensors(tensors, { format: 'pt' });
   await writeFileAtomic(output, file);
-  io.out(`composed ${pairs.size} modules on ${backend.name} → ${printable(output)} (${file.byteLength} bytes)\n`);
+  const where = delta.on === backend.name ? backend.name : `${backend.name} (ΔW on ${delta.on}: ${backend.name} has no deltaWeight kernel)`;
+  io.out(`composed ${pairs.size} modules on ${where} → ${printable(output)} (${file.byteLength} bytes)\n`);
   return 0;
 }
