@@ -47,8 +47,7 @@ describe.runIf(PRESENT)('vblora inject with several adapters', () => {
     const out = join(tmp, 'static-ab');
     const r = await vblora('inject', A, B, '--base', tinyLlamaPath(), '-o', out);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/^vblora: inject: 2 adapters given; several adapters need --hot-swap/);
-    expect(r.stderr).toContain('inject <adapter_dir> [<adapter_dir> ...]');
+    expect(r.stderr).toMatch(/^vblora: inject: 2 adapters given; several adapters need --hot-swap .*; see "vblora inject --help"\n$/);
     expect(existsSync(out)).toBe(false);
   });
 
