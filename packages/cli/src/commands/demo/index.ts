@@ -16,7 +16,7 @@ import { parityText } from './parity-text.js';
 import { reportHtml } from './report-html.js';
 import { bothFlavours, equalBytesRank, loraStored, sizeTable } from './sizes.js';
 import { tinyLlamaText, tinyLlamaTextLines, TINY_LLAMA_OUT } from './tiny-llama.js';
-import { useTf } from './tf-node.js';
+import { useTf } from '../tf-node.js';
 import { demoBase, demoBatches, demoTeacher, DEMO_MODEL } from './toy-task.js';
 import { DEMO_VBLORA, trainLoRA, trainVBLoRA } from './train-both.js';
 
