@@ -10,6 +10,7 @@ import type { BenchReport, BenchRow } from './result.js';
 import { syntheticAdapter } from './synthetic-adapter.js';
 import { adapterSwitchWorkload } from './workloads/adapter-switch.js';
 import { checkpointWorkload } from './workloads/checkpoint.js';
+import { cliStartupWorkload } from './workloads/cli-startup.js';
 import { composeWorkload } from './workloads/compose.js';
 import { copyBandwidth } from './workloads/copy-bandwidth.js';
 import { forwardWorkload } from './workloads/forward.js';
@@ -124,6 +125,9 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     const decoder = { ...LLAMA2_7B_LAYER, ...switchShape, vocab: TINY_VOCAB, heads: switchShape.hidden / 128, kvHeads: switchShape.hidden / 128 };
     rows.push(...(await adapterSwitchWorkload(decoder, adapters, composer, quick ? 2 : 9)));
   }
+
+  log('cli startup');
+  rows.push(...(await cliStartupWorkload(quick ? 2 : 9)));
 
   log('checkpoint');
   rows.push(...(await checkpointWorkload(topk, reps, !quick)));
