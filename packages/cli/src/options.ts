@@ -1,6 +1,9 @@
 import type { parseArgs } from 'node:util';
 
-/** Every option of every command, in `node:util` `parseArgs` form; each command accepts its own subset. */
+/**
+ * Every option of every command, in `node:util` `parseArgs` form; each command accepts its own subset.
+ * `--help`/`-h` is not here: it is answered before any parsing, wherever it stands.
+ */
 export const OPTIONS = {
   json: { type: 'boolean' },
   output: { type: 'string', short: 'o' },
@@ -17,7 +20,6 @@ export const OPTIONS = {
   'skip-unsupported': { type: 'boolean' },
   'hot-swap': { type: 'boolean' },
   option: { type: 'string', multiple: true },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 /** The name of an option, as written after `--`. */
