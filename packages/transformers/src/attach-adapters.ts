@@ -37,7 +37,10 @@ export interface AttachOptions {
   readonly session?: string;
   /** Backend that composes adapters (lowrank models; default: core's reference kernels). */
   readonly backend?: Backend;
-  /** Memory budget for the stacked adapter inputs of one selection (default `DEFAULT_MAX_MEMORY_BYTES`, 4 GiB). */
+  /**
+   * Memory budget for the stacked adapter inputs of one selection, and for the base values of overridable tensors
+   * read from the model file (default `DEFAULT_MAX_MEMORY_BYTES`, 4 GiB).
+   */
   readonly maxMemoryBytes?: number;
 }
 
@@ -139,7 +142,8 @@ export async function attachAdaptersWith(model: TransformersModelLike, options: 
   }
   if (isSessionView(session)) throw new ModelSessionError(`session ${sessionName} has adapters attached already`, 'attached');
   const file = fileOf(options, sessionName, session, io);
-  const { info, defaults } = await readModelInjection(file);
+  const budget = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
+  const { info, defaults } = await readModelInjection(file, budget);
   const hidden = adapterInputs(info);
   const missing = [...hidden].filter((n) => !session.inputNames.includes(n));
   if (missing.length > 0) {
@@ -151,7 +155,7 @@ export async function attachAdaptersWith(model: TransformersModelLike, options: 
   }
 
   const adapters = new Map<string, PreparedAdapter>();
-  const cache = new FeedCache(info, defaults, makeTensor, options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES);
+  const cache = new FeedCache(info, defaults, makeTensor, budget);
   let selection: AdapterSelection = null;
   let held = false;
   let queue: Promise<unknown> = Promise.resolve();

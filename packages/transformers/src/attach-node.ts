@@ -45,7 +45,7 @@ function nodeModelFile(ref: Uint8Array | string | URL): ModelFileAccess {
   return {
     label: typeof path === 'string' ? path : 'the model file',
     open: () => (typeof path === 'string' ? fileSource(path) : Promise.resolve(bytesSource(path))),
-    overrideDefaults: (overrides) => overrideDefaultsNode(path, overrides),
+    overrideDefaults: (overrides, read) => overrideDefaultsNode(path, overrides, read.maxMemoryBytes),
   };
 }
 

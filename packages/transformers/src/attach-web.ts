@@ -1,33 +1,27 @@
 /**
  * `attachAdapters` for any JavaScript platform (browsers, workers, Node): files are bytes or URLs fetched with
- * `fetch`.
+ * `fetch`; the base values of overridable tensors are read by walking the model file (see override-defaults-web).
  * @module
  */
-import { UnsupportedError } from '@vblora/core';
 import { fetchAdapterFiles } from './adapter-source.js';
 import { attachAdaptersWith, type AdapterController, type AttachIo, type AttachOptions, type TransformersModelLike } from './attach-adapters.js';
 import { bytesSource, urlSource } from './byte-source.js';
 import type { ModelFileAccess } from './injection-source.js';
+import { overrideDefaultsWeb, type WebModelRef } from './override-defaults-web.js';
 
 /** An absolute URL for `ref`, relative ones resolved against the page. */
 function absolute(ref: string | URL): string {
   return new URL(String(ref), globalThis.location?.href).href;
 }
 
-// TODO(#15): read the base values of overridable tensors here too (a walk to the named initializers, as the
-// metadata walk does); until then adapters that replace base tensors switch in Node only.
-const noOverrides = async (): Promise<never> => {
-  throw new UnsupportedError(
-    'this model lets adapters replace base tensors (trained biases or modules_to_save): switching such adapters is ' +
-      'supported in Node (@vblora/transformers/node); in a page, merge them or build them in (vblora merge / vblora inject)',
-  );
-};
-
 /** @internal */
 export function webModelFile(ref: Uint8Array | string | URL): ModelFileAccess {
-  if (ref instanceof Uint8Array) return { label: 'the model file', open: async () => bytesSource(ref), overrideDefaults: noOverrides };
-  const url = absolute(ref);
-  return { label: url, open: () => urlSource(url), overrideDefaults: noOverrides };
+  const model: WebModelRef = ref instanceof Uint8Array ? { url: null, label: 'the model file' } : { url: absolute(ref), label: absolute(ref) };
+  return {
+    label: model.label,
+    open: async () => (ref instanceof Uint8Array ? bytesSource(ref) : urlSource(model.label)),
+    overrideDefaults: (overrides, read) => overrideDefaultsWeb(read.source, overrides, model, read.maxMemoryBytes),
+  };
 }
 
 /** @internal */
