@@ -8,6 +8,7 @@ import {
   ADAPTER_WEIGHTS_FILE,
   AdapterError,
   adapterFromFiles,
+  DEFAULT_MAX_MEMORY_BYTES,
   findAdapterNonFinite,
   nonFiniteText,
   type AdapterFiles,
@@ -15,7 +16,7 @@ import {
   type LoadedAdapter,
   type VBLoRAAdapter,
 } from '@vblora/core';
-import type { FetchLike } from './byte-source.js';
+import { readBody, type FetchLike } from './byte-source.js';
 
 /** An adapter in memory: parsed, read by `readAdapterDir`/`adapterFromFiles`, or its two files' contents. */
 export type AdapterInput = VBLoRAAdapter | LoadedAdapter | AdapterFiles;
@@ -44,10 +45,11 @@ export function checkedAdapter(name: string, input: AdapterInput): VBLoRAAdapter
 
 /**
  * Fetches a PEFT adapter folder served over HTTP (`adapter_config.json` and `adapter_model.safetensors` under
- * `folder`).
+ * `folder`), each file at most `maxBytes` (default `DEFAULT_MAX_MEMORY_BYTES`, 4 GiB).
  * @throws {AdapterError} when either file cannot be fetched.
+ * @throws {ResourceLimitError} when a file is over `maxBytes`.
  */
-export async function fetchAdapterFiles(folder: string | URL, fetchImpl: FetchLike = fetch): Promise<AdapterFiles> {
+export async function fetchAdapterFiles(folder: string | URL, fetchImpl: FetchLike = fetch, maxBytes: number = DEFAULT_MAX_MEMORY_BYTES): Promise<AdapterFiles> {
   const base = String(folder).endsWith('/') ? String(folder) : `${String(folder)}/`;
   const get = async (file: string): Promise<Response> => {
     const url = new URL(file, new URL(base, globalThis.location?.href)).href;
@@ -56,5 +58,6 @@ export async function fetchAdapterFiles(folder: string | URL, fetchImpl: FetchLi
     return res;
   };
   const [config, weights] = await Promise.all([get(ADAPTER_CONFIG_FILE), get(ADAPTER_WEIGHTS_FILE)]);
-  return { config: await config.text(), weights: new Uint8Array(await weights.arrayBuffer()) };
+  const [configBytes, weightBytes] = await Promise.all([readBody(config, maxBytes, `reading ${config.url || base}`), readBody(weights, maxBytes, `reading ${weights.url || base}`)]);
+  return { config: new TextDecoder().decode(configBytes), weights: weightBytes };
 }

@@ -78,7 +78,8 @@ export interface AdapterController {
 export interface AttachIo {
   modelFile(ref: Uint8Array | string | URL): ModelFileAccess;
   join(folder: string | URL, ...parts: string[]): string | URL;
-  readAdapter(ref: string | URL, name: string): Promise<AdapterInput>;
+  /** Reads an adapter folder; a fetched file is held only within `maxBytes`. */
+  readAdapter(ref: string | URL, name: string, maxBytes: number): Promise<AdapterInput>;
 }
 
 function sessionsOf(model: TransformersModelLike): Record<string, unknown> {
@@ -218,7 +219,7 @@ export async function attachAdaptersWith(model: TransformersModelLike, options: 
     },
     async load(name, adapter) {
       alive();
-      const input = typeof adapter === 'string' || adapter instanceof URL ? await io.readAdapter(adapter, name) : adapter;
+      const input = typeof adapter === 'string' || adapter instanceof URL ? await io.readAdapter(adapter, name, options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES) : adapter;
       const prepared = await prepareAdapter(info, name, checkedAdapter(name, input), options.backend);
       alive();
       adapters.set(name, prepared);

@@ -19,7 +19,7 @@ export function webModelFile(ref: Uint8Array | string | URL): ModelFileAccess {
   const model: WebModelRef = ref instanceof Uint8Array ? { url: null, label: 'the model file' } : { url: absolute(ref), label: absolute(ref) };
   return {
     label: model.label,
-    open: async () => (ref instanceof Uint8Array ? bytesSource(ref) : urlSource(model.label)),
+    open: async (maxBytes) => (ref instanceof Uint8Array ? bytesSource(ref) : urlSource(model.label, fetch, maxBytes)),
     overrideDefaults: (overrides, read) => overrideDefaultsWeb(read.source, overrides, model, read.maxMemoryBytes),
   };
 }
@@ -33,7 +33,7 @@ export function joinUrl(folder: string | URL, ...parts: string[]): string {
 const webIo: AttachIo = {
   modelFile: webModelFile,
   join: joinUrl,
-  readAdapter: (ref) => fetchAdapterFiles(absolute(ref)),
+  readAdapter: (ref, _name, maxBytes) => fetchAdapterFiles(absolute(ref), fetch, maxBytes),
 };
 
 /**

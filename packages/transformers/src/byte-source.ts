@@ -4,6 +4,7 @@
  * ignores `Range` answers with the whole file, which is then used as it is).
  * @module
  */
+import { checkMemoryBudget, DEFAULT_MAX_MEMORY_BYTES } from '@vblora/core';
 import { ModelSessionError } from './errors.js';
 
 /** Bytes that can be read at any offset. */
@@ -37,11 +38,49 @@ function totalFromContentRange(header: string | null): number | null {
 }
 
 /**
+ * The body of an HTTP answer, at most `maxBytes` of it: a declared `Content-Length` is checked before anything is
+ * read, and a body without one is counted as it streams (a server can send any size, whatever was asked).
+ * @throws {ResourceLimitError} when the body is over `maxBytes`.
+ * @internal
+ */
+export async function readBody(res: Response, maxBytes: number, what: string): Promise<Uint8Array> {
+  const declared = Number(res.headers.get('content-length') ?? Number.NaN);
+  if (Number.isFinite(declared)) checkMemoryBudget(declared, what, maxBytes);
+  if (res.body === null) return new Uint8Array(0);
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.length;
+      checkMemoryBudget(total, what, maxBytes);
+      chunks.push(value);
+    }
+  } catch (err) {
+    await reader.cancel().catch(() => undefined);
+    throw err;
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/**
  * A source over a URL. The first request asks for the first 64 KiB; a `206` answer with a `Content-Range` total
  * makes every later read a `Range` request (64 KiB windows, the last one kept), any `200` answer is the whole file.
+ * No answer is held beyond `maxBytes` (default `DEFAULT_MAX_MEMORY_BYTES`, 4 GiB).
  * @throws {ModelSessionError} `model-file` when the server answers with an error status.
+ * @throws {ResourceLimitError} when an answer is over `maxBytes`.
  */
-export async function urlSource(url: string, fetchImpl: FetchLike = fetch): Promise<ByteSource> {
+export async function urlSource(url: string, fetchImpl: FetchLike = fetch, maxBytes: number = DEFAULT_MAX_MEMORY_BYTES): Promise<ByteSource> {
+  const body = (res: Response): Promise<Uint8Array> => readBody(res, maxBytes, `reading ${url}`);
   const get = async (from: number, to: number): Promise<Response> => {
     const res = await fetchImpl(url, { headers: { Range: `bytes=${from}-${to - 1}` } });
     if (!res.ok) throw new ModelSessionError(`GET ${url} (bytes ${from}-${to - 1}) answered ${res.status}`, 'model-file');
@@ -49,8 +88,8 @@ export async function urlSource(url: string, fetchImpl: FetchLike = fetch): Prom
   };
   const first = await get(0, CHUNK);
   const size = first.status === 206 ? totalFromContentRange(first.headers.get('content-range')) : null;
-  if (size === null) return bytesSource(new Uint8Array(await first.arrayBuffer()));
-  let window = { start: 0, bytes: new Uint8Array(await first.arrayBuffer()) };
+  if (size === null) return bytesSource(await body(first));
+  let window = { start: 0, bytes: await body(first) };
   return {
     size,
     async read(offset, length) {
@@ -60,7 +99,7 @@ export async function urlSource(url: string, fetchImpl: FetchLike = fetch): Prom
       }
       const to = Math.min(size, Math.max(end, offset + CHUNK));
       const res = await get(offset, to);
-      const bytes = new Uint8Array(await res.arrayBuffer());
+      const bytes = await body(res);
       if (res.status !== 206) {
         // the server stopped honouring Range: this is the whole file
         window = { start: 0, bytes };

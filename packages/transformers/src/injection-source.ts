@@ -13,8 +13,8 @@ import { readModelMetadata } from './model-metadata.js';
 export interface ModelFileAccess {
   /** Where the file is, for messages. */
   readonly label: string;
-  /** Random access to the file's bytes. */
-  open(): Promise<ByteSource>;
+  /** Random access to the file's bytes; no answer of a server is held beyond `maxBytes`. */
+  open(maxBytes: number): Promise<ByteSource>;
   /**
    * Base values of the overridable tensors, by graph input, in each input's element type (copies). Only models
    * injected for adapters that replace base tensors (trained biases, modules_to_save) have any.
@@ -46,7 +46,7 @@ export interface ModelInjection {
  * @throws {ResourceLimitError} when those base values would be over the memory budget.
  */
 export async function readModelInjection(file: ModelFileAccess, maxMemoryBytes: number = DEFAULT_MAX_MEMORY_BYTES): Promise<ModelInjection> {
-  const source = await file.open();
+  const source = await file.open(maxMemoryBytes);
   try {
     return await readFrom(file, source, maxMemoryBytes);
   } finally {
