@@ -75,12 +75,13 @@ export async function readBody(res: Response, maxBytes: number, what: string): P
 /**
  * A source over a URL. The first request asks for the first 64 KiB; a `206` answer with a `Content-Range` total
  * makes every later read a `Range` request (64 KiB windows, the last one kept), any `200` answer is the whole file.
- * No answer is held beyond `maxBytes` (default `DEFAULT_MAX_MEMORY_BYTES`, 4 GiB).
+ * No answer over 64 KiB is held beyond `maxBytes` (default `DEFAULT_MAX_MEMORY_BYTES`, 4 GiB).
  * @throws {ModelSessionError} `model-file` when the server answers with an error status.
  * @throws {ResourceLimitError} when an answer is over `maxBytes`.
  */
 export async function urlSource(url: string, fetchImpl: FetchLike = fetch, maxBytes: number = DEFAULT_MAX_MEMORY_BYTES): Promise<ByteSource> {
-  const body = (res: Response): Promise<Uint8Array> => readBody(res, maxBytes, `reading ${url}`);
+  // a 64 KiB window is the source's own constant cost; only larger answers (a whole file) count against the budget
+  const body = (res: Response): Promise<Uint8Array> => readBody(res, Math.max(maxBytes, CHUNK), `reading ${url}`);
   const get = async (from: number, to: number): Promise<Response> => {
     const res = await fetchImpl(url, { headers: { Range: `bytes=${from}-${to - 1}` } });
     if (!res.ok) throw new ModelSessionError(`GET ${url} (bytes ${from}-${to - 1}) answered ${res.status}`, 'model-file');
