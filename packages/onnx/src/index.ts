@@ -4,6 +4,10 @@
  * plus a backend that runs the core kernels as small ONNX graphs on onnxruntime-node, and the golden fixtures'
  * ToyLlama built as an ONNX model from a state dict.
  *
+ * This is the Node entry: files and model folders, onnxruntime-node by default (an optional peer, loaded on first
+ * use). Bundlers targeting browsers get `@vblora/onnx/web` instead (the `browser` export condition): the graph
+ * tools and `AdapterSession` on an ONNX Runtime module passed in, such as onnxruntime-web.
+ *
  * @example
  * ```ts
  * import { mergeOnnxFile } from '@vblora/onnx';

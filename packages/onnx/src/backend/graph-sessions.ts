@@ -3,28 +3,35 @@
  * dimensions, so a variant serves every shape.
  * @module
  */
-import * as ort from 'onnxruntime-node';
-import { encodeOnnxModel } from '../model-io/read-model.js';
+import { encodeOnnxModel } from '../model-io/decode-model.js';
 import type { onnx } from '../proto.js';
+import { ortTensor, type OrtModule, type OrtSessionLike, type OrtTensorLike } from '../runtime/ort-module.js';
+import type { FeedData } from '../runtime/stack-feeds.js';
 
 /** Output tensors of one run, by name. */
-export type OrtOutputs = Readonly<Record<string, ort.Tensor>>;
+export type OrtOutputs = Readonly<Record<string, OrtTensorLike>>;
 
 /** A cache of kernel-graph sessions. */
 export class GraphSessions {
-  private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
+  private readonly sessions = new Map<string, Promise<OrtSessionLike>>();
 
-  constructor(private readonly options: ort.InferenceSession.SessionOptions) {}
+  /** `ort` gives the onnxruntime module on first use (so that it is loaded only when a kernel runs). */
+  constructor(
+    private readonly options: object,
+    private readonly ort: () => OrtModule,
+  ) {}
 
   /** Runs the graph variant `key` (built by `build` the first time) on `feeds`. */
-  async run(key: string, build: () => onnx.IModelProto, feeds: Readonly<Record<string, ort.Tensor>>): Promise<OrtOutputs> {
+  async run(key: string, build: () => onnx.IModelProto, feeds: Readonly<Record<string, FeedData>>): Promise<OrtOutputs> {
+    const ort = this.ort();
     let session = this.sessions.get(key);
     if (session === undefined) {
       session = ort.InferenceSession.create(encodeOnnxModel(build()), this.options);
       this.sessions.set(key, session);
       session.catch(() => this.sessions.delete(key));
     }
-    return (await session).run(feeds);
+    const tensors = Object.fromEntries(Object.entries(feeds).map(([name, f]) => [name, ortTensor(ort.Tensor, f)]));
+    return (await session).run(tensors);
   }
 
   /** Number of graph variants built so far. */

@@ -2,8 +2,9 @@
  * The onnxruntime-node backend: core's kernels as small ONNX graphs, one cached session per graph variant.
  * @module
  */
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import { defineBackend, type Backend } from '@vblora/core';
+import { nodeOrt } from '../runtime/node-ort.js';
 import { GraphSessions } from './graph-sessions.js';
 import { admixFromTopkKernel, composeLowRankKernel, topkAdmixtureKernel } from './kernels/admixture.js';
 import { admixtureBackwardKernel, composeBackwardKernel } from './kernels/backward.js';
@@ -36,11 +37,18 @@ export interface OnnxBackend extends Backend {
  * ```
  */
 export function createOnnxBackend(options: OnnxBackendOptions = {}): OnnxBackend {
-  const sessions = new GraphSessions({ logSeverityLevel: 3, ...options.sessionOptions });
+  const sessions = new GraphSessions({ logSeverityLevel: 3, ...options.sessionOptions }, nodeOrt);
   const backend = defineBackend({
     name: options.name ?? 'onnxruntime-node',
     precision: 'f32',
-    isAvailable: () => typeof ort.InferenceSession?.create === 'function',
+    // onnxruntime-node is an optional peer, loaded here on first use
+    isAvailable: () => {
+      try {
+        return typeof nodeOrt().InferenceSession?.create === 'function';
+      } catch {
+        return false;
+      }
+    },
     kernels: {
       topkAdmixture: topkAdmixtureKernel(sessions),
       admixFromTopk: admixFromTopkKernel(sessions),

@@ -1,15 +1,16 @@
 /**
- * Host tensors in and out of onnxruntime: float32 as is, f16 as its bits, bf16 widened to float32 (exact; the
+ * Host tensors in and out of onnxruntime (feeds as plain data, made tensors of the runtime when a graph runs): float32 as is, f16 as its bits, bf16 widened to float32 (exact; the
  * graphs round back to bf16 themselves), integer indices as int32.
  * @module
  */
-import * as ort from 'onnxruntime-node';
 import { fromF32, numel, ShapeError, tensor, toF32, type HostTensor, type WeightDType } from '@vblora/core';
+import type { OrtTensorLike } from '../runtime/ort-module.js';
+import type { FeedData } from '../runtime/stack-feeds.js';
 
 /** A float input: f32 and bf16 (widened exactly) as float32, f16 as float16 bits. */
-export function floatFeed(t: HostTensor): ort.Tensor {
-  if (t.dtype === 'f16') return new ort.Tensor('float16', t.data as Uint16Array, [...t.shape]);
-  return new ort.Tensor('float32', toF32(t).data, [...t.shape]);
+export function floatFeed(t: HostTensor): FeedData {
+  if (t.dtype === 'f16') return { type: 'float16', data: t.data as Uint16Array, dims: [...t.shape] };
+  return { type: 'float32', data: toF32(t).data, dims: [...t.shape] };
 }
 
 /** The ONNX element type a float input is fed as. */
@@ -18,7 +19,7 @@ export function feedDtype(t: HostTensor): 'f32' | 'f16' {
 }
 
 /** An integer index tensor as int32, checking 0 ≤ index < `limit`. @throws {ShapeError} for an index out of range. */
-export function indexFeed(t: HostTensor, limit: number, arg: string, kernel: string): ort.Tensor {
+export function indexFeed(t: HostTensor, limit: number, arg: string, kernel: string): FeedData {
   const src = t.data as ArrayLike<number | bigint>;
   const out = new Int32Array(src.length);
   for (let i = 0; i < src.length; i++) {
@@ -28,28 +29,29 @@ export function indexFeed(t: HostTensor, limit: number, arg: string, kernel: str
     }
     out[i] = v;
   }
-  return new ort.Tensor('int32', out, [...t.shape]);
+  return { type: 'int32', data: out, dims: [...t.shape] };
 }
 
 /** A float32 input from plain data. */
-export function f32Feed(data: Float32Array, dims: readonly number[]): ort.Tensor {
-  return new ort.Tensor('float32', data, [...dims]);
+export function f32Feed(data: Float32Array, dims: readonly number[]): FeedData {
+  return { type: 'float32', data, dims: [...dims] };
 }
 
 /** An int64 scalar-vector input, e.g. top-k's k. */
-export function int64Feed(values: readonly number[]): ort.Tensor {
-  return new ort.Tensor('int64', BigInt64Array.from(values, (v) => BigInt(v)), [values.length]);
+export function int64Feed(values: readonly number[]): FeedData {
+  return { type: 'int64', data: BigInt64Array.from(values, (v) => BigInt(v)), dims: [values.length] };
 }
 
 /** A float32 output as a host tensor of `shape` (checked). */
-export function f32Out(t: ort.Tensor | undefined, shape: readonly number[]): HostTensor<'f32'> {
+export function f32Out(t: OrtTensorLike | undefined, shape: readonly number[]): HostTensor<'f32'> {
   if (t === undefined || t.type !== 'float32') throw new ShapeError(`expected a float32 graph output, got ${t?.type}`);
-  if (numel(shape) !== t.size) throw new ShapeError(`graph output has ${t.size} elements, expected shape [${shape.join(', ')}]`);
+  const size = (t.data as Float32Array).length;
+  if (numel(shape) !== size) throw new ShapeError(`graph output has ${size} elements, expected shape [${shape.join(', ')}]`);
   return tensor('f32', shape, t.data as Float32Array);
 }
 
 /** An int32 output as a host tensor of `shape`. */
-export function i32Out(t: ort.Tensor | undefined, shape: readonly number[]): HostTensor<'i32'> {
+export function i32Out(t: OrtTensorLike | undefined, shape: readonly number[]): HostTensor<'i32'> {
   if (t === undefined || t.type !== 'int32') throw new ShapeError(`expected an int32 graph output, got ${t?.type}`);
   return tensor('i32', shape, t.data as Int32Array);
 }
@@ -58,7 +60,7 @@ export function i32Out(t: ort.Tensor | undefined, shape: readonly number[]): Hos
  * A float output in `dtype`: float16 outputs are bits already; bf16 graphs end with a Cast to bf16 and back to
  * float32, so the float32 values are exact bf16 values and converting them loses nothing.
  */
-export function floatOut<D extends WeightDType>(t: ort.Tensor | undefined, shape: readonly number[], dtype: D): HostTensor<D> {
+export function floatOut<D extends WeightDType>(t: OrtTensorLike | undefined, shape: readonly number[], dtype: D): HostTensor<D> {
   if (dtype === 'f16') {
     if (t === undefined || t.type !== 'float16') throw new ShapeError(`expected a float16 graph output, got ${t?.type}`);
     return tensor('f16', shape, t.data as Uint16Array) as HostTensor<D>;

@@ -7,7 +7,7 @@
  */
 import { intAttr } from '../graph/attributes.js';
 import type { OnnxModel } from '../model-io/onnx-model.js';
-import { externalDataRef } from '../model-io/external-data.js';
+import { externalDataRef } from '../model-io/external-ref.js';
 import { tensorByteLength, tensorDtype } from '../model-io/tensor-data.js';
 import type { onnx } from '../proto.js';
 

@@ -228,6 +228,7 @@ export async function injectAdapterInputs(model: OnnxModel, options: InjectOptio
     graph: newGraph,
     metadataProps: [...(model.proto.metadataProps ?? []), injectionMetadata(info)],
   });
-  const injected: OnnxModel = { proto, bytes: model.bytes, baseDir: model.baseDir, ownsBytes: false, path: model.path ?? null };
+  // the base's bytes, folder and external data reader stay the model's; the graph is new
+  const injected: OnnxModel = { ...model, proto, ownsBytes: false, path: model.path ?? null };
   return { model: injected, info, warnings };
 }

@@ -1,6 +1,6 @@
 /**
- * External data (large exports keep tensor bytes in side files): parsing a tensor's `external_data` entries and
- * reading its byte range, with paths confined to the model's folder.
+ * External data files (Node): reading a tensor's byte range from a side file, with paths confined to the model's
+ * folder. Parsing the references is `external-ref.ts`.
  * @module
  */
 import { constants } from 'node:fs';
@@ -8,38 +8,13 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { checkMemoryBudget, DEFAULT_MAX_MEMORY_BYTES, PathError } from '@vblora/core';
 import { resolveInside } from '@vblora/core/node';
 import { OnnxModelError } from '../errors.js';
-import type { onnx } from '../proto.js';
+import { noFolderError, type ExternalDataReader, type ExternalDataRef } from './external-ref.js';
 
-/** `TensorProto.DataLocation.EXTERNAL`. */
-const EXTERNAL = 1;
+export { externalDataRef, type ExternalDataRef } from './external-ref.js';
 
-/** Where an external tensor's bytes are: a file relative to the model, a byte offset and an optional length. */
-export interface ExternalDataRef {
-  readonly location: string;
-  readonly offset: number;
-  /** Declared byte length, or null when the file does not say (then the tensor's size is used). */
-  readonly length: number | null;
-}
-
-/** The external data reference of a tensor, or null when its data are inline. @throws {OnnxModelError} on bad entries. */
-export function externalDataRef(t: onnx.ITensorProto): ExternalDataRef | null {
-  if (t.dataLocation !== EXTERNAL) return null;
-  const name = t.name ?? '(unnamed)';
-  const entries = new Map<string, string>();
-  for (const e of t.externalData ?? []) entries.set(e.key ?? '', e.value ?? '');
-  const location = entries.get('location');
-  if (location === undefined || location === '') {
-    throw new OnnxModelError(`tensor ${name} is stored externally but has no "location" entry`, 'external-data', name);
-  }
-  const num = (key: string): number | null => {
-    const v = entries.get(key);
-    if (v === undefined) return null;
-    if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) {
-      throw new OnnxModelError(`tensor ${name}: external data "${key}" is ${JSON.stringify(v)}, not a byte count`, 'external-data', name);
-    }
-    return Number(v);
-  };
-  return { location, offset: num('offset') ?? 0, length: num('length') };
+/** The reader `readOnnxModel` gives a model: external files inside `baseDir`, opened and checked as below. */
+export function fileExternalReader(baseDir: string): ExternalDataReader {
+  return (ref, nbytes, tensor, budget) => readExternalBytes(baseDir, ref, nbytes, tensor, budget);
 }
 
 /**
@@ -50,14 +25,7 @@ export function externalDataRef(t: onnx.ITensorProto): ExternalDataRef | null {
  * @throws {OnnxModelError} `external-data` (caused by core's `PathError` when a path or link leads out).
  */
 export async function resolveExternalPath(baseDir: string | null, location: string, tensor: string): Promise<string> {
-  if (baseDir === null) {
-    throw new OnnxModelError(
-      `tensor ${tensor} lives in external file ${location}, but the model was decoded from bytes without a folder; ` +
-        'read it with readOnnxModel(path) or pass baseDir',
-      'external-data',
-      tensor,
-    );
-  }
+  if (baseDir === null) throw noFolderError(location, tensor);
   try {
     return await resolveInside(baseDir, location, `tensor ${tensor}: external data`);
   } catch (err) {

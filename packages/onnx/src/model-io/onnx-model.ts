@@ -3,6 +3,7 @@
  * @module
  */
 import type { onnx } from '../proto.js';
+import type { ExternalDataReader } from './external-ref.js';
 
 /** A decoded ONNX model. Inline tensor data are views into `bytes` (decoding copies nothing). */
 export interface OnnxModel {
@@ -16,6 +17,11 @@ export interface OnnxModel {
   readonly ownsBytes: boolean;
   /** The `.onnx` file it was read from, when there is one: writers refuse to overwrite it. */
   readonly path?: string | null;
+  /**
+   * How tensors kept in external data files are read: in Node, files inside `baseDir` (set by `readOnnxModel`,
+   * or `decodeOnnxModel` with a `baseDir`). Absent: such tensors cannot be read.
+   */
+  readonly readExternal?: ExternalDataReader;
 }
 
 /** The graph of a model (checked to exist when the model was decoded). @internal */

@@ -1,29 +1,22 @@
 /**
- * Reading `.onnx` files: decode the protobuf without copying tensor data; external data stays on disk until a
- * tensor is asked for.
+ * Reading `.onnx` files (Node): decode the protobuf without copying tensor data; external data stays on disk until
+ * a tensor is asked for.
  * @module
  */
 import { dirname, resolve } from 'node:path';
 import { checkMemoryBudget, DEFAULT_MAX_MEMORY_BYTES, ResourceLimitError, VBLoRAError } from '@vblora/core';
 import { openRegularFile } from '@vblora/core/node';
 import { OnnxModelError } from '../errors.js';
-import { pb, type onnx } from '../proto.js';
-import { estimateDecodedBytes, MAX_NESTING } from './decode-estimate.js';
+import {
+  checkDecodeBudget,
+  decodeChecked,
+  decodeOnnxModel as decodeInMemory,
+  type DecodeOnnxOptions,
+} from './decode-model.js';
+import { fileExternalReader } from './external-data.js';
 import type { OnnxModel } from './onnx-model.js';
-import type { writeOnnxModel } from './write-model.js';
 
-/** Options of {@link decodeOnnxModel}. */
-export interface DecodeOnnxOptions {
-  /** Folder that external data locations are relative to (default: none; such tensors then cannot be read). */
-  readonly baseDir?: string | null;
-  /** Set when the caller hands the bytes over for good, so that merging may patch them in place (default false). */
-  readonly ownsBytes?: boolean;
-  /**
-   * Memory budget in bytes (default `DEFAULT_MAX_MEMORY_BYTES`, 4 GiB): the heap that decoding would take is
-   * estimated from the bytes first, and a model over budget is refused before anything is decoded.
-   */
-  readonly maxMemoryBytes?: number;
-}
+export { encodeOnnxModel, type DecodeOnnxOptions } from './decode-model.js';
 
 /** Options of {@link readOnnxModel}. */
 export interface ReadOnnxOptions {
@@ -34,38 +27,14 @@ export interface ReadOnnxOptions {
 /** Protobuf's hard limit on one serialised message: no valid `.onnx` file is larger. */
 export const ONNX_FILE_LIMIT = 2 ** 31 - 1;
 
-/** Refuses bytes whose decoding would take more than `budget` (`held`: bytes already counted against it). */
-function checkDecodeBudget(bytes: Uint8Array, held: number, budget: number, what: string): void {
-  const estimate = estimateDecodedBytes(bytes);
-  if (estimate.tooDeep) {
-    throw new OnnxModelError(`not a valid ONNX model: messages nest more than ${MAX_NESTING} levels deep`, 'protobuf');
-  }
-  checkMemoryBudget(held + estimate.bytes, `decoding ${what}`, budget);
-}
-
 /**
- * Decodes a serialized ONNX model; tensor data stay views into `bytes`.
+ * Decodes a serialized ONNX model; tensor data stay views into `bytes`. Given a `baseDir`, tensors kept in
+ * external data files are read from inside that folder.
  * @throws {OnnxModelError} when the bytes are not a `ModelProto` with a graph.
  */
 export function decodeOnnxModel(bytes: Uint8Array, options: DecodeOnnxOptions = {}): OnnxModel {
-  checkDecodeBudget(bytes, 0, options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES, 'the ONNX model');
-  return decodeChecked(bytes, options);
-}
-
-function decodeChecked(bytes: Uint8Array, options: DecodeOnnxOptions): OnnxModel {
-  let proto;
-  try {
-    proto = pb.ModelProto.decode(bytes);
-  } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    throw new OnnxModelError(`not a valid ONNX model: protobuf decoding failed (${why})`, 'protobuf', undefined, {
-      cause: err,
-    });
-  }
-  if (proto.graph === null || proto.graph === undefined) {
-    throw new OnnxModelError('not a valid ONNX model: the ModelProto has no graph', 'no-graph');
-  }
-  return { proto, bytes, baseDir: options.baseDir ?? null, ownsBytes: options.ownsBytes ?? false };
+  const baseDir = options.baseDir ?? null;
+  return decodeInMemory(bytes, baseDir === null || options.readExternal !== undefined ? options : { ...options, readExternal: fileExternalReader(baseDir) });
 }
 
 /**
@@ -85,7 +54,8 @@ export async function readOnnxModel(path: string, options: ReadOnnxOptions = {})
   try {
     const bytes = await readModelFile(path, budget);
     checkDecodeBudget(bytes, bytes.length, budget, path);
-    return { ...decodeChecked(bytes, { baseDir: dirname(resolve(path)), ownsBytes: true }), path };
+    const baseDir = dirname(resolve(path));
+    return { ...decodeChecked(bytes, { baseDir, ownsBytes: true, readExternal: fileExternalReader(baseDir) }), path };
   } catch (err) {
     if (err instanceof OnnxModelError && err.rule !== 'file') throw new OnnxModelError(`${path}: ${err.message}`, err.rule, path, { cause: err });
     throw err;
@@ -123,11 +93,4 @@ async function readModelFile(path: string, budget: number): Promise<Uint8Array> 
   } finally {
     await fh.close();
   }
-}
-
-/** Serializes a model proto to bytes (small models; large ones go through {@link writeOnnxModel}). */
-export function encodeOnnxModel(proto: onnx.IModelProto): Uint8Array {
-  const buf = pb.ModelProto.encode(proto).finish();
-  // protobufjs hands out a Node Buffer, whose slice() is a view: return a plain Uint8Array, whose slice() copies
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }

@@ -16,7 +16,7 @@ import {
 } from '@vblora/core';
 import { OnnxModelError } from '../errors.js';
 import { toInt, type Int64Like, type onnx } from '../proto.js';
-import { externalDataRef, readExternalBytes } from './external-data.js';
+import { externalDataRef, noFolderError } from './external-ref.js';
 import { dtypeFromOnnx, onnxFromDtype } from './onnx-dtype.js';
 import type { OnnxModel } from './onnx-model.js';
 
@@ -113,7 +113,8 @@ export interface ReadTensorOptions {
 
 /**
  * Reads an initializer into a host tensor. Inline raw data come back as a view into the model's bytes (copied only
- * when misaligned): treat them as read-only. External data are read from disk (from inside the model's folder).
+ * when misaligned): treat them as read-only. External data are read with the model's `readExternal` (in Node: from
+ * inside the model's folder).
  * @throws {OnnxModelError} when the stored data do not match the shape or cannot be read.
  * @throws {ResourceLimitError} when the tensor's buffer would be over the memory budget.
  */
@@ -125,7 +126,8 @@ export async function readTensorData(model: OnnxModel, t: onnx.ITensorProto, opt
   const budget = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
   const ref = externalDataRef(t);
   if (ref !== null) {
-    const bytes = await readExternalBytes(model.baseDir, ref, nbytes, name, budget);
+    if (model.readExternal === undefined) throw noFolderError(ref.location, name);
+    const bytes = await model.readExternal(ref, nbytes, name, budget);
     return tensor(dtype, dims, typedView(dtype, bytes));
   }
   const raw = t.rawData;

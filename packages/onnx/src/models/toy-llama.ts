@@ -5,7 +5,7 @@
  */
 import { AdapterError, type HostTensor } from '@vblora/core';
 import type { OnnxModel } from '../model-io/onnx-model.js';
-import { decodeOnnxModel, encodeOnnxModel } from '../model-io/read-model.js';
+import { decodeOnnxModel, encodeOnnxModel } from '../model-io/decode-model.js';
 import { ToyGraph, type ToyStyle } from './toy-graph.js';
 
 /** Options of {@link toyLlamaOnnx}. */

@@ -1,9 +1,10 @@
 /**
- * `AdapterSession`: an onnxruntime-node session over an injected model that switches VB-LoRA adapters per run —
- * one adapter, none, or a different one per batch row — without rebuilding the session.
+ * `AdapterSession`: an onnxruntime session over an injected model that switches VB-LoRA adapters per run — one
+ * adapter, none, or a different one per batch row — without rebuilding the session. Runs on any ONNX Runtime
+ * module passed in (onnxruntime-web in a page); the Node entry's `AdapterSession` adds file paths and
+ * onnxruntime-node as the default.
  * @module
  */
-import * as ort from 'onnxruntime-node';
 import {
   AdapterError,
   checkMemoryBudget,
@@ -13,22 +14,29 @@ import {
   type HostTensor,
   type VBLoRAAdapter,
 } from '@vblora/core';
-import { readAdapterDir } from '@vblora/core/node';
 import { OnnxModelError } from '../errors.js';
 import { isHotSwap, readInjectionInfo, type HotSwapInjectionInfo } from '../inject/injection-info.js';
-import { externalDataRef } from '../model-io/external-data.js';
+import { decodeOnnxModel, encodeOnnxModel } from '../model-io/decode-model.js';
+import { externalDataRef } from '../model-io/external-ref.js';
 import type { OnnxModel } from '../model-io/onnx-model.js';
-import { decodeOnnxModel, encodeOnnxModel, readOnnxModel } from '../model-io/read-model.js';
 import { readTensorData } from '../model-io/tensor-data.js';
-import { resolveSources } from '../model-io/write-files.js';
 import { castFloat } from '../host/cast-float.js';
+import {
+  ortTensor,
+  requireOrt,
+  type OrtModule,
+  type OrtSessionLike,
+  type OrtTensorConstructor,
+  type OrtTensorLike,
+  type RunResultOf,
+  type SessionOf,
+  type SessionOptionsOf,
+} from './ort-module.js';
 import { prepareAdapter, type PreparedAdapter } from './prepared-adapter.js';
-import { stackedFeedBytes, stackFeeds, type FeedData } from './stack-feeds.js';
+import { stackedFeedBytes, stackFeeds } from './stack-feeds.js';
 
-/** Options of {@link AdapterSession.create}. */
-export interface AdapterSessionOptions {
-  /** onnxruntime session options (default: log errors only). */
-  readonly sessionOptions?: ort.InferenceSession.SessionOptions;
+/** Options of `AdapterSession.create` shared by every entry. */
+export interface AdapterSessionBaseOptions {
   /** Backend that composes adapters for the `lowrank` variant (default: the reference backend). */
   readonly backend?: Backend;
   /**
@@ -36,6 +44,14 @@ export interface AdapterSessionOptions {
    * of one run, which are sized from the model's injection description and checked before they are allocated.
    */
   readonly maxMemoryBytes?: number;
+}
+
+/** Options of {@link AdapterSession.create}: the onnxruntime module to run on, and its session options. */
+export interface AdapterSessionOptions<M extends OrtModule = OrtModule> extends AdapterSessionBaseOptions {
+  /** The onnxruntime module, e.g. `import * as ort from 'onnxruntime-web'`. */
+  readonly ort: M;
+  /** onnxruntime session options (default: log errors only). */
+  readonly sessionOptions?: SessionOptionsOf<M>;
 }
 
 /** Which adapter(s) a run uses. */
@@ -48,45 +64,34 @@ export interface AdapterRunOptions {
 
 const CACHE_SIZE = 4;
 
-/** An injected model loaded once, serving any number of adapters. */
-export class AdapterSession {
+/** What an injected model needs before a session runs it: its description and its overridable base tensors. */
+export interface InjectedModelParts {
+  readonly info: HotSwapInjectionInfo;
+  /** Base values of the overridable tensors, by input name, in their feed dtype. */
+  readonly defaults: ReadonlyMap<string, HostTensor>;
+}
+
+/**
+ * An injected model loaded once into an onnxruntime session of type `S`, serving any number of adapters. Create
+ * one with `AdapterSession.create` of the entry you use.
+ */
+export class AdapterSessionBase<S extends OrtSessionLike = OrtSessionLike> {
   private readonly adapters = new Map<string, PreparedAdapter>();
-  private readonly feedCache = new Map<string, Map<string, ort.Tensor>>();
+  private readonly feedCache = new Map<string, Map<string, OrtTensorLike>>();
+  /** What the injected model expects. */
+  readonly info: HotSwapInjectionInfo;
+  private readonly defaults: ReadonlyMap<string, HostTensor>;
 
-  private constructor(
+  protected constructor(
     /** The underlying onnxruntime session. */
-    readonly session: ort.InferenceSession,
-    /** What the injected model expects. */
-    readonly info: HotSwapInjectionInfo,
+    readonly session: S,
+    parts: InjectedModelParts,
+    private readonly Tensor: OrtTensorConstructor,
     private readonly backend: Backend | undefined,
-    /** Base values of the overridable tensors, by input name, in their feed dtype. */
-    private readonly defaults: ReadonlyMap<string, HostTensor>,
     private readonly budget: number,
-  ) {}
-
-  /**
-   * Loads an injected model (a path, its bytes, or an `injectAdapterInputs` result) into onnxruntime-node.
-   * @example
-   * ```ts
-   * const session = await AdapterSession.create('model.vblora.onnx');
-   * await session.loadAdapter('fr', './adapter-fr');
-   * const out = await session.run({ input_ids }, { adapter: 'fr' });
-   * ```
-   * A model file is read (and checked) before onnxruntime sees it: a FIFO or device is refused, and every external
-   * data file must lie inside the model's folder once links are followed.
-   * @throws {OnnxModelError} when the model has no VB-LoRA inputs (also a `static` one, whose adapter is built in),
-   * or cannot be read.
-   */
-  static async create(model: string | Uint8Array | OnnxModel, options: AdapterSessionOptions = {}): Promise<AdapterSession> {
-    const sessionOptions = { logSeverityLevel: 3 as const, ...options.sessionOptions };
-    const budget = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
-    const source = typeof model === 'string' || model instanceof Uint8Array ? model : inlineBytes(model);
-    // read what we need first, so that a file's bytes are garbage by the time onnxruntime loads its own copy
-    const { info, defaults } = await injectionOf(model, budget);
-    const session = typeof source === 'string'
-      ? await ort.InferenceSession.create(source, sessionOptions)
-      : await ort.InferenceSession.create(source, sessionOptions);
-    return new AdapterSession(session, info, options.backend, defaults, budget);
+  ) {
+    this.info = parts.info;
+    this.defaults = parts.defaults;
   }
 
   /** The model's own input names (without the VB-LoRA inputs). */
@@ -113,12 +118,11 @@ export class AdapterSession {
   }
 
   /**
-   * Loads (or replaces) an adapter under `name`, from a PEFT directory or an in-memory adapter. Composition
-   * happens here, once; runs only pick the prepared tensors.
+   * Loads (or replaces) an in-memory adapter under `name`. Composition happens here, once; runs only pick the
+   * prepared tensors.
    */
-  async loadAdapter(name: string, adapter: string | VBLoRAAdapter): Promise<void> {
-    const loaded = typeof adapter === 'string' ? (await readAdapterDir(adapter)).adapter : adapter;
-    this.adapters.set(name, await prepareAdapter(this.info, name, loaded, this.backend));
+  async loadAdapter(name: string, adapter: VBLoRAAdapter): Promise<void> {
+    this.adapters.set(name, await prepareAdapter(this.info, name, adapter, this.backend));
     this.feedCache.clear();
   }
 
@@ -137,14 +141,14 @@ export class AdapterSession {
     return a;
   }
 
-  private adapterFeeds(names: readonly (string | null)[]): Map<string, ort.Tensor> {
+  private adapterFeeds(names: readonly (string | null)[]): Map<string, OrtTensorLike> {
     const key = JSON.stringify(names);
     const hit = this.feedCache.get(key);
     if (hit !== undefined) return hit;
     const slots = names.map((n) => this.slot(n));
     checkMemoryBudget(stackedFeedBytes(this.info, slots), `the VB-LoRA inputs of ${slots.length} adapter slot(s)`, this.budget);
-    const feeds = new Map<string, ort.Tensor>();
-    for (const [input, f] of stackFeeds(this.info, slots)) feeds.set(input, toOrt(f));
+    const feeds = new Map<string, OrtTensorLike>();
+    for (const [input, f] of stackFeeds(this.info, slots)) feeds.set(input, ortTensor(this.Tensor, f));
     const withOverrides = slots.filter((s) => s !== null && s.overrides.size > 0);
     if (withOverrides.length > 0 && slots.length > 1) {
       throw new AdapterError(
@@ -154,7 +158,10 @@ export class AdapterSession {
     }
     for (const [input, base] of this.defaults) {
       const t = slots[0]?.overrides.get(input) ?? base;
-      feeds.set(input, new ort.Tensor(t.dtype === 'f16' ? 'float16' : 'float32', t.data as Float32Array, [...t.shape]));
+      feeds.set(
+        input,
+        t.dtype === 'f16' ? new this.Tensor('float16', t.data as Uint16Array, [...t.shape]) : new this.Tensor('float32', t.data as Float32Array, [...t.shape]),
+      );
     }
     this.feedCache.set(key, feeds);
     if (this.feedCache.size > CACHE_SIZE) this.feedCache.delete(this.feedCache.keys().next().value!);
@@ -162,11 +169,11 @@ export class AdapterSession {
   }
 
   /**
-   * Runs the model with the given adapter(s).
+   * Runs the model with the given adapter(s); `feeds` are tensors of the session's onnxruntime module.
    * @throws {AdapterError} for an unknown adapter name, overriding adapters mixed in one batch, or `rows` whose
    * length is not the batch size of the feeds.
    */
-  async run(feeds: Readonly<Record<string, ort.Tensor>>, options: AdapterRunOptions = {}): Promise<ort.InferenceSession.ReturnType> {
+  async run(feeds: Readonly<Record<string, OrtTensorLike>>, options: AdapterRunOptions = {}): Promise<RunResultOf<S>> {
     let names: (string | null)[];
     let rowAdapter: BigInt64Array;
     if (options.rows !== undefined) {
@@ -177,10 +184,10 @@ export class AdapterSession {
       names = [options.adapter ?? null];
       rowAdapter = new BigInt64Array(1);
     }
-    const all: Record<string, ort.Tensor> = { ...feeds };
+    const all: Record<string, OrtTensorLike> = { ...feeds };
     for (const [k, v] of this.adapterFeeds(names)) all[k] = v;
-    all[this.info.rowAdapterInput] = new ort.Tensor('int64', rowAdapter, [rowAdapter.length]);
-    return this.session.run(all);
+    all[this.info.rowAdapterInput] = new this.Tensor('int64', rowAdapter, [rowAdapter.length]);
+    return (await this.session.run(all)) as RunResultOf<S>;
   }
 
   /**
@@ -188,10 +195,10 @@ export class AdapterSession {
    * succeed and give every row another row's adapter. So `rows` must match the batch size of every feed whose
    * first dimension the model declares symbolic (e.g. `batch_size`).
    */
-  private checkRows(feeds: Readonly<Record<string, ort.Tensor>>, rows: number): void {
+  private checkRows(feeds: Readonly<Record<string, OrtTensorLike>>, rows: number): void {
     const ours = this.vbloraInputs();
     for (const meta of this.session.inputMetadata) {
-      if (ours.has(meta.name) || !meta.isTensor || typeof meta.shape[0] !== 'string') continue;
+      if (ours.has(meta.name) || !meta.isTensor || typeof meta.shape?.[0] !== 'string') continue;
       const batch = feeds[meta.name]?.dims[0];
       if (batch !== undefined && batch !== rows) {
         throw new AdapterError(
@@ -207,26 +214,50 @@ export class AdapterSession {
   }
 }
 
+/** An injected model served on any ONNX Runtime module passed in (onnxruntime-web in a page, or another). */
+export class AdapterSession<S extends OrtSessionLike = OrtSessionLike> extends AdapterSessionBase<S> {
+  /**
+   * Loads an injected model (its bytes, or an `injectAdapterInputs` result) into a session of the onnxruntime
+   * module `options.ort`.
+   * @example
+   * ```ts
+   * import * as ort from 'onnxruntime-web';
+   * import { adapterFromFiles } from '@vblora/core';
+   * import { AdapterSession } from '@vblora/onnx';
+   *
+   * const bytes = new Uint8Array(await (await fetch('/model.vblora.onnx')).arrayBuffer());
+   * const session = await AdapterSession.create(bytes, { ort });
+   * await session.loadAdapter('fr', adapterFromFiles({ config, weights }).adapter);
+   * const out = await session.run({ input_ids }, { adapter: 'fr' });
+   * ```
+   * @throws {OnnxModelError} when the model has no VB-LoRA inputs (also a `static` one, whose adapter is built in),
+   * or cannot be decoded.
+   * @throws {ConfigError} without `ort`, or for a decoded model that keeps tensors in external data files.
+   */
+  static async create<M extends OrtModule>(model: Uint8Array | OnnxModel, options: AdapterSessionOptions<M>): Promise<AdapterSession<SessionOf<M>>> {
+    const ort = requireOrt(options?.ort, 'AdapterSession.create');
+    const budget = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
+    const source = model instanceof Uint8Array ? model : inlineBytes(model);
+    const parts = await injectedParts(model instanceof Uint8Array ? decodeOnnxModel(model, { maxMemoryBytes: budget }) : model, budget);
+    const session = await ort.InferenceSession.create(source, { logSeverityLevel: 3, ...options.sessionOptions });
+    return new AdapterSession(session as SessionOf<M>, parts, ort.Tensor, options.backend, budget);
+  }
+}
+
 /** An in-memory model serialized for onnxruntime (which could not find external data files from bytes). @internal */
 export function inlineBytes(model: OnnxModel): Uint8Array {
   if ((model.proto.graph?.initializer ?? []).some((t) => externalDataRef(t) !== null)) {
-    throw new ConfigError('this model keeps tensors in external data files: write it with writeOnnxModel and pass the path');
+    throw new ConfigError('this model keeps tensors in external data files: write it with writeOnnxModel and pass the path (Node)');
   }
   return encodeOnnxModel(model.proto);
 }
 
 /**
- * The injection description of a model and the base values of its overridable tensors (copied). A model file's
- * external data are checked to lie inside its folder, as onnxruntime will read them.
+ * The injection description of a decoded model and the base values of its overridable tensors (copied, so that
+ * the model's bytes can be freed before onnxruntime loads its own copy).
+ * @internal
  */
-async function injectionOf(model: string | Uint8Array | OnnxModel, budget: number): Promise<{ info: HotSwapInjectionInfo; defaults: Map<string, HostTensor> }> {
-  let decoded: OnnxModel;
-  if (typeof model === 'string') {
-    decoded = await readOnnxModel(model, { maxMemoryBytes: budget });
-    await resolveSources(decoded, new Set());
-  } else {
-    decoded = model instanceof Uint8Array ? decodeOnnxModel(model, { maxMemoryBytes: budget }) : model;
-  }
+export async function injectedParts(decoded: OnnxModel, budget: number): Promise<InjectedModelParts> {
   const info = readInjectionInfo(decoded.proto);
   if (info === null) {
     throw new OnnxModelError('the model has no VB-LoRA inputs: inject it first (injectAdapterInputs)', 'injection-metadata');
@@ -249,8 +280,4 @@ async function injectionOf(model: string | Uint8Array | OnnxModel, budget: numbe
     defaults.set(o.input, { ...t, data: t.data.slice() }); // a copy: the model's bytes can be freed
   }
   return { info, defaults };
-}
-
-function toOrt(f: FeedData): ort.Tensor {
-  return new ort.Tensor(f.type, f.data as Float32Array, [...f.dims]);
 }

@@ -1,63 +1,60 @@
 /**
- * `runOnnxModel`: one run of any ONNX model on onnxruntime-node with host tensors in and out (a merged model, a
- * base model), for callers that do not keep a session.
+ * `runOnnxModel`: one run of any ONNX model (a merged model, a base model) with host tensors in and out, on the
+ * onnxruntime module passed in, for callers that do not keep a session.
  * @module
  */
-import * as ort from 'onnxruntime-node';
 import type { HostTensor } from '@vblora/core';
 import type { OnnxModel } from '../model-io/onnx-model.js';
-import { readOnnxModel } from '../model-io/read-model.js';
-import { resolveSources } from '../model-io/write-files.js';
 import { inlineBytes } from './adapter-session.js';
 import { fromOrtTensor, toOrtTensor } from './host-tensors.js';
+import { requireOrt, type OrtModule, type SessionOptionsOf } from './ort-module.js';
 
 /** Options of {@link runOnnxModel}. */
-export interface RunOnnxOptions {
+export interface RunOnnxOptions<M extends OrtModule = OrtModule> {
+  /** The onnxruntime module, e.g. `import * as ort from 'onnxruntime-web'`. */
+  readonly ort: M;
   /** onnxruntime session options (default: log errors only). */
-  readonly sessionOptions?: ort.InferenceSession.SessionOptions;
-  /** Memory budget in bytes for reading a model file (default `DEFAULT_MAX_MEMORY_BYTES`, 4 GiB). */
-  readonly maxMemoryBytes?: number;
+  readonly sessionOptions?: SessionOptionsOf<M>;
 }
 
 /**
- * What onnxruntime gets for a model file: the file is read here first (a FIFO or device refused at once, never
- * handed to onnxruntime's blocking open), and its external data files checked to lie inside its folder once links
- * are followed; a model without external data is then passed as the bytes already read.
+ * Runs `source` (model bytes, or a path where the module reads files) once in a new session and releases it;
+ * returns every output by name.
  * @internal
  */
-export async function checkedModelSource(path: string, maxMemoryBytes?: number): Promise<string | Uint8Array> {
-  const model = await readOnnxModel(path, maxMemoryBytes === undefined ? {} : { maxMemoryBytes });
-  const sources = await resolveSources(model, new Set());
-  return sources.size === 0 ? model.bytes : path;
-}
-
-/**
- * Loads a model (a path, its bytes, or a decoded model with inline tensors) into a new onnxruntime-node session,
- * runs it once on `feeds` (see {@link toOrtTensor}) and releases the session; returns every output by name.
- * @throws {ConfigError} for a decoded model that keeps tensors in external data files (pass its path instead).
- * @throws {OnnxModelError} for a model file that is not a regular file, or whose external data leave its folder.
- * @example
- * ```ts
- * const out = await runOnnxModel('merged.onnx', { x: tensor('f32', [1, 8, 64], data) });
- * const y = out.get('y')!;
- * ```
- */
-export async function runOnnxModel(
-  model: string | Uint8Array | OnnxModel,
+export async function runOnce(
+  ort: OrtModule,
+  source: string | Uint8Array,
   feeds: Readonly<Record<string, HostTensor>>,
-  options: RunOnnxOptions = {},
+  sessionOptions: object | undefined,
 ): Promise<Map<string, HostTensor>> {
-  const sessionOptions = { logSeverityLevel: 3 as const, ...options.sessionOptions };
-  const source = typeof model === 'string' ? await checkedModelSource(model, options.maxMemoryBytes) : model instanceof Uint8Array ? model : inlineBytes(model);
-  const session = typeof source === 'string'
-    ? await ort.InferenceSession.create(source, sessionOptions)
-    : await ort.InferenceSession.create(source, sessionOptions);
+  const options = { logSeverityLevel: 3, ...sessionOptions };
+  const session = typeof source === 'string' ? await ort.InferenceSession.create(source, options) : await ort.InferenceSession.create(source, options);
   try {
-    const ortFeeds: Record<string, ort.Tensor> = {};
-    for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = toOrtTensor(t);
+    const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, toOrtTensor(t, ort)]));
     const out = await session.run(ortFeeds);
-    return new Map(Object.entries(out).map(([name, t]) => [name, fromOrtTensor(t as ort.Tensor)]));
+    return new Map(Object.entries(out).map(([name, t]) => [name, fromOrtTensor(t)]));
   } finally {
     await session.release();
   }
+}
+
+/**
+ * Loads a model (its bytes, or a decoded model with inline tensors) into a new session of the onnxruntime module
+ * `options.ort`, runs it once on `feeds` (see {@link toOrtTensor}) and releases the session; returns every output
+ * by name.
+ * @throws {ConfigError} without `ort`, or for a decoded model that keeps tensors in external data files.
+ * @example
+ * ```ts
+ * import * as ort from 'onnxruntime-web';
+ * const out = await runOnnxModel(mergedBytes, { x: tensor('f32', [1, 8, 64], data) }, { ort });
+ * const y = out.get('y')!;
+ * ```
+ */
+export async function runOnnxModel<M extends OrtModule>(
+  model: Uint8Array | OnnxModel,
+  feeds: Readonly<Record<string, HostTensor>>,
+  options: RunOnnxOptions<M>,
+): Promise<Map<string, HostTensor>> {
+  return runOnce(requireOrt(options?.ort, 'runOnnxModel'), model instanceof Uint8Array ? model : inlineBytes(model), feeds, options.sessionOptions);
 }

@@ -4,11 +4,11 @@
  * a zero-padded stack (slot 0 is the "no adapter" zero slot).
  * @module
  */
-import * as ort from 'onnxruntime-node';
 import { dropoutMask, formatShape, ShapeError, type HostTensor, type KernelSet, type WeightDType } from '@vblora/core';
 import type { GraphSessions } from '../graph-sessions.js';
 import { floatInput, kernelModel, roundedOutput } from '../kernel-graph.js';
 import { f32Feed, feedDtype, floatFeed, floatOut } from '../ort-io.js';
+import type { FeedData } from '../../runtime/stack-feeds.js';
 import { lowRankDims, requireFloat } from './checks.js';
 
 /** `adapterForward` on onnxruntime. */
@@ -30,7 +30,7 @@ export function adapterForwardKernel(sessions: GraphSessions): KernelSet['adapte
       throw new ShapeError(`${K}: x ${formatShape(x.shape)} / baseOut ${formatShape(baseOut.shape)} do not fit A, B`, 'x');
     }
     const [fx, fb] = [feedDtype(x), feedDtype(baseOut)];
-    const feeds: Record<string, ort.Tensor> = { x: floatFeed(x), baseOut: floatFeed(baseOut), A: f32Feed(A.data, A.shape), B: f32Feed(B.data, B.shape) };
+    const feeds: Record<string, FeedData> = { x: floatFeed(x), baseOut: floatFeed(baseOut), A: f32Feed(A.data, A.shape), B: f32Feed(B.data, B.shape) };
     if (dropout !== undefined) {
       const n = x.data.length;
       const mask = dropoutMask(n, dropout.p, dropout.seed);
@@ -114,7 +114,7 @@ export function mixedBatchForwardKernel(sessions: GraphSessions): KernelSet['mix
         baseOut: floatFeed(baseOut),
         As: f32Feed(As, [slots, r, inF]),
         Bs: f32Feed(Bs, [slots, outF, r]),
-        rows: new ort.Tensor('int32', rows, [n]),
+        rows: { type: 'int32', data: rows, dims: [n] },
       },
     );
     return floatOut(out['y'], [n, outF], x.dtype);
