@@ -10,6 +10,7 @@ import {
   checkMemoryBudget,
   ConfigError,
   DEFAULT_MAX_MEMORY_BYTES,
+  UnsupportedError,
   type Backend,
   type HostTensor,
   type VBLoRAAdapter,
@@ -172,6 +173,7 @@ export class AdapterSessionBase<S extends OrtSessionLike = OrtSessionLike> {
    * Runs the model with the given adapter(s); `feeds` are tensors of the session's onnxruntime module.
    * @throws {AdapterError} for an unknown adapter name, overriding adapters mixed in one batch, or `rows` whose
    * length is not the batch size of the feeds.
+   * @throws {UnsupportedError} for `rows` on onnxruntime older than 1.22 (no input shapes to check them against).
    */
   async run(feeds: Readonly<Record<string, OrtTensorLike>>, options: AdapterRunOptions = {}): Promise<RunResultOf<S>> {
     let names: (string | null)[];
@@ -197,7 +199,13 @@ export class AdapterSessionBase<S extends OrtSessionLike = OrtSessionLike> {
    */
   private checkRows(feeds: Readonly<Record<string, OrtTensorLike>>, rows: number): void {
     const ours = this.vbloraInputs();
-    for (const meta of this.session.inputMetadata) {
+    const metadata = this.session.inputMetadata;
+    if (metadata === undefined) {
+      throw new UnsupportedError(
+        'a mixed batch (rows) needs onnxruntime ≥ 1.22, whose sessions report the input shapes (inputMetadata) that rows are checked against',
+      );
+    }
+    for (const meta of metadata) {
       if (ours.has(meta.name) || !meta.isTensor || typeof meta.shape?.[0] !== 'string') continue;
       const batch = feeds[meta.name]?.dims[0];
       if (batch !== undefined && batch !== rows) {

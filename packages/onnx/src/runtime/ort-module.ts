@@ -34,7 +34,8 @@ export interface OrtValueMetadataLike {
 export interface OrtSessionLike {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
-  readonly inputMetadata: readonly OrtValueMetadataLike[];
+  /** Since onnxruntime 1.22; needed only to check mixed batches (`rows`). */
+  readonly inputMetadata?: readonly OrtValueMetadataLike[];
   run(feeds: Readonly<Record<string, OrtTensorLike>>): Promise<Readonly<Record<string, OrtTensorLike>>>;
   release(): Promise<void>;
 }
