@@ -23,4 +23,5 @@ export * from './cpu/index.js';
 export * from './accounting/index.js';
 export * from './adapter/index.js';
 export { VERSION } from './version.js';
+export { createBackend } from './create-backend.js';
 export { referenceBackend as default } from './backend/index.js';

@@ -6,3 +6,4 @@ export { defineBackend } from './define-backend.js';
 export type { Backend, BackendSpec } from './define-backend.js';
 export { resolveBackend, requireKernel } from './resolve-backend.js';
 export { referenceBackend } from './reference-backend.js';
+export { checkBackendOptions, type BackendFactory, type BackendOptions } from './backend-factory.js';
