@@ -12,6 +12,7 @@
  * @packageDocumentation
  */
 export { createTfjsBackend, type TfjsBackendOptions } from './backend/tfjs-backend.js';
+export { createBackend } from './backend/create-backend.js';
 export { buildToyLlama, type ToyLlamaOptions } from './models/toy-llama.js';
 export { buildToyGPT2, type ToyGPT2Options } from './models/toy-gpt2.js';
 export { buildToyLinear, type ToyLinearOptions } from './models/toy-linear.js';
