@@ -6,7 +6,8 @@
  * @module
  */
 import { defineBackend, type Backend } from '../backend/define-backend.js';
-import { compileCpuModule, cpuKernelsSupported, CpuInstance } from './cpu-instance.js';
+import { compileCpuModule, CpuInstance } from './cpu-instance.js';
+import { cpuKernelsSupported } from './kernels-supported.js';
 import { cpuAdmixFromTopk, cpuComposeLowRank, cpuTopkAdmixture } from './cpu-compose.js';
 import { cpuAdapterForward, cpuMixedBatchForward } from './cpu-forward.js';
 import { cpuLinear } from './cpu-linear.js';

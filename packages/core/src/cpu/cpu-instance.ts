@@ -5,7 +5,7 @@
  * @module
  */
 import { ResourceLimitError } from '../errors.js';
-import { CPU_WASM_PRIVATE, CPU_WASM_SHARED } from './cpu-wasm.generated.js';
+import { cpuWasmBytes } from './wasm-bytes.js';
 
 /** The functions the module exports (byte pointers into the instance memory). */
 export interface CpuExports {
@@ -26,34 +26,18 @@ const PAGE = 65536;
 /** wasm32 memories end at 4 GiB; the shared memory declares this maximum (it reserves address space only). */
 export const MAX_PAGES = 65536;
 
-function decode(b64: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
 const modules: { private?: WebAssembly.Module; shared?: WebAssembly.Module } = {};
-
-/** True when this JavaScript engine runs WebAssembly SIMD (every current browser, Node ≥ 16). */
-export function cpuKernelsSupported(): boolean {
-  try {
-    return typeof WebAssembly === 'object' && WebAssembly.validate(decode(CPU_WASM_PRIVATE));
-  } catch {
-    return false;
-  }
-}
 
 /** The compiled module (cached); `shared` selects the variant importing a shared memory. */
 export function cpuModule(shared = false): WebAssembly.Module {
   const key = shared ? 'shared' : 'private';
-  modules[key] ??= new WebAssembly.Module(decode(shared ? CPU_WASM_SHARED : CPU_WASM_PRIVATE));
+  modules[key] ??= new WebAssembly.Module(cpuWasmBytes(shared));
   return modules[key];
 }
 
 /** Compiles the private module off the main thread's critical path (browsers limit synchronous compiles). */
 export async function compileCpuModule(): Promise<void> {
-  modules.private ??= await WebAssembly.compile(decode(CPU_WASM_PRIVATE));
+  modules.private ??= await WebAssembly.compile(cpuWasmBytes(false));
 }
 
 /** Rounds a byte count up to a multiple of 16 (v128 alignment). */

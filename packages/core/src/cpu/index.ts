@@ -1,2 +1,2 @@
 export { createCpuBackend, cpuBackend } from './cpu-backend.js';
-export { cpuKernelsSupported } from './cpu-instance.js';
+export { cpuKernelsSupported } from './kernels-supported.js';

@@ -4,7 +4,8 @@
  * JavaScript, which calls out of optimised code for every transcendental.
  * @module
  */
-import { CpuInstance, cpuKernelsSupported } from './cpu-instance.js';
+import { CpuInstance } from './cpu-instance.js';
+import { cpuKernelsSupported } from './kernels-supported.js';
 
 let inst: CpuInstance | null | undefined;
 
