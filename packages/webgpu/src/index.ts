@@ -10,6 +10,8 @@
  * ```
  * @packageDocumentation
  */
+// Kept in the emitted index.d.ts (`preserve`): the published types name GPUDevice, GPUBuffer, … from @webgpu/types.
+/// <reference types="@webgpu/types" preserve="true" />
 export { DeviceLostError, GpuTensorError, GpuExecutionError } from './errors.js';
 export { GpuTensor } from './runtime/gpu-tensor.js';
 export type { GpuChunk } from './runtime/gpu-tensor.js';

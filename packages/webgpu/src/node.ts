@@ -9,7 +9,8 @@
  * ```
  * @packageDocumentation
  */
-/// <reference types="@webgpu/types" />
+// Kept in the emitted node.d.ts (`preserve`): `GPU` comes from @webgpu/types.
+/// <reference types="@webgpu/types" preserve="true" />
 import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
