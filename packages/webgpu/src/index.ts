@@ -27,6 +27,7 @@ export { GpuAdapterSet } from './ops/mixed-batch.js';
 export type { GpuLowRankAdapter, GpuMixedBatchForwardArgs } from './ops/mixed-batch.js';
 export type { GpuAdmixtureGrads, GpuComposeGrads } from './ops/backward.js';
 export { createWebGpuBackend, backendRuntime } from './backend/webgpu-backend.js';
+export { createBackend } from './backend/create-backend.js';
 export type { WebGpuBackendOptions } from './backend/webgpu-backend.js';
 export { composeAdapterOnGpu } from './adapter/compose-adapter-gpu.js';
 export type { ComposeAdapterOnGpuOptions } from './adapter/compose-adapter-gpu.js';

@@ -83,3 +83,4 @@ export async function createNodeWebGpuBackend(): Promise<import('@vblora/core').
   const { createWebGpuBackend } = await import('./backend/webgpu-backend.js');
   return createWebGpuBackend({ gpu: nodeGpu(swiftShaderOptions() ?? {}) });
 }
+export { createBackend } from './backend/create-backend-node.js';

@@ -5,15 +5,8 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BackendUnavailableError, VBLoRAError, type Backend } from '@vblora/core';
+import { BackendUnavailableError, VBLoRAError, type Backend, type BackendFactory, type BackendOptions } from '@vblora/core';
 import { UsageError } from '../errors.js';
-import { firstPartyFactory } from './first-party-factories.js';
-
-/** The `--option KEY=VALUE` values, by key. */
-export type BackendOptions = Readonly<Record<string, string>>;
-
-/** The factory a backend module may export as `createBackend`: options in (strings), a backend out. */
-export type BackendFactory = (options: BackendOptions) => Backend | Promise<Backend>;
 
 /** The name of the factory export. */
 export const FACTORY_EXPORT = 'createBackend';
@@ -60,7 +53,7 @@ export async function loadBackendModule(spec: string, options: BackendOptions): 
   const withOptions = Object.keys(options).length > 0;
   if (!withOptions && looksLikeBackend(mod['default'])) return mod['default'];
   const own = mod[FACTORY_EXPORT];
-  const factory = typeof own === 'function' ? (own as BackendFactory) : firstPartyFactory(spec, mod);
+  const factory = typeof own === 'function' ? (own as BackendFactory) : undefined;
   if (factory === undefined) {
     if (looksLikeBackend(mod['default'])) {
       throw new UsageError(`conformance: ${spec} exports a backend, not ${FACTORY_EXPORT}(options): it takes no --option`);
