@@ -4,7 +4,7 @@
  * @module
  */
 import { checkMemoryBudget, type HostTensor } from '@vblora/core';
-import { stackedFeedBytes, stackFeeds, type FeedData, type HotSwapInjectionInfo, type PreparedAdapter } from '@vblora/onnx';
+import { stackedFeedBytes, stackFeeds, type FeedData, type HotSwapInjectionInfo, type PreparedAdapter } from '@vblora/onnx/web';
 import { ModelSessionError } from './errors.js';
 
 /** Makes a runtime tensor (the kind the session takes) from typed data. */

@@ -5,7 +5,7 @@
  */
 import { Tensor } from '@huggingface/transformers';
 import { DEFAULT_MAX_MEMORY_BYTES, type Backend } from '@vblora/core';
-import { DTYPE_SUFFIXES, ONNX_SUBFOLDER, prepareAdapter, type FolderDtype, type HotSwapInjectionInfo, type PreparedAdapter } from '@vblora/onnx';
+import { DTYPE_SUFFIXES, ONNX_SUBFOLDER, prepareAdapter, type FolderDtype, type HotSwapInjectionInfo, type PreparedAdapter } from '@vblora/onnx/web';
 import { checkedAdapter, type AdapterInput } from './adapter-source.js';
 import { FeedCache } from './adapter-feeds.js';
 import { AdapterSelectionError, ModelSessionError } from './errors.js';

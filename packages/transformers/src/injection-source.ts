@@ -4,7 +4,7 @@
  * @module
  */
 import { DEFAULT_MAX_MEMORY_BYTES, type HostTensor } from '@vblora/core';
-import { isHotSwap, readInjectionInfo, type HotSwapInjectionInfo, type InjectedOverride } from '@vblora/onnx';
+import { isHotSwap, readInjectionInfo, type HotSwapInjectionInfo, type InjectedOverride } from '@vblora/onnx/web';
 import type { ByteSource } from './byte-source.js';
 import { ModelSessionError } from './errors.js';
 import { readModelMetadata } from './model-metadata.js';

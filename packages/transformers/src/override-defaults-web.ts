@@ -6,7 +6,7 @@
  * @module
  */
 import { checkMemoryBudget, numel, tensor, toF32, type HostTensor } from '@vblora/core';
-import type { InjectedOverride } from '@vblora/onnx';
+import type { InjectedOverride } from '@vblora/onnx/web';
 import { bytesSource, type ByteSource, type FetchLike } from './byte-source.js';
 import { ModelSessionError } from './errors.js';
 import { decodeStringEntry, modelSpan, notOnnx, varint, walkFields, type FieldSpan, type ProtoField } from './proto-fields.js';

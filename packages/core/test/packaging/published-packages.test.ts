@@ -69,11 +69,7 @@ const ENVIRONMENTS: readonly Environment[] = [
 ];
 
 /** `<environment id>: <entry>` → why its declarations do not type-check there yet. Each fails once it passes. */
-const KNOWN_FAILURES: Readonly<Record<string, string>> = {
-  'page: @vblora/transformers':
-    "TODO(#16): the universal entry's declarations import '@vblora/onnx', which TypeScript resolves to the Node entry's " +
-    'types (node:fs/promises); they should import @vblora/onnx/web',
-};
+const KNOWN_FAILURES: Readonly<Record<string, string>> = {};
 
 const CASES = ENVIRONMENTS.flatMap(({ id, env, entries, allErrors }) =>
   id === 'node' ? [{ key: `${id}: every entry`, env, entries, allErrors }] : entries.map((e) => ({ key: `${id}: ${e}`, env, entries: [e], allErrors })),
