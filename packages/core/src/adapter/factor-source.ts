@@ -1,6 +1,6 @@
 import { safeTopkWeights, type LogitsSource } from '../kernels/index.js';
 import { softmaxF32 } from '../kernels/topk-admixture.js';
-import { storedWeightError } from '../kernels/topk-from-checkpoint.js';
+import { storedWeightError } from '../kernels/kernel-errors.js';
 import { lastDim, requireF32 } from '../kernels/check.js';
 import { wasmReloadPairs } from '../cpu/reload-pairs.js';
 import { tensor, toF32, type HostTensor } from '../tensor/index.js';

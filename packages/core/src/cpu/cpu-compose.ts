@@ -4,12 +4,24 @@
  * WebAssembly lacks, and is k values per row). Checks and messages follow the reference kernels.
  * @module
  */
-import { ShapeError } from '../errors.js';
-import { leadingRows, lastDim, readIndices, requireF32, requireK, requireLastDim, requireMinRank, requireSameShape, requireShape } from '../kernels/check.js';
-import { isTopk, sourceShape, type ComposeLowRankArgs, type LogitsSource, type LowRankPair } from '../kernels/compose-low-rank.js';
+import {
+  checkComposeLowRankArgs,
+  isTopk,
+  type ComposeLowRankArgs,
+  type ComposeLowRankDims,
+  type LogitsSource,
+  type LowRankPair,
+} from '../kernels/compose-low-rank.js';
 import { isStableBank } from '../kernels/stable-bank.js';
-import { softmaxF32, type AdmixFromTopkArgs, type TopkAdmixtureArgs, type TopkAdmixtureResult } from '../kernels/topk-admixture.js';
-import { formatShape, tensor, type HostTensor } from '../tensor/host-tensor.js';
+import {
+  checkAdmixFromTopkArgs,
+  checkTopkAdmixtureArgs,
+  softmaxF32,
+  type AdmixFromTopkArgs,
+  type TopkAdmixtureArgs,
+  type TopkAdmixtureResult,
+} from '../kernels/topk-admixture.js';
+import { tensor, type HostTensor } from '../tensor/host-tensor.js';
 import { align16, CpuInstance } from './cpu-instance.js';
 import { pairsMemoryOf } from './pairs-memory.js';
 
@@ -112,23 +124,10 @@ function mixAll(inst: CpuInstance, bank: HostTensor<'f32'>, vl: number, k: numbe
   return [new Float32Array(both, 0, plain.rows * vl), new Float32Array(both, ob - oa, nB * vl)];
 }
 
-function checkBank(bank: HostTensor, kernel: string): asserts bank is HostTensor<'f32'> {
-  requireF32(bank, 'bank', kernel);
-  requireShape(bank, [null, null], ['nv', 'vl'], 'bank', kernel);
-}
-
 /** Top-k admixture of dense logits (see the reference `topkAdmixture`). */
 export function cpuTopkAdmixture(inst: CpuInstance, args: TopkAdmixtureArgs): TopkAdmixtureResult {
-  const { logits, bank, k } = args;
-  const K = 'topkAdmixture';
-  requireF32(logits, 'logits', K);
-  checkBank(bank, K);
-  requireMinRank(logits, 1, '(..., nv)', 'logits', K);
-  const [nv, vl] = bank.shape as [number, number];
-  requireLastDim(logits, nv, 'nv', 'logits', K);
-  requireK(k, nv, K);
-  const rows = leadingRows(logits.shape);
-  const lead = logits.shape.slice(0, -1);
+  const { logits, bank } = args;
+  const { nv, vl, k, rows, lead } = checkTopkAdmixtureArgs(args);
   const sel = selectDense(inst, bank, logits.data, rows, nv, k);
   const [vectors] = mixAll(inst, bank, vl, k, sel);
   return { indices: tensor('i32', [...lead, k], sel.idx), weights: tensor('f32', [...lead, k], sel.w), vectors: tensor('f32', [...lead, vl], vectors!) };
@@ -136,46 +135,16 @@ export function cpuTopkAdmixture(inst: CpuInstance, args: TopkAdmixtureArgs): To
 
 /** Weighted sum of bank rows for given indices and weights (see the reference `admixFromTopk`). */
 export function cpuAdmixFromTopk(inst: CpuInstance, args: AdmixFromTopkArgs): HostTensor<'f32'> {
-  const { indices, weights, bank } = args;
-  const K = 'admixFromTopk';
-  requireF32(weights, 'weights', K);
-  checkBank(bank, K);
-  requireMinRank(indices, 1, '(..., k)', 'indices', K);
-  requireSameShape(weights, indices, 'weights', 'indices', K);
-  const [nv, vl] = bank.shape as [number, number];
-  const k = lastDim(indices.shape);
-  const rows = leadingRows(indices.shape);
-  const sel = { rows, idx: indicesI32(indices, nv, 'indices', K), w: weights.data };
-  const [vectors] = mixAll(inst, bank, vl, k, sel);
-  return tensor('f32', [...indices.shape.slice(0, -1), vl], vectors!);
+  const { weights, bank } = args;
+  const { vl, k, rows, lead, indices } = checkAdmixFromTopkArgs(args);
+  const [vectors] = mixAll(inst, bank, vl, k, { rows, idx: indices, w: weights.data });
+  return tensor('f32', [...lead, vl], vectors!);
 }
 
-/** Indices as int32 in [0, nv): an int32 tensor is checked in place, any other dtype converted (reference rules). */
-function indicesI32(t: HostTensor, nv: number, arg: string, kernel: string): Int32Array {
-  if (t.data instanceof Int32Array) {
-    const d = t.data;
-    let ok = true;
-    for (let i = 0; i < d.length; i++) ok &&= d[i]! >= 0 && d[i]! < nv;
-    if (ok) return d;
-  }
-  return readIndices(t, nv, arg, kernel); // converts, or throws the reference's error naming the first bad index
-}
-
-/** A source's 3-D shape (r, in_t, ·) / (out_t, r, ·) and its selection. */
-function selectSource(inst: CpuInstance, src: LogitsSource, bank: HostTensor<'f32'>, k: number, arg: string, layout: string): { shape: readonly number[]; sel: Selection } {
-  const K = 'composeLowRank';
-  const [nv] = bank.shape as [number, number];
-  const shape = sourceShape(src, k, arg, layout);
-  const rows = shape[0]! * shape[1]!;
-  if (isTopk(src)) {
-    requireF32(src.weights, `${arg}.weights`, K);
-    requireSameShape(src.weights, src.indices, `${arg}.weights`, `${arg}.indices`, K);
-    return { shape, sel: { rows, idx: indicesI32(src.indices, nv, `${arg}.indices`, K), w: src.weights.data } };
-  }
-  requireF32(src, arg, K);
-  requireLastDim(src, nv, 'nv', arg, K);
-  requireK(k, nv, K);
-  return { shape, sel: selectDense(inst, bank, src.data, rows, nv, k) };
+/** The selection of one checked source: its top-k form, or top-k of its dense logits. */
+function selectSource(inst: CpuInstance, src: LogitsSource, indices: Int32Array | undefined, rows: number, bank: HostTensor<'f32'>, d: ComposeLowRankDims): Selection {
+  if (isTopk(src)) return { rows, idx: indices!, w: src.weights.data };
+  return selectDense(inst, bank, src.data, rows, d.nv, d.k);
 }
 
 /** True when `out` holds float32 A and B of exactly these shapes (otherwise the kernel returns new tensors). */
@@ -198,22 +167,16 @@ export function composeScratchBytes(dims: { rowsA: number; rowsB: number; r: num
   return align16(nv * vl * 4) + Math.max(select(dims.denseA, rowsA), select(dims.denseB, rowsB), mix);
 }
 
-/** Checks and selects both sources, then mixes A and B to `dest`; the two shapes. */
-function composePair(inst: CpuInstance, args: ComposeLowRankArgs, dest: Destination): { A: Float32Array | undefined; B: Float32Array | undefined; shapeA: [number, number]; shapeB: [number, number] } {
-  const { logitsA, logitsB, bank, k } = args;
-  checkBank(bank, 'composeLowRank');
-  const vl = bank.shape[1]!;
-  const a = selectSource(inst, logitsA, bank, k, 'logitsA', '(r, in_t, nv)');
-  const b = selectSource(inst, logitsB, bank, k, 'logitsB', '(out_t, r, nv)');
-  const [r, inT] = a.shape as [number, number];
-  const [outT, rB] = b.shape as [number, number];
-  if (rB !== r) {
-    throw new ShapeError(`composeLowRank: logitsB ${formatShape(b.shape.slice(0, 2))} must have r = ${r} as its second dim (from logitsA)`, 'logitsB');
-  }
+/** Selects both (checked) sources, then mixes A and B to `dest`; the two shapes. */
+function composePair(inst: CpuInstance, args: ComposeLowRankArgs, d: ComposeLowRankDims, dest: Destination): { A: Float32Array | undefined; B: Float32Array | undefined; shapeA: [number, number]; shapeB: [number, number] } {
+  const { logitsA, logitsB, bank } = args;
+  const { r, inT, outT, vl, k } = d;
+  const a = selectSource(inst, logitsA, d.indicesA, r * inT, bank, d);
+  const b = selectSource(inst, logitsB, d.indicesB, outT * r, bank, d);
   const shapeA: [number, number] = [r, inT * vl];
   const shapeB: [number, number] = [outT * vl, r];
   const target = dest !== undefined && 'out' in dest && !fits(dest.out, shapeA, shapeB) ? undefined : dest;
-  const [A, B] = mixAll(inst, bank, vl, k, a.sel, { sel: b.sel, r }, target);
+  const [A, B] = mixAll(inst, bank, vl, k, a, { sel: b, r }, target);
   return { A, B, shapeA, shapeB };
 }
 
@@ -224,14 +187,12 @@ const IN_PLACE = new WeakMap<WebAssembly.Memory, CpuInstance>();
  * An instance to compose `out` in place: when `out` has the shapes this call gives, its A and B are views of one
  * pairs memory (from `allocatePairs`), and that memory's scratch holds what the call needs; otherwise undefined.
  */
-function inPlaceInstance(args: ComposeLowRankArgs, out: LowRankPair): CpuInstance | undefined {
+function inPlaceInstance(args: ComposeLowRankArgs, d: ComposeLowRankDims, out: LowRankPair): CpuInstance | undefined {
   const home = pairsMemoryOf(out.A.data.buffer);
-  if (home === undefined || out.B.data.buffer !== out.A.data.buffer || args.bank.shape.length !== 2) return undefined;
-  const [nv, vl] = args.bank.shape as [number, number];
-  const [r, inT] = sourceShape(args.logitsA, args.k, 'logitsA', '(r, in_t, nv)'); // the kernel's own shape errors
-  const [outT, rB] = sourceShape(args.logitsB, args.k, 'logitsB', '(out_t, r, nv)');
-  if (!fits(out, [r!, inT! * vl], [outT! * vl, rB!])) return undefined;
-  const dims = { rowsA: r! * inT!, rowsB: outT! * rB!, r: r!, k: args.k, nv, vl, denseA: !isTopk(args.logitsA), denseB: !isTopk(args.logitsB) };
+  if (home === undefined || out.B.data.buffer !== out.A.data.buffer) return undefined;
+  const { nv, vl, r, inT, outT } = d;
+  if (!fits(out, [r, inT * vl], [outT * vl, r])) return undefined;
+  const dims = { rowsA: r * inT, rowsB: outT * r, r, k: d.k, nv, vl, denseA: !isTopk(args.logitsA), denseB: !isTopk(args.logitsB) };
   if (composeScratchBytes(dims) > home.scratchBytes) return undefined;
   let inst = IN_PLACE.get(home.memory);
   if (inst === undefined) {
@@ -249,12 +210,13 @@ function inPlaceInstance(args: ComposeLowRankArgs, out: LowRankPair): CpuInstanc
  */
 export function cpuComposeLowRank(inst: CpuInstance, args: ComposeLowRankArgs): LowRankPair {
   const out = args.out;
-  const home = out === undefined ? undefined : inPlaceInstance(args, out);
+  const d = checkComposeLowRankArgs(args);
+  const home = out === undefined ? undefined : inPlaceInstance(args, d, out);
   if (out !== undefined && home !== undefined) {
-    composePair(home, args, { at: { A: out.A.data.byteOffset, B: out.B.data.byteOffset } });
+    composePair(home, args, d, { at: { A: out.A.data.byteOffset, B: out.B.data.byteOffset } });
     return out;
   }
-  const { A, B, shapeA, shapeB } = composePair(inst, args, out === undefined ? undefined : { out });
+  const { A, B, shapeA, shapeB } = composePair(inst, args, d, out === undefined ? undefined : { out });
   if (out !== undefined && A === out.A.data) return out;
   return { A: tensor('f32', shapeA, A!), B: tensor('f32', shapeB, B!) };
 }

@@ -4,9 +4,9 @@
  * layout that keeps the reference's summation order). Checks and messages are the reference kernels'.
  * @module
  */
-import { adapterDims, applyDropout, type AdapterForwardArgs } from '../kernels/adapter-forward.js';
+import { applyDropout, checkAdapterForwardArgs, type AdapterForwardArgs } from '../kernels/adapter-forward.js';
 import type { WeightDType } from '../kernels/contract.js';
-import { mixedBatchDims, type LowRankAdapter, type MixedBatchForwardArgs } from '../kernels/mixed-batch-forward.js';
+import { checkMixedBatchForwardArgs, type LowRankAdapter, type MixedBatchForwardArgs } from '../kernels/mixed-batch-forward.js';
 import { fromF32, toF32 } from '../tensor/convert.js';
 import { tensor, type HostTensor } from '../tensor/host-tensor.js';
 import { align16, type CpuInstance } from './cpu-instance.js';
@@ -141,7 +141,7 @@ function forwardRows(inst: CpuInstance, xs: Float32Array, base: Float32Array, n:
 /** y = baseOut + (drop(x)·Aᵀ)·Bᵀ (see the reference `adapterForward`). */
 export function cpuAdapterForward<D extends WeightDType>(inst: CpuInstance, args: AdapterForwardArgs<D>): HostTensor<D> {
   const { x, baseOut, A, B, dropout } = args;
-  const [rows, , inF, outF] = adapterDims(x, baseOut, A, B, 'adapterForward');
+  const { rows, inF, outF } = checkAdapterForwardArgs(args);
   const xs = dropout === undefined ? toF32(x).data : applyDropout(toF32(x).data, dropout); // the reference's mask
   const y = forwardRows(inst, xs, toF32(baseOut).data, rows, inF, outF, [{ A, B }], new Int32Array(rows));
   return fromF32(tensor('f32', baseOut.shape, y), x.dtype) as HostTensor<D>;
@@ -149,7 +149,7 @@ export function cpuAdapterForward<D extends WeightDType>(inst: CpuInstance, args
 
 /** y[n] = baseOut[n] + (x[n]·A_aᵀ)·B_aᵀ with a = rowAdapter[n], −1 for none (see the reference `mixedBatchForward`). */
 export function cpuMixedBatchForward<D extends WeightDType>(inst: CpuInstance, args: MixedBatchForwardArgs<D>): HostTensor<D> {
-  const { n, inF, outF } = mixedBatchDims(args, 'mixedBatchForward');
+  const { n, inF, outF } = checkMixedBatchForwardArgs(args);
   const y = forwardRows(inst, toF32(args.x).data, toF32(args.baseOut).data, n, inF, outF, args.adapters, args.rowAdapter);
   return fromF32(tensor('f32', [n, outF], y), args.x.dtype) as HostTensor<D>;
 }

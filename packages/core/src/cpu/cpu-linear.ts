@@ -5,7 +5,7 @@
  * @module
  */
 import type { WeightDType } from '../kernels/contract.js';
-import { linearDims, type LinearArgs } from '../kernels/linear.js';
+import { checkLinearArgs, type LinearArgs } from '../kernels/linear.js';
 import { fromF32, toF32 } from '../tensor/convert.js';
 import { tensor, type HostTensor } from '../tensor/host-tensor.js';
 import type { CpuInstance } from './cpu-instance.js';
@@ -13,7 +13,7 @@ import type { CpuInstance } from './cpu-instance.js';
 /** y = x·Wᵀ + b, or x·W + b with fan_in_fan_out (see the reference `linear`). */
 export function cpuLinear<D extends WeightDType>(inst: CpuInstance, args: LinearArgs<D>): HostTensor<D> {
   const { x, weight, bias, fanInFanOut = false } = args;
-  const [rows, inF, outF] = linearDims(args, 'linear');
+  const { rows, inF, outF } = checkLinearArgs(args);
   const xs = toF32(x).data;
   const w = toF32(weight).data;
   const [xp, wt, raw, bp, yp] = inst.layout([xs.byteLength, w.byteLength, fanInFanOut ? 0 : w.byteLength, outF * 4, rows * outF * 4]);

@@ -5,7 +5,8 @@
  */
 import { NumericalError } from '../errors.js';
 import type { WeightDType } from '../kernels/contract.js';
-import { mergeDims, nonFiniteMergeError, type MergeArgs } from '../kernels/merge.js';
+import { nonFiniteMergeError } from '../kernels/kernel-errors.js';
+import { checkMergeArgs, type MergeArgs } from '../kernels/merge.js';
 import { tensor, type HostTensor } from '../tensor/host-tensor.js';
 import type { CpuInstance } from './cpu-instance.js';
 import { mergeRowBlock } from './merge-row-block.js';
@@ -15,7 +16,7 @@ import { rowFactors } from './row-factors.js';
 /** W ± B·A on the CPU kernels, returning a new tensor of the weight's dtype. */
 export function cpuMerge<D extends WeightDType>(inst: CpuInstance, args: MergeArgs<D>, sign: 1 | -1, kernel: 'merge' | 'unmerge'): HostTensor<D> {
   const { weight, A, B, fanInFanOut = false, safe = false, adapter = 'default', module } = args;
-  const [r, inF, outF] = mergeDims(args, kernel);
+  const { r, inF, outF } = checkMergeArgs(args, kernel);
   const want = fanInFanOut ? [inF, outF] : [outF, inF];
   const n = weight.data.length;
   if (weight.dtype === 'f16') {

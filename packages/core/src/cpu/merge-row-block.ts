@@ -1,4 +1,4 @@
-import { nonFiniteMergeError } from '../kernels/merge.js';
+import { nonFiniteMergeError } from '../kernels/kernel-errors.js';
 import type { WeightDType } from '../kernels/index.js';
 import { f16BitsToF32, f32ToF16Bits } from '../tensor/index.js';
 

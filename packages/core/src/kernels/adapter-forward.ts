@@ -10,9 +10,9 @@ import { ConfigError, ShapeError } from '../errors.js';
 import { createRng } from '../numerics/rng.js';
 import { fromF32, toF32 } from '../tensor/convert.js';
 import { formatShape, tensor, type HostTensor } from '../tensor/host-tensor.js';
-import { lastDim, leadingRows, requireFloat, requireMinRank } from './check.js';
+import { lastDim, leadingRows, requireExactShape, requireFloat, requireMinRank, type TensorInfo } from './check.js';
 import { BF16_TOL, F16_TOL, F32_TOL, type KernelContract, type WeightDType } from './contract.js';
-import { lowRankDims } from './delta-weight.js';
+import { checkLowRankPair, type LowRankDims } from './delta-weight.js';
 
 /** Inverted dropout on the adapter input (training mode only: omit it for inference). */
 export interface DropoutSpec {
@@ -52,13 +52,17 @@ export const ADAPTER_FORWARD_CONTRACT: KernelContract<'adapterForward'> = {
     'Unit-scale data, in ≤ 4096. With dropout, only backends that draw the same mask (dropoutMask) can be compared.',
 };
 
+function checkDropoutP(p: number): void {
+  if (!(p >= 0 && p <= 1)) throw new ConfigError(`dropout probability must be in [0, 1], got ${p}`, 'vblora_dropout');
+}
+
 /**
  * The keep mask of inverted dropout over `n` elements in C order: element j is kept (1) when the j-th
  * `uniform()` of `createRng(seed)` is ≥ p, so each element is kept with probability 1 − p.
  * @throws {ConfigError} when p is not in [0, 1] or the seed is not a safe integer.
  */
 export function dropoutMask(n: number, p: number, seed: number): Uint8Array {
-  if (!(p >= 0 && p <= 1)) throw new ConfigError(`dropout probability must be in [0, 1], got ${p}`, 'vblora_dropout');
+  checkDropoutP(p);
   const rng = createRng(seed);
   const mask = new Uint8Array(n);
   for (let j = 0; j < n; j++) mask[j] = rng.uniform() >= p ? 1 : 0;
@@ -103,32 +107,53 @@ export function adapterRow(
   }
 }
 
-/** Checks x / baseOut against A/B and returns [rows, r, in, out]. @internal */
-export function adapterDims(
-  x: HostTensor,
-  baseOut: HostTensor,
-  A: HostTensor,
-  B: HostTensor,
+/** Sizes read from valid {@link adapterForward} arguments. */
+export interface AdapterForwardDims extends LowRankDims {
+  /** Rows of x (the product of its leading dimensions). */
+  readonly rows: number;
+}
+
+/** Checks x / baseOut against A and B (also each adapter of a mixed batch). @internal */
+export function checkAdapterOperands(
+  x: TensorInfo,
+  baseOut: TensorInfo,
+  A: TensorInfo,
+  B: TensorInfo,
   kernel: string
-): [number, number, number, number] {
+): AdapterForwardDims {
   requireFloat(x, 'x', kernel);
   requireFloat(baseOut, 'baseOut', kernel);
   requireMinRank(x, 1, '(..., in)', 'x', kernel);
-  const [r, inF, outF] = lowRankDims(A, B, kernel);
-  if (lastDim(x.shape) !== inF) {
+  const dims = checkLowRankPair(A, B, kernel);
+  if (lastDim(x.shape) !== dims.inF) {
     throw new ShapeError(
-      `${kernel}: x ${formatShape(x.shape)} must end in in = ${inF} (from A ${formatShape(A.shape)})`,
+      `${kernel}: x ${formatShape(x.shape)} must end in in = ${dims.inF} (from A ${formatShape(A.shape)})`,
       'x'
     );
   }
-  const want = [...x.shape.slice(0, -1), outF];
-  if (baseOut.shape.length !== want.length || baseOut.shape.some((d, i) => d !== want[i])) {
-    throw new ShapeError(
-      `${kernel}: baseOut must have shape ${formatShape(want)}, got ${formatShape(baseOut.shape)}`,
-      'baseOut'
-    );
+  requireExactShape(baseOut, [...x.shape.slice(0, -1), dims.outF], 'baseOut', kernel);
+  return { ...dims, rows: leadingRows(x.shape) };
+}
+
+/**
+ * Checks {@link adapterForward}'s arguments: the rules and messages every backend gives (shapes first, then the
+ * dropout probability and seed).
+ * @throws {ShapeError} on wrong dtypes or shapes.
+ * @throws {ConfigError} on a dropout probability outside [0, 1] or a seed that is not a safe integer.
+ */
+export function checkAdapterForwardArgs(args: {
+  readonly x: TensorInfo;
+  readonly baseOut: TensorInfo;
+  readonly A: TensorInfo;
+  readonly B: TensorInfo;
+  readonly dropout?: DropoutSpec | undefined;
+}): AdapterForwardDims {
+  const dims = checkAdapterOperands(args.x, args.baseOut, args.A, args.B, 'adapterForward');
+  if (args.dropout !== undefined) {
+    checkDropoutP(args.dropout.p);
+    createRng(args.dropout.seed); // the seed rule lives there (ConfigError)
   }
-  return [leadingRows(x.shape), r, inF, outF];
+  return dims;
 }
 
 /**
@@ -138,7 +163,7 @@ export function adapterDims(
  */
 export function adapterForward<D extends WeightDType>(args: AdapterForwardArgs<D>): HostTensor<D> {
   const { x, baseOut, A, B, dropout } = args;
-  const [rows, r, inF, outF] = adapterDims(x, baseOut, A, B, 'adapterForward');
+  const { rows, r, inF, outF } = checkAdapterForwardArgs(args);
   let xs = toF32(x).data; // (rows, in)
   if (dropout !== undefined) xs = applyDropout(xs, dropout);
   const base = toF32(baseOut).data; // (rows, out)

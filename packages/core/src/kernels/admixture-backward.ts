@@ -8,9 +8,17 @@
  * the tests check it against central finite differences.
  * @module
  */
-import { ShapeError } from '../errors.js';
-import { formatShape, tensor, type HostTensor } from '../tensor/host-tensor.js';
-import { leadingRows, requireF32, requireK, requireLastDim, requireMinRank, requireShape } from './check.js';
+import { tensor, type HostTensor } from '../tensor/host-tensor.js';
+import {
+  leadingRows,
+  requireExactShape,
+  requireF32,
+  requireK,
+  requireLastDim,
+  requireMinRank,
+  requireShape,
+  type TensorInfo,
+} from './check.js';
 import { BF16_TOL, F16_TOL, F32_TOL, type KernelContract } from './contract.js';
 import { selectTopk } from './topk-admixture.js';
 
@@ -161,9 +169,84 @@ function backwardRows(
   return gradLogits;
 }
 
-function checkBank(bank: HostTensor, kernel: string): asserts bank is HostTensor<'f32'> {
+function checkBank(bank: TensorInfo, kernel: string): [number, number] {
   requireF32(bank, 'bank', kernel);
   requireShape(bank, [null, null], ['nv', 'vl'], 'bank', kernel);
+  return bank.shape as [number, number];
+}
+
+/** Sizes read from valid {@link admixtureBackward} arguments. */
+export interface AdmixtureBackwardDims {
+  readonly nv: number;
+  readonly vl: number;
+  readonly k: number;
+  /** Number of logits rows (the product of the leading dimensions). */
+  readonly rows: number;
+}
+
+/**
+ * Checks {@link admixtureBackward}'s arguments: the rules and messages every backend gives.
+ * @throws {ShapeError} on wrong dtypes or shapes, or k outside 1..nv.
+ */
+export function checkAdmixtureBackwardArgs(args: {
+  readonly logits: TensorInfo;
+  readonly bank: TensorInfo;
+  readonly k: number;
+  readonly gradVectors: TensorInfo;
+}): AdmixtureBackwardDims {
+  const { logits, bank, k, gradVectors } = args;
+  const K = 'admixtureBackward';
+  const [nv, vl] = checkBank(bank, K);
+  requireF32(logits, 'logits', K);
+  requireF32(gradVectors, 'gradVectors', K);
+  requireMinRank(logits, 1, '(..., nv)', 'logits', K);
+  requireLastDim(logits, nv, 'nv', 'logits', K);
+  requireK(k, nv, K);
+  requireExactShape(gradVectors, [...logits.shape.slice(0, -1), vl], 'gradVectors', K);
+  return { nv, vl, k, rows: leadingRows(logits.shape) };
+}
+
+/** Sizes read from valid {@link composeBackward} arguments. */
+export interface ComposeBackwardDims {
+  readonly nv: number;
+  readonly vl: number;
+  readonly k: number;
+  readonly r: number;
+  readonly inT: number;
+  readonly outT: number;
+}
+
+/**
+ * Checks {@link composeBackward}'s arguments: the rules and messages every backend gives.
+ * @throws {ShapeError} on wrong dtypes or shapes, or k outside 1..nv.
+ */
+export function checkComposeBackwardArgs(args: {
+  readonly logitsA: TensorInfo;
+  readonly logitsB: TensorInfo;
+  readonly bank: TensorInfo;
+  readonly k: number;
+  readonly gradA: TensorInfo;
+  readonly gradB: TensorInfo;
+}): ComposeBackwardDims {
+  const { logitsA, logitsB, bank, k, gradA, gradB } = args;
+  const K = 'composeBackward';
+  const [nv, vl] = checkBank(bank, K);
+  for (const [t, name] of [
+    [logitsA, 'logitsA'],
+    [logitsB, 'logitsB'],
+    [gradA, 'gradA'],
+    [gradB, 'gradB'],
+  ] as const) {
+    requireF32(t, name, K);
+  }
+  requireShape(logitsA, [null, null, nv], ['r', 'in_t', 'nv'], 'logitsA', K);
+  const [r, inT] = logitsA.shape as [number, number];
+  requireShape(logitsB, [null, r, nv], ['out_t', 'r', 'nv'], 'logitsB', K);
+  const outT = logitsB.shape[0]!;
+  requireShape(gradA, [r, inT * vl], ['r', 'in'], 'gradA', K);
+  requireShape(gradB, [outT * vl, r], ['out', 'r'], 'gradB', K);
+  requireK(k, nv, K);
+  return { nv, vl, k, r, inT, outT };
 }
 
 /**
@@ -172,23 +255,8 @@ function checkBank(bank: HostTensor, kernel: string): asserts bank is HostTensor
  */
 export function admixtureBackward(args: AdmixtureBackwardArgs): AdmixtureGrads {
   const { logits, bank, k, gradVectors } = args;
-  const K = 'admixtureBackward';
-  checkBank(bank, K);
-  requireF32(logits, 'logits', K);
-  requireF32(gradVectors, 'gradVectors', K);
-  requireMinRank(logits, 1, '(..., nv)', 'logits', K);
-  const [nv, vl] = bank.shape as [number, number];
-  requireLastDim(logits, nv, 'nv', 'logits', K);
-  requireK(k, nv, K);
-  const want = [...logits.shape.slice(0, -1), vl];
-  if (gradVectors.shape.length !== want.length || gradVectors.shape.some((d, i) => d !== want[i])) {
-    throw new ShapeError(
-      `${K}: gradVectors must have shape ${formatShape(want)}, got ${formatShape(gradVectors.shape)}`,
-      'gradVectors'
-    );
-  }
+  const { nv, vl, rows } = checkAdmixtureBackwardArgs(args);
   const gradBank = new Float64Array(nv * vl);
-  const rows = leadingRows(logits.shape);
   const gl = backwardRows(logits.data, rows, nv, k, bank.data, vl, Float64Array.from(gradVectors.data), gradBank);
   return {
     gradLogits: tensor('f32', logits.shape, gl),
@@ -202,24 +270,7 @@ export function admixtureBackward(args: AdmixtureBackwardArgs): AdmixtureGrads {
  */
 export function composeBackward(args: ComposeBackwardArgs): ComposeGrads {
   const { logitsA, logitsB, bank, k, gradA, gradB } = args;
-  const K = 'composeBackward';
-  checkBank(bank, K);
-  for (const [t, name] of [
-    [logitsA, 'logitsA'],
-    [logitsB, 'logitsB'],
-    [gradA, 'gradA'],
-    [gradB, 'gradB'],
-  ] as const) {
-    requireF32(t, name, K);
-  }
-  const [nv, vl] = bank.shape as [number, number];
-  requireShape(logitsA, [null, null, nv], ['r', 'in_t', 'nv'], 'logitsA', K);
-  const [r, inT] = logitsA.shape as [number, number];
-  requireShape(logitsB, [null, r, nv], ['out_t', 'r', 'nv'], 'logitsB', K);
-  const outT = logitsB.shape[0]!;
-  requireShape(gradA, [r, inT * vl], ['r', 'in'], 'gradA', K);
-  requireShape(gradB, [outT * vl, r], ['out', 'r'], 'gradB', K);
-  requireK(k, nv, K);
+  const { nv, vl, r, inT, outT } = checkComposeBackwardArgs(args);
   // dL/dS_A (r, in_t, vl) is gradA reshaped; dL/dS_B[t, i, c] = gradB[t·vl + c, i]
   const gA = Float64Array.from(gradA.data);
   const gB = new Float64Array(outT * r * vl);

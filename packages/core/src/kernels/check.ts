@@ -1,34 +1,75 @@
 /**
- * Argument checks shared by the reference kernels: every failure is a {@link ShapeError} naming the argument and
- * saying what was expected.
- * @internal
+ * The argument-check primitives every kernel's check is built from: each failure is a {@link ShapeError} naming
+ * the kernel and the argument and saying what was expected. They read only a tensor's `dtype` and `shape`
+ * ({@link TensorInfo}), so a device tensor is checked by the same code as a host tensor.
  * @module
  */
 import { ShapeError } from '../errors.js';
-import { isIntDType } from '../tensor/dtype.js';
+import { isIntDType, type DType } from '../tensor/dtype.js';
 import { formatShape, type HostTensor } from '../tensor/host-tensor.js';
-import type { WeightDType } from './contract.js';
+import { kOutOfRangeError } from './kernel-errors.js';
 
-/** Throws unless `t` is a float32 tensor. */
-export function requireF32(t: HostTensor, arg: string, kernel: string): asserts t is HostTensor<'f32'> {
+/** What an argument check reads of a tensor: its dtype and shape (a host tensor, a GPU tensor, …). */
+export interface TensorInfo {
+  readonly dtype: string;
+  readonly shape: readonly number[];
+}
+
+/** True for a tensor that carries its elements on the host (so index values can be checked). @internal */
+export function isHostTensor(t: TensorInfo): t is HostTensor {
+  return 'data' in t;
+}
+
+/** "a", "a or b", "a, b or c". */
+function orList(items: readonly string[]): string {
+  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]!}`;
+}
+
+/**
+ * Throws unless `t.dtype` is one of `dtypes`.
+ * @throws {ShapeError} `"<kernel>: <arg> must be f32, bf16 or f16, got i32"`.
+ */
+export function requireDType<T extends TensorInfo, D extends string>(
+  t: T,
+  dtypes: readonly D[],
+  arg: string,
+  kernel: string
+): asserts t is T & { readonly dtype: D } {
+  if (!(dtypes as readonly string[]).includes(t.dtype)) {
+    throw new ShapeError(`${kernel}: ${arg} must be ${orList(dtypes)}, got ${t.dtype}`, arg);
+  }
+}
+
+/** Throws unless `t` is a float32 tensor. @internal */
+export function requireF32<T extends TensorInfo>(t: T, arg: string, kernel: string): asserts t is T & { readonly dtype: 'f32' } {
   if (t.dtype !== 'f32') {
     throw new ShapeError(`${kernel}: ${arg} must be f32, got ${t.dtype} (widen it with toF32 first)`, arg);
   }
 }
 
-/** Throws unless `t` is an f32, bf16 or f16 tensor. */
-export function requireFloat(t: HostTensor, arg: string, kernel: string): asserts t is HostTensor<WeightDType> {
-  if (t.dtype !== 'f32' && t.dtype !== 'bf16' && t.dtype !== 'f16') {
-    throw new ShapeError(`${kernel}: ${arg} must be f32, bf16 or f16, got ${t.dtype}`, arg);
+/** Throws unless `t` is an f32, bf16 or f16 tensor. @internal */
+export function requireFloat<T extends TensorInfo>(
+  t: T,
+  arg: string,
+  kernel: string
+): asserts t is T & { readonly dtype: 'f32' | 'bf16' | 'f16' } {
+  requireDType(t, ['f32', 'bf16', 'f16'], arg, kernel);
+}
+
+/** Throws unless `t` has an integer dtype (u8 … i64). @internal */
+export function requireInt(t: TensorInfo, arg: string, kernel: string): void {
+  if (!isIntDType(t.dtype as DType)) {
+    throw new ShapeError(`${kernel}: ${arg} must be an integer tensor, got ${t.dtype}`, arg);
   }
 }
 
 /**
  * Throws unless `t` has the given shape; `null` entries accept any size. `names` label the dimensions in the
  * message, e.g. `['r', 'in']`.
+ * @throws {ShapeError} `"<kernel>: <arg> must have shape (r, in=8), got (2, 7)"`.
  */
 export function requireShape(
-  t: HostTensor,
+  t: TensorInfo,
   expected: readonly (number | null)[],
   names: readonly string[],
   arg: string,
@@ -41,15 +82,18 @@ export function requireShape(
   }
 }
 
-/** Throws unless the last dimension of `t` is `n` (named `name` in the message). */
-export function requireLastDim(t: HostTensor, n: number, name: string, arg: string, kernel: string): void {
-  if (lastDim(t.shape) !== n || t.shape.length === 0) {
+/** Throws unless `t` has rank ≥ 1 and its last dimension is `n` (named `name` in the message). @internal */
+export function requireLastDim(t: TensorInfo, n: number, name: string, arg: string, kernel: string): void {
+  if (t.shape.length === 0 || lastDim(t.shape) !== n) {
     throw new ShapeError(`${kernel}: ${arg} must have shape (..., ${name}=${n}), got ${formatShape(t.shape)}`, arg);
   }
 }
 
-/** Throws unless `t` has the same shape as `ref`. */
-export function requireSameShape(t: HostTensor, ref: HostTensor, arg: string, refArg: string, kernel: string): void {
+/**
+ * Throws unless `t` has the same shape as `ref`.
+ * @throws {ShapeError} `"<kernel>: <arg> must have the shape of <refArg> (2, 3), got (2, 4)"`.
+ */
+export function requireSameShape(t: TensorInfo, ref: TensorInfo, arg: string, refArg: string, kernel: string): void {
   if (t.shape.length !== ref.shape.length || t.shape.some((d, i) => d !== ref.shape[i])) {
     throw new ShapeError(
       `${kernel}: ${arg} must have the shape of ${refArg} ${formatShape(ref.shape)}, got ${formatShape(t.shape)}`,
@@ -58,32 +102,43 @@ export function requireSameShape(t: HostTensor, ref: HostTensor, arg: string, re
   }
 }
 
-/** Throws unless `t` has at least `rank` dimensions. */
-export function requireMinRank(t: HostTensor, rank: number, layout: string, arg: string, kernel: string): void {
+/** Throws unless `t` has the shape `want` exactly (`want` is printed, e.g. `(2, 5)`). @internal */
+export function requireExactShape(t: TensorInfo, want: readonly number[], arg: string, kernel: string): void {
+  if (t.shape.length !== want.length || t.shape.some((d, i) => d !== want[i])) {
+    throw new ShapeError(`${kernel}: ${arg} must have shape ${formatShape(want)}, got ${formatShape(t.shape)}`, arg);
+  }
+}
+
+/** Throws unless `t` has at least `rank` dimensions. @internal */
+export function requireMinRank(t: TensorInfo, rank: number, layout: string, arg: string, kernel: string): void {
   if (t.shape.length < rank) {
     throw new ShapeError(`${kernel}: ${arg} must have shape ${layout}, got ${formatShape(t.shape)}`, arg);
   }
 }
 
-/** Throws unless `k` is an integer with 1 ≤ k ≤ nv (torch.topk itself fails with "selected index k out of range"). */
+/** Throws unless `k` is an integer with 1 ≤ k ≤ nv (torch.topk itself fails with "selected index k out of range"). @internal */
 export function requireK(k: number, nv: number, kernel: string): void {
-  if (!Number.isInteger(k) || k < 1 || k > nv) {
-    throw new ShapeError(
-      `${kernel}: k must be an integer with 1 ≤ k ≤ num_vectors (${nv}), got ${k} ` +
-        `(torch.topk would fail with "selected index k out of range")`,
-      'k'
-    );
-  }
+  if (!Number.isInteger(k) || k < 1 || k > nv) throw kOutOfRangeError(kernel, k, nv);
 }
 
-/** Reads an integer index tensor (u8, i16, i32, i64, ...) into an Int32Array, checking 0 ≤ index < nv. */
+/**
+ * Reads an integer index tensor (u8, i16, i32, i64, …) as an Int32Array, checking 0 ≤ index < nv: a wrong index
+ * must fail loudly, never read another row. An Int32Array whose values are all valid is returned as is (callers
+ * only read it).
+ * @throws {ShapeError} `"<kernel>: <arg> must be an integer tensor, got f32"` or
+ * `"<kernel>: <arg>[3] = 9 is out of range, indices must lie in [0, 8)"`.
+ */
 export function readIndices(t: HostTensor, nv: number, arg: string, kernel: string): Int32Array {
-  if (!isIntDType(t.dtype)) {
-    throw new ShapeError(`${kernel}: ${arg} must be an integer tensor, got ${t.dtype}`, arg);
+  requireInt(t, arg, kernel);
+  const src = t.data as ArrayLike<number | bigint>;
+  if (src instanceof Int32Array) {
+    let ok = true;
+    for (let i = 0; i < src.length && ok; i++) ok = src[i]! >= 0 && src[i]! < nv;
+    if (ok) return src;
   }
-  const out = new Int32Array(t.data.length);
+  const out = new Int32Array(src.length);
   for (let i = 0; i < out.length; i++) {
-    const v = Number(t.data[i]!);
+    const v = Number(src[i]!);
     if (!Number.isInteger(v) || v < 0 || v >= nv) {
       throw new ShapeError(`${kernel}: ${arg}[${i}] = ${v} is out of range, indices must lie in [0, ${nv})`, arg);
     }

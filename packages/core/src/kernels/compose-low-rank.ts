@@ -5,9 +5,19 @@
  */
 import { ShapeError } from '../errors.js';
 import { formatShape, tensor, type HostTensor } from '../tensor/host-tensor.js';
-import { requireF32 } from './check.js';
+import {
+  isHostTensor,
+  readIndices,
+  requireF32,
+  requireInt,
+  requireK,
+  requireLastDim,
+  requireSameShape,
+  requireShape,
+  type TensorInfo,
+} from './check.js';
 import { BF16_TOL, F16_TOL, F32_TOL, type KernelContract } from './contract.js';
-import { admixFromTopk, topkAdmixture } from './topk-admixture.js';
+import { mix, selectAndWeigh } from './topk-admixture.js';
 
 /** The top-k form of a logits tensor: indices and all k weights (e.g. from `safeTopkWeights`). */
 export interface TopkForm {
@@ -74,41 +84,92 @@ export const COMPOSE_LOW_RANK_CONTRACT: KernelContract<'composeLowRank'> = {
   accuracyNote: 'Unit-scale data (|bank| ≤ 1, |logits| ≤ 30), rows without ties at the k-th logit.',
 };
 
-/** True for the top-k form of a logits source. @internal */
-export function isTopk(src: LogitsSource): src is TopkForm {
+/** True for the top-k form of a logits source (dense logits are a tensor, a top-k form holds `indices`). */
+export function isTopk<S extends TensorInfo, F extends { readonly indices: TensorInfo }>(src: S | F): src is F {
   return 'indices' in src;
 }
 
-/**
- * The 3-D shape of a logits source (dense logits or top-k form), checking its rank and, for a top-k form, its k.
- * @internal
- */
-export function sourceShape(src: LogitsSource, k: number, arg: string, layout: string): readonly number[] {
-  const shape = isTopk(src) ? src.indices.shape : src.shape;
-  if (shape.length !== 3) {
-    throw new ShapeError(`composeLowRank: ${arg} must have shape ${layout}, got ${formatShape(shape)}`, arg);
-  }
-  if (isTopk(src) && shape[2] !== k) {
-    throw new ShapeError(
-      `composeLowRank: ${arg} top-k form has k = ${shape[2]} in ${formatShape(shape)}, but k = ${k} was given`,
-      arg
-    );
-  }
-  return shape;
+/** A logits source as the checks see it: a tensor, or a top-k form of two tensors. */
+export type LogitsSourceInfo = TensorInfo | { readonly indices: TensorInfo; readonly weights: TensorInfo };
+
+/** Sizes read from valid {@link composeLowRank} arguments. */
+export interface ComposeLowRankDims {
+  readonly nv: number;
+  readonly vl: number;
+  readonly k: number;
+  readonly r: number;
+  /** in / vl: logitsA is (r, in_t, ·). */
+  readonly inT: number;
+  /** out / vl: logitsB is (out_t, r, ·). */
+  readonly outT: number;
+  /** The int32 indices of a top-k form on the host, read and range-checked (undefined for dense logits). */
+  readonly indicesA: Int32Array | undefined;
+  readonly indicesB: Int32Array | undefined;
 }
 
-/** Sub-vectors S (..., vl) of a logits source (dense logits or top-k form). */
-function subVectors(
-  src: LogitsSource,
-  bank: HostTensor<'f32'>,
+/** Checks one logits source; returns its 3-D shape and, for a top-k form on the host, its int32 indices. */
+function checkSource(
+  src: LogitsSourceInfo,
+  nv: number,
   k: number,
   arg: string,
   layout: string
-): HostTensor<'f32'> {
-  sourceShape(src, k, arg, layout);
-  if (isTopk(src)) return admixFromTopk({ indices: src.indices, weights: src.weights, bank });
-  requireF32(src, arg, 'composeLowRank');
-  return topkAdmixture({ logits: src, bank, k }).vectors;
+): { shape: readonly number[]; indices: Int32Array | undefined } {
+  const K = 'composeLowRank';
+  const shape = isTopk(src) ? src.indices.shape : src.shape;
+  if (shape.length !== 3) throw new ShapeError(`${K}: ${arg} must have shape ${layout}, got ${formatShape(shape)}`, arg);
+  if (!isTopk(src)) {
+    requireF32(src, arg, K);
+    requireLastDim(src, nv, 'nv', arg, K);
+    return { shape, indices: undefined };
+  }
+  if (shape[2] !== k) {
+    throw new ShapeError(`${K}: ${arg} top-k form has k = ${shape[2]} in ${formatShape(shape)}, but k = ${k} was given`, arg);
+  }
+  requireF32(src.weights, `${arg}.weights`, K);
+  requireSameShape(src.weights, src.indices, `${arg}.weights`, `${arg}.indices`, K);
+  if (!isHostTensor(src.indices)) {
+    requireInt(src.indices, `${arg}.indices`, K);
+    return { shape, indices: undefined };
+  }
+  return { shape, indices: readIndices(src.indices, nv, `${arg}.indices`, K) };
+}
+
+/**
+ * Checks {@link composeLowRank}'s arguments: the rules and messages every backend gives — the bank, k, then each
+ * source (dense logits, or a top-k form whose host indices are read and range-checked), then their common rank.
+ * @throws {ShapeError} on wrong layouts, mismatched ranks, k outside 1..nv or indices outside [0, nv).
+ */
+export function checkComposeLowRankArgs(args: {
+  readonly logitsA: LogitsSourceInfo;
+  readonly logitsB: LogitsSourceInfo;
+  readonly bank: TensorInfo;
+  readonly k: number;
+}): ComposeLowRankDims {
+  const { logitsA, logitsB, bank, k } = args;
+  const K = 'composeLowRank';
+  requireF32(bank, 'bank', K);
+  requireShape(bank, [null, null], ['nv', 'vl'], 'bank', K);
+  const [nv, vl] = bank.shape as [number, number];
+  requireK(k, nv, K);
+  const a = checkSource(logitsA, nv, k, 'logitsA', '(r, in_t, nv)');
+  const b = checkSource(logitsB, nv, k, 'logitsB', '(out_t, r, nv)');
+  const [r, inT] = a.shape as [number, number];
+  const [outT, rB] = b.shape as [number, number];
+  if (rB !== r) {
+    throw new ShapeError(
+      `${K}: logitsB ${formatShape(b.shape.slice(0, 2))} must have r = ${r} as its second dim (from logitsA)`,
+      'logitsB'
+    );
+  }
+  return { nv, vl, k, r, inT, outT, indicesA: a.indices, indicesB: b.indices };
+}
+
+/** Sub-vectors S (rows, vl) of a checked logits source (dense logits, or a top-k form with its read indices). */
+function subVectors(src: LogitsSource, indices: Int32Array | undefined, rows: number, d: ComposeLowRankDims, bank: Float32Array): Float32Array {
+  if (isTopk(src)) return mix(indices!, src.weights.data, rows, d.k, bank, d.vl);
+  const { idx, w } = selectAndWeigh(src.data, rows, d.nv, d.k);
+  return mix(idx, w, rows, d.k, bank, d.vl);
 }
 
 /**
@@ -120,26 +181,18 @@ function subVectors(
  * ```
  */
 export function composeLowRank(args: ComposeLowRankArgs): LowRankPair {
-  const { logitsA, logitsB, bank, k } = args;
-  const sA = subVectors(logitsA, bank, k, 'logitsA', '(r, in_t, nv)'); // (r, in_t, vl)
-  const sB = subVectors(logitsB, bank, k, 'logitsB', '(out_t, r, nv)'); // (out_t, r, vl)
-  const [r, inT, vl] = sA.shape as [number, number, number];
-  const [outT, rB] = sB.shape as [number, number, number];
-  if (rB !== r) {
-    throw new ShapeError(
-      `composeLowRank: logitsB ${formatShape(
-        sB.shape.slice(0, 2)
-      )} must have r = ${r} as its second dim (from logitsA)`,
-      'logitsB'
-    );
-  }
+  const { logitsA, logitsB, bank } = args;
+  const d = checkComposeLowRankArgs(args);
+  const { r, inT, outT, vl } = d;
+  const sA = subVectors(logitsA, d.indicesA, r * inT, d, bank.data); // (r, in_t, vl)
+  const sB = subVectors(logitsB, d.indicesB, outT * r, d, bank.data); // (out_t, r, vl)
   // A: (r, in_t, vl) -> (r, in_t·vl), a plain reshape (C order already matches)
-  const A = tensor('f32', [r, inT * vl], sA.data);
+  const A = tensor('f32', [r, inT * vl], sA);
   // B: (out_t, r, vl) -> (out_t, vl, r) -> (out_t·vl, r)
   const b = new Float32Array(outT * vl * r);
   for (let t = 0; t < outT; t++) {
     for (let i = 0; i < r; i++) {
-      for (let c = 0; c < vl; c++) b[(t * vl + c) * r + i] = sB.data[(t * r + i) * vl + c]!;
+      for (let c = 0; c < vl; c++) b[(t * vl + c) * r + i] = sB[(t * r + i) * vl + c]!;
     }
   }
   return { A, B: tensor('f32', [outT * vl, r], b) };

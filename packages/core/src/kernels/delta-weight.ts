@@ -5,7 +5,7 @@
  */
 import { ShapeError } from '../errors.js';
 import { formatShape, tensor, type HostTensor } from '../tensor/host-tensor.js';
-import { requireF32, requireShape } from './check.js';
+import { requireF32, requireShape, type TensorInfo } from './check.js';
 import { BF16_TOL, F16_TOL, F32_TOL, type KernelContract } from './contract.js';
 
 /** Arguments of {@link deltaWeight}. */
@@ -32,8 +32,19 @@ export const DELTA_WEIGHT_CONTRACT: KernelContract<'deltaWeight'> = {
   accuracyNote: 'Unit-scale A and B (|A|, |B| ≤ 1, r ≤ 64); tolerances are relative to Σ_r |B||A| ≈ the output scale.',
 };
 
-/** Checks A (r, in) and B (out, r) and returns [r, in, out]. @internal */
-export function lowRankDims(A: HostTensor, B: HostTensor, kernel: string): [number, number, number] {
+/** Sizes of a valid low-rank pair A (r, in), B (out, r). */
+export interface LowRankDims {
+  readonly r: number;
+  readonly inF: number;
+  readonly outF: number;
+}
+
+/**
+ * Checks a low-rank pair: float32 A (r, in) and B (out, r) with the same r. The common part of every kernel that
+ * takes A and B (`deltaWeight`, `merge`, the forwards), with their messages.
+ * @throws {ShapeError} on a wrong dtype or shape, or B's r not matching A's.
+ */
+export function checkLowRankPair(A: TensorInfo, B: TensorInfo, kernel: string): LowRankDims {
   requireF32(A, 'A', kernel);
   requireF32(B, 'B', kernel);
   requireShape(A, [null, null], ['r', 'in'], 'A', kernel);
@@ -46,7 +57,15 @@ export function lowRankDims(A: HostTensor, B: HostTensor, kernel: string): [numb
       'B'
     );
   }
-  return [r, inF, outF];
+  return { r, inF, outF };
+}
+
+/**
+ * Checks {@link deltaWeight}'s arguments: the rules and messages every backend gives.
+ * @throws {ShapeError} on wrong dtypes or shapes.
+ */
+export function checkDeltaWeightArgs(args: { readonly A: TensorInfo; readonly B: TensorInfo }): LowRankDims {
+  return checkLowRankPair(args.A, args.B, 'deltaWeight');
 }
 
 /**
@@ -65,7 +84,7 @@ export function deltaElement(a: Float32Array, b: Float32Array, r: number, inF: n
  */
 export function deltaWeight(args: DeltaWeightArgs): HostTensor<'f32'> {
   const { A, B, fanInFanOut = false } = args;
-  const [r, inF, outF] = lowRankDims(A, B, 'deltaWeight');
+  const { r, inF, outF } = checkDeltaWeightArgs(args);
   const out = new Float32Array(outF * inF);
   for (let o = 0; o < outF; o++) {
     for (let i = 0; i < inF; i++) {

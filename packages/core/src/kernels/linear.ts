@@ -10,7 +10,7 @@
 import { ShapeError } from '../errors.js';
 import { fromF32, toF32 } from '../tensor/convert.js';
 import { formatShape, tensor, type HostTensor } from '../tensor/host-tensor.js';
-import { lastDim, leadingRows, requireFloat, requireMinRank } from './check.js';
+import { lastDim, leadingRows, requireFloat, requireMinRank, type TensorInfo } from './check.js';
 import { BF16_TOL, F16_TOL, F32_TOL, type KernelContract, type WeightDType } from './contract.js';
 
 /** Arguments of {@link linear}. */
@@ -40,28 +40,45 @@ export const LINEAR_CONTRACT: KernelContract<'linear'> = {
     'Unit-scale data with in ≤ 4096; tolerances relative to Σ|x||W| ≈ output scale. bf16 outputs: 1–2 bf16 ulps.',
 };
 
-/** Checks x/weight/bias and returns [rows, in, out]. @internal */
-export function linearDims(args: LinearArgs, kernel: string): [number, number, number] {
+/** Sizes read from valid {@link linear} arguments. */
+export interface LinearDims {
+  /** Rows of x (the product of its leading dimensions). */
+  readonly rows: number;
+  readonly inF: number;
+  readonly outF: number;
+}
+
+/**
+ * Checks {@link linear}'s arguments: the rules and messages every backend gives.
+ * @throws {ShapeError} on wrong dtypes or shapes.
+ */
+export function checkLinearArgs(args: {
+  readonly x: TensorInfo;
+  readonly weight: TensorInfo;
+  readonly bias?: TensorInfo | undefined;
+  readonly fanInFanOut?: boolean;
+}): LinearDims {
   const { x, weight, bias, fanInFanOut = false } = args;
-  requireFloat(x, 'x', kernel);
-  requireFloat(weight, 'weight', kernel);
-  requireMinRank(x, 1, '(..., in)', 'x', kernel);
+  const K = 'linear';
+  requireFloat(x, 'x', K);
+  requireFloat(weight, 'weight', K);
+  requireMinRank(x, 1, '(..., in)', 'x', K);
   const inF = lastDim(x.shape);
   if (weight.shape.length !== 2 || weight.shape[fanInFanOut ? 0 : 1] !== inF) {
     throw new ShapeError(
-      `${kernel}: weight must have shape ${fanInFanOut ? `(in=${inF}, out)` : `(out, in=${inF})`} for x ` +
+      `${K}: weight must have shape ${fanInFanOut ? `(in=${inF}, out)` : `(out, in=${inF})`} for x ` +
         `${formatShape(x.shape)}, got ${formatShape(weight.shape)}`,
       'weight'
     );
   }
   const outF = weight.shape[fanInFanOut ? 1 : 0]!;
   if (bias !== undefined) {
-    requireFloat(bias, 'bias', kernel);
+    requireFloat(bias, 'bias', K);
     if (bias.shape.length !== 1 || bias.shape[0] !== outF) {
-      throw new ShapeError(`${kernel}: bias must have shape (${outF},), got ${formatShape(bias.shape)}`, 'bias');
+      throw new ShapeError(`${K}: bias must have shape (${outF},), got ${formatShape(bias.shape)}`, 'bias');
     }
   }
-  return [leadingRows(x.shape), inF, outF];
+  return { rows: leadingRows(x.shape), inF, outF };
 }
 
 /**
@@ -70,7 +87,7 @@ export function linearDims(args: LinearArgs, kernel: string): [number, number, n
  */
 export function linear<D extends WeightDType>(args: LinearArgs<D>): HostTensor<D> {
   const { x, weight, bias, fanInFanOut = false } = args;
-  const [rows, inF, outF] = linearDims(args, 'linear');
+  const { rows, inF, outF } = checkLinearArgs(args);
   const xs = toF32(x).data; // (rows, in)
   const w = toF32(weight).data; // (out, in) or (in, out)
   const b = bias === undefined ? undefined : toF32(bias).data; // (out,)

@@ -5,12 +5,13 @@
  * nearest-even in the weight dtype — the double rounding PEFT does.
  * @module
  */
-import { NumericalError, ShapeError } from '../errors.js';
+import { ShapeError } from '../errors.js';
 import { fromF32, toF32 } from '../tensor/convert.js';
 import { formatShape, tensor, type HostTensor } from '../tensor/host-tensor.js';
-import { requireFloat } from './check.js';
+import { requireFloat, type TensorInfo } from './check.js';
 import { F32_TOL, type KernelContract, type WeightDType } from './contract.js';
-import { deltaElement, lowRankDims } from './delta-weight.js';
+import { checkLowRankPair, deltaElement, type LowRankDims } from './delta-weight.js';
+import { nonFiniteMergeError } from './kernel-errors.js';
 
 /** Arguments of {@link merge} and {@link unmerge}. */
 export interface MergeArgs<D extends WeightDType = WeightDType> {
@@ -70,14 +71,17 @@ export const MERGE_CONTRACT: KernelContract<'merge'> = mergeContract('merge');
 export const UNMERGE_CONTRACT: KernelContract<'unmerge'> = mergeContract('unmerge');
 
 /**
- * Checks a merge's arguments (PEFT's messages) and returns [r, in, out].
- * @internal
+ * Checks {@link merge}'s (or {@link unmerge}'s) arguments: the rules and messages every backend gives.
+ * @throws {ShapeError} on wrong dtypes or shapes.
  */
-export function mergeDims(args: MergeArgs, kernel: string): [number, number, number] {
+export function checkMergeArgs(
+  args: { readonly weight: TensorInfo; readonly A: TensorInfo; readonly B: TensorInfo; readonly fanInFanOut?: boolean },
+  kernel: 'merge' | 'unmerge'
+): LowRankDims {
   const { weight, A, B, fanInFanOut = false } = args;
   requireFloat(weight, 'weight', kernel);
-  const [r, inF, outF] = lowRankDims(A, B, kernel);
-  const want = fanInFanOut ? [inF, outF] : [outF, inF];
+  const dims = checkLowRankPair(A, B, kernel);
+  const want = fanInFanOut ? [dims.inF, dims.outF] : [dims.outF, dims.inF];
   if (weight.shape.length !== 2 || weight.shape[0] !== want[0] || weight.shape[1] !== want[1]) {
     throw new ShapeError(
       `${kernel}: weight must have shape ${formatShape(want)} (${fanInFanOut ? 'in, out' : 'out, in'}) for A ` +
@@ -85,21 +89,12 @@ export function mergeDims(args: MergeArgs, kernel: string): [number, number, num
       'weight'
     );
   }
-  return [r, inF, outF];
+  return dims;
 }
 
-/**
- * PEFT's safe_merge failure, naming the module and the first non-finite element when known.
- * @internal
- */
-export function nonFiniteMergeError(adapter: string, module: string | undefined, at: number): NumericalError {
-  const where = module === undefined ? '' : ` (module ${module}, first non-finite element at flat index ${at})`;
-  return new NumericalError(`NaNs detected in the merged weights. The adapter ${adapter} seems to be broken${where}`, module);
-}
-
-function apply<D extends WeightDType>(args: MergeArgs<D>, sign: 1 | -1, kernel: string): HostTensor<D> {
+function apply<D extends WeightDType>(args: MergeArgs<D>, sign: 1 | -1, kernel: 'merge' | 'unmerge'): HostTensor<D> {
   const { weight, A, B, fanInFanOut = false, safe = false, adapter = 'default', module } = args;
-  const [r, inF, outF] = mergeDims(args, kernel);
+  const { r, inF, outF } = checkMergeArgs(args, kernel);
   const w = toF32(weight).data; // exact widening (no copy for f32)
   const out = new Float32Array(w.length); // same layout as weight
   for (let o = 0; o < outF; o++) {

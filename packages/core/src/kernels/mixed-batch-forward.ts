@@ -7,7 +7,8 @@ import { ShapeError } from '../errors.js';
 import { fromF32, toF32 } from '../tensor/convert.js';
 import { formatShape, tensor, type HostTensor } from '../tensor/host-tensor.js';
 import { BF16_TOL, F16_TOL, F32_TOL, type KernelContract, type WeightDType } from './contract.js';
-import { adapterDims, adapterRow } from './adapter-forward.js';
+import { adapterRow, checkAdapterOperands, type AdapterForwardDims } from './adapter-forward.js';
+import { requireFloat, type TensorInfo } from './check.js';
 
 /** One adapter of a mixed batch: its composed A (r, in) and B (out, r); r may differ between adapters. */
 export interface LowRankAdapter {
@@ -41,12 +42,30 @@ export const MIXED_BATCH_FORWARD_CONTRACT: KernelContract<'mixedBatchForward'> =
   accuracyNote: 'Same as adapterForward; the reference gives bit-identical rows to adapterForward.',
 };
 
+/** Sizes read from valid {@link mixedBatchForward} arguments. */
+export interface MixedBatchForwardDims {
+  /** Rows of the batch. */
+  readonly n: number;
+  readonly inF: number;
+  readonly outF: number;
+  /** Each adapter's sizes (its own r). */
+  readonly adapters: readonly AdapterForwardDims[];
+}
+
 /**
- * Checks the arguments of a mixed batch and returns [n, in, out] and each adapter's [rows, r, in, out].
- * @internal
+ * Checks {@link mixedBatchForward}'s arguments: the rules and messages every backend gives — x (n, in), baseOut
+ * (n, out), one rowAdapter entry per row, each adapter against x (its errors end in `(adapter j)`), then every
+ * row's adapter number.
+ * @throws {ShapeError} on wrong dtypes or shapes, or a row adapter number out of range.
  */
-export function mixedBatchDims(args: MixedBatchForwardArgs, K: string): { n: number; inF: number; outF: number; dims: [number, number, number, number][] } {
+export function checkMixedBatchForwardArgs(args: {
+  readonly x: TensorInfo;
+  readonly baseOut: TensorInfo;
+  readonly adapters: readonly { readonly A: TensorInfo; readonly B: TensorInfo }[];
+  readonly rowAdapter: ArrayLike<number>;
+}): MixedBatchForwardDims {
   const { x, baseOut, adapters, rowAdapter } = args;
+  const K = 'mixedBatchForward';
   if (x.shape.length !== 2) throw new ShapeError(`${K}: x must have shape (n, in), got ${formatShape(x.shape)}`, 'x');
   const [n, inF] = x.shape as [number, number];
   if (baseOut.shape.length !== 2 || baseOut.shape[0] !== n) {
@@ -59,9 +78,11 @@ export function mixedBatchDims(args: MixedBatchForwardArgs, K: string): { n: num
       'rowAdapter'
     );
   }
+  requireFloat(x, 'x', K);
+  requireFloat(baseOut, 'baseOut', K);
   const dims = adapters.map((a, j) => {
     try {
-      return adapterDims(x, baseOut, a.A, a.B, K);
+      return checkAdapterOperands(x, baseOut, a.A, a.B, K);
     } catch (e) {
       if (e instanceof ShapeError) throw new ShapeError(`${e.message} (adapter ${j})`, `adapters[${j}]`, { cause: e });
       throw e;
@@ -69,14 +90,14 @@ export function mixedBatchDims(args: MixedBatchForwardArgs, K: string): { n: num
   });
   for (let row = 0; row < n; row++) {
     const a = rowAdapter[row]!;
-    if (a !== -1 && dims[a] === undefined) {
+    if (!(a === -1 || (Number.isInteger(a) && a >= 0 && a < adapters.length))) {
       throw new ShapeError(
         `${K}: rowAdapter[${row}] = ${a} is not an adapter number (expected −1 or 0..${adapters.length - 1})`,
         'rowAdapter'
       );
     }
   }
-  return { n, inF, outF, dims };
+  return { n, inF, outF, adapters: dims };
 }
 
 /**
@@ -85,7 +106,7 @@ export function mixedBatchDims(args: MixedBatchForwardArgs, K: string): { n: num
  */
 export function mixedBatchForward<D extends WeightDType>(args: MixedBatchForwardArgs<D>): HostTensor<D> {
   const { x, baseOut, adapters, rowAdapter } = args;
-  const { n, inF, outF, dims } = mixedBatchDims(args, 'mixedBatchForward');
+  const { n, inF, outF, adapters: dims } = checkMixedBatchForwardArgs(args);
   const xs = toF32(x).data; // (n, in)
   const base = toF32(baseOut).data; // (n, out)
   const y = new Float32Array(n * outF);
@@ -97,7 +118,7 @@ export function mixedBatchForward<D extends WeightDType>(args: MixedBatchForward
     }
     const d = dims[a]!;
     const adapter = adapters[a]!;
-    adapterRow(xs, row * inF, base, row * outF, adapter.A.data, adapter.B.data, [d[1], d[2], d[3]], y);
+    adapterRow(xs, row * inF, base, row * outF, adapter.A.data, adapter.B.data, [d.r, d.inF, d.outF], y);
   }
   return fromF32(tensor('f32', [n, outF], y), x.dtype) as HostTensor<D>;
 }

@@ -8,15 +8,18 @@
  */
 import { tensor, type HostTensor } from '../tensor/host-tensor.js';
 import {
+  isHostTensor,
   lastDim,
   leadingRows,
   readIndices,
   requireF32,
+  requireInt,
   requireK,
   requireLastDim,
   requireMinRank,
   requireSameShape,
   requireShape,
+  type TensorInfo,
 } from './check.js';
 import { BF16_TOL, F16_TOL, F32_TOL, type KernelContract } from './contract.js';
 
@@ -146,8 +149,11 @@ export function softmaxF32(vals: Float32Array, offset: number, k: number, out: F
   for (let j = 0; j < k; j++) out[outOffset + j] = Math.fround(out[outOffset + j]! * inv);
 }
 
-/** vectors[row, c] = Σ_j w[row, j] · bank[idx[row, j], c], products and partial sums rounded to float32. */
-function mix(idx: Int32Array, w: Float32Array, rows: number, k: number, bank: Float32Array, vl: number): Float32Array {
+/**
+ * vectors[row, c] = Σ_j w[row, j] · bank[idx[row, j], c], products and partial sums rounded to float32.
+ * @internal
+ */
+export function mix(idx: Int32Array, w: Float32Array, rows: number, k: number, bank: Float32Array, vl: number): Float32Array {
   const out = new Float32Array(rows * vl); // (rows, vl)
   for (let row = 0; row < rows; row++) {
     for (let c = 0; c < vl; c++) {
@@ -162,15 +168,27 @@ function mix(idx: Int32Array, w: Float32Array, rows: number, k: number, bank: Fl
   return out;
 }
 
+/** Sizes read from valid {@link topkAdmixture} arguments. */
+export interface TopkAdmixtureDims {
+  readonly nv: number;
+  readonly vl: number;
+  readonly k: number;
+  /** Number of logits rows (the product of the leading dimensions). */
+  readonly rows: number;
+  /** The leading dimensions `...` of logits. */
+  readonly lead: readonly number[];
+}
+
 /**
- * Top-k admixture of logits over a vector bank: indices, softmax weights and mixed sub-vectors (SPEC §4.1).
+ * Checks {@link topkAdmixture}'s arguments: the rules and messages every backend gives. Reads only dtypes and
+ * shapes, so device tensors are checked too.
  * @throws {ShapeError} on wrong dtypes or shapes, or k outside 1..nv.
- * @example
- * ```ts
- * const { vectors } = topkAdmixture({ logits, bank, k: 2 }); // logits (r, in_t, nv) -> vectors (r, in_t, vl)
- * ```
  */
-export function topkAdmixture(args: TopkAdmixtureArgs): TopkAdmixtureResult {
+export function checkTopkAdmixtureArgs(args: {
+  readonly logits: TensorInfo;
+  readonly bank: TensorInfo;
+  readonly k: number;
+}): TopkAdmixtureDims {
   const { logits, bank, k } = args;
   const K = 'topkAdmixture';
   requireF32(logits, 'logits', K);
@@ -181,29 +199,35 @@ export function topkAdmixture(args: TopkAdmixtureArgs): TopkAdmixtureResult {
   const vl = bank.shape[1]!;
   requireLastDim(logits, nv, 'nv', 'logits', K);
   requireK(k, nv, K);
-  const rows = leadingRows(logits.shape);
-  const lead = logits.shape.slice(0, -1);
+  return { nv, vl, k, rows: leadingRows(logits.shape), lead: logits.shape.slice(0, -1) };
+}
 
-  const idx = new Int32Array(rows * k); // (rows, k)
-  const vals = new Float32Array(rows * k); // (rows, k) selected logits
-  const w = new Float32Array(rows * k); // (rows, k)
-  for (let row = 0; row < rows; row++) {
-    selectTopk(logits.data, row * nv, nv, k, idx, row * k);
-    for (let j = 0; j < k; j++) vals[row * k + j] = logits.data[row * nv + idx[row * k + j]!]!;
-    softmaxF32(vals, row * k, k, w, row * k);
-  }
-  return {
-    indices: tensor('i32', [...lead, k], idx),
-    weights: tensor('f32', [...lead, k], w),
-    vectors: tensor('f32', [...lead, vl], mix(idx, w, rows, k, bank.data, vl)),
-  };
+/** Sizes read from valid {@link admixFromTopk} arguments. */
+export interface AdmixFromTopkDims {
+  readonly nv: number;
+  readonly vl: number;
+  readonly k: number;
+  readonly rows: number;
+  /** The leading dimensions `...` of indices. */
+  readonly lead: readonly number[];
 }
 
 /**
- * Mixes bank rows for given top-k indices and weights: vectors (..., vl) = Σ_j weights[..., j] · bank[indices[..., j]].
+ * Checks {@link admixFromTopk}'s arguments: the rules and messages every backend gives. Host indices are read and
+ * range-checked (returned as int32); a device tensor's index values are its producer's to guarantee.
  * @throws {ShapeError} on wrong dtypes, mismatched shapes or an index outside [0, nv).
  */
-export function admixFromTopk(args: AdmixFromTopkArgs): HostTensor<'f32'> {
+export function checkAdmixFromTopkArgs(args: AdmixFromTopkArgs): AdmixFromTopkDims & { readonly indices: Int32Array };
+export function checkAdmixFromTopkArgs(args: {
+  readonly indices: TensorInfo;
+  readonly weights: TensorInfo;
+  readonly bank: TensorInfo;
+}): AdmixFromTopkDims;
+export function checkAdmixFromTopkArgs(args: {
+  readonly indices: TensorInfo;
+  readonly weights: TensorInfo;
+  readonly bank: TensorInfo;
+}): AdmixFromTopkDims & { readonly indices?: Int32Array } {
   const { indices, weights, bank } = args;
   const K = 'admixFromTopk';
   requireF32(weights, 'weights', K);
@@ -212,9 +236,52 @@ export function admixFromTopk(args: AdmixFromTopkArgs): HostTensor<'f32'> {
   requireMinRank(indices, 1, '(..., k)', 'indices', K);
   requireSameShape(weights, indices, 'weights', 'indices', K);
   const nv = bank.shape[0]!;
-  const vl = bank.shape[1]!;
-  const k = lastDim(indices.shape);
-  const rows = leadingRows(indices.shape);
-  const idx = readIndices(indices, nv, 'indices', K);
-  return tensor('f32', [...indices.shape.slice(0, -1), vl], mix(idx, weights.data, rows, k, bank.data, vl));
+  const dims = { nv, vl: bank.shape[1]!, k: lastDim(indices.shape), rows: leadingRows(indices.shape), lead: indices.shape.slice(0, -1) };
+  if (!isHostTensor(indices)) {
+    requireInt(indices, 'indices', K);
+    return dims;
+  }
+  return { ...dims, indices: readIndices(indices, nv, 'indices', K) };
+}
+
+/**
+ * Top-k admixture of logits over a vector bank: indices, softmax weights and mixed sub-vectors (SPEC §4.1).
+ * @throws {ShapeError} on wrong dtypes or shapes, or k outside 1..nv.
+ * @example
+ * ```ts
+ * const { vectors } = topkAdmixture({ logits, bank, k: 2 }); // logits (r, in_t, nv) -> vectors (r, in_t, vl)
+ * ```
+ */
+export function topkAdmixture(args: TopkAdmixtureArgs): TopkAdmixtureResult {
+  const { logits, bank } = args;
+  const { nv, vl, k, rows, lead } = checkTopkAdmixtureArgs(args);
+  const { idx, w } = selectAndWeigh(logits.data, rows, nv, k);
+  return {
+    indices: tensor('i32', [...lead, k], idx),
+    weights: tensor('f32', [...lead, k], w),
+    vectors: tensor('f32', [...lead, vl], mix(idx, w, rows, k, bank.data, vl)),
+  };
+}
+
+/** Top-k indices and softmax weights (rows, k) of every row of `logits` (rows, nv). @internal */
+export function selectAndWeigh(logits: Float32Array, rows: number, nv: number, k: number): { idx: Int32Array; w: Float32Array } {
+  const idx = new Int32Array(rows * k); // (rows, k)
+  const vals = new Float32Array(rows * k); // (rows, k) selected logits
+  const w = new Float32Array(rows * k); // (rows, k)
+  for (let row = 0; row < rows; row++) {
+    selectTopk(logits, row * nv, nv, k, idx, row * k);
+    for (let j = 0; j < k; j++) vals[row * k + j] = logits[row * nv + idx[row * k + j]!]!;
+    softmaxF32(vals, row * k, k, w, row * k);
+  }
+  return { idx, w };
+}
+
+/**
+ * Mixes bank rows for given top-k indices and weights: vectors (..., vl) = Σ_j weights[..., j] · bank[indices[..., j]].
+ * @throws {ShapeError} on wrong dtypes, mismatched shapes or an index outside [0, nv).
+ */
+export function admixFromTopk(args: AdmixFromTopkArgs): HostTensor<'f32'> {
+  const { weights, bank } = args;
+  const { vl, k, rows, lead, indices } = checkAdmixFromTopkArgs(args);
+  return tensor('f32', [...lead, vl], mix(indices, weights.data, rows, k, bank.data, vl));
 }

@@ -15,11 +15,22 @@
  *   is lowered one float32 ulp at a time until they cannot (see {@link reloadsSafely}).
  * @module
  */
-import { NumericalError, ShapeError } from '../errors.js';
+import { ShapeError } from '../errors.js';
 import { formatShape, tensor, type HostTensor } from '../tensor/host-tensor.js';
-import { lastDim, leadingRows, readIndices, requireF32, requireK, requireMinRank } from './check.js';
+import {
+  isHostTensor,
+  lastDim,
+  leadingRows,
+  readIndices,
+  requireF32,
+  requireInt,
+  requireK,
+  requireMinRank,
+  type TensorInfo,
+} from './check.js';
 import type { KernelContract } from './contract.js';
-import { selectTopk, softmaxF32 } from './topk-admixture.js';
+import { nonFiniteTopkWeightsError, storedWeightError } from './kernel-errors.js';
+import { selectAndWeigh } from './topk-admixture.js';
 
 /** Arguments of {@link logitsFromTopk}. */
 export interface LogitsFromTopkArgs {
@@ -114,9 +125,17 @@ function sumF32(w: Float32Array, offset: number, m: number): number {
   return s;
 }
 
-function checkStored(weightsKm1: HostTensor<'f32'>, kernel: string): void {
+function checkStored(weightsKm1: TensorInfo, kernel: string): void {
   requireF32(weightsKm1, 'weightsKm1', kernel);
   requireMinRank(weightsKm1, 1, '(..., k−1)', 'weightsKm1', kernel);
+}
+
+/** Throws unless every stored weight is in [0, 1] (NaN, infinite or negative: a corrupted file). */
+function checkStoredValues(weightsKm1: Float32Array, kernel: string): void {
+  for (let i = 0; i < weightsKm1.length; i++) {
+    const v = weightsKm1[i]!;
+    if (!(v >= 0 && v <= 1)) throw storedWeightError(i, v, kernel);
+  }
 }
 
 /**
@@ -141,11 +160,6 @@ function restore(weightsKm1: HostTensor<'f32'>, clampAtZero: boolean): { w: Floa
   return { w, repaired };
 }
 
-/** The error for a stored top-k weight outside [0, 1] (element `index` of weightsKm1). @internal */
-export function storedWeightError(index: number, v: number): NumericalError {
-  return new NumericalError(`safeTopkWeights: stored top-k weight [${index}] = ${v} is outside [0, 1]`, 'weightsKm1');
-}
-
 /**
  * Restores all k weights of a top-k checkpoint without NaN: the restored weight is `max(0, 1 − Σ stored)`.
  * @throws {NumericalError} when a stored weight is NaN, infinite or negative (a corrupted file; nothing to repair).
@@ -154,12 +168,7 @@ export function storedWeightError(index: number, v: number): NumericalError {
 export function safeTopkWeights(args: SafeTopkWeightsArgs): SafeTopkWeightsResult {
   const { weightsKm1 } = args;
   checkStored(weightsKm1, 'safeTopkWeights');
-  for (let i = 0; i < weightsKm1.data.length; i++) {
-    const v = weightsKm1.data[i]!;
-    if (!(v >= 0 && v <= 1)) {
-      throw storedWeightError(i, v);
-    }
-  }
+  checkStoredValues(weightsKm1.data, 'safeTopkWeights');
   const { w, repaired } = restore(weightsKm1, true);
   return {
     weights: tensor('f32', [...weightsKm1.shape.slice(0, -1), lastDim(weightsKm1.shape) + 1], w),
@@ -167,13 +176,34 @@ export function safeTopkWeights(args: SafeTopkWeightsArgs): SafeTopkWeightsResul
   };
 }
 
+/** Sizes read from valid {@link logitsFromTopk} arguments. */
+export interface LogitsFromTopkDims {
+  readonly nv: number;
+  readonly k: number;
+  readonly rows: number;
+  /** The leading dimensions `...` of indices. */
+  readonly lead: readonly number[];
+}
+
 /**
- * Dense float32 logits (..., nv) from a top-k checkpoint exactly as PEFT rebuilds them: −inf everywhere and
- * `log(w_j)` at `indices[j]`, with `w_{k−1} = 1 − Σ stored` (NaN when that is negative, unless `safe`).
- * @throws {ShapeError} on wrong dtypes, mismatched shapes or an index outside [0, nv).
+ * Checks {@link logitsFromTopk}'s arguments: the rules and messages every backend gives. Host indices are read and
+ * range-checked (returned as int32), and with `safe` the stored weights must lie in [0, 1].
+ * @throws {ShapeError} on wrong dtypes, mismatched shapes, k outside 1..nv or an index outside [0, nv).
  * @throws {NumericalError} with `safe` when a stored weight is not in [0, 1].
  */
-export function logitsFromTopk(args: LogitsFromTopkArgs): HostTensor<'f32'> {
+export function checkLogitsFromTopkArgs(args: LogitsFromTopkArgs): LogitsFromTopkDims & { readonly indices: Int32Array };
+export function checkLogitsFromTopkArgs(args: {
+  readonly indices: TensorInfo;
+  readonly weightsKm1: TensorInfo;
+  readonly nv: number;
+  readonly safe?: boolean;
+}): LogitsFromTopkDims;
+export function checkLogitsFromTopkArgs(args: {
+  readonly indices: TensorInfo;
+  readonly weightsKm1: TensorInfo;
+  readonly nv: number;
+  readonly safe?: boolean;
+}): LogitsFromTopkDims & { readonly indices?: Int32Array } {
   const { indices, weightsKm1, nv, safe = false } = args;
   const K = 'logitsFromTopk';
   checkStored(weightsKm1, K);
@@ -193,9 +223,26 @@ export function logitsFromTopk(args: LogitsFromTopkArgs): HostTensor<'f32'> {
     );
   }
   requireK(k, nv, K);
+  const dims = { nv, k, rows: leadingRows(indices.shape), lead };
+  if (!isHostTensor(indices)) {
+    requireInt(indices, 'indices', K);
+    return dims;
+  }
   const idx = readIndices(indices, nv, 'indices', K);
-  const w = safe ? safeTopkWeights({ weightsKm1 }).weights.data : restore(weightsKm1, false).w;
-  const rows = leadingRows(indices.shape);
+  if (safe && isHostTensor(weightsKm1)) checkStoredValues(weightsKm1.data as Float32Array, K);
+  return { ...dims, indices: idx };
+}
+
+/**
+ * Dense float32 logits (..., nv) from a top-k checkpoint exactly as PEFT rebuilds them: −inf everywhere and
+ * `log(w_j)` at `indices[j]`, with `w_{k−1} = 1 − Σ stored` (NaN when that is negative, unless `safe`).
+ * @throws {ShapeError} on wrong dtypes, mismatched shapes or an index outside [0, nv).
+ * @throws {NumericalError} with `safe` when a stored weight is not in [0, 1].
+ */
+export function logitsFromTopk(args: LogitsFromTopkArgs): HostTensor<'f32'> {
+  const { weightsKm1, nv, safe = false } = args;
+  const { k, rows, lead, indices: idx } = checkLogitsFromTopkArgs(args);
+  const w = restore(weightsKm1, safe).w;
   const out = new Float32Array(rows * nv).fill(-Infinity); // (rows, nv)
   for (let row = 0; row < rows; row++) {
     // torch.log: log(0) = −inf, log(negative) = NaN; duplicate indices: the later write wins, as in torch's scatter
@@ -241,13 +288,7 @@ export function storeTopkWeights(w: Float32Array, rows: number, k: number, kerne
   const nudgedRows: number[] = [];
   for (let row = 0; row < rows; row++) {
     for (let j = 0; j < k; j++) {
-      if (!Number.isFinite(w[row * k + j]!)) {
-        throw new NumericalError(
-          `${kernel}: logits row ${row} gives non-finite top-k weights (NaN or +inf logits, or only −inf); ` +
-            'PEFT would save NaN and reload the whole layer as NaN',
-          'logits'
-        );
-      }
+      if (!Number.isFinite(w[row * k + j]!)) throw nonFiniteTopkWeightsError(kernel, row);
     }
     stored.set(w.subarray(row * k, row * k + m), row * m);
     if (!reloadsSafely(stored, row * m, m)) {
@@ -258,6 +299,29 @@ export function storeTopkWeights(w: Float32Array, rows: number, k: number, kerne
   return { stored, nudgedRows };
 }
 
+/** Sizes read from valid {@link topkWeightsForSave} arguments. */
+export interface TopkWeightsForSaveDims {
+  readonly nv: number;
+  readonly k: number;
+  readonly rows: number;
+  /** The leading dimensions `...` of logits. */
+  readonly lead: readonly number[];
+}
+
+/**
+ * Checks {@link topkWeightsForSave}'s arguments: the rules and messages every backend gives.
+ * @throws {ShapeError} on a wrong dtype or shape, or k outside 1..nv.
+ */
+export function checkTopkWeightsForSaveArgs(args: { readonly logits: TensorInfo; readonly k: number }): TopkWeightsForSaveDims {
+  const { logits, k } = args;
+  const K = 'topkWeightsForSave';
+  requireF32(logits, 'logits', K);
+  requireMinRank(logits, 1, '(..., nv)', 'logits', K);
+  const nv = lastDim(logits.shape);
+  requireK(k, nv, K);
+  return { nv, k, rows: leadingRows(logits.shape), lead: logits.shape.slice(0, -1) };
+}
+
 /**
  * Top-k indices and the k−1 largest softmax weights of each logits row, as PEFT's `save_only_topk_weights` writes
  * them, with the largest weight lowered by ulps where needed so the file can never reload as NaN in PEFT.
@@ -265,27 +329,14 @@ export function storeTopkWeights(w: Float32Array, rows: number, k: number, kerne
  * @throws {ShapeError} on a wrong dtype or shape, or k outside 1..nv.
  */
 export function topkWeightsForSave(args: TopkWeightsForSaveArgs): TopkWeightsForSaveResult {
-  const { logits, k } = args;
+  const { logits } = args;
   const K = 'topkWeightsForSave';
-  requireF32(logits, 'logits', K);
-  requireMinRank(logits, 1, '(..., nv)', 'logits', K);
-  const nv = lastDim(logits.shape);
-  requireK(k, nv, K);
-  const rows = leadingRows(logits.shape);
-  const lead = logits.shape.slice(0, -1);
-  const m = k - 1;
-  const idx = new Int32Array(rows * k); // (rows, k)
-  const vals = new Float32Array(k);
-  const w = new Float32Array(rows * k); // (rows, k) softmax weights in top-k order
-  for (let row = 0; row < rows; row++) {
-    selectTopk(logits.data, row * nv, nv, k, idx, row * k);
-    for (let j = 0; j < k; j++) vals[j] = logits.data[row * nv + idx[row * k + j]!]!;
-    softmaxF32(vals, 0, k, w, row * k);
-  }
+  const { nv, k, rows, lead } = checkTopkWeightsForSaveArgs(args);
+  const { idx, w } = selectAndWeigh(logits.data, rows, nv, k); // softmax weights in top-k order
   const { stored, nudgedRows: nudged } = storeTopkWeights(w, rows, k, K);
   return {
     indices: tensor('i32', [...lead, k], idx),
-    weightsKm1: tensor('f32', [...lead, m], stored),
+    weightsKm1: tensor('f32', [...lead, k - 1], stored),
     nudgedRows: nudged,
   };
 }

@@ -12,7 +12,7 @@ import { Worker } from 'node:worker_threads';
 import { MERGE_WEIGHT_DTYPES } from '../adapter/merge-state-dict.js';
 import { ShapeError, UnsupportedError, VBLoRAError } from '../errors.js';
 import type { WeightDType } from '../kernels/index.js';
-import { nonFiniteMergeError } from '../kernels/merge.js';
+import { nonFiniteMergeError } from '../kernels/kernel-errors.js';
 import { align16, CpuInstance, cpuModule, MAX_PAGES } from '../cpu/cpu-instance.js';
 import { firstNonFinite } from '../cpu/merge-rows.js';
 import { DTYPE_BYTES } from '../tensor/index.js';
