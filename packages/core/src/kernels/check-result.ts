@@ -1,5 +1,5 @@
 /**
- * `checkKernelResult`: whether what a kernel returned is what its contract promises — a host tensor where the
+ * `checkKernelResult` / `kernelResultProblems`: whether what a kernel returned is what its contract promises — a host tensor where the
  * kernel has one output, an object holding every named output otherwise, each of the declared dtype and of the
  * shape the arguments imply. Values are not compared here (that is the conformance kit's job).
  * @module
@@ -11,8 +11,8 @@ import { KERNEL_ARG_CHECKS, type KernelArgs, type KernelDims } from './check-arg
 import type { TensorInfo } from './check.js';
 import { KERNEL_CONTRACTS, type KernelName } from './kernel-set.js';
 
-/** The dtype and shape one output must have. */
-interface OutputSpec {
+/** The dtype and shape one output of a kernel must have. */
+export interface OutputSpec {
   readonly dtype: string;
   readonly shape: readonly number[];
 }
@@ -58,49 +58,77 @@ export function expectedKernelOutputs<K extends KernelName>(kernel: K, args: Ker
 }
 
 function describe(v: unknown): string {
-  if (v === null) return 'null';
+  if (v === null || v === undefined) return String(v);
   if (Array.isArray(v)) return 'an array';
   if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
   if (typeof v === 'object') return `an object with keys ${Object.keys(v).join(', ') || '(none)'}`;
   return `a ${typeof v}`;
 }
 
-/** Throws unless `t` is a host tensor of `want.dtype` and `want.shape` whose data array fits both. */
-function checkTensor(t: unknown, want: OutputSpec, what: string, where: string, kernel: string): void {
-  const fail = (why: string): never => {
-    throw new ShapeError(`${kernel}: ${what} ${why}`, where);
-  };
+/** One thing wrong with a result: the output it concerns (`result` for the whole) and what is wrong. */
+export interface ResultProblem {
+  readonly where: string;
+  readonly message: string;
+}
+
+/** Why `t` is not a host tensor of `want.dtype` and `want.shape` with a data array fitting both; undefined if it is. */
+function tensorProblem(t: unknown, want: OutputSpec, what: string): string | undefined {
   if (typeof t !== 'object' || t === null || !('dtype' in t) || !('shape' in t) || !('data' in t)) {
-    fail(`must be a host tensor { dtype, shape, data }, got ${describe(t)}`);
+    return `${what} must be a host tensor { dtype, shape, data }, got ${describe(t)}`;
   }
   const { dtype, shape, data } = t as { dtype: unknown; shape: unknown; data: unknown };
-  if (dtype !== want.dtype) fail(`must be ${want.dtype}, got ${String(dtype)}`);
+  if (dtype !== want.dtype) return `${what} must be ${want.dtype}, got ${String(dtype)}`;
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
-    fail(`must have a shape of non-negative integers, got ${describe(shape)}`);
+    return `${what} must have a shape of non-negative integers, got ${describe(shape)}`;
   }
   const s = shape as number[];
   if (s.length !== want.shape.length || s.some((d, i) => d !== want.shape[i])) {
-    fail(`must have shape ${formatShape(want.shape)}, got ${formatShape(s)}`);
+    return `${what} must have shape ${formatShape(want.shape)}, got ${formatShape(s)}`;
   }
   const Array_ = DTYPE_ARRAY[want.dtype as DType];
   if (!(data instanceof Array_) || data.length !== numel(s)) {
     const got = ArrayBuffer.isView(data) ? `${data.constructor.name}(${(data as unknown as ArrayLike<unknown>).length})` : describe(data);
-    fail(`data must be a ${Array_.name} of ${numel(s)} elements, got ${got}`);
+    return `${what} data must be a ${Array_.name} of ${numel(s)} elements, got ${got}`;
   }
+  return undefined;
 }
 
-/** topkWeightsForSave's `nudgedRows`: row numbers in [0, rows), strictly increasing. */
-function checkNudgedRows(v: unknown, rows: number): void {
-  const K = 'topkWeightsForSave';
+/** Why topkWeightsForSave's `nudgedRows` is not increasing row numbers in [0, rows); undefined if it is. */
+function nudgedRowsProblem(v: unknown, rows: number): string | undefined {
   const ok =
     Array.isArray(v) &&
     v.every((row, i) => Number.isInteger(row) && row >= 0 && row < rows && (i === 0 || row > (v[i - 1] as number)));
-  if (!ok) {
-    throw new ShapeError(
-      `${K}: result nudgedRows must be an array of increasing row numbers in [0, ${rows}), got ${describe(v)}`,
-      'nudgedRows'
-    );
+  return ok ? undefined : `result nudgedRows must be an array of increasing row numbers in [0, ${rows}), got ${describe(v)}`;
+}
+
+/**
+ * Everything wrong with `result` (a kernel's awaited return value for `args`) by `KERNEL_CONTRACTS[kernel]`, each
+ * message starting with the kernel's name; empty when the result has the contract's form (see
+ * {@link checkKernelResult} for the rules).
+ * @throws {ShapeError} when `args` themselves are invalid (the kernel's argument check).
+ */
+export function kernelResultProblems<K extends KernelName>(kernel: K, args: KernelArgs<K>, result: unknown): ResultProblem[] {
+  const outputs = expectedKernelOutputs(kernel, args);
+  const names = Object.keys(outputs);
+  const problems: ResultProblem[] = [];
+  const add = (where: string, message: string | undefined): void => {
+    if (message !== undefined) problems.push({ where, message: `${kernel}: ${message}` });
+  };
+  if (names.length === 1) {
+    add('result', tensorProblem(result, outputs[names[0]!]!, 'the result'));
+    return problems;
   }
+  if (typeof result !== 'object' || result === null || Array.isArray(result) || ArrayBuffer.isView(result)) {
+    add('result', `the result must be an object with ${names.join(', ')}, got ${describe(result)}`);
+    return problems;
+  }
+  const record = result as Readonly<Record<string, unknown>>;
+  for (const name of names) add(name, tensorProblem(record[name], outputs[name]!, `result ${name}`));
+  if (kernel === 'topkWeightsForSave') {
+    const { rows } = KERNEL_ARG_CHECKS.topkWeightsForSave(args as KernelArgs<'topkWeightsForSave'>);
+    add('nudgedRows', nudgedRowsProblem(record['nudgedRows'], rows));
+  }
+  return problems;
 }
 
 /**
@@ -108,9 +136,8 @@ function checkNudgedRows(v: unknown, rows: number): void {
  * a single-output kernel returns the tensor itself (e.g. `deltaWeight` → a tensor, never `{ delta }`), a
  * multi-output kernel an object with one host tensor per output name; each of the declared dtype (index outputs
  * `i32`, `merge` the weight's dtype, forwards x's dtype) and of the shape the arguments imply, with a typed array
- * of that dtype and length. `topkWeightsForSave` must also return its `nudgedRows`. For the conformance kit and
- * for backend authors' own tests; values are not compared.
- * @throws {ShapeError} naming the kernel and the output (`where`) that is wrong, e.g.
+ * of that dtype and length. `topkWeightsForSave` must also return its `nudgedRows`. Values are not compared.
+ * @throws {ShapeError} for the first problem, naming the kernel and, in `where`, the output, e.g.
  * `"topkAdmixture: result indices must be i32, got i16"`; also when `args` themselves are invalid.
  * @example
  * ```ts
@@ -119,18 +146,6 @@ function checkNudgedRows(v: unknown, rows: number): void {
  * ```
  */
 export function checkKernelResult<K extends KernelName>(kernel: K, args: KernelArgs<K>, result: unknown): void {
-  const outputs = expectedKernelOutputs(kernel, args);
-  const names = Object.keys(outputs);
-  if (names.length === 1) {
-    checkTensor(result, outputs[names[0]!]!, 'the result', 'result', kernel);
-    return;
-  }
-  if (typeof result !== 'object' || result === null || Array.isArray(result) || ArrayBuffer.isView(result)) {
-    throw new ShapeError(`${kernel}: the result must be an object with ${names.join(', ')}, got ${describe(result)}`, 'result');
-  }
-  const record = result as Readonly<Record<string, unknown>>;
-  for (const name of names) checkTensor(record[name], outputs[name]!, `result ${name}`, name, kernel);
-  if (kernel === 'topkWeightsForSave') {
-    checkNudgedRows(record['nudgedRows'], (KERNEL_ARG_CHECKS.topkWeightsForSave)(args as KernelArgs<'topkWeightsForSave'>).rows);
-  }
+  const [first] = kernelResultProblems(kernel, args, result);
+  if (first !== undefined) throw new ShapeError(first.message, first.where);
 }

@@ -70,7 +70,8 @@ export type { TensorInfo } from './check.js';
 export { readIndices, requireDType, requireSameShape, requireShape } from './check.js';
 export { KERNEL_ARG_CHECKS, checkKernelArgs } from './check-args.js';
 export type { KernelArgs, KernelDims } from './check-args.js';
-export { checkKernelResult, expectedKernelOutputs } from './check-result.js';
+export { checkKernelResult, expectedKernelOutputs, kernelResultProblems } from './check-result.js';
+export type { OutputSpec, ResultProblem } from './check-result.js';
 export {
   TOPK_RESUME_MESSAGE,
   kOutOfRangeError,
