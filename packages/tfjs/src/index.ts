@@ -33,7 +33,8 @@ export {
   type ModuleMappingOptions,
   type ModulePathFn,
 } from './layers/module-paths.js';
-export { TOPK_RESUME_MESSAGE } from './layers/adapted-dense.js';
+// PEFT's top-k resume guard: the text lives in @vblora/core (kernels/kernel-errors.ts)
+export { TOPK_RESUME_MESSAGE } from '@vblora/core';
 export { applyLoRA, LoRAModel, type LoRALayer, type LoRAOptions } from './layers/lora-baseline.js';
 export { AdamW, type AdamWOptions, type ParamGroup } from './training/adamw.js';
 export { mseLoss, crossEntropyLoss, type LossFn } from './training/losses.js';

@@ -7,8 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  formatShape,
-  ShapeError,
+  checkAdmixtureBackwardArgs,
+  checkComposeBackwardArgs,
   type AdmixtureBackwardArgs,
   type AdmixtureGrads,
   type ComposeBackwardArgs,
@@ -17,22 +17,11 @@ import {
 import { topkAdmix } from '../ops/admixture.js';
 import { composeTf } from '../ops/compose.js';
 import { takeFloat } from './host-bridge.js';
-import { require2d, requireF32, requireK, requireLast, requireShape } from './checks.js';
 
 /** See core's `admixtureBackward`. */
 export async function admixtureBackward(args: AdmixtureBackwardArgs): Promise<AdmixtureGrads> {
   const { logits, bank, k, gradVectors } = args;
-  const K = 'admixtureBackward';
-  requireF32(bank, 'bank', K);
-  requireF32(logits, 'logits', K);
-  requireF32(gradVectors, 'gradVectors', K);
-  const [nv, vl] = require2d(bank, '(nv, vl)', 'bank', K);
-  const rows = requireLast(logits, nv, 'nv', 'logits', K);
-  requireK(k, nv, K);
-  const want = [...logits.shape.slice(0, -1), vl];
-  if (gradVectors.shape.length !== want.length || gradVectors.shape.some((d, i) => d !== want[i])) {
-    throw new ShapeError(`${K}: gradVectors must have shape ${formatShape(want)}, got ${formatShape(gradVectors.shape)}`, 'gradVectors');
-  }
+  const { nv, vl, rows } = checkAdmixtureBackwardArgs(args);
   const [gl, gb] = tf.tidy(() => {
     const g = tf.tensor2d(gradVectors.data, [rows, vl]);
     const f = (l: tf.Tensor, b: tf.Tensor): tf.Tensor =>
@@ -46,28 +35,7 @@ export async function admixtureBackward(args: AdmixtureBackwardArgs): Promise<Ad
 /** See core's `composeBackward`. */
 export async function composeBackward(args: ComposeBackwardArgs): Promise<ComposeGrads> {
   const { logitsA, logitsB, bank, k, gradA, gradB } = args;
-  const K = 'composeBackward';
-  requireF32(bank, 'bank', K);
-  for (const [t, name] of [
-    [logitsA, 'logitsA'],
-    [logitsB, 'logitsB'],
-    [gradA, 'gradA'],
-    [gradB, 'gradB'],
-  ] as const) {
-    requireF32(t, name, K);
-  }
-  const [nv, vl] = require2d(bank, '(nv, vl)', 'bank', K);
-  if (logitsA.shape.length !== 3 || logitsA.shape[2] !== nv) {
-    throw new ShapeError(`${K}: logitsA must have shape (r, in_t, nv=${nv}), got ${formatShape(logitsA.shape)}`, 'logitsA');
-  }
-  const [r, inT] = logitsA.shape as [number, number];
-  if (logitsB.shape.length !== 3 || logitsB.shape[1] !== r || logitsB.shape[2] !== nv) {
-    throw new ShapeError(`${K}: logitsB must have shape (out_t, r=${r}, nv=${nv}), got ${formatShape(logitsB.shape)}`, 'logitsB');
-  }
-  const outT = logitsB.shape[0]!;
-  requireShape(gradA, [r, inT * vl], '(r, in)', 'gradA', K);
-  requireShape(gradB, [outT * vl, r], '(out, r)', 'gradB', K);
-  requireK(k, nv, K);
+  const { nv, vl, r, inT, outT } = checkComposeBackwardArgs(args);
   const [ga, gb, gbank] = tf.tidy(() => {
     const gA = tf.tensor2d(gradA.data, [r, inT * vl]);
     const gB = tf.tensor2d(gradB.data, [outT * vl, r]);

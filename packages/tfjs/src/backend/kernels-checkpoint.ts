@@ -7,11 +7,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  formatShape,
-  NumericalError,
+  checkLogitsFromTopkArgs,
+  checkTopkWeightsForSaveArgs,
   safeTopkWeights,
   storeTopkWeights,
-  ShapeError,
   tensor,
   type HostTensor,
   type LogitsFromTopkArgs,
@@ -20,8 +19,6 @@ import {
 } from '@vblora/core';
 import { selectedWeights } from '../ops/admixture.js';
 import { selectTopk } from '../ops/topk-select.js';
-import { readIndices } from './host-bridge.js';
-import { requireF32, requireK, requireLast } from './checks.js';
 
 /** PEFT's restore: the k−1 stored weights, then 1 − Σ stored (float32, summed in order). */
 function restoreWeights(stored: Float32Array, rows: number, m: number): Float32Array {
@@ -40,24 +37,8 @@ function restoreWeights(stored: Float32Array, rows: number, m: number): Float32A
 
 /** See core's `logitsFromTopk`. */
 export async function logitsFromTopk(args: LogitsFromTopkArgs): Promise<HostTensor<'f32'>> {
-  const { indices, weightsKm1, nv, safe = false } = args;
-  const K = 'logitsFromTopk';
-  requireF32(weightsKm1, 'weightsKm1', K);
-  if (indices.shape.length === 0 || weightsKm1.shape.length === 0) {
-    throw new ShapeError(`${K}: indices (..., k) and weightsKm1 (..., k−1) need rank ≥ 1`, 'indices');
-  }
-  const k = indices.shape[indices.shape.length - 1]!;
-  const lead = indices.shape.slice(0, -1);
-  const want = [...lead, k - 1];
-  if (weightsKm1.shape.length !== want.length || weightsKm1.shape.some((d, i) => d !== want[i])) {
-    throw new ShapeError(
-      `${K}: weightsKm1 must have shape ${formatShape(want)} to match indices ${formatShape(indices.shape)}, got ${formatShape(weightsKm1.shape)}`,
-      'weightsKm1',
-    );
-  }
-  requireK(k, nv, K);
-  const idx = readIndices(indices, nv, 'indices', K);
-  const rows = idx.length / k;
+  const { weightsKm1, nv, safe = false } = args;
+  const { k, rows, lead, indices: idx } = checkLogitsFromTopkArgs(args);
   const w = safe ? safeTopkWeights({ weightsKm1 }).weights.data : restoreWeights(weightsKm1.data, rows, k - 1);
   const logged = tf.tidy(() => tf.log(tf.tensor1d(w)));
   const lg = (await logged.data()) as Float32Array;
@@ -68,25 +49,16 @@ export async function logitsFromTopk(args: LogitsFromTopkArgs): Promise<HostTens
   return tensor('f32', [...lead, nv], out);
 }
 
-
-
-
 /** See core's `topkWeightsForSave`. */
 export async function topkWeightsForSave(args: TopkWeightsForSaveArgs): Promise<TopkWeightsForSaveResult> {
-  const { logits, k } = args;
-  const K = 'topkWeightsForSave';
-  requireF32(logits, 'logits', K);
-  if (logits.shape.length === 0) throw new ShapeError(`${K}: logits must have shape (..., nv), got ()`, 'logits');
-  const nv = logits.shape[logits.shape.length - 1]!;
-  requireK(k, nv, K);
-  const rows = requireLast(logits, nv, 'nv', 'logits', K);
-  const lead = logits.shape.slice(0, -1);
+  const { logits } = args;
+  const { nv, k, rows, lead } = checkTopkWeightsForSaveArgs(args);
   const sel = selectTopk(logits.data, nv, k);
   const wt = tf.tidy(() => selectedWeights(tf.tensor2d(logits.data, [rows, nv]), sel));
   const w = (await wt.data()) as Float32Array;
   wt.dispose();
   const m = k - 1;
-  const { stored, nudgedRows: nudged } = storeTopkWeights(w, rows, k, K);
+  const { stored, nudgedRows: nudged } = storeTopkWeights(w, rows, k, 'topkWeightsForSave');
   return {
     indices: tensor('i32', [...lead, k], sel.indices),
     weightsKm1: tensor('f32', [...lead, m], stored),

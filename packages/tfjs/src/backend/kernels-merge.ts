@@ -5,23 +5,14 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
-import { formatShape, NumericalError, ShapeError, toF32, type HostTensor, type MergeArgs, type WeightDType } from '@vblora/core';
+import { checkMergeArgs, nonFiniteMergeError, toF32, type HostTensor, type MergeArgs, type WeightDType } from '@vblora/core';
 import { floatToTf, takeFloat } from './host-bridge.js';
-import { lowRankDims } from './checks.js';
 
-async function apply<D extends WeightDType>(args: MergeArgs<D>, sign: 1 | -1, kernel: string): Promise<HostTensor<D>> {
+async function apply<D extends WeightDType>(args: MergeArgs<D>, sign: 1 | -1, kernel: 'merge' | 'unmerge'): Promise<HostTensor<D>> {
   const { weight, A, B, fanInFanOut = false, safe = false, adapter = 'default', module } = args;
-  const [r, inF, outF] = lowRankDims(A, B, kernel);
-  const want = fanInFanOut ? [inF, outF] : [outF, inF];
-  if (weight.shape.length !== 2 || weight.shape[0] !== want[0] || weight.shape[1] !== want[1]) {
-    throw new ShapeError(
-      `${kernel}: weight must have shape ${formatShape(want)} (${fanInFanOut ? 'in, out' : 'out, in'}) for A ` +
-        `${formatShape(A.shape)} and B ${formatShape(B.shape)}, got ${formatShape(weight.shape)}`,
-      'weight',
-    );
-  }
+  const { r, inF, outF } = checkMergeArgs(args, kernel);
   const sum = tf.tidy(() => {
-    const w = floatToTf(weight, 'weight', kernel);
+    const w = floatToTf(weight);
     const a = tf.tensor2d(A.data, [r, inF]);
     const b = tf.tensor2d(B.data, [outF, r]);
     const delta = fanInFanOut ? tf.matMul(a, b, true, true) : tf.matMul(b, a);
@@ -31,10 +22,7 @@ async function apply<D extends WeightDType>(args: MergeArgs<D>, sign: 1 | -1, ke
   if (safe) {
     // checked after rounding: a bf16/f16 result may overflow to inf
     const bad = toF32(result).data.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) {
-      const where = module === undefined ? '' : ` (module ${module}, first non-finite element at flat index ${bad})`;
-      throw new NumericalError(`NaNs detected in the merged weights. The adapter ${adapter} seems to be broken${where}`, module);
-    }
+    if (bad >= 0) throw nonFiniteMergeError(adapter, module, bad);
   }
   return result;
 }

@@ -7,17 +7,13 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
-import { AdapterError, dropoutMask, UnsupportedError, type WeightDType } from '@vblora/core';
+import { dropoutMask, topkResumeError, UnsupportedError, type WeightDType } from '@vblora/core';
 import { lowRankTerm } from '../ops/compose.js';
 import { roundTo } from '../ops/round-dtype.js';
 import { batchAdapters, rowAdapters, rowMask, type ForwardState } from './forward-state.js';
 import type { ModelModule } from './module-paths.js';
 
 type Call = (inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor | tf.Tensor[];
-
-/** PEFT's guard against training logits rebuilt from a top-k checkpoint (SPEC §4.2). */
-export const TOPK_RESUME_MESSAGE =
-  'Found infinity values in VB-LoRA logits. Ensure training was not resumed from a `save_only_topk_weights` model.';
 
 /** Replaces a layer's `call` with `call` (an own property shadowing the class method) and returns the original. */
 export function patchCall(layer: tf.layers.Layer, call: Call): Call {
@@ -92,9 +88,9 @@ export class AdaptedDense {
       return lowRankTerm(x, A, B);
     }
     const m = w.module(this.module.path);
-    if (m.a.kind !== 'logits' || m.b.kind !== 'logits') throw new AdapterError(TOPK_RESUME_MESSAGE, this.module.path);
+    if (m.a.kind !== 'logits' || m.b.kind !== 'logits') throw topkResumeError({ module: this.module.path });
     if (m.a.logits.slice([0, 0, 0], [1, 1, -1]).dataSync().some((v) => v === Infinity || v === -Infinity)) {
-      throw new AdapterError(TOPK_RESUME_MESSAGE, this.module.path);
+      throw topkResumeError({ module: this.module.path });
     }
     const { A, B } = w.compose(this.module.path);
     const p = w.config.vblora_dropout;

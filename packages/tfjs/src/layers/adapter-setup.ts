@@ -5,9 +5,8 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
-import { AdapterError, createConfig, resolveTargets, type TargetedModule, type VBLoRAConfig } from '@vblora/core';
+import { createConfig, resolveTargets, topkResumeError, type TargetedModule, type VBLoRAConfig } from '@vblora/core';
 import type { VariableGroups } from '../training/trainable.js';
-import { TOPK_RESUME_MESSAGE } from './adapted-dense.js';
 import type { AdapterWeights } from './adapter-weights.js';
 import { denseVariables } from './dense-weights.js';
 import { moduleInfos, type ModelModule } from './module-paths.js';
@@ -61,5 +60,5 @@ export function variableGroups(
  */
 export function assertTrainable(w: AdapterWeights): void {
   const finite = w.hasLogits && w.logitsVariables().every((v) => tf.tidy(() => tf.all(tf.isFinite(v)).dataSync()[0] === 1));
-  if (!finite) throw new AdapterError(`${TOPK_RESUME_MESSAGE} (adapter "${w.name}")`);
+  if (!finite) throw topkResumeError({ adapter: w.name });
 }
