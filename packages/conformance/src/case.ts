@@ -1,20 +1,36 @@
 /**
- * A conformance case: one kernel call with fixed inputs, the outputs it must produce, and how closely.
+ * A conformance case: one kernel call with fixed inputs, and either the outputs it must produce (and how closely)
+ * or the error it must throw.
  * @module
  */
-import type { HostTensor, KernelName, KernelSet, OutputAccuracy } from '@vblora/core';
+import type { HostTensor, KernelArgs, KernelName, OutputAccuracy, Precision } from '@vblora/core';
 
-/** Arguments of kernel `K`. */
-export type KernelArgs<K extends KernelName> = Parameters<KernelSet[K]>[0];
+export type { KernelArgs };
 
 /** How one output is compared. */
 export type OutputCheck =
   | OutputAccuracy
   /**
-   * A bf16/f16 result rounded from a float32 value: it must equal the round-to-nearest-even of `unrounded`, except
-   * where `unrounded` lies within `slack` (relative) of a rounding midpoint, where either neighbour is accepted.
+   * A bf16/f16 result rounded from a float32 value: it must equal the round-to-nearest-even of `unrounded` bit for
+   * bit (the sign of zero included), except where `unrounded` lies within `slack` (relative) of a rounding midpoint,
+   * where either neighbour is accepted. `slack` 0 (inputs whose float32 result is exact in any summation order)
+   * demands round-half-to-even at the midpoint itself.
    */
-  | { readonly rounding: 'bf16' | 'f16'; readonly unrounded: HostTensor<'f32'>; readonly slack: number };
+  | { readonly rounding: 'bf16' | 'f16'; readonly unrounded: HostTensor<'f32'>; readonly slack: number }
+  /**
+   * The k−1 weights of a top-k checkpoint: within `within` of the expected weights, and such that PEFT reloads
+   * every row without NaN (`1 − Σw ≥ 0` in any float32 summation order; docs/numerics.md).
+   */
+  | { readonly reloadable: OutputAccuracy };
+
+/**
+ * The error a case requires: the same `name` as the error core's reference kernel throws for the same arguments,
+ * and a message matching `message` (PEFT's wording, or the argument at fault).
+ */
+export interface ExpectedError {
+  readonly name: string;
+  readonly message: RegExp;
+}
 
 /** Where a case's expected outputs come from. */
 export type CaseSource = 'peft-golden' | 'reference';
@@ -27,12 +43,17 @@ export interface ConformanceCase<K extends KernelName = KernelName> {
   readonly source: CaseSource;
   /** One line on what the case exercises. */
   readonly about: string;
-  /** The kernel's arguments. */
+  /**
+   * The kernel's arguments. The runner gives the backend a private deep copy of them for every call and checks
+   * afterwards that the copy is unchanged, so cases may share tensors (e.g. cached golden fixtures).
+   */
   readonly args: () => KernelArgs<K>;
-  /** Expected outputs by name (the kernel's output names); only these are compared. */
+  /** Expected outputs by name (the kernel's output names); only these are compared. Empty for an error case. */
   readonly expected: () => Promise<Readonly<Record<string, HostTensor>>>;
-  /** How each expected output is compared. */
-  readonly checks: () => Readonly<Record<string, OutputCheck>>;
+  /** How each expected output is compared, for a backend computing in `precision` (its declared precision). */
+  readonly checks: (precision: Precision) => Readonly<Record<string, OutputCheck>>;
+  /** Present for a case whose call must throw: the error required (see {@link ExpectedError}). */
+  readonly throws?: () => Promise<ExpectedError>;
 }
 
 /** Builds a case with its kernel type checked. */
@@ -40,7 +61,8 @@ export function defineCase<K extends KernelName>(c: ConformanceCase<K>): Conform
   return c;
 }
 
-function isTensor(v: unknown): v is HostTensor {
+/** True for a value shaped like a host tensor (`dtype`, `shape`, `data`). */
+export function isTensor(v: unknown): v is HostTensor {
   return typeof v === 'object' && v !== null && 'dtype' in v && 'shape' in v && 'data' in v;
 }
 

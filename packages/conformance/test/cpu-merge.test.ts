@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { defineBackend, tensor, type HostTensor, type KernelSet, type WeightDType } from '@vblora/core';
+import { checkKernelArgs, defineBackend, tensor, type HostTensor, type KernelSet, type WeightDType } from '@vblora/core';
 import { mergeRowBlock } from '@vblora/core/node';
 import { allCases, checkConformance } from '@vblora/conformance';
 
 /** The fast row-block merge used by `mergeCheckpoint`, wrapped as a backend so the suite can judge it. */
 const fastMerge = ((args) => {
+  checkKernelArgs('merge', args); // the row-block merge is plumbing behind checked inputs (checkMergeInputs)
   const w = args.weight;
   const bytes = w.data.byteLength;
   const input = new ArrayBuffer(bytes);

@@ -43,7 +43,7 @@ describe('conformance runner', () => {
   });
 
   it('the report lists every case with its accuracy and formats as a table', async () => {
-    const report = await checkConformance(referenceBackend, { cases: cases.filter((c) => c.kernel === 'composeLowRank') });
+    const report = await checkConformance(referenceBackend, { cases: cases.filter((c) => c.kernel === 'composeLowRank' && c.throws === undefined) });
     expect(report.ok).toBe(true);
     for (const c of report.cases) expect(c.accuracy).toMatch(/^A: \|a−e\| ≤ .*; B: /);
     const text = formatReport(report);

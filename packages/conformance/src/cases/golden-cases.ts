@@ -4,7 +4,7 @@
  * PEFT's own result is NaN (its top-k reload bug), the case compares with the reference kernel instead and says so.
  * @module
  */
-import { reloadTopkWeights, tensor, toF32, type HostTensor, type KernelName, type VBLoRAAdapter } from '@vblora/core';
+import { reloadTopkWeights, tensor, toF32, type HostTensor, type KernelName, type Precision, type VBLoRAAdapter } from '@vblora/core';
 import { defineCase, type ConformanceCase, type KernelArgs, type OutputCheck } from '../case.js';
 import { expectedTensor, type GoldenFixture, type GoldenFixtures } from '../golden/golden-fixture.js';
 import { declaredChecks } from '../tolerance.js';
@@ -40,7 +40,7 @@ interface CaseSpec<K extends KernelName> {
   readonly args: () => KernelArgs<K>;
   /** PEFT's outputs, or null to compare with the reference kernel (ties, PEFT's NaN bug). */
   readonly peft: () => Record<string, HostTensor> | null;
-  readonly checks?: (expected: Record<string, HostTensor>) => Record<string, OutputCheck>;
+  readonly checks?: (expected: Record<string, HostTensor>, precision: Precision) => Record<string, OutputCheck>;
 }
 
 function goldenCase<K extends KernelName>(spec: CaseSpec<K>): ConformanceCase<K> {
@@ -54,7 +54,7 @@ function goldenCase<K extends KernelName>(spec: CaseSpec<K>): ConformanceCase<K>
     about: peft === null ? `${spec.about} (expected from the reference: tied logits or PEFT's NaN)` : spec.about,
     args: spec.args,
     expected,
-    checks: () => (spec.checks ?? ((e) => declaredChecks(spec.kernel, e)))(memo ?? {}),
+    checks: (precision) => (spec.checks ?? ((e, p) => declaredChecks(spec.kernel, e, p)))(memo ?? {}, precision),
   });
 }
 
@@ -92,6 +92,20 @@ function moduleCases(f: GoldenFixture, path: string): ConformanceCase[] {
         },
         peft: () => ({ logits: e(`topk_reload.logits_${side}`) }),
       }),
+      ...(hasNaN(e(`topk_reload.logits_${side}`))
+        ? [
+            goldenCase({
+              kernel: 'logitsFromTopk',
+              id: id('logitsFromTopk', side, 'safe'),
+              about: "safe reload of PEFT's NaN rows: the restored weight clamped at 0 (logit −inf), the rest PEFT's",
+              args: () => {
+                const t = factorTopk(f.topk, path, side);
+                return { indices: t.indices, weightsKm1: t.weights, nv: f.full.config.num_vectors, safe: true };
+              },
+              peft: () => null,
+            }),
+          ]
+        : []),
       goldenCase({
         kernel: 'topkWeightsForSave',
         id: id('topkWeightsForSave', side),
@@ -152,7 +166,7 @@ function moduleCases(f: GoldenFixture, path: string): ConformanceCase[] {
       about: `W ← round_${weight().dtype}(W + ΔW)`,
       args: () => ({ weight: weight() as HostTensor<'f32'>, A: A(), B: B(), fanInFanOut }),
       peft: () => ({ weight: e('merged_weight') }),
-      checks: (ex) => roundingCheck('merge', ex, { weight: weight(), A: A(), B: B(), fanInFanOut }),
+      checks: (ex, p) => roundingCheck('merge', ex, { weight: weight(), A: A(), B: B(), fanInFanOut }, p),
     }),
     goldenCase({
       kernel: 'unmerge',
@@ -160,7 +174,7 @@ function moduleCases(f: GoldenFixture, path: string): ConformanceCase[] {
       about: `W ← round_${weight().dtype}(W_merged − ΔW)`,
       args: () => ({ weight: e('merged_weight') as HostTensor<'f32'>, A: A(), B: B(), fanInFanOut }),
       peft: () => ({ weight: e('unmerged_weight') }),
-      checks: (ex) => roundingCheck('unmerge', ex, { weight: e('merged_weight'), A: A(), B: B(), fanInFanOut }),
+      checks: (ex, p) => roundingCheck('unmerge', ex, { weight: e('merged_weight') as HostTensor<'f32'>, A: A(), B: B(), fanInFanOut }, p),
     }),
     goldenCase({
       kernel: 'linear',

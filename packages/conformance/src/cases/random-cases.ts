@@ -4,31 +4,13 @@
  * The seed is part of every id, so a failing case can be rebuilt exactly.
  * @module
  */
-import { tensor, type HostTensor, type KernelName } from '@vblora/core';
-import { defineCase, type ConformanceCase, type KernelArgs, type OutputCheck } from '../case.js';
-import { declaredChecks } from '../tolerance.js';
+import { tensor, type HostTensor } from '@vblora/core';
+import type { ConformanceCase, KernelArgs } from '../case.js';
 import { bank, floats, logits, normal, rngFor, topkForm, type LogitPattern } from './random-inputs.js';
-import { referenceOutputs } from './reference-outputs.js';
+import { referenceCase, type CheckBuilder } from './reference-case.js';
 import { roundingCheck } from './rounding-check.js';
 
-function randomCase<K extends KernelName>(
-  kernel: K,
-  id: string,
-  about: string,
-  args: () => KernelArgs<K>,
-  checks?: (e: Record<string, HostTensor>, a: KernelArgs<K>) => Record<string, OutputCheck>,
-): ConformanceCase<K> {
-  let memo: Record<string, HostTensor> | undefined;
-  return defineCase({
-    id: `${kernel}/${id}`,
-    kernel,
-    source: 'reference',
-    about,
-    args,
-    expected: async () => (memo ??= await referenceOutputs(kernel, args())),
-    checks: () => (checks ?? ((e) => declaredChecks(kernel, e)))(memo ?? {}, args()),
-  });
-}
+const randomCase = referenceCase;
 
 const TOPK: readonly [number, number, number, LogitPattern][] = [
   // nv, vl, k, pattern
@@ -130,8 +112,8 @@ function mergeCases(): ConformanceCase[] {
       const shape = fanInFanOut ? [inF, outF] : [outF, inF];
       return { weight: floats(rng, shape, dtype), A: normal(rng, [r, inF], 0.3), B: normal(rng, [outF, r], 0.3), fanInFanOut };
     };
-    const round = (kernel: 'merge' | 'unmerge') => (e: Record<string, HostTensor>, a: KernelArgs<'merge'>) =>
-      roundingCheck(kernel, e, { weight: a.weight, A: a.A, B: a.B, fanInFanOut: a.fanInFanOut ?? false });
+    const round = (kernel: 'merge' | 'unmerge'): CheckBuilder<'merge'> => (e, a, precision) =>
+      roundingCheck(kernel, e, a, precision);
     return [
       randomCase('merge', tag, `merge into a ${dtype} weight`, args, round('merge')),
       randomCase('unmerge', tag, `unmerge from a ${dtype} weight`, args, round('unmerge')),
