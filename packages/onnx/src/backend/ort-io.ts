@@ -1,6 +1,6 @@
 /**
  * Host tensors in and out of onnxruntime (feeds as plain data, made tensors of the runtime when a graph runs): float32 as is, f16 as its bits, bf16 widened to float32 (exact; the
- * graphs round back to bf16 themselves), integer indices as int32.
+ * graphs round back to bf16 themselves), integer indices as int32 (read and checked by core's kernel checks).
  * @module
  */
 import { fromF32, numel, ShapeError, tensor, toF32, type HostTensor, type WeightDType } from '@vblora/core';
@@ -18,18 +18,9 @@ export function feedDtype(t: HostTensor): 'f32' | 'f16' {
   return t.dtype === 'f16' ? 'f16' : 'f32';
 }
 
-/** An integer index tensor as int32, checking 0 ≤ index < `limit`. @throws {ShapeError} for an index out of range. */
-export function indexFeed(t: HostTensor, limit: number, arg: string, kernel: string): FeedData {
-  const src = t.data as ArrayLike<number | bigint>;
-  const out = new Int32Array(src.length);
-  for (let i = 0; i < src.length; i++) {
-    const v = Number(src[i]!);
-    if (!(Number.isInteger(v) && v >= 0 && v < limit)) {
-      throw new ShapeError(`${kernel}: ${arg}[${i}] = ${v} is not an index in [0, ${limit})`, arg);
-    }
-    out[i] = v;
-  }
-  return { type: 'int32', data: out, dims: [...t.shape] };
+/** Indices already read and range-checked by core's kernel checks, as an int32 input of `dims`. */
+export function indexFeed(indices: Int32Array, dims: readonly number[]): FeedData {
+  return { type: 'int32', data: indices, dims: [...dims] };
 }
 
 /** A float32 input from plain data. */

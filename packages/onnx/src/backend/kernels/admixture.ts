@@ -3,23 +3,24 @@
  * ReduceSum, and the A/B layouts of SPEC §4.2 with Reshape/Transpose.
  * @module
  */
-import { formatShape, ShapeError, type KernelSet, type LogitsSource, type TopkForm } from '@vblora/core';
+import {
+  checkAdmixFromTopkArgs,
+  checkComposeLowRankArgs,
+  checkTopkAdmixtureArgs,
+  isTopk,
+  type KernelSet,
+  type LogitsSource,
+} from '@vblora/core';
 import type { GraphBuilder } from '../../graph/graph-builder.js';
 import type { GraphSessions } from '../graph-sessions.js';
 import { admix, admixLogits, dimOf, kernelModel } from '../kernel-graph.js';
 import { f32Feed, f32Out, i32Out, indexFeed, int64Feed } from '../ort-io.js';
-import { checkBank, checkK, requireF32 } from './checks.js';
 
 /** `topkAdmixture` on onnxruntime. */
 export function topkAdmixtureKernel(sessions: GraphSessions): KernelSet['topkAdmixture'] {
-  return async ({ logits, bank, k }) => {
-    const K = 'topkAdmixture';
-    requireF32(logits, 'logits', K);
-    const [nv, vl] = checkBank(bank, K);
-    if (logits.shape.length < 1 || logits.shape.at(-1) !== nv) {
-      throw new ShapeError(`${K}: logits must have shape (..., nv=${nv}), got ${formatShape(logits.shape)}`, 'logits');
-    }
-    checkK(k, nv, K);
+  return async (args) => {
+    const { logits, bank, k } = args;
+    const { vl, lead } = checkTopkAdmixtureArgs(args);
     const out = await sessions.run(
       'topkAdmixture',
       () =>
@@ -37,7 +38,6 @@ export function topkAdmixtureKernel(sessions: GraphSessions): KernelSet['topkAdm
         }),
       { logits: f32Feed(logits.data, logits.shape), bank: f32Feed(bank.data, bank.shape), k: int64Feed([k]) },
     );
-    const lead = logits.shape.slice(0, -1);
     return {
       indices: i32Out(out['indices'], [...lead, k]),
       weights: f32Out(out['weights'], [...lead, k]),
@@ -48,13 +48,9 @@ export function topkAdmixtureKernel(sessions: GraphSessions): KernelSet['topkAdm
 
 /** `admixFromTopk` on onnxruntime. */
 export function admixFromTopkKernel(sessions: GraphSessions): KernelSet['admixFromTopk'] {
-  return async ({ indices, weights, bank }) => {
-    const K = 'admixFromTopk';
-    requireF32(weights, 'weights', K);
-    const [nv, vl] = checkBank(bank, K);
-    if (indices.shape.length < 1 || formatShape(indices.shape) !== formatShape(weights.shape)) {
-      throw new ShapeError(`${K}: weights ${formatShape(weights.shape)} must have the shape of indices ${formatShape(indices.shape)}`, 'weights');
-    }
+  return async (args) => {
+    const { weights, bank } = args;
+    const { vl, lead, indices } = checkAdmixFromTopkArgs(args);
     const out = await sessions.run(
       'admixFromTopk',
       () =>
@@ -65,13 +61,11 @@ export function admixFromTopkKernel(sessions: GraphSessions): KernelSet['admixFr
           g.op('Identity', [admix(g, 'bank', 'indices', 'weights')], {}, { outputs: ['vectors'] });
           g.output('vectors', 'f32');
         }),
-      { indices: indexFeed(indices, nv, 'indices', K), weights: f32Feed(weights.data, weights.shape), bank: f32Feed(bank.data, bank.shape) },
+      { indices: indexFeed(indices, weights.shape), weights: f32Feed(weights.data, weights.shape), bank: f32Feed(bank.data, bank.shape) },
     );
-    return f32Out(out['vectors'], [...indices.shape.slice(0, -1), vl]);
+    return f32Out(out['vectors'], [...lead, vl]);
   };
 }
-
-const isTopk = (s: LogitsSource): s is TopkForm => 'indices' in s;
 
 /** Declares the inputs of one side and returns its sub-vectors. */
 function side(g: GraphBuilder, name: 'A' | 'B', dense: boolean): string {
@@ -86,29 +80,20 @@ function side(g: GraphBuilder, name: 'A' | 'B', dense: boolean): string {
 
 /** `composeLowRank` on onnxruntime: dense logits or top-k forms on either side. */
 export function composeLowRankKernel(sessions: GraphSessions): KernelSet['composeLowRank'] {
-  return async ({ logitsA, logitsB, bank, k }) => {
-    const K = 'composeLowRank';
-    const [nv, vl] = checkBank(bank, K);
-    checkK(k, nv, K);
+  return async (args) => {
+    const { logitsA, logitsB, bank, k } = args;
+    const { vl, r, inT, outT, indicesA, indicesB } = checkComposeLowRankArgs(args);
     const feeds: Record<string, ReturnType<typeof f32Feed>> = { bank: f32Feed(bank.data, bank.shape), k: int64Feed([k]) };
-    const shapeOf = (s: LogitsSource, name: 'A' | 'B'): readonly number[] => {
-      const shape = isTopk(s) ? s.indices.shape : s.shape;
-      if (shape.length !== 3) throw new ShapeError(`${K}: logits${name} must be 3-D, got ${formatShape(shape)}`, `logits${name}`);
+    const feed = (s: LogitsSource, indices: Int32Array | undefined, name: 'A' | 'B'): void => {
       if (isTopk(s)) {
-        if (shape[2] !== k) throw new ShapeError(`${K}: logits${name} top-k form has k = ${shape[2]}, but k = ${k} was given`, `logits${name}`);
-        if (formatShape(s.weights.shape) !== formatShape(shape)) throw new ShapeError(`${K}: logits${name} weights must match its indices`, `logits${name}`);
-        feeds[`indices${name}`] = indexFeed(s.indices, nv, `logits${name}.indices`, K);
+        feeds[`indices${name}`] = indexFeed(indices!, s.indices.shape);
         feeds[`weights${name}`] = f32Feed(s.weights.data, s.weights.shape);
       } else {
-        requireF32(s, `logits${name}`, K);
-        if (shape[2] !== nv) throw new ShapeError(`${K}: logits${name} must end in nv = ${nv}, got ${formatShape(shape)}`, `logits${name}`);
-        feeds[`logits${name}`] = f32Feed(s.data, shape);
+        feeds[`logits${name}`] = f32Feed(s.data, s.shape);
       }
-      return shape;
     };
-    const [r, inT] = shapeOf(logitsA, 'A') as [number, number];
-    const [outT, rB] = shapeOf(logitsB, 'B') as [number, number];
-    if (rB !== r) throw new ShapeError(`${K}: logitsB must have r = ${r} as its second dim, got ${rB}`, 'logitsB');
+    feed(logitsA, indicesA, 'A');
+    feed(logitsB, indicesB, 'B');
     const aDense = !isTopk(logitsA);
     const bDense = !isTopk(logitsB);
     const out = await sessions.run(

@@ -4,12 +4,11 @@
  * w_j·(dw_j − Σ w_i·dw_i) cancels, and the reference keeps float64 for the same reason — and are rounded once.
  * @module
  */
-import { formatShape, ShapeError, type HostTensor, type KernelSet } from '@vblora/core';
+import { checkAdmixtureBackwardArgs, checkComposeBackwardArgs, type KernelSet } from '@vblora/core';
 import type { GraphBuilder } from '../../graph/graph-builder.js';
 import type { GraphSessions } from '../graph-sessions.js';
 import { dimOf, kernelModel, topk } from '../kernel-graph.js';
 import { f32Feed, f32Out, int64Feed } from '../ort-io.js';
-import { checkBank, checkK, requireF32 } from './checks.js';
 
 const F64 = 11;
 
@@ -44,21 +43,12 @@ function f32Output(g: GraphBuilder, t: string, name: string): void {
   g.output(name, 'f32');
 }
 
-const rows = (shape: readonly number[]): number => shape.slice(0, -1).reduce((a, b) => a * b, 1);
-
 /** `admixtureBackward` on onnxruntime. */
 export function admixtureBackwardKernel(sessions: GraphSessions): KernelSet['admixtureBackward'] {
-  return async ({ logits, bank, k, gradVectors }) => {
+  return async (args) => {
+    const { logits, bank, k, gradVectors } = args;
     const K = 'admixtureBackward';
-    const [nv, vl] = checkBank(bank, K);
-    requireF32(logits, 'logits', K);
-    requireF32(gradVectors, 'gradVectors', K);
-    checkK(k, nv, K);
-    const want = [...logits.shape.slice(0, -1), vl];
-    if (logits.shape.at(-1) !== nv || formatShape(gradVectors.shape) !== formatShape(want)) {
-      throw new ShapeError(`${K}: logits (..., ${nv}) and gradVectors ${formatShape(want)} expected`, 'gradVectors');
-    }
-    const R = rows(logits.shape);
+    const { nv, vl, rows: R } = checkAdmixtureBackwardArgs(args);
     const out = await sessions.run(
       'admixtureBackward',
       () =>
@@ -79,19 +69,10 @@ export function admixtureBackwardKernel(sessions: GraphSessions): KernelSet['adm
 
 /** `composeBackward` on onnxruntime: dL/dA, dL/dB back through the A/B layouts, then both admixtures. */
 export function composeBackwardKernel(sessions: GraphSessions): KernelSet['composeBackward'] {
-  return async ({ logitsA, logitsB, bank, k, gradA, gradB }) => {
+  return async (args) => {
+    const { logitsA, logitsB, bank, k, gradA, gradB } = args;
     const K = 'composeBackward';
-    const [nv, vl] = checkBank(bank, K);
-    for (const [t, n] of [[logitsA, 'logitsA'], [logitsB, 'logitsB'], [gradA, 'gradA'], [gradB, 'gradB']] as const) requireF32(t as HostTensor, n, K);
-    checkK(k, nv, K);
-    if (logitsA.shape.length !== 3 || logitsB.shape.length !== 3 || logitsA.shape[2] !== nv || logitsB.shape[2] !== nv) {
-      throw new ShapeError(`${K}: logitsA (r, in_t, ${nv}) and logitsB (out_t, r, ${nv}) expected`, 'logitsA');
-    }
-    const [r, inT] = logitsA.shape as [number, number];
-    const [outT] = logitsB.shape as [number];
-    if (formatShape(gradA.shape) !== formatShape([r, inT * vl]) || formatShape(gradB.shape) !== formatShape([outT * vl, r])) {
-      throw new ShapeError(`${K}: gradA must be (${r}, ${inT * vl}) and gradB (${outT * vl}, ${r})`, 'gradA');
-    }
+    const { nv, vl } = checkComposeBackwardArgs(args);
     const out = await sessions.run(
       'composeBackward',
       () =>

@@ -4,32 +4,21 @@
  * for small k is, and `log` runs in float64 and is rounded once (a correctly rounded float32 log in practice).
  * @module
  */
-import { formatShape, NumericalError, ShapeError, storeTopkWeights, type KernelSet } from '@vblora/core';
+import { checkLogitsFromTopkArgs, checkTopkWeightsForSaveArgs, storeTopkWeights, type KernelSet } from '@vblora/core';
 import type { GraphBuilder } from '../../graph/graph-builder.js';
 import type { GraphSessions } from '../graph-sessions.js';
 import { kernelModel, topk } from '../kernel-graph.js';
 import { f32Feed, f32Out, i32Out, indexFeed, int64Feed } from '../ort-io.js';
-import { checkK, requireF32 } from './checks.js';
 
 /** Column `j` of a (R, m) tensor as (R, 1). */
 const column = (g: GraphBuilder, t: string, j: number): string => g.op1('Slice', [t, g.int64([j]), g.int64([j + 1]), g.int64([1])]);
 
 /** `logitsFromTopk` on onnxruntime. */
 export function logitsFromTopkKernel(sessions: GraphSessions): KernelSet['logitsFromTopk'] {
-  return async ({ indices, weightsKm1, nv, safe = false }) => {
+  return async (args) => {
+    const { weightsKm1, nv, safe = false } = args;
     const K = 'logitsFromTopk';
-    requireF32(weightsKm1, 'weightsKm1', K);
-    const k = indices.shape.at(-1) ?? 0;
-    const lead = indices.shape.slice(0, -1);
-    if (indices.shape.length < 1 || formatShape(weightsKm1.shape) !== formatShape([...lead, k - 1])) {
-      throw new ShapeError(`${K}: weightsKm1 must have shape ${formatShape([...lead, k - 1])}, got ${formatShape(weightsKm1.shape)}`, 'weightsKm1');
-    }
-    checkK(k, nv, K);
-    if (safe) {
-      const bad = weightsKm1.data.findIndex((v) => !(v >= 0 && v <= 1));
-      if (bad >= 0) throw new NumericalError(`${K}: stored top-k weight [${bad}] = ${weightsKm1.data[bad]} is outside [0, 1]`, 'weightsKm1');
-    }
-    const rows = lead.reduce((a, b) => a * b, 1);
+    const { k, rows, lead, indices } = checkLogitsFromTopkArgs(args);
     const m = k - 1;
     const out = await sessions.run(
       `logitsFromTopk:${m}:${safe}`,
@@ -52,7 +41,7 @@ export function logitsFromTopkKernel(sessions: GraphSessions): KernelSet['logits
           g.output('logits', 'f32', [null, null]);
         }),
       {
-        indices: indexFeed({ ...indices, shape: [rows, k] }, nv, 'indices', K),
+        indices: indexFeed(indices, [rows, k]),
         stored: f32Feed(weightsKm1.data, [rows, m]),
         nvShape: int64Feed([rows, nv]),
       },
@@ -61,19 +50,12 @@ export function logitsFromTopkKernel(sessions: GraphSessions): KernelSet['logits
   };
 }
 
-
-
-
 /** `topkWeightsForSave` on onnxruntime: TopK and Softmax in the graph, PEFT's NaN guard on the host. */
 export function topkWeightsForSaveKernel(sessions: GraphSessions): KernelSet['topkWeightsForSave'] {
-  return async ({ logits, k }) => {
+  return async (args) => {
+    const { logits } = args;
     const K = 'topkWeightsForSave';
-    requireF32(logits, 'logits', K);
-    const nv = logits.shape.at(-1) ?? 0;
-    if (logits.shape.length < 1) throw new ShapeError(`${K}: logits must have shape (..., nv)`, 'logits');
-    checkK(k, nv, K);
-    const lead = logits.shape.slice(0, -1);
-    const rows = lead.reduce((a, b) => a * b, 1);
+    const { nv, k, rows, lead } = checkTopkWeightsForSaveArgs(args);
     const out = await sessions.run(
       'topkWeightsForSave',
       () =>

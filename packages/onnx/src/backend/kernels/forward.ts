@@ -4,12 +4,18 @@
  * a zero-padded stack (slot 0 is the "no adapter" zero slot).
  * @module
  */
-import { dropoutMask, formatShape, ShapeError, type HostTensor, type KernelSet, type WeightDType } from '@vblora/core';
+import {
+  checkAdapterForwardArgs,
+  checkMixedBatchForwardArgs,
+  dropoutMask,
+  type HostTensor,
+  type KernelSet,
+  type WeightDType,
+} from '@vblora/core';
 import type { GraphSessions } from '../graph-sessions.js';
 import { floatInput, kernelModel, roundedOutput } from '../kernel-graph.js';
 import { f32Feed, feedDtype, floatFeed, floatOut } from '../ort-io.js';
 import type { FeedData } from '../../runtime/stack-feeds.js';
-import { lowRankDims, requireFloat } from './checks.js';
 
 /** `adapterForward` on onnxruntime. */
 export function adapterForwardKernel(sessions: GraphSessions): KernelSet['adapterForward'] {
@@ -22,13 +28,7 @@ export function adapterForwardKernel(sessions: GraphSessions): KernelSet['adapte
   }) => {
     const { x, baseOut, A, B, dropout } = args;
     const K = 'adapterForward';
-    requireFloat(x, 'x', K);
-    requireFloat(baseOut, 'baseOut', K);
-    const [, inF, outF] = lowRankDims(A, B, K);
-    const want = [...x.shape.slice(0, -1), outF];
-    if (x.shape.at(-1) !== inF || formatShape(baseOut.shape) !== formatShape(want)) {
-      throw new ShapeError(`${K}: x ${formatShape(x.shape)} / baseOut ${formatShape(baseOut.shape)} do not fit A, B`, 'x');
-    }
+    checkAdapterForwardArgs(args);
     const [fx, fb] = [feedDtype(x), feedDtype(baseOut)];
     const feeds: Record<string, FeedData> = { x: floatFeed(x), baseOut: floatFeed(baseOut), A: f32Feed(A.data, A.shape), B: f32Feed(B.data, B.shape) };
     if (dropout !== undefined) {
@@ -51,7 +51,7 @@ export function adapterForwardKernel(sessions: GraphSessions): KernelSet['adapte
         }),
       feeds,
     );
-    return floatOut(out['y'], want, x.dtype);
+    return floatOut(out['y'], baseOut.shape, x.dtype);
   };
 }
 
@@ -65,35 +65,18 @@ export function mixedBatchForwardKernel(sessions: GraphSessions): KernelSet['mix
   }) => {
     const { x, baseOut, adapters, rowAdapter } = args;
     const K = 'mixedBatchForward';
-    requireFloat(x, 'x', K);
-    requireFloat(baseOut, 'baseOut', K);
-    if (x.shape.length !== 2 || baseOut.shape.length !== 2 || baseOut.shape[0] !== x.shape[0]) {
-      throw new ShapeError(`${K}: x (n, in) and baseOut (n, out) expected, got ${formatShape(x.shape)} and ${formatShape(baseOut.shape)}`, 'x');
-    }
-    const [n, inF] = x.shape as [number, number];
-    const outF = baseOut.shape[1]!;
-    if (rowAdapter.length !== n) throw new ShapeError(`${K}: rowAdapter must have ${n} entries, got ${rowAdapter.length}`, 'rowAdapter');
-    const dims = adapters.map((a, j) => {
-      const d = lowRankDims(a.A, a.B, `${K} (adapter ${j})`);
-      if (d[1] !== inF || d[2] !== outF) throw new ShapeError(`${K}: adapter ${j} is (in ${d[1]}, out ${d[2]}), x needs (${inF}, ${outF})`, `adapters[${j}]`);
-      return d;
-    });
-    const r = Math.max(1, ...dims.map((d) => d[0]));
+    const { n, inF, outF, adapters: dims } = checkMixedBatchForwardArgs(args);
+    const r = Math.max(1, ...dims.map((d) => d.r));
     const slots = adapters.length + 1; // slot 0: no adapter
     const As = new Float32Array(slots * r * inF); // (slots, r, in)
     const Bs = new Float32Array(slots * outF * r); // (slots, out, r)
     adapters.forEach((a, j) => {
-      const rj = dims[j]![0];
+      const rj = dims[j]!.r;
       As.set(a.A.data, (j + 1) * r * inF);
       const at = (j + 1) * outF * r;
       for (let o = 0; o < outF; o++) for (let i = 0; i < rj; i++) Bs[at + o * r + i] = a.B.data[o * rj + i]!;
     });
-    const rows = Int32Array.from(rowAdapter, (a, i) => {
-      if (!(Number.isInteger(a) && a >= -1 && a < adapters.length)) {
-        throw new ShapeError(`${K}: rowAdapter[${i}] = ${a} is not an adapter number (expected −1 or 0..${adapters.length - 1})`, 'rowAdapter');
-      }
-      return a + 1;
-    });
+    const rows = Int32Array.from(rowAdapter, (a) => a + 1);
     const [fx, fb] = [feedDtype(x), feedDtype(baseOut)];
     const out = await sessions.run(
       `mixedBatchForward:${fx}:${fb}:${x.dtype}`,

@@ -3,16 +3,26 @@
  * weight's (or input's) dtype by Cast, which rounds to nearest even.
  * @module
  */
-import { formatShape, NumericalError, ShapeError, toF32, type HostTensor, type KernelSet, type MergeArgs, type WeightDType } from '@vblora/core';
+import {
+  checkDeltaWeightArgs,
+  checkLinearArgs,
+  checkMergeArgs,
+  nonFiniteMergeError,
+  toF32,
+  type HostTensor,
+  type KernelSet,
+  type MergeArgs,
+  type WeightDType,
+} from '@vblora/core';
 import type { GraphSessions } from '../graph-sessions.js';
 import { floatInput, kernelModel, roundedOutput } from '../kernel-graph.js';
 import { f32Feed, f32Out, feedDtype, floatFeed, floatOut } from '../ort-io.js';
-import { lowRankDims, requireFloat } from './checks.js';
 
 /** `deltaWeight` on onnxruntime. */
 export function deltaWeightKernel(sessions: GraphSessions): KernelSet['deltaWeight'] {
-  return async ({ A, B, fanInFanOut = false }) => {
-    const [, inF, outF] = lowRankDims(A, B, 'deltaWeight');
+  return async (args) => {
+    const { A, B, fanInFanOut = false } = args;
+    const { inF, outF } = checkDeltaWeightArgs(args);
     const out = await sessions.run(
       `deltaWeight:${fanInFanOut}`,
       () =>
@@ -33,12 +43,7 @@ function mergeKernel(sessions: GraphSessions, sign: 1 | -1): <D extends WeightDT
   const K = sign === 1 ? 'merge' : 'unmerge';
   return async <D extends WeightDType>(args: MergeArgs<D>): Promise<HostTensor<D>> => {
     const { weight, A, B, fanInFanOut = false, safe = false, adapter = 'default', module } = args;
-    requireFloat(weight, 'weight', K);
-    const [, inF, outF] = lowRankDims(A, B, K);
-    const want = fanInFanOut ? [inF, outF] : [outF, inF];
-    if (formatShape(weight.shape) !== formatShape(want)) {
-      throw new ShapeError(`${K}: weight must have shape ${formatShape(want)}, got ${formatShape(weight.shape)}`, 'weight');
-    }
+    checkMergeArgs(args, K);
     const feed = feedDtype(weight);
     const out = await sessions.run(
       `${K}:${weight.dtype}:${fanInFanOut}`,
@@ -56,10 +61,7 @@ function mergeKernel(sessions: GraphSessions, sign: 1 | -1): <D extends WeightDT
     const result = floatOut(out['merged'], weight.shape, weight.dtype) as HostTensor<D>;
     if (safe) {
       const bad = toF32(result).data.findIndex((v) => !Number.isFinite(v));
-      if (bad >= 0) {
-        const where = module === undefined ? '' : ` (module ${module}, first non-finite element at flat index ${bad})`;
-        throw new NumericalError(`NaNs detected in the merged weights. The adapter ${adapter} seems to be broken${where}`, module);
-      }
+      if (bad >= 0) throw nonFiniteMergeError(adapter, module, bad);
     }
     return result;
   };
@@ -75,17 +77,7 @@ export function linearKernel(sessions: GraphSessions): KernelSet['linear'] {
   return async <D extends WeightDType>(args: { x: HostTensor<D>; weight: HostTensor<WeightDType>; bias?: HostTensor<WeightDType>; fanInFanOut?: boolean }) => {
     const { x, weight, bias, fanInFanOut = false } = args;
     const K = 'linear';
-    requireFloat(x, 'x', K);
-    requireFloat(weight, 'weight', K);
-    const inF = x.shape.at(-1);
-    if (weight.shape.length !== 2 || weight.shape[fanInFanOut ? 0 : 1] !== inF) {
-      throw new ShapeError(`${K}: weight ${formatShape(weight.shape)} does not fit x ${formatShape(x.shape)}`, 'weight');
-    }
-    const outF = weight.shape[fanInFanOut ? 1 : 0]!;
-    if (bias !== undefined) {
-      requireFloat(bias, 'bias', K);
-      if (bias.shape.length !== 1 || bias.shape[0] !== outF) throw new ShapeError(`${K}: bias must have shape (${outF},)`, 'bias');
-    }
+    const { outF } = checkLinearArgs(args);
     const [fx, fw] = [feedDtype(x), feedDtype(weight)];
     const fb = bias === undefined ? 'none' : feedDtype(bias);
     const feeds = { x: floatFeed(x), weight: floatFeed(weight), ...(bias === undefined ? {} : { bias: floatFeed(bias) }) };
