@@ -30,9 +30,9 @@ export function composeTf(a: TfFactor, b: TfFactor, bank: tf.Tensor2D, k: number
     const [r, inT, vl] = sA.shape;
     const [outT, rB] = sB.shape;
     const A = sA.reshape([r, inT * vl]) as tf.Tensor2D;
-    // (out_t, r, vl) → (out_t, vl, r) as a product with I_r: tf.js's cpu transpose walks index coordinates per
-    // element, its matmul reads strided memory directly; multiplying by 1 and adding 0 is exact
-    const B = tf.matMul(sB, tf.eye(rB), true, false).reshape([outT * vl, rB]) as tf.Tensor2D;
+    // (out_t, r, vl) → (out_t, vl, r) by a transpose: a product with I_r would be exact only for finite values
+    // (NaN·0 and inf·0 are NaN, spreading one non-finite sub-vector over all r columns of B)
+    const B = tf.transpose(sB, [0, 2, 1]).reshape([outT * vl, rB]) as tf.Tensor2D;
     return { A, B };
   });
 }
