@@ -9,27 +9,14 @@ import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { consumerTypeErrors, isOurs, type ConsumerEnv } from './helpers/consumer-types.js';
-import { distIsCurrent, entrySpecifiers, publishedPackages, ROOT, run } from './helpers/workspace.js';
+import { buildStalePackages } from './helpers/build.js';
+import { entrySpecifiers, publishedPackages, ROOT, run } from './helpers/workspace.js';
 
 const PACKAGES = publishedPackages();
 const ATTW = join(ROOT, 'node_modules', '@arethetypeswrong', 'cli', 'dist', 'index.js');
 
-/** Packages whose dist/ is missing, older than src/, or holds output of a source that is gone. */
-async function stalePackages(): Promise<{ readonly name: string; readonly why: string }[]> {
-  const runs = await Promise.all(PACKAGES.map(distIsCurrent));
-  return PACKAGES.flatMap((pkg, i) => (runs[i]!.status === 0 ? [] : [{ name: pkg.name, why: runs[i]!.output }]));
-}
-
 beforeAll(async () => {
-  const stale = await stalePackages();
-  if (stale.length === 0) return;
-  // --force: a cache entry from before builds began with an empty dist/ may hold output of sources since renamed.
-  const filters = stale.map((p) => `--filter=${p.name}`);
-  const build = await run('npx', ['turbo', 'run', 'build', ...filters, '--force', '--output-logs=errors-only'], ROOT, {
-    TURBO_TELEMETRY_DISABLED: '1',
-  });
-  expect(build.status, build.output).toBe(0);
-  expect(await stalePackages()).toEqual([]);
+  expect(await buildStalePackages(PACKAGES)).toEqual([]);
 }, 600_000);
 
 describe.each(PACKAGES)('$name', (pkg) => {
