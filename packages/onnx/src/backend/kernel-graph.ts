@@ -36,10 +36,18 @@ export function roundedOutput(g: GraphBuilder, y: string, name: string, dtype: W
   g.output(name, 'f32');
 }
 
-/** Top-k of the last axis (descending, ties lowest index first) → [selected values, int64 indices]. */
+/**
+ * Top-k of the last axis of float32 logits in torch's order → [selected values, int64 indices]: descending, NaN
+ * highest, ties lowest index first. ONNX's TopK has no NaN rule, so it ranks a float64 key — NaN → +inf, +inf →
+ * 1e308 (above every float32), the rest as is — and the selected values are gathered from the logits.
+ */
 export function topk(g: GraphBuilder, logits: string, k: string): [string, string] {
-  const [vals, idx] = g.op('TopK', [logits, k], { axis: { i: -1 }, largest: { i: 1 }, sorted: { i: 1 } }, { outputs: 2 });
-  return [vals!, idx!];
+  const x = g.cast(logits, 'f32', 'f64');
+  const scalar = (v: number): string => g.init(g.fresh('c'), { dtype: 'f64', shape: [], data: Float64Array.of(v) });
+  const posInf = g.op1('IsInf', [x], { detect_negative: { i: 0 }, detect_positive: { i: 1 } });
+  const key = g.op1('Where', [g.op1('IsNaN', [x]), scalar(Infinity), g.op1('Where', [posInf, scalar(1e308), x])]);
+  const [, idx] = g.op('TopK', [key, k], { axis: { i: -1 }, largest: { i: 1 }, sorted: { i: 1 } }, { outputs: 2 });
+  return [g.op1('GatherElements', [logits, idx!], { axis: { i: -1 } }), idx!];
 }
 
 /** vectors (…, vl) = Σ_j weights[…, j]·bank[indices[…, j]] for indices/weights (…, k). */
