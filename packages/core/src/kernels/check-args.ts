@@ -60,7 +60,7 @@ export const KERNEL_ARG_CHECKS: { readonly [K in KernelName]: (args: KernelArgs<
   deltaWeight: checkDeltaWeightArgs,
   merge: (args: KernelArgs<'merge'>) => checkMergeArgs(args, 'merge'),
   unmerge: (args: KernelArgs<'unmerge'>) => checkMergeArgs(args, 'unmerge'),
-  linear: checkLinearArgs,
+  linear: (args: KernelArgs<'linear'>) => checkLinearArgs(args),
   adapterForward: checkAdapterForwardArgs,
   mixedBatchForward: checkMixedBatchForwardArgs,
   admixtureBackward: checkAdmixtureBackwardArgs,

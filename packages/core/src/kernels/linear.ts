@@ -49,17 +49,21 @@ export interface LinearDims {
 }
 
 /**
- * Checks {@link linear}'s arguments: the rules and messages every backend gives.
+ * Checks {@link linear}'s arguments: the rules and messages every backend gives. `kernel` names a fused kernel
+ * built on the linear layer in the messages (default `linear`).
  * @throws {ShapeError} on wrong dtypes or shapes.
  */
-export function checkLinearArgs(args: {
-  readonly x: TensorInfo;
-  readonly weight: TensorInfo;
-  readonly bias?: TensorInfo | undefined;
-  readonly fanInFanOut?: boolean;
-}): LinearDims {
+export function checkLinearArgs(
+  args: {
+    readonly x: TensorInfo;
+    readonly weight: TensorInfo;
+    readonly bias?: TensorInfo | undefined;
+    readonly fanInFanOut?: boolean;
+  },
+  kernel = 'linear'
+): LinearDims {
   const { x, weight, bias, fanInFanOut = false } = args;
-  const K = 'linear';
+  const K = kernel;
   requireFloat(x, 'x', K);
   requireFloat(weight, 'weight', K);
   requireMinRank(x, 1, '(..., in)', 'x', K);

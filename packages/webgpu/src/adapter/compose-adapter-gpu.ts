@@ -6,6 +6,8 @@
 import {
   AdapterError,
   factorSource,
+  readIndices,
+  tensor,
   toF32,
   type HostTensor,
   type LogitsSource,
@@ -13,7 +15,6 @@ import {
 } from '@vblora/core';
 import type { GpuLogitsSource, GpuLowRankPair } from '../ops/compose.js';
 import type { GpuTensor } from '../runtime/gpu-tensor.js';
-import { toI32 } from '../runtime/host-data.js';
 import type { WebGpuRuntime } from '../webgpu-runtime.js';
 
 /** Options of {@link composeAdapterOnGpu}. */
@@ -29,7 +30,7 @@ function upload(rt: WebGpuRuntime, src: LogitsSource, nv: number, arg: string, t
   };
   if ('indices' in src) {
     return {
-      indices: keep(rt.upload(toI32(src.indices, `${arg}.indices`, 'composeLowRank', nv), `${arg}.indices`)),
+      indices: keep(rt.upload(tensor('i32', src.indices.shape, readIndices(src.indices, nv, `${arg}.indices`, 'composeLowRank')), `${arg}.indices`)),
       weights: keep(rt.upload(src.weights, `${arg}.weights`)),
     };
   }

@@ -1,10 +1,13 @@
 /**
- * The backend contract's kernels on host tensors: upload the arguments, run the GPU kernel, read the results
- * back, and release every GPU buffer whatever happens (the conformance kit calls each kernel many times).
+ * The backend contract's kernels on host tensors: check the arguments with core's kernel checks (the reference's
+ * errors, before anything is uploaded), upload them, run the GPU kernel, read the results back, and release every
+ * GPU buffer whatever happens (the conformance kit calls each kernel many times).
  * @internal
  * @module
  */
 import {
+  checkKernelArgs,
+  tensor,
   type AdapterForwardArgs,
   type AdmixFromTopkArgs,
   type AdmixtureBackwardArgs,
@@ -19,10 +22,8 @@ import {
   type MixedBatchForwardArgs,
   type TopkAdmixtureArgs,
   type WeightDType,
-  ShapeError,
 } from '@vblora/core';
 import type { GpuLogitsSource } from '../ops/compose.js';
-import { toI32 } from '../runtime/host-data.js';
 import type { GpuTensor } from '../runtime/gpu-tensor.js';
 import type { GpuDType } from '../shaders/wgsl-half.js';
 import type { WebGpuRuntime } from '../webgpu-runtime.js';
@@ -66,21 +67,15 @@ export function scoped(runtime: () => Promise<WebGpuRuntime>): WithRuntime {
   };
 }
 
-function nvOf(bank: HostTensor, kernel: string): number {
-  if (bank.shape.length !== 2) {
-    throw new ShapeError(`${kernel}: bank must have shape (nv, vl), got (${bank.shape.join(', ')})`, 'bank');
-  }
-  return bank.shape[0]!;
-}
-
-function logitsSource(s: CallScope, src: LogitsSource, nv: number, arg: string): GpuLogitsSource {
+/** Uploads a checked logits source; a top-k form's indices as the int32 that core's check read. */
+function logitsSource(s: CallScope, src: LogitsSource, indices: Int32Array | undefined, arg: string): GpuLogitsSource {
   if ('indices' in src) {
     return {
-      indices: s.up(toI32(src.indices, `${arg}.indices`, 'composeLowRank', nv), `${arg}.indices`),
+      indices: s.up(tensor('i32', src.indices.shape, indices!), `${arg}.indices`),
       weights: s.up(src.weights, `${arg}.weights`),
     };
   }
-  return s.up(src as HostTensor<'f32'>, arg);
+  return s.up(src, arg);
 }
 
 /** The kernels of the backend contract, on whatever runtime `run` provides. */
@@ -88,33 +83,36 @@ export function hostKernels(run: WithRuntime): Partial<KernelSet> {
   return {
     topkAdmixture: (a: TopkAdmixtureArgs) =>
       run(async (s) => {
+        checkKernelArgs('topkAdmixture', a);
         const r = await s.rt.topkAdmixture({ logits: s.up(a.logits, 'logits'), bank: s.up(a.bank, 'bank'), k: a.k });
         return { indices: await s.read(r.indices), weights: await s.read(r.weights), vectors: await s.read(r.vectors) };
       }),
     admixFromTopk: (a: AdmixFromTopkArgs) =>
       run(async (s) => {
-        const nv = nvOf(a.bank, 'admixFromTopk');
-        const indices = s.up(toI32(a.indices, 'indices', 'admixFromTopk', nv), 'indices');
+        const checked = checkKernelArgs('admixFromTopk', a);
+        const indices = s.up(tensor('i32', a.indices.shape, checked.indices), 'indices');
         return s.read(
           await s.rt.admixFromTopk({ indices, weights: s.up(a.weights, 'weights'), bank: s.up(a.bank, 'bank') })
         );
       }),
     composeLowRank: (a: ComposeLowRankArgs) =>
       run(async (s) => {
-        const nv = nvOf(a.bank, 'composeLowRank');
-        const logitsA = logitsSource(s, a.logitsA, nv, 'logitsA');
-        const logitsB = logitsSource(s, a.logitsB, nv, 'logitsB');
+        const { indicesA, indicesB } = checkKernelArgs('composeLowRank', a);
+        const logitsA = logitsSource(s, a.logitsA, indicesA, 'logitsA');
+        const logitsB = logitsSource(s, a.logitsB, indicesB, 'logitsB');
         const r = await s.rt.composeLowRank({ logitsA, logitsB, bank: s.up(a.bank, 'bank'), k: a.k });
         return { A: await s.read(r.A), B: await s.read(r.B) };
       }),
     deltaWeight: (a: DeltaWeightArgs) =>
-      run(async (s) =>
-        s.read(await s.rt.deltaWeight({ A: s.up(a.A, 'A'), B: s.up(a.B, 'B'), fanInFanOut: a.fanInFanOut ?? false }))
-      ),
+      run(async (s) => {
+        checkKernelArgs('deltaWeight', a);
+        return s.read(await s.rt.deltaWeight({ A: s.up(a.A, 'A'), B: s.up(a.B, 'B'), fanInFanOut: a.fanInFanOut ?? false }));
+      }),
     merge: <D extends WeightDType>(a: MergeArgs<D>) => run((s) => mergeCall(s, a, 1)),
     unmerge: <D extends WeightDType>(a: MergeArgs<D>) => run((s) => mergeCall(s, a, -1)),
     linear: <D extends WeightDType>(a: LinearArgs<D>) =>
       run(async (s) => {
+        checkKernelArgs('linear', a);
         const bias = a.bias === undefined ? {} : { bias: s.up(a.bias, 'bias') };
         const y = await s.rt.linear({
           x: s.up(a.x, 'x'),
@@ -126,6 +124,7 @@ export function hostKernels(run: WithRuntime): Partial<KernelSet> {
       }),
     adapterForward: <D extends WeightDType>(a: AdapterForwardArgs<D>) =>
       run(async (s) => {
+        checkKernelArgs('adapterForward', a);
         const dropout = a.dropout === undefined ? {} : { dropout: a.dropout };
         const y = await s.rt.adapterForward({
           x: s.up(a.x, 'x'),
@@ -138,6 +137,7 @@ export function hostKernels(run: WithRuntime): Partial<KernelSet> {
       }),
     mixedBatchForward: <D extends WeightDType>(a: MixedBatchForwardArgs<D>) =>
       run(async (s) => {
+        checkKernelArgs('mixedBatchForward', a);
         const adapters = a.adapters.map((ad, j) => ({
           A: s.up(ad.A, `adapters[${j}].A`),
           B: s.up(ad.B, `adapters[${j}].B`),
@@ -152,6 +152,7 @@ export function hostKernels(run: WithRuntime): Partial<KernelSet> {
       }),
     admixtureBackward: (a: AdmixtureBackwardArgs) =>
       run(async (s) => {
+        checkKernelArgs('admixtureBackward', a);
         const r = await s.rt.admixtureBackward({
           logits: s.up(a.logits, 'logits'),
           bank: s.up(a.bank, 'bank'),
@@ -162,6 +163,7 @@ export function hostKernels(run: WithRuntime): Partial<KernelSet> {
       }),
     composeBackward: (a: ComposeBackwardArgs) =>
       run(async (s) => {
+        checkKernelArgs('composeBackward', a);
         const r = await s.rt.composeBackward({
           logitsA: s.up(a.logitsA, 'logitsA'),
           logitsB: s.up(a.logitsB, 'logitsB'),
@@ -181,6 +183,7 @@ export function hostKernels(run: WithRuntime): Partial<KernelSet> {
 
 /** merge / unmerge: the uploaded weight is this call's own copy, so the GPU merges it in place. */
 async function mergeCall<D extends WeightDType>(s: CallScope, a: MergeArgs<D>, sign: 1 | -1): Promise<HostTensor<D>> {
+  checkKernelArgs(sign === 1 ? 'merge' : 'unmerge', a);
   const args = {
     weight: s.up(a.weight, 'weight'),
     A: s.up(a.A, 'A'),

@@ -3,14 +3,13 @@
  * out = softmax(q·kᵀ / √d)·v over (..., seq, d) tensors, in float32.
  * @module
  */
-import { formatShape, ShapeError } from '@vblora/core';
+import { formatShape, requireDType, requireSameShape, ShapeError } from '@vblora/core';
 import { GpuTensorError } from '../errors.js';
 import type { GpuContext } from '../runtime/gpu-context.js';
 import type { GpuTensor } from '../runtime/gpu-tensor.js';
 import { ATTENTION_MIX_PARAMS, ATTENTION_MIX_WG, attentionMixWgsl } from '../shaders/attention-mix.js';
 import { ATTENTION_SOFTMAX_PARAMS, ATTENTION_SOFTMAX_WG, attentionSoftmaxWgsl } from '../shaders/attention-softmax.js';
 import { packParams } from '../shaders/params.js';
-import { requireDType, requireSameShape } from './validate.js';
 
 const F32_BITS = new Uint32Array(1);
 const F32_VIEW = new Float32Array(F32_BITS.buffer);

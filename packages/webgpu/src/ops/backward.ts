@@ -3,7 +3,7 @@
  * (scatter-add over rows), for one logits tensor (`admixtureBackward`) or a whole layer (`composeBackward`).
  * @module
  */
-import { formatShape, ShapeError } from '@vblora/core';
+import { checkAdmixtureBackwardArgs, checkComposeBackwardArgs } from '@vblora/core';
 import { rowSegments } from '../runtime/chunk-plan.js';
 import type { Encoder } from '../runtime/encoder.js';
 import type { GpuContext } from '../runtime/gpu-context.js';
@@ -11,7 +11,6 @@ import type { GpuTensor } from '../runtime/gpu-tensor.js';
 import { admixtureBackwardWgsl, BACKWARD_PARAMS } from '../shaders/admixture-backward.js';
 import { packParams } from '../shaders/params.js';
 import { recordSelect } from './compose.js';
-import { requireDType, requireK, requireLastDim, requireShape } from './validate.js';
 
 /** Gradients of `WebGpuRuntime.admixtureBackward`, on the GPU. */
 export interface GpuAdmixtureGrads {
@@ -79,11 +78,9 @@ async function recordBackward(
   return [form.indices, form.weights];
 }
 
-function checkBank(ctx: GpuContext, bank: GpuTensor, K: string): asserts bank is GpuTensor<'f32'> {
-  ctx.own(bank, 'bank');
-  requireDType(bank, ['f32'], 'bank', K);
-  requireShape(bank, [null, null], ['nv', 'vl'], 'bank', K);
-  bank.single('bank');
+/** Throws unless every tensor was made by this runtime. */
+function own(ctx: GpuContext, tensors: Readonly<Record<string, GpuTensor>>): void {
+  for (const [arg, t] of Object.entries(tensors)) ctx.own(t, arg);
 }
 
 /** Gradients of `topkAdmixture(...).vectors` w.r.t. logits and bank, given dL/dvectors, on the GPU. */
@@ -96,24 +93,11 @@ export async function gpuAdmixtureBackward(
     readonly gradVectors: GpuTensor<'f32'>;
   }
 ): Promise<GpuAdmixtureGrads> {
-  const K = 'admixtureBackward';
   ctx.assertAlive();
   const { logits, bank, k, gradVectors } = args;
-  checkBank(ctx, bank, K);
-  ctx.own(logits, 'logits');
-  ctx.own(gradVectors, 'gradVectors');
-  requireDType(logits, ['f32'], 'logits', K);
-  requireDType(gradVectors, ['f32'], 'gradVectors', K);
-  const [nv, vl] = bank.shape as [number, number];
-  requireLastDim(logits, nv, 'nv', 'logits', K);
-  requireK(k, nv, K);
-  const want = [...logits.shape.slice(0, -1), vl];
-  if (gradVectors.shape.length !== want.length || gradVectors.shape.some((d, i) => d !== want[i])) {
-    throw new ShapeError(
-      `${K}: gradVectors must have shape ${formatShape(want)}, got ${formatShape(gradVectors.shape)}`,
-      'gradVectors'
-    );
-  }
+  own(ctx, { bank, logits, gradVectors });
+  const { nv, vl } = checkAdmixtureBackwardArgs(args);
+  bank.single('bank');
   const gradLogits = ctx.empty('f32', logits.shape);
   const gradBank = ctx.zeros('f32', [nv, vl]);
   const enc = ctx.encoder();
@@ -135,27 +119,11 @@ export async function gpuComposeBackward(
     readonly gradB: GpuTensor<'f32'>;
   }
 ): Promise<GpuComposeGrads> {
-  const K = 'composeBackward';
   ctx.assertAlive();
   const { logitsA, logitsB, bank, k, gradA, gradB } = args;
-  checkBank(ctx, bank, K);
-  for (const [t, name] of [
-    [logitsA, 'logitsA'],
-    [logitsB, 'logitsB'],
-    [gradA, 'gradA'],
-    [gradB, 'gradB'],
-  ] as const) {
-    ctx.own(t, name);
-    requireDType(t, ['f32'], name, K);
-  }
-  const [nv, vl] = bank.shape as [number, number];
-  requireShape(logitsA, [null, null, nv], ['r', 'in_t', 'nv'], 'logitsA', K);
-  const [r, inT] = logitsA.shape as [number, number];
-  requireShape(logitsB, [null, r, nv], ['out_t', 'r', 'nv'], 'logitsB', K);
-  const outT = logitsB.shape[0]!;
-  requireShape(gradA, [r, inT * vl], ['r', 'in'], 'gradA', K);
-  requireShape(gradB, [outT * vl, r], ['out', 'r'], 'gradB', K);
-  requireK(k, nv, K);
+  own(ctx, { bank, logitsA, logitsB, gradA, gradB });
+  const { nv, vl, r } = checkComposeBackwardArgs(args);
+  bank.single('bank');
   const gradLogitsA = ctx.empty('f32', logitsA.shape);
   const gradLogitsB = ctx.empty('f32', logitsB.shape);
   const gradBank = ctx.zeros('f32', [nv, vl]);

@@ -3,7 +3,7 @@
  * left on the GPU.
  * @module
  */
-import { formatShape, ShapeError } from '@vblora/core';
+import { checkAdmixFromTopkArgs, checkComposeLowRankArgs, checkTopkAdmixtureArgs, isTopk } from '@vblora/core';
 import { rowSegments, type RowRange } from '../runtime/chunk-plan.js';
 import type { Encoder } from '../runtime/encoder.js';
 import type { GpuContext } from '../runtime/gpu-context.js';
@@ -12,7 +12,6 @@ import { ADMIX_PARAMS, ADMIX_WG, admixWgsl } from '../shaders/admix.js';
 import { packParams } from '../shaders/params.js';
 import { TOPK_SELECT_PARAMS, topkSelectWgsl } from '../shaders/topk-select.js';
 import { ROWWISE_MAX_NV, ROWWISE_WG, topkSelectRowwiseWgsl } from '../shaders/topk-select-rowwise.js';
-import { leadingRows, requireDType, requireK, requireLastDim, requireSameShape, requireShape } from './validate.js';
 
 /** Top-k form on the GPU: (..., k) indices (i32) and weights (f32). */
 export interface GpuTopkForm {
@@ -115,22 +114,10 @@ export async function recordAdmix(
   }
 }
 
-function checkBank(ctx: GpuContext, bank: GpuTensor, kernel: string): asserts bank is GpuTensor<'f32'> {
-  ctx.own(bank, 'bank');
-  requireDType(bank, ['f32'], 'bank', kernel);
-  requireShape(bank, [null, null], ['nv', 'vl'], 'bank', kernel);
-  bank.single('bank');
-}
-
-function checkTopk(ctx: GpuContext, form: GpuTopkForm, arg: string, kernel: string): void {
+/** Throws unless every tensor of a top-k form was made by this runtime. */
+function ownTopk(ctx: GpuContext, form: GpuTopkForm, arg: string): void {
   ctx.own(form.indices, `${arg}.indices`);
   ctx.own(form.weights, `${arg}.weights`);
-  requireDType(form.indices, ['i32'], `${arg}.indices`, kernel);
-  requireDType(form.weights, ['f32'], `${arg}.weights`, kernel);
-  if (form.indices.shape.length < 1) {
-    throw new ShapeError(`${kernel}: ${arg} indices must have shape (..., k), got ${formatShape(form.indices.shape)}`);
-  }
-  requireSameShape(form.weights, form.indices, `${arg}.weights`, `${arg}.indices`, kernel);
 }
 
 /**
@@ -141,15 +128,12 @@ export async function gpuTopkAdmixture(
   ctx: GpuContext,
   args: { readonly logits: GpuTensor<'f32'>; readonly bank: GpuTensor<'f32'>; readonly k: number }
 ): Promise<GpuTopkAdmixtureResult> {
-  const K = 'topkAdmixture';
   const { logits, bank, k } = args;
   ctx.assertAlive();
-  checkBank(ctx, bank, K);
+  ctx.own(bank, 'bank');
   ctx.own(logits, 'logits');
-  requireDType(logits, ['f32'], 'logits', K);
-  const [nv, vl] = bank.shape as [number, number];
-  requireLastDim(logits, nv, 'nv', 'logits', K);
-  requireK(k, nv, K);
+  const { vl } = checkTopkAdmixtureArgs(args);
+  bank.single('bank');
   const enc = ctx.encoder();
   const form = await recordSelect(ctx, enc, logits, k);
   const vectors = ctx.empty('f32', [...logits.shape.slice(0, -1), vl]);
@@ -163,50 +147,16 @@ export async function gpuAdmixFromTopk(
   ctx: GpuContext,
   args: GpuTopkForm & { readonly bank: GpuTensor<'f32'> }
 ): Promise<GpuTensor<'f32'>> {
-  const K = 'admixFromTopk';
   ctx.assertAlive();
-  checkBank(ctx, args.bank, K);
-  checkTopk(ctx, args, 'topk', K);
-  const vl = args.bank.shape[1]!;
+  ctx.own(args.bank, 'bank');
+  ownTopk(ctx, args, 'topk');
+  const { vl } = checkAdmixFromTopkArgs(args);
+  args.bank.single('bank');
   const vectors = ctx.empty('f32', [...args.indices.shape.slice(0, -1), vl]);
   const enc = ctx.encoder();
   await recordAdmix(ctx, enc, args, args.bank, { out: vectors, layout: 0 });
   enc.submit();
   return vectors;
-}
-
-function isTopk(src: GpuLogitsSource): src is GpuTopkForm {
-  return 'indices' in src;
-}
-
-/** Checks a logits source of compose and returns its 3-D shape. */
-function checkSource(
-  ctx: GpuContext,
-  src: GpuLogitsSource,
-  bank: GpuTensor<'f32'>,
-  k: number,
-  arg: string,
-  layout: string
-): readonly number[] {
-  const K = 'composeLowRank';
-  const shape = isTopk(src) ? src.indices.shape : src.shape;
-  if (shape.length !== 3)
-    throw new ShapeError(`${K}: ${arg} must have shape ${layout}, got ${formatShape(shape)}`, arg);
-  if (isTopk(src)) {
-    checkTopk(ctx, src, arg, K);
-    if (shape[2] !== k) {
-      throw new ShapeError(
-        `${K}: ${arg} top-k form has k = ${shape[2]} in ${formatShape(shape)}, but k = ${k} was given`,
-        arg
-      );
-    }
-    return shape;
-  }
-  ctx.own(src, arg);
-  requireDType(src, ['f32'], arg, K);
-  requireLastDim(src, bank.shape[0]!, 'nv', arg, K);
-  requireK(k, bank.shape[0]!, K);
-  return shape;
 }
 
 /**
@@ -222,21 +172,18 @@ export async function gpuComposeLowRank(
     readonly k: number;
   }
 ): Promise<GpuLowRankPair> {
-  const K = 'composeLowRank';
   const { bank, k } = args;
   ctx.assertAlive();
-  checkBank(ctx, bank, K);
-  const vl = bank.shape[1]!;
-  const shapeA = checkSource(ctx, args.logitsA, bank, k, 'logitsA', '(r, in_t, nv)');
-  const shapeB = checkSource(ctx, args.logitsB, bank, k, 'logitsB', '(out_t, r, nv)');
-  const [r, inT] = shapeA as [number, number];
-  const [outT, rB] = shapeB as [number, number];
-  if (rB !== r) {
-    throw new ShapeError(
-      `${K}: logitsB ${formatShape(shapeB.slice(0, 2))} must have r = ${r} as its second dim (from logitsA)`,
-      'logitsB'
-    );
+  ctx.own(bank, 'bank');
+  for (const [src, arg] of [
+    [args.logitsA, 'logitsA'],
+    [args.logitsB, 'logitsB'],
+  ] as const) {
+    if (isTopk(src)) ownTopk(ctx, src, arg);
+    else ctx.own(src, arg);
   }
+  const { vl, r, inT, outT } = checkComposeLowRankArgs(args);
+  bank.single('bank');
   const enc = ctx.encoder();
   const temps: GpuTensor[] = [];
   const formOf = async (src: GpuLogitsSource): Promise<GpuTopkForm> => {

@@ -3,13 +3,12 @@
  * weights, tiled, split over as many buffers as the weight needs, optionally in place.
  * @module
  */
-import { formatShape, NumericalError, ShapeError } from '@vblora/core';
+import { checkDeltaWeightArgs, checkMergeArgs, nonFiniteMergeError } from '@vblora/core';
 import type { GpuContext } from '../runtime/gpu-context.js';
 import type { GpuTensor } from '../runtime/gpu-tensor.js';
 import { DELTA_MERGE_PARAMS, deltaMergeGroups, deltaMergeWgsl } from '../shaders/delta-merge.js';
 import { packParams } from '../shaders/params.js';
 import type { GpuFloat } from '../shaders/wgsl-half.js';
-import { lowRankDims, requireDType } from './validate.js';
 
 /** Arguments of `WebGpuRuntime.deltaWeight`. */
 export interface GpuDeltaWeightArgs {
@@ -46,12 +45,11 @@ function pipeline(ctx: GpuContext, target: GpuFloat): Promise<GPUComputePipeline
 
 /** ΔW = B·A (out, in) on the GPU, or its transpose (in, out) with `fanInFanOut`. */
 export async function gpuDeltaWeight(ctx: GpuContext, args: GpuDeltaWeightArgs): Promise<GpuTensor<'f32'>> {
-  const K = 'deltaWeight';
   ctx.assertAlive();
   const { A, B, fanInFanOut = false } = args;
   ctx.own(A, 'A');
   ctx.own(B, 'B');
-  const [r, inF, outF] = lowRankDims(A, B, K);
+  const { r, inF, outF } = checkDeltaWeightArgs(args);
   const aBuf = A.single('A').buffer;
   const bBuf = B.single('B').buffer;
   const pl = await pipeline(ctx, 'f32');
@@ -83,16 +81,7 @@ function mergeKernel(sign: 1 | -1) {
     ctx.own(weight, 'weight');
     ctx.own(A, 'A');
     ctx.own(B, 'B');
-    requireDType(weight, ['f32', 'bf16', 'f16'], 'weight', K);
-    const [r, inF, outF] = lowRankDims(A, B, K);
-    const want = fanInFanOut ? [inF, outF] : [outF, inF];
-    if (weight.shape.length !== 2 || weight.shape[0] !== want[0] || weight.shape[1] !== want[1]) {
-      throw new ShapeError(
-        `${K}: weight must have shape ${formatShape(want)} (${fanInFanOut ? 'in, out' : 'out, in'}) for A ` +
-          `${formatShape(A.shape)} and B ${formatShape(B.shape)}, got ${formatShape(weight.shape)}`,
-        'weight'
-      );
-    }
+    const { r, inF } = checkMergeArgs(args, K);
     const Q = weight.rowElems;
     const aBuf = A.single('A').buffer;
     const bBuf = B.single('B').buffer;
@@ -121,11 +110,7 @@ function mergeKernel(sign: 1 | -1) {
       if (bad !== 0xffffffff) {
         flag.dispose();
         target.dispose();
-        const where = module === undefined ? '' : ` (module ${module}, first non-finite element at flat index ${bad})`;
-        throw new NumericalError(
-          `NaNs detected in the merged weights. The adapter ${adapter} seems to be broken${where}`,
-          module
-        );
+        throw nonFiniteMergeError(adapter, module, bad);
       }
       if (inPlace) {
         const copy = ctx.encoder();

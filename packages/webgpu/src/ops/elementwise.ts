@@ -3,11 +3,11 @@
  * into buffers the same way, so chunk i of each operand holds the same elements).
  * @module
  */
+import { requireDType, requireSameShape } from '@vblora/core';
 import type { GpuContext } from '../runtime/gpu-context.js';
 import type { GpuTensor } from '../runtime/gpu-tensor.js';
 import { ELEMENTWISE_PARAMS, ELEMENTWISE_WG, elementwiseWgsl, type ElementwiseOp } from '../shaders/elementwise.js';
 import { packParams } from '../shaders/params.js';
-import { requireDType, requireSameShape } from './validate.js';
 
 async function run(
   ctx: GpuContext,

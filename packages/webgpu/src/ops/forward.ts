@@ -3,7 +3,15 @@
  * both fused (`linearWithAdapter`: one tiled pass computes x·Wᵀ + b and adds the adapter term).
  * @module
  */
-import { formatShape, ShapeError, UnsupportedError, type DropoutSpec } from '@vblora/core';
+import {
+  checkAdapterForwardArgs,
+  checkLinearArgs,
+  checkLowRankPair,
+  formatShape,
+  ShapeError,
+  UnsupportedError,
+  type DropoutSpec,
+} from '@vblora/core';
 import { rowSegments } from '../runtime/chunk-plan.js';
 import type { GpuContext } from '../runtime/gpu-context.js';
 import type { GpuTensor } from '../runtime/gpu-tensor.js';
@@ -17,7 +25,6 @@ import {
 import { packParams } from '../shaders/params.js';
 import type { GpuFloat } from '../shaders/wgsl-half.js';
 import { recordDown, recordUp, type PackedAdapters } from './adapter-passes.js';
-import { lowRankDims, requireDType } from './validate.js';
 
 /** Arguments of `WebGpuRuntime.linear`. */
 export interface GpuLinearArgs<D extends GpuFloat = GpuFloat> {
@@ -51,47 +58,30 @@ export interface GpuLinearWithAdapterArgs<D extends GpuFloat = GpuFloat> extends
   readonly dropout?: DropoutSpec;
 }
 
-const FLOATS = ['f32', 'bf16', 'f16'] as const;
-
-/** Checks x / weight / bias and returns [in, out]. */
-function linearDims(ctx: GpuContext, args: GpuLinearArgs, K: string): [number, number] {
-  const { x, weight, bias, fanInFanOut = false } = args;
-  ctx.own(x, 'x');
-  ctx.own(weight, 'weight');
-  requireDType(x, FLOATS, 'x', K);
-  requireDType(weight, FLOATS, 'weight', K);
-  if (x.shape.length < 1) throw new ShapeError(`${K}: x must have shape (..., in), got ${formatShape(x.shape)}`, 'x');
-  const inF = x.rowElems;
-  if (weight.shape.length !== 2 || weight.shape[fanInFanOut ? 0 : 1] !== inF) {
-    throw new ShapeError(
-      `${K}: weight must have shape ${fanInFanOut ? `(in=${inF}, out)` : `(out, in=${inF})`} for x ` +
-        `${formatShape(x.shape)}, got ${formatShape(weight.shape)}`,
-      'weight'
-    );
-  }
-  const outF = weight.shape[fanInFanOut ? 1 : 0]!;
-  if (bias !== undefined) {
-    ctx.own(bias, 'bias');
-    requireDType(bias, FLOATS, 'bias', K);
-    if (bias.shape.length !== 1 || bias.shape[0] !== outF) {
-      throw new ShapeError(`${K}: bias must have shape (${outF},), got ${formatShape(bias.shape)}`, 'bias');
-    }
-  }
+/** Checks x / weight / bias (core's linear check under the name `kernel`) and returns [in, out]. */
+function linearDims(ctx: GpuContext, args: GpuLinearArgs, kernel: string): [number, number] {
+  ctx.own(args.x, 'x');
+  ctx.own(args.weight, 'weight');
+  if (args.bias !== undefined) ctx.own(args.bias, 'bias');
+  const { inF, outF } = checkLinearArgs(args, kernel);
   return [inF, outF];
 }
 
-/** Checks the adapter of x → baseOut-shaped output and returns [r, in, out]. */
-function adapterDims(ctx: GpuContext, x: GpuTensor, A: GpuTensor, B: GpuTensor, K: string): [number, number, number] {
-  ctx.own(A, 'A');
-  ctx.own(B, 'B');
-  const [r, inF, outF] = lowRankDims(A, B, K);
-  if (x.shape.length < 1 || x.rowElems !== inF) {
+/** The fused kernel's adapter: A and B fit x (core's low-rank check) and B's out matches the weight's. */
+function fusedAdapterDims(ctx: GpuContext, args: GpuLinearWithAdapterArgs, outF: number, K: string): number {
+  ctx.own(args.A, 'A');
+  ctx.own(args.B, 'B');
+  const d = checkLowRankPair(args.A, args.B, K);
+  if (d.inF !== args.x.rowElems) {
     throw new ShapeError(
-      `${K}: x ${formatShape(x.shape)} must end in in = ${inF} (from A ${formatShape(A.shape)})`,
+      `${K}: x ${formatShape(args.x.shape)} must end in in = ${d.inF} (from A ${formatShape(args.A.shape)})`,
       'x'
     );
   }
-  return [r, inF, outF];
+  if (d.outF !== outF) {
+    throw new ShapeError(`${K}: B ${formatShape(args.B.shape)} must have out = ${outF} rows (from weight)`, 'B');
+  }
+  return d.r;
 }
 
 /** A single adapter in the packed layout (meta uploaded as a temporary). */
@@ -120,25 +110,21 @@ export async function gpuAdapterForward<D extends GpuFloat>(
   ctx: GpuContext,
   args: GpuAdapterForwardArgs<D>
 ): Promise<GpuTensor<D>> {
-  const K = 'adapterForward';
   ctx.assertAlive();
   const { x, baseOut, A, B, dropout } = args;
-  ctx.own(x, 'x');
-  ctx.own(baseOut, 'baseOut');
-  requireDType(x, FLOATS, 'x', K);
-  requireDType(baseOut, FLOATS, 'baseOut', K);
-  const [r, , outF] = adapterDims(ctx, x, A, B, K);
-  const want = [...x.shape.slice(0, -1), outF];
-  if (baseOut.shape.length !== want.length || baseOut.shape.some((d, i) => d !== want[i])) {
-    throw new ShapeError(
-      `${K}: baseOut must have shape ${formatShape(want)}, got ${formatShape(baseOut.shape)}`,
-      'baseOut'
-    );
+  for (const [t, arg] of [
+    [x, 'x'],
+    [baseOut, 'baseOut'],
+    [A, 'A'],
+    [B, 'B'],
+  ] as const) {
+    ctx.own(t, arg);
   }
+  const { r } = checkAdapterForwardArgs(args);
   const { packed, meta } = single(ctx, A, B, r);
   const enc = ctx.encoder();
   const { h, temps } = await recordDown(ctx, enc, x, packed, dropout);
-  const y = ctx.empty(x.dtype, want) as GpuTensor<D>;
+  const y = ctx.empty(x.dtype, baseOut.shape) as GpuTensor<D>;
   await recordUp(ctx, enc, baseOut, h, packed, y);
   enc.submit();
   for (const t of [...temps, meta]) t.dispose();
@@ -233,9 +219,6 @@ export async function gpuLinearWithAdapter<D extends GpuFloat>(
   const K = 'linearWithAdapter';
   ctx.assertAlive();
   const dims = linearDims(ctx, args, K);
-  const [r, , outF] = adapterDims(ctx, args.x, args.A, args.B, K);
-  if (outF !== dims[1]) {
-    throw new ShapeError(`${K}: B ${formatShape(args.B.shape)} must have out = ${dims[1]} rows (from weight)`, 'B');
-  }
+  const r = fusedAdapterDims(ctx, args, dims[1], K);
   return runLinear(ctx, args, dims, { A: args.A, B: args.B, r, dropout: args.dropout });
 }

@@ -3,12 +3,11 @@
  * the spirit of Punica's SGMV/BGMV — every row gathers its own adapter's A and B from one packed set.
  * @module
  */
-import { formatShape, ShapeError } from '@vblora/core';
+import { checkLowRankPair, checkMixedBatchForwardArgs, formatShape, requireDType, ShapeError } from '@vblora/core';
 import type { GpuContext } from '../runtime/gpu-context.js';
 import type { GpuTensor } from '../runtime/gpu-tensor.js';
 import type { GpuFloat } from '../shaders/wgsl-half.js';
 import { recordDown, recordUp, type PackedAdapters } from './adapter-passes.js';
-import { lowRankDims, requireDType } from './validate.js';
 
 /** One adapter on the GPU: composed A (r, in) and B (out, r); ranks may differ between adapters. */
 export interface GpuLowRankAdapter {
@@ -73,7 +72,8 @@ export function gpuPackAdapters(ctx: GpuContext, adapters: readonly GpuLowRankAd
     ctx.own(a.A, `adapters[${j}].A`);
     ctx.own(a.B, `adapters[${j}].B`);
     try {
-      return lowRankDims(a.A, a.B, K);
+      const d = checkLowRankPair(a.A, a.B, K);
+      return [d.r, d.inF, d.outF] as const;
     } catch (e) {
       if (e instanceof ShapeError) throw new ShapeError(`${e.message} (adapter ${j})`, `adapters[${j}]`, { cause: e });
       throw e;
@@ -131,6 +131,14 @@ export async function gpuMixedBatchForward<D extends GpuFloat>(
   const { x, baseOut, rowAdapter } = args;
   ctx.own(x, 'x');
   ctx.own(baseOut, 'baseOut');
+  if (!(args.adapters instanceof GpuAdapterSet)) {
+    args.adapters.forEach((a, j) => {
+      ctx.own(a.A, `adapters[${j}].A`);
+      ctx.own(a.B, `adapters[${j}].B`);
+    });
+    checkMixedBatchForwardArgs({ x, baseOut, adapters: args.adapters, rowAdapter }); // the contract's checks
+  }
+  // a packed set: the same rules, against the set's shared sizes
   requireDType(x, ['f32', 'bf16', 'f16'], 'x', K);
   requireDType(baseOut, ['f32', 'bf16', 'f16'], 'baseOut', K);
   if (x.shape.length !== 2) throw new ShapeError(`${K}: x must have shape (n, in), got ${formatShape(x.shape)}`, 'x');
