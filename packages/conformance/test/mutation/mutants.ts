@@ -187,6 +187,18 @@ export const MUTANTS: readonly Mutant[] = [
     ],
     symptom: /must fail|returned a result|NumericalError/,
   },
+  {
+    id: 'save-nudges-smallest',
+    kernels: ['topkWeightsForSave'],
+    bug: 'save adjustment lowers the smallest stored weight instead of the largest',
+    edits: [
+      [
+        'while (!reloadsSafely(keep) && keep[0]! > 0) keep[0] = fromBits(bitsOf(keep[0]!) - 1);',
+        'while (!reloadsSafely(keep) && keep[k - 2]! > 0) keep[k - 2] = fromBits(bitsOf(keep[k - 2]!) - 1);',
+      ],
+    ],
+    symptom: /^weightsKm1: /m,
+  },
   // --- compose
   {
     id: 'b-transposed',
@@ -263,6 +275,13 @@ export const MUTANTS: readonly Mutant[] = [
     symptom: /must fail|returned a result/,
   },
   {
+    id: 'merge-safe-nan-only',
+    kernels: ['merge', 'unmerge'],
+    bug: 'safe mode rejects NaN but lets ±inf through',
+    edits: [["findIndex((v) => !Number.isFinite(v)); // after rounding", 'findIndex((v) => Number.isNaN(v)); // after rounding']],
+    symptom: /must fail|returned a result/,
+  },
+  {
     id: 'bf16-round-half-away',
     kernels: HALF_WRITERS,
     bug: 'bf16 rounding: ties away from zero instead of to even',
@@ -281,6 +300,20 @@ export const MUTANTS: readonly Mutant[] = [
     kernels: HALF_WRITERS,
     bug: 'f16 subnormal results flushed to ±0',
     edits: [['if (a < 2 ** -14) return sign | roundHalfEven(a * 2 ** 24);', 'if (a < 2 ** -14) return sign;']],
+    symptom: /f16|^weight: |^y: /m,
+  },
+  {
+    id: 'f16-overflow-saturates',
+    kernels: HALF_WRITERS,
+    bug: 'f16 rounding saturates at 65504 instead of overflowing to ±inf',
+    edits: [['if (a >= 65520) return sign | 0x7c00;', 'if (a >= 65504) return sign | 0x7bff;']],
+    symptom: /f16|must fail|returned a result|^weight: |^y: /m,
+  },
+  {
+    id: 'f16-nan-unhandled',
+    kernels: HALF_WRITERS,
+    bug: 'hand-written f16 conversion without a NaN branch (NaN comes out as +0)',
+    edits: [['  if (Number.isNaN(x)) return 0x7e00;\n', '']],
     symptom: /f16|^weight: |^y: /m,
   },
   {
@@ -334,11 +367,28 @@ export const MUTANTS: readonly Mutant[] = [
     symptom: /dtype|must be (f32|bf16|f16), got/,
   },
   {
+    id: 'linear-one-dtype',
+    kernels: ['linear'],
+    bug: 'weight and bias read as if they had x’s dtype',
+    edits: [
+      ["  const w = widen(weight, K, 'weight');\n  const inF", "  const w = widen({ ...weight, dtype: x.dtype }, K, 'weight');\n  const inF"],
+      ["widen(bias, K, 'bias')", "widen({ ...bias, dtype: x.dtype }, K, 'bias')"],
+    ],
+    symptom: /^y: |must be (f32|bf16|f16)/m,
+  },
+  {
     id: 'forward-dtype-from-base',
     kernels: ['adapterForward'],
     bug: 'output dtype taken from baseOut instead of x (PEFT returns x’s dtype)',
     edits: [['return narrow(y, x.dtype, baseOut.shape);', 'return narrow(y, baseOut.dtype, baseOut.shape);']],
     symptom: /dtype|must be (f32|bf16|f16), got/,
+  },
+  {
+    id: 'forward-base-as-x-dtype',
+    kernels: ['adapterForward'],
+    bug: 'baseOut read as if it had x’s dtype',
+    edits: [["  const base = widen(baseOut, K, 'baseOut');\n  const y = new Float32Array(rows * outF);", "  const base = widen({ ...baseOut, dtype: x.dtype }, K, 'baseOut');\n  const y = new Float32Array(rows * outF);"]],
+    symptom: /^y: |must be (f32|bf16|f16)/m,
   },
   {
     id: 'forward-scaled-by-rank',
@@ -379,6 +429,13 @@ export const MUTANTS: readonly Mutant[] = [
       ],
     ],
     symptom: /^y: /m,
+  },
+  {
+    id: 'mixed-row-not-checked',
+    kernels: ['mixedBatchForward'],
+    bug: 'a row adapter number out of range is not rejected (the row is left at zero)',
+    edits: [["    else fail(K, 'rowAdapter', `[${row}] = ${a} is not −1 or an adapter number below ${adapters.length}`);\n", '']],
+    symptom: /must fail|returned a result/,
   },
   // --- backward
   {
