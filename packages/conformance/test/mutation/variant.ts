@@ -41,5 +41,9 @@ export async function variantBackend(id: string, edits: readonly Edit[]): Promis
 /** Deletes this process's variant files. */
 export function removeVariants(): void {
   rmSync(OUT, { recursive: true, force: true });
-  if (readdirSync(dirname(OUT)).length === 0) rmSync(dirname(OUT), { recursive: true, force: true });
+  try {
+    if (readdirSync(dirname(OUT)).length === 0) rmSync(dirname(OUT), { recursive: true, force: true });
+  } catch {
+    // another run removed it, or still uses it
+  }
 }
