@@ -9,12 +9,13 @@ import { vblora } from './helpers.js';
 const tmp = mkdtempSync(join(dirname(fileURLToPath(import.meta.url)), '.tmp-conformance-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** A third-party module exporting `createBackend(options)`: ΔW = scale·B·A in plain loops (scale 1 is right). */
-const FACTORY_MODULE = `import { defineBackend } from '@vblora/core';
+/** A third-party module exporting `createBackend(options)`: ΔW = scale·B·A in plain loops (scale 1 is right), arguments checked by core. */
+const FACTORY_MODULE = `import { checkKernelArgs, defineBackend } from '@vblora/core';
 export function createBackend(options) {
   for (const key of Object.keys(options)) if (key !== 'scale' && key !== 'name') throw new Error('unknown option "' + key + '"');
   const scale = Number(options.scale ?? '1');
   const deltaWeight = ({ A, B, fanInFanOut = false }) => {
+    checkKernelArgs('deltaWeight', { A, B, fanInFanOut }); // the contract's argument errors (the kit checks them)
     const [r, inF] = A.shape, outF = B.shape[0];
     const data = new Float32Array(outF * inF);
     for (let o = 0; o < outF; o++) for (let i = 0; i < inF; i++) {
