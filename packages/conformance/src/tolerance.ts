@@ -37,7 +37,7 @@ function accuracyText(acc: OutputAccuracy): string {
 
 /** One output's check as text, e.g. `A: |a−e| ≤ 1e-6 + 1e-5·|e|`. */
 export function describeCheck(name: string, check: OutputCheck): string {
-  if (check === 'exact') return `${name}: exact (floats bit for bit, sign of zero included)`;
+  if (check === 'exact') return `${name}: exact`;
   if ('rounding' in check) {
     return check.slack > 0
       ? `${name}: ${check.rounding} round-to-nearest-even of the f32 result, bit for bit (either neighbour within ${check.slack} of a midpoint)`

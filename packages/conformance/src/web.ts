@@ -25,9 +25,10 @@ export {
   type FetchLike,
   type GoldenFiles,
 } from './golden/from-files.js';
-export { defineCase, namedOutputs, type CaseSource, type ConformanceCase, type KernelArgs, type OutputCheck } from './case.js';
-export { allCases, goldenCases, randomCases } from './cases/index.js';
-export { declaredAccuracy, declaredChecks, describeCheck } from './tolerance.js';
+export { defineCase, isTensor, namedOutputs, type CaseSource, type ConformanceCase, type ExpectedError, type KernelArgs, type OutputCheck } from './case.js';
+export { allCases, goldenCases, randomCases, referenceCases } from './cases/index.js';
+export { errorCase, referenceCase, type CheckBuilder } from './cases/reference-case.js';
+export { declaredAccuracy, declaredChecks, describeCheck, describeError } from './tolerance.js';
 export { compareOutput, type OutputComparison } from './compare-outputs.js';
 export { isFailure, runCase, type CaseResult, type CaseStatus } from './run-case.js';
 export {
