@@ -3,7 +3,7 @@
  * the spirit of Punica's SGMV/BGMV — every row gathers its own adapter's A and B from one packed set.
  * @module
  */
-import { checkLowRankPair, checkMixedBatchForwardArgs, formatShape, requireDType, ShapeError } from '@vblora/core';
+import { checkLowRankPair, checkMixedBatchForwardArgs, formatShape, ShapeError } from '@vblora/core';
 import type { GpuContext } from '../runtime/gpu-context.js';
 import type { GpuTensor } from '../runtime/gpu-tensor.js';
 import type { GpuFloat } from '../shaders/wgsl-half.js';
@@ -131,27 +131,17 @@ export async function gpuMixedBatchForward<D extends GpuFloat>(
   const { x, baseOut, rowAdapter } = args;
   ctx.own(x, 'x');
   ctx.own(baseOut, 'baseOut');
-  if (!(args.adapters instanceof GpuAdapterSet)) {
+  if (args.adapters instanceof GpuAdapterSet) {
+    // the contract's checks of x, baseOut and the row count; adapter numbers are checked against the set below
+    checkMixedBatchForwardArgs({ x, baseOut, adapters: [], rowAdapter: new Int32Array(rowAdapter.length).fill(-1) });
+  } else {
     args.adapters.forEach((a, j) => {
       ctx.own(a.A, `adapters[${j}].A`);
       ctx.own(a.B, `adapters[${j}].B`);
     });
     checkMixedBatchForwardArgs({ x, baseOut, adapters: args.adapters, rowAdapter }); // the contract's checks
   }
-  // a packed set: the same rules, against the set's shared sizes
-  requireDType(x, ['f32', 'bf16', 'f16'], 'x', K);
-  requireDType(baseOut, ['f32', 'bf16', 'f16'], 'baseOut', K);
-  if (x.shape.length !== 2) throw new ShapeError(`${K}: x must have shape (n, in), got ${formatShape(x.shape)}`, 'x');
   const [n, inF] = x.shape as [number, number];
-  if (baseOut.shape.length !== 2 || baseOut.shape[0] !== n) {
-    throw new ShapeError(`${K}: baseOut must have shape (n=${n}, out), got ${formatShape(baseOut.shape)}`, 'baseOut');
-  }
-  if (rowAdapter.length !== n) {
-    throw new ShapeError(
-      `${K}: rowAdapter must have ${n} entries (one per row of x), got ${rowAdapter.length}`,
-      'rowAdapter'
-    );
-  }
   const set = args.adapters instanceof GpuAdapterSet ? args.adapters : gpuPackAdapters(ctx, args.adapters);
   try {
     if (set.owner !== ctx) throw new ShapeError(`${K}: the adapter set was packed by another runtime`, 'adapters');
