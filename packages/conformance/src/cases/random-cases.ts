@@ -161,6 +161,13 @@ function forwardCases(): ConformanceCase[] {
       }),
     );
   });
+  // no adapter at all (a batch of base-only rows): valid input, the answer is baseOut in x's dtype
+  cases.push(
+    randomCase('mixedBatchForward', 'rand-s505-rows5-adapters0', 'no adapters, every row base-only', () => {
+      const rng = rngFor(505);
+      return { x: normal(rng, [5, 8]), baseOut: normal(rng, [5, 12]), adapters: [], rowAdapter: new Int32Array(5).fill(-1) };
+    }),
+  );
   for (const [n, count] of [[6, 1], [7, 3], [9, 4]] as const) {
     const seed = 500 + n;
     cases.push(

@@ -142,7 +142,13 @@ export async function gpuMixedBatchForward<D extends GpuFloat>(
     checkMixedBatchForwardArgs({ x, baseOut, adapters: args.adapters, rowAdapter }); // the contract's checks
   }
   const [n, inF] = x.shape as [number, number];
-  const set = args.adapters instanceof GpuAdapterSet ? args.adapters : gpuPackAdapters(ctx, args.adapters);
+  // no adapters (every row −1, checked above): the contract's answer is baseOut in x's dtype; a zero stand-in
+  // adapter that no row selects gives exactly that through the same passes
+  const standIn =
+    !(args.adapters instanceof GpuAdapterSet) && args.adapters.length === 0
+      ? [{ A: ctx.upload({ dtype: 'f32', shape: [1, inF], data: new Float32Array(inF) }), B: ctx.upload({ dtype: 'f32', shape: [baseOut.shape[1]!, 1], data: new Float32Array(baseOut.shape[1]!) }) }]
+      : null;
+  const set = args.adapters instanceof GpuAdapterSet ? args.adapters : gpuPackAdapters(ctx, standIn ?? args.adapters);
   try {
     if (set.owner !== ctx) throw new ShapeError(`${K}: the adapter set was packed by another runtime`, 'adapters');
     if (set.inFeatures !== inF || set.outFeatures !== baseOut.shape[1]) {
@@ -171,5 +177,9 @@ export async function gpuMixedBatchForward<D extends GpuFloat>(
     return y;
   } finally {
     if (!(args.adapters instanceof GpuAdapterSet)) set.dispose();
+    for (const a of standIn ?? []) {
+      a.A.dispose();
+      a.B.dispose();
+    }
   }
 }
