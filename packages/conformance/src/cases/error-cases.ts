@@ -11,14 +11,17 @@ import { errorCase, referenceCase, type CheckBuilder } from './reference-case.js
 import { roundingCheck } from './rounding-check.js';
 import { halfTensor, indicesAs, pick } from './special-inputs.js';
 
+/** `text` matched literally inside a pattern. */
+const literal = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /** PEFT's safe_merge message (SPEC §4.4) for adapter `name`. */
 function safeMergeMessage(name: string): RegExp {
-  return new RegExp(`^NaNs detected in the merged weights\\. The adapter ${name} seems to be broken`);
+  return new RegExp(`^NaNs detected in the merged weights\\. The adapter ${literal(name)} seems to be broken`);
 }
 
 /** A message naming argument `arg` (a dotted path such as `logitsA.indices` names `logitsA` too). */
 function names(arg: string): RegExp {
-  return new RegExp(`\\b${arg.replace('.', '\\.')}\\b`);
+  return new RegExp(`\\b${literal(arg)}\\b`);
 }
 
 function fill(shape: readonly number[], v: number): HostTensor<'f32'> {
