@@ -4,7 +4,7 @@
 // Build first: npx tsc -p packages/core/tsconfig.build.json && npx tsc -p packages/tfjs/tsconfig.build.json
 // Run: node --max-old-space-size=8192 packages/tfjs/bench/compose-7b.mjs [wasm] [cpu]
 import * as tf from '@tensorflow/tfjs';
-import { composeAdapter, createConfig, createRng, referenceBackend, tensor, toTopkAdapter } from '@vblora/core';
+import { composeAdapter, createConfig, createRng, tensor, toTopkAdapter } from '@vblora/core';
 import { AdapterWeights, createTfjsBackend } from '../dist/index.js';
 import { BACKENDS, time, use } from './setup.mjs';
 

@@ -1,5 +1,5 @@
 import { adapterForward, BF16_TOL, F16_TOL, F32_TOL, linear, mixedBatchForward } from '@vblora/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { WebGpuRuntime } from '../src/index.js';
 import { as, uniform } from './helpers/data.js';
 import { bitExact, expectMatch } from './helpers/exact.js';

@@ -66,7 +66,8 @@ export async function adapterSwitchWorkload(s: DecoderShape, adapters: readonly 
     let flip = false;
     const loaded = await time(
       async () => {
-        controller.use((flip = !flip) ? 'x' : 'y');
+        flip = !flip;
+        controller.use(flip ? 'x' : 'y');
         await view.run({});
       },
       reps * 10,

@@ -5,7 +5,7 @@
  * @module
  */
 import { tensor, type HostTensor } from '@vblora/core';
-import type { ConformanceCase, KernelArgs } from '../case.js';
+import type { ConformanceCase } from '../case.js';
 import { bank, floats, logits, normal, rngFor, topkForm, type LogitPattern } from './random-inputs.js';
 import { referenceCase, type CheckBuilder } from './reference-case.js';
 import { roundingCheck } from './rounding-check.js';

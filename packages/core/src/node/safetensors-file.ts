@@ -1,7 +1,7 @@
 import { checkMemoryBudget } from '../accounting/memory-budget.js';
 import { readSafetensorsHeader, safetensorsHeaderSize } from '../checkpoint/safetensors-read.js';
 import type { SafetensorsHeader, SafetensorsLayoutEntry } from '../checkpoint/safetensors-types.js';
-import { AdapterError, CheckpointFormatError, ShapeError } from '../errors.js';
+import { ShapeError } from '../errors.js';
 import { DTYPE_ARRAY, DTYPE_BYTES, tensor, type HostTensor } from '../tensor/index.js';
 import { openRegularFile, readExactly } from './read-bounded.js';
 

@@ -16,6 +16,7 @@
  * `^(?!.*vision).*q_proj`), and on real module names they finish far inside the budget.
  * @module
  */
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- the module comment's {@link} resolves through it
 import { ConfigError, type ResourceLimitError } from '../errors.js';
 import { PythonRegexSyntaxError, type RegexNode } from './python-regex-ast.js';
 import { canBeEmpty, fixedWidth, numberGroups } from './python-regex-backtrack.js';

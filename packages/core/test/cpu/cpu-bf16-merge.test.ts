@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { createCpuBackend, f32ToBf16Bits, merge, tensor, unmerge, createRng, type HostTensor, type MergeArgs } from '../../src/index.js';
 import { sameBits, sync } from '../helpers/bits.js';
 

@@ -10,7 +10,6 @@ import { writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   adapterForward,
-  admixFromTopk,
   composeLowRank,
   deltaWeight,
   linear,
