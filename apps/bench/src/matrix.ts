@@ -32,10 +32,16 @@ export function choosingABackendMarkdown(reports: readonly ConformanceReport[], 
     });
     lines.push(`| ${k} | ${cells.join(' | ')} |`);
   }
-  lines.push('', `Overall: ${reports.map((r) => `${r.backend} ${r.ok ? 'conformant' : 'NOT conformant'}`).join('; ')}.`, '');
+  lines.push(
+    '',
+    `Overall: ${reports.map((r) => `${r.backend} ${r.ok ? 'conformant' : 'NOT conformant'}`).join('; ')}.`,
+    '',
+  );
   lines.push('## Speed (from the benchmark run; see docs/benchmarks.md for every row)', '');
   lines.push('| workload | case | backend | result |', '|---|---|---|---|');
-  for (const r of bench.rows.filter((x) => ['compose', 'forward', 'mixed batch', 'training step'].includes(x.workload))) {
+  for (const r of bench.rows.filter((x) =>
+    ['compose', 'forward', 'mixed batch', 'training step'].includes(x.workload),
+  )) {
     lines.push(`| ${r.workload} | ${r.case} | ${r.backend} | ${r.value} |`);
   }
   lines.push(

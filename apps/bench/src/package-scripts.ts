@@ -18,8 +18,16 @@ export interface PackageScript {
  * `packages/webgpu/bench/gpu-bench.mjs` (meaningful only on a real GPU).
  */
 export const PACKAGE_SCRIPTS: readonly PackageScript[] = [
-  { title: 'ONNX: injected adapter vs base vs merged model, adapter switch latency', script: 'packages/onnx/bench/inject-bench.mjs', args: ['--runs', '15'] },
-  { title: 'TensorFlow.js: training step, VB-LoRA vs LoRA of the same rank', script: 'packages/tfjs/bench/train-step.mjs', args: ['wasm'] },
+  {
+    title: 'ONNX: injected adapter vs base vs merged model, adapter switch latency',
+    script: 'packages/onnx/bench/inject-bench.mjs',
+    args: ['--runs', '15'],
+  },
+  {
+    title: 'TensorFlow.js: training step, VB-LoRA vs LoRA of the same rank',
+    script: 'packages/tfjs/bench/train-step.mjs',
+    args: ['wasm'],
+  },
 ];
 
 /** Output of one package script. */
@@ -36,8 +44,19 @@ const ROOT = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
 export function runPackageScript(s: PackageScript, timeoutMs = 600_000): Promise<PackageScriptResult> {
   const command = ['node', ...(s.nodeArgs ?? []), s.script, ...s.args].join(' ');
   return new Promise((done) => {
-    execFile(process.execPath, [...(s.nodeArgs ?? []), resolve(ROOT, s.script), ...s.args], { cwd: ROOT, timeout: timeoutMs, maxBuffer: 16 * 2 ** 20 }, (err, stdout, stderr) => {
-      done({ title: s.title, command, ok: err === null, output: err === null ? stdout.trim() : `failed: ${(stderr || String(err)).trim().split('\n').slice(-3).join(' ')}` });
-    });
+    execFile(
+      process.execPath,
+      [...(s.nodeArgs ?? []), resolve(ROOT, s.script), ...s.args],
+      { cwd: ROOT, timeout: timeoutMs, maxBuffer: 16 * 2 ** 20 },
+      (err, stdout, stderr) => {
+        done({
+          title: s.title,
+          command,
+          ok: err === null,
+          output:
+            err === null ? stdout.trim() : `failed: ${(stderr || String(err)).trim().split('\n').slice(-3).join(' ')}`,
+        });
+      },
+    );
   });
 }

@@ -27,15 +27,35 @@ export function reportMarkdown(report: BenchReport): string {
     const times = r.ratioOf?.startsWith('×') === true;
     const lower = times || r.ratioOf?.startsWith('overhead') === true;
     const show = (x: number) => (times ? `${x.toFixed(2)}×` : pct(x));
-    const ratio = r.ratio === undefined ? '' : times ? `${show(r.ratio)}${r.ratioOf!.slice(1)}` : `${show(r.ratio)} ${r.ratioOf ?? ''}`;
-    const target = r.target === undefined ? '' : lower ? `≤ ${show(r.target)}` : r.target === 1 ? 'equal' : `≥ ${show(r.target)}`;
-    const ok = r.ratio === undefined || r.target === undefined ? undefined : lower ? r.ratio <= r.target : r.target === 1 ? Math.abs(r.ratio - 1) < 1e-12 : r.ratio >= r.target;
+    const ratio =
+      r.ratio === undefined
+        ? ''
+        : times
+          ? `${show(r.ratio)}${r.ratioOf!.slice(1)}`
+          : `${show(r.ratio)} ${r.ratioOf ?? ''}`;
+    const target =
+      r.target === undefined ? '' : lower ? `≤ ${show(r.target)}` : r.target === 1 ? 'equal' : `≥ ${show(r.target)}`;
+    const ok =
+      r.ratio === undefined || r.target === undefined
+        ? undefined
+        : lower
+          ? r.ratio <= r.target
+          : r.target === 1
+            ? Math.abs(r.ratio - 1) < 1e-12
+            : r.ratio >= r.target;
     const met = ok === undefined ? '' : ok ? ' ✓' : ' ✗';
     lines.push(`| ${r.workload} | ${r.case} | ${r.backend} | ${r.value} | ${ratio} | ${target}${met} |`);
   }
   lines.push('');
   for (const p of report.packageScripts ?? []) {
-    lines.push(`## ${p.title}`, '', `\`${p.command}\``, '', p.output.includes('|') ? p.output : ['```', p.output, '```'].join('\n'), '');
+    lines.push(
+      `## ${p.title}`,
+      '',
+      `\`${p.command}\``,
+      '',
+      p.output.includes('|') ? p.output : ['```', p.output, '```'].join('\n'),
+      '',
+    );
   }
   return lines.join('\n');
 }

@@ -24,7 +24,13 @@ import { trainingStepWorkload } from './workloads/training-step.js';
  * Largest tokens × hidden² a backend's forward is timed at: plain JS loops, single-threaded wasm and SwiftShader
  * take minutes per repetition beyond these (stated in docs/benchmarks.md by the rows that are absent).
  */
-const FORWARD_BUDGET: Readonly<Record<string, number>> = { reference: 2 ** 25, cpu: 2 ** 31, 'tfjs-wasm': 2 ** 31, 'tfjs-cpu': 2 ** 25, webgpu: 2 ** 25 };
+const FORWARD_BUDGET: Readonly<Record<string, number>> = {
+  reference: 2 ** 25,
+  cpu: 2 ** 31,
+  'tfjs-wasm': 2 ** 31,
+  'tfjs-cpu': 2 ** 25,
+  webgpu: 2 ** 25,
+};
 
 /** Options of {@link runBench}. */
 export interface BenchOptions {
@@ -69,7 +75,9 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     const full = syntheticAdapter(fullShape, 'full');
     for (const b of backends) {
       if (b.kernels.composeLowRank === undefined) continue;
-      rows.push(...(await composeWorkload(full, `from full logits (${fullShape.layers} layers)`, b, copy.probe, quick ? 1 : 3)));
+      rows.push(
+        ...(await composeWorkload(full, `from full logits (${fullShape.layers} layers)`, b, copy.probe, quick ? 1 : 3)),
+      );
     }
   }
 
@@ -96,7 +104,9 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     if (b.kernels.mixedBatchForward === undefined || b.kernels.adapterForward === undefined) continue;
     for (const n of [1, 8, 64]) rows.push(await mixedBatchWorkload(b, quick ? 64 : 512, quick ? 128 : 1024, n, reps));
     // the cpu backend keeps stable adapters' transposed factors across batches
-    if (b.name === 'cpu') for (const n of [8, 64]) rows.push(await mixedBatchWorkload(b, quick ? 64 : 512, quick ? 128 : 1024, n, reps, true));
+    if (b.name === 'cpu')
+      for (const n of [8, 64])
+        rows.push(await mixedBatchWorkload(b, quick ? 64 : 512, quick ? 128 : 1024, n, reps, true));
   }
 
   if (options.trainOn !== undefined) {
@@ -115,7 +125,15 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       // there, longer generations (8 + 112 tokens: its max_position_embeddings is 128) and more repetitions
       for (const [i, f] of sizes.entries()) {
         const tiny = i === 0;
-        rows.push(...(await generateWorkload({ ...f, promptTokens: 8, newTokens: quick ? 4 : tiny ? 112 : 32, reps: quick ? 1 : tiny ? 21 : 5, backend: composer })));
+        rows.push(
+          ...(await generateWorkload({
+            ...f,
+            promptTokens: 8,
+            newTokens: quick ? 4 : tiny ? 112 : 32,
+            reps: quick ? 1 : tiny ? 21 : 5,
+            backend: composer,
+          })),
+        );
       }
     } finally {
       // our own mkdtemp folder, holding only what the injections wrote
@@ -124,7 +142,13 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     log('adapter switch');
     const switchShape = quick ? { layers: 1, hidden: 1024, intermediate: 2816 } : shape;
     const adapters = [7, 8, 9].map((seed) => syntheticAdapter(switchShape, 'topk', seed));
-    const decoder = { ...LLAMA2_7B_LAYER, ...switchShape, vocab: TINY_VOCAB, heads: switchShape.hidden / 128, kvHeads: switchShape.hidden / 128 };
+    const decoder = {
+      ...LLAMA2_7B_LAYER,
+      ...switchShape,
+      vocab: TINY_VOCAB,
+      heads: switchShape.hidden / 128,
+      kvHeads: switchShape.hidden / 128,
+    };
     rows.push(...(await adapterSwitchWorkload(decoder, adapters, composer, quick ? 2 : 9)));
   }
 

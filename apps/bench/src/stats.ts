@@ -30,7 +30,12 @@ function summarise(samples: number[]): Timing {
  * Times `a` and `b` alternately (a, b, a, b, …) after `warmup` untimed runs of each, so that both see the same
  * machine when its speed drifts during the run (a ratio of two separate runs can swing by tens of percent on a VM).
  */
-export async function timePaired(a: () => unknown, b: () => unknown, reps: number, warmup = 1): Promise<[Timing, Timing]> {
+export async function timePaired(
+  a: () => unknown,
+  b: () => unknown,
+  reps: number,
+  warmup = 1,
+): Promise<[Timing, Timing]> {
   for (let i = 0; i < warmup; i++) {
     await a();
     await b();
@@ -38,7 +43,10 @@ export async function timePaired(a: () => unknown, b: () => unknown, reps: numbe
   const sa: number[] = [];
   const sb: number[] = [];
   for (let i = 0; i < reps; i++) {
-    for (const [fn, out] of [[a, sa], [b, sb]] as const) {
+    for (const [fn, out] of [
+      [a, sa],
+      [b, sb],
+    ] as const) {
       const t0 = performance.now();
       await fn();
       out.push(performance.now() - t0);

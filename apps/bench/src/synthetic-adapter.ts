@@ -1,11 +1,4 @@
-import {
-  createConfig,
-  createRng,
-  tensor,
-  type AdapterModule,
-  type HostTensor,
-  type VBLoRAAdapter,
-} from '@vblora/core';
+import { createConfig, createRng, tensor, type AdapterModule, type HostTensor, type VBLoRAAdapter } from '@vblora/core';
 import { llamaModules, type LlamaShape } from './llama-shapes.js';
 
 /** VB-LoRA settings of the benchmark adapter (the paper's Llama-2 setting). */
@@ -18,9 +11,13 @@ function topkFactor(rng: ReturnType<typeof createRng>, lead: [number, number], n
   for (let r = 0; r < rows; r++) {
     const first = Math.floor(rng.uniform() * nv);
     for (let j = 0; j < k; j++) idx[r * k + j] = (first + j * 7) % nv;
-    for (let j = 0; j < k - 1; j++) w[r * (k - 1) + j] = 0.5 + 0.5 * rng.uniform() / (j + 1);
+    for (let j = 0; j < k - 1; j++) w[r * (k - 1) + j] = 0.5 + (0.5 * rng.uniform()) / (j + 1);
   }
-  return { kind: 'topk' as const, indices: tensor('i16', [...lead, k], idx) as HostTensor, weights: tensor('f32', [...lead, k - 1], w) };
+  return {
+    kind: 'topk' as const,
+    indices: tensor('i16', [...lead, k], idx) as HostTensor,
+    weights: tensor('f32', [...lead, k - 1], w),
+  };
 }
 
 function logitsFactor(rng: ReturnType<typeof createRng>, shape: [number, number, number]) {
@@ -46,7 +43,11 @@ export function syntheticAdapter(shape: LlamaShape, flavour: 'topk' | 'full', se
       b: flavour === 'topk' ? topkFactor(rng, [outT, r], nv, k) : logitsFactor(rng, [outT, r, nv]),
     });
   }
-  const bank = tensor('f32', [nv, vl], Float32Array.from({ length: nv * vl }, () => (rng.uniform() * 2 - 1) * 0.02));
+  const bank = tensor(
+    'f32',
+    [nv, vl],
+    Float32Array.from({ length: nv * vl }, () => (rng.uniform() * 2 - 1) * 0.02),
+  );
   const config = createConfig({
     r,
     num_vectors: nv,

@@ -11,7 +11,10 @@ async function composeBackend(): Promise<Backend> {
   return createTfjsBackend({ tfBackend: tf.getBackend() });
 }
 
-async function predict(model: { predict(x: tf.Tensor): tf.Tensor | tf.Tensor[] }, x: tf.Tensor): Promise<HostTensor<'f32'>> {
+async function predict(
+  model: { predict(x: tf.Tensor): tf.Tensor | tf.Tensor[] },
+  x: tf.Tensor,
+): Promise<HostTensor<'f32'>> {
   const y = model.predict(x) as tf.Tensor;
   const data = Float32Array.from((await y.data()) as Float32Array);
   const out = tensor('f32', y.shape, data);
@@ -45,7 +48,15 @@ export async function forwardOnTfjs(
     const t2 = performance.now();
     const out = await predict(vb, x);
     const forwardMs = performance.now() - t2;
-    return { composeOn: composer.name, composeMs, forwardOn: `tfjs-${tf.getBackend()}`, forwardFirstMs, forwardMs, out, baseOut };
+    return {
+      composeOn: composer.name,
+      composeMs,
+      forwardOn: `tfjs-${tf.getBackend()}`,
+      forwardFirstMs,
+      forwardMs,
+      out,
+      baseOut,
+    };
   } finally {
     x.dispose();
     vb.dispose();

@@ -1,4 +1,13 @@
-import { BackendUnavailableError, compareTensors, F32_TOL, readSafetensors, tensor, toF32, type HostTensor, type VBLoRAAdapter } from '@vblora/core';
+import {
+  BackendUnavailableError,
+  compareTensors,
+  F32_TOL,
+  readSafetensors,
+  tensor,
+  toF32,
+  type HostTensor,
+  type VBLoRAAdapter,
+} from '@vblora/core';
 import type { ToyFamily } from '@vblora/tfjs';
 import { createWebGpuRuntime } from '@vblora/webgpu';
 import type { ForwardRun } from './forward-run.js';
@@ -52,12 +61,22 @@ async function openGpu() {
  * ToyLlama runs entirely on WebGPU when the browser has an adapter; everything else runs on tf.js (composing on
  * WebGPU when it can). With PEFT's expected.safetensors the outputs are compared with PEFT's.
  */
-export async function runForward(adapter: VBLoRAAdapter, baseBytes: Uint8Array, expectedBytes?: Uint8Array): Promise<ForwardResult> {
+export async function runForward(
+  adapter: VBLoRAAdapter,
+  baseBytes: Uint8Array,
+  expectedBytes?: Uint8Array,
+): Promise<ForwardResult> {
   const base = readSafetensors(baseBytes).tensors;
   const family = familyOf(base.keys());
   const expected = expectedBytes === undefined ? undefined : readSafetensors(expectedBytes).tensors;
   const hidden = family === 'llama' ? base.get('model.layers.0.self_attn.q_proj.weight')?.shape[1] : undefined;
-  const x = expected?.get('input.x') ?? tensor('f32', [1, 8, hidden ?? 64], Float32Array.from({ length: 8 * (hidden ?? 64) }, (_, i) => Math.sin(i)));
+  const x =
+    expected?.get('input.x') ??
+    tensor(
+      'f32',
+      [1, 8, hidden ?? 64],
+      Float32Array.from({ length: 8 * (hidden ?? 64) }, (_, i) => Math.sin(i)),
+    );
   let run: ForwardRun;
   let note: string;
   const dtype = base.get('model.layers.0.self_attn.q_proj.weight')?.dtype;

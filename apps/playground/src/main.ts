@@ -39,7 +39,8 @@ async function open(files: Iterable<File>): Promise<void> {
     status.dataset['state'] = 'loaded';
   } catch (err) {
     status.className = 'error';
-    status.textContent = err instanceof VBLoRAError ? `${err.name}: ${err.message}` : `Unexpected error: ${String(err)}`;
+    status.textContent =
+      err instanceof VBLoRAError ? `${err.name}: ${err.message}` : `Unexpected error: ${String(err)}`;
     status.dataset['state'] = 'error';
   }
 }

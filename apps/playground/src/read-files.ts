@@ -19,5 +19,10 @@ export function pickFiles(files: Iterable<File>): PickedFiles {
     else if (f.name === 'expected.safetensors') expected = f;
     else if (f.name.endsWith('.safetensors')) base = f;
   }
-  return { ...(config ? { config } : {}), ...(weights ? { weights } : {}), ...(base ? { base } : {}), ...(expected ? { expected } : {}) };
+  return {
+    ...(config ? { config } : {}),
+    ...(weights ? { weights } : {}),
+    ...(base ? { base } : {}),
+    ...(expected ? { expected } : {}),
+  };
 }

@@ -10,7 +10,11 @@ function esc(s: string): string {
 export function summaryRows(report: AdapterReport, fileBytes: number): string {
   const p = report.parameters.adapter;
   const rows: [string, string, string][] = [
-    ['flavour', 'checkpoint', report.flavour === 'topk' ? 'top-k (save_only_topk_weights)' : `${report.flavour} logits`],
+    [
+      'flavour',
+      'checkpoint',
+      report.flavour === 'topk' ? 'top-k (save_only_topk_weights)' : `${report.flavour} logits`,
+    ],
     ['r', 'r', String(report.r)],
     ['num_vectors', 'num_vectors', String(report.numVectors)],
     ['vector_length', 'vector_length', String(report.vectorLength)],
@@ -24,7 +28,9 @@ export function summaryRows(report: AdapterReport, fileBytes: number): string {
     ['peft_topk', 'PEFT savable (top-k)', report.parameters.peftSavableTopk],
     ['file_bytes', 'file size', `${fileBytes.toLocaleString('en-US')} bytes`],
   ];
-  return rows.map(([key, label, value]) => `<tr data-key="${key}"><th>${esc(label)}</th><td>${esc(value)}</td></tr>`).join('');
+  return rows
+    .map(([key, label, value]) => `<tr data-key="${key}"><th>${esc(label)}</th><td>${esc(value)}</td></tr>`)
+    .join('');
 }
 
 /** Table rows of the module list. */
@@ -35,14 +41,20 @@ export function moduleRows(report: AdapterReport): string {
   return (
     head +
     report.modules
-      .map((m) => `<tr><td>${esc(m.path)}</td><td>${m.inFeatures} → ${m.outFeatures}</td><td>${esc(f(m.a))}</td><td>${esc(f(m.b))}</td></tr>`)
+      .map(
+        (m) =>
+          `<tr><td>${esc(m.path)}</td><td>${m.inFeatures} → ${m.outFeatures}</td><td>${esc(f(m.a))}</td><td>${esc(f(m.b))}</td></tr>`,
+      )
       .join('')
   );
 }
 
 /** Warning lines (load warnings and rows PEFT would reload as NaN). */
 export function warningLines(report: AdapterReport, warnings: readonly string[]): string {
-  const lines = [...report.peftNaNRows.map((r) => `PEFT would reload ${r} as NaN (vblora.js reloads it finite)`), ...warnings];
+  const lines = [
+    ...report.peftNaNRows.map((r) => `PEFT would reload ${r} as NaN (vblora.js reloads it finite)`),
+    ...warnings,
+  ];
   return lines.map((l) => `<div class="warn" data-warning>${esc(l)}</div>`).join('');
 }
 
@@ -53,15 +65,25 @@ export function forwardTable(f: ForwardResult): string {
   const rows: [string, string, string][] = [
     ['family', 'model', model],
     ['compose', 'compose (every module)', `${f.composeOn}, ${ms(f.composeMs)}`],
-    ['forward', 'forward', `${f.forwardOn}, ${ms(f.forwardMs)} (first run ${ms(f.forwardFirstMs)}), output (${f.outputShape.join(', ')})`],
+    [
+      'forward',
+      'forward',
+      `${f.forwardOn}, ${ms(f.forwardMs)} (first run ${ms(f.forwardFirstMs)}), output (${f.outputShape.join(', ')})`,
+    ],
   ];
   if (f.peft !== undefined) {
     rows.push(
       ['peft', 'max abs error vs PEFT (adapter)', f.peft.adapter.maxAbs.toExponential(2)],
       ['peft_base', 'max abs error vs PEFT (base model)', f.peft.base.maxAbs.toExponential(2)],
-      ['peft_tol', 'every element within 1e-6 + 1e-5·|PEFT|', f.peft.adapter.withinTol && f.peft.base.withinTol ? 'yes' : 'no'],
+      [
+        'peft_tol',
+        'every element within 1e-6 + 1e-5·|PEFT|',
+        f.peft.adapter.withinTol && f.peft.base.withinTol ? 'yes' : 'no',
+      ],
     );
   }
-  const body = rows.map(([key, label, value]) => `<tr data-key="${key}"><th>${esc(label)}</th><td>${esc(value)}</td></tr>`).join('');
+  const body = rows
+    .map(([key, label, value]) => `<tr data-key="${key}"><th>${esc(label)}</th><td>${esc(value)}</td></tr>`)
+    .join('');
   return `<table>${body}</table><div class="muted" data-key="note">${esc(f.note)}</div>`;
 }

@@ -26,7 +26,10 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium package`);
   await build({ root, logLevel: 'silent', build: { outDir: out, emptyOutDir: true } });
   server = createServer((req, res) => {
-    const path = join(out, req.url === '/' || req.url === undefined ? 'index.html' : decodeURIComponent(req.url.split('?')[0]!));
+    const path = join(
+      out,
+      req.url === '/' || req.url === undefined ? 'index.html' : decodeURIComponent(req.url.split('?')[0]!),
+    );
     if (!path.startsWith(out) || !existsSync(path)) {
       res.writeHead(404).end();
       return;
@@ -38,7 +41,16 @@ beforeAll(async () => {
   url = `http://127.0.0.1:${typeof addr === 'object' && addr !== null ? addr.port : 0}/`;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless=new', '--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: [
+      '--headless=new',
+      '--no-sandbox',
+      '--enable-unsafe-webgpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
   });
 }, 120_000);
 
@@ -66,7 +78,9 @@ describe('playground in headless Chromium', () => {
     expect(await cell('modules')).toBe(String(report.modules.length));
     expect(await cell('index_dtype')).toBe('i16');
     expect(await cell('peft_topk')).toBe(report.parameters.peftSavableTopk);
-    expect(await cell('file_bytes')).toBe(`${readFileSync(join(dir, 'adapter_model.safetensors')).byteLength.toLocaleString('en-US')} bytes`);
+    expect(await cell('file_bytes')).toBe(
+      `${readFileSync(join(dir, 'adapter_model.safetensors')).byteLength.toLocaleString('en-US')} bytes`,
+    );
     const size = await page.evaluate(() => {
       const c = document.getElementById('heatmap') as HTMLCanvasElement;
       return [c.width, c.height];
@@ -100,7 +114,9 @@ describe('playground in headless Chromium', () => {
   it('runs the f32 ToyLlama forward with the adapter on WebGPU and shows its error vs PEFT (≤ 1e-6)', async () => {
     const page = await openWithBase('llama_f32_vl16_nv64_top2', 'adapter_topk');
     expect(await page.textContent('tr[data-key="compose"] td')).toMatch(/^webgpu, [\d.]+ ms$/);
-    expect(await page.textContent('tr[data-key="forward"] td')).toMatch(/^webgpu, [\d.]+ ms \(first run [\d.]+ ms\), output \(2, 5, 32\)$/);
+    expect(await page.textContent('tr[data-key="forward"] td')).toMatch(
+      /^webgpu, [\d.]+ ms \(first run [\d.]+ ms\), output \(2, 5, 32\)$/,
+    );
     expect(await page.textContent('[data-key="note"]')).toMatch(/^Compose and forward on WebGPU/);
     expect(Number(await page.textContent('tr[data-key="peft"] td'))).toBeLessThanOrEqual(1e-6);
     expect(Number(await page.textContent('tr[data-key="peft_base"] td'))).toBeLessThanOrEqual(1e-6);
@@ -139,8 +155,16 @@ describe('playground in headless Chromium', () => {
     const page = await browser.newPage();
     await page.goto(url);
     await page.setInputFiles('#files', [
-      { name: 'adapter_config.json', mimeType: 'application/json', buffer: readFileSync(peftGoldenPath('llama_f32_vl16_nv64_top2', 'adapter_full', 'adapter_config.json')) },
-      { name: 'adapter_model.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('not a safetensors file') },
+      {
+        name: 'adapter_config.json',
+        mimeType: 'application/json',
+        buffer: readFileSync(peftGoldenPath('llama_f32_vl16_nv64_top2', 'adapter_full', 'adapter_config.json')),
+      },
+      {
+        name: 'adapter_model.safetensors',
+        mimeType: 'application/octet-stream',
+        buffer: Buffer.from('not a safetensors file'),
+      },
     ]);
     await page.waitForSelector('#status[data-state="error"]');
     expect(await page.textContent('#status')).toMatch(/^ResourceLimitError: safetensors header declares \d+ bytes/);

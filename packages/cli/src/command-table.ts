@@ -26,8 +26,14 @@ const COMPUTES: readonly OptionName[] = [...READS, 'allow-non-finite'];
 export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   demo: { options: ['steps', 'backend', 'out'], load: async () => (await import('./commands/demo/index.js')).runDemo },
   inspect: { options: ['json', ...READS], load: async () => (await import('./commands/inspect.js')).runInspect },
-  compose: { options: ['output', 'backend', ...COMPUTES], load: async () => (await import('./commands/compose.js')).runCompose },
-  convert: { options: ['output', 'topk-only', 'full', ...COMPUTES], load: async () => (await import('./commands/convert.js')).runConvert },
+  compose: {
+    options: ['output', 'backend', ...COMPUTES],
+    load: async () => (await import('./commands/compose.js')).runCompose,
+  },
+  convert: {
+    options: ['output', 'topk-only', 'full', ...COMPUTES],
+    load: async () => (await import('./commands/convert.js')).runConvert,
+  },
   merge: {
     options: ['base', 'output', 'backend', 'requantize', 'skip-unsupported', ...COMPUTES],
     load: async () => (await import('./commands/merge.js')).runMerge,
@@ -36,7 +42,10 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     options: ['base', 'output', 'hot-swap', 'skip-unsupported', ...COMPUTES],
     load: async () => (await import('./commands/inject.js')).runInject,
   },
-  conformance: { options: ['option', 'json'], load: async () => (await import('./commands/conformance.js')).runConformanceCommand },
+  conformance: {
+    options: ['option', 'json'],
+    load: async () => (await import('./commands/conformance.js')).runConformanceCommand,
+  },
   bench: { options: 'raw', load: async () => (await import('./commands/bench.js')).runBench },
 };
 

@@ -30,7 +30,8 @@ function help(args: readonly string[], io: CliIO): number {
     return 0;
   }
   const text = commandEntry(name) === undefined ? undefined : COMMAND_HELP[name];
-  if (text === undefined) throw new UsageError(`help: unknown command "${name}"; commands: ${Object.keys(COMMANDS).join(', ')}`);
+  if (text === undefined)
+    throw new UsageError(`help: unknown command "${name}"; commands: ${Object.keys(COMMANDS).join(', ')}`);
   io.out(text);
   return 0;
 }
@@ -55,23 +56,36 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
       io.out(`${cliVersion()}\n`);
       return 0;
     }
-    if (first.startsWith('-')) throw new UsageError(`unknown option ${first}: the command comes first (vblora <command> [options])`);
+    if (first.startsWith('-'))
+      throw new UsageError(`unknown option ${first}: the command comes first (vblora <command> [options])`);
     const entry = commandEntry(first);
-    if (entry === undefined) throw new UsageError(`unknown command "${first}"; commands: ${Object.keys(COMMANDS).join(', ')}`);
+    if (entry === undefined)
+      throw new UsageError(`unknown command "${first}"; commands: ${Object.keys(COMMANDS).join(', ')}`);
     command = first;
     if (wantsHelp(rest)) {
       io.out(COMMAND_HELP[first] ?? USAGE);
       return 0;
     }
     if (entry.options === 'raw') return await (await entry.load())(rest, {}, io);
-    const { values, positionals } = parseArgs({ args: [...rest], options: optionTable(entry.options), allowPositionals: true, strict: true });
-    return await (await entry.load())(positionals, values, io);
+    const { values, positionals } = parseArgs({
+      args: [...rest],
+      options: optionTable(entry.options),
+      allowPositionals: true,
+      strict: true,
+    });
+    return await (
+      await entry.load()
+    )(positionals, values, io);
   } catch (err) {
     return reportError(err, io, command);
   }
 }
 
-const PARSE_ERRORS = new Set(['ERR_PARSE_ARGS_UNKNOWN_OPTION', 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE', 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL']);
+const PARSE_ERRORS = new Set([
+  'ERR_PARSE_ARGS_UNKNOWN_OPTION',
+  'ERR_PARSE_ARGS_INVALID_OPTION_VALUE',
+  'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL',
+]);
 const FILE_ERRORS = new Set(['ENOENT', 'EISDIR', 'EACCES', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG']);
 
 /** A usage error as one line: the message, then where the command's usage is. */

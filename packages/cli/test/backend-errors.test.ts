@@ -22,10 +22,16 @@ import { createBackend as createWebGpuBackend } from '@vblora/webgpu';
 import { describe, expect, it } from 'vitest';
 
 // nv 6, vl 2, k 2, r 2, in 4 (in_t 2), out 6 (out_t 3); values are seeded-free constants, shapes are what matters
-const fill = (shape: number[], v = 0.25): HostTensor<'f32'> => f32(shape, new Array<number>(shape.reduce((a, b) => a * b, 1)).fill(v));
-const ramp = (shape: number[]): HostTensor<'f32'> => f32(shape, Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => ((i * 7) % 11) / 11 - 0.5));
+const fill = (shape: number[], v = 0.25): HostTensor<'f32'> =>
+  f32(shape, new Array<number>(shape.reduce((a, b) => a * b, 1)).fill(v));
+const ramp = (shape: number[]): HostTensor<'f32'> =>
+  f32(
+    shape,
+    Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => ((i * 7) % 11) / 11 - 0.5),
+  );
 const i32 = (shape: number[], v: number[]): HostTensor<'i32'> => tensor('i32', shape, Int32Array.from(v));
-const bf16 = (shape: number[]): HostTensor<'bf16'> => tensor('bf16', shape, new Uint16Array(shape.reduce((a, b) => a * b, 1)).fill(0x3f80));
+const bf16 = (shape: number[]): HostTensor<'bf16'> =>
+  tensor('bf16', shape, new Uint16Array(shape.reduce((a, b) => a * b, 1)).fill(0x3f80));
 const bank = ramp([6, 2]);
 const logitsA = ramp([2, 2, 6]);
 const logitsB = ramp([3, 2, 6]);
@@ -43,7 +49,8 @@ interface BadCall<K extends KernelName = KernelName> {
   readonly args: KernelArgs<K>;
 }
 
-const bad = <K extends KernelName>(id: string, kernel: K, args: KernelArgs<K>): BadCall => ({ id, kernel, args }) as BadCall;
+const bad = <K extends KernelName>(id: string, kernel: K, args: KernelArgs<K>): BadCall =>
+  ({ id, kernel, args }) as BadCall;
 
 /** Bad arguments for every kernel: the checks in which backends used to drift, and each kernel's main rules. */
 const BAD_CALLS: readonly BadCall[] = [
@@ -59,8 +66,17 @@ const BAD_CALLS: readonly BadCall[] = [
   bad('logits/weights-shape', 'logitsFromTopk', { indices: i32([1, 3], [0, 1, 2]), weightsKm1: fill([1, 1]), nv: 6 }),
   bad('logits/scalar-indices', 'logitsFromTopk', { indices: i32([], [0]), weightsKm1: fill([1]), nv: 6 }),
   bad('logits/k-over-nv', 'logitsFromTopk', { indices: i32([1, 3], [0, 1, 2]), weightsKm1: fill([1, 2]), nv: 2 }),
-  bad('logits/index-range', 'logitsFromTopk', { indices: tensor('u8', [1, 3], Uint8Array.of(0, 1, 9)), weightsKm1: fill([1, 2]), nv: 6 }),
-  bad('logits/safe-stored', 'logitsFromTopk', { indices: i32([1, 3], [0, 1, 2]), weightsKm1: f32([1, 2], [0.5, -0.1]), nv: 6, safe: true }),
+  bad('logits/index-range', 'logitsFromTopk', {
+    indices: tensor('u8', [1, 3], Uint8Array.of(0, 1, 9)),
+    weightsKm1: fill([1, 2]),
+    nv: 6,
+  }),
+  bad('logits/safe-stored', 'logitsFromTopk', {
+    indices: i32([1, 3], [0, 1, 2]),
+    weightsKm1: f32([1, 2], [0.5, -0.1]),
+    nv: 6,
+    safe: true,
+  }),
   bad('save/scalar-logits', 'topkWeightsForSave', { logits: fill([]), k: 1 }),
   bad('save/k-zero', 'topkWeightsForSave', { logits: logitsA, k: 0 }),
   bad('compose/bank-rank', 'composeLowRank', { logitsA, logitsB, bank: ramp([12]), k: 2 }),
@@ -69,14 +85,31 @@ const BAD_CALLS: readonly BadCall[] = [
   bad('compose/logitsB-nv', 'composeLowRank', { logitsA, logitsB: ramp([3, 2, 5]), bank, k: 2 }),
   bad('compose/rank-mismatch', 'composeLowRank', { logitsA, logitsB: ramp([3, 3, 6]), bank, k: 2 }),
   bad('compose/topk-k', 'composeLowRank', { logitsA: topkA, logitsB, bank, k: 3 }),
-  bad('compose/topk-weights-shape', 'composeLowRank', { logitsA: { ...topkA, weights: fill([2, 1, 2]) }, logitsB, bank, k: 2 }),
-  bad('compose/topk-index-range', 'composeLowRank', { logitsA: { ...topkA, indices: i32([2, 2, 2], [0, 1, 2, 3, 4, 5, 0, 6]) }, logitsB, bank, k: 2 }),
+  bad('compose/topk-weights-shape', 'composeLowRank', {
+    logitsA: { ...topkA, weights: fill([2, 1, 2]) },
+    logitsB,
+    bank,
+    k: 2,
+  }),
+  bad('compose/topk-index-range', 'composeLowRank', {
+    logitsA: { ...topkA, indices: i32([2, 2, 2], [0, 1, 2, 3, 4, 5, 0, 6]) },
+    logitsB,
+    bank,
+    k: 2,
+  }),
   bad('compose/k-over-nv', 'composeLowRank', { logitsA: topkA, logitsB: topkA, bank: ramp([1, 2]), k: 2 }),
   bad('delta/B-rank', 'deltaWeight', { A, B: ramp([6, 3]) }),
   bad('delta/A-dtype', 'deltaWeight', { A: bf16([2, 4]) as never, B }),
   bad('merge/weight-shape', 'merge', { weight: ramp([4, 6]), A, B }),
   bad('merge/weight-dtype', 'merge', { weight: i32([6, 4], new Array<number>(24).fill(0)) as never, A, B }),
-  bad('merge/safe-nan', 'merge', { weight: ramp([6, 4]), A: nanA, B, safe: true, adapter: 'ad', module: 'model.layers.0.q_proj' }),
+  bad('merge/safe-nan', 'merge', {
+    weight: ramp([6, 4]),
+    A: nanA,
+    B,
+    safe: true,
+    adapter: 'ad',
+    module: 'model.layers.0.q_proj',
+  }),
   bad('unmerge/fan-in-fan-out', 'unmerge', { weight: bf16([6, 4]), A, B, fanInFanOut: true }),
   bad('linear/weight-shape', 'linear', { x, weight: ramp([6, 5]) }),
   bad('linear/bias-shape', 'linear', { x, weight: ramp([6, 4]), bias: ramp([5]) }),
@@ -84,14 +117,46 @@ const BAD_CALLS: readonly BadCall[] = [
   bad('forward/x-in', 'adapterForward', { x: ramp([3, 5]), baseOut, A, B }),
   bad('forward/baseOut-shape', 'adapterForward', { x, baseOut: ramp([3, 5]), A, B }),
   bad('forward/dropout-p', 'adapterForward', { x, baseOut, A, B, dropout: { p: 1.5, seed: 1 } }),
-  bad('mixed/x-rank', 'mixedBatchForward', { x: ramp([3, 1, 4]), baseOut, adapters: [{ A, B }], rowAdapter: Int32Array.of(0, 0, 0) }),
+  bad('mixed/x-rank', 'mixedBatchForward', {
+    x: ramp([3, 1, 4]),
+    baseOut,
+    adapters: [{ A, B }],
+    rowAdapter: Int32Array.of(0, 0, 0),
+  }),
   bad('mixed/row-count', 'mixedBatchForward', { x, baseOut, adapters: [{ A, B }], rowAdapter: Int32Array.of(0, 0) }),
-  bad('mixed/adapter-in', 'mixedBatchForward', { x, baseOut, adapters: [{ A, B }, { A: ramp([2, 5]), B }], rowAdapter: Int32Array.of(0, 1, -1) }),
-  bad('mixed/row-adapter', 'mixedBatchForward', { x, baseOut, adapters: [{ A, B }], rowAdapter: Int32Array.of(0, 1, -1) }),
+  bad('mixed/adapter-in', 'mixedBatchForward', {
+    x,
+    baseOut,
+    adapters: [
+      { A, B },
+      { A: ramp([2, 5]), B },
+    ],
+    rowAdapter: Int32Array.of(0, 1, -1),
+  }),
+  bad('mixed/row-adapter', 'mixedBatchForward', {
+    x,
+    baseOut,
+    adapters: [{ A, B }],
+    rowAdapter: Int32Array.of(0, 1, -1),
+  }),
   bad('backward/grad-shape', 'admixtureBackward', { logits: logitsA, bank, k: 2, gradVectors: ramp([2, 2, 3]) }),
   bad('backward/logits-nv', 'admixtureBackward', { logits: ramp([2, 5]), bank, k: 2, gradVectors: ramp([2, 2]) }),
-  bad('compose-backward/logitsB-r', 'composeBackward', { logitsA, logitsB: ramp([3, 3, 6]), bank, k: 2, gradA: ramp([2, 4]), gradB: ramp([6, 2]) }),
-  bad('compose-backward/gradA', 'composeBackward', { logitsA, logitsB, bank, k: 2, gradA: ramp([2, 5]), gradB: ramp([6, 2]) }),
+  bad('compose-backward/logitsB-r', 'composeBackward', {
+    logitsA,
+    logitsB: ramp([3, 3, 6]),
+    bank,
+    k: 2,
+    gradA: ramp([2, 4]),
+    gradB: ramp([6, 2]),
+  }),
+  bad('compose-backward/gradA', 'composeBackward', {
+    logitsA,
+    logitsB,
+    bank,
+    k: 2,
+    gradA: ramp([2, 5]),
+    gradB: ramp([6, 2]),
+  }),
 ];
 
 /** What a failed call threw (sync or as a rejection), or undefined when it returned. */
@@ -138,7 +203,12 @@ describe.each(BACKENDS)('$name gives the reference’s error for every bad call'
       const got = await thrown(backend, call);
       expect(referenceKernelCalls(call.kernel), `${call.id}: ${name} called the reference kernel`).toBe(before);
       expect(got, `${call.id}: ${name} accepted a call the reference rejects (${want.message})`).toBeInstanceOf(Error);
-      expect({ id: call.id, class: (got as Error).constructor, name: (got as Error).name, message: (got as Error).message }).toEqual({
+      expect({
+        id: call.id,
+        class: (got as Error).constructor,
+        name: (got as Error).name,
+        message: (got as Error).message,
+      }).toEqual({
         id: call.id,
         class: want.constructor,
         name: want.name,

@@ -14,7 +14,11 @@ const topk = peftGoldenPath(CASE, 'adapter_topk');
 const read = (p: string) => readSafetensors(new Uint8Array(readFileSync(p))).tensors;
 
 describe('vblora convert', () => {
-  for (const c of ['llama_f32_vl16_nv64_top2', 'gpt2_conv1d_fan_in_fan_out_f32', 'llama_bf16_vl16_nv256_top2_layer1_bias'] as const) {
+  for (const c of [
+    'llama_f32_vl16_nv64_top2',
+    'gpt2_conv1d_fan_in_fan_out_f32',
+    'llama_bf16_vl16_nv256_top2_layer1_bias',
+  ] as const) {
     it(`--full of ${c}/adapter_full reproduces both files byte for byte`, async () => {
       const out = join(tmp, `full-${c}`);
       const r = await vblora('convert', peftGoldenPath(c, 'adapter_full'), '-o', out, '--full');
@@ -29,8 +33,12 @@ describe('vblora convert', () => {
     const out = join(tmp, 'topk');
     const r = await vblora('convert', full, '-o', out, '--topk-only');
     expect(r.status, r.stderr).toBe(0);
-    expect(readFileSync(join(out, 'adapter_config.json'), 'utf8')).toBe(readFileSync(join(topk, 'adapter_config.json'), 'utf8'));
-    expect([...read(join(out, 'adapter_model.safetensors')).keys()]).toEqual([...read(join(topk, 'adapter_model.safetensors')).keys()]);
+    expect(readFileSync(join(out, 'adapter_config.json'), 'utf8')).toBe(
+      readFileSync(join(topk, 'adapter_config.json'), 'utf8'),
+    );
+    expect([...read(join(out, 'adapter_model.safetensors')).keys()]).toEqual([
+      ...read(join(topk, 'adapter_model.safetensors')).keys(),
+    ]);
   });
 
   it('needs exactly one of --topk-only / --full', async () => {
@@ -93,7 +101,10 @@ describe('vblora merge', () => {
     expect([...merged.keys()].sort()).toEqual([...base.keys()].sort());
     const expected = read(peftGoldenPath(CASE, 'expected.safetensors'));
     const w = merged.get('model.layers.1.mlp.down_proj.weight')!;
-    expect(compareTensors(w, expected.get('layer.model.layers.1.mlp.down_proj.merged_weight')!, { atol: 1e-6, rtol: 1e-5 }).ok).toBe(true);
+    expect(
+      compareTensors(w, expected.get('layer.model.layers.1.mlp.down_proj.merged_weight')!, { atol: 1e-6, rtol: 1e-5 })
+        .ok,
+    ).toBe(true);
   });
 });
 
@@ -133,9 +144,18 @@ describe('bad input: one typed line, non-zero status, no partial file, old file 
 
   it('a base model without the adapted module', async () => {
     const out = join(tmp, 'wrong-base.safetensors');
-    const r = await vblora('merge', full, '--base', peftGoldenPath('gpt2_conv1d_fan_in_fan_out_f32', 'base.safetensors'), '-o', out);
+    const r = await vblora(
+      'merge',
+      full,
+      '--base',
+      peftGoldenPath('gpt2_conv1d_fan_in_fan_out_f32', 'base.safetensors'),
+      '-o',
+      out,
+    );
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^vblora: AdapterError: the base model has no weight for 12 of 12 adapted modules \(first: model\.layers\.0\.mlp\.down_proj\.weight\); its weights look like transformer\.h\.0\./);
+    expect(r.stderr).toMatch(
+      /^vblora: AdapterError: the base model has no weight for 12 of 12 adapted modules \(first: model\.layers\.0\.mlp\.down_proj\.weight\); its weights look like transformer\.h\.0\./,
+    );
     expect(existsSync(out)).toBe(false);
   });
 });

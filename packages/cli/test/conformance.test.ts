@@ -71,7 +71,10 @@ describe('vblora conformance', () => {
     expect(report.totals.failed).toBe(0);
   }, 300_000);
 
-  for (const [tfBackend, argv] of [['cpu', []], ['wasm', ['--option', 'tfBackend=wasm']]] as const) {
+  for (const [tfBackend, argv] of [
+    ['cpu', []],
+    ['wasm', ['--option', 'tfBackend=wasm']],
+  ] as const) {
     it(`certifies TensorFlow.js on ${tfBackend}: @vblora/tfjs ${argv.join(' ')}`, async () => {
       const r = await vblora('conformance', '@vblora/tfjs', ...argv, '--json');
       expect(r.status, r.stderr).toBe(0);
@@ -113,11 +116,15 @@ describe('vblora conformance', () => {
   it('a factory that throws (an option it does not know) is one typed line, exit 1', async () => {
     const r = await vblora('conformance', factoryFile(), '--option', 'colour=blue');
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^vblora: BackendUnavailableError: .*factory-backend\.mjs: createBackend\(options\) failed: unknown option "colour"\n$/);
+    expect(r.stderr).toMatch(
+      /^vblora: BackendUnavailableError: .*factory-backend\.mjs: createBackend\(options\) failed: unknown option "colour"\n$/,
+    );
     const core = await vblora('conformance', '@vblora/core', '--option', 'backend=gpu');
     expect(core.status).toBe(1);
     // a first-party factory refuses with core's ConfigError (checkBackendOptions), passed through as it is
-    expect(core.stderr).toMatch(/^vblora: ConfigError: @vblora\/core: option backend must be reference or cpu, got "gpu"\n$/);
+    expect(core.stderr).toMatch(
+      /^vblora: ConfigError: @vblora\/core: option backend must be reference or cpu, got "gpu"\n$/,
+    );
   });
 
   it('--option needs KEY=VALUE, once per key, and a module that has one; each mistake is a usage error (exit 2)', async () => {
@@ -156,6 +163,8 @@ describe('vblora conformance', () => {
   it('a module with neither a default-exported backend nor createBackend is a typed error', async () => {
     const r = await vblora('conformance', 'node:path');
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^vblora: BackendUnavailableError: node:path has no default export that is a backend \(defineBackend\(\.\.\.\)\) and no createBackend\(options\) export\n$/);
+    expect(r.stderr).toMatch(
+      /^vblora: BackendUnavailableError: node:path has no default export that is a backend \(defineBackend\(\.\.\.\)\) and no createBackend\(options\) export\n$/,
+    );
   });
 });

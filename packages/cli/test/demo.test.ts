@@ -17,7 +17,9 @@ describe('vblora demo (end to end, short run)', () => {
     expect(m, r.stdout).not.toBeNull();
     expect(Number(m![2])).toBeLessThan(Number(m![1]));
     // parity: every backend that ran agrees with the reference within the f32 declared accuracy
-    for (const line of r.stdout.split('\n').filter((l) => /^ {2}(reference|cpu|tfjs|onnxruntime-node|webgpu)/.test(l))) {
+    for (const line of r.stdout
+      .split('\n')
+      .filter((l) => /^ {2}(reference|cpu|tfjs|onnxruntime-node|webgpu)/.test(l))) {
       const errs = line.match(/\d\.\d\de[-+]\d+/g) ?? [];
       for (const e of errs) expect(Number(e), line).toBeLessThan(1e-5);
     }
@@ -31,8 +33,17 @@ describe('vblora demo (end to end, short run)', () => {
     // (and inject adds x·Aᵀ·Bᵀ beside the layer instead of merging). 1e-5 leaves a ~20× margin and is still ~4
     // orders below the adapter's own effect on y (0.5–0.7, asserted below), so a run that dropped the adapter fails.
     const MODEL_ATOL = 1e-5;
-    for (const label of ['reference (plain JS)', 'tfjs (wasm) model', 'onnx inject (topk)', 'onnx inject (lowrank)', 'onnx merge', 'webgpu (Dawn) model']) {
-      const row = new RegExp(`^ {2}${label.replace(/[()]/g, '\\$&')} +(\\d\\.\\d\\de[-+]\\d+) +\\d+ ms$`, 'm').exec(r.stdout);
+    for (const label of [
+      'reference (plain JS)',
+      'tfjs (wasm) model',
+      'onnx inject (topk)',
+      'onnx inject (lowrank)',
+      'onnx merge',
+      'webgpu (Dawn) model',
+    ]) {
+      const row = new RegExp(`^ {2}${label.replace(/[()]/g, '\\$&')} +(\\d\\.\\d\\de[-+]\\d+) +\\d+ ms$`, 'm').exec(
+        r.stdout,
+      );
       expect(row, `${label} row in\n${r.stdout}`).not.toBeNull();
       expect(Number(row![1]), label).toBeLessThan(MODEL_ATOL);
     }
@@ -56,13 +67,25 @@ describe('vblora demo (end to end, short run)', () => {
     // (token ids exact; the fixture's smallest top-1/top-2 logit margin is 0.038, far above fp32/q4 error)
     expect(r.stdout).toContain('prompt: "at night the old man"');
     for (const label of ['fp32 base', 'fp32 + vblora-a', 'q4 base', 'q4 + vblora-a']) {
-      const row = new RegExp(`^ {2}${label.replace(/\+/g, '\\+')} +"(at night the old man [^"]+)" +\\[matches PEFT; \\d+ ms\\]$`, 'm').exec(r.stdout);
+      const row = new RegExp(
+        `^ {2}${label.replace(/\+/g, '\\+')} +"(at night the old man [^"]+)" +\\[matches PEFT; \\d+ ms\\]$`,
+        'm',
+      ).exec(r.stdout);
       expect(row, `${label} text row in\n${r.stdout}`).not.toBeNull();
     }
-    const text = (label: string) => new RegExp(`^ {2}${label.replace(/\+/g, '\\+')} +"([^"]+)"`, 'm').exec(r.stdout)![1];
+    const text = (label: string) =>
+      new RegExp(`^ {2}${label.replace(/\+/g, '\\+')} +"([^"]+)"`, 'm').exec(r.stdout)![1];
     expect(text('fp32 + vblora-a'), 'the adapter changes the text').not.toBe(text('fp32 base'));
 
-    for (const f of ['adapter_full/adapter_config.json', 'adapter_topk/adapter_model.safetensors', 'base.safetensors', 'toy-llama.onnx', 'toy-llama.merged.onnx', 'tiny-llama-vblora-a/onnx/model.onnx', 'report.html']) {
+    for (const f of [
+      'adapter_full/adapter_config.json',
+      'adapter_topk/adapter_model.safetensors',
+      'base.safetensors',
+      'toy-llama.onnx',
+      'toy-llama.merged.onnx',
+      'tiny-llama-vblora-a/onnx/model.onnx',
+      'report.html',
+    ]) {
       expect(existsSync(join(out, f)), f).toBe(true);
     }
     const loaded = adapterFromFiles({
@@ -74,7 +97,9 @@ describe('vblora demo (end to end, short run)', () => {
     expect(html).toContain('<h2>Bank usage</h2>');
     expect(html).toMatch(/<tr><td>onnx merge<\/td><td>\d\.\d\de-\d+<\/td>/);
     expect(html).toContain('<h2>VB-LoRA vs LoRA at equal bytes and at equal rank</h2>');
-    expect(html).toMatch(/<tr><td>fp32 \+ vblora-a<\/td><td>at night the old man [^<]+<\/td><td>matches PEFT<\/td><\/tr>/);
+    expect(html).toMatch(
+      /<tr><td>fp32 \+ vblora-a<\/td><td>at night the old man [^<]+<\/td><td>matches PEFT<\/td><\/tr>/,
+    );
     expect(html).toMatch(/<tr><td>fp32 base<\/td><td>at night the old man [^<]+<\/td><td>matches PEFT<\/td><\/tr>/);
   }, 300_000);
 });

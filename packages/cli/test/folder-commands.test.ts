@@ -56,9 +56,12 @@ describe('vblora merge --base <model folder>', () => {
     const out = join(tmp, 'skipped');
     const r = await vblora('merge', adapter, '--base', folder, '-o', out, '--skip-unsupported');
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^merged onnx\/model\.onnx \(fp32\)\nskipped onnx\/model_int8\.onnx \(int8\): its adapted layers are quantized/);
+    expect(r.stdout).toMatch(
+      /^merged onnx\/model\.onnx \(fp32\)\nskipped onnx\/model_int8\.onnx \(int8\): its adapted layers are quantized/,
+    );
     expect(r.stdout).toMatch(/wrote .*skipped: 1 of 3 models; copied config\.json, generation_config\.json/);
-    for (const name of Object.keys(CONFIG_FILES)) expect(readFileSync(join(out, name)).equals(readFileSync(join(folder, name)))).toBe(true);
+    for (const name of Object.keys(CONFIG_FILES))
+      expect(readFileSync(join(out, name)).equals(readFileSync(join(folder, name)))).toBe(true);
     expect(readdirSync(join(out, 'onnx')).sort()).toEqual(['model.onnx', 'model.onnx_data']);
   });
 
@@ -66,10 +69,13 @@ describe('vblora merge --base <model folder>', () => {
     const out = join(tmp, 'requantized');
     const r = await vblora('merge', adapter, '--base', folder, '-o', out, '--requantize', '--backend', 'cpu');
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^requantized onnx\/model_q4\.onnx \(q4\): max error \S+ \(the base's half step: \S+\); ΔW error \S+–\S+ of ‖ΔW‖/m);
+    expect(r.stdout).toMatch(
+      /^requantized onnx\/model_q4\.onnx \(q4\): max error \S+ \(the base's half step: \S+\); ΔW error \S+–\S+ of ‖ΔW‖/m,
+    );
     expect(r.stdout).toMatch(/^requantized onnx\/model_int8\.onnx \(int8\)/m);
     expect(readdirSync(join(out, 'onnx')).sort()).toEqual(readdirSync(join(folder, 'onnx')).sort());
-    for (const f of ['model.onnx', 'model_q4.onnx', 'model_int8.onnx']) expect((await run(join(out, 'onnx', f))).every(Number.isFinite)).toBe(true);
+    for (const f of ['model.onnx', 'model_q4.onnx', 'model_int8.onnx'])
+      expect((await run(join(out, 'onnx', f))).every(Number.isFinite)).toBe(true);
   });
 
   it('cli-folder/merge-onnx-file: a quantized .onnx base is refused without --requantize, merged with it', async () => {
@@ -80,7 +86,9 @@ describe('vblora merge --base <model folder>', () => {
     expect(existsSync(join(tmp, 'q4-merged.onnx'))).toBe(false);
     const ok = await vblora('merge', adapter, '--base', base, '-o', join(tmp, 'q4-merged.onnx'), '--requantize');
     expect(ok.status, ok.stderr).toBe(0);
-    expect(ok.stdout).toMatch(/^requantized model\.layers\.0\.self_attn\.q_proj \(q4, symmetric, scale = m\/−8\): max error/m);
+    expect(ok.stdout).toMatch(
+      /^requantized model\.layers\.0\.self_attn\.q_proj \(q4, symmetric, scale = m\/−8\): max error/m,
+    );
   });
 });
 
@@ -89,8 +97,11 @@ describe('vblora inject', () => {
     const out = join(tmp, 'injected');
     const r = await vblora('inject', adapter, '--base', folder, '-o', out);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^injected onnx\/model\.onnx \(fp32\)\ninjected onnx\/model_int8\.onnx \(int8\)\ninjected onnx\/model_q4\.onnx \(q4\)\nwrote /);
-    for (const name of Object.keys(CONFIG_FILES)) expect(readFileSync(join(out, name)).equals(readFileSync(join(folder, name)))).toBe(true);
+    expect(r.stdout).toMatch(
+      /^injected onnx\/model\.onnx \(fp32\)\ninjected onnx\/model_int8\.onnx \(int8\)\ninjected onnx\/model_q4\.onnx \(q4\)\nwrote /,
+    );
+    for (const name of Object.keys(CONFIG_FILES))
+      expect(readFileSync(join(out, name)).equals(readFileSync(join(folder, name)))).toBe(true);
     for (const f of ['model.onnx', 'model_q4.onnx', 'model_int8.onnx']) {
       const model = await readOnnxModel(join(out, 'onnx', f));
       expect(readInjectionInfo(model.proto)?.variant).toBe('static');

@@ -6,7 +6,8 @@ import { OPTIONS } from '../src/options.js';
 import { vblora } from './helpers.js';
 
 const NAMES = Object.keys(COMMANDS);
-const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
+  .version;
 
 describe('vblora --version, help', () => {
   it('--version prints the version of @vblora/cli from its package.json', async () => {
@@ -38,14 +39,20 @@ describe('vblora --version, help', () => {
       const options = COMMANDS[name]!.options;
       for (const option of options === 'raw' ? [] : options) {
         const short = (OPTIONS[option] as { short?: string }).short;
-        expect(r.stdout, `--${option}`).toMatch(new RegExp(`\\n  ${short === undefined ? '' : `-${short}, `}--${option}\\b`));
+        expect(r.stdout, `--${option}`).toMatch(
+          new RegExp(`\\n  ${short === undefined ? '' : `-${short}, `}--${option}\\b`),
+        );
       }
     });
   }
 
   it('an unknown option is one line naming the command and its help, exit 2, and nothing runs', async () => {
     const r = await vblora('inspect', 'no-such-dir', '--frob');
-    expect(r).toEqual({ status: 2, stdout: '', stderr: 'vblora: inspect: unknown option --frob; see "vblora inspect --help"\n' });
+    expect(r).toEqual({
+      status: 2,
+      stdout: '',
+      stderr: 'vblora: inspect: unknown option --frob; see "vblora inspect --help"\n',
+    });
     // an option of another command is unknown here too
     const other = await vblora('inspect', 'no-such-dir', '--base', 'x');
     expect(other.status).toBe(2);
@@ -54,10 +61,16 @@ describe('vblora --version, help', () => {
 
   it('other usage errors are one line too: a missing value, an unknown command, options before the command, help <unknown>', async () => {
     const cases: [string[], RegExp][] = [
-      [['compose', 'x', '-o'], /^vblora: compose: Option '-o, --output <value>' argument missing; see "vblora compose --help"\n$/],
+      [
+        ['compose', 'x', '-o'],
+        /^vblora: compose: Option '-o, --output <value>' argument missing; see "vblora compose --help"\n$/,
+      ],
       [['compose', 'x'], /^vblora: compose: missing -o out\.safetensors; see "vblora compose --help"\n$/],
       [['frobnicate'], /^vblora: unknown command "frobnicate"; commands: demo, inspect, .*; see "vblora --help"\n$/],
-      [['--json', 'inspect'], /^vblora: unknown option --json: the command comes first \(vblora <command> \[options\]\); see "vblora --help"\n$/],
+      [
+        ['--json', 'inspect'],
+        /^vblora: unknown option --json: the command comes first \(vblora <command> \[options\]\); see "vblora --help"\n$/,
+      ],
       [['help', 'frobnicate'], /^vblora: help: unknown command "frobnicate"; .*; see "vblora --help"\n$/],
       [['--version', 'x'], /^vblora: --version takes no arguments, got "x"; see "vblora --help"\n$/],
     ];
@@ -73,7 +86,9 @@ describe('vblora bench outside the repository clone', () => {
   it('says that the benchmarks run from the clone (npm run bench): a usage error, exit 2', async () => {
     await expect(loadBenchMain('@vblora/no-such-bench')).rejects.toMatchObject({
       name: 'UsageError',
-      message: expect.stringMatching(/^bench: the benchmarks run only from the vblora\.js repository clone .*npm ci && npm run bench$/),
+      message: expect.stringMatching(
+        /^bench: the benchmarks run only from the vblora\.js repository clone .*npm ci && npm run bench$/,
+      ),
     });
   });
 

@@ -19,7 +19,9 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const A = tinyLlamaPath('adapters', 'vblora-a');
 const B = tinyLlamaPath('adapters', 'vblora-b');
 const kinds = async (path: string) =>
-  [...new Set(readInjectionInfo((await readOnnxModel(path)).proto)!.modules.map((m) => m.path.split('.').at(-1)))].sort();
+  [
+    ...new Set(readInjectionInfo((await readOnnxModel(path)).proto)!.modules.map((m) => m.path.split('.').at(-1))),
+  ].sort();
 const ALL = ['down_proj', 'gate_proj', 'k_proj', 'o_proj', 'q_proj', 'up_proj', 'v_proj'];
 
 describe.runIf(PRESENT)('vblora inject with several adapters', () => {
@@ -47,13 +49,24 @@ describe.runIf(PRESENT)('vblora inject with several adapters', () => {
     const out = join(tmp, 'static-ab');
     const r = await vblora('inject', A, B, '--base', tinyLlamaPath(), '-o', out);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/^vblora: inject: 2 adapters given; several adapters need --hot-swap .*; see "vblora inject --help"\n$/);
+    expect(r.stderr).toMatch(
+      /^vblora: inject: 2 adapters given; several adapters need --hot-swap .*; see "vblora inject --help"\n$/,
+    );
     expect(existsSync(out)).toBe(false);
   });
 
   it('cli-inject-many/second-adapter: every adapter is read and checked (a missing second one fails, nothing written)', async () => {
     const out = join(tmp, 'missing');
-    const r = await vblora('inject', A, join(tmp, 'no-such-adapter'), '--base', tinyLlamaPath(), '-o', out, '--hot-swap');
+    const r = await vblora(
+      'inject',
+      A,
+      join(tmp, 'no-such-adapter'),
+      '--base',
+      tinyLlamaPath(),
+      '-o',
+      out,
+      '--hot-swap',
+    );
     expect(r.status).toBe(1);
     expect(existsSync(out)).toBe(false);
   });

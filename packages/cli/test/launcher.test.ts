@@ -47,7 +47,11 @@ describe('the committed bin launcher (bin/vblora.js)', () => {
 
   it('without dist/: says to run npm run build first, exit 2, nothing on stdout', async () => {
     const r = await node(packageWith('unbuilt'), 'inspect', 'x');
-    expect(r).toEqual({ status: 2, stdout: '', stderr: 'vblora: @vblora/cli is not built (dist/bin.js is missing): run npm run build first\n' });
+    expect(r).toEqual({
+      status: 2,
+      stdout: '',
+      stderr: 'vblora: @vblora/cli is not built (dist/bin.js is missing): run npm run build first\n',
+    });
   });
 
   it('with dist/: runs dist/bin.js with the arguments and keeps its exit status', async () => {
@@ -57,7 +61,9 @@ describe('the committed bin launcher (bin/vblora.js)', () => {
   });
 
   it.skipIf(!existsSync(BUILT))('runs the built command of this checkout: vblora --version', async () => {
-    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
     expect(await node(LAUNCHER, '--version')).toEqual({ status: 0, stdout: `${version}\n`, stderr: '' });
   });
 });

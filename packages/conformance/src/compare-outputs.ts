@@ -33,7 +33,12 @@ function sameFloat(a: number, e: number): boolean {
   return Object.is(a, e);
 }
 
-function compareRounded(actual: HostTensor, expected: HostTensor, check: Extract<OutputCheck, { rounding: string }>, name: string): OutputComparison {
+function compareRounded(
+  actual: HostTensor,
+  expected: HostTensor,
+  check: Extract<OutputCheck, { rounding: string }>,
+  name: string,
+): OutputComparison {
   const round = check.rounding === 'bf16' ? roundToBf16 : roundToF16;
   const a = toF32(actual).data;
   const e = toF32(expected).data;
@@ -46,12 +51,24 @@ function compareRounded(actual: HostTensor, expected: HostTensor, check: Extract
     if (d > maxAbs) maxAbs = d;
     if (sameFloat(ai, e[i]!)) continue;
     // near a midpoint, a last-bit difference of the f32 sum may legitimately flip the rounding
-    if (check.slack > 0 && (sameFloat(ai, round(s[i]! * (1 - check.slack))) || sameFloat(ai, round(s[i]! * (1 + check.slack))))) continue;
-    if (bad.length < 5) bad.push(`[${i}]: actual ${show(ai)}, expected ${show(e[i]!)} (= ${check.rounding} RNE of f32 ${show(s[i]!)})`);
+    if (
+      check.slack > 0 &&
+      (sameFloat(ai, round(s[i]! * (1 - check.slack))) || sameFloat(ai, round(s[i]! * (1 + check.slack))))
+    )
+      continue;
+    if (bad.length < 5)
+      bad.push(`[${i}]: actual ${show(ai)}, expected ${show(e[i]!)} (= ${check.rounding} RNE of f32 ${show(s[i]!)})`);
   }
   const ok = bad.length === 0;
   const rule = check.slack > 0 ? '' : ' (an exact midpoint: ties go to even)';
-  return { name, ok, maxAbs, message: ok ? '' : `${name}: not rounded to nearest even in ${check.rounding}${rule}, sign of zero included:\n  ${bad.join('\n  ')}` };
+  return {
+    name,
+    ok,
+    maxAbs,
+    message: ok
+      ? ''
+      : `${name}: not rounded to nearest even in ${check.rounding}${rule}, sign of zero included:\n  ${bad.join('\n  ')}`,
+  };
 }
 
 /** Float outputs compared exactly: bit for bit (the sign of zero included), any NaN equal to any NaN. */
@@ -66,7 +83,12 @@ function compareBits(actual: HostTensor, expected: HostTensor, name: string): Ou
     if (!sameFloat(a[i]!, e[i]!) && bad.length < 5) bad.push(`[${i}]: actual ${show(a[i]!)}, expected ${show(e[i]!)}`);
   }
   const ok = bad.length === 0;
-  return { name, ok, maxAbs, message: ok ? '' : `${name}: not bit-identical (sign of zero included):\n  ${bad.join('\n  ')}` };
+  return {
+    name,
+    ok,
+    maxAbs,
+    message: ok ? '' : `${name}: not bit-identical (sign of zero included):\n  ${bad.join('\n  ')}`,
+  };
 }
 
 function compareWithin(actual: HostTensor, expected: HostTensor, acc: OutputAccuracy, name: string): OutputComparison {
@@ -121,7 +143,12 @@ function list(rows: readonly number[]): string {
   return `row${rows.length > 1 ? 's' : ''} ${rows.slice(0, 5).join(', ')}${rows.length > 5 ? ', …' : ''}`;
 }
 
-function compareReloadable(actual: HostTensor, expected: HostTensor, acc: OutputAccuracy, name: string): OutputComparison {
+function compareReloadable(
+  actual: HostTensor,
+  expected: HostTensor,
+  acc: OutputAccuracy,
+  name: string,
+): OutputComparison {
   const within = compareWithin(actual, expected, acc, name);
   if (!within.ok) return within;
   const { rows, certain } = unreloadableRows(actual);
@@ -139,8 +166,14 @@ function compareReloadable(actual: HostTensor, expected: HostTensor, acc: Output
 }
 
 /** Compares one output against its check. */
-export function compareOutput(name: string, actual: HostTensor | undefined, expected: HostTensor, check: OutputCheck): OutputComparison {
-  if (actual === undefined) return { name, ok: false, maxAbs: NaN, message: `${name}: the backend returned no output "${name}"` };
+export function compareOutput(
+  name: string,
+  actual: HostTensor | undefined,
+  expected: HostTensor,
+  check: OutputCheck,
+): OutputComparison {
+  if (actual === undefined)
+    return { name, ok: false, maxAbs: NaN, message: `${name}: the backend returned no output "${name}"` };
   if (actual.shape.length !== expected.shape.length || actual.shape.some((d, i) => d !== expected.shape[i])) {
     return {
       name,

@@ -9,7 +9,9 @@ export function formatReport(report: ConformanceReport): string {
   const lines: string[] = [];
   lines.push(`conformance of backend "${report.backend}" (${report.precision})`);
   lines.push('');
-  lines.push(`${'kernel'.padEnd(20)} ${'cases'.padStart(5)} ${'pass'.padStart(5)} ${'fail'.padStart(5)} ${'skip'.padStart(5)} ${'known'.padStart(5)}  max abs err`);
+  lines.push(
+    `${'kernel'.padEnd(20)} ${'cases'.padStart(5)} ${'pass'.padStart(5)} ${'fail'.padStart(5)} ${'skip'.padStart(5)} ${'known'.padStart(5)}  max abs err`,
+  );
   for (const [kernel, c] of Object.entries(report.kernels)) {
     const rows = report.cases.filter((r) => r.kernel === kernel);
     const err = Math.max(0, ...rows.flatMap((r) => Object.values(r.maxAbs)).filter((v) => Number.isFinite(v)));
@@ -20,7 +22,9 @@ export function formatReport(report: ConformanceReport): string {
   }
   const t = report.totals;
   lines.push('');
-  lines.push(`${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped (kernel absent), ${t.knownFailures} known failures`);
+  lines.push(
+    `${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped (kernel absent), ${t.knownFailures} known failures`,
+  );
   for (const r of report.cases.filter((x) => x.status === 'fail' || x.status === 'unexpected-pass')) {
     lines.push('');
     lines.push(`FAIL ${r.id}`);

@@ -64,13 +64,19 @@ function typedArrayChange(before: TypedArray, after: TypedArray, path: string): 
  * undefined when they are identical (typed arrays compared byte for byte: −0 vs +0 and NaN payloads count).
  * `skip` exempts paths the contract lets a kernel write (composeLowRank's `out`).
  */
-export function firstChange(before: unknown, after: unknown, path: string, skip: (path: string) => boolean = () => false): string | undefined {
+export function firstChange(
+  before: unknown,
+  after: unknown,
+  path: string,
+  skip: (path: string) => boolean = () => false,
+): string | undefined {
   if (skip(path)) return undefined;
   if (isTypedArray(before)) {
     return isTypedArray(after) ? typedArrayChange(before, after, path) : `${path} was replaced by ${show(after)}`;
   }
   if (Array.isArray(before)) {
-    if (!Array.isArray(after) || after.length !== before.length) return `${path} changed from ${show(before)} to ${show(after)}`;
+    if (!Array.isArray(after) || after.length !== before.length)
+      return `${path} changed from ${show(before)} to ${show(after)}`;
     for (let i = 0; i < before.length; i++) {
       const c = firstChange(before[i], after[i], `${path}[${i}]`, skip);
       if (c !== undefined) return c;

@@ -4,7 +4,13 @@
  * handing the work to core's reference kernel.
  * @module
  */
-import { kernelResultProblems, referenceBackend, referenceKernelCalls, type Backend, type KernelName } from '@vblora/core';
+import {
+  kernelResultProblems,
+  referenceBackend,
+  referenceKernelCalls,
+  type Backend,
+  type KernelName,
+} from '@vblora/core';
 import { namedOutputs, type ConformanceCase, type ExpectedError } from './case.js';
 import { compareOutput } from './compare-outputs.js';
 import { singleOutputName } from './cases/reference-outputs.js';
@@ -60,7 +66,14 @@ export async function runCase(backend: Backend, c: ConformanceCase, knownFailure
   const base = { id: c.id, kernel: c.kernel, source: c.source, about: c.about };
   const kernel = backend.kernels[c.kernel] as ((args: unknown) => unknown) | undefined;
   if (kernel === undefined) {
-    return { ...base, status: 'skip', message: `${backend.name} does not implement ${c.kernel}`, accuracy: '', maxAbs: {}, ms: 0 };
+    return {
+      ...base,
+      status: 'skip',
+      message: `${backend.name} does not implement ${c.kernel}`,
+      accuracy: '',
+      maxAbs: {},
+      ms: 0,
+    };
   }
   const who = `${backend.name}.${c.kernel}`;
   // expected values and checks are computed before the measured call: they may run reference kernels
@@ -92,9 +105,12 @@ export async function runCase(backend: Backend, c: ConformanceCase, knownFailure
   const problems: string[] = [];
   const maxAbs: Record<string, number> = {};
   const changed = firstChange(args, given, '', writable(c.kernel));
-  if (changed !== undefined) problems.push(`${who} wrote into its argument: ${changed} (a kernel must leave its inputs unchanged)`);
+  if (changed !== undefined)
+    problems.push(`${who} wrote into its argument: ${changed} (a kernel must leave its inputs unchanged)`);
   if (delegated) {
-    problems.push(`${who} called core's reference ${c.kernel}: a backend must compute its results itself (silent fallback)`);
+    problems.push(
+      `${who} called core's reference ${c.kernel}: a backend must compute its results itself (silent fallback)`,
+    );
   } else if (wantError !== undefined) {
     const wrong = judgeError(who, wantError, thrown, threw);
     if (wrong !== undefined) problems.push(wrong);
@@ -120,7 +136,14 @@ export async function runCase(backend: Backend, c: ConformanceCase, knownFailure
   if (knownFailure !== undefined) {
     return failed
       ? { ...base, status: 'known-failure', message: `known failure: ${knownFailure}`, accuracy, maxAbs, ms }
-      : { ...base, status: 'unexpected-pass', message: `listed as a known failure (${knownFailure}) but it passes: remove it from knownFailures`, accuracy, maxAbs, ms };
+      : {
+          ...base,
+          status: 'unexpected-pass',
+          message: `listed as a known failure (${knownFailure}) but it passes: remove it from knownFailures`,
+          accuracy,
+          maxAbs,
+          ms,
+        };
   }
   return { ...base, status: failed ? 'fail' : 'pass', message: problems.join('\n'), accuracy, maxAbs, ms };
 }

@@ -7,7 +7,12 @@ import { KERNEL_CONTRACTS, type HostTensor, type KernelName, type OutputAccuracy
 import type { ExpectedError, OutputCheck } from './case.js';
 
 /** The declared accuracy of output `name` (dtype `dtype`) of `kernel` for a backend computing in `precision`. */
-export function declaredAccuracy(kernel: KernelName, name: string, dtype: string, precision: Precision = 'f32'): OutputAccuracy {
+export function declaredAccuracy(
+  kernel: KernelName,
+  name: string,
+  dtype: string,
+  precision: Precision = 'f32',
+): OutputAccuracy {
   const table = KERNEL_CONTRACTS[kernel].accuracy[precision];
   const exactDtype = table[`${name}:${dtype}`];
   if (exactDtype !== undefined) return exactDtype;
@@ -22,7 +27,11 @@ export function declaredAccuracy(kernel: KernelName, name: string, dtype: string
  * Declared checks for every expected output of a case at `precision`. The k−1 weights of a top-k checkpoint are
  * also held to PEFT's reload: no row may come back as NaN.
  */
-export function declaredChecks(kernel: KernelName, expected: Readonly<Record<string, HostTensor>>, precision: Precision = 'f32'): Record<string, OutputCheck> {
+export function declaredChecks(
+  kernel: KernelName,
+  expected: Readonly<Record<string, HostTensor>>,
+  precision: Precision = 'f32',
+): Record<string, OutputCheck> {
   const out: Record<string, OutputCheck> = {};
   for (const [name, t] of Object.entries(expected)) {
     const acc = declaredAccuracy(kernel, name, t.dtype, precision);
@@ -43,7 +52,8 @@ export function describeCheck(name: string, check: OutputCheck): string {
       ? `${name}: ${check.rounding} round-to-nearest-even of the f32 result, bit for bit (either neighbour within ${check.slack} of a midpoint)`
       : `${name}: ${check.rounding} round-to-nearest-even of the exact f32 result, bit for bit (ties to even)`;
   }
-  if ('reloadable' in check) return `${name}: ${accuracyText(check.reloadable)}, and PEFT reloads every row without NaN`;
+  if ('reloadable' in check)
+    return `${name}: ${accuracyText(check.reloadable)}, and PEFT reloads every row without NaN`;
   return `${name}: ${accuracyText(check)}`;
 }
 

@@ -16,7 +16,12 @@
  */
 export { FixtureError } from './errors.js';
 export { GOLDEN_CASE_FILES, PEFT_GOLDEN_CASES, type GoldenCaseFile, type PeftGoldenCase } from './golden/names.js';
-export { goldenFixtureFromFiles, type GoldenFileReader, type GoldenFixture, type GoldenFixtures } from './golden/golden-fixture.js';
+export {
+  goldenFixtureFromFiles,
+  type GoldenFileReader,
+  type GoldenFixture,
+  type GoldenFixtures,
+} from './golden/golden-fixture.js';
 export {
   fetchGoldenFixtures,
   goldenFilePaths,
@@ -25,7 +30,16 @@ export {
   type FetchLike,
   type GoldenFiles,
 } from './golden/from-files.js';
-export { defineCase, isTensor, namedOutputs, type CaseSource, type ConformanceCase, type ExpectedError, type KernelArgs, type OutputCheck } from './case.js';
+export {
+  defineCase,
+  isTensor,
+  namedOutputs,
+  type CaseSource,
+  type ConformanceCase,
+  type ExpectedError,
+  type KernelArgs,
+  type OutputCheck,
+} from './case.js';
 export { allCases, goldenCases, randomCases, referenceCases } from './cases/index.js';
 export { errorCase, referenceCase, type CheckBuilder } from './cases/reference-case.js';
 export { declaredAccuracy, declaredChecks, describeCheck, describeError } from './tolerance.js';

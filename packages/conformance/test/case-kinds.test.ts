@@ -3,7 +3,16 @@
  * while the same backend without the bug passes every case of its kernels.
  */
 import { describe, expect, it } from 'vitest';
-import { checkKernelArgs, fromF32, tensor, toF32, type Backend, type HostTensor, type KernelName, type KernelSet } from '@vblora/core';
+import {
+  checkKernelArgs,
+  fromF32,
+  tensor,
+  toF32,
+  type Backend,
+  type HostTensor,
+  type KernelName,
+  type KernelSet,
+} from '@vblora/core';
 import { allCases, checkConformance, type CaseResult, type ConformanceReport } from '@vblora/conformance';
 import {
   backendOf,
@@ -27,7 +36,13 @@ async function run(backend: Backend, ...kernels: KernelName[]): Promise<Conforma
 function expectRejected(report: ConformanceReport, id: RegExp, message: RegExp): void {
   const f = failures(report);
   const hit = f.find((c) => id.test(c.id) && message.test(c.message));
-  expect(hit, `no failing case ${String(id)} with ${String(message)}; failures:\n${f.slice(0, 4).map((c) => `${c.id}: ${c.message}`).join('\n')}`).toBeDefined();
+  expect(
+    hit,
+    `no failing case ${String(id)} with ${String(message)}; failures:\n${f
+      .slice(0, 4)
+      .map((c) => `${c.id}: ${c.message}`)
+      .join('\n')}`,
+  ).toBeDefined();
 }
 
 function expectClean(report: ConformanceReport): void {
@@ -53,7 +68,11 @@ describe('controls: the backends the bugs are planted in pass every case of thei
 describe('expected errors', () => {
   it('a merge that ignores safe fails the safe-mode cases (the result must be refused, with PEFT’s message)', async () => {
     const r = await run(backendOf('merge-ignores-safe', { merge: (a) => K.merge({ ...a, safe: false }) }), 'merge');
-    expectRejected(r, /^merge\/safe-s711-f16-overflow/, /merge-ignores-safe\.merge returned a result, but it must fail: it throws NumericalError .*NaNs detected in the merged weights/);
+    expectRejected(
+      r,
+      /^merge\/safe-s711-f16-overflow/,
+      /merge-ignores-safe\.merge returned a result, but it must fail: it throws NumericalError .*NaNs detected in the merged weights/,
+    );
   });
 
   it('a merge that checks for non-finite values before rounding to the weight dtype misses the f16/bf16 overflow', async () => {
@@ -64,18 +83,37 @@ describe('expected errors', () => {
     };
     const r = await run(backendOf('merge-checks-f32', { merge: before }), 'merge');
     expectRejected(r, /^merge\/safe-s71[12]-b?f16-overflow-after-rounding$/, /returned a result, but it must fail/);
-    expect(failures(r).every((c) => /overflow-after-rounding/.test(c.id)), failures(r).map((c) => c.id).join(', ')).toBe(true);
+    expect(
+      failures(r).every((c) => /overflow-after-rounding/.test(c.id)),
+      failures(r)
+        .map((c) => c.id)
+        .join(', '),
+    ).toBe(true);
   });
 
   it('logitsFromTopk ignoring safe gives PEFT’s NaN where it must clamp, and accepts corrupted weights', async () => {
-    const r = await run(backendOf('reload-ignores-safe', { logitsFromTopk: (a) => plainLogitsFromTopk(a, false) }), 'logitsFromTopk');
-    expectRejected(r, /^logitsFromTopk\/safe-s720-nan-weight$/, /returned a result, but it must fail: it throws NumericalError/);
-    expectRejected(r, /^logitsFromTopk\/safe-s72[345]-k\d-sum-above-one$/, /logits: .* fail .*actual NaN, expected -Infinity/s);
+    const r = await run(
+      backendOf('reload-ignores-safe', { logitsFromTopk: (a) => plainLogitsFromTopk(a, false) }),
+      'logitsFromTopk',
+    );
+    expectRejected(
+      r,
+      /^logitsFromTopk\/safe-s720-nan-weight$/,
+      /returned a result, but it must fail: it throws NumericalError/,
+    );
+    expectRejected(
+      r,
+      /^logitsFromTopk\/safe-s72[345]-k\d-sum-above-one$/,
+      /logits: .* fail .*actual NaN, expected -Infinity/s,
+    );
     expectRejected(r, /^logitsFromTopk\/golden\/edge_topk3_ties_zero_nan\/.*\/safe$/, /actual NaN, expected -Infinity/);
   });
 
   it('saving without the NaN-safety adjustment is rejected although every weight is within tolerance', async () => {
-    const r = await run(backendOf('save-unadjusted', { topkWeightsForSave: (a) => plainTopkWeightsForSave(a, false) }), 'topkWeightsForSave');
+    const r = await run(
+      backendOf('save-unadjusted', { topkWeightsForSave: (a) => plainTopkWeightsForSave(a, false) }),
+      'topkWeightsForSave',
+    );
     expectRejected(r, /^topkWeightsForSave\/tiny-tail-s733-nv24-k3$/, /weightsKm1: PEFT reloads rows? .* as NaN/);
     expectRejected(r, /^topkWeightsForSave\/golden\/edge_topk3_ties_zero_nan\//, /PEFT reloads rows? .* as NaN/);
   });
@@ -92,7 +130,11 @@ describe('expected errors', () => {
       return r;
     };
     const r = await run(backendOf('save-in-order-only', { topkWeightsForSave: inOrderOnly }), 'topkWeightsForSave');
-    expectRejected(r, /^topkWeightsForSave\/tiny-tail-s73[456]-nv24-k[456]$/, /PEFT may reload rows? .* as NaN: the exact sum of the \d stored weights exceeds 1 − \d·2⁻²⁵/);
+    expectRejected(
+      r,
+      /^topkWeightsForSave\/tiny-tail-s73[456]-nv24-k[456]$/,
+      /PEFT may reload rows? .* as NaN: the exact sum of the \d stored weights exceeds 1 − \d·2⁻²⁵/,
+    );
   });
 
   it('a kernel that throws a plain Error where the contract names ShapeError fails the validation cases', async () => {
@@ -111,10 +153,18 @@ describe('expected errors', () => {
     const lax = (a: Args<'deltaWeight'>) => {
       const [r, inF] = a.A.shape as [number, number];
       const outF = a.B.shape[0]!;
-      return tensor('f32', [outF, inF], new Float32Array(outF * inF).map((_, i) => a.B.data[Math.floor(i / inF) * r]! * a.A.data[i % inF]!));
+      return tensor(
+        'f32',
+        [outF, inF],
+        new Float32Array(outF * inF).map((_, i) => a.B.data[Math.floor(i / inF) * r]! * a.A.data[i % inF]!),
+      );
     };
     const r = await run(backendOf('lax', { deltaWeight: lax }), 'deltaWeight');
-    expectRejected(r, /^deltaWeight\/invalid-A-bf16$/, /returned a result, but it must fail: it throws ShapeError with a message matching \/\\bA\\b\//);
+    expectRejected(
+      r,
+      /^deltaWeight\/invalid-A-bf16$/,
+      /returned a result, but it must fail: it throws ShapeError with a message matching \/\\bA\\b\//,
+    );
   });
 });
 
@@ -126,7 +176,11 @@ describe('input immutability', () => {
       return r;
     };
     const r = await run(backendOf('writes-logits', { topkAdmixture: writes }), 'topkAdmixture');
-    expectRejected(r, /^topkAdmixture\//, /^writes-logits\.topkAdmixture wrote into its argument: logits\.data\[0\] was -?[\d.e-]+, is now 0 /);
+    expectRejected(
+      r,
+      /^topkAdmixture\//,
+      /^writes-logits\.topkAdmixture wrote into its argument: logits\.data\[0\] was -?[\d.e-]+, is now 0 /,
+    );
   });
 
   it('a nested argument (a mixed batch’s adapters) and a replaced shape are found too', async () => {
@@ -152,11 +206,15 @@ describe('input immutability', () => {
       a.bank.data.fill(0);
       return r;
     };
-    const golden = suite.filter((c) => c.source === 'peft-golden' && (c.kernel === 'composeLowRank' || c.kernel === 'topkAdmixture'));
+    const golden = suite.filter(
+      (c) => c.source === 'peft-golden' && (c.kernel === 'composeLowRank' || c.kernel === 'topkAdmixture'),
+    );
     const both = backendOf('clobbers-bank', { composeLowRank: clobbers, topkAdmixture: K.topkAdmixture });
     const r = await checkConformance(both, { cases: golden });
     const compose = r.cases.filter((c) => c.kernel === 'composeLowRank');
-    expect(compose.every((c) => c.status === 'fail' && /wrote into its argument: bank\.data\[\d+\]/.test(c.message))).toBe(true);
+    expect(
+      compose.every((c) => c.status === 'fail' && /wrote into its argument: bank\.data\[\d+\]/.test(c.message)),
+    ).toBe(true);
     expect(r.cases.filter((c) => c.kernel === 'topkAdmixture').every((c) => c.status === 'pass')).toBe(true);
     // and the suite's own tensors are untouched: the reference still passes the same cases afterwards
     expectClean(await checkConformance(backendOf('again', { composeLowRank: K.composeLowRank }), { cases: golden }));
@@ -165,8 +223,15 @@ describe('input immutability', () => {
 
 describe('result validation by the kernel contract', () => {
   it('deltaWeight returning { delta } instead of the tensor', async () => {
-    const r = await run(backendOf('delta-object', { deltaWeight: (a: Args<'deltaWeight'>) => ({ delta: plainDeltaWeight(a) }) }), 'deltaWeight');
-    expectRejected(r, /^deltaWeight\//, /^delta-object\.deltaWeight: the result must be a host tensor .*got an object with keys delta/);
+    const r = await run(
+      backendOf('delta-object', { deltaWeight: (a: Args<'deltaWeight'>) => ({ delta: plainDeltaWeight(a) }) }),
+      'deltaWeight',
+    );
+    expectRejected(
+      r,
+      /^deltaWeight\//,
+      /^delta-object\.deltaWeight: the result must be a host tensor .*got an object with keys delta/,
+    );
   });
 
   it('top-k indices in i16, and a wrong data array', async () => {
@@ -174,12 +239,20 @@ describe('result validation by the kernel contract', () => {
       const r = K.topkAdmixture(a);
       return { ...r, indices: tensor('i16', r.indices.shape, Int16Array.from(r.indices.data)) };
     };
-    expectRejected(await run(backendOf('i16-indices', { topkAdmixture: i16 }), 'topkAdmixture'), /^topkAdmixture\//, /result indices must be i32, got i16/);
+    expectRejected(
+      await run(backendOf('i16-indices', { topkAdmixture: i16 }), 'topkAdmixture'),
+      /^topkAdmixture\//,
+      /result indices must be i32, got i16/,
+    );
     const f64 = (a: Args<'deltaWeight'>) => {
       const d = plainDeltaWeight(a);
       return { ...d, data: Float64Array.from(d.data) };
     };
-    expectRejected(await run(backendOf('f64-data', { deltaWeight: f64 }), 'deltaWeight'), /^deltaWeight\//, /data must be a Float32Array/);
+    expectRejected(
+      await run(backendOf('f64-data', { deltaWeight: f64 }), 'deltaWeight'),
+      /^deltaWeight\//,
+      /data must be a Float32Array/,
+    );
   });
 });
 
@@ -187,11 +260,27 @@ describe('new inputs', () => {
   it('NaN logits treated as −inf: the NaN cases fail on the indices (NaN ranks highest)', async () => {
     const nanLow = (a: Args<'topkAdmixture'>) => {
       checkKernelArgs('topkAdmixture', a);
-      return K.topkAdmixture({ ...a, logits: tensor('f32', a.logits.shape, a.logits.data.map((v) => (Number.isNaN(v) ? -Infinity : v))) });
+      return K.topkAdmixture({
+        ...a,
+        logits: tensor(
+          'f32',
+          a.logits.shape,
+          a.logits.data.map((v) => (Number.isNaN(v) ? -Infinity : v)),
+        ),
+      });
     };
     const r = await run(backendOf('nan-as-neg-inf', { topkAdmixture: nanLow }), 'topkAdmixture');
-    expectRejected(r, /^topkAdmixture\/rand-s800-nv16-vl4-k1-nan$/, /^indices: \d+ of \d+ elements .* fail exact equality/);
-    expect(failures(r).every((c) => /nan|nonfinite/.test(c.id)), failures(r).map((c) => c.id).join(', ')).toBe(true);
+    expectRejected(
+      r,
+      /^topkAdmixture\/rand-s800-nv16-vl4-k1-nan$/,
+      /^indices: \d+ of \d+ elements .* fail exact equality/,
+    );
+    expect(
+      failures(r).every((c) => /nan|nonfinite/.test(c.id)),
+      failures(r)
+        .map((c) => c.id)
+        .join(', '),
+    ).toBe(true);
   });
 
   it('indices kept in 16 bits wrap above 32,767 vectors', async () => {
@@ -200,25 +289,55 @@ describe('new inputs', () => {
       return { ...r, indices: tensor('i32', r.indices.shape, Int32Array.from(Int16Array.from(r.indices.data))) };
     };
     const r = await run(backendOf('i16-wrap', { topkAdmixture: wraps }), 'topkAdmixture');
-    expectRejected(r, /^topkAdmixture\/rand-s900-nv32771-vl2-k3$/, /indices: .*expected 3276\d|indices: .* fail exact equality/);
+    expectRejected(
+      r,
+      /^topkAdmixture\/rand-s900-nv32771-vl2-k3$/,
+      /indices: .*expected 3276\d|indices: .* fail exact equality/,
+    );
     expect(failures(r).map((c) => c.id)).toEqual(['topkAdmixture/rand-s900-nv32771-vl2-k3']);
-    const narrowInput = (a: Args<'admixFromTopk'>) => K.admixFromTopk({ ...a, indices: tensor('i32', a.indices.shape, Int32Array.from(Int16Array.from(a.indices.data as ArrayLike<number>, Number))) });
+    const narrowInput = (a: Args<'admixFromTopk'>) =>
+      K.admixFromTopk({
+        ...a,
+        indices: tensor(
+          'i32',
+          a.indices.shape,
+          Int32Array.from(Int16Array.from(a.indices.data as ArrayLike<number>, Number)),
+        ),
+      });
     const r2 = await run(backendOf('i16-input', { admixFromTopk: narrowInput }), 'admixFromTopk');
-    expectRejected(r2, /^admixFromTopk\/rand-s900-nv32771-vl2-k3-i32$/, /threw ShapeError: .*indices.* out of range|vectors: /);
+    expectRejected(
+      r2,
+      /^admixFromTopk\/rand-s900-nv32771-vl2-k3-i32$/,
+      /threw ShapeError: .*indices.* out of range|vectors: /,
+    );
   });
 
   it('the output dtype taken from the base output instead of x (PEFT returns x’s dtype)', async () => {
-    const wrongDtype = (a: Args<'adapterForward'>) => fromF32(toF32(K.adapterForward(a) as HostTensor), a.baseOut.dtype);
+    const wrongDtype = (a: Args<'adapterForward'>) =>
+      fromF32(toF32(K.adapterForward(a) as HostTensor), a.baseOut.dtype);
     const r = await run(backendOf('dtype-of-base', { adapterForward: wrongDtype }), 'adapterForward');
-    expectRejected(r, /^adapterForward\/rand-s1000-x-f32-base-bf16$/, /adapterForward: the result must be f32, got bf16/);
-    expect(failures(r).every((c) => /-x-.*-base-/.test(c.id)), failures(r).map((c) => c.id).join(', ')).toBe(true);
+    expectRejected(
+      r,
+      /^adapterForward\/rand-s1000-x-f32-base-bf16$/,
+      /adapterForward: the result must be f32, got bf16/,
+    );
+    expect(
+      failures(r).every((c) => /-x-.*-base-/.test(c.id)),
+      failures(r)
+        .map((c) => c.id)
+        .join(', '),
+    ).toBe(true);
   });
 
   it('f16 subnormals flushed to zero', async () => {
     const ftz = (a: Args<'merge'>) => {
       const w = K.merge(a) as HostTensor;
       if (w.dtype !== 'f16') return w;
-      return tensor('f16', w.shape, (w.data as Uint16Array).map((b) => ((b & 0x7c00) === 0 ? b & 0x8000 : b)));
+      return tensor(
+        'f16',
+        w.shape,
+        (w.data as Uint16Array).map((b) => ((b & 0x7c00) === 0 ? b & 0x8000 : b)),
+      );
     };
     const r = await run(backendOf('f16-ftz', { merge: ftz }), 'merge');
     expectRejected(r, /^merge\/f16-subnormals-s1120$/, /weight: not rounded to nearest even in f16/);
@@ -227,7 +346,11 @@ describe('new inputs', () => {
   it('round half away from zero in bf16/f16 merges is caught by the exact midpoints', async () => {
     const r = await run(backendOf('half-away', { merge: mergeHalfAway }), 'merge');
     for (const dtype of ['bf16', 'f16']) {
-      expectRejected(r, new RegExp(`^merge/exact-midpoints-s\\d+-${dtype}`), new RegExp(`not rounded to nearest even in ${dtype} \\(an exact midpoint: ties go to even\\)`));
+      expectRejected(
+        r,
+        new RegExp(`^merge/exact-midpoints-s\\d+-${dtype}`),
+        new RegExp(`not rounded to nearest even in ${dtype} \\(an exact midpoint: ties go to even\\)`),
+      );
     }
   });
 

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { checkKernelArgs, defineBackend, tensor, type HostTensor, type KernelSet, type WeightDType } from '@vblora/core';
+import {
+  checkKernelArgs,
+  defineBackend,
+  tensor,
+  type HostTensor,
+  type KernelSet,
+  type WeightDType,
+} from '@vblora/core';
 import { mergeRowBlock } from '@vblora/core/node';
 import { allCases, checkConformance } from '@vblora/conformance';
 
@@ -32,7 +39,12 @@ const fastMerge = ((args) => {
 
 describe('the fast CPU merge of mergeCheckpoint', () => {
   it('passes every merge case of the conformance suite (f32, bf16, f16, fan_in_fan_out, PEFT goldens)', async () => {
-    const backend = defineBackend({ name: 'cpu-row-block-merge', precision: 'f32', isAvailable: () => true, kernels: { merge: fastMerge } });
+    const backend = defineBackend({
+      name: 'cpu-row-block-merge',
+      precision: 'f32',
+      isAvailable: () => true,
+      kernels: { merge: fastMerge },
+    });
     const report = await checkConformance(backend, { cases: allCases().filter((c) => c.kernel === 'merge') });
     expect(report.cases.filter((c) => c.status !== 'pass').map((c) => `${c.id}: ${c.message}`)).toEqual([]);
     expect(report.totals.passed).toBeGreaterThan(30);

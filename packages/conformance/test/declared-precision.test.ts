@@ -42,7 +42,12 @@ function deltaWeight(args: Args<'deltaWeight'>): HostTensor<'f32'> {
   const fan = args.fanInFanOut === true;
   const out = new Float32Array(outF * inF);
   for (let o = 0; o < outF; o++) {
-    for (let i = 0; i < inF; i++) out[fan ? i * outF + o : o * inF + i] = dot(r, (j) => B[o * r + j]!, (j) => A[j * inF + i]!);
+    for (let i = 0; i < inF; i++)
+      out[fan ? i * outF + o : o * inF + i] = dot(
+        r,
+        (j) => B[o * r + j]!,
+        (j) => A[j * inF + i]!,
+      );
   }
   return tensor('f32', fan ? [inF, outF] : [outF, inF], out);
 }
@@ -56,7 +61,11 @@ function linear(args: Args<'linear'>): HostTensor<WeightDType> {
   const y = new Float32Array(rows * outF);
   for (let n = 0; n < rows; n++) {
     for (let o = 0; o < outF; o++) {
-      const s = dot(inF, (i) => x[n * inF + i]!, (i) => (fan ? w[i * outF + o]! : w[o * inF + i]!));
+      const s = dot(
+        inF,
+        (i) => x[n * inF + i]!,
+        (i) => (fan ? w[i * outF + o]! : w[o * inF + i]!),
+      );
       y[n * outF + o] = b === undefined ? s : roundToBf16(s + b[o]!);
     }
   }
@@ -76,8 +85,22 @@ function adapterForward(args: Args<'adapterForward'>): HostTensor<WeightDType> {
   const base = bf16Values(args.baseOut);
   const y = new Float32Array(rows * outF);
   for (let n = 0; n < rows; n++) {
-    const h = Array.from({ length: r }, (_, i) => dot(inF, (c) => x[n * inF + c]!, (c) => A[i * inF + c]!));
-    for (let o = 0; o < outF; o++) y[n * outF + o] = roundToBf16(base[n * outF + o]! + dot(r, (i) => h[i]!, (i) => B[o * r + i]!));
+    const h = Array.from({ length: r }, (_, i) =>
+      dot(
+        inF,
+        (c) => x[n * inF + c]!,
+        (c) => A[i * inF + c]!,
+      ),
+    );
+    for (let o = 0; o < outF; o++)
+      y[n * outF + o] = roundToBf16(
+        base[n * outF + o]! +
+          dot(
+            r,
+            (i) => h[i]!,
+            (i) => B[o * r + i]!,
+          ),
+      );
   }
   return fromF32(tensor('f32', args.baseOut.shape, y), args.x.dtype);
 }
@@ -88,7 +111,12 @@ function admixFromTopk(args: Args<'admixFromTopk'>): HostTensor<'f32'> {
   const bank = bf16Values(args.bank);
   const out = new Float32Array(rows * vl);
   for (let row = 0; row < rows; row++) {
-    for (let c = 0; c < vl; c++) out[row * vl + c] = dot(k, (j) => w[row * k + j]!, (j) => bank[indices[row * k + j]! * vl + c]!);
+    for (let c = 0; c < vl; c++)
+      out[row * vl + c] = dot(
+        k,
+        (j) => w[row * k + j]!,
+        (j) => bank[indices[row * k + j]! * vl + c]!,
+      );
   }
   return tensor('f32', [...lead, vl], out);
 }
@@ -108,7 +136,9 @@ describe('the declared precision selects the tolerances', () => {
     const delta = report.cases.find((c) => c.id.startsWith('deltaWeight/golden/'))!;
     expect(delta.accuracy).toBe(`delta: |a−e| ≤ ${BF16_TOL.atol} + ${BF16_TOL.rtol}·|e|`);
     // it really computes in bf16: its errors are far above the float32 tolerance
-    expect(Math.max(...report.cases.filter((c) => c.kernel === 'deltaWeight').map((c) => c.maxAbs['delta'] ?? 0))).toBeGreaterThan(1e-4);
+    expect(
+      Math.max(...report.cases.filter((c) => c.kernel === 'deltaWeight').map((c) => c.maxAbs['delta'] ?? 0)),
+    ).toBeGreaterThan(1e-4);
   });
 
   it('the same backend claiming f32 is held to the f32 tolerances and fails', async () => {
@@ -116,7 +146,10 @@ describe('the declared precision selects the tolerances', () => {
     expect(report.ok).toBe(false);
     const failed = report.cases.filter((c) => c.status === 'fail');
     for (const kernel of ['deltaWeight', 'linear', 'adapterForward', 'admixFromTopk']) {
-      expect(failed.some((c) => c.kernel === kernel && /fail \|a − e\| ≤ 0\.000001 \+ 0\.00001·\|e\|/.test(c.message)), kernel).toBe(true);
+      expect(
+        failed.some((c) => c.kernel === kernel && /fail \|a − e\| ≤ 0\.000001 \+ 0\.00001·\|e\|/.test(c.message)),
+        kernel,
+      ).toBe(true);
     }
   });
 

@@ -12,12 +12,20 @@ describe('conformance runner', () => {
     for (const c of cases) expect(c.id.startsWith(`${c.kernel}/`), c.id).toBe(true);
     expect(new Set(cases.map((c) => c.kernel))).toEqual(new Set(Object.keys(referenceBackend.kernels)));
     // random cases carry their seed in the id
-    for (const c of cases.filter((x) => x.source === 'reference' && x.id.includes('/rand-'))) expect(c.id).toMatch(/rand-s\d+/);
+    for (const c of cases.filter((x) => x.source === 'reference' && x.id.includes('/rand-')))
+      expect(c.id).toMatch(/rand-s\d+/);
   });
 
   it('a missing kernel is skipped by absence, never failed', async () => {
-    const onlyDelta = defineBackend({ name: 'only-delta', precision: 'f32', isAvailable: () => true, kernels: { deltaWeight: tinyBackend().kernels.deltaWeight! } });
-    const report = await checkConformance(onlyDelta, { cases: cases.filter((c) => c.kernel === 'deltaWeight' || c.kernel === 'merge') });
+    const onlyDelta = defineBackend({
+      name: 'only-delta',
+      precision: 'f32',
+      isAvailable: () => true,
+      kernels: { deltaWeight: tinyBackend().kernels.deltaWeight! },
+    });
+    const report = await checkConformance(onlyDelta, {
+      cases: cases.filter((c) => c.kernel === 'deltaWeight' || c.kernel === 'merge'),
+    });
     expect(report.ok).toBe(true);
     expect(report.kernels.merge?.skipped).toBe(report.cases.filter((c) => c.kernel === 'merge').length);
     expect(report.kernels.deltaWeight?.passed).toBeGreaterThan(0);
@@ -42,14 +50,21 @@ describe('conformance runner', () => {
         },
       },
     });
-    const stillBroken = await checkConformance(truncating, { cases: subset, knownFailures: { [id]: 'truncates bf16' } });
+    const stillBroken = await checkConformance(truncating, {
+      cases: subset,
+      knownFailures: { [id]: 'truncates bf16' },
+    });
     expect(stillBroken.ok).toBe(true);
     expect(stillBroken.cases[0]!.status).toBe('known-failure');
     const fixed = await checkConformance(tinyBackend(), { cases: subset, knownFailures: { [id]: 'truncates bf16' } });
     expect(fixed.ok).toBe(false);
     expect(fixed.cases[0]!.status).toBe('unexpected-pass');
-    await expect(checkConformance(tinyBackend(), { cases: subset, knownFailures: { 'merge/nope': 'x' } })).rejects.toThrow(/not a case/);
-    await expect(checkConformance(tinyBackend(), { cases: subset, knownFailures: { [id]: ' ' } })).rejects.toThrow(/needs a reason/);
+    await expect(
+      checkConformance(tinyBackend(), { cases: subset, knownFailures: { 'merge/nope': 'x' } }),
+    ).rejects.toThrow(/not a case/);
+    await expect(checkConformance(tinyBackend(), { cases: subset, knownFailures: { [id]: ' ' } })).rejects.toThrow(
+      /needs a reason/,
+    );
   });
 
   it('an unavailable backend is a BackendUnavailableError', async () => {
@@ -58,7 +73,9 @@ describe('conformance runner', () => {
   });
 
   it('the report lists every case with its accuracy and formats as a table', async () => {
-    const report = await checkConformance(referenceBackend, { cases: cases.filter((c) => c.kernel === 'composeLowRank' && c.throws === undefined) });
+    const report = await checkConformance(referenceBackend, {
+      cases: cases.filter((c) => c.kernel === 'composeLowRank' && c.throws === undefined),
+    });
     expect(report.ok).toBe(true);
     for (const c of report.cases) expect(c.accuracy).toMatch(/^A: \|a−e\| ≤ .*; B: /);
     const text = formatReport(report);

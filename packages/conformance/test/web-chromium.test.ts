@@ -44,19 +44,26 @@ describe.runIf(HAVE_CHROMIUM)('@vblora/conformance/web in headless Chromium', ()
 
   const run = (which: 'reference' | 'cpu'): Promise<PageReport> =>
     session.page.evaluate(
-      ([w, url]) => (globalThis as unknown as { runConformanceInPage: (w: string, url: string) => Promise<PageReport> }).runConformanceInPage(w, url),
+      ([w, url]) =>
+        (
+          globalThis as unknown as { runConformanceInPage: (w: string, url: string) => Promise<PageReport> }
+        ).runConformanceInPage(w, url),
       [which, `${session.origin}/fixtures/peft-golden/`] as const,
     );
 
-  it.each(['reference', 'cpu'] as const)('the %s backend passes the suite, golden cases fetched over HTTP', { timeout: 240_000 }, async (which) => {
-    const report = await run(which);
-    expect(report.failures).toEqual([]);
-    expect(report.ok).toBe(true);
-    expect(report.goldenPassed).toBeGreaterThan(100);
-    expect(report.totals.passed).toBeGreaterThan(300);
-    // skips only by absence
-    for (const k of report.skippedKernels) expect(report.backendKernels, k).not.toContain(k);
-    if (which === 'reference') expect(report.totals.skipped).toBe(0);
-    expect(session.missing).toEqual([]);
-  });
+  it.each(['reference', 'cpu'] as const)(
+    'the %s backend passes the suite, golden cases fetched over HTTP',
+    { timeout: 240_000 },
+    async (which) => {
+      const report = await run(which);
+      expect(report.failures).toEqual([]);
+      expect(report.ok).toBe(true);
+      expect(report.goldenPassed).toBeGreaterThan(100);
+      expect(report.totals.passed).toBeGreaterThan(300);
+      // skips only by absence
+      for (const k of report.skippedKernels) expect(report.backendKernels, k).not.toContain(k);
+      if (which === 'reference') expect(report.totals.skipped).toBe(0);
+      expect(session.missing).toEqual([]);
+    },
+  );
 });

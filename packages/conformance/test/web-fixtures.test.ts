@@ -42,22 +42,44 @@ describe('golden fixtures without a file system', () => {
     const fixtures = await web.fetchGoldenFixtures(BASE, { fetch: diskFetch(), names: ['llama_f32_vl16_nv64_top2'] });
     const report = await web.checkConformance(referenceBackend, { fixtures });
     expect(report.ok).toBe(true);
-    expect(new Set(report.cases.filter((c) => c.id.includes('/golden/')).map((c) => c.id.split('/')[2]))).toEqual(new Set(['llama_f32_vl16_nv64_top2']));
+    expect(new Set(report.cases.filter((c) => c.id.includes('/golden/')).map((c) => c.id.split('/')[2]))).toEqual(
+      new Set(['llama_f32_vl16_nv64_top2']),
+    );
   });
 
   it('a file that does not match MANIFEST.sha256 is refused by name (unless verify is off)', async () => {
     const target = 'gpt2_conv1d_fan_in_fan_out_f32/summary.json';
-    const tamper = diskFetch((p, b) => (p === target ? new TextEncoder().encode(new TextDecoder().decode(b).replace('{', '{ ')) : b));
-    await expect(web.fetchGoldenFixtures(BASE, { fetch: tamper })).rejects.toMatchObject({ name: 'FixtureError', rule: 'sha256', file: target });
+    const tamper = diskFetch((p, b) =>
+      p === target ? new TextEncoder().encode(new TextDecoder().decode(b).replace('{', '{ ')) : b,
+    );
+    await expect(web.fetchGoldenFixtures(BASE, { fetch: tamper })).rejects.toMatchObject({
+      name: 'FixtureError',
+      rule: 'sha256',
+      file: target,
+    });
     await expect(web.fetchGoldenFixtures(BASE, { fetch: tamper, verify: false })).resolves.toBeInstanceOf(Map);
   });
 
   it('an unreachable file, a missing one and no fixtures at all fail with a FixtureError', async () => {
     const target = 'edge_topk3_ties_zero_nan/base.safetensors';
     const gone = diskFetch((p, b) => (p === target ? null : b));
-    await expect(web.fetchGoldenFixtures(BASE, { fetch: gone })).rejects.toMatchObject({ name: 'FixtureError', rule: 'fetch', file: target });
-    const files = new Map(web.goldenFilePaths().filter((p) => p !== target).map((p) => [p, read(p)] as const));
-    expect(() => web.goldenFixturesFromFiles(files)).toThrow(expect.objectContaining({ rule: 'missing', file: target }));
-    await expect(web.checkConformance(referenceBackend, {} as never)).rejects.toMatchObject({ name: 'FixtureError', rule: 'missing' });
+    await expect(web.fetchGoldenFixtures(BASE, { fetch: gone })).rejects.toMatchObject({
+      name: 'FixtureError',
+      rule: 'fetch',
+      file: target,
+    });
+    const files = new Map(
+      web
+        .goldenFilePaths()
+        .filter((p) => p !== target)
+        .map((p) => [p, read(p)] as const),
+    );
+    expect(() => web.goldenFixturesFromFiles(files)).toThrow(
+      expect.objectContaining({ rule: 'missing', file: target }),
+    );
+    await expect(web.checkConformance(referenceBackend, {} as never)).rejects.toMatchObject({
+      name: 'FixtureError',
+      rule: 'missing',
+    });
   });
 });

@@ -9,10 +9,28 @@
  * ```
  * @packageDocumentation
  */
-export { processAlive, removeStaleTempFiles, syncFolder, TEMP_PREFIX, tempPathFor, writeErrorFor, writeFileAtomic } from './node/atomic-write.js';
+export {
+  processAlive,
+  removeStaleTempFiles,
+  syncFolder,
+  TEMP_PREFIX,
+  tempPathFor,
+  writeErrorFor,
+  writeFileAtomic,
+} from './node/atomic-write.js';
 export { adapterFolder, listAdapterNames, readAdapterDir, readAdapters, writeAdapterDir } from './node/adapter-dir.js';
-export { openSafetensorsFile, type OpenSafetensorsFileOptions, type SafetensorsFileReader } from './node/safetensors-file.js';
-export { MAX_SHARD_INDEX_BYTES, resolveCheckpointFiles, SHARD_INDEX_FILE, type CheckpointFiles, type ShardIndex } from './node/checkpoint-files.js';
+export {
+  openSafetensorsFile,
+  type OpenSafetensorsFileOptions,
+  type SafetensorsFileReader,
+} from './node/safetensors-file.js';
+export {
+  MAX_SHARD_INDEX_BYTES,
+  resolveCheckpointFiles,
+  SHARD_INDEX_FILE,
+  type CheckpointFiles,
+  type ShardIndex,
+} from './node/checkpoint-files.js';
 export { mergeCheckpoint, type MergeCheckpointOptions, type MergeCheckpointResult } from './node/merge-checkpoint.js';
 export { createMergePool, type MergePool, type PoolMergeJob } from './node/merge-pool.js';
 export { mergeRowBlock, type RowBlockJob } from './cpu/merge-row-block.js';

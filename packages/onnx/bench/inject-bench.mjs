@@ -52,16 +52,23 @@ try {
   const adapterB = randomAdapter({ ...shape, seed: 8, name: 'b' });
   const backend = createOnnxBackend({ sessionOptions });
 
-  const mergeRef = await ms(() => mergeOnnxModel(decodeOnnxModel(baseBytes.slice(), { ownsBytes: true }), adapterA, join(dir, 'merged.onnx')));
+  const mergeRef = await ms(() =>
+    mergeOnnxModel(decodeOnnxModel(baseBytes.slice(), { ownsBytes: true }), adapterA, join(dir, 'merged.onnx')),
+  );
   const mergeOrt = await ms(() =>
-    mergeOnnxModel(decodeOnnxModel(baseBytes.slice(), { ownsBytes: true }), adapterA, join(dir, 'merged-ort.onnx'), { backend }),
+    mergeOnnxModel(decodeOnnxModel(baseBytes.slice(), { ownsBytes: true }), adapterA, join(dir, 'merged-ort.onnx'), {
+      backend,
+    }),
   );
   const stackMs = {};
   for (const variant of ['lowrank', 'topk']) {
     const injected = await injectAdapterInputs(decodeOnnxModel(baseBytes), { adapter: adapterA, variant });
     await writeOnnxModel(injected.model, join(dir, `injected-${variant}.onnx`));
     // host-side cost of a run's adapter inputs when not cached: one adapter; two adapters and an empty slot
-    const [pa, pb] = [await prepareAdapter(injected.info, 'a', adapterA, backend), await prepareAdapter(injected.info, 'b', adapterB, backend)];
+    const [pa, pb] = [
+      await prepareAdapter(injected.info, 'a', adapterA, backend),
+      await prepareAdapter(injected.info, 'b', adapterB, backend),
+    ];
     const timeStack = (slots) =>
       median(
         Array.from({ length: 50 }, () => {
@@ -74,7 +81,9 @@ try {
   }
   const base = await ort.InferenceSession.create(basePath, sessionOptions);
   let merged;
-  const sessionMs = await ms(async () => (merged = await ort.InferenceSession.create(join(dir, 'merged.onnx'), sessionOptions)));
+  const sessionMs = await ms(
+    async () => (merged = await ort.InferenceSession.create(join(dir, 'merged.onnx'), sessionOptions)),
+  );
   const sessions = {};
   const loadMs = {};
   for (const variant of ['lowrank', 'topk']) {
@@ -89,7 +98,10 @@ try {
   const yMerged = (await merged.run(one)).y;
   const checks = {};
   for (const [v, s] of Object.entries(sessions)) {
-    checks[v] = { adapter: maxDiff((await s.run(one, { adapter: 'a' })).y, yMerged), none: maxDiff((await s.run(one)).y, yBase) };
+    checks[v] = {
+      adapter: maxDiff((await s.run(one, { adapter: 'a' })).y, yMerged),
+      none: maxDiff((await s.run(one)).y, yBase),
+    };
   }
 
   let flip = 0;
@@ -119,9 +131,13 @@ try {
   const b4 = med['base model, batch 4'];
 
   const params = shape.layers * (4 * shape.h * shape.h + 2 * shape.h * shape.inter);
-  console.log(`model: ${shape.layers} layers, hidden ${shape.h}, intermediate ${shape.inter} (${(params / 1e6).toFixed(1)}M linear params), seq ${seq}`);
+  console.log(
+    `model: ${shape.layers} layers, hidden ${shape.h}, intermediate ${shape.inter} (${(params / 1e6).toFixed(1)}M linear params), seq ${seq}`,
+  );
   console.log(`adapters: r 4, nv 2048, vl 256, k 2 on q/v/up/down (${shape.layers * 4} modules)`);
-  console.log(`onnxruntime-node ${ort.env.versions?.common ?? ''}, ${threads} intra-op threads, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}`);
+  console.log(
+    `onnxruntime-node ${ort.env.versions?.common ?? ''}, ${threads} intra-op threads, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}`,
+  );
   console.log(`medians of ${rounds} round-robin rounds after 2 warm-up rounds\n`);
   console.log('| run | ms | vs base | note |\n|---|---:|---:|---|');
   for (const [k, m] of Object.entries(med)) {
@@ -134,7 +150,8 @@ try {
     console.log(`| ${k} | ${m.toFixed(1)} | ${(m / ref).toFixed(2)}× | ${note} |`);
   }
   console.log('\n| one-off cost | ms |\n|---|---:|');
-  for (const [v, t] of Object.entries(loadMs)) console.log(`| AdapterSession.loadAdapter, ${v} (compose/select once, onnxruntime backend) | ${t.toFixed(1)} |`);
+  for (const [v, t] of Object.entries(loadMs))
+    console.log(`| AdapterSession.loadAdapter, ${v} (compose/select once, onnxruntime backend) | ${t.toFixed(1)} |`);
   for (const [v, t] of Object.entries(stackMs)) {
     console.log(`| adapter inputs of a run, ${v}, uncached: one adapter | ${t.one.toFixed(2)} |`);
     console.log(`| adapter inputs of a run, ${v}, uncached: mix of 2 adapters + none | ${t.mixed.toFixed(2)} |`);

@@ -18,7 +18,10 @@ export function llamaModel({ h, inter, layers, seed = 1 }) {
   let anon = 100;
   g.input('x', 'f32', ['batch', 'seq', h]);
   const linear = (path, x, inF, outF, bias) => {
-    const scope = `/${path.replace(/\.(\d+)\./g, '.$1/').replaceAll('.', '/').replace(/\/(\d+)\//g, '.$1/')}`;
+    const scope = `/${path
+      .replace(/\.(\d+)\./g, '.$1/')
+      .replaceAll('.', '/')
+      .replace(/\/(\d+)\//g, '.$1/')}`;
     const w = g.init(`onnx::MatMul_${anon++}`, uniform(rng, [inF, outF], 1 / Math.sqrt(inF)));
     const y = g.op1('MatMul', [x, w], {}, { name: `${scope}/MatMul` });
     if (!bias) return y;
@@ -30,7 +33,10 @@ export function llamaModel({ h, inter, layers, seed = 1 }) {
     const q = linear(`${p}.self_attn.q_proj`, x, h, h, true);
     const k = linear(`${p}.self_attn.k_proj`, x, h, h, true);
     const v = linear(`${p}.self_attn.v_proj`, x, h, h, true);
-    const s = g.op1('Div', [g.op1('MatMul', [q, g.op1('Transpose', [k], { perm: { ints: [0, 2, 1] } })]), g.float32([Math.sqrt(h)], [])]);
+    const s = g.op1('Div', [
+      g.op1('MatMul', [q, g.op1('Transpose', [k], { perm: { ints: [0, 2, 1] } })]),
+      g.float32([Math.sqrt(h)], []),
+    ]);
     const att = g.op1('MatMul', [g.op1('Softmax', [s], { axis: { i: -1 } }), v]);
     x = g.op1('Add', [x, linear(`${p}.self_attn.o_proj`, att, h, h, false)]);
     const up = g.op1('Relu', [linear(`${p}.mlp.up_proj`, x, h, inter, true)]);
@@ -44,9 +50,20 @@ export function llamaModel({ h, inter, layers, seed = 1 }) {
 /** A random VB-LoRA adapter (full logits) on q/v/up/down of every layer. */
 export function randomAdapter({ h, inter, layers, r = 4, nv = 2048, vl = 256, k = 2, seed = 7, name = 'default' }) {
   const rng = createRng(seed);
-  const config = createConfig({ r, num_vectors: nv, vector_length: vl, topk: k, target_modules: ['q_proj', 'v_proj', 'up_proj', 'down_proj'] });
+  const config = createConfig({
+    r,
+    num_vectors: nv,
+    vector_length: vl,
+    topk: k,
+    target_modules: ['q_proj', 'v_proj', 'up_proj', 'down_proj'],
+  });
   const modules = new Map();
-  const dims = { 'self_attn.q_proj': [h, h], 'self_attn.v_proj': [h, h], 'mlp.up_proj': [h, inter], 'mlp.down_proj': [inter, h] };
+  const dims = {
+    'self_attn.q_proj': [h, h],
+    'self_attn.v_proj': [h, h],
+    'mlp.up_proj': [h, inter],
+    'mlp.down_proj': [inter, h],
+  };
   for (let i = 0; i < layers; i++) {
     for (const [m, [inF, outF]] of Object.entries(dims)) {
       const path = `model.layers.${i}.${m}`;
@@ -59,5 +76,12 @@ export function randomAdapter({ h, inter, layers, r = 4, nv = 2048, vl = 256, k 
       });
     }
   }
-  return { name, config, bank: uniform(rng, [nv, vl], 0.1), modules, extraTensors: new Map(), metadata: { format: 'pt' } };
+  return {
+    name,
+    config,
+    bank: uniform(rng, [nv, vl], 0.1),
+    modules,
+    extraTensors: new Map(),
+    metadata: { format: 'pt' },
+  };
 }

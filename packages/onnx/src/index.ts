@@ -33,8 +33,21 @@ export {
   type MergeAnyFormatOptions,
 } from './merge/merge-quantized.js';
 export { QUANTIZED_MERGE_REASON } from './merge/quantized-reason.js';
-export { planRequantizedMerge, measureRequantized, type RequantizeReport, type RequantizePlan, type PlanRequantizeOptions } from './merge/requantize-plan.js';
-export { dequantizeQ4, quantizeQ4, detectQ4Rule, type Q4Data, type Q4Rule, type Q4SymmetricRule } from './merge/requantize-q4.js';
+export {
+  planRequantizedMerge,
+  measureRequantized,
+  type RequantizeReport,
+  type RequantizePlan,
+  type PlanRequantizeOptions,
+} from './merge/requantize-plan.js';
+export {
+  dequantizeQ4,
+  quantizeQ4,
+  detectQ4Rule,
+  type Q4Data,
+  type Q4Rule,
+  type Q4SymmetricRule,
+} from './merge/requantize-q4.js';
 export { dequantizeInt8, quantizeInt8, detectInt8Rule, type Int8Data, type Int8Rule } from './merge/requantize-int8.js';
 export type { onnx } from './proto.js';
 export { onnxBackend as default } from './backend/onnx-backend.js';

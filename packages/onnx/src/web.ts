@@ -42,8 +42,21 @@ export { dtypeFromOnnx, onnxFromDtype } from './model-io/onnx-dtype.js';
 export * from './graph/index.js';
 export * from './mapping/index.js';
 export { planMerge, type MergePlan, type MergeUpdate, type PlanMergeOptions } from './merge/merge-plan.js';
-export { planRequantizedMerge, measureRequantized, type RequantizeReport, type RequantizePlan, type PlanRequantizeOptions } from './merge/requantize-plan.js';
-export { dequantizeQ4, quantizeQ4, detectQ4Rule, type Q4Data, type Q4Rule, type Q4SymmetricRule } from './merge/requantize-q4.js';
+export {
+  planRequantizedMerge,
+  measureRequantized,
+  type RequantizeReport,
+  type RequantizePlan,
+  type PlanRequantizeOptions,
+} from './merge/requantize-plan.js';
+export {
+  dequantizeQ4,
+  quantizeQ4,
+  detectQ4Rule,
+  type Q4Data,
+  type Q4Rule,
+  type Q4SymmetricRule,
+} from './merge/requantize-q4.js';
 export { dequantizeInt8, quantizeInt8, detectInt8Rule, type Int8Data, type Int8Rule } from './merge/requantize-int8.js';
 export { QUANTIZED_MERGE_REASON } from './merge/quantized-reason.js';
 export { injectAdapterInputs, type InjectOptions, type InjectedModel } from './inject/inject-model.js';
@@ -61,7 +74,13 @@ export {
   type InjectVariant,
 } from './inject/injection-info.js';
 export * from './models/index.js';
-export { DTYPE_SUFFIXES, CONFIG_FILE, ONNX_SUBFOLDER, parseVariantName, type FolderDtype } from './folder/variant-files.js';
+export {
+  DTYPE_SUFFIXES,
+  CONFIG_FILE,
+  ONNX_SUBFOLDER,
+  parseVariantName,
+  type FolderDtype,
+} from './folder/variant-files.js';
 export { classifyVariant, type VariantInfo, type VariantKind } from './folder/classify-variant.js';
 
 // running on an onnxruntime module passed in

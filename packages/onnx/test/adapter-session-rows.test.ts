@@ -28,11 +28,19 @@ describe.runIf(PRESENT)('AdapterSession.run: rows must match the batch', () => {
     try {
       await session.loadAdapter('a', tinyLlamaPath('adapters', 'vblora-a'));
       const batch = 3;
-      const feeds: Record<string, ort.Tensor> = { input_ids: int64(batch, 4, 5), attention_mask: int64(batch, 4, 1), position_ids: int64(batch, 4, 0) };
+      const feeds: Record<string, ort.Tensor> = {
+        input_ids: int64(batch, 4, 5),
+        attention_mask: int64(batch, 4, 1),
+        position_ids: int64(batch, 4, 0),
+      };
       for (let l = 0; l < 2; l++) {
-        for (const kv of ['key', 'value']) feeds[`past_key_values.${l}.${kv}`] = new ort.Tensor('float32', new Float32Array(0), [batch, 2, 0, 16]);
+        for (const kv of ['key', 'value'])
+          feeds[`past_key_values.${l}.${kv}`] = new ort.Tensor('float32', new Float32Array(0), [batch, 2, 0, 16]);
       }
-      const err = await session.run(feeds, { rows: ['a', null] }).then(() => null, (e: unknown) => e);
+      const err = await session.run(feeds, { rows: ['a', null] }).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(AdapterError);
       expect((err as Error).message).toMatch(/rows names 2 adapters, but input "input_ids" has a batch of 3/);
       const ok = await session.run(feeds, { rows: ['a', null, 'a'] });

@@ -43,9 +43,21 @@ describe('onnxruntime-node backend', () => {
     const fresh = createOnnxBackend({ sessionOptions: { intraOpNumThreads: 1 } });
     try {
       const delta = fresh.kernels.deltaWeight!;
-      for (const [r, inF, outF] of [[2, 4, 6], [3, 8, 5], [1, 16, 16]] as const) {
-        const A = tensor('f32', [r, inF], Float32Array.from({ length: r * inF }, (_, i) => i / 7));
-        const B = tensor('f32', [outF, r], Float32Array.from({ length: outF * r }, (_, i) => 1 - i / 5));
+      for (const [r, inF, outF] of [
+        [2, 4, 6],
+        [3, 8, 5],
+        [1, 16, 16],
+      ] as const) {
+        const A = tensor(
+          'f32',
+          [r, inF],
+          Float32Array.from({ length: r * inF }, (_, i) => i / 7),
+        );
+        const B = tensor(
+          'f32',
+          [outF, r],
+          Float32Array.from({ length: outF * r }, (_, i) => 1 - i / 5),
+        );
         const d = await delta({ A, B });
         expect(d.shape).toEqual([outF, inF]);
         // element (o, i) = Σ_j B[o, j]·A[j, i], checked directly on one element
@@ -54,7 +66,11 @@ describe('onnxruntime-node backend', () => {
         expect(d.data[outF * inF - 1]!).toBeCloseTo(want, 5); // |Δ| < 5e-6: float32 vs float64 sum of ≤ 3 products
       }
       expect(fresh.sessionCount()).toBe(1);
-      await delta({ A: tensor('f32', [1, 2], Float32Array.of(1, 2)), B: tensor('f32', [2, 1], Float32Array.of(3, 4)), fanInFanOut: true });
+      await delta({
+        A: tensor('f32', [1, 2], Float32Array.of(1, 2)),
+        B: tensor('f32', [2, 1], Float32Array.of(3, 4)),
+        fanInFanOut: true,
+      });
       expect(fresh.sessionCount()).toBe(2); // the transposed variant is another graph
     } finally {
       await fresh.release();
@@ -63,11 +79,15 @@ describe('onnxruntime-node backend', () => {
 
   it('rejects arguments that do not fit, with ShapeError', async () => {
     const A = tensor('f32', [2, 4], new Float32Array(8));
-    await expect(Promise.resolve().then(() => backend.kernels.deltaWeight!({ A, B: tensor('f32', [3, 3], new Float32Array(9)) }))).rejects.toThrow(ShapeError);
+    await expect(
+      Promise.resolve().then(() => backend.kernels.deltaWeight!({ A, B: tensor('f32', [3, 3], new Float32Array(9)) })),
+    ).rejects.toThrow(ShapeError);
     const bank = tensor('f32', [4, 2], new Float32Array(8));
     const indices = tensor('i32', [1, 2], Int32Array.of(0, 9));
     await expect(
-      Promise.resolve().then(() => backend.kernels.admixFromTopk!({ indices, weights: tensor('f32', [1, 2], Float32Array.of(0.5, 0.5)), bank })),
+      Promise.resolve().then(() =>
+        backend.kernels.admixFromTopk!({ indices, weights: tensor('f32', [1, 2], Float32Array.of(0.5, 0.5)), bank }),
+      ),
     ).rejects.toThrow(/admixFromTopk: indices\[1\] = 9 is out of range, indices must lie in \[0, 4\)/);
   });
 });

@@ -17,11 +17,21 @@ import { describe, expect, it } from 'vitest';
 import { tinyLlamaPath } from '@vblora/conformance/fixtures';
 import { ConfigError } from '@vblora/core';
 import { readAdapterDir } from '@vblora/core/node';
-import { AdapterSession, injectAdapterInputs, injectModelFolder, readInjectionInfo, readOnnxModel, stackedFeedBytes, stackFeeds, prepareAdapter } from '@vblora/onnx';
+import {
+  AdapterSession,
+  injectAdapterInputs,
+  injectModelFolder,
+  readInjectionInfo,
+  readOnnxModel,
+  stackedFeedBytes,
+  stackFeeds,
+  prepareAdapter,
+} from '@vblora/onnx';
 import { QUIET } from './helpers/ort.js';
 import { tempDir } from './helpers/tmp.js';
 
-const PRESENT = existsSync(tinyLlamaPath('onnx', 'model.onnx')) && existsSync(tinyLlamaPath('expected', 'generations.json'));
+const PRESENT =
+  existsSync(tinyLlamaPath('onnx', 'model.onnx')) && existsSync(tinyLlamaPath('expected', 'generations.json'));
 if (!PRESENT && process.env['CI'] === 'true') throw new Error('the tiny-llama fixture is missing');
 
 const A = tinyLlamaPath('adapters', 'vblora-a');
@@ -33,7 +43,12 @@ interface Case {
   readonly attention_mask: number[][];
 }
 
-const int64 = (rows: number[][]): ort.Tensor => new ort.Tensor('int64', BigInt64Array.from(rows.flat(), (v) => BigInt(v)), [rows.length, rows[0]!.length]);
+const int64 = (rows: number[][]): ort.Tensor =>
+  new ort.Tensor(
+    'int64',
+    BigInt64Array.from(rows.flat(), (v) => BigInt(v)),
+    [rows.length, rows[0]!.length],
+  );
 
 /** The model's inputs for one forward step over the whole prompt (empty cache). */
 function stepFeeds(c: Case): Record<string, ort.Tensor> {
@@ -46,9 +61,19 @@ function stepFeeds(c: Case): Record<string, ort.Tensor> {
     let n = -1;
     return r.map((m) => (m === 0 ? 1 : ++n));
   });
-  const feeds: Record<string, ort.Tensor> = { input_ids: int64(c.input_ids), attention_mask: int64(c.attention_mask), position_ids: int64(positions) };
+  const feeds: Record<string, ort.Tensor> = {
+    input_ids: int64(c.input_ids),
+    attention_mask: int64(c.attention_mask),
+    position_ids: int64(positions),
+  };
   for (let l = 0; l < layers; l++) {
-    for (const kv of ['key', 'value']) feeds[`past_key_values.${l}.${kv}`] = new ort.Tensor('float32', new Float32Array(0), [batch, kvHeads, 0, headDim]);
+    for (const kv of ['key', 'value'])
+      feeds[`past_key_values.${l}.${kv}`] = new ort.Tensor('float32', new Float32Array(0), [
+        batch,
+        kvHeads,
+        0,
+        headDim,
+      ]);
   }
   return feeds;
 }
@@ -75,7 +100,11 @@ function expectClose(got: Float32Array, want: Float32Array, what: string, ulps =
 
 describe.runIf(PRESENT)('hot-swap folders for several adapters (tiny Llama)', () => {
   const dir = PRESENT ? tempDir('hot-swap-many') : '';
-  const gen = PRESENT ? (JSON.parse(readFileSync(tinyLlamaPath('expected', 'generations.json'), 'utf8')) as { inputs: Record<'single' | 'batch', Case> }) : null;
+  const gen = PRESENT
+    ? (JSON.parse(readFileSync(tinyLlamaPath('expected', 'generations.json'), 'utf8')) as {
+        inputs: Record<'single' | 'batch', Case>;
+      })
+    : null;
 
   it('hot-swap-many/logits: a, b and none from one folder equal the static folders and the base (fp32, q4)', async () => {
     const hot = join(dir, 'hot-ab');
@@ -89,22 +118,38 @@ describe.runIf(PRESENT)('hot-swap folders for several adapters (tiny Llama)', ()
     for (const file of ['model.onnx', 'model_q4.onnx']) {
       const info = readInjectionInfo((await readOnnxModel(join(hot, 'onnx', file))).proto)!;
       const kinds = new Set(info.modules.map((m) => m.path.split('.').at(-1)));
-      expect([...kinds].sort(), file).toEqual(['down_proj', 'gate_proj', 'k_proj', 'o_proj', 'q_proj', 'up_proj', 'v_proj']);
+      expect([...kinds].sort(), file).toEqual([
+        'down_proj',
+        'gate_proj',
+        'k_proj',
+        'o_proj',
+        'q_proj',
+        'up_proj',
+        'v_proj',
+      ]);
       const session = await AdapterSession.create(join(hot, 'onnx', file), { sessionOptions: QUIET });
       try {
         await session.loadAdapter('a', A);
         await session.loadAdapter('b', B);
-        const logits = async (adapter: string | null) => Float32Array.from((await session.run(feeds, { adapter }))['logits']!.data as Float32Array);
+        const logits = async (adapter: string | null) =>
+          Float32Array.from((await session.run(feeds, { adapter }))['logits']!.data as Float32Array);
         expectClose(await logits('a'), await plainLogits(join(staticA, 'onnx', file), feeds), `${file} adapter a`);
         expectClose(await logits('b'), await plainLogits(join(staticB, 'onnx', file), feeds), `${file} adapter b`);
         expectClose(await logits(null), await plainLogits(tinyLlamaPath('onnx', file), feeds), `${file} none`, 0);
         // mixed batch (three rows): row 0 with a, row 1 with b, row 2 with none, each equal to its own folder's row
-        const mixed = Float32Array.from((await session.run(feeds, { rows: ['a', 'b', null] }))['logits']!.data as Float32Array);
+        const mixed = Float32Array.from(
+          (await session.run(feeds, { rows: ['a', 'b', null] }))['logits']!.data as Float32Array,
+        );
         const third = mixed.length / 3;
         const want = [join(staticA, 'onnx', file), join(staticB, 'onnx', file), tinyLlamaPath('onnx', file)];
         for (let row = 0; row < 3; row++) {
           const w = (await plainLogits(want[row]!, feeds)).subarray(row * third, (row + 1) * third);
-          expectClose(mixed.subarray(row * third, (row + 1) * third), w, `${file} row ${row} of [a, b, none]`, row === 2 ? 0 : ULPS);
+          expectClose(
+            mixed.subarray(row * third, (row + 1) * third),
+            w,
+            `${file} row ${row} of [a, b, none]`,
+            row === 2 ? 0 : ULPS,
+          );
         }
       } finally {
         await session.release();
@@ -128,7 +173,9 @@ describe.runIf(PRESENT)('hot-swap folders for several adapters (tiny Llama)', ()
       const fa = feeds.get(inputs.A)!;
       const per = fa.data.length / slots.length;
       expect([...fa.data.subarray(j * per, (j + 1) * per)].every((v) => v === 0)).toBe(true);
-      expect(stackedFeedBytes(info, slots)).toBeGreaterThanOrEqual([...feeds.values()].reduce((s, f) => s + f.data.byteLength, 0));
+      expect(stackedFeedBytes(info, slots)).toBeGreaterThanOrEqual(
+        [...feeds.values()].reduce((s, f) => s + f.data.byteLength, 0),
+      );
     }
     const both = stackFeeds(info, [pa, pb]).get(inputs.A)!;
     expect([...both.data.subarray(both.data.length / 2)].some((v) => v !== 0)).toBe(true);
@@ -143,6 +190,8 @@ describe.runIf(PRESENT)('hot-swap folders for several adapters (tiny Llama)', ()
     const model = await readOnnxModel(tinyLlamaPath('onnx', 'model.onnx'));
     const a = (await readAdapterDir(A)).adapter;
     const b = (await readAdapterDir(B)).adapter;
-    await expect(injectAdapterInputs(model, { adapters: [a, b], variant: 'static' })).rejects.toBeInstanceOf(ConfigError);
+    await expect(injectAdapterInputs(model, { adapters: [a, b], variant: 'static' })).rejects.toBeInstanceOf(
+      ConfigError,
+    );
   });
 });

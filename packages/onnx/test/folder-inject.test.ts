@@ -39,7 +39,10 @@ beforeAll(async () => {
 });
 
 async function run(model: string | Uint8Array): Promise<HostTensor<'f32'>> {
-  const session = typeof model === 'string' ? await ort.InferenceSession.create(model, QUIET) : await ort.InferenceSession.create(model, QUIET);
+  const session =
+    typeof model === 'string'
+      ? await ort.InferenceSession.create(model, QUIET)
+      : await ort.InferenceSession.create(model, QUIET);
   try {
     const y = (await session.run({ x: new ort.Tensor('float32', x.data, [...x.shape]) }))['y']!;
     return tensor('f32', y.dims, y.data as Float32Array);
@@ -57,7 +60,8 @@ describe('injectModelFolder', () => {
     });
 
     it('writes a complete folder: config files byte for byte, every variant, no new graph inputs', async () => {
-      for (const name of Object.keys(CONFIG_FILES)) expect(readFileSync(join(out, name)).equals(readFileSync(join(input, name)))).toBe(true);
+      for (const name of Object.keys(CONFIG_FILES))
+        expect(readFileSync(join(out, name)).equals(readFileSync(join(input, name)))).toBe(true);
       expect(readdirSync(join(out, 'onnx')).sort()).toEqual(readdirSync(join(input, 'onnx')).sort());
       expect(report.variants.map((v) => v.action)).toEqual(ALL.map(() => 'injected'));
       for (const v of ALL) {
@@ -69,7 +73,12 @@ describe('injectModelFolder', () => {
 
     it('fp32: base + branch gives PEFT’s adapter output', async () => {
       const y = await run(join(out, 'onnx', 'model.onnx'));
-      expectClose(y, readGolden(FOLDER_CASE, 'expected.safetensors').get('output.adapter')!, F32_MODEL, 'fp32 injected');
+      expectClose(
+        y,
+        readGolden(FOLDER_CASE, 'expected.safetensors').get('output.adapter')!,
+        F32_MODEL,
+        'fp32 injected',
+      );
     });
 
     it('q4: base + branch gives the float model of the dequantized weights with ΔW merged', async () => {
@@ -79,7 +88,16 @@ describe('injectModelFolder', () => {
       for (const [key, w] of base) {
         if (w.shape.length !== 2) continue;
         const [o, i] = w.shape as [number, number];
-        const deq = tensor('f32', [o, i], refDequantizeQ4(refQuantizeQ4(toF32(w).data, o, i, 32, { zeroPoints: false, rule: 'signed-max', f16Scales: false }), o, i, 32));
+        const deq = tensor(
+          'f32',
+          [o, i],
+          refDequantizeQ4(
+            refQuantizeQ4(toF32(w).data, o, i, 32, { zeroPoints: false, rule: 'signed-max', f16Scales: false }),
+            o,
+            i,
+            32,
+          ),
+        );
         const path = key.slice(0, -'.weight'.length);
         sd.set(key, pairs.has(path) ? merge({ weight: deq, ...pairs.get(path)! }) : deq);
       }
@@ -88,7 +106,8 @@ describe('injectModelFolder', () => {
     });
 
     it('every variant runs in onnxruntime with finite outputs', async () => {
-      for (const v of ALL) expect((await run(join(out, 'onnx', variantFile(v)))).data.every(Number.isFinite), v).toBe(true);
+      for (const v of ALL)
+        expect((await run(join(out, 'onnx', variantFile(v)))).data.every(Number.isFinite), v).toBe(true);
     });
   });
 
@@ -104,7 +123,12 @@ describe('injectModelFolder', () => {
         const withAdapter = (await session.run(feeds, { adapter: 'a' }))['y']!;
         const without = (await session.run(feeds))['y']!;
         const builtIn = await run(join(staticOut, 'onnx', variantFile(v)));
-        expectClose(tensor('f32', withAdapter.dims, withAdapter.data as Float32Array), builtIn, { atol: 1e-5, rtol: 1e-4 }, `${v} hot-swap`);
+        expectClose(
+          tensor('f32', withAdapter.dims, withAdapter.data as Float32Array),
+          builtIn,
+          { atol: 1e-5, rtol: 1e-4 },
+          `${v} hot-swap`,
+        );
         const baseY = await run(join(input, 'onnx', variantFile(v)));
         expect(Array.from(without.data as Float32Array)).toEqual(Array.from(baseY.data));
       } finally {

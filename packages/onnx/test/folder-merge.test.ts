@@ -109,9 +109,17 @@ describe('mergeModelFolder', () => {
 
     it('writes a complete folder: config files byte for byte, every variant, the data file under its own name', () => {
       expect(report.copied).toEqual(Object.keys(CONFIG_FILES).sort());
-      for (const name of Object.keys(CONFIG_FILES)) expect(readFileSync(join(out, name)).equals(readFileSync(join(input, name)))).toBe(true);
+      for (const name of Object.keys(CONFIG_FILES))
+        expect(readFileSync(join(out, name)).equals(readFileSync(join(input, name)))).toBe(true);
       expect(readdirSync(join(out, 'onnx')).sort()).toEqual(readdirSync(join(input, 'onnx')).sort());
-      expect(report.variants.map((v) => v.action)).toEqual(['merged', 'merged', 'requantized', 'requantized', 'requantized', 'requantized']);
+      expect(report.variants.map((v) => v.action)).toEqual([
+        'merged',
+        'merged',
+        'requantized',
+        'requantized',
+        'requantized',
+        'requantized',
+      ]);
       expect(report.variants[0]!.dataFile).toBe('model.onnx_data');
       expect(readdirSync(out).filter((n) => n.startsWith('.'))).toEqual([]);
       noStaging();
@@ -162,10 +170,17 @@ describe('mergeModelFolder', () => {
           const deq = refDequantizeQ4(baseQ, N, K, 32);
           const d = deltaOf(path);
           const exact = Float32Array.from(deq, (w, i) => Math.fround(w + d[i]!));
-          const ref = refQuantizeQ4(exact, N, K, 32, { zeroPoints: v === 'q4f16', rule: 'signed-max', f16Scales: v === 'q4f16' });
+          const ref = refQuantizeQ4(exact, N, K, 32, {
+            zeroPoints: v === 'q4f16',
+            rule: 'signed-max',
+            f16Scales: v === 'q4f16',
+          });
           expect(Array.from((await init(model, layer.weight)).data as Uint8Array)).toEqual(Array.from(ref.packed));
           expect(Array.from(await scalesOf(model))).toEqual(Array.from(ref.scales));
-          if (quant.zeroPoints !== null) expect(Array.from((await init(model, quant.zeroPoints)).data as Uint8Array)).toEqual(Array.from(ref.zeroPoints!));
+          if (quant.zeroPoints !== null)
+            expect(Array.from((await init(model, quant.zeroPoints)).data as Uint8Array)).toEqual(
+              Array.from(ref.zeroPoints!),
+            );
           const requant = refDequantizeQ4(ref, N, K, 32);
           const r = reports.find((x) => x.module === path)!;
           expect(r.maxAbsError).toBe(Math.max(...Array.from(exact, (e, i) => Math.abs(requant[i]! - e))));
@@ -195,10 +210,17 @@ describe('mergeModelFolder', () => {
           const d = transpose(deltaOf(path), N, K); // (in, out)
           const exact = Float32Array.from(deq, (w, i) => Math.fround(w + d[i]!));
           const dtype = v === 'int8' ? 'i8' : 'u8';
-          const ref = refQuantizeInt8(exact, K, N, { dtype, symmetric: v === 'int8', reduceRange: false, perColumn: v === 'uint8' });
+          const ref = refQuantizeInt8(exact, K, N, {
+            dtype,
+            symmetric: v === 'int8',
+            reduceRange: false,
+            perColumn: v === 'uint8',
+          });
           expect(Array.from((await init(model, layer.weight)).data as Int8Array)).toEqual(Array.from(ref.values));
           expect(Array.from((await init(model, quant.scale)).data as Float32Array)).toEqual(Array.from(ref.scales));
-          expect(Array.from((await init(model, quant.zeroPoint!)).data as Int8Array)).toEqual(Array.from(ref.zeroPoints));
+          expect(Array.from((await init(model, quant.zeroPoint!)).data as Int8Array)).toEqual(
+            Array.from(ref.zeroPoints),
+          );
           const requant = refDequantizeInt8(ref, K, N);
           const r = reports.find((x) => x.module === path)!;
           expect(r.maxAbsError).toBe(Math.max(...Array.from(exact, (e, i) => Math.abs(requant[i]! - e))));
@@ -217,7 +239,8 @@ describe('mergeModelFolder', () => {
           const y = (await session.run({ x: new ort.Tensor('float32', x.data, [...x.shape]) }))['y']!;
           const data = y.data as Float32Array;
           expect(data.every(Number.isFinite)).toBe(true);
-          if (v === 'fp32') expectClose(tensor('f32', y.dims, data), e.get('output.merged')!, F32_MODEL, 'fp32 merged output');
+          if (v === 'fp32')
+            expectClose(tensor('f32', y.dims, data), e.get('output.merged')!, F32_MODEL, 'fp32 merged output');
         } finally {
           await session.release();
         }
@@ -242,9 +265,14 @@ describe('variants the folder commands do not handle', () => {
     const folder = await folderWith('bnb4', async (onnxDir) => {
       const g = new GraphBuilder();
       g.input('x', 'f32', [1, 64]);
-      const b = g.init('w_bnb4', tensor('u8', [64 * 64 / 2], new Uint8Array(64 * 32)));
+      const b = g.init('w_bnb4', tensor('u8', [(64 * 64) / 2], new Uint8Array(64 * 32)));
       const absmax = g.init('absmax', tensor('f32', [128], new Float32Array(128).fill(1)));
-      g.op('MatMulBnb4', ['x', b, absmax], { K: { i: 64 }, N: { i: 64 }, block_size: { i: 32 }, quant_type: { i: 1 } }, { domain: 'com.microsoft', outputs: ['y'], name: '/model/layers.0/self_attn/q_proj/MatMul_Bnb4' });
+      g.op(
+        'MatMulBnb4',
+        ['x', b, absmax],
+        { K: { i: 64 }, N: { i: 64 }, block_size: { i: 32 }, quant_type: { i: 1 } },
+        { domain: 'com.microsoft', outputs: ['y'], name: '/model/layers.0/self_attn/q_proj/MatMul_Bnb4' },
+      );
       g.output('y', 'f32', [1, 64]);
       const model = g.model();
       model.opsetImport!.push({ domain: 'com.microsoft', version: 1 });
@@ -254,7 +282,9 @@ describe('variants the folder commands do not handle', () => {
       const out = join(dir, `bnb4-${command.name}`);
       const err = await command(adapter, folder, out).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(UnsupportedError);
-      expect((err as Error).message).toMatch(/onnx\/model_bnb4\.onnx: bitsandbytes FP4\/NF4 4-bit weights \(MatMulBnb4\)/);
+      expect((err as Error).message).toMatch(
+        /onnx\/model_bnb4\.onnx: bitsandbytes FP4\/NF4 4-bit weights \(MatMulBnb4\)/,
+      );
       expect(existsSync(out)).toBe(false);
       const report = await command(adapter, folder, out, { skipUnsupported: true });
       expect(report.variants.map((v) => [v.file, v.action])).toEqual([

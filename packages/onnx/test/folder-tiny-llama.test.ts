@@ -15,7 +15,8 @@ import { QUIET } from './helpers/ort.js';
 import { tempDir } from './helpers/tmp.js';
 
 const FIXTURE = fileURLToPath(new URL('../../conformance/fixtures/tiny-llama/', import.meta.url));
-const PRESENT = existsSync(join(FIXTURE, 'onnx', 'model.onnx')) && existsSync(join(FIXTURE, 'expected', 'generations.json'));
+const PRESENT =
+  existsSync(join(FIXTURE, 'onnx', 'model.onnx')) && existsSync(join(FIXTURE, 'expected', 'generations.json'));
 
 interface Case {
   readonly input_ids: number[][];
@@ -27,7 +28,12 @@ interface Generations {
   readonly runs: Record<string, Record<'single' | 'batch', { readonly new_token_ids: number[][] }>>;
 }
 
-const int64 = (rows: number[][]): ort.Tensor => new ort.Tensor('int64', BigInt64Array.from(rows.flat(), (v) => BigInt(v)), [rows.length, rows[0]!.length]);
+const int64 = (rows: number[][]): ort.Tensor =>
+  new ort.Tensor(
+    'int64',
+    BigInt64Array.from(rows.flat(), (v) => BigInt(v)),
+    [rows.length, rows[0]!.length],
+  );
 
 /** Greedy generation as transformers.js runs a decoder: the whole prompt first, then one token per step with the cache. */
 async function greedy(modelPath: string, c: Case, steps: number): Promise<number[][]> {
@@ -47,11 +53,20 @@ async function greedy(modelPath: string, c: Case, steps: number): Promise<number
     });
     const past = new Map<string, ort.Tensor>();
     for (let l = 0; l < layers; l++) {
-      for (const kv of ['key', 'value']) past.set(`past_key_values.${l}.${kv}`, new ort.Tensor('float32', new Float32Array(0), [batch, kvHeads, 0, headDim]));
+      for (const kv of ['key', 'value'])
+        past.set(
+          `past_key_values.${l}.${kv}`,
+          new ort.Tensor('float32', new Float32Array(0), [batch, kvHeads, 0, headDim]),
+        );
     }
     const out: number[][] = Array.from({ length: batch }, () => []);
     for (let step = 0; step < steps; step++) {
-      const feeds: Record<string, ort.Tensor> = { input_ids: int64(ids), attention_mask: int64(mask), position_ids: int64(positions), ...Object.fromEntries(past) };
+      const feeds: Record<string, ort.Tensor> = {
+        input_ids: int64(ids),
+        attention_mask: int64(mask),
+        position_ids: int64(positions),
+        ...Object.fromEntries(past),
+      };
       const result = await session.run(feeds);
       const logits = result['logits']!;
       const [, seq, vocab] = logits.dims as [number, number, number];
@@ -84,7 +99,9 @@ describe.runIf(PRESENT)('tiny-llama fixture: folders generate PEFT’s tokens', 
   });
   const expectTokens = async (model: string, run: string) => {
     for (const c of ['single', 'batch'] as const) {
-      expect(await greedy(model, gen.inputs[c], gen.max_new_tokens), `${run} ${c}`).toEqual(gen.runs[run]![c].new_token_ids);
+      expect(await greedy(model, gen.inputs[c], gen.max_new_tokens), `${run} ${c}`).toEqual(
+        gen.runs[run]![c].new_token_ids,
+      );
     }
   };
 
@@ -96,7 +113,11 @@ describe.runIf(PRESENT)('tiny-llama fixture: folders generate PEFT’s tokens', 
     it(`tiny-llama/inject-${name}: the injected folder generates PEFT’s tokens with fp32, q4 and int8`, async () => {
       const out = join(dir, `inject-${name}`);
       await injectModelFolder(join(FIXTURE, 'adapters', name), FIXTURE, out);
-      for (const [file, run] of [['model.onnx', 'fp32'], ['model_q4.onnx', 'q4'], ['model_int8.onnx', 'int8']] as const) {
+      for (const [file, run] of [
+        ['model.onnx', 'fp32'],
+        ['model_q4.onnx', 'q4'],
+        ['model_int8.onnx', 'int8'],
+      ] as const) {
         await expectTokens(join(out, 'onnx', file), `${run}.${name}`);
       }
     });
@@ -104,7 +125,9 @@ describe.runIf(PRESENT)('tiny-llama fixture: folders generate PEFT’s tokens', 
 
   it('tiny-llama/merge: the merged fp32 model generates the tokens of PEFT’s merge_and_unload', async () => {
     const out = join(dir, 'merge-a');
-    const report = await mergeModelFolder(join(FIXTURE, 'adapters', 'vblora-a'), FIXTURE, out, { skipUnsupported: true });
+    const report = await mergeModelFolder(join(FIXTURE, 'adapters', 'vblora-a'), FIXTURE, out, {
+      skipUnsupported: true,
+    });
     expect(report.variants.map((v) => [v.file, v.action])).toEqual([
       ['model.onnx', 'merged'],
       ['model_int8.onnx', 'skipped'],
@@ -115,7 +138,9 @@ describe.runIf(PRESENT)('tiny-llama fixture: folders generate PEFT’s tokens', 
 
   it('tiny-llama/requantize: requantizing the q4 and int8 models reports the error it adds, module by module', async () => {
     const out = join(dir, 'requantize-a');
-    const report = await mergeModelFolder(join(FIXTURE, 'adapters', 'vblora-a'), FIXTURE, out, { allowQuantizedMerge: true });
+    const report = await mergeModelFolder(join(FIXTURE, 'adapters', 'vblora-a'), FIXTURE, out, {
+      allowQuantizedMerge: true,
+    });
     for (const v of report.variants.filter((x) => x.action === 'requantized')) {
       expect(v.requantized.length).toBeGreaterThan(0);
       for (const r of v.requantized) {

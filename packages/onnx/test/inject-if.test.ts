@@ -36,7 +36,12 @@ afterAll(async () => {
   for (const s of sessions) await s.release();
 });
 
-async function session(variant: DecoderVariant, merged: boolean, v: InjectVariant, weightsInBranches = false): Promise<AdapterSession> {
+async function session(
+  variant: DecoderVariant,
+  merged: boolean,
+  v: InjectVariant,
+  weightsInBranches = false,
+): Promise<AdapterSession> {
   const built = buildDecoder(weights, variant, { merged, weightsInBranches });
   const inj = await injectAdapterInputs(decodeOnnxModel(built.bytes), { adapter: adapterA, variant: v });
   const s = await AdapterSession.create(inj.model);
@@ -64,7 +69,11 @@ describe('inject into both branches of a merged decoder', () => {
         const merged = await session(variant, true, v);
         const flat = await session(variant, false, v);
         expect(merged.info.modules.map((m) => [m.path, m.uses])).toEqual(ADAPTED.map((p) => [p, 2]));
-        expect(merged.inputNames).toEqual(['input_ids', ...[0, 1].flatMap((i) => [`past_key_values.${i}.key`, `past_key_values.${i}.value`]), 'use_cache_branch']);
+        expect(merged.inputNames).toEqual([
+          'input_ids',
+          ...[0, 1].flatMap((i) => [`past_key_values.${i}.key`, `past_key_values.${i}.value`]),
+          'use_cache_branch',
+        ]);
         const act = variant === 'fp16' ? 'f16' : 'f32';
         const withPast = decoderFeeds(TINY, act, 3, 2, 4);
         const noPast = decoderFeeds(TINY, act, 3, 2, 0);
@@ -86,17 +95,27 @@ describe('inject into both branches of a merged decoder', () => {
       const merged = await session(variant, true, 'lowrank', true);
       const flat = await session(variant, false, 'lowrank');
       const feeds = decoderFeeds(TINY, 'f32', 2, 3, 4);
-      same(await merged.run(ortFeeds(feeds, true), { rows: ['a', 'b'] }), await flat.run(ortFeeds(feeds, null), { rows: ['a', 'b'] }));
+      same(
+        await merged.run(ortFeeds(feeds, true), { rows: ['a', 'b'] }),
+        await flat.run(ortFeeds(feeds, null), { rows: ['a', 'b'] }),
+      );
     }
   });
 
   it('static: both branches read the one built-in A/B from the top-level graph; the model keeps its own inputs', async () => {
     for (const variant of ['fp32', 'q4'] as const) {
       const [merged, flat] = await Promise.all(
-        [true, false].map(async (m) => injectAdapterInputs(decodeOnnxModel(buildDecoder(weights, variant, { merged: m }).bytes), { adapter: adapterA, variant: 'static' })),
+        [true, false].map(async (m) =>
+          injectAdapterInputs(decodeOnnxModel(buildDecoder(weights, variant, { merged: m }).bytes), {
+            adapter: adapterA,
+            variant: 'static',
+          }),
+        ),
       );
       const graph = merged!.model.proto.graph!;
-      expect(graph.input!.map((i) => i.name)).toEqual(buildDecoder(weights, variant, { merged: true }).model.graph!.input!.map((i) => i.name));
+      expect(graph.input!.map((i) => i.name)).toEqual(
+        buildDecoder(weights, variant, { merged: true }).model.graph!.input!.map((i) => i.name),
+      );
       expect(graph.initializer!.filter((t) => t.name!.startsWith('vblora.')).length).toBe(2 * ADAPTED.length); // once, not per branch
       const ifNode = graph.node!.find((n) => n.opType === 'If')!;
       for (const a of ifNode.attribute!) {
@@ -115,13 +134,19 @@ describe('inject into both branches of a merged decoder', () => {
     const paths: string[] = [];
     for (const v of ['lowrank', 'topk', 'static'] as const) {
       for (const variant of ['fp32', 'int8'] as const) {
-        const inj = await injectAdapterInputs(decodeOnnxModel(buildDecoder(weights, variant, { merged: true }).bytes), { adapter: adapterA, variant: v });
+        const inj = await injectAdapterInputs(decodeOnnxModel(buildDecoder(weights, variant, { merged: true }).bytes), {
+          adapter: adapterA,
+          variant: v,
+        });
         const path = join(dir, `merged_${variant}_${v}.onnx`);
         await writeOnnxModel(inj.model, path);
         paths.push(path);
       }
     }
-    const old = await injectAdapterInputs(decodeOnnxModel(buildDecoder(weights, 'q4', { merged: true, weightsInBranches: true }).bytes), { adapter: adapterA });
+    const old = await injectAdapterInputs(
+      decodeOnnxModel(buildDecoder(weights, 'q4', { merged: true, weightsInBranches: true }).bytes),
+      { adapter: adapterA },
+    );
     await writeOnnxModel(old.model, join(dir, 'merged_q4_branch_weights.onnx'));
     checkOnnxFiles([...paths, join(dir, 'merged_q4_branch_weights.onnx')]);
   });

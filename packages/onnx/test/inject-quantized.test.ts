@@ -5,10 +5,44 @@
  * onnxruntime saw (probes), per batch row.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { f16BitsToF32, f32ToF16Bits, linear, tensor, toF32, type HostTensor, type LowRankPair, type Tolerance } from '@vblora/core';
-import { AdapterSession, decodeOnnxModel, encodeOnnxModel, GraphBuilder, injectAdapterInputs, mapGraphModules, toOrtTensor, type InjectVariant } from '@vblora/onnx';
-import { buildDecoder, decoderFeeds, decoderWeights, DECODER_VARIANTS, TINY, type DecoderVariant } from './helpers/decoder-graphs.js';
-import { addProbes, baseOpNodes, decoderAdapter, expectedOutput, maxAbs, pairsOf, runHost, type Probe } from './helpers/decoder-runs.js';
+import {
+  f16BitsToF32,
+  f32ToF16Bits,
+  linear,
+  tensor,
+  toF32,
+  type HostTensor,
+  type LowRankPair,
+  type Tolerance,
+} from '@vblora/core';
+import {
+  AdapterSession,
+  decodeOnnxModel,
+  encodeOnnxModel,
+  GraphBuilder,
+  injectAdapterInputs,
+  mapGraphModules,
+  toOrtTensor,
+  type InjectVariant,
+} from '@vblora/onnx';
+import {
+  buildDecoder,
+  decoderFeeds,
+  decoderWeights,
+  DECODER_VARIANTS,
+  TINY,
+  type DecoderVariant,
+} from './helpers/decoder-graphs.js';
+import {
+  addProbes,
+  baseOpNodes,
+  decoderAdapter,
+  expectedOutput,
+  maxAbs,
+  pairsOf,
+  runHost,
+  type Probe,
+} from './helpers/decoder-runs.js';
 import { expectClose } from './helpers/golden.js';
 import { ADAPTED, checkBranch, noAdapterF16, ulp16 } from './helpers/branch-checks.js';
 
@@ -33,7 +67,12 @@ async function injected(variant: DecoderVariant, v: InjectVariant) {
   return { built, base, inj, probes, session };
 }
 
-function checkProbes(variant: DecoderVariant, out: Record<string, HostTensor>, probes: readonly Probe[], rows: readonly (LowRankPair | null)[][]): number {
+function checkProbes(
+  variant: DecoderVariant,
+  out: Record<string, HostTensor>,
+  probes: readonly Probe[],
+  rows: readonly (LowRankPair | null)[][],
+): number {
   let worst = 0;
   for (const [i, p] of probes.entries()) {
     const x = out[p.x]!;
@@ -48,13 +87,24 @@ describe('onnxruntime CPU float16 arithmetic (why float16 checks allow half an u
   it('a Cast to float32 feeding a float32 op reads a float16 Add before its rounding; the graph output is rounded', async () => {
     const g = new GraphBuilder('f/');
     g.input('x', 'f16', [4]);
-    g.init('c', tensor('f16', [4], Uint16Array.from([0.1, 0.113, 0.126, 0.139], (v) => f32ToF16Bits(v))));
+    g.init(
+      'c',
+      tensor(
+        'f16',
+        [4],
+        Uint16Array.from([0.1, 0.113, 0.126, 0.139], (v) => f32ToF16Bits(v)),
+      ),
+    );
     g.op('Add', ['x', 'c'], {}, { outputs: ['s'] });
     g.op('Identity', ['s'], {}, { outputs: ['sum'] });
     g.op('Mul', [g.op1('Cast', ['s'], { to: { i: 1 } }), g.float32([1])], {}, { outputs: ['wide'] }); // as the branch reads it
     g.output('sum', 'f16');
     g.output('wide', 'f32');
-    const x = tensor('f16', [4], Uint16Array.from([0.3331, 1.777, -2.123, 0.0071], (v) => f32ToF16Bits(v)));
+    const x = tensor(
+      'f16',
+      [4],
+      Uint16Array.from([0.3331, 1.777, -2.123, 0.0071], (v) => f32ToF16Bits(v)),
+    );
     const out = await runHost(encodeOnnxModel(g.model()), { x });
     const rounded = Array.from(toF32(out['sum']!).data);
     const wide = Array.from(toF32(out['wide']!).data);
@@ -63,9 +113,16 @@ describe('onnxruntime CPU float16 arithmetic (why float16 checks allow half an u
   });
 });
 
-const fromSession = (o: Record<string, { type: string; dims: readonly number[]; data: unknown }>): Record<string, HostTensor> =>
+const fromSession = (
+  o: Record<string, { type: string; dims: readonly number[]; data: unknown }>,
+): Record<string, HostTensor> =>
   Object.fromEntries(
-    Object.entries(o).map(([k, t]) => [k, t.type === 'float16' ? tensor('f16', t.dims, t.data as Uint16Array) : tensor('f32', t.dims, t.data as Float32Array)]),
+    Object.entries(o).map(([k, t]) => [
+      k,
+      t.type === 'float16'
+        ? tensor('f16', t.dims, t.data as Uint16Array)
+        : tensor('f32', t.dims, t.data as Float32Array),
+    ]),
   );
 
 describe('inject beside every variant of a decoder', () => {
@@ -80,9 +137,19 @@ describe('inject beside every variant of a decoder', () => {
 
       // one adapter for the batch, then a different adapter (or none) per row
       const one = fromSession(await session.run(ortFeeds, { adapter: 'a' }));
-      checkProbes(variant, one, probes, probes.map((p) => [pairsA.get(p.layer.path!)!]));
+      checkProbes(
+        variant,
+        one,
+        probes,
+        probes.map((p) => [pairsA.get(p.layer.path!)!]),
+      );
       const mixed = fromSession(await session.run(ortFeeds, { rows: ['b', null, 'a'] }));
-      checkProbes(variant, mixed, probes, probes.map((p) => [pairsB.get(p.layer.path!)!, null, pairsA.get(p.layer.path!)!]));
+      checkProbes(
+        variant,
+        mixed,
+        probes,
+        probes.map((p) => [pairsB.get(p.layer.path!)!, null, pairsA.get(p.layer.path!)!]),
+      );
 
       // no adapter: the base model's outputs (its quantized ops see the very same activations)
       const none = fromSession(await session.run(ortFeeds));
@@ -94,12 +161,18 @@ describe('inject beside every variant of a decoder', () => {
 
       // the base ops are the original nodes, and the branch reads the float activation (for int8: before DynamicQuantizeLinear)
       for (const l of mapGraphModules(base).layers) {
-        expect(baseOpNodes(inj.model.proto, l).map((n) => ({ ...n, output: [] })), l.node).toEqual(baseOpNodes(base.proto, l).map((n) => ({ ...n, output: [] })));
+        expect(
+          baseOpNodes(inj.model.proto, l).map((n) => ({ ...n, output: [] })),
+          l.node,
+        ).toEqual(baseOpNodes(base.proto, l).map((n) => ({ ...n, output: [] })));
       }
       const q = probes[0]!.layer;
-      const branchReaders = inj.model.proto.graph!.node!.filter((n) => n.name?.startsWith('vblora/') && n.input?.includes(q.input));
+      const branchReaders = inj.model.proto.graph!.node!.filter(
+        (n) => n.name?.startsWith('vblora/') && n.input?.includes(q.input),
+      );
       expect(branchReaders.length).toBeGreaterThan(0);
-      const count = (nodes: readonly { opType?: string | null }[]) => nodes.filter((n) => n.opType === 'DynamicQuantizeLinear').length;
+      const count = (nodes: readonly { opType?: string | null }[]) =>
+        nodes.filter((n) => n.opType === 'DynamicQuantizeLinear').length;
       expect(count(inj.model.proto.graph!.node!)).toBe(count(base.proto.graph!.node!));
     });
   }
@@ -108,14 +181,23 @@ describe('inject beside every variant of a decoder', () => {
     it(`${variant}: the base output the branch adds to is the layer of the weights the graph holds`, async () => {
       const { built, probes, session } = await injected(variant, 'topk');
       const feeds = decoderFeeds(TINY, built.act, 2, 3, 4);
-      const out = fromSession(await session.run(Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, toOrtTensor(v)])), { adapter: 'a' }));
+      const out = fromSession(
+        await session.run(Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, toOrtTensor(v)])), {
+          adapter: 'a',
+        }),
+      );
       for (const p of probes) {
         const x = toF32(out[p.x]!);
         const got = toF32(out[p.base]!);
         const { bias, inF, outF } = weights.linear.get(p.layer.path!)!;
         const applied = built.applied.get(p.layer.path!)!;
-        const b = bias === null || built.act === 'f32' ? bias : Float32Array.from(bias, (v) => f16BitsToF32(f32ToF16Bits(v)));
-        const ref = linear({ x: x as HostTensor<'f32'>, weight: tensor('f32', [outF, inF], applied), ...(b === null ? {} : { bias: tensor('f32', [outF], b) }) });
+        const b =
+          bias === null || built.act === 'f32' ? bias : Float32Array.from(bias, (v) => f16BitsToF32(f32ToF16Bits(v)));
+        const ref = linear({
+          x: x as HostTensor<'f32'>,
+          weight: tensor('f32', [outF, inF], applied),
+          ...(b === null ? {} : { bias: tensor('f32', [outF], b) }),
+        });
         expect(ref.shape).toEqual(got.shape);
         const tol = baseTolerance(variant, x, applied, outF, inF, ref);
         expectClose(got, ref, tol, `${variant} base ${p.layer.path}`);
@@ -132,7 +214,14 @@ describe('inject beside every variant of a decoder', () => {
  * while the probe is rounded to float16, so an output may move by up to ulp₁₆(max|x|)·Σ|W'[o, :]|, plus two float16
  * ulps of the output for the roundings of the product and the bias Add.
  */
-function baseTolerance(variant: DecoderVariant, x: HostTensor<'f32'>, w: Float32Array, outF: number, inF: number, ref: HostTensor): Tolerance {
+function baseTolerance(
+  variant: DecoderVariant,
+  x: HostTensor<'f32'>,
+  w: Float32Array,
+  outF: number,
+  inF: number,
+  ref: HostTensor,
+): Tolerance {
   if (variant === 'fp32' || variant === 'q4' || variant === 'q4-sym') return { atol: 2e-6, rtol: 1e-5 };
   let rowSum = 0;
   for (let o = 0; o < outF; o++) {
@@ -140,7 +229,8 @@ function baseTolerance(variant: DecoderVariant, x: HostTensor<'f32'>, w: Float32
     for (let c = 0; c < inF; c++) a += Math.abs(w[o * inF + c]!);
     rowSum = Math.max(rowSum, a);
   }
-  if (variant === 'fp16' || variant === 'q4f16') return { atol: ulp16(maxAbs(x)) * rowSum + 2 * ulp16(maxAbs(ref)), rtol: 0 };
+  if (variant === 'fp16' || variant === 'q4f16')
+    return { atol: ulp16(maxAbs(x)) * rowSum + 2 * ulp16(maxAbs(ref)), rtol: 0 };
   let lo = 0;
   let hi = 0;
   for (const v of x.data) {

@@ -6,7 +6,16 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, createRng, f32ToF16Bits, tensor, toF32, UnsupportedError, type HostTensor, type VBLoRAAdapter } from '@vblora/core';
+import {
+  ConfigError,
+  createRng,
+  f32ToF16Bits,
+  tensor,
+  toF32,
+  UnsupportedError,
+  type HostTensor,
+  type VBLoRAAdapter,
+} from '@vblora/core';
 import {
   AdapterSession,
   decodeOnnxModel,
@@ -34,8 +43,16 @@ const dir = tempDir('inject-static');
 /** The adapter plus a trained q_proj bias and a modules_to_save copy of lm_head (PEFT's checkpoint keys). */
 function withExtras(a: VBLoRAAdapter): VBLoRAAdapter {
   const rng = createRng(5);
-  const bias = tensor('f32', [64], Float32Array.from({ length: 64 }, () => Math.fround(rng.normal())));
-  const head = tensor('f32', [48, 64], Float32Array.from({ length: 48 * 64 }, () => Math.fround(rng.normal() * 0.1)));
+  const bias = tensor(
+    'f32',
+    [64],
+    Float32Array.from({ length: 64 }, () => Math.fround(rng.normal())),
+  );
+  const head = tensor(
+    'f32',
+    [48, 64],
+    Float32Array.from({ length: 48 * 64 }, () => Math.fround(rng.normal() * 0.1)),
+  );
   return {
     ...a,
     extraTensors: new Map<string, HostTensor>([
@@ -72,7 +89,13 @@ describe("variant 'static': the adapter built in", () => {
   it('metadata: variant static, no inputs, the A/B initializers (bit for bit the composed adapter), the adapter name', async () => {
     const { inj } = await staticModel('q4');
     const info = readInjectionInfo(inj.model.proto)!;
-    expect(info).toMatchObject({ variant: 'static', rowAdapterInput: null, bankInput: null, overrides: [], static: { adapter: 'fr', r: 4, replaced: [] } });
+    expect(info).toMatchObject({
+      variant: 'static',
+      rowAdapterInput: null,
+      bankInput: null,
+      overrides: [],
+      static: { adapter: 'fr', r: 4, replaced: [] },
+    });
     expect(inj.info).toEqual(info);
     const pairs = await pairsOf(adapter);
     const inits = new Map(inj.model.proto.graph!.initializer!.map((t) => [t.name!, t]));
@@ -109,16 +132,27 @@ describe("variant 'static': the adapter built in", () => {
     await expect(AdapterSession.create(inj.model)).rejects.toThrow(/built in \(static variant\)/);
     await expect(prepareAdapter(inj.info, 'fr', adapter)).rejects.toThrow(UnsupportedError);
     expect(() => stackFeeds(inj.info, [null])).toThrow(UnsupportedError);
-    await expect(injectAdapterInputs(decodeOnnxModel(buildDecoder(weights, 'fp32').bytes), { variant: 'static', modules: ADAPTED })).rejects.toThrow(ConfigError);
+    await expect(
+      injectAdapterInputs(decodeOnnxModel(buildDecoder(weights, 'fp32').bytes), {
+        variant: 'static',
+        modules: ADAPTED,
+      }),
+    ).rejects.toThrow(ConfigError);
     const bad = (info: object) => ({ metadataProps: [{ key: 'vblora.injection', value: JSON.stringify(info) }] });
-    expect(() => readInjectionInfo(bad({ ...inj.info, rowAdapterInput: 'vblora.row_adapter' }))).toThrow(OnnxModelError);
+    expect(() => readInjectionInfo(bad({ ...inj.info, rowAdapterInput: 'vblora.row_adapter' }))).toThrow(
+      OnnxModelError,
+    );
     expect(() => readInjectionInfo(bad({ ...inj.info, static: undefined }))).toThrow(/static: not a static adapter/);
-    expect(() => readInjectionInfo(bad({ ...inj.info, variant: 'lowrank', rowAdapterInput: 'r' }))).toThrow(/static: only for the static variant/);
+    expect(() => readInjectionInfo(bad({ ...inj.info, variant: 'lowrank', rowAdapterInput: 'r' }))).toThrow(
+      /static: only for the static variant/,
+    );
   });
 
   it('external data: a q4 folder model with model.onnx_data injected from disk runs like the inline one', async () => {
     const base = join(dir, 'model_q4.onnx');
-    await writeOnnxModel(decodeOnnxModel(buildDecoder(weights, 'q4').bytes), base, { externalData: { location: 'model_q4.onnx_data', threshold: 256 } });
+    await writeOnnxModel(decodeOnnxModel(buildDecoder(weights, 'q4').bytes), base, {
+      externalData: { location: 'model_q4.onnx_data', threshold: 256 },
+    });
     const out = join(dir, 'model_q4.vblora.onnx');
     const report = await injectOnnxFile(base, out, { adapter, variant: 'static' });
     expect(report.dataPath).not.toBeNull();
@@ -135,7 +169,10 @@ describe("variant 'static': the adapter built in", () => {
     const paths: string[] = [];
     for (const variant of ['fp16', 'q4', 'int8'] as const) {
       const path = join(dir, `static_${variant}.onnx`);
-      await writeOnnxModel((await staticModel(variant, variant === 'fp16' ? withExtras(adapter) : adapter)).inj.model, path);
+      await writeOnnxModel(
+        (await staticModel(variant, variant === 'fp16' ? withExtras(adapter) : adapter)).inj.model,
+        path,
+      );
       paths.push(path);
     }
     checkOnnxFiles(paths);

@@ -56,7 +56,12 @@ async function referenceAdapterOutput(c: PeftGoldenCase, adapter: VBLoRAAdapter)
   return adapterForward({ x, baseOut, A, B });
 }
 
-async function session(c: PeftGoldenCase, style: 'torch' | 'named', variant: InjectVariant, adapter: VBLoRAAdapter): Promise<AdapterSession> {
+async function session(
+  c: PeftGoldenCase,
+  style: 'torch' | 'named',
+  variant: InjectVariant,
+  adapter: VBLoRAAdapter,
+): Promise<AdapterSession> {
   const injected = await injectAdapterInputs(decodeOnnxModel(toyModelBytes(c, { style })), { adapter, variant });
   expect(injected.warnings).toEqual([]);
   const path = join(dir, `${c}-${style}-${variant}.onnx`);
@@ -69,7 +74,9 @@ async function session(c: PeftGoldenCase, style: 'torch' | 'named', variant: Inj
 
 describe('inject mode reproduces PEFT’s adapter outputs, switching adapters without a new session', () => {
   const runs: [PeftGoldenCase, 'torch' | 'named', InjectVariant][] = [
-    ...PEFT_GOLDEN_CASES.flatMap((c) => (['lowrank', 'topk'] as const).map((v) => [c, 'torch', v] as [PeftGoldenCase, 'torch', InjectVariant])),
+    ...PEFT_GOLDEN_CASES.flatMap((c) =>
+      (['lowrank', 'topk'] as const).map((v) => [c, 'torch', v] as [PeftGoldenCase, 'torch', InjectVariant]),
+    ),
     ...PEFT_GOLDEN_CASES.map((c) => [c, 'named', 'lowrank'] as [PeftGoldenCase, 'named', InjectVariant]),
   ];
   for (const [c, style, variant] of runs) {
@@ -90,16 +97,25 @@ describe('inject mode reproduces PEFT’s adapter outputs, switching adapters wi
       expectClose(yFull, tied ? await referenceAdapterOutput(c, full) : e.get('output.adapter')!, tol, 'adapter on');
       expectClose(yBase, e.get('output.base')!, tol, 'no adapter = base model');
       // zero adapter terms leave every base output as it was: the same bits as the base model on onnxruntime
-      expect(Array.from(yBase.data)).toEqual(Array.from((await runToy(toyModelBytes(c, { style }), e.get('input.x')!)).data));
+      expect(Array.from(yBase.data)).toEqual(
+        Array.from((await runToy(toyModelBytes(c, { style }), e.get('input.x')!)).data),
+      );
       // PEFT reloads the edge case's top-k file as NaN (SPEC §5.4); ours is finite: compare with core's reference
-      const topkWant = c === 'edge_topk3_ties_zero_nan' ? await referenceAdapterOutput(c, topk) : e.get('output.reload_topk.from_pretrained')!;
+      const topkWant =
+        c === 'edge_topk3_ties_zero_nan'
+          ? await referenceAdapterOutput(c, topk)
+          : e.get('output.reload_topk.from_pretrained')!;
       expectClose(yTopk, topkWant, tol, 'top-k checkpoint');
       expect(Array.from(yAgain.data)).toEqual(Array.from(yFull.data)); // switching back gives the same bits
       if (full.extraTensors.size === 0) {
         // mixed batch: row 0 with the adapter, row 1 without
         const yMixed = hostOf((await s.run(feeds, { rows: ['full', null] }))['y']!);
         const half = yMixed.data.length / 2;
-        const rows = (t: HostTensor<'f32'>, from: number, to: number) => ({ ...t, shape: [to - from], data: t.data.subarray(from, to) });
+        const rows = (t: HostTensor<'f32'>, from: number, to: number) => ({
+          ...t,
+          shape: [to - from],
+          data: t.data.subarray(from, to),
+        });
         expectClose(rows(yMixed, 0, half), rows(yFull, 0, half), ROWS, 'mixed row 0 = adapter run');
         expectClose(rows(yMixed, half, 2 * half), rows(yBase, half, 2 * half), ROWS, 'mixed row 1 = base run');
       } else {
@@ -122,11 +138,23 @@ describe('AdapterSession', () => {
     await s.loadAdapter('other', other);
     const x = readGolden(c, 'expected.safetensors').get('input.x')!;
     const feeds = feedsOf(x);
-    const single = await Promise.all(['a', 'b', 'other'].map(async (n) => hostOf((await s.run(feeds, { adapter: n }))['y']!)));
+    const single = await Promise.all(
+      ['a', 'b', 'other'].map(async (n) => hostOf((await s.run(feeds, { adapter: n }))['y']!)),
+    );
     const y = hostOf((await s.run(feeds, { rows: ['b', 'other'] }))['y']!);
     const half = y.data.length / 2;
-    expectClose({ ...y, shape: [half], data: y.data.subarray(0, half) }, { ...single[1]!, shape: [half], data: single[1]!.data.subarray(0, half) }, ROWS, 'row 0 = b');
-    expectClose({ ...y, shape: [half], data: y.data.subarray(half) }, { ...single[2]!, shape: [half], data: single[2]!.data.subarray(half) }, ROWS, 'row 1 = other');
+    expectClose(
+      { ...y, shape: [half], data: y.data.subarray(0, half) },
+      { ...single[1]!, shape: [half], data: single[1]!.data.subarray(0, half) },
+      ROWS,
+      'row 0 = b',
+    );
+    expectClose(
+      { ...y, shape: [half], data: y.data.subarray(half) },
+      { ...single[2]!, shape: [half], data: single[2]!.data.subarray(half) },
+      ROWS,
+      'row 1 = other',
+    );
     expect(Array.from(single[0]!.data)).not.toEqual(Array.from(single[1]!.data));
     expect(s.adapterNames).toEqual(['a', 'b', 'other']);
     expect(s.inputNames).toEqual(['x']);
@@ -144,7 +172,12 @@ describe('AdapterSession', () => {
     const ya2 = hostOf((await s.run(feeds, { adapter: 'a2' }))['y']!);
     const y = hostOf((await s.run(feeds, { rows: ['a', 'a2'] }))['y']!);
     const half = y.data.length / 2;
-    expectClose({ ...y, shape: [half], data: y.data.subarray(half) }, { ...ya2, shape: [half], data: ya2.data.subarray(half) }, ROWS, 'row 1 = a2');
+    expectClose(
+      { ...y, shape: [half], data: y.data.subarray(half) },
+      { ...ya2, shape: [half], data: ya2.data.subarray(half) },
+      ROWS,
+      'row 1 = a2',
+    );
     await expect(s.run(feeds, { rows: ['a', 'vl32'] })).rejects.toThrow(UnsupportedError);
   });
 
@@ -163,27 +196,47 @@ describe('injectAdapterInputs', () => {
   it("picks modules with PEFT's targeting of a config", async () => {
     const c = 'llama_bf16_vl16_nv256_top2_layer1_bias';
     const { info } = await injectAdapterInputs(decodeOnnxModel(toyModelBytes(c, { style: 'torch' })), {
-      config: { target_modules: ['q_proj', 'v_proj'], layers_to_transform: [1], layers_pattern: 'layers', vector_length: 16 },
+      config: {
+        target_modules: ['q_proj', 'v_proj'],
+        layers_to_transform: [1],
+        layers_pattern: 'layers',
+        vector_length: 16,
+      },
     });
-    expect(info.modules.map((m) => m.path)).toEqual(['model.layers.1.self_attn.q_proj', 'model.layers.1.self_attn.v_proj']);
+    expect(info.modules.map((m) => m.path)).toEqual([
+      'model.layers.1.self_attn.q_proj',
+      'model.layers.1.self_attn.v_proj',
+    ]);
     expect(info.overrides).toEqual([]);
   });
 
   it('records its inputs in the model metadata and refuses to inject twice', async () => {
     const c = 'gpt2_conv1d_fan_in_fan_out_f32';
-    const injected = await injectAdapterInputs(decodeOnnxModel(toyModelBytes(c, { style: 'torch' })), { adapter: await goldenAdapter(c), variant: 'topk' });
+    const injected = await injectAdapterInputs(decodeOnnxModel(toyModelBytes(c, { style: 'torch' })), {
+      adapter: await goldenAdapter(c),
+      variant: 'topk',
+    });
     const info = readInjectionInfo(injected.model.proto)!;
     expect(info).toEqual(injected.info);
     expect(info.bankInput).toBe('vblora.bank');
-    expect(info.modules[0]).toMatchObject({ path: 'transformer.h.0.attn.c_attn', inFeatures: 64, outFeatures: 192, uses: 1 });
-    await expect(injectAdapterInputs(injected.model, { modules: ['transformer.h.0.attn.c_attn'] })).rejects.toThrow(UnsupportedError);
+    expect(info.modules[0]).toMatchObject({
+      path: 'transformer.h.0.attn.c_attn',
+      inFeatures: 64,
+      outFeatures: 192,
+      uses: 1,
+    });
+    await expect(injectAdapterInputs(injected.model, { modules: ['transformer.h.0.attn.c_attn'] })).rejects.toThrow(
+      UnsupportedError,
+    );
   });
 
   it('injects a model with external data, file to file', async () => {
     const c = 'llama_f32_vl32_nv300_top3_regex';
     const sub = join(dir, 'external');
     mkdirSync(sub);
-    await writeOnnxModel(decodeOnnxModel(toyModelBytes(c, { style: 'named' })), join(sub, 'base.onnx'), { externalData: { threshold: 1024 } });
+    await writeOnnxModel(decodeOnnxModel(toyModelBytes(c, { style: 'named' })), join(sub, 'base.onnx'), {
+      externalData: { threshold: 1024 },
+    });
     const adapter = await goldenAdapter(c);
     const out = join(sub, 'injected.onnx');
     const report = await injectOnnxFile(join(sub, 'base.onnx'), out, { adapter });
@@ -194,12 +247,19 @@ describe('injectAdapterInputs', () => {
     sessions.push(s);
     await s.loadAdapter('a', adapter);
     const e = readGolden(c, 'expected.safetensors');
-    expectClose(hostOf((await s.run(feedsOf(e.get('input.x')!), { adapter: 'a' }))['y']!), e.get('output.adapter')!, modelTolerance(c), 'external');
+    expectClose(
+      hostOf((await s.run(feedsOf(e.get('input.x')!), { adapter: 'a' }))['y']!),
+      e.get('output.adapter')!,
+      modelTolerance(c),
+      'external',
+    );
   });
 
   it('leaves plain onnxruntime users a model that runs with explicit zero adapters', async () => {
     const c = 'edge_topk3_ties_zero_nan';
-    const injected = await injectAdapterInputs(decodeOnnxModel(toyModelBytes(c, { style: 'torch' })), { modules: ['proj'] });
+    const injected = await injectAdapterInputs(decodeOnnxModel(toyModelBytes(c, { style: 'torch' })), {
+      modules: ['proj'],
+    });
     const path = join(dir, 'plain-ort.onnx');
     await writeOnnxModel(injected.model, path);
     written.push(path);
@@ -227,7 +287,10 @@ describe('a layer whose output is a graph output', () => {
     g.op('Gemm', ['x', 'W'], { transB: { i: 1 } }, { name: 'fc', outputs: ['y'] });
     g.output('y', 'f32', ['n', 32]);
     const adapter = await goldenAdapter(c);
-    const injected = await injectAdapterInputs(decodeOnnxModel(encodeOnnxModel(g.model())), { adapter, moduleMap: { proj: 'fc' } });
+    const injected = await injectAdapterInputs(decodeOnnxModel(encodeOnnxModel(g.model())), {
+      adapter,
+      moduleMap: { proj: 'fc' },
+    });
     const path = join(dir, 'graph-output.onnx');
     await writeOnnxModel(injected.model, path);
     written.push(path);
@@ -239,7 +302,12 @@ describe('a layer whose output is a graph output', () => {
     const y = hostOf((await s.run(feedsOf(x), { adapter: 'a' }))['y']!);
     const { A, B } = (await composeAdapter(adapter)).get('proj')!;
     // adapterForward's declared float32 accuracy: different summation order in the matmuls
-    expectClose(y, adapterForward({ x, baseOut: linear({ x, weight }), A, B }), { atol: 1e-6, rtol: 1e-5 }, 'graph output');
+    expectClose(
+      y,
+      adapterForward({ x, baseOut: linear({ x, weight }), A, B }),
+      { atol: 1e-6, rtol: 1e-5 },
+      'graph output',
+    );
   });
 });
 

@@ -13,7 +13,9 @@ const LLAMA_PATHS = [0, 1].flatMap((i) =>
     (m) => `model.layers.${i}.${m}`,
   ),
 );
-const GPT2_PATHS = [0, 1].flatMap((i) => ['attn.c_attn', 'attn.c_proj', 'mlp.c_fc', 'mlp.c_proj'].map((m) => `transformer.h.${i}.${m}`));
+const GPT2_PATHS = [0, 1].flatMap((i) =>
+  ['attn.c_attn', 'attn.c_proj', 'mlp.c_fc', 'mlp.c_proj'].map((m) => `transformer.h.${i}.${m}`),
+);
 
 const summary = (l: GraphModule) => ({ kind: l.kind, layout: l.layout, op: l.opType, source: l.source });
 
@@ -45,7 +47,10 @@ describe('module mapping', () => {
   });
 
   it('recognises GPT-2 Conv1D layers: Gemm(transB=0) and MatMul + Add on (in, out) weights', () => {
-    for (const [style, op] of [['torch', 'Gemm'], ['named', 'MatMul']] as const) {
+    for (const [style, op] of [
+      ['torch', 'Gemm'],
+      ['named', 'MatMul'],
+    ] as const) {
       const m = mapGraphModules(toyModel('gpt2_conv1d_fan_in_fan_out_f32', { style }));
       expect([...m.byPath.keys()], style).toEqual(GPT2_PATHS);
       const attn = m.require('transformer.h.0.attn.c_attn')[0]!;
@@ -90,11 +95,15 @@ describe('module mapping', () => {
     const m = mapGraphModules(model, { moduleMap: { head: headWeight, 'model.layers.0.self_attn.q_proj': q0 } });
     expect(m.require('head')[0]).toMatchObject({ source: 'user', layout: 'in_out', inFeatures: 64, outFeatures: 32 });
     expect(m.require('model.layers.0.self_attn.q_proj')[0]!.weight).toBe(q0);
-    expect(() => mapGraphModules(model, { moduleMap: { head: 'onnx::MatMul_9999' } })).toThrow(/nearest: onnx::MatMul_/);
+    expect(() => mapGraphModules(model, { moduleMap: { head: 'onnx::MatMul_9999' } })).toThrow(
+      /nearest: onnx::MatMul_/,
+    );
   });
 
   it('lets kindOf override the layer type', () => {
-    const m = mapGraphModules(toyModel('gpt2_conv1d_fan_in_fan_out_f32', { style: 'named' }), { kindOf: () => 'linear' });
+    const m = mapGraphModules(toyModel('gpt2_conv1d_fan_in_fan_out_f32', { style: 'named' }), {
+      kindOf: () => 'linear',
+    });
     expect(m.require('transformer.h.0.mlp.c_fc')[0]!.kind).toBe('linear');
   });
 
@@ -107,8 +116,11 @@ describe('module mapping', () => {
 
 describe("PEFT's targeting rules on the mapped graph", () => {
   const targeted = (c: PeftGoldenCase): string[] =>
-    (JSON.parse(readFileSync(peftGoldenPath(c, 'summary.json'), 'utf8').replace(/\bNaN\b/g, 'null')) as { targeted_modules: string[] })
-      .targeted_modules;
+    (
+      JSON.parse(readFileSync(peftGoldenPath(c, 'summary.json'), 'utf8').replace(/\bNaN\b/g, 'null')) as {
+        targeted_modules: string[];
+      }
+    ).targeted_modules;
 
   for (const c of PEFT_GOLDEN_CASES) {
     for (const style of ['torch', 'named'] as const) {

@@ -26,18 +26,20 @@ describe.skipIf(!PRESENT)('merging a single quantized ONNX file', () => {
       expect((err as Error).message).toContain(QUANTIZED_MERGE_REASON);
       expect((err as Error).message).toMatch(/model\.layers\.0\.mlp\.down_proj \((MatMulNBits|MatMulInteger)\)/);
       const { adapter: loaded } = await readAdapterDir(adapter);
-      await expect(mergeOnnxModel(await readOnnxModel(tinyLlamaPath('onnx', file)), loaded, target)).rejects.toBeInstanceOf(UnsupportedError);
+      await expect(
+        mergeOnnxModel(await readOnnxModel(tinyLlamaPath('onnx', file)), loaded, target),
+      ).rejects.toBeInstanceOf(UnsupportedError);
       expect(existsSync(target)).toBe(false);
     });
   }
 
   it('allowQuantizedMerge requantizes every adapted layer and reports each', async () => {
     const target = join(out, 'requantized_q4.onnx');
-    const report = await mergeOnnxFile(adapter, tinyLlamaPath('onnx', 'model_q4.onnx'), target, { allowQuantizedMerge: true });
+    const report = await mergeOnnxFile(adapter, tinyLlamaPath('onnx', 'model_q4.onnx'), target, {
+      allowQuantizedMerge: true,
+    });
     const { adapter: loaded } = await readAdapterDir(adapter);
-    expect(report.requantized.map((r) => r.module).sort()).toEqual(
-      [...loaded.modules.keys()].sort(),
-    );
+    expect(report.requantized.map((r) => r.module).sort()).toEqual([...loaded.modules.keys()].sort());
     expect(existsSync(target)).toBe(true);
   });
 });

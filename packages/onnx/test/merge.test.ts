@@ -70,7 +70,12 @@ describe('merge mode reproduces PEFT’s merged model', () => {
           const want = e.get(`layer.${path}.merged_weight`)!; // PyTorch layout
           const torchLayout = layer.kind === 'linear' ? 'out_in' : 'in_out';
           expect(w.dtype).toBe(want.dtype);
-          expectClose(w, layer.layout === torchLayout ? want : transpose2d(want), want.dtype === 'bf16' ? BF16_WEIGHT : F32_WEIGHT, path);
+          expectClose(
+            w,
+            layer.layout === torchLayout ? want : transpose2d(want),
+            want.dtype === 'bf16' ? BF16_WEIGHT : F32_WEIGHT,
+            path,
+          );
         }
 
         // everything but the replaced tensors is byte-identical to the input
@@ -79,7 +84,8 @@ describe('merge mode reproduces PEFT’s merged model', () => {
         const changed = new Uint8Array(baseBytes.length);
         const baseModel = decodeOnnxModel(baseBytes);
         for (const t of baseModel.proto.graph!.initializer!) {
-          if (report.replaced.includes(t.name!)) changed.fill(1, t.rawData!.byteOffset, t.rawData!.byteOffset + t.rawData!.length);
+          if (report.replaced.includes(t.name!))
+            changed.fill(1, t.rawData!.byteOffset, t.rawData!.byteOffset + t.rawData!.length);
         }
         let differing = 0;
         for (let i = 0; i < baseBytes.length; i++) if (changed[i] === 0 && outBytes[i] !== baseBytes[i]) differing++;
@@ -95,7 +101,12 @@ describe('merge mode reproduces PEFT’s merged model', () => {
     await mergeOnnxModel(model, await goldenAdapter(c, 'adapter_topk'), out);
     written.push(out);
     const e = readGolden(c, 'expected.safetensors');
-    expectClose(await runToy(out, e.get('input.x')!), e.get('output.merged')!, modelTolerance(c), 'top-k merged output');
+    expectClose(
+      await runToy(out, e.get('input.x')!),
+      e.get('output.merged')!,
+      modelTolerance(c),
+      'top-k merged output',
+    );
   });
 
   it('keeps external data external, streaming the merged weights into a new data file', async () => {
@@ -116,7 +127,12 @@ describe('merge mode reproduces PEFT’s merged model', () => {
     expect(progress).toHaveLength(report.replaced.length);
     expect(progress.at(-1)).toMatch(/^7\/7 /); // 4 weights + 3 trained biases
     const e = readGolden(c, 'expected.safetensors');
-    expectClose(await runToy(out, e.get('input.x')!), e.get('output.merged')!, modelTolerance(c), 'external merged output');
+    expectClose(
+      await runToy(out, e.get('input.x')!),
+      e.get('output.merged')!,
+      modelTolerance(c),
+      'external merged output',
+    );
   });
 
   it('keeps f16 initializers f16, rounded as PEFT rounds them', async () => {
@@ -145,7 +161,11 @@ describe('merge mode reproduces PEFT’s merged model', () => {
     const basePath = join(dir, 'llama-for-gpt2.onnx');
     writeFileSync(basePath, toyModelBytes('llama_f32_vl16_nv64_top2', { style: 'torch' }));
     const out = join(dir, 'never.onnx');
-    const err = await mergeOnnxFile(peftGoldenPath('gpt2_conv1d_fan_in_fan_out_f32', 'adapter_full'), basePath, out).catch((e: unknown) => e);
+    const err = await mergeOnnxFile(
+      peftGoldenPath('gpt2_conv1d_fan_in_fan_out_f32', 'adapter_full'),
+      basePath,
+      out,
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ModuleMappingError);
     expect((err as ModuleMappingError).module).toBe('transformer.h.0.attn.c_attn');
     expect((err as ModuleMappingError).candidates.length).toBeGreaterThan(0);
@@ -166,7 +186,12 @@ describe('merge mode reproduces PEFT’s merged model', () => {
       },
     };
     const c = 'edge_topk3_ties_zero_nan';
-    await mergeOnnxModel(decodeOnnxModel(toyModelBytes(c, { style: 'named' })), await goldenAdapter(c), join(dir, 'spy.onnx'), { backend: spy });
+    await mergeOnnxModel(
+      decodeOnnxModel(toyModelBytes(c, { style: 'named' })),
+      await goldenAdapter(c),
+      join(dir, 'spy.onnx'),
+      { backend: spy },
+    );
     expect(calls).toEqual(['proj']);
   });
 });

@@ -24,7 +24,8 @@ const written: string[] = [];
 const CASE = 'llama_f32_vl16_nv64_top2';
 const x = readGolden(CASE, 'expected.safetensors').get('input.x')!;
 
-const bytesOf = (t: HostTensor): number[] => Array.from(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+const bytesOf = (t: HostTensor): number[] =>
+  Array.from(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
 
 describe('writeOnnxModel', () => {
   it('streams a model that decodes to the same protobuf, and runs to the same outputs', async () => {
@@ -56,7 +57,10 @@ describe('writeOnnxModel', () => {
     for (const t of moved) expect(externalDataRef(t)!.offset % 64).toBe(0);
     expect(statSync(path).size).toBeLessThan(report.dataBytes / 10);
     const byName = new Map(original.proto.graph!.initializer!.map((t) => [t.name, t]));
-    for (const t of inits) expect(bytesOf(await readTensorData(ext, t))).toEqual(bytesOf(await readTensorData(original, byName.get(t.name)!)));
+    for (const t of inits)
+      expect(bytesOf(await readTensorData(ext, t))).toEqual(
+        bytesOf(await readTensorData(original, byName.get(t.name)!)),
+      );
     written.push(path);
     expect(Array.from((await runToy(path, x)).data)).toEqual(Array.from((await runToy(original.bytes, x)).data));
 
@@ -65,7 +69,9 @@ describe('writeOnnxModel', () => {
     await import('node:fs/promises').then((fs) => fs.mkdir(sub2));
     const kept = await writeOnnxModel(ext, join(sub2, 'copy.onnx'));
     expect(kept.dataPath).toBe(join(sub2, 'copy.onnx.data'));
-    expect(Array.from((await runToy(join(sub2, 'copy.onnx'), x)).data)).toEqual(Array.from((await runToy(path, x)).data));
+    expect(Array.from((await runToy(join(sub2, 'copy.onnx'), x)).data)).toEqual(
+      Array.from((await runToy(path, x)).data),
+    );
     const inlinePath = join(dir, 'inline.onnx');
     expect((await writeOnnxModel(ext, inlinePath, { externalData: 'inline' })).dataPath).toBeNull();
     const inline = await readOnnxModel(inlinePath);
@@ -97,10 +103,19 @@ describe('initializer data', () => {
   it('reads the typed fields: float_data, int32_data (f16/bf16 bits, int8), int64_data, double_data', async () => {
     const cases: [onnx.ITensorProto, HostTensor][] = [
       [{ name: 'a', dims: [2], dataType: 1, floatData: [1.5, -2] }, tensor('f32', [2], Float32Array.of(1.5, -2))],
-      [{ name: 'b', dims: [2], dataType: 10, int32Data: [0x3c00, 0xc000] }, tensor('f16', [2], Uint16Array.of(0x3c00, 0xc000))],
-      [{ name: 'c', dims: [1, 2], dataType: 16, int32Data: [0x3f80, 0x4049] }, tensor('bf16', [1, 2], Uint16Array.of(0x3f80, 0x4049))],
+      [
+        { name: 'b', dims: [2], dataType: 10, int32Data: [0x3c00, 0xc000] },
+        tensor('f16', [2], Uint16Array.of(0x3c00, 0xc000)),
+      ],
+      [
+        { name: 'c', dims: [1, 2], dataType: 16, int32Data: [0x3f80, 0x4049] },
+        tensor('bf16', [1, 2], Uint16Array.of(0x3f80, 0x4049)),
+      ],
       [{ name: 'd', dims: [2], dataType: 3, int32Data: [-3, 7] }, tensor('i8', [2], Int8Array.of(-3, 7))],
-      [{ name: 'e', dims: [2], dataType: 7, int64Data: [-5, 2 ** 40] }, tensor('i64', [2], BigInt64Array.of(-5n, 2n ** 40n))],
+      [
+        { name: 'e', dims: [2], dataType: 7, int64Data: [-5, 2 ** 40] },
+        tensor('i64', [2], BigInt64Array.of(-5n, 2n ** 40n)),
+      ],
       [{ name: 'f', dims: [1], dataType: 11, doubleData: [0.1] }, tensor('f64', [1], Float64Array.of(0.1))],
     ];
     for (const [proto, want] of cases) {
@@ -110,7 +125,9 @@ describe('initializer data', () => {
       const got = await readTensorData(m, t);
       expect(got.dtype, proto.name!).toBe(want.dtype);
       expect(got.shape, proto.name!).toEqual(want.shape);
-      expect(Array.from(got.data as ArrayLike<number>), proto.name!).toEqual(Array.from(want.data as ArrayLike<number>));
+      expect(Array.from(got.data as ArrayLike<number>), proto.name!).toEqual(
+        Array.from(want.data as ArrayLike<number>),
+      );
     }
   });
 
@@ -128,7 +145,10 @@ describe('initializer data', () => {
 
   it('rejects a raw_data size that does not match the shape', async () => {
     const m = decodeOnnxModel(modelWith({ name: 'w', dims: [3], dataType: 1, rawData: new Uint8Array(8) }));
-    await expect(readTensorData(m, m.proto.graph!.initializer![0]!)).rejects.toMatchObject({ name: 'OnnxModelError', rule: 'tensor-size' });
+    await expect(readTensorData(m, m.proto.graph!.initializer![0]!)).rejects.toMatchObject({
+      name: 'OnnxModelError',
+      rule: 'tensor-size',
+    });
   });
 
   it('refuses external data outside the model folder and short external files', async () => {
@@ -158,8 +178,12 @@ describe('initializer data', () => {
 
 describe('decodeOnnxModel', () => {
   it('rejects bytes that are not a model with a graph', () => {
-    expect(() => decodeOnnxModel(Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0x0f))).toThrow(expect.objectContaining({ rule: 'protobuf' }));
-    expect(() => decodeOnnxModel(encodeOnnxModel({ irVersion: 8 }))).toThrow(expect.objectContaining({ rule: 'no-graph' }));
+    expect(() => decodeOnnxModel(Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0x0f))).toThrow(
+      expect.objectContaining({ rule: 'protobuf' }),
+    );
+    expect(() => decodeOnnxModel(encodeOnnxModel({ irVersion: 8 }))).toThrow(
+      expect.objectContaining({ rule: 'no-graph' }),
+    );
   });
 
   it('reads models with a path so that external data resolve against its folder', async () => {

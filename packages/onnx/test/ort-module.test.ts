@@ -22,9 +22,17 @@ function wrapped(old: boolean): OrtModule & { sessions: number } {
     InferenceSession: {
       create: async (model: Uint8Array | string, options?: object) => {
         m.sessions += 1;
-        const s = typeof model === 'string' ? await ortNode.InferenceSession.create(model, options) : await ortNode.InferenceSession.create(model, options);
+        const s =
+          typeof model === 'string'
+            ? await ortNode.InferenceSession.create(model, options)
+            : await ortNode.InferenceSession.create(model, options);
         if (!old) return s;
-        return { inputNames: s.inputNames, outputNames: s.outputNames, run: (f: Parameters<typeof s.run>[0]) => s.run(f), release: () => s.release() };
+        return {
+          inputNames: s.inputNames,
+          outputNames: s.outputNames,
+          run: (f: Parameters<typeof s.run>[0]) => s.run(f),
+          release: () => s.release(),
+        };
       },
     },
   };
@@ -33,7 +41,9 @@ function wrapped(old: boolean): OrtModule & { sessions: number } {
 
 async function injected(): Promise<Uint8Array> {
   const adapter = await goldenAdapter(CASE);
-  return encodeOnnxModel((await injectAdapterInputs(decodeOnnxModel(toyModelBytes(CASE, { style: 'torch' })), { adapter })).model.proto);
+  return encodeOnnxModel(
+    (await injectAdapterInputs(decodeOnnxModel(toyModelBytes(CASE, { style: 'torch' })), { adapter })).model.proto,
+  );
 }
 
 describe('AdapterSession on an onnxruntime module passed in', () => {
@@ -44,7 +54,10 @@ describe('AdapterSession on an onnxruntime module passed in', () => {
     const feeds = { x: new ortNode.Tensor('float32', x.data, [...x.shape]) };
     const ort = wrapped(false);
     const outputs: Float32Array[] = [];
-    for (const create of [() => AdapterSession.create(model, { ort, sessionOptions: QUIET }), () => web.AdapterSession.create(model, { ort, sessionOptions: QUIET })]) {
+    for (const create of [
+      () => AdapterSession.create(model, { ort, sessionOptions: QUIET }),
+      () => web.AdapterSession.create(model, { ort, sessionOptions: QUIET }),
+    ]) {
       const s = await create();
       await s.loadAdapter('a', adapter);
       outputs.push((await s.run(feeds, { adapter: 'a' }))['y']!.data as Float32Array);
@@ -66,8 +79,13 @@ describe('AdapterSession on an onnxruntime module passed in', () => {
 
   it('the browser entry has no default module: a ConfigError says what to pass', async () => {
     const noOrt = {} as never;
-    await expect(web.AdapterSession.create(await injected(), noOrt)).rejects.toMatchObject({ name: 'ConfigError', field: 'ort' });
+    await expect(web.AdapterSession.create(await injected(), noOrt)).rejects.toMatchObject({
+      name: 'ConfigError',
+      field: 'ort',
+    });
     await expect(web.runOnnxModel(new Uint8Array(0), {}, noOrt)).rejects.toMatchObject({ name: 'ConfigError' });
-    expect(() => web.toOrtTensor(tensor('f32', [1], new Float32Array(1)), noOrt)).toThrow(/needs an onnxruntime module: pass \{ ort \}/);
+    expect(() => web.toOrtTensor(tensor('f32', [1], new Float32Array(1)), noOrt)).toThrow(
+      /needs an onnxruntime module: pass \{ ort \}/,
+    );
   });
 });

@@ -22,7 +22,10 @@ const alone = (f: Factor, k: number) => {
 describe.skipIf(!PRESENT)('prepareAdapter, topk variant', () => {
   it('gives every module the bits of a one-factor reload', async () => {
     const { adapter } = await readAdapterDir(tinyLlamaPath('adapters', 'vblora-b'));
-    const { info } = await injectAdapterInputs(await readOnnxModel(tinyLlamaPath('onnx', 'model.onnx')), { adapter, variant: 'topk' });
+    const { info } = await injectAdapterInputs(await readOnnxModel(tinyLlamaPath('onnx', 'model.onnx')), {
+      adapter,
+      variant: 'topk',
+    });
     const prepared = await prepareAdapter(info, 'b', adapter);
     expect(prepared.topk.size).toBe(adapter.modules.size);
     const k = adapter.config.topk;
@@ -39,7 +42,10 @@ describe.skipIf(!PRESENT)('prepareAdapter, topk variant', () => {
 
   it('reports a stored weight out of range at the row of its own factor', async () => {
     const { adapter } = await readAdapterDir(tinyLlamaPath('adapters', 'vblora-b'));
-    const { info } = await injectAdapterInputs(await readOnnxModel(tinyLlamaPath('onnx', 'model.onnx')), { adapter, variant: 'topk' });
+    const { info } = await injectAdapterInputs(await readOnnxModel(tinyLlamaPath('onnx', 'model.onnx')), {
+      adapter,
+      variant: 'topk',
+    });
     const last = [...adapter.modules.values()].at(-1)!;
     if (last.b.kind !== 'topk') throw new Error('expected a stored top-k factor');
     const weights = toF32(last.b.weights);

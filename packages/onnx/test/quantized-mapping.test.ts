@@ -15,12 +15,19 @@ import {
   type GraphModule,
   type onnx,
 } from '@vblora/onnx';
-import { buildDecoder, decoderPaths, decoderWeights, DECODER_VARIANTS, type DecoderVariant } from './helpers/decoder-graphs.js';
+import {
+  buildDecoder,
+  decoderPaths,
+  decoderWeights,
+  DECODER_VARIANTS,
+  type DecoderVariant,
+} from './helpers/decoder-graphs.js';
 import { tempDir } from './helpers/tmp.js';
 
 const weights = decoderWeights();
 const PATHS = decoderPaths();
-const mapVariant = (v: DecoderVariant, merged = false) => mapGraphModules(decodeOnnxModel(buildDecoder(weights, v, { merged }).bytes));
+const mapVariant = (v: DecoderVariant, merged = false) =>
+  mapGraphModules(decodeOnnxModel(buildDecoder(weights, v, { merged }).bytes));
 
 const EXPECT: Record<DecoderVariant, { format: string; op: string; node: string; weightDtype: string; act: string }> = {
   fp32: { format: 'float', op: 'MatMul', node: 'MatMul', weightDtype: 'f32', act: 'f32' },
@@ -33,7 +40,12 @@ const EXPECT: Record<DecoderVariant, { format: string; op: string; node: string;
   'int8-fused': { format: 'int8', op: 'DynamicQuantizeMatMul', node: 'MatMul_quant', weightDtype: 'u8', act: 'f32' },
 };
 
-const summary = (l: GraphModule) => ({ format: l.format, op: l.opType, weightDtype: l.weightDtype, act: l.computeDtype });
+const summary = (l: GraphModule) => ({
+  format: l.format,
+  op: l.opType,
+  weightDtype: l.weightDtype,
+  act: l.computeDtype,
+});
 
 describe('mapping finds the same modules in every dtype variant of an Optimum-style decoder', () => {
   for (const v of DECODER_VARIANTS) {
@@ -57,7 +69,9 @@ describe('mapping finds the same modules in every dtype variant of an Optimum-st
       const q = m.require('model.layers.0.self_attn.q_proj')[0]!;
       expect(q.node).toBe(`/model/layers.0/self_attn/q_proj/${e.node}`);
       expect(q.output).toBe('/model/layers.0/self_attn/q_proj/Add_output_0'); // after dequantization and bias
-      expect(m.require('model.layers.1.mlp.down_proj')[0]!.output).toBe('/model/layers.1/mlp/down_proj/MatMul_output_0');
+      expect(m.require('model.layers.1.mlp.down_proj')[0]!.output).toBe(
+        '/model/layers.1/mlp/down_proj/MatMul_output_0',
+      );
       expect(m.require('lm_head')[0]!.output).toBe('logits');
       // q, k and v read one activation (for int8: before the one DynamicQuantizeLinear they share)
       const inputs = ['q_proj', 'k_proj', 'v_proj'].map((p) => m.require(`model.layers.1.self_attn.${p}`)[0]!.input);
@@ -70,7 +84,13 @@ describe('mapping finds the same modules in every dtype variant of an Optimum-st
   it('q4: block size, scales and packed zero points; layout (N, K) = (out, in)', () => {
     const l = mapVariant('q4').require('model.layers.1.mlp.down_proj')[0]!;
     expect(l.layout).toBe('out_in');
-    expect(l.quant).toEqual({ format: 'q4', bits: 4, blockSize: 32, scales: expect.stringMatching(/_scales$/), zeroPoints: expect.stringMatching(/_zero_points$/) });
+    expect(l.quant).toEqual({
+      format: 'q4',
+      bits: 4,
+      blockSize: 32,
+      scales: expect.stringMatching(/_scales$/),
+      zeroPoints: expect.stringMatching(/_zero_points$/),
+    });
     expect([l.inFeatures, l.outFeatures]).toEqual([80, 64]); // K = 80: three blocks, the last one padded
     expect(mapVariant('q4-sym').require('lm_head')[0]!.quant).toMatchObject({ format: 'q4', zeroPoints: null });
   });
@@ -133,8 +153,10 @@ function unsupportedGraph(form: 'qlinear' | 'nbits8' | 'static-int' | 'qdq' | 'g
   const g = new GraphBuilder('u/');
   const scope = '/model/layers.0/self_attn/q_proj';
   g.input('x', 'f32', ['batch', 64]);
-  const u8 = (name: string, shape: number[]) => g.init(name, tensor('u8', shape, new Uint8Array(shape.reduce((a, b) => a * b, 1)).fill(3)));
-  const f32 = (name: string, shape: number[], v = 0.1) => g.init(name, tensor('f32', shape, new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(v)));
+  const u8 = (name: string, shape: number[]) =>
+    g.init(name, tensor('u8', shape, new Uint8Array(shape.reduce((a, b) => a * b, 1)).fill(3)));
+  const f32 = (name: string, shape: number[], v = 0.1) =>
+    g.init(name, tensor('f32', shape, new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(v)));
   let y: string;
   if (form === 'qlinear' || form === 'static-int') {
     f32('xs', []);
@@ -146,16 +168,31 @@ function unsupportedGraph(form: 'qlinear' | 'nbits8' | 'static-int' | 'qdq' | 'g
     if (form === 'qlinear') {
       f32('ys', []);
       u8('yz', []);
-      const yq = g.op1('QLinearMatMul', [xq, 'xs', 'xz', 'W_quantized', 'W_scale', 'W_zero_point', 'ys', 'yz'], {}, { name: `${scope}/MatMul_quant` });
+      const yq = g.op1(
+        'QLinearMatMul',
+        [xq, 'xs', 'xz', 'W_quantized', 'W_scale', 'W_zero_point', 'ys', 'yz'],
+        {},
+        { name: `${scope}/MatMul_quant` },
+      );
       y = g.op1('DequantizeLinear', [yq, 'ys', 'yz']);
     } else {
-      const mi = g.op1('MatMulInteger', [xq, 'W_quantized', 'xz', 'W_zero_point'], {}, { name: `${scope}/MatMul_quant` });
+      const mi = g.op1(
+        'MatMulInteger',
+        [xq, 'W_quantized', 'xz', 'W_zero_point'],
+        {},
+        { name: `${scope}/MatMul_quant` },
+      );
       y = g.op1('Mul', [g.op1('Cast', [mi], { to: { i: 1 } }), 'W_scale']);
     }
   } else if (form === 'nbits8') {
     u8('B', [32, 2, 32]);
     f32('S', [32, 2]);
-    y = g.op1('MatMulNBits', ['x', 'B', 'S'], { K: { i: 64 }, N: { i: 32 }, bits: { i: 8 }, block_size: { i: 32 } }, { name: `${scope}/MatMul_Q8`, domain: 'com.microsoft' });
+    y = g.op1(
+      'MatMulNBits',
+      ['x', 'B', 'S'],
+      { K: { i: 64 }, N: { i: 32 }, bits: { i: 8 }, block_size: { i: 32 } },
+      { name: `${scope}/MatMul_Q8`, domain: 'com.microsoft' },
+    );
   } else if (form === 'qdq') {
     g.init('Wq', tensor('i8', [64, 32], new Int8Array(64 * 32)));
     f32('Ws', []);
@@ -209,20 +246,32 @@ describe('layers that cannot carry a branch fail with a ModuleMappingError namin
 });
 
 const TINY_LLAMA = join(import.meta.dirname, '../../conformance/fixtures/tiny-llama/onnx');
-const tinyLlamaFiles = existsSync(TINY_LLAMA) ? readdirSync(TINY_LLAMA).filter((f) => /^model.*\.onnx$/.test(f)).sort() : [];
+const tinyLlamaFiles = existsSync(TINY_LLAMA)
+  ? readdirSync(TINY_LLAMA)
+      .filter((f) => /^model.*\.onnx$/.test(f))
+      .sort()
+  : [];
 
 describe('the tiny Llama fixture (Optimum / onnxruntime exports)', () => {
-  it.skipIf(tinyLlamaFiles.length < 3)(`maps the same modules in ${tinyLlamaFiles.join(', ') || 'its variants'}`, async () => {
-    const maps = await Promise.all(tinyLlamaFiles.map(async (f) => mapGraphModules(await readOnnxModel(join(TINY_LLAMA, f)))));
-    const ref = maps[0]!;
-    expect(ref.byPath.size).toBeGreaterThan(0);
-    for (const [i, m] of maps.entries()) {
-      expect([...m.byPath.keys()], tinyLlamaFiles[i]).toEqual([...ref.byPath.keys()]);
-      expect(m.unsupported, tinyLlamaFiles[i]).toEqual([]);
-      for (const [path, uses] of m.byPath) {
-        const r = ref.byPath.get(path)![0]!;
-        expect([uses[0]!.inFeatures, uses[0]!.outFeatures], `${tinyLlamaFiles[i]} ${path}`).toEqual([r.inFeatures, r.outFeatures]);
+  it.skipIf(tinyLlamaFiles.length < 3)(
+    `maps the same modules in ${tinyLlamaFiles.join(', ') || 'its variants'}`,
+    async () => {
+      const maps = await Promise.all(
+        tinyLlamaFiles.map(async (f) => mapGraphModules(await readOnnxModel(join(TINY_LLAMA, f)))),
+      );
+      const ref = maps[0]!;
+      expect(ref.byPath.size).toBeGreaterThan(0);
+      for (const [i, m] of maps.entries()) {
+        expect([...m.byPath.keys()], tinyLlamaFiles[i]).toEqual([...ref.byPath.keys()]);
+        expect(m.unsupported, tinyLlamaFiles[i]).toEqual([]);
+        for (const [path, uses] of m.byPath) {
+          const r = ref.byPath.get(path)![0]!;
+          expect([uses[0]!.inFeatures, uses[0]!.outFeatures], `${tinyLlamaFiles[i]} ${path}`).toEqual([
+            r.inFeatures,
+            r.outFeatures,
+          ]);
+        }
       }
-    }
-  });
+    },
+  );
 });

@@ -20,23 +20,79 @@ function randomWeight(seed: number, n: number): Float32Array {
 }
 
 const CASES = [
-  { id: 'int8-s11-k24-n16-sym-tensor', seed: 11, K: 24, N: 16, dtype: 'i8' as const, symmetric: true, reduceRange: false, perColumn: false },
-  { id: 'int8-s12-k24-n16-sym-column', seed: 12, K: 24, N: 16, dtype: 'i8' as const, symmetric: true, reduceRange: false, perColumn: true },
-  { id: 'int8-s13-k16-n8-sym-reduced', seed: 13, K: 16, N: 8, dtype: 'i8' as const, symmetric: true, reduceRange: true, perColumn: false },
-  { id: 'int8-s14-k16-n8-asym-column', seed: 14, K: 16, N: 8, dtype: 'i8' as const, symmetric: false, reduceRange: false, perColumn: true },
-  { id: 'uint8-s15-k24-n16-asym-tensor', seed: 15, K: 24, N: 16, dtype: 'u8' as const, symmetric: false, reduceRange: false, perColumn: false },
-  { id: 'uint8-s16-k16-n8-asym-reduced-column', seed: 16, K: 16, N: 8, dtype: 'u8' as const, symmetric: false, reduceRange: true, perColumn: true },
+  {
+    id: 'int8-s11-k24-n16-sym-tensor',
+    seed: 11,
+    K: 24,
+    N: 16,
+    dtype: 'i8' as const,
+    symmetric: true,
+    reduceRange: false,
+    perColumn: false,
+  },
+  {
+    id: 'int8-s12-k24-n16-sym-column',
+    seed: 12,
+    K: 24,
+    N: 16,
+    dtype: 'i8' as const,
+    symmetric: true,
+    reduceRange: false,
+    perColumn: true,
+  },
+  {
+    id: 'int8-s13-k16-n8-sym-reduced',
+    seed: 13,
+    K: 16,
+    N: 8,
+    dtype: 'i8' as const,
+    symmetric: true,
+    reduceRange: true,
+    perColumn: false,
+  },
+  {
+    id: 'int8-s14-k16-n8-asym-column',
+    seed: 14,
+    K: 16,
+    N: 8,
+    dtype: 'i8' as const,
+    symmetric: false,
+    reduceRange: false,
+    perColumn: true,
+  },
+  {
+    id: 'uint8-s15-k24-n16-asym-tensor',
+    seed: 15,
+    K: 24,
+    N: 16,
+    dtype: 'u8' as const,
+    symmetric: false,
+    reduceRange: false,
+    perColumn: false,
+  },
+  {
+    id: 'uint8-s16-k16-n8-asym-reduced-column',
+    seed: 16,
+    K: 16,
+    N: 8,
+    dtype: 'u8' as const,
+    symmetric: false,
+    reduceRange: true,
+    perColumn: true,
+  },
 ];
 
 const PYTHON = '/usr/bin/python3';
-const NUMPY = existsSync(PYTHON) && (() => {
-  try {
-    execFileSync(PYTHON, ['-c', 'import numpy'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const NUMPY =
+  existsSync(PYTHON) &&
+  (() => {
+    try {
+      execFileSync(PYTHON, ['-c', 'import numpy'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
 
 // onnxruntime.quantization.quant_utils' compute_scale_zp + quantize_nparray, re-stated with numpy
 const NUMPY_QUANTIZE = `
@@ -77,20 +133,42 @@ describe('8-bit weights', () => {
 
     it.runIf(NUMPY)(`${c.id}: quantizeInt8 equals numpy running onnxruntime's formulas`, () => {
       const w = randomWeight(c.seed, c.K * c.N);
-      const q = quantizeInt8(w, c.K, c.N, c.dtype, c.perColumn, { symmetric: c.symmetric, reduceRange: c.reduceRange }, true);
+      const q = quantizeInt8(
+        w,
+        c.K,
+        c.N,
+        c.dtype,
+        c.perColumn,
+        { symmetric: c.symmetric, reduceRange: c.reduceRange },
+        true,
+      );
       const qmin = c.dtype === 'u8' ? 0 : c.reduceRange ? -64 : c.symmetric ? -127 : -128;
       const qmax = c.dtype === 'u8' ? (c.reduceRange ? 127 : 255) : c.reduceRange ? 64 : 127;
       const input = JSON.stringify({ ...c, w: Array.from(w), qmin, qmax });
-      const py = JSON.parse(execFileSync(PYTHON, ['-c', NUMPY_QUANTIZE], { input }).toString()) as { scales: number[]; zps: number[]; q: number[][] };
+      const py = JSON.parse(execFileSync(PYTHON, ['-c', NUMPY_QUANTIZE], { input }).toString()) as {
+        scales: number[];
+        zps: number[];
+        q: number[][];
+      };
       expect(Array.from(q.scales)).toEqual(py.scales);
       expect(Array.from(q.zeroPoints!)).toEqual(py.zps);
-      const codes = c.perColumn ? Array.from({ length: c.K * c.N }, (_, i) => py.q[i % c.N]![Math.floor(i / c.N)]!) : py.q[0]!;
+      const codes = c.perColumn
+        ? Array.from({ length: c.K * c.N }, (_, i) => py.q[i % c.N]![Math.floor(i / c.N)]!)
+        : py.q[0]!;
       expect(Array.from(q.values)).toEqual(codes);
     });
 
     it(`${c.id}: dequantizeInt8 is the weight onnxruntime's MatMulInteger applies`, async () => {
       const w = randomWeight(c.seed, c.K * c.N);
-      const q = quantizeInt8(w, c.K, c.N, c.dtype, c.perColumn, { symmetric: c.symmetric, reduceRange: c.reduceRange }, true);
+      const q = quantizeInt8(
+        w,
+        c.K,
+        c.N,
+        c.dtype,
+        c.perColumn,
+        { symmetric: c.symmetric, reduceRange: c.reduceRange },
+        true,
+      );
       // one-hot uint8 rows with zero point 0: MatMulInteger returns q − zp, exactly
       const g = new GraphBuilder();
       g.input('x', 'u8', [c.K, c.K]);
@@ -115,6 +193,8 @@ describe('8-bit weights', () => {
   it('int8-s17: symmetric int8 without a zero point input requantizes; uint8 needing one is refused', () => {
     const w = randomWeight(17, 8 * 4);
     expect(quantizeInt8(w, 8, 4, 'i8', false, { symmetric: true, reduceRange: false }, false).zeroPoints).toBeNull();
-    expect(() => quantizeInt8(w, 8, 4, 'u8', false, { symmetric: false, reduceRange: false }, false)).toThrow(/zero point/);
+    expect(() => quantizeInt8(w, 8, 4, 'u8', false, { symmetric: false, reduceRange: false }, false)).toThrow(
+      /zero point/,
+    );
   });
 });

@@ -26,10 +26,18 @@ async function ortWeight(q: Q4Data, f16: boolean): Promise<Float32Array> {
   const dtype = f16 ? 'f16' : 'f32';
   const x = g.input('x', dtype, [K, K]);
   const b = g.init('B', tensor('u8', [N, Math.ceil(K / blockSize), blockSize / 2], q.packed));
-  const s = g.init('scales', f16 ? tensor('f16', [q.scales.length], f32ArrayToF16(q.scales)) : tensor('f32', [q.scales.length], q.scales));
+  const s = g.init(
+    'scales',
+    f16 ? tensor('f16', [q.scales.length], f32ArrayToF16(q.scales)) : tensor('f32', [q.scales.length], q.scales),
+  );
   const inputs = [x, b, s];
   if (q.zeroPoints !== null) inputs.push(g.init('zp', tensor('u8', [q.zeroPoints.length], q.zeroPoints)));
-  g.op('MatMulNBits', inputs, { K: { i: K }, N: { i: N }, bits: { i: 4 }, block_size: { i: blockSize } }, { domain: 'com.microsoft', outputs: ['y'] });
+  g.op(
+    'MatMulNBits',
+    inputs,
+    { K: { i: K }, N: { i: N }, bits: { i: 4 }, block_size: { i: blockSize } },
+    { domain: 'com.microsoft', outputs: ['y'] },
+  );
   g.output('y', dtype, [K, N]);
   const model = g.model();
   model.opsetImport!.push({ domain: 'com.microsoft', version: 1 });
@@ -52,7 +60,15 @@ const CASES = [
   { id: 'q4-s1-n8-k64-b32-signed', seed: 1, N: 8, K: 64, block: 32, zeroPoints: false, rule: 'signed-max' as const },
   { id: 'q4-s2-n6-k48-b16-zp', seed: 2, N: 6, K: 48, block: 16, zeroPoints: true, rule: 'signed-max' as const },
   { id: 'q4-s3-n5-k40-b32-absmax', seed: 3, N: 5, K: 40, block: 32, zeroPoints: false, rule: 'abs-max' as const },
-  { id: 'q4-s4-n7-k96-b32-zp-odd-blocks', seed: 4, N: 7, K: 96, block: 32, zeroPoints: true, rule: 'signed-max' as const },
+  {
+    id: 'q4-s4-n7-k96-b32-zp-odd-blocks',
+    seed: 4,
+    N: 7,
+    K: 96,
+    block: 32,
+    zeroPoints: true,
+    rule: 'signed-max' as const,
+  },
 ];
 
 describe('4-bit block quantization', () => {
@@ -63,7 +79,9 @@ describe('4-bit block quantization', () => {
       const q = quantizeQ4(w, c.N, c.K, c.block, { zeroPoints: c.zeroPoints, symmetric: c.rule, scaleDtype: 'f32' });
       expect(Buffer.from(q.packed).equals(Buffer.from(ref.packed))).toBe(true);
       expect(Array.from(q.scales)).toEqual(Array.from(ref.scales));
-      expect(q.zeroPoints === null ? null : Array.from(q.zeroPoints)).toEqual(ref.zeroPoints === null ? null : Array.from(ref.zeroPoints));
+      expect(q.zeroPoints === null ? null : Array.from(q.zeroPoints)).toEqual(
+        ref.zeroPoints === null ? null : Array.from(ref.zeroPoints),
+      );
       expect(Array.from(dequantizeQ4(q))).toEqual(Array.from(refDequantizeQ4(ref, c.N, c.K, c.block)));
       if (!c.zeroPoints) expect(detectQ4Rule(q)).toBe(c.rule);
     });

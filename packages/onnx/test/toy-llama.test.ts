@@ -1,7 +1,15 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AdapterError, ConfigError, createRng, linear, mergeIntoStateDict, tensor, type HostTensor } from '@vblora/core';
+import {
+  AdapterError,
+  ConfigError,
+  createRng,
+  linear,
+  mergeIntoStateDict,
+  tensor,
+  type HostTensor,
+} from '@vblora/core';
 import { PEFT_GOLDEN_CASES } from '@vblora/conformance';
 import {
   decodeOnnxModel,
@@ -26,13 +34,34 @@ async function runY(model: Parameters<typeof runOnnxModel>[0], x: HostTensor): P
 }
 
 /** A seeded ToyLlama state dict of any size (U(−1/√in, 1/√in), like nn.Linear's default). */
-function randomLlama(hidden: number, intermediate: number, layers: number, nOut: number, seed: number): Map<string, HostTensor> {
+function randomLlama(
+  hidden: number,
+  intermediate: number,
+  layers: number,
+  nOut: number,
+  seed: number,
+): Map<string, HostTensor> {
   const rng = createRng(seed);
   const sd = new Map<string, HostTensor>();
   const lin = (path: string, outF: number, inF: number, bias: boolean) => {
     const b = 1 / Math.sqrt(inF);
-    sd.set(`${path}.weight`, tensor('f32', [outF, inF], Float32Array.from({ length: outF * inF }, () => b * (2 * rng.uniform() - 1))));
-    if (bias) sd.set(`${path}.bias`, tensor('f32', [outF], Float32Array.from({ length: outF }, () => b * (2 * rng.uniform() - 1))));
+    sd.set(
+      `${path}.weight`,
+      tensor(
+        'f32',
+        [outF, inF],
+        Float32Array.from({ length: outF * inF }, () => b * (2 * rng.uniform() - 1)),
+      ),
+    );
+    if (bias)
+      sd.set(
+        `${path}.bias`,
+        tensor(
+          'f32',
+          [outF],
+          Float32Array.from({ length: outF }, () => b * (2 * rng.uniform() - 1)),
+        ),
+      );
   };
   for (let i = 0; i < layers; i++) {
     const p = `model.layers.${i}`;
@@ -77,7 +106,11 @@ describe('toyLlamaOnnx sizes and errors', () => {
     expect(mapGraphModules(model).modules).toHaveLength(3 * 6 + 1);
     expect(model.ownsBytes).toBe(false);
     const rng = createRng(42);
-    const x = tensor('f32', [2, 3, 16], Float32Array.from({ length: 96 }, () => rng.normal()));
+    const x = tensor(
+      'f32',
+      [2, 3, 16],
+      Float32Array.from({ length: 96 }, () => rng.normal()),
+    );
     expect((await runY(model, x)).shape).toEqual([2, 3, 5]);
 
     for (let i = 0; i < 3; i++) {
@@ -86,7 +119,11 @@ describe('toyLlamaOnnx sizes and errors', () => {
         sd.set(k, tensor('f32', w.shape, new Float32Array(w.data.length)));
       }
     }
-    const want = linear({ x, weight: sd.get('head.weight')! as HostTensor<'f32'>, bias: sd.get('head.bias')! as HostTensor<'f32'> });
+    const want = linear({
+      x,
+      weight: sd.get('head.weight')! as HostTensor<'f32'>,
+      bias: sd.get('head.bias')! as HostTensor<'f32'>,
+    });
     // one matmul of 16 terms plus a bias: a few float32 ulps
     expectClose(await runY(toyLlamaOnnx(sd, { style: 'named' }), x), want, { atol: 1e-6, rtol: 1e-6 }, 'head only');
   });
@@ -105,7 +142,10 @@ describe('toyLlamaOnnx sizes and errors', () => {
   it.skipIf(!CHECKER)('writes models the ONNX checker accepts (full_check)', () => {
     const paths = (['torch', 'named'] as const).map((style) => {
       const p = join(dir, `toy-llama-${style}.onnx`);
-      writeFileSync(p, toyLlamaOnnx(readGolden('llama_bf16_vl16_nv256_top2_layer1_bias', 'base.safetensors'), { style }).bytes);
+      writeFileSync(
+        p,
+        toyLlamaOnnx(readGolden('llama_bf16_vl16_nv256_top2_layer1_bias', 'base.safetensors'), { style }).bytes,
+      );
       return p;
     });
     checkOnnxFiles(paths);
@@ -116,7 +156,11 @@ describe('host tensors on onnxruntime', () => {
   it('round-trips f32, f16, i32 and i64 without copying, and widens bf16 to float32', () => {
     const f32 = tensor('f32', [2], Float32Array.of(1.5, -2));
     expect(fromOrtTensor(toOrtTensor(f32)).data).toBe(f32.data);
-    for (const t of [tensor('f16', [1], Uint16Array.of(0x3c00)), tensor('i32', [2], Int32Array.of(3, -4)), tensor('i64', [1], BigInt64Array.of(5n))]) {
+    for (const t of [
+      tensor('f16', [1], Uint16Array.of(0x3c00)),
+      tensor('i32', [2], Int32Array.of(3, -4)),
+      tensor('i64', [1], BigInt64Array.of(5n)),
+    ]) {
       const back = fromOrtTensor(toOrtTensor(t));
       expect(back.dtype).toBe(t.dtype);
       expect(back.data).toBe(t.data);

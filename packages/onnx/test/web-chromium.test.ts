@@ -38,8 +38,15 @@ const EXTERN_WASM = ['onnxruntime-web-use-extern-wasm'];
 const ORT_WEB_DIST = dirname(createRequire(PAGE).resolve('onnxruntime-web'));
 
 const WASM_VS_NODE: Tolerance = { atol: 1e-6, rtol: 1e-5 };
-const CASES: PeftGoldenCase[] = ['llama_f32_vl16_nv64_top2', 'gpt2_conv1d_fan_in_fan_out_f32', 'llama_f32_vl32_nv300_top3_regex', 'edge_topk3_ties_zero_nan'];
-const JOBS: AdapterJob[] = CASES.flatMap((c) => (['lowrank', 'topk'] as const).map((variant) => ({ case: c, variant })));
+const CASES: PeftGoldenCase[] = [
+  'llama_f32_vl16_nv64_top2',
+  'gpt2_conv1d_fan_in_fan_out_f32',
+  'llama_f32_vl32_nv300_top3_regex',
+  'edge_topk3_ties_zero_nan',
+];
+const JOBS: AdapterJob[] = CASES.flatMap((c) =>
+  (['lowrank', 'topk'] as const).map((variant) => ({ case: c, variant })),
+);
 
 const ours = (b: BrowserBundle) => b.nodeBuiltins.filter((i) => !i.includes('node_modules/'));
 const nodeRuntime = (b: BrowserBundle) => b.inputs.filter((i) => i.includes('onnxruntime-node') || i.endsWith('.node'));
@@ -57,62 +64,86 @@ describe('@vblora/onnx bundles for the browser', () => {
   });
 });
 
-describe.runIf(HAVE_CHROMIUM)('AdapterSession on onnxruntime-web (wasm) in headless Chromium equals onnxruntime-node', () => {
-  const toy = tempDir('web-toy');
-  let session: PageSession;
-  const inNode = new Map<string, AdapterJobResult>();
+describe.runIf(HAVE_CHROMIUM)(
+  'AdapterSession on onnxruntime-web (wasm) in headless Chromium equals onnxruntime-node',
+  () => {
+    const toy = tempDir('web-toy');
+    let session: PageSession;
+    const inNode = new Map<string, AdapterJobResult>();
 
-  const diskGet = async (path: string): Promise<Uint8Array> =>
-    new Uint8Array(readFileSync(path.startsWith('toy/') ? join(toy, path.slice(4)) : join(PEFT_GOLDEN_DIR, path.slice('golden/'.length))));
+    const diskGet = async (path: string): Promise<Uint8Array> =>
+      new Uint8Array(
+        readFileSync(
+          path.startsWith('toy/') ? join(toy, path.slice(4)) : join(PEFT_GOLDEN_DIR, path.slice('golden/'.length)),
+        ),
+      );
 
-  beforeAll(async () => {
-    mkdirSync(toy, { recursive: true });
-    for (const c of CASES) writeFileSync(join(toy, `${c}.onnx`), toyModelBytes(c, { style: 'torch' }));
-    const bundle = await bundleForBrowser(PAGE, EXTERN_WASM);
-    session = await openPage(bundle.code, { '/ort/': ORT_WEB_DIST, '/toy/': toy, '/golden/': PEFT_GOLDEN_DIR });
-    await session.page.waitForFunction(() => 'runAdapterJobInPage' in globalThis);
-  }, 120_000);
-  afterAll(async () => {
-    await session?.close();
-  });
+    beforeAll(async () => {
+      mkdirSync(toy, { recursive: true });
+      for (const c of CASES) writeFileSync(join(toy, `${c}.onnx`), toyModelBytes(c, { style: 'torch' }));
+      const bundle = await bundleForBrowser(PAGE, EXTERN_WASM);
+      session = await openPage(bundle.code, { '/ort/': ORT_WEB_DIST, '/toy/': toy, '/golden/': PEFT_GOLDEN_DIR });
+      await session.page.waitForFunction(() => 'runAdapterJobInPage' in globalThis);
+    }, 120_000);
+    afterAll(async () => {
+      await session?.close();
+    });
 
-  const inPage = async (job: AdapterJob): Promise<AdapterJobResult> => {
-    const r = await session.page.evaluate(
-      (j) => (globalThis as unknown as { runAdapterJobInPage: (j: AdapterJob) => Promise<AdapterJobResult | { error: string }> }).runAdapterJobInPage(j),
-      job,
-    );
-    if ('error' in r) throw new Error(`in the page: ${r.error}`);
-    return r;
-  };
+    const inPage = async (job: AdapterJob): Promise<AdapterJobResult> => {
+      const r = await session.page.evaluate(
+        (j) =>
+          (
+            globalThis as unknown as {
+              runAdapterJobInPage: (j: AdapterJob) => Promise<AdapterJobResult | { error: string }>;
+            }
+          ).runAdapterJobInPage(j),
+        job,
+      );
+      if ('error' in r) throw new Error(`in the page: ${r.error}`);
+      return r;
+    };
 
-  const close = (actual: readonly number[], expected: readonly number[], dims: readonly number[], label: string): number => {
-    const r = compareTensors(tensor('f32', dims, Float32Array.from(actual)), tensor('f32', dims, Float32Array.from(expected)), WASM_VS_NODE);
-    expect(r.ok, formatMismatch(r, label)).toBe(true);
-    return r.maxAbs;
-  };
+    const close = (
+      actual: readonly number[],
+      expected: readonly number[],
+      dims: readonly number[],
+      label: string,
+    ): number => {
+      const r = compareTensors(
+        tensor('f32', dims, Float32Array.from(actual)),
+        tensor('f32', dims, Float32Array.from(expected)),
+        WASM_VS_NODE,
+      );
+      expect(r.ok, formatMismatch(r, label)).toBe(true);
+      return r.maxAbs;
+    };
 
-  it.each(JOBS)('$case, $variant inputs: same injected model, same outputs', { timeout: 120_000 }, async (job) => {
-    const node = await runAdapterJob(ortNode, { executionProviders: ['cpu'] }, diskGet, job);
-    inNode.set(`${job.case}/${job.variant}`, node);
-    const web = await inPage(job);
-    expect(web.injectedSha256).toBe(node.injectedSha256);
-    expect(web.dims).toEqual(node.dims);
-    for (const k of ['full', 'topk', 'none', 'plainBase'] as const) close(web[k], node[k], node.dims, `${job.case}/${job.variant} ${k}`);
-    expect(web.mixed === null).toBe(node.mixed === null);
-    if (web.mixed !== null) close(web.mixed, node.mixed!, node.dims, `${job.case}/${job.variant} mixed`);
-    // within each runtime: no adapter = the base model, bit for bit; the adapter changes the output
-    expect(web.none).toEqual(web.plainBase);
-    expect(node.none).toEqual(node.plainBase);
-    expect(web.full).not.toEqual(web.none);
-  });
+    it.each(JOBS)('$case, $variant inputs: same injected model, same outputs', { timeout: 120_000 }, async (job) => {
+      const node = await runAdapterJob(ortNode, { executionProviders: ['cpu'] }, diskGet, job);
+      inNode.set(`${job.case}/${job.variant}`, node);
+      const web = await inPage(job);
+      expect(web.injectedSha256).toBe(node.injectedSha256);
+      expect(web.dims).toEqual(node.dims);
+      for (const k of ['full', 'topk', 'none', 'plainBase'] as const)
+        close(web[k], node[k], node.dims, `${job.case}/${job.variant} ${k}`);
+      expect(web.mixed === null).toBe(node.mixed === null);
+      if (web.mixed !== null) close(web.mixed, node.mixed!, node.dims, `${job.case}/${job.variant} mixed`);
+      // within each runtime: no adapter = the base model, bit for bit; the adapter changes the output
+      expect(web.none).toEqual(web.plainBase);
+      expect(node.none).toEqual(node.plainBase);
+      expect(web.full).not.toEqual(web.none);
+    });
 
-  it('ran on onnxruntime-web\'s wasm build, fetched from the local server only', () => {
-    expect(session.served.some((p) => /^\/ort\/ort-wasm-simd-threaded.*\.wasm$/.test(p))).toBe(true);
-    expect(session.pageUrls.filter((u) => !u.startsWith(session.origin))).toEqual([]);
-  });
+    it("ran on onnxruntime-web's wasm build, fetched from the local server only", () => {
+      expect(session.served.some((p) => /^\/ort\/ort-wasm-simd-threaded.*\.wasm$/.test(p))).toBe(true);
+      expect(session.pageUrls.filter((u) => !u.startsWith(session.origin))).toEqual([]);
+    });
 
-  it('without an onnxruntime module, AdapterSession.create says what to pass', async () => {
-    const said = await session.page.evaluate(() => (globalThis as unknown as { adapterSessionWithoutOrt: () => Promise<string> }).adapterSessionWithoutOrt());
-    expect(said).toMatch(/^ConfigError: AdapterSession\.create needs an onnxruntime module: pass \{ ort \}/);
-  });
-});
+    it('without an onnxruntime module, AdapterSession.create says what to pass', async () => {
+      const said = await session.page.evaluate(() =>
+        (globalThis as unknown as { adapterSessionWithoutOrt: () => Promise<string> }).adapterSessionWithoutOrt(),
+      );
+      expect(said).toMatch(/^ConfigError: AdapterSession\.create needs an onnxruntime module: pass \{ ort \}/);
+    });
+  },
+);

@@ -29,11 +29,18 @@ function modelWith(place: 'branch' | 'attribute' | 'top'): onnx.IModelProto {
   const branch = (tag: string): onnx.IGraphProto => ({
     name: tag,
     node: [{ opType: 'Identity', input: [`${tag}_w`], output: [`${tag}_out`] }],
-    initializer: [place === 'branch' ? external(`${tag}_w`) : { name: `${tag}_w`, dims: [4], dataType: 1, floatData: [1, 2, 3, 4] }],
+    initializer: [
+      place === 'branch' ? external(`${tag}_w`) : { name: `${tag}_w`, dims: [4], dataType: 1, floatData: [1, 2, 3, 4] },
+    ],
     output: [{ name: `${tag}_out`, type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 4 }] } } } }],
   });
   if (place === 'attribute') {
-    g.nodes.push({ opType: 'Constant', output: ['c'], name: 'const', attribute: [{ name: 'value', type: 4, t: external('c_value') }] });
+    g.nodes.push({
+      opType: 'Constant',
+      output: ['c'],
+      name: 'const',
+      attribute: [{ name: 'value', type: 4, t: external('c_value') }],
+    });
   }
   if (place === 'top') g.initializers.push(external('top_w'));
   g.nodes.push({
@@ -58,14 +65,20 @@ describe('writeOnnxModel with external data outside the top-level initializers',
       const model = decodeOnnxModel(encodeOnnxModel(modelWith(place)), { baseDir: dir });
       const err = await writeOnnxModel(model, join(dir, `${place}.onnx`)).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(UnsupportedError);
-      expect((err as Error).message).toMatch(place === 'branch' ? /then_w \(initializer of node branching \(then_branch\)\)|else_w/ : /c_value \(attribute value of node const\)/);
+      expect((err as Error).message).toMatch(
+        place === 'branch'
+          ? /then_w \(initializer of node branching \(then_branch\)\)|else_w/
+          : /c_value \(attribute value of node const\)/,
+      );
       expect(readdirSync(dir).sort()).toEqual(['weights.bin']);
     });
   }
 
   it('still writes external data of top-level initializers', async () => {
     const model = decodeOnnxModel(encodeOnnxModel(modelWith('top')), { baseDir: dir });
-    const report = await writeOnnxModel(model, join(dir, 'top.onnx'), { externalData: { location: 'top.onnx.data', threshold: 1 } });
+    const report = await writeOnnxModel(model, join(dir, 'top.onnx'), {
+      externalData: { location: 'top.onnx.data', threshold: 1 },
+    });
     expect(report.path).toBe(join(dir, 'top.onnx'));
     expect(existsSync(join(dir, 'top.onnx.data'))).toBe(true);
   });

@@ -9,7 +9,15 @@ import { AdapterWeights, createTfjsBackend } from '../dist/index.js';
 import { BACKENDS, time, use } from './setup.mjs';
 
 const [H, I, NV, VL, R, K] = [4096, 11008, 2048, 256, 4, 2];
-const SHAPES = { q_proj: [H, H], k_proj: [H, H], v_proj: [H, H], o_proj: [H, H], gate_proj: [H, I], up_proj: [H, I], down_proj: [I, H] };
+const SHAPES = {
+  q_proj: [H, H],
+  k_proj: [H, H],
+  v_proj: [H, H],
+  o_proj: [H, H],
+  gate_proj: [H, I],
+  up_proj: [H, I],
+  down_proj: [I, H],
+};
 
 function randomAdapter() {
   const rng = createRng(7);
@@ -25,11 +33,27 @@ function randomAdapter() {
       const path = `model.layers.${l}.${group}.${name}`;
       const a = tensor('f32', [R, inF / VL, NV], normal((R * inF * NV) / VL));
       const b = tensor('f32', [outF / VL, R, NV], normal((R * outF * NV) / VL));
-      modules.set(path, { path, inFeatures: inF, outFeatures: outF, a: { kind: 'logits', logits: a }, b: { kind: 'logits', logits: b } });
+      modules.set(path, {
+        path,
+        inFeatures: inF,
+        outFeatures: outF,
+        a: { kind: 'logits', logits: a },
+        b: { kind: 'logits', logits: b },
+      });
     }
   }
-  const bank = tensor('f32', [NV, VL], Float32Array.from({ length: NV * VL }, () => 0.02 * (2 * rng.uniform() - 1)));
-  const config = createConfig({ r: R, num_vectors: NV, vector_length: VL, topk: K, target_modules: Object.keys(SHAPES) });
+  const bank = tensor(
+    'f32',
+    [NV, VL],
+    Float32Array.from({ length: NV * VL }, () => 0.02 * (2 * rng.uniform() - 1)),
+  );
+  const config = createConfig({
+    r: R,
+    num_vectors: NV,
+    vector_length: VL,
+    topk: K,
+    target_modules: Object.keys(SHAPES),
+  });
   return { name: 'default', config, bank, modules, extraTensors: new Map(), metadata: null };
 }
 
@@ -37,7 +61,9 @@ const t0 = performance.now();
 const full = randomAdapter();
 const topk = toTopkAdapter(full).adapter;
 const logitsCount = [...full.modules.values()].reduce((s, m) => s + m.a.logits.data.length + m.b.logits.data.length, 0);
-console.log(`adapter: ${full.modules.size} modules, ${(logitsCount / 1e6).toFixed(1)} M logits (${((logitsCount * 4) / 2 ** 20).toFixed(0)} MiB f32); built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+console.log(
+  `adapter: ${full.modules.size} modules, ${(logitsCount / 1e6).toFixed(1)} M logits (${((logitsCount * 4) / 2 ** 20).toFixed(0)} MiB f32); built in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+);
 
 const rows = [];
 const run = async (label, fn, runs = 3) => rows.push({ label, ...(await time(fn, { runs, warmup: 1 })) });
@@ -48,7 +74,10 @@ for (const b of BACKENDS) {
   const backend = createTfjsBackend({ tfBackend: b });
   await run(`tfjs-${b} composeAdapter — full logits (host in/out)`, () => composeAdapter(full, { backend }));
   await run(`tfjs-${b} composeAdapter — top-k form (host in/out)`, () => composeAdapter(topk, { backend }));
-  for (const [label, adapter] of [['full logits', full], ['top-k form', topk]]) {
+  for (const [label, adapter] of [
+    ['full logits', full],
+    ['top-k form', topk],
+  ]) {
     const weights = AdapterWeights.fromAdapter(adapter);
     const paths = [...weights.modules.keys()];
     await run(`tfjs-${b} in-model compose, A/B stay tf tensors — ${label}`, () => {
@@ -60,4 +89,7 @@ for (const b of BACKENDS) {
   }
 }
 console.log('what | median s | min s | per module ms');
-for (const r of rows) console.log(`${r.label} | ${(r.median / 1000).toFixed(2)} | ${(r.min / 1000).toFixed(2)} | ${(r.median / 224).toFixed(1)}`);
+for (const r of rows)
+  console.log(
+    `${r.label} | ${(r.median / 1000).toFixed(2)} | ${(r.min / 1000).toFixed(2)} | ${(r.median / 224).toFixed(1)}`,
+  );

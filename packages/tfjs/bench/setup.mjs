@@ -4,7 +4,9 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 
-setWasmPaths(`${join(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist')}/`);
+setWasmPaths(
+  `${join(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist')}/`,
+);
 tf.enableProdMode();
 
 /** Switches tf.js to a backend. */
@@ -27,6 +29,7 @@ export async function time(fn, { runs = 5, warmup = 1 } = {}) {
 }
 
 /** Backends to run, from argv (default cpu and wasm). */
-export const BACKENDS = process.argv.slice(2).filter((a) => !a.startsWith('-')).length > 0
-  ? process.argv.slice(2).filter((a) => !a.startsWith('-'))
-  : ['wasm', 'cpu'];
+export const BACKENDS =
+  process.argv.slice(2).filter((a) => !a.startsWith('-')).length > 0
+    ? process.argv.slice(2).filter((a) => !a.startsWith('-'))
+    : ['wasm', 'cpu'];

@@ -33,11 +33,18 @@ for (const backend of BACKENDS) {
   const x = tf.randomNormal([...BATCH, SIZE.hidden], 0, 1, 'float32', 1);
   const batch = { x, y: toy.model.predict(x) };
   const forward = await time(() => tf.tidy(() => toy.model.predict(x).dataSync()), { runs: 5 });
-  const vb = applyVBLoRA(toy.model, { r: R, num_vectors: 256, vector_length: 64, topk: 2, target_modules: TARGETS }, toyOptions(toy));
+  const vb = applyVBLoRA(
+    toy.model,
+    { r: R, num_vectors: 256, vector_length: 64, topk: 2, target_modules: TARGETS },
+    toyOptions(toy),
+  );
   const vbParams = vb.trainableVariables();
   const nVb = [...vbParams.logits, ...vbParams.bank].reduce((s, v) => s + v.size, 0);
   const vbStep = await stepTimer(vb, batch);
-  const vbBytes = { full: adapterToFiles(vb.exportAdapter().adapter).weights.byteLength, topk: adapterToFiles(vb.exportAdapter('default', { flavour: 'topk' }).adapter).weights.byteLength };
+  const vbBytes = {
+    full: adapterToFiles(vb.exportAdapter().adapter).weights.byteLength,
+    topk: adapterToFiles(vb.exportAdapter('default', { flavour: 'topk' }).adapter).weights.byteLength,
+  };
   vb.dispose();
   const lora = applyLoRA(toy.model, { r: R, targetModules: TARGETS });
   const nLora = lora.trainableVariables().other.reduce((s, v) => s + v.size, 0);
@@ -48,12 +55,18 @@ for (const backend of BACKENDS) {
   toy.model.dispose();
 }
 
-console.log(`ToyLlama hidden ${SIZE.hidden}, intermediate ${SIZE.intermediate}, ${SIZE.layers} layers; batch ${BATCH.join('×')} tokens; rank ${R} on ${TARGETS.length * SIZE.layers} layers`);
+console.log(
+  `ToyLlama hidden ${SIZE.hidden}, intermediate ${SIZE.intermediate}, ${SIZE.layers} layers; batch ${BATCH.join('×')} tokens; rank ${R} on ${TARGETS.length * SIZE.layers} layers`,
+);
 console.log('VB-LoRA: nv 256, vl 64, k 2 (trainable = logits + bank); LoRA: A, B (B = 0 init); AdamW, MSE loss');
-console.log('backend | base forward ms | VB-LoRA step ms (median/min) | LoRA step ms (median/min) | VB/LoRA | trainable VB-LoRA / LoRA');
+console.log(
+  'backend | base forward ms | VB-LoRA step ms (median/min) | LoRA step ms (median/min) | VB/LoRA | trainable VB-LoRA / LoRA',
+);
 const sizes = rows[0];
 if (sizes !== undefined) {
-  console.log(`checkpoint bytes: VB-LoRA full ${sizes.vbBytes.full}, VB-LoRA top-k ${sizes.vbBytes.topk}; LoRA A+B in f32 ${sizes.nLora * 4}`);
+  console.log(
+    `checkpoint bytes: VB-LoRA full ${sizes.vbBytes.full}, VB-LoRA top-k ${sizes.vbBytes.topk}; LoRA A+B in f32 ${sizes.nLora * 4}`,
+  );
 }
 for (const r of rows) {
   console.log(

@@ -4,7 +4,13 @@
  * @module
  */
 import { checkMemoryBudget, type HostTensor } from '@vblora/core';
-import { stackedFeedBytes, stackFeeds, type FeedData, type HotSwapInjectionInfo, type PreparedAdapter } from '@vblora/onnx/web';
+import {
+  stackedFeedBytes,
+  stackFeeds,
+  type FeedData,
+  type HotSwapInjectionInfo,
+  type PreparedAdapter,
+} from '@vblora/onnx/web';
 import { ModelSessionError } from './errors.js';
 
 /** Makes a runtime tensor (the kind the session takes) from typed data. */
@@ -58,12 +64,20 @@ export class FeedCache {
       feeds[name] = this.make(f.type, f.data, f.dims);
       arrays.push([f.data, f.data.length]);
     };
-    checkMemoryBudget(stackedFeedBytes(this.info, slots), `the VB-LoRA inputs of ${slots.length} adapter slot(s)`, this.budget);
+    checkMemoryBudget(
+      stackedFeedBytes(this.info, slots),
+      `the VB-LoRA inputs of ${slots.length} adapter slot(s)`,
+      this.budget,
+    );
     for (const [name, f] of stackFeeds(this.info, slots)) add(name, f);
     for (const [name, base] of this.defaults) {
       // overriding adapters are never mixed in one run (checked by the caller): the first slot decides
       const t = slots[0]?.overrides.get(name) ?? base;
-      add(name, { type: t.dtype === 'f16' ? 'float16' : 'float32', data: t.data as Float32Array | Uint16Array, dims: t.shape });
+      add(name, {
+        type: t.dtype === 'f16' ? 'float16' : 'float32',
+        data: t.data as Float32Array | Uint16Array,
+        dims: t.shape,
+      });
     }
     this.entries.set(key, { feeds, arrays });
     if (this.entries.size > CACHE_SIZE) this.entries.delete(this.entries.keys().next().value!);

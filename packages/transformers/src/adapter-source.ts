@@ -38,7 +38,9 @@ export function checkedAdapter(name: string, input: AdapterInput): VBLoRAAdapter
     nonFinite = findAdapterNonFinite(input);
   }
   if (nonFinite.length > 0) {
-    throw new AdapterError(`adapter ${name} would compose to NaN: ${nonFinite.slice(0, 3).map(nonFiniteText).join('; ')}`);
+    throw new AdapterError(
+      `adapter ${name} would compose to NaN: ${nonFinite.slice(0, 3).map(nonFiniteText).join('; ')}`,
+    );
   }
   return adapter;
 }
@@ -49,7 +51,11 @@ export function checkedAdapter(name: string, input: AdapterInput): VBLoRAAdapter
  * @throws {AdapterError} when either file cannot be fetched.
  * @throws {ResourceLimitError} when a file is over `maxBytes`.
  */
-export async function fetchAdapterFiles(folder: string | URL, fetchImpl: FetchLike = fetch, maxBytes: number = DEFAULT_MAX_MEMORY_BYTES): Promise<AdapterFiles> {
+export async function fetchAdapterFiles(
+  folder: string | URL,
+  fetchImpl: FetchLike = fetch,
+  maxBytes: number = DEFAULT_MAX_MEMORY_BYTES,
+): Promise<AdapterFiles> {
   const base = String(folder).endsWith('/') ? String(folder) : `${String(folder)}/`;
   const get = async (file: string): Promise<Response> => {
     const url = new URL(file, new URL(base, globalThis.location?.href)).href;
@@ -58,6 +64,9 @@ export async function fetchAdapterFiles(folder: string | URL, fetchImpl: FetchLi
     return res;
   };
   const [config, weights] = await Promise.all([get(ADAPTER_CONFIG_FILE), get(ADAPTER_WEIGHTS_FILE)]);
-  const [configBytes, weightBytes] = await Promise.all([readBody(config, maxBytes, `reading ${config.url || base}`), readBody(weights, maxBytes, `reading ${weights.url || base}`)]);
+  const [configBytes, weightBytes] = await Promise.all([
+    readBody(config, maxBytes, `reading ${config.url || base}`),
+    readBody(weights, maxBytes, `reading ${weights.url || base}`),
+  ]);
   return { config: new TextDecoder().decode(configBytes), weights: weightBytes };
 }

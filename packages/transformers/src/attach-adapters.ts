@@ -5,7 +5,14 @@
  */
 import { Tensor } from '@huggingface/transformers';
 import { DEFAULT_MAX_MEMORY_BYTES, type Backend } from '@vblora/core';
-import { DTYPE_SUFFIXES, ONNX_SUBFOLDER, prepareAdapter, type FolderDtype, type HotSwapInjectionInfo, type PreparedAdapter } from '@vblora/onnx/web';
+import {
+  DTYPE_SUFFIXES,
+  ONNX_SUBFOLDER,
+  prepareAdapter,
+  type FolderDtype,
+  type HotSwapInjectionInfo,
+  type PreparedAdapter,
+} from '@vblora/onnx/web';
 import { checkedAdapter, type AdapterInput } from './adapter-source.js';
 import { FeedCache } from './adapter-feeds.js';
 import { AdapterSelectionError, ModelSessionError } from './errors.js';
@@ -13,7 +20,8 @@ import { readModelInjection, type ModelFileAccess } from './injection-source.js'
 import { isSessionView, sessionView, type SessionLike } from './session-view.js';
 
 /** A transformers.js model (`AutoModelForCausalLM.from_pretrained(...)`) or a pipeline holding one. */
-export type TransformersModelLike = { sessions: Record<string, unknown> } | { model: { sessions: Record<string, unknown> } };
+export type TransformersModelLike =
+  { sessions: Record<string, unknown> } | { model: { sessions: Record<string, unknown> } };
 
 /** Which adapter(s) runs use: one name for the whole batch, null for none, or one entry per batch row. */
 export type AdapterSelection = string | null | readonly (string | null)[];
@@ -91,7 +99,12 @@ function sessionsOf(model: TransformersModelLike): Record<string, unknown> {
 }
 
 function isSessionLike(s: unknown): s is SessionLike & { config?: { dtype?: unknown } } {
-  return typeof s === 'object' && s !== null && Array.isArray((s as SessionLike).inputNames) && typeof (s as SessionLike).run === 'function';
+  return (
+    typeof s === 'object' &&
+    s !== null &&
+    Array.isArray((s as SessionLike).inputNames) &&
+    typeof (s as SessionLike).run === 'function'
+  );
 }
 
 /** Every graph input the description names (row input, bank, per-module A/B or top-k, overrides). */
@@ -102,10 +115,18 @@ function adapterInputs(info: HotSwapInjectionInfo): Set<string> {
   return s;
 }
 
-function fileOf(options: AttachOptions, sessionName: string, session: { config?: { dtype?: unknown } }, io: AttachIo): ModelFileAccess {
+function fileOf(
+  options: AttachOptions,
+  sessionName: string,
+  session: { config?: { dtype?: unknown } },
+  io: AttachIo,
+): ModelFileAccess {
   if (options.modelFile !== undefined) return io.modelFile(options.modelFile);
   if (options.folder === undefined) {
-    throw new ModelSessionError('attachAdapters needs the model file: pass `folder` (the one given to from_pretrained) or `modelFile`', 'model-file');
+    throw new ModelSessionError(
+      'attachAdapters needs the model file: pass `folder` (the one given to from_pretrained) or `modelFile`',
+      'model-file',
+    );
   }
   const dtype = options.dtype ?? session.config?.dtype;
   if (typeof dtype !== 'string' || !Object.hasOwn(DTYPE_SUFFIXES, dtype)) {
@@ -134,14 +155,22 @@ function batchOf(feeds: Readonly<Record<string, unknown>>): number | undefined {
 }
 
 /** @internal */
-export async function attachAdaptersWith(model: TransformersModelLike, options: AttachOptions, io: AttachIo): Promise<AdapterController> {
+export async function attachAdaptersWith(
+  model: TransformersModelLike,
+  options: AttachOptions,
+  io: AttachIo,
+): Promise<AdapterController> {
   const sessions = sessionsOf(model);
   const sessionName = options.session ?? (Object.hasOwn(sessions, 'model') ? 'model' : 'decoder_model_merged');
   const session = Object.hasOwn(sessions, sessionName) ? sessions[sessionName] : undefined;
   if (!isSessionLike(session)) {
-    throw new ModelSessionError(`the model has no session ${sessionName} (it has: ${Object.keys(sessions).join(', ') || 'none'})`, 'no-session');
+    throw new ModelSessionError(
+      `the model has no session ${sessionName} (it has: ${Object.keys(sessions).join(', ') || 'none'})`,
+      'no-session',
+    );
   }
-  if (isSessionView(session)) throw new ModelSessionError(`session ${sessionName} has adapters attached already`, 'attached');
+  if (isSessionView(session))
+    throw new ModelSessionError(`session ${sessionName} has adapters attached already`, 'attached');
   const file = fileOf(options, sessionName, session, io);
   const budget = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
   const { info, defaults } = await readModelInjection(file, budget);
@@ -166,7 +195,10 @@ export async function attachAdaptersWith(model: TransformersModelLike, options: 
     if (name === null) return null;
     const a = adapters.get(name);
     if (a === undefined) {
-      throw new AdapterSelectionError(`no adapter named ${JSON.stringify(name)} is loaded (loaded: ${[...adapters.keys()].join(', ') || 'none'})`, 'unknown');
+      throw new AdapterSelectionError(
+        `no adapter named ${JSON.stringify(name)} is loaded (loaded: ${[...adapters.keys()].join(', ') || 'none'})`,
+        'unknown',
+      );
     }
     return a;
   };
@@ -185,7 +217,10 @@ export async function attachAdaptersWith(model: TransformersModelLike, options: 
     if (rows !== null) {
       const batch = batchOf(feeds);
       if (batch !== rows.length) {
-        throw new AdapterSelectionError(`the selection names ${rows.length} rows, the run has ${batch ?? 'an unknown number of'} rows`, 'rows');
+        throw new AdapterSelectionError(
+          `the selection names ${rows.length} rows, the run has ${batch ?? 'an unknown number of'} rows`,
+          'rows',
+        );
       }
     }
     if (rows !== null && new Set(rows).size > 1) {
@@ -203,7 +238,10 @@ export async function attachAdaptersWith(model: TransformersModelLike, options: 
         'mixed-overrides',
       );
     }
-    return { ...cache.feeds(JSON.stringify(names), slots), [info.rowAdapterInput]: makeTensor('int64', rowAdapter, [rowAdapter.length]) };
+    return {
+      ...cache.feeds(JSON.stringify(names), slots),
+      [info.rowAdapterInput]: makeTensor('int64', rowAdapter, [rowAdapter.length]),
+    };
   };
 
   const view = sessionView(session, hidden, extra);
@@ -219,7 +257,10 @@ export async function attachAdaptersWith(model: TransformersModelLike, options: 
     },
     async load(name, adapter) {
       alive();
-      const input = typeof adapter === 'string' || adapter instanceof URL ? await io.readAdapter(adapter, name, options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES) : adapter;
+      const input =
+        typeof adapter === 'string' || adapter instanceof URL
+          ? await io.readAdapter(adapter, name, options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES)
+          : adapter;
       const prepared = await prepareAdapter(info, name, checkedAdapter(name, input), options.backend);
       alive();
       adapters.set(name, prepared);
@@ -231,7 +272,11 @@ export async function attachAdaptersWith(model: TransformersModelLike, options: 
     },
     use(next) {
       alive();
-      if (held) throw new AdapterSelectionError('withAdapter holds the model: use() would switch adapters under its runs', 'busy');
+      if (held)
+        throw new AdapterSelectionError(
+          'withAdapter holds the model: use() would switch adapters under its runs',
+          'busy',
+        );
       check(next);
       selection = typeof next === 'object' && next !== null ? [...next] : next;
     },

@@ -5,7 +5,13 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openRegularFile, readAdapterDir } from '@vblora/core/node';
-import { attachAdaptersWith, type AdapterController, type AttachIo, type AttachOptions, type TransformersModelLike } from './attach-adapters.js';
+import {
+  attachAdaptersWith,
+  type AdapterController,
+  type AttachIo,
+  type AttachOptions,
+  type TransformersModelLike,
+} from './attach-adapters.js';
 import { fetchAdapterFiles } from './adapter-source.js';
 import type { ByteSource } from './byte-source.js';
 import { ModelSessionError } from './errors.js';

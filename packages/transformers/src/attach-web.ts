@@ -4,7 +4,13 @@
  * @module
  */
 import { fetchAdapterFiles } from './adapter-source.js';
-import { attachAdaptersWith, type AdapterController, type AttachIo, type AttachOptions, type TransformersModelLike } from './attach-adapters.js';
+import {
+  attachAdaptersWith,
+  type AdapterController,
+  type AttachIo,
+  type AttachOptions,
+  type TransformersModelLike,
+} from './attach-adapters.js';
 import { bytesSource, urlSource } from './byte-source.js';
 import type { ModelFileAccess } from './injection-source.js';
 import { overrideDefaultsWeb, type WebModelRef } from './override-defaults-web.js';
@@ -16,7 +22,8 @@ function absolute(ref: string | URL): string {
 
 /** @internal */
 export function webModelFile(ref: Uint8Array | string | URL): ModelFileAccess {
-  const model: WebModelRef = ref instanceof Uint8Array ? { url: null, label: 'the model file' } : { url: absolute(ref), label: absolute(ref) };
+  const model: WebModelRef =
+    ref instanceof Uint8Array ? { url: null, label: 'the model file' } : { url: absolute(ref), label: absolute(ref) };
   return {
     label: model.label,
     open: async (maxBytes) => (ref instanceof Uint8Array ? bytesSource(ref) : urlSource(model.label, fetch, maxBytes)),

@@ -79,12 +79,17 @@ export async function readBody(res: Response, maxBytes: number, what: string): P
  * @throws {ModelSessionError} `model-file` when the server answers with an error status.
  * @throws {ResourceLimitError} when an answer is over `maxBytes`.
  */
-export async function urlSource(url: string, fetchImpl: FetchLike = fetch, maxBytes: number = DEFAULT_MAX_MEMORY_BYTES): Promise<ByteSource> {
+export async function urlSource(
+  url: string,
+  fetchImpl: FetchLike = fetch,
+  maxBytes: number = DEFAULT_MAX_MEMORY_BYTES,
+): Promise<ByteSource> {
   // a 64 KiB window is the source's own constant cost; only larger answers (a whole file) count against the budget
   const body = (res: Response): Promise<Uint8Array> => readBody(res, Math.max(maxBytes, CHUNK), `reading ${url}`);
   const get = async (from: number, to: number): Promise<Response> => {
     const res = await fetchImpl(url, { headers: { Range: `bytes=${from}-${to - 1}` } });
-    if (!res.ok) throw new ModelSessionError(`GET ${url} (bytes ${from}-${to - 1}) answered ${res.status}`, 'model-file');
+    if (!res.ok)
+      throw new ModelSessionError(`GET ${url} (bytes ${from}-${to - 1}) answered ${res.status}`, 'model-file');
     return res;
   };
   const first = await get(0, CHUNK);

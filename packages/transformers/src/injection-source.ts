@@ -45,7 +45,10 @@ export interface ModelInjection {
  * @throws {ModelSessionError} `not-injected`, `static` or `model-file`.
  * @throws {ResourceLimitError} when those base values would be over the memory budget.
  */
-export async function readModelInjection(file: ModelFileAccess, maxMemoryBytes: number = DEFAULT_MAX_MEMORY_BYTES): Promise<ModelInjection> {
+export async function readModelInjection(
+  file: ModelFileAccess,
+  maxMemoryBytes: number = DEFAULT_MAX_MEMORY_BYTES,
+): Promise<ModelInjection> {
   const source = await file.open(maxMemoryBytes);
   try {
     return await readFrom(file, source, maxMemoryBytes);
@@ -59,7 +62,8 @@ async function readFrom(file: ModelFileAccess, source: ByteSource, maxMemoryByte
   try {
     entries = await readModelMetadata(source);
   } catch (err) {
-    if (err instanceof ModelSessionError) throw new ModelSessionError(`${file.label}: ${err.message}`, err.rule, { cause: err });
+    if (err instanceof ModelSessionError)
+      throw new ModelSessionError(`${file.label}: ${err.message}`, err.rule, { cause: err });
     throw err;
   }
   const info = readInjectionInfo({ metadataProps: entries });
@@ -76,6 +80,9 @@ async function readFrom(file: ModelFileAccess, source: ByteSource, maxMemoryByte
       'static',
     );
   }
-  const defaults = info.overrides.length > 0 ? await file.overrideDefaults(info.overrides, { source, maxMemoryBytes }) : new Map<string, HostTensor>();
+  const defaults =
+    info.overrides.length > 0
+      ? await file.overrideDefaults(info.overrides, { source, maxMemoryBytes })
+      : new Map<string, HostTensor>();
   return { info, defaults };
 }

@@ -26,7 +26,8 @@ export async function readModelMetadata(source: ByteSource): Promise<MetadataEnt
   for await (const f of walkFields(source, modelSpan(source))) {
     if (f.field !== METADATA_PROPS || f.wire !== 2) continue;
     const length = f.end - f.start;
-    if (length > MAX_ENTRY_BYTES) throw notOnnx(`a metadata entry of ${length} bytes (at most ${MAX_ENTRY_BYTES} are read)`);
+    if (length > MAX_ENTRY_BYTES)
+      throw notOnnx(`a metadata entry of ${length} bytes (at most ${MAX_ENTRY_BYTES} are read)`);
     out.push(decodeStringEntry(await source.read(f.start, length), 'a metadata entry'));
   }
   return out;

@@ -9,4 +9,9 @@ export type { AdapterController, AdapterSelection, AttachOptions, TransformersMo
 export { checkedAdapter, fetchAdapterFiles, type AdapterInput } from './adapter-source.js';
 export { readModelMetadata, type MetadataEntry } from './model-metadata.js';
 export { bytesSource, urlSource, type ByteSource, type FetchLike } from './byte-source.js';
-export { readModelInjection, type ModelFileAccess, type ModelInjection, type OverrideRead } from './injection-source.js';
+export {
+  readModelInjection,
+  type ModelFileAccess,
+  type ModelInjection,
+  type OverrideRead,
+} from './injection-source.js';

@@ -19,9 +19,14 @@ export async function overrideDefaultsNode(
   let held = 0;
   for (const o of overrides) {
     const init = inits.get(o.default);
-    if (init === undefined) throw new ModelSessionError(`the model lacks ${o.default}, the base value of ${o.key}`, 'model-file');
+    if (init === undefined)
+      throw new ModelSessionError(`the model lacks ${o.default}, the base value of ${o.key}`, 'model-file');
     // the copy below (and an external read) against the budget, with the values read so far
-    checkMemoryBudget(held + tensorByteLength(init), `reading ${o.default}, the base value of ${o.key}`, maxMemoryBytes);
+    checkMemoryBudget(
+      held + tensorByteLength(init),
+      `reading ${o.default}, the base value of ${o.key}`,
+      maxMemoryBytes,
+    );
     const read = await readTensorData(model, init, { maxMemoryBytes: maxMemoryBytes - held });
     const t = o.dtype === 'f32' ? toF32(read) : read;
     out.set(o.input, { ...t, data: t.data.slice() } as HostTensor); // a copy: the model's bytes can go

@@ -9,12 +9,29 @@ import { checkMemoryBudget, numel, tensor, toF32, type HostTensor } from '@vblor
 import type { InjectedOverride } from '@vblora/onnx/web';
 import { bytesSource, type ByteSource, type FetchLike } from './byte-source.js';
 import { ModelSessionError } from './errors.js';
-import { decodeStringEntry, modelSpan, notOnnx, varint, walkFields, type FieldSpan, type ProtoField } from './proto-fields.js';
+import {
+  decodeStringEntry,
+  modelSpan,
+  notOnnx,
+  varint,
+  walkFields,
+  type FieldSpan,
+  type ProtoField,
+} from './proto-fields.js';
 
 const GRAPH = 7; // ModelProto.graph
 const INITIALIZER = 5; // GraphProto.initializer (TensorProto)
 /** TensorProto fields read. */
-const T = { dims: 1, dataType: 2, floatData: 4, int32Data: 5, name: 8, rawData: 9, externalData: 13, dataLocation: 14 } as const;
+const T = {
+  dims: 1,
+  dataType: 2,
+  floatData: 4,
+  int32Data: 5,
+  name: 8,
+  rawData: 9,
+  externalData: 13,
+  dataLocation: 14,
+} as const;
 /** TensorProto.DataType codes of the float types an override's base value may have. */
 const DATA_TYPES: Readonly<Record<number, 'f32' | 'f16' | 'bf16'>> = { 1: 'f32', 10: 'f16', 16: 'bf16' };
 const EXTERNAL = 1; // TensorProto.DataLocation.EXTERNAL
@@ -72,7 +89,8 @@ export async function overrideDefaultsWeb(
     let held = 0;
     for (const o of overrides) {
       const init = found.get(o.default);
-      if (init === undefined) throw new ModelSessionError(`the model lacks ${o.default}, the base value of ${o.key}`, 'model-file');
+      if (init === undefined)
+        throw new ModelSessionError(`the model lacks ${o.default}, the base value of ${o.key}`, 'model-file');
       const what = `${o.default}, the base value of ${o.key}`;
       const length = init.end - init.start;
       checkMemoryBudget(held + length, `reading ${what}`, maxMemoryBytes);
@@ -86,7 +104,8 @@ export async function overrideDefaultsWeb(
     }
     return out;
   } catch (err) {
-    if (err instanceof ModelSessionError) throw new ModelSessionError(`${model.label}: ${err.message}`, err.rule, { cause: err });
+    if (err instanceof ModelSessionError)
+      throw new ModelSessionError(`${model.label}: ${err.message}`, err.rule, { cause: err });
     throw err;
   }
 }
@@ -99,10 +118,22 @@ async function findInitializers(source: ByteSource, names: ReadonlySet<string>):
   const found = new Map<string, ProtoField>();
   for await (const m of walkFields(source, modelSpan(source))) {
     if (m.field !== GRAPH || m.wire !== 2) continue;
-    const graph = { from: m.start, to: m.end, maxFields: MAX_GRAPH_FIELDS, fields: 'graph fields', within: 'the graph' };
+    const graph = {
+      from: m.start,
+      to: m.end,
+      maxFields: MAX_GRAPH_FIELDS,
+      fields: 'graph fields',
+      within: 'the graph',
+    };
     for await (const g of walkFields(source, graph)) {
       if (g.field !== INITIALIZER || g.wire !== 2) continue;
-      const span = { from: g.start, to: g.end, maxFields: MAX_TENSOR_FIELDS, fields: `fields in the initializer at byte ${g.at}`, within: 'its initializer' };
+      const span = {
+        from: g.start,
+        to: g.end,
+        maxFields: MAX_TENSOR_FIELDS,
+        fields: `fields in the initializer at byte ${g.at}`,
+        within: 'its initializer',
+      };
       let name: string | null = null;
       for await (const f of walkFields(source, span)) {
         if (f.field !== T.name || f.wire !== 2) continue;
@@ -117,11 +148,21 @@ async function findInitializers(source: ByteSource, names: ReadonlySet<string>):
 
 /** Reads the fields of a `TensorProto` held in memory; nothing sized by them is allocated. */
 async function parseTensor(bytes: Uint8Array, what: string): Promise<StoredTensor> {
-  const t: StoredTensor = { bytes, dims: [], dataType: 0, raw: new Uint8Array(0), floatCount: 0, int32Count: 0, external: new Map(), dataLocation: 0 };
+  const t: StoredTensor = {
+    bytes,
+    dims: [],
+    dataType: 0,
+    raw: new Uint8Array(0),
+    floatCount: 0,
+    int32Count: 0,
+    external: new Map(),
+    dataLocation: 0,
+  };
   for await (const f of walkFields(bytesSource(bytes), tensorSpan(bytes, what))) {
     const body = bytes.subarray(f.start, f.end);
     if (f.field === T.dims && (f.wire === 0 || f.wire === 2)) {
-      if (t.dims.length + varintCount(body, what) > MAX_DIMS) throw notOnnx(`${what} has more than ${MAX_DIMS} dimensions`);
+      if (t.dims.length + varintCount(body, what) > MAX_DIMS)
+        throw notOnnx(`${what} has more than ${MAX_DIMS} dimensions`);
       readVarints(body, (v) => t.dims.push(v));
     } else if (f.field === T.dataType && f.wire === 0) {
       t.dataType = f.value;
@@ -142,7 +183,13 @@ async function parseTensor(bytes: Uint8Array, what: string): Promise<StoredTenso
   return t;
 }
 
-const tensorSpan = (bytes: Uint8Array, what: string): FieldSpan => ({ from: 0, to: bytes.length, maxFields: bytes.length, fields: `fields in ${what}`, within: what });
+const tensorSpan = (bytes: Uint8Array, what: string): FieldSpan => ({
+  from: 0,
+  to: bytes.length,
+  maxFields: bytes.length,
+  fields: `fields in ${what}`,
+  within: what,
+});
 
 /** Varints in `b` (a packed run, or one value): those ending in it, once it is checked to end with one. */
 function varintCount(b: Uint8Array, what: string): number {
@@ -154,7 +201,7 @@ function varintCount(b: Uint8Array, what: string): number {
 
 /** Each varint of `b` (checked by {@link varintCount}), exact up to 2^53. */
 function readVarints(b: Uint8Array, each: (v: number) => void): void {
-  for (let at = 0; at < b.length; ) {
+  for (let at = 0; at < b.length;) {
     const v = varint(b, at, true)!;
     each(v.value);
     at += v.used;
@@ -176,10 +223,18 @@ async function fillTyped(t: StoredTensor, out: Uint8Array | Uint16Array, what: s
 }
 
 /** The value of one override from its stored tensor; `reserve(bytes)` checks the budget before they are allocated. */
-async function readValue(o: InjectedOverride, t: StoredTensor, model: WebModelRef, what: string, reserve: (bytes: number) => void): Promise<HostTensor> {
+async function readValue(
+  o: InjectedOverride,
+  t: StoredTensor,
+  model: WebModelRef,
+  what: string,
+  reserve: (bytes: number) => void,
+): Promise<HostTensor> {
   const dtype = DATA_TYPES[t.dataType];
-  if (dtype === undefined) throw new ModelSessionError(`${what} has ONNX data type ${t.dataType}, not a float type`, 'model-file');
-  if (o.dtype === 'f16' && dtype !== 'f16') throw new ModelSessionError(`${what} is ${dtype}, but input ${o.input} takes f16`, 'model-file');
+  if (dtype === undefined)
+    throw new ModelSessionError(`${what} has ONNX data type ${t.dataType}, not a float type`, 'model-file');
+  if (o.dtype === 'f16' && dtype !== 'f16')
+    throw new ModelSessionError(`${what} is ${dtype}, but input ${o.input} takes f16`, 'model-file');
   if (t.dims.some((d) => !Number.isSafeInteger(d) || d < 0) || !Number.isSafeInteger(numel(t.dims) * 4)) {
     throw new ModelSessionError(`${what}: shape [${t.dims.join(', ')}] is not a valid tensor size`, 'model-file');
   }
@@ -192,22 +247,30 @@ async function readValue(o: InjectedOverride, t: StoredTensor, model: WebModelRe
     stored = await readExternal(t.external, nbytes, model, what);
   } else if (t.raw.length > 0 || nbytes === 0) {
     if (t.raw.length !== nbytes) {
-      throw new ModelSessionError(`${what}: raw_data has ${t.raw.length} bytes, shape [${t.dims.join(', ')}] of ${dtype} needs ${nbytes}`, 'model-file');
+      throw new ModelSessionError(
+        `${what}: raw_data has ${t.raw.length} bytes, shape [${t.dims.join(', ')}] of ${dtype} needs ${nbytes}`,
+        'model-file',
+      );
     }
     stored = t.raw.slice();
   } else if (dtype === 'f32') {
-    if (t.floatCount !== n) throw new ModelSessionError(`${what}: float_data has ${t.floatCount} values, its shape needs ${n}`, 'model-file');
+    if (t.floatCount !== n)
+      throw new ModelSessionError(`${what}: float_data has ${t.floatCount} values, its shape needs ${n}`, 'model-file');
     stored = new Uint8Array(nbytes);
     await fillTyped(t, stored, what);
   } else {
     // 16-bit floats as their bit patterns in int32_data
-    if (t.int32Count !== n) throw new ModelSessionError(`${what}: int32_data has ${t.int32Count} values, its shape needs ${n}`, 'model-file');
+    if (t.int32Count !== n)
+      throw new ModelSessionError(`${what}: int32_data has ${t.int32Count} values, its shape needs ${n}`, 'model-file');
     const bits = new Uint16Array(n);
     await fillTyped(t, bits, what);
     stored = new Uint8Array(bits.buffer);
   }
   // `stored` is a fresh buffer at offset 0: aligned for any view
-  const value = dtype === 'f32' ? tensor('f32', t.dims, new Float32Array(stored.buffer, 0, n)) : tensor(dtype, t.dims, new Uint16Array(stored.buffer, 0, n));
+  const value =
+    dtype === 'f32'
+      ? tensor('f32', t.dims, new Float32Array(stored.buffer, 0, n))
+      : tensor(dtype, t.dims, new Uint16Array(stored.buffer, 0, n));
   return o.dtype === 'f32' ? toF32(value) : value;
 }
 
@@ -225,21 +288,33 @@ function externalUrl(location: string, modelUrl: string, what: string): string {
 }
 
 /** The `nbytes` bytes of an external tensor, fetched from beside the model. */
-async function readExternal(e: ReadonlyMap<string, string>, nbytes: number, model: WebModelRef, what: string): Promise<Uint8Array> {
+async function readExternal(
+  e: ReadonlyMap<string, string>,
+  nbytes: number,
+  model: WebModelRef,
+  what: string,
+): Promise<Uint8Array> {
   const location = e.get('location') ?? '';
-  if (location === '') throw new ModelSessionError(`${what} is stored externally but has no "location" entry`, 'model-file');
+  if (location === '')
+    throw new ModelSessionError(`${what} is stored externally but has no "location" entry`, 'model-file');
   const num = (key: string): number | null => {
     const v = e.get(key);
     if (v === undefined) return null;
     if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) {
-      throw new ModelSessionError(`${what}: external data "${key}" is ${JSON.stringify(v)}, not a byte count`, 'model-file');
+      throw new ModelSessionError(
+        `${what}: external data "${key}" is ${JSON.stringify(v)}, not a byte count`,
+        'model-file',
+      );
     }
     return Number(v);
   };
   const offset = num('offset') ?? 0;
   const length = num('length');
   if (length !== null && length !== nbytes) {
-    throw new ModelSessionError(`${what}: external data length ${length} does not match its shape and type (${nbytes} bytes)`, 'model-file');
+    throw new ModelSessionError(
+      `${what}: external data length ${length} does not match its shape and type (${nbytes} bytes)`,
+      'model-file',
+    );
   }
   if (model.url === null) {
     throw new ModelSessionError(
@@ -267,7 +342,8 @@ async function readExternal(e: ReadonlyMap<string, string>, nbytes: number, mode
   const short = `external data file ${location} ends before byte ${offset + nbytes}`;
   const declared = res.headers.get('content-length');
   const encoded = (res.headers.get('content-encoding') ?? 'identity') !== 'identity'; // then the length is not the file's
-  if (declared !== null && !encoded && Number(declared) < skip + nbytes) await refuse(`answered ${declared} bytes: ${short}`);
+  if (declared !== null && !encoded && Number(declared) < skip + nbytes)
+    await refuse(`answered ${declared} bytes: ${short}`);
   const out = new Uint8Array(nbytes); // budget-checked by the caller; filled as the body streams in
   if ((await readInto(res, skip, out)) !== nbytes) throw new ModelSessionError(`${what}: ${short}`, 'model-file');
   return out;

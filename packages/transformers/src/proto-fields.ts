@@ -12,7 +12,8 @@ import { ModelSessionError } from './errors.js';
 export const MAX_MODEL_FIELDS = 100_000;
 
 /** The error for bytes that are not an ONNX model. */
-export const notOnnx = (why: string): ModelSessionError => new ModelSessionError(`not an ONNX model: ${why}`, 'model-file');
+export const notOnnx = (why: string): ModelSessionError =>
+  new ModelSessionError(`not an ONNX model: ${why}`, 'model-file');
 
 /**
  * A varint at `at` in `b`: value and bytes used, or null when `b` ends first. Values beyond 2^53 throw unless

@@ -17,7 +17,7 @@ env.useFSCache = false;
 env.logLevel = LogLevel.NONE;
 
 describe.runIf(PRESENT)('adapter feeds within the memory budget (Node)', () => {
-  it('a budget below one selection\'s stacked inputs refuses the run with ResourceLimitError; a fitting one generates', async () => {
+  it("a budget below one selection's stacked inputs refuses the run with ResourceLimitError; a fitting one generates", async () => {
     const hot = join(tempDir('feed-budget'), 'hot');
     await injectModelFolder(ADAPTERS.a, TINY_LLAMA, hot, { hotSwap: true });
     const gen = readGenerations();
@@ -27,7 +27,10 @@ describe.runIf(PRESENT)('adapter feeds within the memory budget (Node)', () => {
       const small = await attachAdapters(model, { folder: hot, maxMemoryBytes: 1024 });
       await small.load('a', ADAPTERS.a);
       small.use('a');
-      const err = await greedy(model, tokenizer, gen.prompts.single, 2).then(() => null, (e: unknown) => e);
+      const err = await greedy(model, tokenizer, gen.prompts.single, 2).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(ResourceLimitError);
       expect((err as ResourceLimitError).limit).toBe('maxMemory');
       small.dispose();

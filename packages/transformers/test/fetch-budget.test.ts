@@ -38,7 +38,9 @@ describe('fetched bytes stay within the budget', () => {
 
   for (const manner of ['declared', 'chunked', 'lying']) {
     it(`urlSource: a ${manner} body over the budget is a ResourceLimitError`, async () => {
-      await expect(urlSource(`${origin}/${manner}/model.onnx`, fetch, 64 * 1024)).rejects.toBeInstanceOf(ResourceLimitError);
+      await expect(urlSource(`${origin}/${manner}/model.onnx`, fetch, 64 * 1024)).rejects.toBeInstanceOf(
+        ResourceLimitError,
+      );
     });
   }
 
@@ -50,7 +52,9 @@ describe('fetched bytes stay within the budget', () => {
 
   for (const manner of ['declared', 'chunked']) {
     it(`fetchAdapterFiles: a ${manner} file over the budget is a ResourceLimitError`, async () => {
-      await expect(fetchAdapterFiles(`${origin}/${manner}/adapter/`, fetch, 64 * 1024)).rejects.toBeInstanceOf(ResourceLimitError);
+      await expect(fetchAdapterFiles(`${origin}/${manner}/adapter/`, fetch, 64 * 1024)).rejects.toBeInstanceOf(
+        ResourceLimitError,
+      );
     });
   }
 });

@@ -11,14 +11,29 @@
  *
  * Offline: `env.allowRemoteModels = false`, `env.useFSCache = false`, absolute folder paths.
  */
-import { AutoModelForCausalLM, AutoTokenizer, env, LogLevel, pipeline, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
+import {
+  AutoModelForCausalLM,
+  AutoTokenizer,
+  env,
+  LogLevel,
+  pipeline,
+  type PreTrainedModel,
+  type PreTrainedTokenizer,
+} from '@huggingface/transformers';
 import { toF32 } from '@vblora/core';
 import { readAdapterDir } from '@vblora/core/node';
 import { injectModelFolder, mergeModelFolder } from '@vblora/onnx';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdapterSelectionError, attachAdapters, ModelSessionError } from '../src/node.js';
-import { ADAPTERS, PRESENT, readExpectedLogits, readGenerations, TINY_LLAMA, type Generations } from './helpers/fixture.js';
+import {
+  ADAPTERS,
+  PRESENT,
+  readExpectedLogits,
+  readGenerations,
+  TINY_LLAMA,
+  type Generations,
+} from './helpers/fixture.js';
 import { tempDir } from './helpers/tmp.js';
 import { greedy, maxLogitError, type GreedyRun } from './shared/greedy.js';
 
@@ -35,7 +50,12 @@ const LOGIT_TOLERANCE: Record<Dtype, number> = { fp32: 1e-4, q4: 1e-4, int8: 1 }
 
 describe.runIf(PRESENT)('transformers.js generate on tiny-llama folders equals PEFT (Node)', () => {
   const out = PRESENT ? tempDir('generate') : '';
-  const folders = { merged: join(out, 'merged-a'), static: join(out, 'static-a'), hot: join(out, 'hot'), hotTopk: join(out, 'hot-topk') };
+  const folders = {
+    merged: join(out, 'merged-a'),
+    static: join(out, 'static-a'),
+    hot: join(out, 'hot'),
+    hotTopk: join(out, 'hot-topk'),
+  };
   let gen: Generations;
   let logits: ReturnType<typeof readExpectedLogits>;
   let tokenizer: PreTrainedTokenizer;
@@ -73,13 +93,15 @@ describe.runIf(PRESENT)('transformers.js generate on tiny-llama folders equals P
       const want = logits.get(`${run}.${c}`)!;
       const [steps, batch, vocab] = want.shape as [number, number, number];
       expect(r.logits).toHaveLength(steps);
-      expect(maxLogitError(r.logits, want.data, batch, vocab), `${run} ${c}: logits`).toBeLessThanOrEqual(LOGIT_TOLERANCE[dtype]);
+      expect(maxLogitError(r.logits, want.data, batch, vocab), `${run} ${c}: logits`).toBeLessThanOrEqual(
+        LOGIT_TOLERANCE[dtype],
+      );
       results.push(r);
     }
     return results;
   };
 
-  it('the base folder (fp32) gives PEFT\'s base tokens, ≥ 16 new, single and left-padded batch', async () => {
+  it("the base folder (fp32) gives PEFT's base tokens, ≥ 16 new, single and left-padded batch", async () => {
     expect(gen.max_new_tokens).toBeGreaterThanOrEqual(16);
     expect(gen.prompts.batch.length).toBeGreaterThan(1);
     expect(gen.inputs.batch.attention_mask.some((row) => row[0] === 0)).toBe(true); // really left-padded
@@ -92,12 +114,12 @@ describe.runIf(PRESENT)('transformers.js generate on tiny-llama folders equals P
     });
   }
 
-  it('the merged folder (mergeModelFolder, fp32) gives PEFT\'s adapter-a tokens', async () => {
+  it("the merged folder (mergeModelFolder, fp32) gives PEFT's adapter-a tokens", async () => {
     await expectRun(await load(folders.merged, 'fp32'), 'fp32.vblora-a', 'fp32');
   });
 
   for (const dtype of ['fp32', 'q4', 'int8'] as const) {
-    it(`the injected folder (adapter built in, ${dtype}) gives ${dtype === 'fp32' ? 'PEFT\'s' : 'the reference'} adapter-a tokens`, async () => {
+    it(`the injected folder (adapter built in, ${dtype}) gives ${dtype === 'fp32' ? "PEFT's" : 'the reference'} adapter-a tokens`, async () => {
       await expectRun(await load(folders.static, dtype), `${dtype}.vblora-a`, dtype);
     });
   }
@@ -112,7 +134,12 @@ describe.runIf(PRESENT)('transformers.js generate on tiny-llama folders equals P
       expect(adapters.names).toEqual(['a', 'b']);
       const session = model.sessions['model'];
       const plain = await expectRun(await load(TINY_LLAMA, dtype), `${dtype}.base`, dtype);
-      for (const [name, run] of [['a', 'vblora-a'], ['b', 'vblora-b'], [null, 'base'], ['a', 'vblora-a']] as const) {
+      for (const [name, run] of [
+        ['a', 'vblora-a'],
+        ['b', 'vblora-b'],
+        [null, 'base'],
+        ['a', 'vblora-a'],
+      ] as const) {
         adapters.use(name);
         const got = await expectRun(model, `${dtype}.${run}`, dtype);
         // no adapter: the branches add zeros, so the logits are the plain base model's, bit for bit
@@ -129,7 +156,11 @@ describe.runIf(PRESENT)('transformers.js generate on tiny-llama folders equals P
     expect(adapters.info.variant).toBe('topk');
     await adapters.load('a', ADAPTERS.a);
     await adapters.load('b', ADAPTERS.b);
-    for (const [name, run] of [['a', 'vblora-a'], ['b', 'vblora-b'], [null, 'base']] as const) {
+    for (const [name, run] of [
+      ['a', 'vblora-a'],
+      ['b', 'vblora-b'],
+      [null, 'base'],
+    ] as const) {
       adapters.use(name);
       await expectRun(model, `q4.${run}`, 'q4');
     }
@@ -146,14 +177,20 @@ describe.runIf(PRESENT)('transformers.js generate on tiny-llama folders equals P
       const adapters = await attachAdapters(model, { folder: folders.hot });
       await adapters.load('a', ADAPTERS.a);
       await adapters.load('b', ADAPTERS.b);
-      const rows = [['a', 'vblora-a'], ['b', 'vblora-b'], [null, 'base']] as const;
+      const rows = [
+        ['a', 'vblora-a'],
+        ['b', 'vblora-b'],
+        [null, 'base'],
+      ] as const;
       adapters.use(rows.map(([n]) => n));
       const r = await greedy(model, tokenizer, gen.prompts.batch, gen.max_new_tokens);
       rows.forEach(([, run], i) => {
         expect(r.sequences[i], `row ${i}: ${run}`).toEqual(gen.runs[`${dtype}.${run}`]!.batch.sequences[i]);
         const want = logits.get(`${dtype}.${run}.batch`)!;
         const [, batch, vocab] = want.shape as [number, number, number];
-        expect(maxLogitError(r.logits, want.data, batch, vocab, [i]), `row ${i}: logits`).toBeLessThanOrEqual(LOGIT_TOLERANCE[dtype]);
+        expect(maxLogitError(r.logits, want.data, batch, vocab, [i]), `row ${i}: logits`).toBeLessThanOrEqual(
+          LOGIT_TOLERANCE[dtype],
+        );
       });
       // a selection for 3 rows cannot serve a single prompt
       await expect(greedy(model, tokenizer, gen.prompts.single, 2)).rejects.toThrow(AdapterSelectionError);
@@ -189,34 +226,50 @@ describe.runIf(PRESENT)('transformers.js generate on tiny-llama folders equals P
     const adapters = await attachAdapters(pipe, { folder: folders.hot });
     await adapters.load('b', ADAPTERS.b);
     adapters.use('b');
-    const [out] = (await pipe(gen.prompts.single[0]!, { max_new_tokens: gen.max_new_tokens, do_sample: false })) as { generated_text: string }[];
+    const [out] = (await pipe(gen.prompts.single[0]!, { max_new_tokens: gen.max_new_tokens, do_sample: false })) as {
+      generated_text: string;
+    }[];
     expect(out!.generated_text).toBe(gen.runs['fp32.vblora-b']!.single.text[0]);
     const a = (await readAdapterDir(ADAPTERS.a)).adapter;
     const bank = Float32Array.from(toF32(a.bank).data);
     bank[5] = Number.NaN;
-    await expect(adapters.load('nan', { ...a, bank: { dtype: 'f32', shape: a.bank.shape, data: bank } })).rejects.toThrow(/would compose to NaN/);
+    await expect(
+      adapters.load('nan', { ...a, bank: { dtype: 'f32', shape: a.bank.shape, data: bank } }),
+    ).rejects.toThrow(/would compose to NaN/);
     expect(adapters.names).toEqual(['b']);
     adapters.dispose();
   });
 
-  it('dispose puts the model\'s own session back; errors are typed', async () => {
+  it("dispose puts the model's own session back; errors are typed", async () => {
     const model = await load(folders.hot, 'q4');
     const own = model.sessions['model'];
     const adapters = await attachAdapters(model, { folder: folders.hot });
     expect(model.sessions['model']).not.toBe(own);
-    await expect(attachAdapters(model, { folder: folders.hot })).rejects.toMatchObject({ name: 'ModelSessionError', rule: 'attached' });
-    expect(() => adapters.use('nope')).toThrow(expect.objectContaining({ name: 'AdapterSelectionError', rule: 'unknown' }) as Error);
+    await expect(attachAdapters(model, { folder: folders.hot })).rejects.toMatchObject({
+      name: 'ModelSessionError',
+      rule: 'attached',
+    });
+    expect(() => adapters.use('nope')).toThrow(
+      expect.objectContaining({ name: 'AdapterSelectionError', rule: 'unknown' }) as Error,
+    );
     adapters.dispose();
     expect(model.sessions['model']).toBe(own);
     expect(() => adapters.use(null)).toThrow(expect.objectContaining({ rule: 'disposed' }) as Error);
     // the plain session lists the adapter inputs, which transformers.js cannot feed
-    await expect(greedy(model, tokenizer, gen.prompts.single, 2)).rejects.toThrow(/Missing the following inputs: vblora\./);
+    await expect(greedy(model, tokenizer, gen.prompts.single, 2)).rejects.toThrow(
+      /Missing the following inputs: vblora\./,
+    );
 
     // a session created from another file than the one named: its inputs are not the described ones
     const base = await load(TINY_LLAMA, 'fp32');
-    await expect(attachAdapters(base, { modelFile: join(folders.hot, 'onnx', 'model.onnx') })).rejects.toMatchObject({ rule: 'inputs' });
+    await expect(attachAdapters(base, { modelFile: join(folders.hot, 'onnx', 'model.onnx') })).rejects.toMatchObject({
+      rule: 'inputs',
+    });
     const built = await load(folders.static, 'fp32');
-    await expect(attachAdapters(built, { folder: folders.static })).rejects.toMatchObject({ name: 'ModelSessionError', rule: 'static' });
+    await expect(attachAdapters(built, { folder: folders.static })).rejects.toMatchObject({
+      name: 'ModelSessionError',
+      rule: 'static',
+    });
     await expect(attachAdapters(built, { folder: TINY_LLAMA })).rejects.toMatchObject({ rule: 'not-injected' });
     await expect(attachAdapters(built, {})).rejects.toBeInstanceOf(ModelSessionError);
   });

@@ -30,7 +30,10 @@ const ENTRIES = [
 ];
 
 /** A fetch over `bytes` that honours Range (or not) and records each request. */
-function rangeServer(bytes: Uint8Array, honourRange: boolean): { fetch: FetchLike; requests: string[]; sent: () => number } {
+function rangeServer(
+  bytes: Uint8Array,
+  honourRange: boolean,
+): { fetch: FetchLike; requests: string[]; sent: () => number } {
   const requests: string[] = [];
   let sent = 0;
   const fetchImpl: FetchLike = async (_url, init) => {
@@ -44,7 +47,10 @@ function rangeServer(bytes: Uint8Array, honourRange: boolean): { fetch: FetchLik
     const from = Number(m[1]);
     const to = Math.min(bytes.length - 1, Number(m[2]));
     sent += to - from + 1;
-    return new Response(bytes.slice(from, to + 1), { status: 206, headers: { 'content-range': `bytes ${from}-${to}/${bytes.length}` } });
+    return new Response(bytes.slice(from, to + 1), {
+      status: 206,
+      headers: { 'content-range': `bytes ${from}-${to}/${bytes.length}` },
+    });
   };
   return { fetch: fetchImpl, requests, sent: () => sent };
 }
@@ -71,7 +77,11 @@ describe('readModelMetadata', () => {
 
   it('refuses truncated or non-protobuf bytes with ModelSessionError model-file', async () => {
     const bytes = modelBytes(ENTRIES);
-    for (const bad of [bytes.subarray(0, bytes.length - 5), new TextEncoder().encode('<html>not a model</html>'), Uint8Array.of(0x80)]) {
+    for (const bad of [
+      bytes.subarray(0, bytes.length - 5),
+      new TextEncoder().encode('<html>not a model</html>'),
+      Uint8Array.of(0x80),
+    ]) {
       const err = await readModelMetadata(bytesSource(bad)).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ModelSessionError);
       expect((err as ModelSessionError).rule).toBe('model-file');

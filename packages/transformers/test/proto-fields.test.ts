@@ -16,7 +16,10 @@ const all = async (bytes: Uint8Array, span?: Partial<FieldSpan>): Promise<ProtoF
 };
 
 const failure = async (bytes: Uint8Array, span?: Partial<FieldSpan>): Promise<ModelSessionError> => {
-  const err = await all(bytes, span).then(() => null, (e: unknown) => e);
+  const err = await all(bytes, span).then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ModelSessionError);
   expect((err as ModelSessionError).rule).toBe('model-file');
   return err as ModelSessionError;
@@ -33,7 +36,13 @@ const MODEL = encodeOnnxModel({
 describe('walkFields', () => {
   it('yields each top-level field with its wire type, value and range', async () => {
     const fields = await all(MODEL);
-    expect(fields.map((f) => [f.field, f.wire])).toEqual([[1, 0], [2, 2], [5, 0], [7, 2], [14, 2]]);
+    expect(fields.map((f) => [f.field, f.wire])).toEqual([
+      [1, 0],
+      [2, 2],
+      [5, 0],
+      [7, 2],
+      [14, 2],
+    ]);
     expect(fields[0]!.value).toBe(8);
     expect(new TextDecoder().decode(MODEL.subarray(fields[1]!.start, fields[1]!.end))).toBe('test');
     expect(fields[2]!.end - fields[2]!.start).toBe(10);
@@ -45,14 +54,22 @@ describe('walkFields', () => {
     const graph = (await all(MODEL)).find((f) => f.field === 7)!;
     const init = (await all(MODEL, { from: graph.start, to: graph.end })).find((f) => f.field === 5)!;
     const tensor = await all(MODEL, { from: init.start, to: init.end });
-    expect(tensor.map((f) => [f.field, f.wire])).toEqual([[1, 2], [2, 0], [4, 2], [8, 2]]); // onnx-proto packs dims
+    expect(tensor.map((f) => [f.field, f.wire])).toEqual([
+      [1, 2],
+      [2, 0],
+      [4, 2],
+      [8, 2],
+    ]); // onnx-proto packs dims
     const floats = tensor[2]!;
     expect(new Float32Array(MODEL.slice(floats.start, floats.end).buffer)).toEqual(Float32Array.of(1, 2));
   });
 
   it('reads fixed64 and fixed32 fields by their size', async () => {
     const bytes = Uint8Array.of(0x09, ...new Array(8).fill(0xff), 0x15, 1, 2, 3, 4);
-    expect((await all(bytes)).map((f) => [f.field, f.wire, f.start, f.end])).toEqual([[1, 1, 1, 9], [2, 5, 10, 14]]);
+    expect((await all(bytes)).map((f) => [f.field, f.wire, f.start, f.end])).toEqual([
+      [1, 1, 1, 9],
+      [2, 5, 10, 14],
+    ]);
   });
 
   it('refuses truncated headers, field 0, group wire types, fields past their message and too many fields', async () => {
@@ -60,21 +77,37 @@ describe('walkFields', () => {
     expect((await failure(Uint8Array.of(0x02, 0x00))).message).toMatch(/field number 0/);
     expect((await failure(Uint8Array.of(0x0b))).message).toMatch(/wire type 3/);
     expect((await failure(Uint8Array.of(0x08, 0x80))).message).toMatch(/truncated varint/);
-    expect((await failure(Uint8Array.of(0x0a, 0x05, 1, 2))).message).toMatch(/field 1 at byte 0 runs past the end of the file/);
+    expect((await failure(Uint8Array.of(0x0a, 0x05, 1, 2))).message).toMatch(
+      /field 1 at byte 0 runs past the end of the file/,
+    );
     expect((await failure(Uint8Array.of(0x15, 1, 2))).message).toMatch(/runs past the end of the file/);
     // a field that fits the file but not its message
-    expect((await failure(Uint8Array.of(0x0a, 0x03, 0x0a, 0x05, 0x00, 1, 2, 3, 4, 5), { from: 2, to: 5, within: 'the graph' })).message).toMatch(
-      /runs past the end of the graph/,
-    );
-    expect((await failure(new Uint8Array(6).fill(0x08).map((v, i) => (i % 2 ? 0 : v)), { maxFields: 2, fields: 'graph fields' })).message).toMatch(
-      /more than 2 graph fields/,
-    );
+    expect(
+      (
+        await failure(Uint8Array.of(0x0a, 0x03, 0x0a, 0x05, 0x00, 1, 2, 3, 4, 5), {
+          from: 2,
+          to: 5,
+          within: 'the graph',
+        })
+      ).message,
+    ).toMatch(/runs past the end of the graph/);
+    expect(
+      (
+        await failure(
+          new Uint8Array(6).fill(0x08).map((v, i) => (i % 2 ? 0 : v)),
+          { maxFields: 2, fields: 'graph fields' },
+        )
+      ).message,
+    ).toMatch(/more than 2 graph fields/);
   });
 });
 
 describe('decodeStringEntry', () => {
   it('decodes key and value, and refuses what is not two UTF-8 strings', () => {
-    expect(decodeStringEntry(Uint8Array.of(0x0a, 1, 0x61, 0x12, 2, 0x62, 0x63), 'an entry')).toEqual({ key: 'a', value: 'bc' });
+    expect(decodeStringEntry(Uint8Array.of(0x0a, 1, 0x61, 0x12, 2, 0x62, 0x63), 'an entry')).toEqual({
+      key: 'a',
+      value: 'bc',
+    });
     expect(() => decodeStringEntry(Uint8Array.of(0x08, 1), 'an entry')).toThrow(/an entry that is not two strings/);
     expect(() => decodeStringEntry(Uint8Array.of(0x0a, 5, 0x61), 'an entry')).toThrow(/an entry runs past its end/);
     expect(() => decodeStringEntry(Uint8Array.of(0x0a, 1, 0xff), 'an entry')).toThrow(ModelSessionError);

@@ -44,7 +44,9 @@ describe('sessionView', () => {
     expect(view.inputMetadata.map((m) => m.name)).toEqual(['input_ids', 'attention_mask']);
     expect(view.outputNames).toEqual(['logits']);
     expect(view.config).toBe(real.config);
-    expect(await view.run({ input_ids: 1, attention_mask: 2 })).toEqual({ logits: ['attention_mask', 'input_ids', 'vblora.m.A', 'vblora.row_adapter'] });
+    expect(await view.run({ input_ids: 1, attention_mask: 2 })).toEqual({
+      logits: ['attention_mask', 'input_ids', 'vblora.m.A', 'vblora.row_adapter'],
+    });
     expect(calls).toBe(1);
     expect(real.runs()).toHaveLength(1);
     expect(await view.release()).toBe('released 1'); // `this` is the real session (private field reachable)

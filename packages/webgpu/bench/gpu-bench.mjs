@@ -64,7 +64,7 @@ const f32 = (shape, scale) => ({
   shape,
   data: random(
     shape.reduce((x, y) => x * y, 1),
-    scale
+    scale,
   ),
 });
 function bf16(shape, scale) {
@@ -119,8 +119,8 @@ log(`shapes: ${quick ? 'quick (scaled down)' : 'Llama-2-7B'} ${JSON.stringify(S)
   results.copy = { bytes, ms: t, GBps: gbps(2 * bytes, t) };
   log(
     `copy ${(bytes / 2 ** 20).toFixed(0)} MiB buffer→buffer: ${ms(t)}, ${results.copy.GBps.toFixed(
-      1
-    )} GB/s (read + write)`
+      1,
+    )} GB/s (read + write)`,
   );
 }
 
@@ -152,18 +152,21 @@ log(`shapes: ${quick ? 'quick (scaled down)' : 'Llama-2-7B'} ${JSON.stringify(S)
     b.vectors.dispose();
     forms.push({ logitsA: a, logitsB: b });
   }
-  const fromTopk = await time(async () => {
-    for (const f of forms) {
-      const { A, B } = await rt.composeLowRank({ logitsA: f.logitsA, logitsB: f.logitsB, bank, k: S.k });
-      A.dispose();
-      B.dispose();
-    }
-  }, Math.max(1, Math.floor(iters / 2)));
+  const fromTopk = await time(
+    async () => {
+      for (const f of forms) {
+        const { A, B } = await rt.composeLowRank({ logitsA: f.logitsA, logitsB: f.logitsB, bank, k: S.k });
+        A.dispose();
+        B.dispose();
+      }
+    },
+    Math.max(1, Math.floor(iters / 2)),
+  );
   results.compose = { modules: modules.length, denseMs: dense, topkFormMs: fromTopk };
   log(
     `compose ${modules.length} modules: dense logits ${ms(dense)} (${(dense / modules.length).toFixed(
-      3
-    )} ms/module), ` + `top-k form ${ms(fromTopk)}`
+      3,
+    )} ms/module), ` + `top-k form ${ms(fromTopk)}`,
   );
   for (const m of modules) {
     m.logitsA.dispose();
@@ -188,12 +191,12 @@ for (const dtype of ['bf16', 'f32']) {
   });
   // copy of the same buffers, same run: the physical limit for a read-modify-write of the weights
   const scratch = layer.map((m) =>
-    m.weight.chunks.map((c) => rt.device.createBuffer({ size: c.bytes, usage: 0x4 | 0x8 }))
+    m.weight.chunks.map((c) => rt.device.createBuffer({ size: c.bytes, usage: 0x4 | 0x8 })),
   );
   const tc = await time(async () => {
     const enc = rt.device.createCommandEncoder();
     layer.forEach((m, i) =>
-      m.weight.chunks.forEach((c, j) => enc.copyBufferToBuffer(c.buffer, 0, scratch[i][j], 0, c.bytes))
+      m.weight.chunks.forEach((c, j) => enc.copyBufferToBuffer(c.buffer, 0, scratch[i][j], 0, c.bytes)),
     );
     rt.device.queue.submit([enc.finish()]);
   });
@@ -204,8 +207,8 @@ for (const dtype of ['bf16', 'f32']) {
   log(
     `merge one layer (7 modules, ${(bytes / 2 ** 20).toFixed(0)} MiB ${dtype}) in place: ${ms(t)}, ` +
       `${r.GBps.toFixed(1)} GB/s = ${(100 * r.ofCopy).toFixed(0)} % of copying the same buffers (${r.copyGBps.toFixed(
-        1
-      )} GB/s)`
+        1,
+      )} GB/s)`,
   );
   for (const m of layer) {
     m.weight.dispose();
@@ -237,7 +240,7 @@ for (const dtype of ['bf16', 'f32']) {
       `forward ${dtype} ${tokens}×${inF}→${outF}: base ${ms(base)} (${r.baseGflops.toFixed(1)} GFLOP/s), ` +
         `+adapter unfused ${ms(unfused)} (×${(unfused / base).toFixed(2)}), fused ${ms(fused)} (×${(
           fused / base
-        ).toFixed(2)})`
+        ).toFixed(2)})`,
     );
     for (const t of [x, W, A, B]) t.dispose();
   }
@@ -260,8 +263,8 @@ for (const dtype of ['bf16', 'f32']) {
     results[`mixed_${count}`] = { rows: n, adapters: count, ms: t, rowsPerS: n / (t / 1e3) };
     log(
       `mixed batch ${n} rows, ${count} adapter(s) (${inF}→${outF}, r ${S.r}): ${ms(t)}, ${(n / (t / 1e3)).toFixed(
-        0
-      )} rows/s`
+        0,
+      )} rows/s`,
     );
     set.dispose();
     for (const a of adapters) {

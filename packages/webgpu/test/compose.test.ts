@@ -56,7 +56,7 @@ describe('topkAdmixture on the GPU', () => {
         runtime,
         uniform([rows, nv], seed, 30),
         uniform([nv, vl], seed + 100),
-        k
+        k,
       );
       expect(bits(indices)).toEqual(bits(want.indices));
       expect(weights.ok, JSON.stringify(weights.worst)).toBe(true);
@@ -108,7 +108,7 @@ describe('topkAdmixture on the GPU', () => {
         3,
         3,
         3,
-      ])
+      ]),
     );
     const r = await checkTopk(rt, special, uniform([5, 3], 7), 3);
     expect(bits(r.indices)).toEqual(bits(r.want.indices));

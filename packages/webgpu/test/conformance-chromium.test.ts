@@ -35,7 +35,7 @@ describe('conformance: webgpu in headless Chromium', () => {
       }
       await session.page.waitForFunction(() => 'runConformanceInPage' in globalThis);
       const report = (await session.page.evaluate(() =>
-        (globalThis as unknown as { runConformanceInPage: () => Promise<PageReport> }).runConformanceInPage()
+        (globalThis as unknown as { runConformanceInPage: () => Promise<PageReport> }).runConformanceInPage(),
       )) as PageReport;
       expect(report.failures).toEqual([]);
       expect(report.ok).toBe(true);
@@ -49,18 +49,24 @@ describe('conformance: webgpu in headless Chromium', () => {
 
   // core's CPU backend runs in browsers too: the same page checks it, so a browser-only break (WebAssembly SIMD,
   // compile limits on the main thread) fails here
-  it('core\'s cpu backend (WebAssembly SIMD) passes its cases in the page', { timeout: 240_000 }, async (ctx) => {
+  it("core's cpu backend (WebAssembly SIMD) passes its cases in the page", { timeout: 240_000 }, async (ctx) => {
     const session = await openEntryPage();
     if (session === undefined) return ctx.skip(`${CHROMIUM} is not installed`);
     try {
       await session.page.waitForFunction(() => 'runCpuConformanceInPage' in globalThis);
       const report = (await session.page.evaluate(() =>
-        (globalThis as unknown as { runCpuConformanceInPage: () => Promise<PageReport> }).runCpuConformanceInPage()
+        (globalThis as unknown as { runCpuConformanceInPage: () => Promise<PageReport> }).runCpuConformanceInPage(),
       )) as PageReport;
       expect(report.failures).toEqual([]);
       expect(report.ok).toBe(true);
       expect(report.totals.passed).toBeGreaterThan(300);
-      expect([...report.skippedKernels].sort()).toEqual(['admixtureBackward', 'composeBackward', 'deltaWeight', 'logitsFromTopk', 'topkWeightsForSave']);
+      expect([...report.skippedKernels].sort()).toEqual([
+        'admixtureBackward',
+        'composeBackward',
+        'deltaWeight',
+        'logitsFromTopk',
+        'topkWeightsForSave',
+      ]);
     } finally {
       await session.close();
     }

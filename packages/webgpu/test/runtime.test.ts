@@ -95,7 +95,7 @@ describe('GPU-resident tensors', () => {
     const other = await openRuntime({ device: rt.device });
     const foreign = other!.upload(uniform([2, 2], 1));
     await expect(rt.deltaWeight({ A: foreign, B: rt.upload(uniform([2, 2], 2)) })).rejects.toThrow(
-      /another WebGPU runtime/
+      /another WebGPU runtime/,
     );
     other!.dispose();
   });
@@ -122,7 +122,7 @@ describe('device loss', () => {
     const lost: string[] = [];
     runtime.device.lost.then(
       (info) => lost.push(info.reason),
-      () => undefined
+      () => undefined,
     );
     runtime.device.destroy(); // what a driver reset looks like to the page
     await runtime.device.lost;

@@ -138,7 +138,7 @@ describe('ToyLlama on WebGPU: refusals', () => {
     await expect(model.forward(tensor('i32', [1, 64], new Int32Array(64)))).rejects.toThrow(ShapeError);
     await expect(model.forward(x, new Map([['model.layers.0.mlp.gate_proj', q]]))).rejects.toThrow(AdapterError);
     await expect(model.forward(x, new Map([['model.layers.0.mlp.up_proj', q]]))).rejects.toThrow(
-      /up_proj: A must be \(r, 64\) and B \(128, r\)/
+      /up_proj: A must be \(r, 64\) and B \(128, r\)/,
     );
     const extra = new Map([['base_model.model.lm_head.weight', need(sd, 'head.weight')]]);
     await expect(model.forward(x, { pairs, extraTensors: extra })).rejects.toThrow(AdapterError);

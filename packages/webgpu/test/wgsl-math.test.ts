@@ -34,7 +34,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     pipeline,
     Uint32Array.of(input.length),
     [src.chunks[0]!.buffer, dst.chunks[0]!.buffer],
-    Math.ceil(input.length / 64)
+    Math.ceil(input.length / 64),
   );
   enc.submit();
   const got = new Uint32Array((await dst.read()).data.buffer);

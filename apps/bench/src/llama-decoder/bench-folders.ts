@@ -21,7 +21,12 @@ export interface GenerateFolders {
   readonly adapted: readonly GenerateCase[];
 }
 
-async function injected(adapter: VBLoRAAdapter, baseDir: string, workDir: string, tag: string): Promise<GenerateCase[]> {
+async function injected(
+  adapter: VBLoRAAdapter,
+  baseDir: string,
+  workDir: string,
+  tag: string,
+): Promise<GenerateCase[]> {
   const staticDir = join(workDir, `${tag}-static`);
   const lowrankDir = join(workDir, `${tag}-lowrank`);
   const topkDir = join(workDir, `${tag}-topk`);

@@ -13,7 +13,12 @@ import { decoderWeightBytes, llamaDecoderModel, type DecoderShape, type DecoderW
 export const TINY_VOCAB = 164;
 
 /** Llama-2-7B's layer (hidden 4096, 32 heads, no grouped-query attention, intermediate 11008). */
-export const LLAMA2_7B_LAYER: Omit<DecoderShape, 'layers' | 'vocab'> = { hidden: 4096, intermediate: 11008, heads: 32, kvHeads: 32 };
+export const LLAMA2_7B_LAYER: Omit<DecoderShape, 'layers' | 'vocab'> = {
+  hidden: 4096,
+  intermediate: 11008,
+  heads: 32,
+  kvHeads: 32,
+};
 
 function configJson(s: DecoderShape): Record<string, unknown> {
   return {
@@ -40,10 +45,17 @@ function configJson(s: DecoderShape): Record<string, unknown> {
 }
 
 /** Writes a Llama decoder folder of shape `s` (random weights by default) into the new folder `dir`; returns its weight bytes. */
-export async function writeDecoderFolder(dir: string, s: DecoderShape, weights: Exclude<DecoderWeights, 'shapes'> = 'random'): Promise<number> {
+export async function writeDecoderFolder(
+  dir: string,
+  s: DecoderShape,
+  weights: Exclude<DecoderWeights, 'shapes'> = 'random',
+): Promise<number> {
   await mkdir(join(dir, 'onnx'), { recursive: true });
   await writeFile(join(dir, 'config.json'), `${JSON.stringify(configJson(s), null, 2)}\n`);
-  await writeFile(join(dir, 'generation_config.json'), `${JSON.stringify({ bos_token_id: 1, eos_token_id: 2, pad_token_id: 3, do_sample: false }, null, 2)}\n`);
+  await writeFile(
+    join(dir, 'generation_config.json'),
+    `${JSON.stringify({ bos_token_id: 1, eos_token_id: 2, pad_token_id: 3, do_sample: false }, null, 2)}\n`,
+  );
   for (const f of ['tokenizer.json', 'tokenizer_config.json']) await copyFile(tinyLlamaPath(f), join(dir, f));
   const bytes = encodeOnnxModel(llamaDecoderModel(s, weights));
   const weightBytes = decoderWeightBytes(s);

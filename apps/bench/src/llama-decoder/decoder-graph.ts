@@ -63,7 +63,9 @@ export function llamaDecoderModel(s: DecoderShape, weights: DecoderWeights, seed
       const t = weights.get(key);
       const want = embed ? shape : [shape[1], shape[0]];
       if (t === undefined || t.dtype !== 'f32' || t.shape.join() !== want.join()) {
-        throw new Error(`state dict: ${key} must be float32 (${want.join(', ')}), got ${t === undefined ? 'none' : `${t.dtype} (${t.shape.join(', ')})`}`);
+        throw new Error(
+          `state dict: ${key} must be float32 (${want.join(', ')}), got ${t === undefined ? 'none' : `${t.dtype} (${t.shape.join(', ')})`}`,
+        );
       }
       return g.init(name, embed ? t : transposed(t));
     }
@@ -87,16 +89,31 @@ export function llamaDecoderModel(s: DecoderShape, weights: DecoderWeights, seed
     return g.init(name, { dtype: 'f32', shape, data } as HostTensor);
   };
   const normWeight = (key: string, n: number): string =>
-    g.init(key, typeof weights === 'object' && weights.has(key) ? weights.get(key)! : ({ dtype: 'f32', shape: [n], data: new Float32Array(n).fill(1) } as HostTensor));
+    g.init(
+      key,
+      typeof weights === 'object' && weights.has(key)
+        ? weights.get(key)!
+        : ({ dtype: 'f32', shape: [n], data: new Float32Array(n).fill(1) } as HostTensor),
+    );
   const scalarI = (v: number): string => g.int64([v], []);
   const scalarF = (v: number): string => g.float32([v], []);
 
   /** `scope`: the exporter's node scope, `/model/layers.0/self_attn/q_proj`; the PyTorch key follows from it. */
   const linear = (x: string, scope: string, inF: number, outF: number, output?: string): string =>
-    g.op('MatMul', [x, weight(`${scope.slice(1).replaceAll('/', '.')}.weight`, [inF, outF], 1 / Math.sqrt(inF))], {}, { name: `${scope}/MatMul`, ...(output === undefined ? {} : { outputs: [output] }) })[0]!;
+    g.op(
+      'MatMul',
+      [x, weight(`${scope.slice(1).replaceAll('/', '.')}.weight`, [inF, outF], 1 / Math.sqrt(inF))],
+      {},
+      { name: `${scope}/MatMul`, ...(output === undefined ? {} : { outputs: [output] }) },
+    )[0]!;
   const rmsNorm = (x: string, scope: string, w: string): string => {
     const sq = g.op1('Pow', [x, scalarF(2)], {}, { name: `${scope}/Pow` });
-    const mean = g.op1('ReduceMean', [sq], { axes: { ints: [-1] }, keepdims: { i: 1 } }, { name: `${scope}/ReduceMean` });
+    const mean = g.op1(
+      'ReduceMean',
+      [sq],
+      { axes: { ints: [-1] }, keepdims: { i: 1 } },
+      { name: `${scope}/ReduceMean` },
+    );
     const root = g.op1('Sqrt', [g.op1('Add', [mean, scalarF(RMS_EPS)])], {}, { name: `${scope}/Sqrt` });
     return g.op1('Mul', [w, g.op1('Div', [x, root], {}, { name: `${scope}/Div` })], {}, { name: `${scope}/Mul` });
   };
@@ -143,7 +160,8 @@ export function llamaDecoderModel(s: DecoderShape, weights: DecoderWeights, seed
     const rotated = g.op1('Concat', [g.op1('Neg', [rest]), half], { axis: { i: 3 } });
     return g.op1('Add', [g.op1('Mul', [t, cos]), g.op1('Mul', [rotated, sin])]);
   };
-  const heads = (t: string, n: number): string => g.op1('Transpose', [g.op1('Reshape', [t, g.int64([0, 0, n, D])])], { perm: { ints: [0, 2, 1, 3] } });
+  const heads = (t: string, n: number): string =>
+    g.op1('Transpose', [g.op1('Reshape', [t, g.int64([0, 0, n, D])])], { perm: { ints: [0, 2, 1, 3] } });
 
   for (let l = 0; l < s.layers; l++) {
     const scope = `/model/layers.${l}`;
@@ -166,7 +184,11 @@ export function llamaDecoderModel(s: DecoderShape, weights: DecoderWeights, seed
     ]);
     x = g.op1('Add', [x, linear(merged, `${scope}/self_attn/o_proj`, s.heads * D, s.hidden)]);
 
-    const h2 = rmsNorm(x, `${scope}/post_attention_layernorm`, normWeight(`model.layers.${l}.post_attention_layernorm.weight`, s.hidden));
+    const h2 = rmsNorm(
+      x,
+      `${scope}/post_attention_layernorm`,
+      normWeight(`model.layers.${l}.post_attention_layernorm.weight`, s.hidden),
+    );
     const gate = linear(h2, `${scope}/mlp/gate_proj`, s.hidden, s.intermediate);
     const up = linear(h2, `${scope}/mlp/up_proj`, s.hidden, s.intermediate);
     const act = g.op1('Mul', [g.op1('Mul', [gate, g.op1('Sigmoid', [gate])]), up], {}, { name: `${scope}/mlp/Mul` });

@@ -16,7 +16,11 @@ import { fmtTiming, time } from '../stats.js';
 const SWITCH_TARGET_MS = 5;
 
 /** A hot-swap model file of shape `s` for `adapter`, as bytes (its weights are external data that is never read). */
-async function hotSwapBytes(s: DecoderShape, adapter: VBLoRAAdapter, variant: 'lowrank' | 'topk'): Promise<{ bytes: Uint8Array; inputs: string[] }> {
+async function hotSwapBytes(
+  s: DecoderShape,
+  adapter: VBLoRAAdapter,
+  variant: 'lowrank' | 'topk',
+): Promise<{ bytes: Uint8Array; inputs: string[] }> {
   const model = decodeOnnxModel(encodeOnnxModel(llamaDecoderModel(s, 'shapes')));
   const injected = await injectAdapterInputs(model, { adapter, variant });
   const proto = injected.model.proto;
@@ -27,7 +31,12 @@ async function hotSwapBytes(s: DecoderShape, adapter: VBLoRAAdapter, variant: 'l
  * Rows: a new adapter (load + use + first run's feeds) and a switch between loaded adapters, for each hot-swap
  * variant. `adapters` are distinct adapters of the same shape (a new one per repetition).
  */
-export async function adapterSwitchWorkload(s: DecoderShape, adapters: readonly VBLoRAAdapter[], backend: Backend, reps: number): Promise<BenchRow[]> {
+export async function adapterSwitchWorkload(
+  s: DecoderShape,
+  adapters: readonly VBLoRAAdapter[],
+  backend: Backend,
+  reps: number,
+): Promise<BenchRow[]> {
   const { attachAdapters } = await import('@vblora/transformers');
   const rows: BenchRow[] = [];
   const modules = adapters[0]!.modules.size;
@@ -59,7 +68,8 @@ export async function adapterSwitchWorkload(s: DecoderShape, adapters: readonly 
       1,
     );
     const adapterInputs = inputs.filter((n) => n.startsWith('vblora.')).length;
-    if (fed !== adapterInputs) throw new Error(`the session got ${fed} feeds, the graph has ${adapterInputs} adapter inputs`);
+    if (fed !== adapterInputs)
+      throw new Error(`the session got ${fed} feeds, the graph has ${adapterInputs} adapter inputs`);
     // loaded adapters: the controller keeps the feeds of the last few selections, so switching back is a lookup
     await controller.load('x', adapters[0]!);
     await controller.load('y', adapters[1 % adapters.length]!);

@@ -22,14 +22,25 @@ export async function checkpointWorkload(topk: VBLoRAAdapter, reps: number, is7b
   const fullPayload = checkpointPayloadBytes(summary, { topkOnly: false }).totalBytes;
   const entries = [{ name: 'base_model.vblora_vector_bank', dtype: 'f32' as const, shape: [...topk.bank.shape] }];
   for (const m of topk.modules.values()) {
-    for (const [f, factor] of [['A', m.a], ['B', m.b]] as const) {
+    for (const [f, factor] of [
+      ['A', m.a],
+      ['B', m.b],
+    ] as const) {
       if (factor.kind !== 'topk') continue;
-      entries.push({ name: `base_model.model.${m.path}.vblora_logits_${f}`, dtype: 'f32', shape: [...factor.indices.shape.slice(0, -1), topk.config.num_vectors] });
+      entries.push({
+        name: `base_model.model.${m.path}.vblora_logits_${f}`,
+        dtype: 'f32',
+        shape: [...factor.indices.shape.slice(0, -1), topk.config.num_vectors],
+      });
     }
   }
   const fullHeader = planSafetensors(entries).header.length;
   const fullBytes = fullHeader + fullPayload;
-  const t = await time(async () => composeAdapter(adapterFromFiles({ config: files.config, weights: files.weights }).adapter), reps, 1);
+  const t = await time(
+    async () => composeAdapter(adapterFromFiles({ config: files.config, weights: files.weights }).adapter),
+    reps,
+    1,
+  );
   return [
     {
       workload: 'checkpoint',
@@ -45,6 +56,12 @@ export async function checkpointWorkload(topk: VBLoRAAdapter, reps: number, is7b
       value: `${fullBytes.toLocaleString('en-US')} bytes${is7b ? ` (PEFT: ${PEFT_7B_FULL_BYTES.toLocaleString('en-US')})` : ''}`,
       ...(is7b ? { ratio: fullBytes / PEFT_7B_FULL_BYTES, ratioOf: "of PEFT's bytes", target: 1 } : {}),
     },
-    { workload: 'checkpoint', case: 'load top-k file + compose all modules', backend: 'reference', timing: t, value: fmtTiming(t) },
+    {
+      workload: 'checkpoint',
+      case: 'load top-k file + compose all modules',
+      backend: 'reference',
+      timing: t,
+      value: fmtTiming(t),
+    },
   ];
 }

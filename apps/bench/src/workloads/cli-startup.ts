@@ -34,7 +34,12 @@ export async function cliStartupWorkload(reps: number): Promise<BenchRow[]> {
   const bin = cliEntry();
   if (bin === null) return [];
   const adapter = tinyLlamaPath('adapters', 'vblora-b');
-  const [floor, inspect] = await timePaired(() => run(['-e', '0']), () => run([bin, 'inspect', adapter]), reps, 1);
+  const [floor, inspect] = await timePaired(
+    () => run(['-e', '0']),
+    () => run([bin, 'inspect', adapter]),
+    reps,
+    1,
+  );
   return [
     {
       workload: 'cli startup',

@@ -14,8 +14,8 @@ function composeBytes(adapter: VBLoRAAdapter): number {
   let rows = 0;
   let logits = false;
   for (const m of adapter.modules.values()) {
-    rows += (m.a.kind === 'logits' ? m.a.logits.data.length / nv : m.a.indices.data.length / k);
-    rows += (m.b.kind === 'logits' ? m.b.logits.data.length / nv : m.b.indices.data.length / k);
+    rows += m.a.kind === 'logits' ? m.a.logits.data.length / nv : m.a.indices.data.length / k;
+    rows += m.b.kind === 'logits' ? m.b.logits.data.length / nv : m.b.indices.data.length / k;
     logits ||= m.a.kind === 'logits';
   }
   return rows * vl * 4 + rows * k * vl * 4 + (logits ? rows * nv * 4 : rows * k * 8);
@@ -29,7 +29,14 @@ interface ComposeRun {
   readonly fn: () => Promise<unknown>;
 }
 
-async function composeRow(adapter: VBLoRAAdapter, label: string, run: ComposeRun, copy: CopyProbe, bytes: number, reps: number): Promise<BenchRow> {
+async function composeRow(
+  adapter: VBLoRAAdapter,
+  label: string,
+  run: ComposeRun,
+  copy: CopyProbe,
+  bytes: number,
+  reps: number,
+): Promise<BenchRow> {
   const [c, t] = await timePaired(copy.run, run.fn, reps, 2);
   const g = gbps(bytes, t.medianMs);
   const copyG = probeGbps(copy, c.medianMs);
@@ -57,11 +64,17 @@ export async function composeWorkload(
   reps: number,
 ): Promise<BenchRow[]> {
   const bytes = composeBytes(adapter);
-  const runs: ComposeRun[] = [{ backend: backend.name, output: 'new arrays', fn: () => composeAdapter(adapter, { backend }) }];
+  const runs: ComposeRun[] = [
+    { backend: backend.name, output: 'new arrays', fn: () => composeAdapter(adapter, { backend }) },
+  ];
   if (backend.name === 'cpu') {
     // switching adapters: the same arrays again (no allocation, no first-touch page faults)
     const into = allocatePairs(adapter);
-    runs.push({ backend: backend.name, output: 'into reused arrays', fn: () => composeAdapter(adapter, { backend, into }) });
+    runs.push({
+      backend: backend.name,
+      output: 'into reused arrays',
+      fn: () => composeAdapter(adapter, { backend, into }),
+    });
   }
   const rows: BenchRow[] = [];
   for (const run of runs) rows.push(await composeRow(adapter, label, run, copy, bytes, reps));

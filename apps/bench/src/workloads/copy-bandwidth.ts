@@ -21,7 +21,10 @@ export function probeGbps(probe: CopyProbe, medianMs: number): number {
  * The memory-bound limit of this machine: a plain typed-array copy (`dst.set(src)`), counted as bytes read plus
  * bytes written — the same accounting used for merge and compose.
  */
-export async function copyBandwidth(bytes: number, reps: number): Promise<{ row: BenchRow; gbps: number; probe: CopyProbe }> {
+export async function copyBandwidth(
+  bytes: number,
+  reps: number,
+): Promise<{ row: BenchRow; gbps: number; probe: CopyProbe }> {
   const src = new Uint8Array(bytes).fill(1);
   const dst = new Uint8Array(bytes);
   const probe: CopyProbe = { bytes, run: () => dst.set(src) };
@@ -30,6 +33,13 @@ export async function copyBandwidth(bytes: number, reps: number): Promise<{ row:
   return {
     gbps: g,
     probe,
-    row: { workload: 'copy', case: `${(bytes / 2 ** 20).toFixed(0)} MiB typed-array copy (read + write)`, backend: 'node', timing: t, value: `${g.toFixed(2)} GB/s`, note: fmtTiming(t) },
+    row: {
+      workload: 'copy',
+      case: `${(bytes / 2 ** 20).toFixed(0)} MiB typed-array copy (read + write)`,
+      backend: 'node',
+      timing: t,
+      value: `${g.toFixed(2)} GB/s`,
+      note: fmtTiming(t),
+    },
   };
 }

@@ -36,7 +36,11 @@ async function load(tf: Transformers, c: GenerateCase, backend: Backend | undefi
   const model = await tf.AutoModelForCausalLM.from_pretrained(c.dir, { dtype: 'fp32', device: 'cpu' });
   if (c.attach !== undefined) {
     const { attachAdapters } = await import('@vblora/transformers/node');
-    const controller = await attachAdapters(model, { folder: c.dir, dtype: 'fp32', ...(backend === undefined ? {} : { backend }) });
+    const controller = await attachAdapters(model, {
+      folder: c.dir,
+      dtype: 'fp32',
+      ...(backend === undefined ? {} : { backend }),
+    });
     await controller.load('bench', c.attach);
     controller.use('bench');
   }
@@ -57,7 +61,8 @@ function generator(tf: Transformers, model: CausalLM, promptTokens: number, newT
       min_new_tokens: newTokens,
       do_sample: false,
     })) as InstanceType<Transformers['Tensor']>;
-    if (out.dims[1] !== promptTokens + newTokens) throw new Error(`generated ${out.dims[1]! - promptTokens} tokens, not ${newTokens}`);
+    if (out.dims[1] !== promptTokens + newTokens)
+      throw new Error(`generated ${out.dims[1]! - promptTokens} tokens, not ${newTokens}`);
   };
 }
 

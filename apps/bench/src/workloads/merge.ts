@@ -31,10 +31,29 @@ export async function mergeWorkload(
     for (let i = 0; i < n; i++) w[i] = f32ToBf16Bits(rng.normal() * 0.02);
   }
   const r = 4;
-  const A = tensor('f32', [r, inF], Float32Array.from({ length: r * inF }, () => rng.normal() * 0.01));
-  const B = tensor('f32', [out, r], Float32Array.from({ length: out * r }, () => rng.normal() * 0.01));
+  const A = tensor(
+    'f32',
+    [r, inF],
+    Float32Array.from({ length: r * inF }, () => rng.normal() * 0.01),
+  );
+  const B = tensor(
+    'f32',
+    [out, r],
+    Float32Array.from({ length: out * r }, () => rng.normal() * 0.01),
+  );
   try {
-    const job = { dtype, shape: [out, inF] as [number, number], input, output, A: A.data, B: B.data, fanInFanOut: false, safe: false, adapter: 'default', module: 'bench' };
+    const job = {
+      dtype,
+      shape: [out, inF] as [number, number],
+      input,
+      output,
+      A: A.data,
+      B: B.data,
+      fanInFanOut: false,
+      safe: false,
+      adapter: 'default',
+      module: 'bench',
+    };
     // 3 warm-ups: the workers start on baseline wasm code and tier up after the first calls
     const [c, t] = await timePaired(copy.run, () => pool.run(job), reps, 3);
     const g = gbps(2 * n * bytesPer, t.medianMs);

@@ -34,13 +34,20 @@ function peakRssBytes(): number {
 
 async function main(argv: readonly string[]): Promise<void> {
   const [adapterDir, baseDir, outDir] = argv;
-  if (adapterDir === undefined || baseDir === undefined || outDir === undefined) throw new Error('usage: scale-merge-child <adapter dir> <base dir> <out dir>');
+  if (adapterDir === undefined || baseDir === undefined || outDir === undefined)
+    throw new Error('usage: scale-merge-child <adapter dir> <base dir> <out dir>');
   const { adapter } = await readAdapterDir(adapterDir);
   const rssBeforeBytes = process.memoryUsage().rss;
   const t0 = performance.now();
   const result = await mergeCheckpoint(adapter, baseDir, outDir);
   const ms = performance.now() - t0;
-  const out: ScaleMergeChildResult = { ms, maxRssBytes: peakRssBytes(), rssBeforeBytes, threads: result.threads, shards: result.shards.length };
+  const out: ScaleMergeChildResult = {
+    ms,
+    maxRssBytes: peakRssBytes(),
+    rssBeforeBytes,
+    threads: result.threads,
+    shards: result.shards.length,
+  };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 

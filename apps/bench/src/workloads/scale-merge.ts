@@ -23,7 +23,9 @@ async function writeSyntheticCheckpoint(dir: string, shape: LlamaShape): Promise
   for (let l = 0; l < shape.layers; l++) {
     const file = `model-${String(l + 1).padStart(5, '0')}-of-${String(shape.layers).padStart(5, '0')}.safetensors`;
     const mine = modules.filter((m) => m.path.startsWith(`model.layers.${l}.`));
-    const plan = planSafetensors(mine.map((m) => ({ name: `${m.path}.weight`, dtype: 'bf16' as const, shape: [m.outFeatures, m.inFeatures] })));
+    const plan = planSafetensors(
+      mine.map((m) => ({ name: `${m.path}.weight`, dtype: 'bf16' as const, shape: [m.outFeatures, m.inFeatures] })),
+    );
     const parts: Uint8Array[] = [plan.header];
     for (const slot of plan.layout) {
       const n = (slot.end - slot.begin) / 2;
@@ -43,7 +45,10 @@ async function writeSyntheticCheckpoint(dir: string, shape: LlamaShape): Promise
     }
     await writeFile(join(dir, file), out);
   }
-  await writeFile(join(dir, SHARD_INDEX_FILE), JSON.stringify({ metadata: { total_size: total }, weight_map: weightMap }, null, 2));
+  await writeFile(
+    join(dir, SHARD_INDEX_FILE),
+    JSON.stringify({ metadata: { total_size: total }, weight_map: weightMap }, null, 2),
+  );
   return total;
 }
 
@@ -58,7 +63,13 @@ function firstLayers(adapter: VBLoRAAdapter, layers: number): VBLoRAAdapter {
  * built package the merge runs in a child process (`scale-merge-child.js`), whose peak resident memory is the
  * merge's own; from sources (the smoke test) it runs in this process and the row says so.
  */
-export async function scaleMergeWorkload(adapter: VBLoRAAdapter, shape: LlamaShape, workDir: string, copyGbps: number, log?: (m: string) => void): Promise<BenchRow> {
+export async function scaleMergeWorkload(
+  adapter: VBLoRAAdapter,
+  shape: LlamaShape,
+  workDir: string,
+  copyGbps: number,
+  log?: (m: string) => void,
+): Promise<BenchRow> {
   const inDir = join(workDir, 'base');
   const outDir = join(workDir, 'merged');
   const adapterDir = join(workDir, 'adapter');
@@ -73,7 +84,10 @@ export async function scaleMergeWorkload(adapter: VBLoRAAdapter, shape: LlamaSha
     let r: ScaleMergeChildResult;
     let where: string;
     if (import.meta.url.endsWith('.js') && existsSync(child)) {
-      const res = spawnSync(process.execPath, [child, adapterDir, inDir, outDir], { encoding: 'utf8', maxBuffer: 2 ** 20 });
+      const res = spawnSync(process.execPath, [child, adapterDir, inDir, outDir], {
+        encoding: 'utf8',
+        maxBuffer: 2 ** 20,
+      });
       if (res.status !== 0) throw new Error(`scale merge child failed: ${res.stderr}`);
       r = JSON.parse(res.stdout.trim().split('\n').pop()!) as ScaleMergeChildResult;
       where = 'merge process';
@@ -82,8 +96,16 @@ export async function scaleMergeWorkload(adapter: VBLoRAAdapter, shape: LlamaSha
       const rssBeforeBytes = process.memoryUsage().rss;
       let peak = rssBeforeBytes;
       const t0 = performance.now();
-      const result = await mergeCheckpoint(reloaded, inDir, outDir, { onProgress: () => void (peak = Math.max(peak, process.memoryUsage().rss)) });
-      r = { ms: performance.now() - t0, maxRssBytes: peak, rssBeforeBytes, threads: result.threads, shards: result.shards.length };
+      const result = await mergeCheckpoint(reloaded, inDir, outDir, {
+        onProgress: () => void (peak = Math.max(peak, process.memoryUsage().rss)),
+      });
+      r = {
+        ms: performance.now() - t0,
+        maxRssBytes: peak,
+        rssBeforeBytes,
+        threads: result.threads,
+        shards: result.shards.length,
+      };
       where = 'bench process, in-process merge';
     }
     const g = gbps(2 * bytes, r.ms);

@@ -15,7 +15,11 @@ export async function trainingStepWorkload(tfName: string, hidden: number, reps:
   const y = tf.randomNormal([4, 16, hidden], 0, 1, 'float32', 2);
   const batch = { x, y };
   const vbBase = buildToyLlama(dims);
-  const vb = applyVBLoRA(vbBase.model, { r: 4, num_vectors: 256, vector_length: Math.min(64, hidden), topk: 2, target_modules: targets }, { ...toyOptions(vbBase), seed: 1 });
+  const vb = applyVBLoRA(
+    vbBase.model,
+    { r: 4, num_vectors: 256, vector_length: Math.min(64, hidden), topk: 2, target_modules: targets },
+    { ...toyOptions(vbBase), seed: 1 },
+  );
   const loraBase = buildToyLlama(dims);
   const lora = applyLoRA(loraBase.model, { r: 4, targetModules: targets, seed: 1, ...toyOptions(loraBase) });
   // one AdamW per model, created by a first step and reused: a timed step is forward, backward and update only

@@ -1,4 +1,10 @@
-import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, NumericalError, nonFiniteText, type LoadedAdapter } from '@vblora/core';
+import {
+  ADAPTER_CONFIG_FILE,
+  ADAPTER_WEIGHTS_FILE,
+  NumericalError,
+  nonFiniteText,
+  type LoadedAdapter,
+} from '@vblora/core';
 import { adapterFolder, readAdapterDir, refuseAliasedOutputs } from '@vblora/core/node';
 import { join } from 'node:path';
 import type { CliOptions } from '../main.js';
@@ -34,7 +40,12 @@ export function adapterInputs(dir: string, name: string): string[] {
  * base model), through any link or hard link: checked before anything is read or written.
  * @throws {PathError} `output-aliases-input`.
  */
-export async function refuseOutputsOverInputs(outputs: readonly string[], dir: string, name: string, extra: readonly string[] = []): Promise<void> {
+export async function refuseOutputsOverInputs(
+  outputs: readonly string[],
+  dir: string,
+  name: string,
+  extra: readonly string[] = [],
+): Promise<void> {
   await refuseAliasedOutputs(outputs, [...adapterInputs(dir, name), ...extra]);
 }
 

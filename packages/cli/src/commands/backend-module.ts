@@ -5,7 +5,13 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BackendUnavailableError, VBLoRAError, type Backend, type BackendFactory, type BackendOptions } from '@vblora/core';
+import {
+  BackendUnavailableError,
+  VBLoRAError,
+  type Backend,
+  type BackendFactory,
+  type BackendOptions,
+} from '@vblora/core';
 import { UsageError } from '../errors.js';
 
 /** The name of the factory export. */
@@ -56,7 +62,9 @@ export async function loadBackendModule(spec: string, options: BackendOptions): 
   const factory = typeof own === 'function' ? (own as BackendFactory) : undefined;
   if (factory === undefined) {
     if (looksLikeBackend(mod['default'])) {
-      throw new UsageError(`conformance: ${spec} exports a backend, not ${FACTORY_EXPORT}(options): it takes no --option`);
+      throw new UsageError(
+        `conformance: ${spec} exports a backend, not ${FACTORY_EXPORT}(options): it takes no --option`,
+      );
     }
     throw unavailable(
       spec,
@@ -69,8 +77,13 @@ export async function loadBackendModule(spec: string, options: BackendOptions): 
     backend = await factory(options);
   } catch (err) {
     if (err instanceof VBLoRAError) throw err;
-    throw unavailable(spec, `: ${FACTORY_EXPORT}(options) failed: ${(err as Error)?.message ?? String(err)}`, 'factory failed');
+    throw unavailable(
+      spec,
+      `: ${FACTORY_EXPORT}(options) failed: ${(err as Error)?.message ?? String(err)}`,
+      'factory failed',
+    );
   }
-  if (!looksLikeBackend(backend)) throw unavailable(spec, `: ${FACTORY_EXPORT}(options) did not return a backend`, 'factory returned no backend');
+  if (!looksLikeBackend(backend))
+    throw unavailable(spec, `: ${FACTORY_EXPORT}(options) did not return a backend`, 'factory returned no backend');
   return backend;
 }

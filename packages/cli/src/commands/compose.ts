@@ -1,4 +1,14 @@
-import { checkMemoryBudget, composeAdapter, referenceBackend, requireKernel, writeSafetensors, type Backend, type HostTensor, type KernelSet, type VBLoRAAdapter } from '@vblora/core';
+import {
+  checkMemoryBudget,
+  composeAdapter,
+  referenceBackend,
+  requireKernel,
+  writeSafetensors,
+  type Backend,
+  type HostTensor,
+  type KernelSet,
+  type VBLoRAAdapter,
+} from '@vblora/core';
 import { writeFileAtomic } from '@vblora/core/node';
 import { backendFromOption } from '../backend-option.js';
 import { printable, type CliIO } from '../io.js';
@@ -11,7 +21,8 @@ import { modules, onePositional, requiredOption } from './args.js';
 export function composeOutputBytes(adapter: VBLoRAAdapter): number {
   const r = adapter.config.r;
   let elements = 0;
-  for (const m of adapter.modules.values()) elements += r * m.inFeatures + m.outFeatures * r + m.outFeatures * m.inFeatures;
+  for (const m of adapter.modules.values())
+    elements += r * m.inFeatures + m.outFeatures * r + m.outFeatures * m.inFeatures;
   return 4 * elements;
 }
 
@@ -37,7 +48,11 @@ export async function runCompose(args: readonly string[], options: CliOptions, i
   const { adapter } = await readInputAdapter(dir, limits, 'compose');
   // Everything is held at once before the write: the tensors, then the file built from them (its header is small).
   const bytes = composeOutputBytes(adapter);
-  checkMemoryBudget(2 * bytes, `compose: the float32 A, B and delta of ${modules(adapter)} (${bytes} bytes) and the file holding them`, limits.maxMemoryBytes);
+  checkMemoryBudget(
+    2 * bytes,
+    `compose: the float32 A, B and delta of ${modules(adapter)} (${bytes} bytes) and the file holding them`,
+    limits.maxMemoryBytes,
+  );
   const progress = createProgress(io, 'compose');
   const pairs = await composeAdapter(adapter, { backend, onProgress: (d, t, m) => progress.update(d, t, m) });
   progress.finish();
@@ -49,7 +64,10 @@ export async function runCompose(args: readonly string[], options: CliOptions, i
   }
   const file = writeSafetensors(tensors, { format: 'pt' });
   await writeFileAtomic(output, file);
-  const where = delta.on === backend.name ? backend.name : `${backend.name} (ΔW on ${delta.on}: ${backend.name} has no deltaWeight kernel)`;
+  const where =
+    delta.on === backend.name
+      ? backend.name
+      : `${backend.name} (ΔW on ${delta.on}: ${backend.name} has no deltaWeight kernel)`;
   io.out(`composed ${pairs.size} modules on ${where} → ${printable(output)} (${file.byteLength} bytes)\n`);
   return 0;
 }

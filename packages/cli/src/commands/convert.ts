@@ -1,4 +1,11 @@
-import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, checkMemoryBudget, toFullAdapter, toTopkAdapter, type VBLoRAAdapter } from '@vblora/core';
+import {
+  ADAPTER_CONFIG_FILE,
+  ADAPTER_WEIGHTS_FILE,
+  checkMemoryBudget,
+  toFullAdapter,
+  toTopkAdapter,
+  type VBLoRAAdapter,
+} from '@vblora/core';
 import { adapterFolder, writeAdapterDir } from '@vblora/core/node';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
@@ -28,12 +35,20 @@ export async function runConvert(args: readonly string[], options: CliOptions, i
   }
   const limits = inputLimits(options, 'convert');
   const outFolder = adapterFolder(output, limits.name);
-  await refuseOutputsOverInputs([outFolder, join(outFolder, ADAPTER_CONFIG_FILE), join(outFolder, ADAPTER_WEIGHTS_FILE)], dir, limits.name);
+  await refuseOutputsOverInputs(
+    [outFolder, join(outFolder, ADAPTER_CONFIG_FILE), join(outFolder, ADAPTER_WEIGHTS_FILE)],
+    dir,
+    limits.name,
+  );
   const { adapter } = await readInputAdapter(dir, limits, 'convert');
   if (options.full === true) {
     // the logits in memory, then the file holding them
     const bytes = fullLogitsBytes(adapter);
-    checkMemoryBudget(2 * bytes, `convert --full: the float32 logits of ${modules(adapter)} (${bytes} bytes) and the file holding them`, limits.maxMemoryBytes);
+    checkMemoryBudget(
+      2 * bytes,
+      `convert --full: the float32 logits of ${modules(adapter)} (${bytes} bytes) and the file holding them`,
+      limits.maxMemoryBytes,
+    );
   }
   const { adapter: converted, repairs } = options.full === true ? toFullAdapter(adapter) : toTopkAdapter(adapter);
   const folder = await writeAdapterDir(output, converted);

@@ -17,7 +17,9 @@ export async function runInject(args: readonly string[], options: CliOptions, io
   if (args.length === 0) throw new UsageError('inject: missing <adapter_dir>');
   const hotSwap = options['hot-swap'] === true;
   if (args.length > 1 && !hotSwap) {
-    throw new UsageError(`inject: ${args.length} adapters given; several adapters need --hot-swap (a built-in adapter is one per model)`);
+    throw new UsageError(
+      `inject: ${args.length} adapters given; several adapters need --hot-swap (a built-in adapter is one per model)`,
+    );
   }
   const dirs = [...args];
   const basePath = requiredOption(options.base, '--base model.onnx|<model folder>', 'inject');
@@ -25,10 +27,14 @@ export async function runInject(args: readonly string[], options: CliOptions, io
   const limits = inputLimits(options, 'inject');
   const folder = await isModelFolderPath(basePath);
   if (!folder && !basePath.endsWith('.onnx')) {
-    throw new UnsupportedError(`inject: --base must be an .onnx model or a model folder (config.json and onnx/), got ${basePath}`);
+    throw new UnsupportedError(
+      `inject: --base must be an .onnx model or a model folder (config.json and onnx/), got ${basePath}`,
+    );
   }
-  if (!folder && !output.endsWith('.onnx')) throw new UnsupportedError(`inject: an ONNX base needs an .onnx output, got -o ${output}`);
-  if (options['skip-unsupported'] === true && !folder) throw new UsageError('inject: --skip-unsupported is for model folders');
+  if (!folder && !output.endsWith('.onnx'))
+    throw new UnsupportedError(`inject: an ONNX base needs an .onnx output, got -o ${output}`);
+  if (options['skip-unsupported'] === true && !folder)
+    throw new UsageError('inject: --skip-unsupported is for model folders');
   for (const dir of dirs) await refuseOutputsOverInputs([output], dir, limits.name, [basePath]);
   const adapters: VBLoRAAdapter[] = [];
   for (const dir of dirs) adapters.push((await readInputAdapter(dir, limits, 'inject')).adapter);
@@ -48,11 +54,17 @@ export async function runInject(args: readonly string[], options: CliOptions, io
     printFolderReport(report, io);
     return 0;
   }
-  const written = await onnx.injectOnnxFile(basePath, output, { adapter, adapters, variant: hotSwap ? 'lowrank' : 'static', maxMemoryBytes });
+  const written = await onnx.injectOnnxFile(basePath, output, {
+    adapter,
+    adapters,
+    variant: hotSwap ? 'lowrank' : 'static',
+    maxMemoryBytes,
+  });
   progress.finish();
   for (const w of written.warnings) io.err(`vblora: warning: ${printable(w)}\n`);
   const how = hotSwap ? 'as hot-swappable inputs (feed them with AdapterSession)' : 'built in';
-  const what = adapters.length === 1 ? modules(adapter) : `${adapters.length} adapters (${written.info.modules.length} modules)`;
+  const what =
+    adapters.length === 1 ? modules(adapter) : `${adapters.length} adapters (${written.info.modules.length} modules)`;
   io.out(`injected ${what} into ${printable(output)} ${how}\n`);
   return 0;
 }

@@ -8,7 +8,9 @@ import { onePositional } from './args.js';
 import { maxMemoryOption } from './memory-option.js';
 
 function factorText(f: FactorReport): string {
-  return f.kind === 'logits' ? `logits ${formatShape(f.shape)} ${f.dtype}` : `top-k ${formatShape(f.shape)} ${f.indexDtype}`;
+  return f.kind === 'logits'
+    ? `logits ${formatShape(f.shape)} ${f.dtype}`
+    : `top-k ${formatShape(f.shape)} ${f.indexDtype}`;
 }
 
 /**
@@ -33,13 +35,17 @@ export async function runInspect(args: readonly string[], options: CliOptions, i
     `  target_modules ${printable(JSON.stringify(report.targetModules))}, fan_in_fan_out ${report.fanInFanOut}, bias ${printable(report.bias)}, modules_to_save ${printable(JSON.stringify(report.modulesToSave))}`,
     `  peft_version ${printable(report.peftVersion ?? '(not recorded)')}`,
     `  ${report.modules.length} modules:`,
-    ...report.modules.map((m) => `    ${printable(m.path)}  ${m.inFeatures}→${m.outFeatures}  A ${factorText(m.a)}  B ${factorText(m.b)}`),
+    ...report.modules.map(
+      (m) => `    ${printable(m.path)}  ${m.inFeatures}→${m.outFeatures}  A ${factorText(m.a)}  B ${factorText(m.b)}`,
+    ),
     ...(report.extraTensors.length > 0 ? [`  other tensors: ${printable(report.extraTensors.join(', '))}`] : []),
     `  parameters: logits ${p.logits.toLocaleString('en-US')}, bank ${p.bank.toLocaleString('en-US')}, other ${p.other.toLocaleString('en-US')}`,
     `  PEFT (full):  ${report.parameters.peftSavableFull}`,
     `  PEFT (top-k): ${report.parameters.peftSavableTopk}`,
     `  size: file ${fileBytes.toLocaleString('en-US')} bytes; tensor payload full ${report.payloadBytes.full.toLocaleString('en-US')} / top-k ${report.payloadBytes.topk.toLocaleString('en-US')} bytes`,
-    ...report.peftNaNRows.map((r) => `  warning: PEFT would reload ${printable(r)} as NaN (vblora.js reloads it finite)`),
+    ...report.peftNaNRows.map(
+      (r) => `  warning: PEFT would reload ${printable(r)} as NaN (vblora.js reloads it finite)`,
+    ),
     ...warnings.map((w) => `  warning: ${printable(w)}`),
   ];
   io.out(`${lines.join('\n')}\n`);

@@ -29,7 +29,8 @@ export async function runMerge(args: readonly string[], options: CliOptions, io:
   if (requantize && !folder && !basePath.endsWith('.onnx')) {
     throw new UsageError('merge: --requantize is for ONNX bases (a model folder or a .onnx file)');
   }
-  if (options['skip-unsupported'] === true && !folder) throw new UsageError('merge: --skip-unsupported is for model folders');
+  if (options['skip-unsupported'] === true && !folder)
+    throw new UsageError('merge: --skip-unsupported is for model folders');
   // The merge checks its own outputs (shards, external data, a folder's files) against the base; the adapter is ours to protect.
   await refuseOutputsOverInputs([output], dir, limits.name, [basePath]);
   const { adapter } = await readInputAdapter(dir, limits, 'merge');
@@ -73,7 +74,8 @@ export async function runMerge(args: readonly string[], options: CliOptions, io:
   const result = await mergeCheckpoint(adapter, basePath, output, {
     backend,
     maxMemoryBytes,
-    onProgress: (done, total, tensor) => progress.update(Math.round(done / 2 ** 20), Math.round(total / 2 ** 20), `MiB ${tensor}`),
+    onProgress: (done, total, tensor) =>
+      progress.update(Math.round(done / 2 ** 20), Math.round(total / 2 ** 20), `MiB ${tensor}`),
   });
   progress.finish();
   const s = (performance.now() - t0) / 1000;

@@ -44,11 +44,18 @@ function requantizedLine(reports: readonly RequantizeReport[]): string {
 /** Prints what a folder command did: a line per variant, the folder, warnings and what was not carried over. */
 export function printFolderReport(report: ModelFolderReport, io: CliIO): void {
   for (const v of report.variants) {
-    const what = v.action === 'skipped' ? `: ${printable(v.reason)}` : v.action === 'requantized' ? requantizedLine(v.requantized) : '';
+    const what =
+      v.action === 'skipped'
+        ? `: ${printable(v.reason)}`
+        : v.action === 'requantized'
+          ? requantizedLine(v.requantized)
+          : '';
     io.out(`${v.action} onnx/${printable(v.file)} (${v.kind})${what}\n`);
   }
   const done = report.variants.filter((v) => v.action !== 'skipped').length;
-  io.out(`wrote ${printable(report.folder)}: ${done} of ${report.variants.length} models; copied ${report.copied.map(printable).join(', ')}\n`);
+  io.out(
+    `wrote ${printable(report.folder)}: ${done} of ${report.variants.length} models; copied ${report.copied.map(printable).join(', ')}\n`,
+  );
   for (const w of new Set(report.variants.flatMap((v) => v.warnings))) io.err(`vblora: warning: ${printable(w)}\n`);
   for (const n of report.notCarried) io.err(`vblora: not carried over: ${printable(n)}\n`);
 }

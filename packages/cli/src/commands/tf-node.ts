@@ -8,7 +8,9 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
  * tf's one-time console notices (install tfjs-node, …) are muted.
  */
 export function prepareTfNode(): void {
-  setWasmPaths(`${join(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist')}/`);
+  setWasmPaths(
+    `${join(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist')}/`,
+  );
   tf.enableProdMode();
 }
 

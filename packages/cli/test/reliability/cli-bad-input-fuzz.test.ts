@@ -1,4 +1,13 @@
-import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -53,10 +62,10 @@ describe('vblora on mutated adapter directories', () => {
             command === 'inspect'
               ? ['inspect', dir]
               : command === 'inspect-json'
-              ? ['inspect', dir, '--json']
-              : command === 'compose'
-              ? ['compose', dir, '-o', out]
-              : ['convert', dir, '-o', out, command === 'convert-topk' ? '--topk-only' : '--full'];
+                ? ['inspect', dir, '--json']
+                : command === 'compose'
+                  ? ['compose', dir, '-o', out]
+                  : ['convert', dir, '-o', out, command === 'convert-topk' ? '--topk-only' : '--full'];
           const start = performance.now();
           const r = await vblora(...argv);
           expect(r.status, r.stderr).toBeOneOf([0, 1]);
@@ -98,13 +107,27 @@ describe('vblora on mutated adapter directories', () => {
 const RUNS_14 = fuzzRuns(150);
 const SEED_14 = 0x14_c11;
 const UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/u;
-const SPOTS: readonly (NonFiniteSpot | undefined)[] = [undefined, 'bank-nan', 'bank-inf', 'logits-nan', 'logits-inf', 'logits-neginf-row'];
+const SPOTS: readonly (NonFiniteSpot | undefined)[] = [
+  undefined,
+  'bank-nan',
+  'bank-inf',
+  'logits-nan',
+  'logits-inf',
+  'logits-neginf-row',
+];
 const ALIASES = ['weights', 'config', 'folder', 'symlink', 'hardlink', 'folder-link'] as const;
 
 const case14Arb = fc.record({
   input: fc.oneof(
-    fc.record({ kind: fc.constant('small' as const), spot: fc.constantFrom(...SPOTS), name: fc.constantFrom('model.q', 'model.\u202eq', 'm\u2066q\u2069\u200b', 'q\u00ad') }),
-    fc.record({ kind: fc.constant('huge' as const), features: fc.constantFrom(65_536, 131_072, 2 ** 20, 2 ** 24, 2 ** 25) }),
+    fc.record({
+      kind: fc.constant('small' as const),
+      spot: fc.constantFrom(...SPOTS),
+      name: fc.constantFrom('model.q', 'model.\u202eq', 'm\u2066q\u2069\u200b', 'q\u00ad'),
+    }),
+    fc.record({
+      kind: fc.constant('huge' as const),
+      features: fc.constantFrom(65_536, 131_072, 2 ** 20, 2 ** 24, 2 ** 25),
+    }),
     fc.record({ kind: fc.constant('golden' as const), golden: fc.nat(GOLDEN_ADAPTERS.length - 1) }),
   ),
   command: fc.constantFrom('inspect', 'inspect-json', 'compose', 'convert-topk', 'convert-full', 'merge'),
@@ -120,7 +143,10 @@ describe('vblora on aliased outputs, huge declared shapes and non-finite values 
       const outcomes = new Outcomes();
       const t0 = performance.now();
       const base = join(tmp, 'base14.safetensors');
-      writeFileSync(base, writeSafetensors(new Map([['model.q.weight', tensor('f32', [4, 4], new Float32Array(16).fill(1))]])));
+      writeFileSync(
+        base,
+        writeSafetensors(new Map([['model.q.weight', tensor('f32', [4, 4], new Float32Array(16).fill(1))]])),
+      );
       let n = 0;
       await fc.assert(
         fc.asyncProperty(case14Arb, async ({ input, command, alias, allow, memory }) => {
@@ -163,7 +189,9 @@ describe('vblora on aliased outputs, huge declared shapes and non-finite values 
           const start = performance.now();
           const r = await vblora(...argv);
           expect(r.status, `${argv.join(' ')}\n${r.stderr}`).toBeOneOf([0, 1]);
-          expect(UNSAFE.test(r.stdout + r.stderr), `unescaped text reached the terminal: ${JSON.stringify(r)}`).toBe(false);
+          expect(UNSAFE.test(r.stdout + r.stderr), `unescaped text reached the terminal: ${JSON.stringify(r)}`).toBe(
+            false,
+          );
           expect(snapshotTree(dir), `${argv.join(' ')} changed its input`).toEqual(before);
           const aliased = alias !== null && !command.startsWith('inspect');
           if (r.status === 1) {
@@ -174,7 +202,8 @@ describe('vblora on aliased outputs, huge declared shapes and non-finite values 
             expect(aliased, `${argv.join(' ')} wrote over its input`).toBe(false);
             if (command === 'inspect-json') expect(JSON.parse(r.stdout)).toHaveProperty('modules');
             if (writesFile) expect(readSafetensors(new Uint8Array(readFileSync(out))).tensors.size).toBeGreaterThan(0);
-            if (command.startsWith('convert')) expect((await readAdapterDir(out)).adapter.modules.size).toBeGreaterThan(0);
+            if (command.startsWith('convert'))
+              expect((await readAdapterDir(out)).adapter.modules.size).toBeGreaterThan(0);
             outcomes.add(`${command} → exit 0`, performance.now() - start);
           }
           expect(performance.now() - start, argv.join(' ')).toBeLessThan(5000);
@@ -185,7 +214,10 @@ describe('vblora on aliased outputs, huge declared shapes and non-finite values 
       reportFuzz('vblora CLI: #14 classes', SEED_14, RUNS_14, outcomes, performance.now() - t0);
       expect(outcomes.sum('')).toBe(RUNS_14);
       for (const name of ['PathError', 'ResourceLimitError', 'NumericalError']) {
-        expect([...outcomes.counts.keys()].some((k) => k.endsWith(name)), name).toBe(true);
+        expect(
+          [...outcomes.counts.keys()].some((k) => k.endsWith(name)),
+          name,
+        ).toBe(true);
       }
     },
     fuzzTimeout(RUNS_14, 300),

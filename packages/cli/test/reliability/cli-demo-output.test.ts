@@ -1,4 +1,13 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -94,7 +103,13 @@ describe('defect 1: demo --out never deletes what it did not create', () => {
     const out = join(tmp, 'marked');
     mkdirSync(join(out, 'adapter_topk'), { recursive: true });
     writeFileSync(join(out, DEMO_MARKER), '');
-    for (const f of ['report.html', 'base.safetensors', 'keep.txt', 'adapter_topk/adapter_config.json', 'adapter_topk/keep.txt']) {
+    for (const f of [
+      'report.html',
+      'base.safetensors',
+      'keep.txt',
+      'adapter_topk/adapter_config.json',
+      'adapter_topk/keep.txt',
+    ]) {
       writeFileSync(join(out, f), 'x');
     }
     const outside = userFolder('outside');
@@ -102,7 +117,13 @@ describe('defect 1: demo --out never deletes what it did not create', () => {
     symlinkSync(join(tmp, 'marked', 'keep.txt'), join(out, 'toy-llama.onnx')); // a link inside: the link goes, not its target
     const lock = await prepareDemoFolder(out);
     await lock.release();
-    expect(snapshotTree(out)).toEqual(new Map([[DEMO_MARKER, sha256('')], ['adapter_topk/keep.txt', sha256('x')], ['keep.txt', sha256('x')]]));
+    expect(snapshotTree(out)).toEqual(
+      new Map([
+        [DEMO_MARKER, sha256('')],
+        ['adapter_topk/keep.txt', sha256('x')],
+        ['keep.txt', sha256('x')],
+      ]),
+    );
 
     symlinkSync(outside, join(out, 'adapter_full'));
     const before = snapshotTree(outside);

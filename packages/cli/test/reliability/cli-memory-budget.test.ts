@@ -5,7 +5,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BANK_KEY, factorKey, tensor, writeSafetensors, type HostTensor } from '@vblora/core';
 import { peftGoldenPath } from '@vblora/conformance';
 import { vblora } from '../helpers.js';
-import { hugeModuleAdapter, oneTypedLine, smallAdapter, snapshotTree, writeAdapter } from './helpers/hostile-adapters.js';
+import {
+  hugeModuleAdapter,
+  oneTypedLine,
+  smallAdapter,
+  snapshotTree,
+  writeAdapter,
+} from './helpers/hostile-adapters.js';
 import { defaultMaxMemory } from '../../src/commands/memory-option.js';
 
 // #14 defect 7: a 7.8 KB adapter declaring one 65536×65536 module made compose run 100 s at 16.9 GB resident (or
@@ -23,7 +29,12 @@ async function timed(argv: string[]): Promise<{ status: number; stderr: string; 
   const before = process.memoryUsage().arrayBuffers;
   const t0 = performance.now();
   const r = await vblora(...argv);
-  return { status: r.status, stderr: r.stderr, ms: performance.now() - t0, growth: process.memoryUsage().arrayBuffers - before };
+  return {
+    status: r.status,
+    stderr: r.stderr,
+    ms: performance.now() - t0,
+    growth: process.memoryUsage().arrayBuffers - before,
+  };
 }
 
 describe('defect 7: memory from a tiny file is refused before it is allocated', () => {
@@ -34,7 +45,9 @@ describe('defect 7: memory from a tiny file is refused before it is allocated', 
     const r = await timed(['compose', dir, '-o', out]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(oneTypedLine('ResourceLimitError'));
-    expect(r.stderr).toContain(`over the memory budget of ${(defaultMaxMemory() / 2 ** 20).toFixed(1)} MiB; raise it (--max-memory)`);
+    expect(r.stderr).toContain(
+      `over the memory budget of ${(defaultMaxMemory() / 2 ** 20).toFixed(1)} MiB; raise it (--max-memory)`,
+    );
     expect(r.ms).toBeLessThan(FAST_MS);
     expect(r.growth).toBeLessThan(SMALL_GROWTH);
     expect(existsSync(out)).toBe(false);
@@ -60,9 +73,23 @@ describe('defect 7: memory from a tiny file is refused before it is allocated', 
       { r: 1, num_vectors: nv, vector_length: 1, topk: 2 },
       new Map<string, HostTensor>([
         [BANK_KEY, tensor('f32', [nv, 1], new Float32Array(nv))],
-        [factorKey('model.q', 'A', 'topk_indices'), tensor('i32', [1, tiles, 2], new Int32Array(2 * tiles).map((_, i) => i % 2))],
+        [
+          factorKey('model.q', 'A', 'topk_indices'),
+          tensor(
+            'i32',
+            [1, tiles, 2],
+            new Int32Array(2 * tiles).map((_, i) => i % 2),
+          ),
+        ],
         [factorKey('model.q', 'A', 'topk_weights'), tensor('f16', [1, tiles, 1], new Uint16Array(tiles))],
-        [factorKey('model.q', 'B', 'topk_indices'), tensor('i32', [tiles, 1, 2], new Int32Array(2 * tiles).map((_, i) => i % 2))],
+        [
+          factorKey('model.q', 'B', 'topk_indices'),
+          tensor(
+            'i32',
+            [tiles, 1, 2],
+            new Int32Array(2 * tiles).map((_, i) => i % 2),
+          ),
+        ],
         [factorKey('model.q', 'B', 'topk_weights'), tensor('f16', [tiles, 1, 1], new Uint16Array(tiles))],
       ]),
     );

@@ -24,7 +24,11 @@ const SPOTS: Record<NonFiniteSpot, string> = {
 /** A base model for the small adapter: model.q.weight (4 × 4). */
 function baseFile(): string {
   const path = join(tmp, 'base.safetensors');
-  if (!existsSync(path)) writeFileSync(path, writeSafetensors(new Map([['model.q.weight', tensor('f32', [4, 4], new Float32Array(16).fill(1))]])));
+  if (!existsSync(path))
+    writeFileSync(
+      path,
+      writeSafetensors(new Map([['model.q.weight', tensor('f32', [4, 4], new Float32Array(16).fill(1))]])),
+    );
   return path;
 }
 
@@ -44,7 +48,9 @@ describe('defect 10: non-finite adapters are refused by compose, merge and conve
         const r = await vblora(...argv);
         expect(r.status, `${argv[0]}: ${r.stderr}`).toBe(1);
         expect(r.stderr).toMatch(oneTypedLine('NumericalError'));
-        expect(r.stderr).toContain(`vblora: NumericalError: ${argv[0]}: ${where}; the result would hold NaN. Pass --allow-non-finite`);
+        expect(r.stderr).toContain(
+          `vblora: NumericalError: ${argv[0]}: ${where}; the result would hold NaN. Pass --allow-non-finite`,
+        );
       }
       expect(snapshotTree(outs).size).toBe(0);
       expect(snapshotTree(dir)).toEqual(before);

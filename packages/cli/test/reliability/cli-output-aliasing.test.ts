@@ -78,7 +78,11 @@ describe('defect 6: an output that aliases an input is refused', () => {
     const dir = copyOf('adapter_topk', 'compose-beside');
     const r = await vblora('compose', dir, '-o', join(dir, 'composed.safetensors'));
     expect(r.status, r.stderr).toBe(0);
-    expect(readdirSync(dir).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors', 'composed.safetensors']);
+    expect(readdirSync(dir).sort()).toEqual([
+      'adapter_config.json',
+      'adapter_model.safetensors',
+      'composed.safetensors',
+    ]);
   });
 });
 

@@ -57,7 +57,12 @@ describe('defect 11: bidi and separator characters from a file never reach the t
     const cases = [
       ['inspect', dir],
       ['inspect', peftGoldenPath('llama_f32_vl16_nv64_top2', 'adapter_topk'), '--adapter', 'a\u202eb/c'],
-      ['compose', peftGoldenPath('llama_f32_vl16_nv64_top2', 'adapter_topk'), '-o', join(tmp, 'no\u2028such', 'x.safetensors')],
+      [
+        'compose',
+        peftGoldenPath('llama_f32_vl16_nv64_top2', 'adapter_topk'),
+        '-o',
+        join(tmp, 'no\u2028such', 'x.safetensors'),
+      ],
       ['frobnicate\u202e'],
     ];
     for (const argv of cases) {
@@ -71,8 +76,13 @@ describe('defect 11: bidi and separator characters from a file never reach the t
   it('a message carrying 400,000 blanks from a file is still one line, at once (no quadratic regex)', async () => {
     const dir = join(tmp, 'blanks');
     mkdirSync(dir);
-    cpSync(peftGoldenPath('llama_f32_vl16_nv64_top2', 'adapter_topk', 'adapter_config.json'), join(dir, 'adapter_config.json'));
-    const json = new TextEncoder().encode(`{"w":{"dtype":"F32${' '.repeat(400_000)}","shape":[1],"data_offsets":[0,4]}}`);
+    cpSync(
+      peftGoldenPath('llama_f32_vl16_nv64_top2', 'adapter_topk', 'adapter_config.json'),
+      join(dir, 'adapter_config.json'),
+    );
+    const json = new TextEncoder().encode(
+      `{"w":{"dtype":"F32${' '.repeat(400_000)}","shape":[1],"data_offsets":[0,4]}}`,
+    );
     const file = new Uint8Array(8 + json.length + 4);
     new DataView(file.buffer).setBigUint64(0, BigInt(json.length), true);
     file.set(json, 8);

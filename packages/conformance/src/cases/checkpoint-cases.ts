@@ -86,19 +86,59 @@ function reloadCases(): ConformanceCase[] {
   };
   const outside = /outside \[0, 1\]/;
   const cases: ConformanceCase[] = [
-    errorCase('logitsFromTopk', 'safe-s720-nan-weight', 'safe reload rejects a NaN stored weight (a corrupted file)', () => ({ ...corrupt(720, NaN)(), safe: true }), outside),
-    errorCase('logitsFromTopk', 'safe-s721-negative-weight', 'safe reload rejects a negative stored weight', () => ({ ...corrupt(721, -0.25)(), safe: true }), outside),
-    errorCase('logitsFromTopk', 'safe-s722-weight-above-one', 'safe reload rejects a stored weight above 1', () => ({ ...corrupt(722, 1.5)(), safe: true }), outside),
-    referenceCase('logitsFromTopk', 'peft-exact-s720-nan-weight', 'PEFT-exact reload of a NaN stored weight gives NaN, no error', corrupt(720, NaN)),
+    errorCase(
+      'logitsFromTopk',
+      'safe-s720-nan-weight',
+      'safe reload rejects a NaN stored weight (a corrupted file)',
+      () => ({ ...corrupt(720, NaN)(), safe: true }),
+      outside,
+    ),
+    errorCase(
+      'logitsFromTopk',
+      'safe-s721-negative-weight',
+      'safe reload rejects a negative stored weight',
+      () => ({ ...corrupt(721, -0.25)(), safe: true }),
+      outside,
+    ),
+    errorCase(
+      'logitsFromTopk',
+      'safe-s722-weight-above-one',
+      'safe reload rejects a stored weight above 1',
+      () => ({ ...corrupt(722, 1.5)(), safe: true }),
+      outside,
+    ),
+    referenceCase(
+      'logitsFromTopk',
+      'peft-exact-s720-nan-weight',
+      'PEFT-exact reload of a NaN stored weight gives NaN, no error',
+      corrupt(720, NaN),
+    ),
   ];
-  for (const [seed, k] of [[723, 3], [724, 4], [725, 5]] as const) {
+  for (const [seed, k] of [
+    [723, 3],
+    [724, 4],
+    [725, 5],
+  ] as const) {
     const args = () => overfullStored(seed, [4, 8], 300, k);
     cases.push(
-      referenceCase('logitsFromTopk', `safe-s${seed}-k${k}-sum-above-one`, 'safe reload clamps 1 − Σw < 0 to weight 0 (logit −inf), never NaN', () => ({ ...args(), safe: true })),
-      referenceCase('logitsFromTopk', `peft-exact-s${seed}-k${k}-sum-above-one`, 'PEFT-exact reload: NaN where 1 − Σw < 0 in float32', args),
+      referenceCase(
+        'logitsFromTopk',
+        `safe-s${seed}-k${k}-sum-above-one`,
+        'safe reload clamps 1 − Σw < 0 to weight 0 (logit −inf), never NaN',
+        () => ({ ...args(), safe: true }),
+      ),
+      referenceCase(
+        'logitsFromTopk',
+        `peft-exact-s${seed}-k${k}-sum-above-one`,
+        'PEFT-exact reload: NaN where 1 − Σw < 0 in float32',
+        args,
+      ),
     );
   }
-  for (const [seed, k] of [[726, 3], [727, 4]] as const) {
+  for (const [seed, k] of [
+    [726, 3],
+    [727, 4],
+  ] as const) {
     const tag = `duplicate-indices-s${seed}-k${k}`;
     cases.push(
       referenceCase('logitsFromTopk', tag, 'a row repeating an index: the later write wins (torch scatter)', () => {
@@ -125,16 +165,44 @@ function saveCases(): ConformanceCase[] {
   };
   const nonFinite = /non-finite/;
   const cases: ConformanceCase[] = [
-    errorCase('topkWeightsForSave', 'nan-s730', 'a NaN logit would be saved as NaN weights', poisoned(730, (row) => (row[5] = NaN)), nonFinite),
-    errorCase('topkWeightsForSave', 'pos-inf-s731', 'a +inf logit gives NaN weights', poisoned(731, (row) => (row[9] = Infinity)), nonFinite),
-    errorCase('topkWeightsForSave', 'all-neg-inf-s732', 'a row of only −inf gives NaN weights', poisoned(732, (row) => row.fill(-Infinity)), nonFinite),
+    errorCase(
+      'topkWeightsForSave',
+      'nan-s730',
+      'a NaN logit would be saved as NaN weights',
+      poisoned(730, (row) => (row[5] = NaN)),
+      nonFinite,
+    ),
+    errorCase(
+      'topkWeightsForSave',
+      'pos-inf-s731',
+      'a +inf logit gives NaN weights',
+      poisoned(731, (row) => (row[9] = Infinity)),
+      nonFinite,
+    ),
+    errorCase(
+      'topkWeightsForSave',
+      'all-neg-inf-s732',
+      'a row of only −inf gives NaN weights',
+      poisoned(732, (row) => row.fill(-Infinity)),
+      nonFinite,
+    ),
   ];
-  for (const [seed, k] of [[733, 3], [734, 4], [735, 5], [736, 6]] as const) {
+  for (const [seed, k] of [
+    [733, 3],
+    [734, 4],
+    [735, 5],
+    [736, 6],
+  ] as const) {
     cases.push(
-      referenceCase('topkWeightsForSave', `tiny-tail-s${seed}-nv24-k${k}`, 'dropped weight below 2^-24: the stored weights must reload without NaN in any summation order', () => ({
-        logits: tinyTailLogits(rngFor(seed), 96, 24, k),
-        k,
-      })),
+      referenceCase(
+        'topkWeightsForSave',
+        `tiny-tail-s${seed}-nv24-k${k}`,
+        'dropped weight below 2^-24: the stored weights must reload without NaN in any summation order',
+        () => ({
+          logits: tinyTailLogits(rngFor(seed), 96, 24, k),
+          k,
+        }),
+      ),
     );
   }
   return cases;

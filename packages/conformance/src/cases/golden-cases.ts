@@ -4,7 +4,15 @@
  * PEFT's own result is NaN (its top-k reload bug), the case compares with the reference kernel instead and says so.
  * @module
  */
-import { reloadTopkWeights, tensor, toF32, type HostTensor, type KernelName, type Precision, type VBLoRAAdapter } from '@vblora/core';
+import {
+  reloadTopkWeights,
+  tensor,
+  toF32,
+  type HostTensor,
+  type KernelName,
+  type Precision,
+  type VBLoRAAdapter,
+} from '@vblora/core';
 import { defineCase, type ConformanceCase, type KernelArgs, type OutputCheck } from '../case.js';
 import { expectedTensor, type GoldenFixture, type GoldenFixtures } from '../golden/golden-fixture.js';
 import { declaredChecks } from '../tolerance.js';
@@ -12,7 +20,11 @@ import { referenceOutputs } from './reference-outputs.js';
 import { roundingCheck } from './rounding-check.js';
 
 function i32(t: HostTensor): HostTensor<'i32'> {
-  return tensor('i32', t.shape, Int32Array.from(t.data as ArrayLike<number | bigint>, (v) => Number(v)));
+  return tensor(
+    'i32',
+    t.shape,
+    Int32Array.from(t.data as ArrayLike<number | bigint>, (v) => Number(v)),
+  );
 }
 
 function factorLogits(a: VBLoRAAdapter, path: string, f: 'A' | 'B'): HostTensor<'f32'> {
@@ -70,7 +82,8 @@ function moduleCases(f: GoldenFixture, path: string): ConformanceCase[] {
   const B = () => e('B');
   const weight = () => f.base.get(`${path}.weight`)! as HostTensor<'f32'>;
   const bias = () =>
-    (f.full.extraTensors.get(`base_model.model.${path}.base_layer.bias`) ?? f.base.get(`${path}.bias`)) as HostTensor<'f32'> | undefined;
+    (f.full.extraTensors.get(`base_model.model.${path}.base_layer.bias`) ?? f.base.get(`${path}.bias`)) as
+      HostTensor<'f32'> | undefined;
   const cases: ConformanceCase[] = [];
 
   for (const side of ['A', 'B'] as const) {
@@ -80,7 +93,8 @@ function moduleCases(f: GoldenFixture, path: string): ConformanceCase[] {
         id: id('topkAdmixture', side),
         about: `top-k indices and softmax weights of logits_${side}`,
         args: () => ({ logits: factorLogits(f.full, path, side), bank, k }),
-        peft: () => (f.hasTies ? null : { indices: i32(e(`topk_indices_${side}`)), weights: e(`topk_weights_${side}`) }),
+        peft: () =>
+          f.hasTies ? null : { indices: i32(e(`topk_indices_${side}`)), weights: e(`topk_weights_${side}`) },
       }),
       goldenCase({
         kernel: 'logitsFromTopk',
@@ -174,7 +188,13 @@ function moduleCases(f: GoldenFixture, path: string): ConformanceCase[] {
       about: `W ← round_${weight().dtype}(W_merged − ΔW)`,
       args: () => ({ weight: e('merged_weight') as HostTensor<'f32'>, A: A(), B: B(), fanInFanOut }),
       peft: () => ({ weight: e('unmerged_weight') }),
-      checks: (ex, p) => roundingCheck('unmerge', ex, { weight: e('merged_weight') as HostTensor<'f32'>, A: A(), B: B(), fanInFanOut }, p),
+      checks: (ex, p) =>
+        roundingCheck(
+          'unmerge',
+          ex,
+          { weight: e('merged_weight') as HostTensor<'f32'>, A: A(), B: B(), fanInFanOut },
+          p,
+        ),
     }),
     goldenCase({
       kernel: 'linear',
@@ -182,7 +202,12 @@ function moduleCases(f: GoldenFixture, path: string): ConformanceCase[] {
       about: 'the base layer alone (adapter disabled)',
       args: () => {
         const b = bias();
-        return { x: e('probe_x') as HostTensor<'f32'>, weight: weight(), fanInFanOut, ...(b === undefined ? {} : { bias: b }) };
+        return {
+          x: e('probe_x') as HostTensor<'f32'>,
+          weight: weight(),
+          fanInFanOut,
+          ...(b === undefined ? {} : { bias: b }),
+        };
       },
       peft: () => ({ y: e('probe_y.disabled') }),
     }),

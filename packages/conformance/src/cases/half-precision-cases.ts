@@ -36,9 +36,20 @@ function midpointArgs(dtype: Half, seed: number, fanInFanOut: boolean) {
   // each product is a quarter ulp at [1, 2): two of them make half an ulp, or cancel
   const a = dtype === 'bf16' ? 2 ** -5 : 2 ** -6;
   const b = dtype === 'bf16' ? 2 ** -4 : 2 ** -6;
-  const A = tensor('f32', [r, inF], Float32Array.from({ length: r * inF }, () => sign(rng) * a));
-  const B = tensor('f32', [outF, r], Float32Array.from({ length: outF * r }, () => sign(rng) * b));
-  const w = Array.from({ length: outF * inF }, () => sign(rng) * (1 + pick(rng, steps) / steps) * (rng.uniform() < 0.75 ? 1 : 2));
+  const A = tensor(
+    'f32',
+    [r, inF],
+    Float32Array.from({ length: r * inF }, () => sign(rng) * a),
+  );
+  const B = tensor(
+    'f32',
+    [outF, r],
+    Float32Array.from({ length: outF * r }, () => sign(rng) * b),
+  );
+  const w = Array.from(
+    { length: outF * inF },
+    () => sign(rng) * (1 + pick(rng, steps) / steps) * (rng.uniform() < 0.75 ? 1 : 2),
+  );
   const shape = fanInFanOut ? [inF, outF] : [outF, inF];
   return { weight: halfTensor(dtype, shape, w), A, B, fanInFanOut };
 }
@@ -59,16 +70,25 @@ function zeroSignArgs(dtype: Half, seed: number) {
     A.data[i] = sign(rng) * scale;
     A.data[inF + i] = sign(rng) * scale * 0.5;
   }
-  const B = tensor('f32', [outF, r], Float32Array.from({ length: outF * r }, () => sign(rng) * scale * 0.5));
+  const B = tensor(
+    'f32',
+    [outF, r],
+    Float32Array.from({ length: outF * r }, () => sign(rng) * scale * 0.5),
+  );
   const w = new Float32Array(outF * inF);
   for (let o = 0; o < outF; o++) {
     for (let i = 0; i < inF; i++) {
       const delta = B.data[o * r]! * A.data[i]! + B.data[o * r + 1]! * A.data[inF + i]!; // exact: powers of two
       const kind = pick(rng, 4);
-      if (kind === 0) w[o * inF + i] = sign(rng) * 0; // ±0: the result is the delta
-      else if (kind === 1) w[o * inF + i] = delta; // unmerge cancels to +0 (bf16; f16 rounds the tiny delta)
-      else if (kind === 2) w[o * inF + i] = -delta; // merge cancels to +0
-      else w[o * inF + i] = dtype === 'f16' ? sign(rng) * 2 ** -24 * (1 + pick(rng, 3)) : sign(rng) * scale * (1 + pick(rng, 8) / 8);
+      if (kind === 0)
+        w[o * inF + i] = sign(rng) * 0; // ±0: the result is the delta
+      else if (kind === 1)
+        w[o * inF + i] = delta; // unmerge cancels to +0 (bf16; f16 rounds the tiny delta)
+      else if (kind === 2)
+        w[o * inF + i] = -delta; // merge cancels to +0
+      else
+        w[o * inF + i] =
+          dtype === 'f16' ? sign(rng) * 2 ** -24 * (1 + pick(rng, 3)) : sign(rng) * scale * (1 + pick(rng, 8) / 8);
     }
   }
   return { weight: halfTensor(dtype, [outF, inF], w), A, B };
@@ -103,27 +123,70 @@ function subnormalForward(seed: number) {
 export function halfPrecisionCases(): ConformanceCase[] {
   const cases: ConformanceCase[] = [];
   for (const kernel of ['merge', 'unmerge'] as const) {
-    for (const [dtype, seed, fan] of [['bf16', 1100, false], ['bf16', 1101, true], ['f16', 1102, false], ['f16', 1103, true]] as const) {
+    for (const [dtype, seed, fan] of [
+      ['bf16', 1100, false],
+      ['bf16', 1101, true],
+      ['f16', 1102, false],
+      ['f16', 1103, true],
+    ] as const) {
       cases.push(
-        referenceCase(kernel, `exact-midpoints-s${seed}-${dtype}${fan ? '-fan_in_fan_out' : ''}`, `float32 results exactly on ${dtype} rounding midpoints: ties to even`, () => midpointArgs(dtype, seed, fan), round(kernel, 0)),
+        referenceCase(
+          kernel,
+          `exact-midpoints-s${seed}-${dtype}${fan ? '-fan_in_fan_out' : ''}`,
+          `float32 results exactly on ${dtype} rounding midpoints: ties to even`,
+          () => midpointArgs(dtype, seed, fan),
+          round(kernel, 0),
+        ),
       );
     }
-    for (const [dtype, seed] of [['bf16', 1110], ['f16', 1111]] as const) {
-      cases.push(referenceCase(kernel, `zero-signs-s${seed}-${dtype}`, `−0 and +0 in ${dtype} results, bit for bit`, () => zeroSignArgs(dtype, seed), round(kernel, 0)));
+    for (const [dtype, seed] of [
+      ['bf16', 1110],
+      ['f16', 1111],
+    ] as const) {
+      cases.push(
+        referenceCase(
+          kernel,
+          `zero-signs-s${seed}-${dtype}`,
+          `−0 and +0 in ${dtype} results, bit for bit`,
+          () => zeroSignArgs(dtype, seed),
+          round(kernel, 0),
+        ),
+      );
     }
-    for (const [seed, fan] of [[1120, false], [1121, true]] as const) {
-      cases.push(referenceCase(kernel, `f16-subnormals-s${seed}${fan ? '-fan_in_fan_out' : ''}`, 'f16 subnormal weights and results (never flushed to zero)', () => subnormalArgs(seed, fan), round(kernel)));
+    for (const [seed, fan] of [
+      [1120, false],
+      [1121, true],
+    ] as const) {
+      cases.push(
+        referenceCase(
+          kernel,
+          `f16-subnormals-s${seed}${fan ? '-fan_in_fan_out' : ''}`,
+          'f16 subnormal weights and results (never flushed to zero)',
+          () => subnormalArgs(seed, fan),
+          round(kernel),
+        ),
+      );
     }
   }
   cases.push(
-    referenceCase('linear', 'f16-subnormals-s1130', 'f16 subnormal activations and outputs (never flushed to zero)', () => {
-      const a = subnormalForward(1130);
-      return { x: a.x, weight: a.weight };
-    }),
-    referenceCase('adapterForward', 'f16-subnormals-s1130', 'f16 subnormal activations, base output and result (never flushed to zero)', () => {
-      const a = subnormalForward(1130);
-      return { x: a.x, baseOut: a.baseOut, A: a.A, B: a.B };
-    }),
+    referenceCase(
+      'linear',
+      'f16-subnormals-s1130',
+      'f16 subnormal activations and outputs (never flushed to zero)',
+      () => {
+        const a = subnormalForward(1130);
+        return { x: a.x, weight: a.weight };
+      },
+    ),
+    referenceCase(
+      'adapterForward',
+      'f16-subnormals-s1130',
+      'f16 subnormal activations, base output and result (never flushed to zero)',
+      () => {
+        const a = subnormalForward(1130);
+        return { x: a.x, baseOut: a.baseOut, A: a.A, B: a.B };
+      },
+    ),
   );
   return cases;
 }

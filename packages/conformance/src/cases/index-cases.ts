@@ -7,7 +7,14 @@
 import type { ConformanceCase } from '../case.js';
 import { bank, normal, rngFor, topkForm } from './random-inputs.js';
 import { referenceCase } from './reference-case.js';
-import { highIndexLogits, indicesAs, INT16_LIMIT, storedWeights, topkFormIn, type IndexDType } from './special-inputs.js';
+import {
+  highIndexLogits,
+  indicesAs,
+  INT16_LIMIT,
+  storedWeights,
+  topkFormIn,
+  type IndexDType,
+} from './special-inputs.js';
 
 /** A bank just past the int16 range (not a power of two, so no size trick hides a wrap). */
 const NV = INT16_LIMIT + 3;
@@ -27,14 +34,22 @@ function largeBankCases(): ConformanceCase[] {
   };
   const cases: ConformanceCase[] = [
     referenceCase('topkAdmixture', tag, 'indices beyond 32,767 (i32, never wrapped)', () => ({ ...dense(), k: 3 })),
-    referenceCase('topkWeightsForSave', tag, 'indices beyond 32,767 to store', () => ({ logits: dense().logits, k: 3 })),
+    referenceCase('topkWeightsForSave', tag, 'indices beyond 32,767 to store', () => ({
+      logits: dense().logits,
+      k: 3,
+    })),
     referenceCase('admixtureBackward', tag, 'gradients scattered to bank rows beyond 32,767', () => {
       const d = dense();
       return { ...d, k: 3, gradVectors: normal(rngFor(seed + 2), [...lead, 2]) };
     }),
     referenceCase('composeLowRank', tag, 'dense logits over a bank beyond 32,767 vectors', () => {
       const rng = rngFor(seed);
-      return { logitsA: highIndexLogits(rng, [2, 2, NV], 3), logitsB: highIndexLogits(rng, [3, 2, NV], 3), bank: normal(rng, [NV, 2], 0.1), k: 3 };
+      return {
+        logitsA: highIndexLogits(rng, [2, 2, NV], 3),
+        logitsB: highIndexLogits(rng, [3, 2, NV], 3),
+        bank: normal(rng, [NV, 2], 0.1),
+        k: 3,
+      };
     }),
   ];
   for (const dtype of ['i32', 'i64'] as const) {

@@ -17,7 +17,15 @@ export { randomCases } from './random-cases.js';
  * expected errors, top-k checkpoint rules, NaN/±inf, wide and narrow index dtypes, mixed dtypes, half-precision edges.
  */
 export function referenceCases(): ConformanceCase[] {
-  return [...randomCases(), ...errorCases(), ...checkpointCases(), ...nonFiniteCases(), ...indexCases(), ...mixedDTypeCases(), ...halfPrecisionCases()];
+  return [
+    ...randomCases(),
+    ...errorCases(),
+    ...checkpointCases(),
+    ...nonFiniteCases(),
+    ...indexCases(),
+    ...mixedDTypeCases(),
+    ...halfPrecisionCases(),
+  ];
 }
 
 /** The whole suite for the given golden fixtures: PEFT golden cases first, then the seeded reference cases. */

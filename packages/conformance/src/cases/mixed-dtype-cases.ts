@@ -34,7 +34,12 @@ export function mixedDTypeCases(): ConformanceCase[] {
     const tag = `rand-s${seed}-x-${xd}-base-${bd}`;
     const inputs = () => {
       const rng = rngFor(seed);
-      return { x: floats(rng, [2, 3, 12], xd), baseOut: floats(rng, [2, 3, 8], bd), A: normal(rng, [4, 12], 0.2), B: normal(rng, [8, 4], 0.2) };
+      return {
+        x: floats(rng, [2, 3, 12], xd),
+        baseOut: floats(rng, [2, 3, 8], bd),
+        A: normal(rng, [4, 12], 0.2),
+        B: normal(rng, [8, 4], 0.2),
+      };
     };
     cases.push(
       referenceCase('adapterForward', tag, `x ${xd} with a ${bd} base output: y in x's dtype (${xd})`, inputs),
@@ -45,7 +50,10 @@ export function mixedDTypeCases(): ConformanceCase[] {
         return {
           x: floats(rng, [n, 12], xd),
           baseOut: floats(rng, [n, 8], bd),
-          adapters: [{ A: a.A, B: a.B }, { A: normal(rng, [2, 12], 0.2), B: normal(rng, [8, 2], 0.2) }],
+          adapters: [
+            { A: a.A, B: a.B },
+            { A: normal(rng, [2, 12], 0.2), B: normal(rng, [8, 2], 0.2) },
+          ],
           rowAdapter: Int32Array.from({ length: n }, (_, j) => (j % 3) - 1),
         };
       }),

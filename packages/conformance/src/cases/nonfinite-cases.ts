@@ -30,7 +30,12 @@ export function nonFiniteCases(): ConformanceCase[] {
       }),
       referenceCase('composeLowRank', tag, `${pattern} logits in A and B`, () => {
         const rng = rngFor(seed);
-        return { logitsA: nonFiniteLogits(rng, [2, 3, nv], pattern), logitsB: nonFiniteLogits(rng, [4, 2, nv], pattern), bank: bank(rng, nv, vl), k };
+        return {
+          logitsA: nonFiniteLogits(rng, [2, 3, nv], pattern),
+          logitsB: nonFiniteLogits(rng, [4, 2, nv], pattern),
+          bank: bank(rng, nv, vl),
+          k,
+        };
       }),
     );
   });
@@ -48,7 +53,12 @@ export function nonFiniteCases(): ConformanceCase[] {
     }),
     referenceCase('composeLowRank', tag, 'NaN and ±inf in the bank', () => {
       const rng = rngFor(seed);
-      return { logitsA: normal(rng, [2, 3, 16], 2), logitsB: normal(rng, [3, 2, 16], 2), bank: nonFiniteBank(rng, 16, 4), k: 3 };
+      return {
+        logitsA: normal(rng, [2, 3, 16], 2),
+        logitsB: normal(rng, [3, 2, 16], 2),
+        bank: nonFiniteBank(rng, 16, 4),
+        k: 3,
+      };
     }),
   );
   return cases;

@@ -68,7 +68,14 @@ function topkCases(): ConformanceCase[] {
       randomCase('logitsFromTopk', tag, 'dense logits from k indices and k−1 stored weights', () => {
         const rng = rngFor(seed);
         const form = topkForm(rng, lead, nv, k);
-        const km1 = tensor('f32', [...lead, k - 1], Float32Array.from({ length: 15 * (k - 1) }, (_, j) => form.weights.data[Math.floor(j / (k - 1)) * k + (j % (k - 1))]!));
+        const km1 = tensor(
+          'f32',
+          [...lead, k - 1],
+          Float32Array.from(
+            { length: 15 * (k - 1) },
+            (_, j) => form.weights.data[Math.floor(j / (k - 1)) * k + (j % (k - 1))]!,
+          ),
+        );
         return { indices: form.indices, weightsKm1: km1, nv, safe: seed % 2 === 0 };
       }),
     ];
@@ -82,14 +89,27 @@ function composeCases(): ConformanceCase[] {
     const inputs = () => {
       const rng = rngFor(seed);
       const b = bank(rng, nv, vl);
-      if (pattern === 'topk') return { logitsA: topkForm(rng, [r, inT], nv, k), logitsB: topkForm(rng, [outT, r], nv, k), bank: b, k };
-      return { logitsA: logits(rng, [r, inT, nv], pattern, k), logitsB: logits(rng, [outT, r, nv], pattern, k), bank: b, k };
+      if (pattern === 'topk')
+        return { logitsA: topkForm(rng, [r, inT], nv, k), logitsB: topkForm(rng, [outT, r], nv, k), bank: b, k };
+      return {
+        logitsA: logits(rng, [r, inT, nv], pattern, k),
+        logitsB: logits(rng, [outT, r, nv], pattern, k),
+        bank: b,
+        k,
+      };
     };
-    const cases: ConformanceCase[] = [randomCase('composeLowRank', tag, `A (r, in) and B (out, r), ${pattern} input`, inputs)];
+    const cases: ConformanceCase[] = [
+      randomCase('composeLowRank', tag, `A (r, in) and B (out, r), ${pattern} input`, inputs),
+    ];
     if (pattern !== 'topk') {
       cases.push(
         randomCase('composeBackward', tag, 'dL/dA, dL/dB back to logits and bank', () => {
-          const a = inputs() as { logitsA: HostTensor<'f32'>; logitsB: HostTensor<'f32'>; bank: HostTensor<'f32'>; k: number };
+          const a = inputs() as {
+            logitsA: HostTensor<'f32'>;
+            logitsB: HostTensor<'f32'>;
+            bank: HostTensor<'f32'>;
+            k: number;
+          };
           const rng = rngFor(seed + 1000);
           return { ...a, gradA: normal(rng, [r, inT * vl]), gradB: normal(rng, [outT * vl, r]) };
         }),
@@ -110,10 +130,17 @@ function mergeCases(): ConformanceCase[] {
     const args = () => {
       const rng = rngFor(seed);
       const shape = fanInFanOut ? [inF, outF] : [outF, inF];
-      return { weight: floats(rng, shape, dtype), A: normal(rng, [r, inF], 0.3), B: normal(rng, [outF, r], 0.3), fanInFanOut };
+      return {
+        weight: floats(rng, shape, dtype),
+        A: normal(rng, [r, inF], 0.3),
+        B: normal(rng, [outF, r], 0.3),
+        fanInFanOut,
+      };
     };
-    const round = (kernel: 'merge' | 'unmerge'): CheckBuilder<'merge'> => (e, a, precision) =>
-      roundingCheck(kernel, e, a, precision);
+    const round =
+      (kernel: 'merge' | 'unmerge'): CheckBuilder<'merge'> =>
+      (e, a, precision) =>
+        roundingCheck(kernel, e, a, precision);
     return [
       randomCase('merge', tag, `merge into a ${dtype} weight`, args, round('merge')),
       randomCase('unmerge', tag, `unmerge from a ${dtype} weight`, args, round('unmerge')),
@@ -155,28 +182,50 @@ function forwardCases(): ConformanceCase[] {
         const b = base();
         return { x: b.x, baseOut: b.baseOut, A: b.A, B: b.B };
       }),
-      randomCase('adapterForward', `${tag}-dropout0.25`, 'training-mode dropout on the adapter input (seeded mask)', () => {
-        const b = base();
-        return { x: b.x, baseOut: b.baseOut, A: b.A, B: b.B, dropout: { p: 0.25, seed } };
-      }),
+      randomCase(
+        'adapterForward',
+        `${tag}-dropout0.25`,
+        'training-mode dropout on the adapter input (seeded mask)',
+        () => {
+          const b = base();
+          return { x: b.x, baseOut: b.baseOut, A: b.A, B: b.B, dropout: { p: 0.25, seed } };
+        },
+      ),
     );
   });
   // no adapter at all (a batch of base-only rows): valid input, the answer is baseOut in x's dtype
   cases.push(
     randomCase('mixedBatchForward', 'rand-s505-rows5-adapters0', 'no adapters, every row base-only', () => {
       const rng = rngFor(505);
-      return { x: normal(rng, [5, 8]), baseOut: normal(rng, [5, 12]), adapters: [], rowAdapter: new Int32Array(5).fill(-1) };
+      return {
+        x: normal(rng, [5, 8]),
+        baseOut: normal(rng, [5, 12]),
+        adapters: [],
+        rowAdapter: new Int32Array(5).fill(-1),
+      };
     }),
   );
-  for (const [n, count] of [[6, 1], [7, 3], [9, 4]] as const) {
+  for (const [n, count] of [
+    [6, 1],
+    [7, 3],
+    [9, 4],
+  ] as const) {
     const seed = 500 + n;
     cases.push(
-      randomCase('mixedBatchForward', `rand-s${seed}-rows${n}-adapters${count}`, `${count} adapters across ${n} rows, some rows base-only`, () => {
-        const rng = rngFor(seed);
-        const adapters = Array.from({ length: count }, () => ({ A: normal(rng, [3, 8], 0.3), B: normal(rng, [12, 3], 0.3) }));
-        const rowAdapter = Int32Array.from({ length: n }, (_, j) => (j % (count + 1)) - 1);
-        return { x: normal(rng, [n, 8]), baseOut: normal(rng, [n, 12]), adapters, rowAdapter };
-      }),
+      randomCase(
+        'mixedBatchForward',
+        `rand-s${seed}-rows${n}-adapters${count}`,
+        `${count} adapters across ${n} rows, some rows base-only`,
+        () => {
+          const rng = rngFor(seed);
+          const adapters = Array.from({ length: count }, () => ({
+            A: normal(rng, [3, 8], 0.3),
+            B: normal(rng, [12, 3], 0.3),
+          }));
+          const rowAdapter = Int32Array.from({ length: n }, (_, j) => (j % (count + 1)) - 1);
+          return { x: normal(rng, [n, 8]), baseOut: normal(rng, [n, 12]), adapters, rowAdapter };
+        },
+      ),
     );
   }
   return cases;

@@ -8,7 +8,11 @@ import { createRng, f32ToBf16Bits, f32ToF16Bits, tensor, type HostTensor, type R
 /** A float32 tensor of N(0, scale²) values. */
 export function normal(rng: Rng, shape: readonly number[], scale = 1): HostTensor<'f32'> {
   const n = shape.reduce((a, b) => a * b, 1);
-  return tensor('f32', shape, Float32Array.from({ length: n }, () => rng.normal() * scale));
+  return tensor(
+    'f32',
+    shape,
+    Float32Array.from({ length: n }, () => rng.normal() * scale),
+  );
 }
 
 /** Logit patterns that stress top-k selection. */
@@ -40,22 +44,40 @@ export function logits(rng: Rng, shape: readonly number[], pattern: LogitPattern
 
 /** A uniform U(−0.1, 0.1) bank `(nv, vl)`, like a trained one. */
 export function bank(rng: Rng, nv: number, vl: number): HostTensor<'f32'> {
-  return tensor('f32', [nv, vl], Float32Array.from({ length: nv * vl }, () => (rng.uniform() * 2 - 1) * 0.1));
+  return tensor(
+    'f32',
+    [nv, vl],
+    Float32Array.from({ length: nv * vl }, () => (rng.uniform() * 2 - 1) * 0.1),
+  );
 }
 
 /**
  * A float tensor in the given dtype (values N(0, scale²) rounded to the dtype). Typed as f32 to fit the kernels'
  * generic signatures, which accept f32, bf16 and f16 alike.
  */
-export function floats(rng: Rng, shape: readonly number[], dtype: 'f32' | 'bf16' | 'f16', scale = 1): HostTensor<'f32'> {
+export function floats(
+  rng: Rng,
+  shape: readonly number[],
+  dtype: 'f32' | 'bf16' | 'f16',
+  scale = 1,
+): HostTensor<'f32'> {
   const t = normal(rng, shape, scale);
   if (dtype === 'f32') return t;
   const toBits = dtype === 'bf16' ? f32ToBf16Bits : f32ToF16Bits;
-  return tensor(dtype, shape, Uint16Array.from(t.data, (v) => toBits(v))) as unknown as HostTensor<'f32'>;
+  return tensor(
+    dtype,
+    shape,
+    Uint16Array.from(t.data, (v) => toBits(v)),
+  ) as unknown as HostTensor<'f32'>;
 }
 
 /** k distinct indices in [0, nv) per row, and k weights per row summing to 1, shaped `(…, k)`. */
-export function topkForm(rng: Rng, lead: readonly number[], nv: number, k: number): { indices: HostTensor<'i32'>; weights: HostTensor<'f32'> } {
+export function topkForm(
+  rng: Rng,
+  lead: readonly number[],
+  nv: number,
+  k: number,
+): { indices: HostTensor<'i32'>; weights: HostTensor<'f32'> } {
   const rows = lead.reduce((a, b) => a * b, 1);
   const idx = new Int32Array(rows * k);
   const w = new Float32Array(rows * k);

@@ -9,7 +9,11 @@ import { declaredChecks } from '../tolerance.js';
 import { referenceOutputs } from './reference-outputs.js';
 
 /** Custom checks of a case: from its expected outputs, its arguments and the backend's precision. */
-export type CheckBuilder<K extends KernelName> = (e: Record<string, HostTensor>, a: KernelArgs<K>, precision: Precision) => Record<string, OutputCheck>;
+export type CheckBuilder<K extends KernelName> = (
+  e: Record<string, HostTensor>,
+  a: KernelArgs<K>,
+  precision: Precision,
+) => Record<string, OutputCheck>;
 
 /** A case compared with the reference kernel's outputs (id prefixed with the kernel). */
 export function referenceCase<K extends KernelName>(
@@ -36,7 +40,13 @@ export function referenceCase<K extends KernelName>(
  * arguments, with a message matching `message`. Building the expectation fails if the reference itself does not
  * throw such an error, so the suite can never demand an error the specification does not give.
  */
-export function errorCase<K extends KernelName>(kernel: K, id: string, about: string, args: () => KernelArgs<K>, message: RegExp): ConformanceCase<K> {
+export function errorCase<K extends KernelName>(
+  kernel: K,
+  id: string,
+  about: string,
+  args: () => KernelArgs<K>,
+  message: RegExp,
+): ConformanceCase<K> {
   let memo: ExpectedError | undefined;
   const throws = async (): Promise<ExpectedError> => {
     if (memo !== undefined) return memo;
@@ -48,9 +58,12 @@ export function errorCase<K extends KernelName>(kernel: K, id: string, about: st
       err = e;
     }
     const e = err as Error | undefined;
-    if (e === undefined) throw new Error(`case ${kernel}/${id}: the reference ${kernel} does not throw for these arguments`);
+    if (e === undefined)
+      throw new Error(`case ${kernel}/${id}: the reference ${kernel} does not throw for these arguments`);
     if (!message.test(e.message)) {
-      throw new Error(`case ${kernel}/${id}: the reference's ${e.name} message "${e.message}" does not match ${String(message)}`);
+      throw new Error(
+        `case ${kernel}/${id}: the reference's ${e.name} message "${e.message}" does not match ${String(message)}`,
+      );
     }
     return (memo = { name: e.name, message });
   };

@@ -7,7 +7,10 @@ export function singleOutputName(kernel: KernelName): string {
 }
 
 /** Runs core's reference kernel and returns its outputs by name: the expected values of `reference` cases. */
-export async function referenceOutputs<K extends KernelName>(kernel: K, args: KernelArgs<K>): Promise<Record<string, HostTensor>> {
+export async function referenceOutputs<K extends KernelName>(
+  kernel: K,
+  args: KernelArgs<K>,
+): Promise<Record<string, HostTensor>> {
   const fn = requireKernel(referenceBackend, kernel) as (a: KernelArgs<K>) => unknown;
   return namedOutputs(await fn(args), singleOutputName(kernel));
 }

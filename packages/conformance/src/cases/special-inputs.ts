@@ -15,10 +15,18 @@ export function pick(rng: Rng, n: number): number {
  * A bf16/f16 tensor holding `values` rounded to nearest even (an f32 tensor is `values` as float32). Typed as f32
  * to fit the kernels' generic signatures, which accept f32, bf16 and f16 alike.
  */
-export function halfTensor(dtype: 'f32' | 'bf16' | 'f16', shape: readonly number[], values: ArrayLike<number>): HostTensor<'f32'> {
+export function halfTensor(
+  dtype: 'f32' | 'bf16' | 'f16',
+  shape: readonly number[],
+  values: ArrayLike<number>,
+): HostTensor<'f32'> {
   if (dtype === 'f32') return tensor('f32', shape, Float32Array.from(values));
   const toBits = dtype === 'bf16' ? f32ToBf16Bits : f32ToF16Bits;
-  return tensor(dtype, shape, Uint16Array.from(values, (v) => toBits(v))) as unknown as HostTensor<'f32'>;
+  return tensor(
+    dtype,
+    shape,
+    Uint16Array.from(values, (v) => toBits(v)),
+  ) as unknown as HostTensor<'f32'>;
 }
 
 /** Non-finite logit patterns: NaN entries, +inf entries, or NaN, +inf and −inf together. */
@@ -72,7 +80,13 @@ export function highIndexLogits(rng: Rng, shape: readonly number[], k: number): 
 }
 
 /** Top-k form (…, k) with distinct indices in [lo, hi) and weights summing to 1. */
-export function topkFormIn(rng: Rng, lead: readonly number[], lo: number, hi: number, k: number): { indices: HostTensor<'i32'>; weights: HostTensor<'f32'> } {
+export function topkFormIn(
+  rng: Rng,
+  lead: readonly number[],
+  lo: number,
+  hi: number,
+  k: number,
+): { indices: HostTensor<'i32'>; weights: HostTensor<'f32'> } {
   const form = topkForm(rng, lead, hi - lo, k);
   for (let i = 0; i < form.indices.data.length; i++) form.indices.data[i] = form.indices.data[i]! + lo;
   return form;
@@ -91,7 +105,11 @@ export function indicesAs(t: HostTensor<'i32'>, dtype: IndexDType): HostTensor {
     case 'i32':
       return tensor('i32', t.shape, Int32Array.from(t.data));
     default:
-      return tensor('i64', t.shape, BigInt64Array.from(t.data, (v) => BigInt(v)));
+      return tensor(
+        'i64',
+        t.shape,
+        BigInt64Array.from(t.data, (v) => BigInt(v)),
+      );
   }
 }
 

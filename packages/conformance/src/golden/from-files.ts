@@ -45,13 +45,17 @@ function lookup(files: GoldenFiles): (path: string) => Uint8Array | undefined {
  * ```
  * @throws {FixtureError} `missing` when a file of a requested case is absent.
  */
-export function goldenFixturesFromFiles(files: GoldenFiles, names: readonly PeftGoldenCase[] = PEFT_GOLDEN_CASES): GoldenFixtures {
+export function goldenFixturesFromFiles(
+  files: GoldenFiles,
+  names: readonly PeftGoldenCase[] = PEFT_GOLDEN_CASES,
+): GoldenFixtures {
   const get = lookup(files);
   return new Map(
     names.map((name) => {
       const read = (file: GoldenCaseFile): Uint8Array => {
         const bytes = get(`${name}/${file}`);
-        if (bytes === undefined) throw new FixtureError(`golden fixture file ${name}/${file} was not given`, 'missing', `${name}/${file}`);
+        if (bytes === undefined)
+          throw new FixtureError(`golden fixture file ${name}/${file} was not given`, 'missing', `${name}/${file}`);
         return bytes;
       };
       return [name, goldenFixtureFromFiles(name, read)] as const;
@@ -84,7 +88,12 @@ function parseManifest(text: string): Map<string, string> {
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
     const m = /^([0-9a-f]{64}) {2}(?:\.\/)?(.+)$/.exec(line);
-    if (m === null) throw new FixtureError(`MANIFEST.sha256 has a malformed line: ${JSON.stringify(line)}`, 'manifest', 'MANIFEST.sha256');
+    if (m === null)
+      throw new FixtureError(
+        `MANIFEST.sha256 has a malformed line: ${JSON.stringify(line)}`,
+        'manifest',
+        'MANIFEST.sha256',
+      );
     out.set(m[2]!, m[1]!);
   }
   return out;
@@ -115,7 +124,10 @@ async function sha256Hex(bytes: Uint8Array): Promise<string> {
  * ```
  * @throws {FixtureError} when a file cannot be fetched (`fetch`) or does not match the manifest (`sha256`).
  */
-export async function fetchGoldenFixtures(baseUrl: string | URL, options: FetchGoldenOptions = {}): Promise<GoldenFixtures> {
+export async function fetchGoldenFixtures(
+  baseUrl: string | URL,
+  options: FetchGoldenOptions = {},
+): Promise<GoldenFixtures> {
   const names = options.names ?? PEFT_GOLDEN_CASES;
   const fetchFn: FetchLike = options.fetch ?? ((url) => fetch(url));
   const base = folderUrl(baseUrl);
@@ -132,7 +144,12 @@ export async function fetchGoldenFixtures(baseUrl: string | URL, options: FetchG
         const want = hashes.get(p);
         if (want === undefined) throw new FixtureError(`MANIFEST.sha256 does not list ${p}`, 'manifest', p);
         const got = await sha256Hex(files.get(p)!);
-        if (got !== want) throw new FixtureError(`golden fixture file ${new URL(p, base).href} has SHA-256 ${got}, MANIFEST.sha256 says ${want}`, 'sha256', p);
+        if (got !== want)
+          throw new FixtureError(
+            `golden fixture file ${new URL(p, base).href} has SHA-256 ${got}, MANIFEST.sha256 says ${want}`,
+            'sha256',
+            p,
+          );
       }),
     );
   }

@@ -37,9 +37,14 @@ function tensors(bytes: Uint8Array): Map<string, HostTensor> {
 export function goldenFixtureFromFiles(name: PeftGoldenCase, read: GoldenFileReader): GoldenFixture {
   const text = (file: GoldenCaseFile) => new TextDecoder().decode(read(file));
   const adapter = (flavour: 'adapter_full' | 'adapter_topk'): VBLoRAAdapter =>
-    adapterFromFiles({ config: text(`${flavour}/adapter_config.json`), weights: read(`${flavour}/adapter_model.safetensors`) }).adapter;
+    adapterFromFiles({
+      config: text(`${flavour}/adapter_config.json`),
+      weights: read(`${flavour}/adapter_model.safetensors`),
+    }).adapter;
   // summary.json is written by Python's json module: bare NaN may appear in measured-error fields
-  const summary = JSON.parse(text('summary.json').replace(/\bNaN\b/g, 'null')) as { rows_with_tied_topk_logits?: Record<string, unknown> };
+  const summary = JSON.parse(text('summary.json').replace(/\bNaN\b/g, 'null')) as {
+    rows_with_tied_topk_logits?: Record<string, unknown>;
+  };
   return {
     name,
     full: adapter('adapter_full'),

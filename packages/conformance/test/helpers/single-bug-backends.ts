@@ -24,16 +24,32 @@ import {
 type Args<K extends keyof KernelSet> = Parameters<KernelSet[K]>[0];
 
 const cpu = createCpuBackend();
-type CpuKernel = 'topkAdmixture' | 'admixFromTopk' | 'composeLowRank' | 'merge' | 'unmerge' | 'linear' | 'adapterForward' | 'mixedBatchForward';
+type CpuKernel =
+  | 'topkAdmixture'
+  | 'admixFromTopk'
+  | 'composeLowRank'
+  | 'merge'
+  | 'unmerge'
+  | 'linear'
+  | 'adapterForward'
+  | 'mixedBatchForward';
 /** The CPU backend's kernels, synchronous once its module is compiled (every test runs them after `init`). */
-export const cpuKernels = cpu.kernels as unknown as { readonly [K in CpuKernel]: (args: Args<K>) => Awaited<ReturnType<KernelSet[K]>> };
+export const cpuKernels = cpu.kernels as unknown as {
+  readonly [K in CpuKernel]: (args: Args<K>) => Awaited<ReturnType<KernelSet[K]>>;
+};
 
 /** Kernels as the tests write them: each takes its kernel's arguments and returns (a Promise of) anything. */
 export type LooseKernels = { readonly [K in keyof KernelSet]?: (args: Args<K>) => unknown };
 
 /** A backend of the given kernels, computing in `precision` (results are judged by the kit, not by the type checker). */
 export function backendOf(name: string, kernels: LooseKernels, precision: 'f32' | 'bf16' | 'f16' = 'f32'): Backend {
-  return defineBackend({ name, precision, isAvailable: () => true, init: () => cpu.init?.(), kernels: kernels as Partial<KernelSet> });
+  return defineBackend({
+    name,
+    precision,
+    isAvailable: () => true,
+    init: () => cpu.init?.(),
+    kernels: kernels as Partial<KernelSet>,
+  });
 }
 
 /** ΔW = B·A in float32, products summed from 0 in r order (the contract's order). */
@@ -44,7 +60,8 @@ export function plainDeltaWeight(args: Args<'deltaWeight'>): HostTensor<'f32'> {
   for (let o = 0; o < outF; o++) {
     for (let i = 0; i < inF; i++) {
       let acc = 0;
-      for (let j = 0; j < r; j++) acc = Math.fround(acc + Math.fround(args.B.data[o * r + j]! * args.A.data[j * inF + i]!));
+      for (let j = 0; j < r; j++)
+        acc = Math.fround(acc + Math.fround(args.B.data[o * r + j]! * args.A.data[j * inF + i]!));
       out[fan ? i * outF + o : o * inF + i] = acc;
     }
   }
@@ -54,7 +71,11 @@ export function plainDeltaWeight(args: Args<'deltaWeight'>): HostTensor<'f32'> {
 /** topkWeightsForSave from the CPU backend's top-k weights; `adjust: false` stores them without the NaN-safety nudge. */
 export async function plainTopkWeightsForSave(args: Args<'topkWeightsForSave'>, adjust = true) {
   const { nv, k, rows, lead } = checkKernelArgs('topkWeightsForSave', args);
-  const { indices, weights } = await cpuKernels.topkAdmixture({ logits: args.logits, bank: tensor('f32', [nv, 1], new Float32Array(nv)), k });
+  const { indices, weights } = await cpuKernels.topkAdmixture({
+    logits: args.logits,
+    bank: tensor('f32', [nv, 1], new Float32Array(nv)),
+    k,
+  });
   const { stored, nudgedRows } = storeTopkWeights(weights.data, rows, k);
   if (!adjust) {
     for (let row = 0; row < rows; row++) stored.set(weights.data.subarray(row * k, row * k + k - 1), row * (k - 1));
@@ -101,7 +122,14 @@ export function mergeHalfAway(args: Args<'merge'>): HostTensor<WeightDType> {
   const sum = cpuKernels.merge({ ...args, weight: toF32(w) }) as HostTensor<'f32'>;
   if (w.dtype === 'f32') return sum;
   const dtype = w.dtype;
-  return fromF32(tensor('f32', sum.shape, sum.data.map((v) => roundHalfAway(v, dtype))), dtype);
+  return fromF32(
+    tensor(
+      'f32',
+      sum.shape,
+      sum.data.map((v) => roundHalfAway(v, dtype)),
+    ),
+    dtype,
+  );
 }
 
 /** The value of one bf16/f16 bit pattern. */

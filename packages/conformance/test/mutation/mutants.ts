@@ -27,7 +27,13 @@ export interface Rewrite {
   readonly edits: readonly Edit[];
 }
 
-const TOPK_USERS: readonly KernelName[] = ['topkAdmixture', 'topkWeightsForSave', 'composeLowRank', 'admixtureBackward', 'composeBackward'];
+const TOPK_USERS: readonly KernelName[] = [
+  'topkAdmixture',
+  'topkWeightsForSave',
+  'composeLowRank',
+  'admixtureBackward',
+  'composeBackward',
+];
 const INDEX_READERS: readonly KernelName[] = ['admixFromTopk', 'logitsFromTopk', 'composeLowRank'];
 const HALF_WRITERS: readonly KernelName[] = ['merge', 'unmerge', 'linear', 'adapterForward', 'mixedBatchForward'];
 
@@ -52,21 +58,33 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'indices-ascending',
     kernels: ['topkAdmixture'],
     bug: 'the k selected indices returned in ascending index order, not by descending logit',
-    edits: [['    const idx = topk(r, k);\n    indices.set(idx, row * k);', '    const idx = topk(r, k).sort((a, b) => a - b);\n    indices.set(idx, row * k);']],
+    edits: [
+      [
+        '    const idx = topk(r, k);\n    indices.set(idx, row * k);',
+        '    const idx = topk(r, k).sort((a, b) => a - b);\n    indices.set(idx, row * k);',
+      ],
+    ],
     symptom: /^indices: /m,
   },
   {
     id: 'softmax-no-max-shift',
     kernels: ['topkAdmixture', 'composeLowRank'],
     bug: 'softmax without subtracting the max: exp overflows to NaN on large logits',
-    edits: [['const e = vals.map((v) => f32(Math.exp(f32(v - max))));', 'const e = vals.map((v) => f32(Math.exp(v)));']],
+    edits: [
+      ['const e = vals.map((v) => f32(Math.exp(f32(v - max))));', 'const e = vals.map((v) => f32(Math.exp(v)));'],
+    ],
     symptom: /actual NaN/,
   },
   {
     id: 'softmax-over-all',
     kernels: ['topkAdmixture'],
     bug: 'softmax over all nv logits instead of the k selected ones',
-    edits: [['weights.set(softmax(idx.map((j) => r[j]!)), row * k);', 'weights.set(((all) => idx.map((j) => all[j]!))(softmax(Array.from(r))), row * k);']],
+    edits: [
+      [
+        'weights.set(softmax(idx.map((j) => r[j]!)), row * k);',
+        'weights.set(((all) => idx.map((j) => all[j]!))(softmax(Array.from(r))), row * k);',
+      ],
+    ],
     symptom: /^weights: /m,
   },
   {
@@ -74,8 +92,14 @@ export const MUTANTS: readonly Mutant[] = [
     kernels: ['topkAdmixture'],
     bug: 'indices returned as i16 (PEFT’s file dtype for nv < 32,768): wraps from 32,768 vectors on',
     edits: [
-      ['  const indices = new Int32Array(rows * k);\n  const weights', '  const indices = new Int16Array(rows * k);\n  const weights'],
-      ["    indices: tensor('i32', [...lead, k], indices),\n    weights:", "    indices: tensor('i16', [...lead, k], indices),\n    weights:"],
+      [
+        '  const indices = new Int32Array(rows * k);\n  const weights',
+        '  const indices = new Int16Array(rows * k);\n  const weights',
+      ],
+      [
+        "    indices: tensor('i32', [...lead, k], indices),\n    weights:",
+        "    indices: tensor('i16', [...lead, k], indices),\n    weights:",
+      ],
     ],
     symptom: /indices/,
   },
@@ -83,7 +107,12 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'subvector-off-by-one',
     kernels: ['admixFromTopk', 'topkAdmixture', 'composeLowRank'],
     bug: 'bank sub-vector sliced one element late (`idx·vl + 1 …`)',
-    edits: [['bank.subarray(idx[row * k + j]! * vl, idx[row * k + j]! * vl + vl)', 'bank.subarray(idx[row * k + j]! * vl + 1, idx[row * k + j]! * vl + vl + 1)']],
+    edits: [
+      [
+        'bank.subarray(idx[row * k + j]! * vl, idx[row * k + j]! * vl + vl)',
+        'bank.subarray(idx[row * k + j]! * vl + 1, idx[row * k + j]! * vl + vl + 1)',
+      ],
+    ],
     symptom: /vectors|A: |B: /,
   },
   {
@@ -98,7 +127,12 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'indices-u8',
     kernels: INDEX_READERS,
     bug: 'index inputs copied into a Uint8Array (PEFT’s file dtype for nv < 256): wraps from 256 vectors on',
-    edits: [['  const out = new Int32Array(data.length);\n  for (let i = 0; i < data.length; i++) {', '  const out = new Uint8Array(data.length);\n  for (let i = 0; i < data.length; i++) {']],
+    edits: [
+      [
+        '  const out = new Int32Array(data.length);\n  for (let i = 0; i < data.length; i++) {',
+        '  const out = new Uint8Array(data.length);\n  for (let i = 0; i < data.length; i++) {',
+      ],
+    ],
     symptom: /vectors|logits|A: |B: /,
   },
   {
@@ -132,7 +166,12 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'reload-duplicate-first-wins',
     kernels: ['logitsFromTopk'],
     bug: 'duplicate indices: the first write wins (torch’s scatter keeps the last)',
-    edits: [['for (let j = 0; j < k; j++) out[row * nv + idx[row * k + j]!]', 'for (let j = k - 1; j >= 0; j--) out[row * nv + idx[row * k + j]!]']],
+    edits: [
+      [
+        'for (let j = 0; j < k; j++) out[row * nv + idx[row * k + j]!]',
+        'for (let j = k - 1; j >= 0; j--) out[row * nv + idx[row * k + j]!]',
+      ],
+    ],
     symptom: /^logits: /m,
   },
   {
@@ -204,14 +243,24 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'b-transposed',
     kernels: ['composeLowRank'],
     bug: 'B laid out (r, out) and returned as (out, r)',
-    edits: [['B[(t * vl + c) * r + i] = b.data[(t * r + i) * vl + c]!;', 'B[i * outT * vl + t * vl + c] = b.data[(t * r + i) * vl + c]!;']],
+    edits: [
+      [
+        'B[(t * vl + c) * r + i] = b.data[(t * r + i) * vl + c]!;',
+        'B[i * outT * vl + t * vl + c] = b.data[(t * r + i) * vl + c]!;',
+      ],
+    ],
     symptom: /^B: /m,
   },
   {
     id: 'a-tile-major',
     kernels: ['composeLowRank'],
     bug: 'A assembled like B: (in, r) values returned as (r, in)',
-    edits: [["return { A: tensor('f32', [r, inT * vl], a.data),", "return { A: tensor('f32', [r, inT * vl], Float32Array.from(a.data, (_, j) => a.data[(j % r) * inT * vl + Math.floor(j / r)]!)),"]],
+    edits: [
+      [
+        "return { A: tensor('f32', [r, inT * vl], a.data),",
+        "return { A: tensor('f32', [r, inT * vl], Float32Array.from(a.data, (_, j) => a.data[(j % r) * inT * vl + Math.floor(j / r)]!)),",
+      ],
+    ],
     symptom: /^A: /m,
   },
   {
@@ -220,7 +269,7 @@ export const MUTANTS: readonly Mutant[] = [
     bug: 'the weights of a top-k form put through softmax again',
     edits: [
       [
-        "mix(idx, needF32(src.weights, K, `${arg}.weights`), k, bank.data, vl)",
+        'mix(idx, needF32(src.weights, K, `${arg}.weights`), k, bank.data, vl)',
         'mix(idx, Float32Array.from(src.weights.data, (_, q) => softmax(Array.from(src.weights.data.subarray(q - (q % k), q - (q % k) + k)))[q % k]!), k, bank.data, vl)',
       ],
     ],
@@ -242,7 +291,12 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'compose-from-reference',
     kernels: ['composeLowRank'],
     bug: 'hands the work to core’s reference kernel (silent fallback)',
-    edits: [['  composeLowRank,\n  deltaWeight,\n  merge:', '  composeLowRank: referenceComposeLowRank,\n  deltaWeight,\n  merge:']],
+    edits: [
+      [
+        '  composeLowRank,\n  deltaWeight,\n  merge:',
+        '  composeLowRank: referenceComposeLowRank,\n  deltaWeight,\n  merge:',
+      ],
+    ],
     symptom: /silent fallback/,
   },
   // --- delta, merge, unmerge
@@ -250,7 +304,12 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'delta-as-object',
     kernels: ['deltaWeight'],
     bug: 'returns `{ delta }` instead of the tensor',
-    edits: [["return tensor('f32', fanInFanOut ? [inF, outF] : [outF, inF], delta(A, B, fanInFanOut));", "return { delta: tensor('f32', fanInFanOut ? [inF, outF] : [outF, inF], delta(A, B, fanInFanOut)) } as never;"]],
+    edits: [
+      [
+        "return tensor('f32', fanInFanOut ? [inF, outF] : [outF, inF], delta(A, B, fanInFanOut));",
+        "return { delta: tensor('f32', fanInFanOut ? [inF, outF] : [outF, inF], delta(A, B, fanInFanOut)) } as never;",
+      ],
+    ],
     symptom: /must (return its one output .* as a tensor|be a host tensor)|got an object/,
   },
   {
@@ -278,7 +337,12 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'merge-safe-nan-only',
     kernels: ['merge', 'unmerge'],
     bug: 'safe mode rejects NaN but lets ±inf through',
-    edits: [["findIndex((v) => !Number.isFinite(v)); // after rounding", 'findIndex((v) => Number.isNaN(v)); // after rounding']],
+    edits: [
+      [
+        'findIndex((v) => !Number.isFinite(v)); // after rounding',
+        'findIndex((v) => Number.isNaN(v)); // after rounding',
+      ],
+    ],
     symptom: /must fail|returned a result/,
   },
   {
@@ -320,7 +384,12 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'merge-delta-rounded-first',
     kernels: ['merge', 'unmerge'],
     bug: 'ΔW rounded to the weight dtype before the addition (two roundings)',
-    edits: [['  const d = delta(A, B, fanInFanOut);\n  const sum', "  const d = widen(narrow(delta(A, B, fanInFanOut), weight.dtype, weight.shape), kernel, 'weight');\n  const sum"]],
+    edits: [
+      [
+        '  const d = delta(A, B, fanInFanOut);\n  const sum',
+        "  const d = widen(narrow(delta(A, B, fanInFanOut), weight.dtype, weight.shape), kernel, 'weight');\n  const sum",
+      ],
+    ],
     symptom: /not rounded to nearest even/,
   },
   {
@@ -341,7 +410,12 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'merge-in-place',
     kernels: ['merge', 'unmerge'],
     bug: 'writes into its input: merges into the caller’s weight and returns it',
-    edits: [['  return result;\n}\n', '  (weight.data as Float32Array).set(result.data as Float32Array);\n  return { ...result, data: weight.data } as HostTensor;\n}\n']],
+    edits: [
+      [
+        '  return result;\n}\n',
+        '  (weight.data as Float32Array).set(result.data as Float32Array);\n  return { ...result, data: weight.data } as HostTensor;\n}\n',
+      ],
+    ],
     symptom: /wrote into its argument/,
   },
   // --- forward passes
@@ -356,14 +430,24 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'linear-output-f32',
     kernels: ['linear'],
     bug: 'linear returns float32 whatever x’s dtype',
-    edits: [['return narrow(y, x.dtype, [...x.shape.slice(0, -1), outF]);', "return tensor('f32', [...x.shape.slice(0, -1), outF], y);"]],
+    edits: [
+      [
+        'return narrow(y, x.dtype, [...x.shape.slice(0, -1), outF]);',
+        "return tensor('f32', [...x.shape.slice(0, -1), outF], y);",
+      ],
+    ],
     symptom: /dtype f32|got f32/,
   },
   {
     id: 'linear-dtype-from-weight',
     kernels: ['linear'],
     bug: 'linear output dtype taken from the weight instead of x',
-    edits: [['return narrow(y, x.dtype, [...x.shape.slice(0, -1), outF]);', 'return narrow(y, weight.dtype, [...x.shape.slice(0, -1), outF]);']],
+    edits: [
+      [
+        'return narrow(y, x.dtype, [...x.shape.slice(0, -1), outF]);',
+        'return narrow(y, weight.dtype, [...x.shape.slice(0, -1), outF]);',
+      ],
+    ],
     symptom: /dtype|must be (f32|bf16|f16), got/,
   },
   {
@@ -371,7 +455,10 @@ export const MUTANTS: readonly Mutant[] = [
     kernels: ['linear'],
     bug: 'weight and bias read as if they had x’s dtype',
     edits: [
-      ["  const w = widen(weight, K, 'weight');\n  const inF", "  const w = widen({ ...weight, dtype: x.dtype }, K, 'weight');\n  const inF"],
+      [
+        "  const w = widen(weight, K, 'weight');\n  const inF",
+        "  const w = widen({ ...weight, dtype: x.dtype }, K, 'weight');\n  const inF",
+      ],
       ["widen(bias, K, 'bias')", "widen({ ...bias, dtype: x.dtype }, K, 'bias')"],
     ],
     symptom: /^y: |must be (f32|bf16|f16)/m,
@@ -387,7 +474,12 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'forward-base-as-x-dtype',
     kernels: ['adapterForward'],
     bug: 'baseOut read as if it had x’s dtype',
-    edits: [["  const base = widen(baseOut, K, 'baseOut');\n  const y = new Float32Array(rows * outF);", "  const base = widen({ ...baseOut, dtype: x.dtype }, K, 'baseOut');\n  const y = new Float32Array(rows * outF);"]],
+    edits: [
+      [
+        "  const base = widen(baseOut, K, 'baseOut');\n  const y = new Float32Array(rows * outF);",
+        "  const base = widen({ ...baseOut, dtype: x.dtype }, K, 'baseOut');\n  const y = new Float32Array(rows * outF);",
+      ],
+    ],
     symptom: /^y: |must be (f32|bf16|f16)/m,
   },
   {
@@ -415,7 +507,12 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'dropout-mask-per-row',
     kernels: ['adapterForward'],
     bug: 'dropout mask drawn per row (the stream restarted for every row of x)',
-    edits: [['const mask = dropoutMask(xs.length, dropout.p, dropout.seed);', 'const mask = Uint8Array.from(xs, (_, j) => dropoutMask(inF, dropout.p, dropout.seed)[j % inF]!);']],
+    edits: [
+      [
+        'const mask = dropoutMask(xs.length, dropout.p, dropout.seed);',
+        'const mask = Uint8Array.from(xs, (_, j) => dropoutMask(inF, dropout.p, dropout.seed)[j % inF]!);',
+      ],
+    ],
     symptom: /^y: /m,
   },
   {
@@ -434,7 +531,12 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'mixed-row-not-checked',
     kernels: ['mixedBatchForward'],
     bug: 'a row adapter number out of range is not rejected (the row is left at zero)',
-    edits: [["    else fail(K, 'rowAdapter', `[${row}] = ${a} is not −1 or an adapter number below ${adapters.length}`);\n", '']],
+    edits: [
+      [
+        "    else fail(K, 'rowAdapter', `[${row}] = ${a} is not −1 or an adapter number below ${adapters.length}`);\n",
+        '',
+      ],
+    ],
     symptom: /must fail|returned a result/,
   },
   // --- backward
@@ -449,21 +551,36 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'backward-bank-overwritten',
     kernels: ['admixtureBackward', 'composeBackward'],
     bug: 'bank gradient assigned instead of accumulated over rows',
-    edits: [['gradBank[j * vl + c] = gradBank[j * vl + c]! + w[q]! * g[row * vl + c]!;', 'gradBank[j * vl + c] = w[q]! * g[row * vl + c]!;']],
+    edits: [
+      [
+        'gradBank[j * vl + c] = gradBank[j * vl + c]! + w[q]! * g[row * vl + c]!;',
+        'gradBank[j * vl + c] = w[q]! * g[row * vl + c]!;',
+      ],
+    ],
     symptom: /^gradBank: /m,
   },
   {
     id: 'backward-grad-b-untransposed',
     kernels: ['composeBackward'],
     bug: 'dL/dB read as (out_t, r, vl) without undoing B’s transposition',
-    edits: [['gB[(t * r + i) * vl + c] = gBdata[(t * vl + c) * r + i]!;', 'gB[(t * r + i) * vl + c] = gBdata[(t * r + i) * vl + c]!;']],
+    edits: [
+      [
+        'gB[(t * r + i) * vl + c] = gBdata[(t * vl + c) * r + i]!;',
+        'gB[(t * r + i) * vl + c] = gBdata[(t * r + i) * vl + c]!;',
+      ],
+    ],
     symptom: /gradLogitsB|gradBank/,
   },
   {
     id: 'backward-bank-from-a-only',
     kernels: ['composeBackward'],
     bug: 'bank gradient from A only (B’s contribution dropped)',
-    edits: [["backwardRows(needF32(logitsB, K, 'logitsB'), nv, k, bank.data, vl, gB, gradBank);", "backwardRows(needF32(logitsB, K, 'logitsB'), nv, k, bank.data, vl, gB, new Float64Array(nv * vl));"]],
+    edits: [
+      [
+        "backwardRows(needF32(logitsB, K, 'logitsB'), nv, k, bank.data, vl, gB, gradBank);",
+        "backwardRows(needF32(logitsB, K, 'logitsB'), nv, k, bank.data, vl, gB, new Float64Array(nv * vl));",
+      ],
+    ],
     symptom: /^gradBank: /m,
   },
 ];
@@ -473,12 +590,19 @@ export const REWRITES: readonly Rewrite[] = [
   {
     id: 'float64-accumulation',
     what: 'products and sums in float64, rounded once when stored',
-    edits: [['for (let j = 0; j < n; j++) acc = f32(acc + f32(term(j)));', 'for (let j = 0; j < n; j++) acc += term(j);']],
+    edits: [
+      ['for (let j = 0; j < n; j++) acc = f32(acc + f32(term(j)));', 'for (let j = 0; j < n; j++) acc += term(j);'],
+    ],
   },
   {
     id: 'reverse-summation',
     what: 'every sum of products taken from the last term to the first',
-    edits: [['for (let j = 0; j < n; j++) acc = f32(acc + f32(term(j)));', 'for (let j = n - 1; j >= 0; j--) acc = f32(acc + f32(term(j)));']],
+    edits: [
+      [
+        'for (let j = 0; j < n; j++) acc = f32(acc + f32(term(j)));',
+        'for (let j = n - 1; j >= 0; j--) acc = f32(acc + f32(term(j)));',
+      ],
+    ],
   },
   {
     id: 'pairwise-summation',
@@ -503,7 +627,12 @@ export const REWRITES: readonly Rewrite[] = [
   {
     id: 'softmax-division',
     what: 'softmax weights as e_j / Σe (division) instead of e_j · (1/Σe)',
-    edits: [['  const inv = f32(1 / dot(e.length, (j) => e[j]!));\n  return e.map((x) => f32(x * inv));', '  const s = dot(e.length, (j) => e[j]!);\n  return e.map((x) => f32(x / s));']],
+    edits: [
+      [
+        '  const inv = f32(1 / dot(e.length, (j) => e[j]!));\n  return e.map((x) => f32(x * inv));',
+        '  const s = dot(e.length, (j) => e[j]!);\n  return e.map((x) => f32(x / s));',
+      ],
+    ],
   },
   {
     id: 'topk-by-selection',

@@ -22,7 +22,9 @@ export function editedSource(edits: readonly Edit[]): string {
   for (const [find, replace] of edits) {
     const at = src.indexOf(find);
     if (at < 0 || src.indexOf(find, at + 1) >= 0) {
-      throw new Error(`edit target must occur exactly once in examples/tiny-backend.ts (found ${at < 0 ? 0 : 'several'}):\n${find}`);
+      throw new Error(
+        `edit target must occur exactly once in examples/tiny-backend.ts (found ${at < 0 ? 0 : 'several'}):\n${find}`,
+      );
     }
     src = src.slice(0, at) + replace + src.slice(at + find.length);
   }

@@ -7,14 +7,27 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { bf16BitsToF32, dropoutMask, f16BitsToF32, referenceBackend, tensor, type HostTensor, type KernelName } from '@vblora/core';
+import {
+  bf16BitsToF32,
+  dropoutMask,
+  f16BitsToF32,
+  referenceBackend,
+  tensor,
+  type HostTensor,
+  type KernelName,
+} from '@vblora/core';
 import { tinyBackend } from '../../examples/tiny-backend.js';
 
 const DOC = join(dirname(fileURLToPath(import.meta.url)), '../../../../docs/adding-a-backend.md');
 
 const f32 = (shape: number[], v: number[]) => tensor('f32', shape, Float32Array.from(v));
 const bf16 = (shape: number[], bits: number[]) => tensor('bf16', shape, Uint16Array.from(bits));
-const i64 = (shape: number[], v: number[]) => tensor('i64', shape, BigInt64Array.from(v, (x) => BigInt(x)));
+const i64 = (shape: number[], v: number[]) =>
+  tensor(
+    'i64',
+    shape,
+    BigInt64Array.from(v, (x) => BigInt(x)),
+  );
 const i32 = (shape: number[], v: number[]) => tensor('i32', shape, Int32Array.from(v));
 
 /** One worked example: a kernel call whose every output the doc prints. */
@@ -41,7 +54,11 @@ const EXAMPLES: readonly Example[] = [
   {
     id: 'logitsFromTopk',
     kernel: 'logitsFromTopk',
-    args: () => ({ indices: i32([3, 3], [2, 0, 3, 1, 1, 2, 0, 1, 2]), weightsKm1: f32([3, 2], [0.5, 0.3, 0.25, 0.5, 0.6, 0.4000001]), nv: 4 }),
+    args: () => ({
+      indices: i32([3, 3], [2, 0, 3, 1, 1, 2, 0, 1, 2]),
+      weightsKm1: f32([3, 2], [0.5, 0.3, 0.25, 0.5, 0.6, 0.4000001]),
+      nv: 4,
+    }),
   },
   {
     id: 'logitsFromTopk-safe',
@@ -51,7 +68,10 @@ const EXAMPLES: readonly Example[] = [
   {
     id: 'topkWeightsForSave',
     kernel: 'topkWeightsForSave',
-    args: () => ({ logits: f32([2, 4], [14.38256549835205, 5.730785369873047, -14.738536834716797, -20, 0, 1, 2, 3]), k: 3 }),
+    args: () => ({
+      logits: f32([2, 4], [14.38256549835205, 5.730785369873047, -14.738536834716797, -20, 0, 1, 2, 3]),
+      k: 3,
+    }),
   },
   {
     id: 'composeLowRank',
@@ -72,7 +92,11 @@ const EXAMPLES: readonly Example[] = [
     id: 'merge-bf16',
     kernel: 'merge',
     // W = [1, 1, -2] in bf16; ΔW = [2^-8, 3·2^-8, 2^-7]: two sums land exactly on bf16 midpoints
-    args: () => ({ weight: bf16([1, 3], [0x3f80, 0x3f80, 0xc000]), A: f32([1, 3], [2 ** -8, 3 * 2 ** -8, 2 ** -7]), B: f32([1, 1], [1]) }),
+    args: () => ({
+      weight: bf16([1, 3], [0x3f80, 0x3f80, 0xc000]),
+      A: f32([1, 3], [2 ** -8, 3 * 2 ** -8, 2 ** -7]),
+      B: f32([1, 1], [1]),
+    }),
   },
   {
     id: 'unmerge-f32',
@@ -82,7 +106,12 @@ const EXAMPLES: readonly Example[] = [
   {
     id: 'linear',
     kernel: 'linear',
-    args: () => ({ x: bf16([1, 2], [0x3f80, 0x4000]), weight: f32([2, 3], [1, 0, -1, 0.5, 0.25, 2]), bias: f32([3], [0.125, 0, 0]), fanInFanOut: true }),
+    args: () => ({
+      x: bf16([1, 2], [0x3f80, 0x4000]),
+      weight: f32([2, 3], [1, 0, -1, 0.5, 0.25, 2]),
+      bias: f32([3], [0.125, 0, 0]),
+      fanInFanOut: true,
+    }),
   },
   {
     id: 'adapterForward',
@@ -141,7 +170,9 @@ function lines(result: unknown, single: string): string[] {
   const isTensor = (v: unknown): v is HostTensor => typeof v === 'object' && v !== null && 'dtype' in v && 'data' in v;
   const entries = isTensor(result) ? [[single, result] as const] : Object.entries(result as Record<string, unknown>);
   return entries.map(([name, v]) =>
-    isTensor(v) ? `${name}: ${v.dtype} (${v.shape.join(', ')}) [${values(v).join(', ')}]` : `${name}: [${(v as number[]).join(', ')}]`,
+    isTensor(v)
+      ? `${name}: ${v.dtype} (${v.shape.join(', ')}) [${values(v).join(', ')}]`
+      : `${name}: [${(v as number[]).join(', ')}]`,
   );
 }
 

@@ -29,7 +29,8 @@ export interface AdapterShapeSummary {
 
 const count = (v: number | undefined, field: string): number => {
   const n = v ?? 0;
-  if (!Number.isSafeInteger(n) || n < 0) throw new ConfigError(`\`${field}\` must be a non-negative integer; got ${n}`, field);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new ConfigError(`\`${field}\` must be a non-negative integer; got ${n}`, field);
   return n;
 };
 

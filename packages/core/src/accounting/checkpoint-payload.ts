@@ -37,21 +37,41 @@ export interface CheckpointPayload {
  * Element counts × dtype sizes of what `save_pretrained` writes for this adapter: the full flavour stores logits
  * `(…, nv)`; the top-k flavour stores k indices (in {@link indexDtypeFor}'s dtype) and k-1 weights per row.
  */
-export function checkpointPayloadBytes(adapter: AdapterShapeSummary, options: CheckpointPayloadOptions = {}): CheckpointPayload {
+export function checkpointPayloadBytes(
+  adapter: AdapterShapeSummary,
+  options: CheckpointPayloadOptions = {},
+): CheckpointPayload {
   checkAdapterSummary(adapter);
   const floatBytes = DTYPE_BYTES[options.adapterDtype ?? 'f32'];
   const bankBytes = bankParams(adapter) * floatBytes;
   const otherBytes = otherTrainableParams(adapter) * DTYPE_BYTES[options.otherDtype ?? 'f32'];
   if (!(options.topkOnly ?? adapter.saveOnlyTopkWeights)) {
     const logitsBytes = logitsParams(adapter) * floatBytes;
-    return { logitsBytes, indexBytes: 0, weightBytes: 0, bankBytes, otherBytes, totalBytes: logitsBytes + bankBytes + otherBytes };
+    return {
+      logitsBytes,
+      indexBytes: 0,
+      weightBytes: 0,
+      bankBytes,
+      otherBytes,
+      totalBytes: logitsBytes + bankBytes + otherBytes,
+    };
   }
   const { topk: k, numVectors: nv } = adapter;
   if (k > nv) {
-    throw new ConfigError(`\`topk\` ${k} exceeds \`num_vectors\` ${nv}: torch.topk fails (selected index k out of range)`, 'topk');
+    throw new ConfigError(
+      `\`topk\` ${k} exceeds \`num_vectors\` ${nv}: torch.topk fails (selected index k out of range)`,
+      'topk',
+    );
   }
   const rows = logitsRows(adapter);
   const indexBytes = rows * k * DTYPE_BYTES[indexDtypeFor(nv)];
   const weightBytes = rows * (k - 1) * floatBytes;
-  return { logitsBytes: 0, indexBytes, weightBytes, bankBytes, otherBytes, totalBytes: indexBytes + weightBytes + bankBytes + otherBytes };
+  return {
+    logitsBytes: 0,
+    indexBytes,
+    weightBytes,
+    bankBytes,
+    otherBytes,
+    totalBytes: indexBytes + weightBytes + bankBytes + otherBytes,
+  };
 }

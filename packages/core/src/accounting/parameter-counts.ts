@@ -8,7 +8,8 @@ import { checkAdapterSummary, otherTrainableParams, type AdapterShapeSummary } f
 export function logitsRows(adapter: AdapterShapeSummary): number {
   checkAdapterSummary(adapter);
   let rows = 0;
-  for (const m of adapter.modules) rows += m.r * (m.inFeatures / adapter.vectorLength) + (m.outFeatures / adapter.vectorLength) * m.r;
+  for (const m of adapter.modules)
+    rows += m.r * (m.inFeatures / adapter.vectorLength) + (m.outFeatures / adapter.vectorLength) * m.r;
   return rows;
 }
 

@@ -37,7 +37,10 @@ export function pythonSavableParameters(
   const first = list[0];
   if (first === undefined) throw new AdapterError('no adapters given; expected at least one adapter summary');
   const chosen = byName.get(options.adapter ?? checkAdapterSummary(first));
-  if (chosen === undefined) throw new AdapterError(`unknown adapter ${JSON.stringify(options.adapter)}; known: ${[...byName.keys()].join(', ')}`);
+  if (chosen === undefined)
+    throw new AdapterError(
+      `unknown adapter ${JSON.stringify(options.adapter)}; known: ${[...byName.keys()].join(', ')}`,
+    );
   let logits = 0;
   let bank = 0;
   for (const a of list) {
@@ -54,7 +57,7 @@ export function pythonSavableParameters(
   const nv = chosen.numVectors;
   const factor = indexFloat32Factor(nv);
   const topkWeightParams = (logits / nv) * (chosen.topk - 1);
-  const topkIndicesParams = ((logits / nv) * chosen.topk) * factor;
+  const topkIndicesParams = (logits / nv) * chosen.topk * factor;
   return { vbloraParams: Math.trunc(bank + topkWeightParams + topkIndicesParams), otherParams };
 }
 

@@ -50,7 +50,8 @@ export function pythonTrainableParameters(
 
 /** PEFT's `print_trainable_parameters()` line (`{:,d}` counts, `{:.4f}` percentage). */
 export function formatTrainableParameters(p: TrainableParameters): string {
-  if (p.all === 0) throw new AdapterError('trainable% is undefined for a model with 0 parameters (Python raises ZeroDivisionError)');
+  if (p.all === 0)
+    throw new AdapterError('trainable% is undefined for a model with 0 parameters (Python raises ZeroDivisionError)');
   const percent = formatPythonFixed((100 * p.trainable) / p.all, 4);
   return `trainable params: ${formatPythonGrouped(p.trainable)} || all params: ${formatPythonGrouped(p.all)} || trainable%: ${percent}`;
 }

@@ -49,7 +49,13 @@ export async function composeAdapter(
     const m = adapter.modules.get(path);
     if (m === undefined) throw new AdapterError(`adapter "${adapter.name}" has no module ${path}`, path);
     const target = options.into === undefined ? undefined : intoPair(options.into, m, vl);
-    const pair = await compose({ logitsA: factorSource(m.a, k), logitsB: factorSource(m.b, k), bank, k, ...(target === undefined ? {} : { out: target }) });
+    const pair = await compose({
+      logitsA: factorSource(m.a, k),
+      logitsB: factorSource(m.b, k),
+      bank,
+      k,
+      ...(target === undefined ? {} : { out: target }),
+    });
     out.set(path, target === undefined ? pair : copyInto(pair, target));
     options.onProgress?.(out.size, paths.length, path);
   }
@@ -60,7 +66,10 @@ export async function composeAdapter(
 function copyInto(pair: LowRankPair, target: LowRankPair): LowRankPair {
   for (const key of ['A', 'B'] as const) {
     if (pair[key].data.length !== target[key].data.length) {
-      throw new ShapeError(`composeLowRank returned ${key} ${formatShape(pair[key].shape)}, expected ${formatShape(target[key].shape)}`, key);
+      throw new ShapeError(
+        `composeLowRank returned ${key} ${formatShape(pair[key].shape)}, expected ${formatShape(target[key].shape)}`,
+        key,
+      );
     }
   }
   if (pair.A.data !== target.A.data) target.A.data.set(pair.A.data);

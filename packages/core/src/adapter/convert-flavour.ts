@@ -13,7 +13,11 @@ export interface ConvertedAdapter {
   readonly repairs: readonly string[];
 }
 
-function withFactors(adapter: VBLoRAAdapter, topk: boolean, convert: (f: Factor, label: string) => Factor): VBLoRAAdapter {
+function withFactors(
+  adapter: VBLoRAAdapter,
+  topk: boolean,
+  convert: (f: Factor, label: string) => Factor,
+): VBLoRAAdapter {
   const modules = new Map<string, AdapterModule>();
   for (const m of adapter.modules.values()) {
     modules.set(m.path, { ...m, a: convert(m.a, `${m.path} A`), b: convert(m.b, `${m.path} B`) });
@@ -42,7 +46,8 @@ export function toTopkAdapter(adapter: VBLoRAAdapter): ConvertedAdapter {
       return { kind: 'topk', indices: again.indices, weights: again.weightsKm1 };
     }
     const { indices, weightsKm1, nudgedRows } = topkWeightsForSave({ logits: toF32(f.logits), k });
-    for (const row of nudgedRows) repairs.push(`${label} row ${row}: largest weight lowered so PEFT reloads it without NaN`);
+    for (const row of nudgedRows)
+      repairs.push(`${label} row ${row}: largest weight lowered so PEFT reloads it without NaN`);
     return { kind: 'topk', indices, weights: weightsKm1 };
   });
   return { adapter: converted, repairs };

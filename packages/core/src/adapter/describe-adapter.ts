@@ -97,7 +97,10 @@ export function describeAdapter(adapter: VBLoRAAdapter): AdapterReport {
   const summary = adapterShapeSummary(adapter);
   const peftNaNRows: string[] = [];
   for (const m of adapter.modules.values()) {
-    for (const [name, f] of [['A', m.a], ['B', m.b]] as const) {
+    for (const [name, f] of [
+      ['A', m.a],
+      ['B', m.b],
+    ] as const) {
       if (f.kind !== 'topk') continue;
       for (const row of safeTopkWeights({ weightsKm1: toF32(f.weights) }).repairedRows) {
         peftNaNRows.push(`${m.path} ${name} row ${row}`);

@@ -11,7 +11,11 @@ import type { Factor } from './vblora-adapter.js';
  * `1 − Σw`, clamped at 0 here so no row becomes NaN), re-runs top-k (descending logit) and softmax. Doing the same
  * on k values per row gives PEFT's numbers without materialising the dense `(…, nv)` logits.
  */
-export function reloadTopkWeights(indices: HostTensor, weightsKm1: HostTensor<'f32'>, k: number): {
+export function reloadTopkWeights(
+  indices: HostTensor,
+  weightsKm1: HostTensor<'f32'>,
+  k: number,
+): {
   indices: HostTensor<'i32'>;
   weights: HostTensor<'f32'>;
   repairedRows: readonly number[];
@@ -24,7 +28,11 @@ export function reloadTopkWeights(indices: HostTensor, weightsKm1: HostTensor<'f
 }
 
 /** The general loop of {@link reloadTopkWeights} over restored weights (rows, k). @internal */
-export function reloadRows(indices: HostTensor, weights: HostTensor<'f32'>, k: number): { indices: HostTensor<'i32'>; weights: HostTensor<'f32'> } {
+export function reloadRows(
+  indices: HostTensor,
+  weights: HostTensor<'f32'>,
+  k: number,
+): { indices: HostTensor<'i32'>; weights: HostTensor<'f32'> } {
   const w = weights.data;
   const rows = w.length / k;
   const outIdx = new Int32Array(w.length);
@@ -60,16 +68,25 @@ export function reloadRows(indices: HostTensor, weights: HostTensor<'f32'>, k: n
  * Runs in WebAssembly where it can (the CPU module's log/exp give Math's bits), else in JavaScript.
  * @internal
  */
-export function reloadStoredPairs(indices: HostTensor, weightsKm1: HostTensor<'f32'>): { indices: HostTensor<'i32'>; weights: HostTensor<'f32'> } {
+export function reloadStoredPairs(
+  indices: HostTensor,
+  weightsKm1: HostTensor<'f32'>,
+): { indices: HostTensor<'i32'>; weights: HostTensor<'f32'> } {
   requireF32(weightsKm1, 'weightsKm1', 'safeTopkWeights');
   const fast = wasmReloadPairs(indices.data, weightsKm1.data);
   if (fast === null) return reloadStoredPairsJs(indices, weightsKm1);
   if ('badRow' in fast) throw storedWeightError(fast.badRow, weightsKm1.data[fast.badRow]!);
-  return { indices: tensor('i32', indices.shape, fast.idx), weights: tensor('f32', [...weightsKm1.shape.slice(0, -1), 2], fast.w) };
+  return {
+    indices: tensor('i32', indices.shape, fast.idx),
+    weights: tensor('f32', [...weightsKm1.shape.slice(0, -1), 2], fast.w),
+  };
 }
 
 /** {@link reloadStoredPairs} in JavaScript (engines without WebAssembly SIMD; the tests' definition). @internal */
-export function reloadStoredPairsJs(indices: HostTensor, weightsKm1: HostTensor<'f32'>): { indices: HostTensor<'i32'>; weights: HostTensor<'f32'> } {
+export function reloadStoredPairsJs(
+  indices: HostTensor,
+  weightsKm1: HostTensor<'f32'>,
+): { indices: HostTensor<'i32'>; weights: HostTensor<'f32'> } {
   requireF32(weightsKm1, 'weightsKm1', 'safeTopkWeights');
   const stored = weightsKm1.data;
   const data = indices.data;

@@ -37,11 +37,24 @@ const PAGE = 65536;
 const MAX_PAGES = 65536; // a wasm32 memory ends at 4 GiB
 
 /** Bytes of CPU kernel scratch that composing any module of `mods` in place needs. */
-function scratchFor(adapter: VBLoRAAdapter, mods: readonly AdapterModule[], shapes: readonly { A: [number, number]; B: [number, number] }[]): number {
+function scratchFor(
+  adapter: VBLoRAAdapter,
+  mods: readonly AdapterModule[],
+  shapes: readonly { A: [number, number]; B: [number, number] }[],
+): number {
   const { num_vectors: nv, vector_length: vl, topk: k } = adapter.config;
   return mods.reduce((most, m, i) => {
     const { A, B } = shapes[i]!;
-    const dims = { rowsA: (A[0] * A[1]) / vl, rowsB: (B[0] * B[1]) / vl, r: A[0], k, nv, vl, denseA: m.a.kind === 'logits', denseB: m.b.kind === 'logits' };
+    const dims = {
+      rowsA: (A[0] * A[1]) / vl,
+      rowsB: (B[0] * B[1]) / vl,
+      r: A[0],
+      k,
+      nv,
+      vl,
+      denseA: m.a.kind === 'logits',
+      denseB: m.b.kind === 'logits',
+    };
     return Math.max(most, composeScratchBytes(dims));
   }, 0);
 }
@@ -57,10 +70,15 @@ function pairsBuffer(bytes: number, scratch: number, shared: boolean): ArrayBuff
   if (typeof WebAssembly !== 'object') return shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes); // plain arrays: still correct
   if (pages > MAX_PAGES) {
     if (!shared) return new ArrayBuffer(bytes);
-    throw new ResourceLimitError(`allocatePairs: ${(bytes / 2 ** 20).toFixed(1)} MiB of pairs do not fit a shared WebAssembly memory (4 GiB)`, 'wasm-memory');
+    throw new ResourceLimitError(
+      `allocatePairs: ${(bytes / 2 ** 20).toFixed(1)} MiB of pairs do not fit a shared WebAssembly memory (4 GiB)`,
+      'wasm-memory',
+    );
   }
   // never grown: growing a private memory would detach the buffer the pairs are views of
-  const memory = shared ? new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true }) : new WebAssembly.Memory({ initial: pages });
+  const memory = shared
+    ? new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true })
+    : new WebAssembly.Memory({ initial: pages });
   const buffer = memory.buffer;
   registerPairsMemory(buffer, { memory, scratchStart, scratchBytes: pages * PAGE - scratchStart });
   return buffer;
@@ -117,7 +135,13 @@ export function intoPair(into: ReadonlyMap<string, LowRankPair>, m: AdapterModul
   for (const key of ['A', 'B'] as const) {
     const t = pair[key];
     const [rows, cols] = want[key];
-    if (t.dtype !== 'f32' || t.shape.length !== 2 || t.shape[0] !== rows || t.shape[1] !== cols || t.data.length !== rows * cols) {
+    if (
+      t.dtype !== 'f32' ||
+      t.shape.length !== 2 ||
+      t.shape[0] !== rows ||
+      t.shape[1] !== cols ||
+      t.data.length !== rows * cols
+    ) {
       throw new ShapeError(
         `composeAdapter: into ${m.path}.${key} must be float32 ${formatShape(want[key])}, got ${t.dtype} ${formatShape(t.shape)}`,
         `${m.path}.${key}`,

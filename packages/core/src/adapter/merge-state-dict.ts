@@ -2,7 +2,16 @@ import { referenceBackend, requireKernel, type Backend } from '../backend/index.
 import { MODULE_KEY_PREFIX } from '../checkpoint/adapter-keys.js';
 import { AdapterError, ShapeError, UnsupportedError } from '../errors.js';
 import type { WeightDType } from '../kernels/index.js';
-import { fromF32, formatShape, isFloatDType, numel, sameShape, toF32, type DType, type HostTensor } from '../tensor/index.js';
+import {
+  fromF32,
+  formatShape,
+  isFloatDType,
+  numel,
+  sameShape,
+  toF32,
+  type DType,
+  type HostTensor,
+} from '../tensor/index.js';
 import { composeAdapter } from './compose-adapter.js';
 import type { VBLoRAAdapter } from './vblora-adapter.js';
 
@@ -96,9 +105,14 @@ export function checkMergeInputs(
       throw new AdapterError(`the adapter carries ${key} but the base model has no ${target} to replace`, target);
     }
     const module = target.endsWith('.weight') ? target.slice(0, -'.weight'.length) : undefined;
-    const other = source.get(target) ?? (module !== undefined && adapter.modules.has(module) ? `the adapted module ${module}` : undefined);
+    const other =
+      source.get(target) ??
+      (module !== undefined && adapter.modules.has(module) ? `the adapted module ${module}` : undefined);
     if (other !== undefined) {
-      throw new AdapterError(`the adapter carries ${key} for ${target}, which ${other} also replaces: which one wins is undefined`, target);
+      throw new AdapterError(
+        `the adapter carries ${key} for ${target}, which ${other} also replaces: which one wins is undefined`,
+        target,
+      );
     }
     if (!sameShape(old.shape, t.shape) || t.data.length !== numel(old.shape)) {
       throw new ShapeError(
@@ -155,5 +169,8 @@ export async function mergeIntoStateDict(
 function castLike(t: HostTensor, dtype: DType, key: string, target: string): HostTensor {
   if (t.dtype === dtype) return t;
   if (isFloatDType(t.dtype) && isFloatDType(dtype)) return fromF32(toF32(t), dtype);
-  throw new ShapeError(`${key} is ${upper(t.dtype)} but ${target} is ${upper(dtype)}: only float tensors can be cast to the base dtype`, target);
+  throw new ShapeError(
+    `${key} is ${upper(t.dtype)} but ${target} is ${upper(dtype)}: only float tensors can be cast to the base dtype`,
+    target,
+  );
 }

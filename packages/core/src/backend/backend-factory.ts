@@ -26,7 +26,10 @@ export function checkBackendOptions(
   for (const [key, value] of Object.entries(options)) {
     if (!Object.hasOwn(known, key)) {
       const keys = Object.keys(known);
-      throw new ConfigError(`${backend}: unknown option "${key}"; ${keys.length === 0 ? 'it takes none' : `options: ${keys.join(', ')}`}`, key);
+      throw new ConfigError(
+        `${backend}: unknown option "${key}"; ${keys.length === 0 ? 'it takes none' : `options: ${keys.join(', ')}`}`,
+        key,
+      );
     }
     const values = known[key];
     if (values !== null && values !== undefined && !values.includes(value)) {

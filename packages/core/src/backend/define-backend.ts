@@ -59,7 +59,7 @@ export function defineBackend(spec: BackendSpec): Backend {
   if (!PRECISIONS.includes(spec.precision)) {
     throw new ConfigError(
       `backend "${spec.name}": precision must be one of ${PRECISIONS.join(', ')}, got ${String(spec.precision)}`,
-      'precision'
+      'precision',
     );
   }
   if (typeof spec.isAvailable !== 'function') {

@@ -61,7 +61,7 @@ export function requireKernel<K extends KernelName>(backend: Backend, name: K): 
     throw new UnsupportedError(
       `backend "${backend.name}" does not implement kernel "${name}"; it implements: ${
         has.length > 0 ? has.join(', ') : '(none)'
-      }`
+      }`,
     );
   }
   return fn as KernelSet[K];

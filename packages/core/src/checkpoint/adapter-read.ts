@@ -83,7 +83,11 @@ export function adapterFromFiles(files: AdapterFiles, name = 'default'): LoadedA
     const parsed = parseFactorKey(key);
     if (parsed === null) {
       if (key.includes('vblora_')) {
-        throw new CheckpointFormatError(`unexpected VB-LoRA tensor "${key}": not a bank, logits or top-k key`, 'adapter-key', key);
+        throw new CheckpointFormatError(
+          `unexpected VB-LoRA tensor "${key}": not a bank, logits or top-k key`,
+          'adapter-key',
+          key,
+        );
       }
       extraTensors.set(key, t);
       continue;
@@ -96,10 +100,17 @@ export function adapterFromFiles(files: AdapterFiles, name = 'default'): LoadedA
     entry[parsed.factor][parsed.kind] = { key, t };
   }
   if (bank === undefined) {
-    throw new CheckpointFormatError(`the checkpoint has no vector bank "${BANK_KEY}"`, 'adapter-missing-bank', BANK_KEY);
+    throw new CheckpointFormatError(
+      `the checkpoint has no vector bank "${BANK_KEY}"`,
+      'adapter-missing-bank',
+      BANK_KEY,
+    );
   }
   if (parts.size === 0) {
-    throw new CheckpointFormatError('the checkpoint holds no VB-LoRA module (no vblora_logits_* keys)', 'adapter-no-modules');
+    throw new CheckpointFormatError(
+      'the checkpoint holds no VB-LoRA module (no vblora_logits_* keys)',
+      'adapter-no-modules',
+    );
   }
 
   const modules = new Map<string, AdapterModule>();
@@ -194,11 +205,20 @@ function readFactor(p: FactorParts, path: string, factor: 'A' | 'B', config: VBL
   const { key: wKey } = p.topk_weights;
   const weights = expectFloat(p.topk_weights.t, wKey);
   if (!isIntDType(indices.dtype)) {
-    throw new CheckpointFormatError(`${iKey} has dtype ${indices.dtype}: top-k indices must be integers`, 'adapter-dtype', iKey);
+    throw new CheckpointFormatError(
+      `${iKey} has dtype ${indices.dtype}: top-k indices must be integers`,
+      'adapter-dtype',
+      iKey,
+    );
   }
   expectRank3(indices, iKey);
   expectShape(indices, [indices.shape[0]!, indices.shape[1]!, k], iKey, `(…, topk = ${k})`);
-  expectShape(weights, [indices.shape[0]!, indices.shape[1]!, k - 1], wKey, `(…, topk − 1 = ${k - 1}) matching ${iKey}`);
+  expectShape(
+    weights,
+    [indices.shape[0]!, indices.shape[1]!, k - 1],
+    wKey,
+    `(…, topk − 1 = ${k - 1}) matching ${iKey}`,
+  );
   checkIndices(indices, nv, k, iKey);
   checkWeights(weights, k, wKey);
   return { kind: 'topk', indices, weights };
@@ -236,7 +256,11 @@ function checkWeights(t: HostTensor<AdapterFloatDType>, k: number, key: string):
     for (let j = 0; j < km1; j++) {
       const w = values[r * km1 + j]!;
       if (!(w >= 0 && w <= 1)) {
-        throw new CheckpointFormatError(`${key}[row ${r}, ${j}] = ${w}: top-k weights must lie in [0, 1]`, 'topk-weight-range', key);
+        throw new CheckpointFormatError(
+          `${key}[row ${r}, ${j}] = ${w}: top-k weights must lie in [0, 1]`,
+          'topk-weight-range',
+          key,
+        );
       }
       sum += w;
     }
@@ -257,14 +281,22 @@ function floatValues(t: HostTensor<AdapterFloatDType>): ArrayLike<number> {
 function expectFloat(t: HostTensor, key: string): HostTensor<AdapterFloatDType> {
   if (t.dtype !== 'f32' && t.dtype !== 'bf16' && t.dtype !== 'f16') {
     const hint = isFloatDType(t.dtype) ? ' (f64 adapters are not produced by PEFT)' : '';
-    throw new CheckpointFormatError(`${key} has dtype ${t.dtype}: expected F32, BF16 or F16${hint}`, 'adapter-dtype', key);
+    throw new CheckpointFormatError(
+      `${key} has dtype ${t.dtype}: expected F32, BF16 or F16${hint}`,
+      'adapter-dtype',
+      key,
+    );
   }
   return t as HostTensor<AdapterFloatDType>;
 }
 
 function expectRank3(t: HostTensor, key: string): void {
   if (t.shape.length !== 3) {
-    throw new CheckpointFormatError(`${key} has shape ${formatShape(t.shape)}: expected 3 dimensions`, 'adapter-shape', key);
+    throw new CheckpointFormatError(
+      `${key} has shape ${formatShape(t.shape)}: expected 3 dimensions`,
+      'adapter-shape',
+      key,
+    );
   }
 }
 

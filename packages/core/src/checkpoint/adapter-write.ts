@@ -30,7 +30,10 @@ export function adapterToFiles(adapter: VBLoRAAdapter): AdapterFileContents {
   const tensors = new Map<string, HostTensor>();
   tensors.set(BANK_KEY, adapter.bank);
   for (const m of adapter.modules.values()) {
-    for (const [name, f] of [['A', m.a], ['B', m.b]] as const) {
+    for (const [name, f] of [
+      ['A', m.a],
+      ['B', m.b],
+    ] as const) {
       if (f.kind === 'logits') {
         tensors.set(factorKey(m.path, name, 'logits'), f.logits);
       } else {

@@ -63,12 +63,21 @@ export interface AdapterNonFinite {
   readonly kind: 'value' | 'row';
 }
 
-function* floatTensors(adapter: Pick<VBLoRAAdapter, 'bank' | 'modules'>): Generator<readonly [string, HostTensor, boolean]> {
+function* floatTensors(
+  adapter: Pick<VBLoRAAdapter, 'bank' | 'modules'>,
+): Generator<readonly [string, HostTensor, boolean]> {
   yield [BANK_KEY, adapter.bank, false];
   for (const m of adapter.modules.values()) {
-    for (const [f, factor] of [['A', m.a], ['B', m.b]] as const) {
+    for (const [f, factor] of [
+      ['A', m.a],
+      ['B', m.b],
+    ] as const) {
       const t = factor.kind === 'logits' ? factor.logits : factor.weights;
-      yield [`${m.path}.vblora_logits_${f}${factor.kind === 'topk' ? '_topk_weights' : ''}`, t, factor.kind === 'logits'];
+      yield [
+        `${m.path}.vblora_logits_${f}${factor.kind === 'topk' ? '_topk_weights' : ''}`,
+        t,
+        factor.kind === 'logits',
+      ];
     }
   }
 }

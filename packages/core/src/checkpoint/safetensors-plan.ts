@@ -13,7 +13,12 @@
  * @module
  */
 import { CheckpointFormatError, ResourceLimitError } from '../errors.js';
-import { isHostDType, SAFETENSORS_DTYPE_NAMES, safetensorsByteSize, safetensorsDTypeRank } from './safetensors-dtypes.js';
+import {
+  isHostDType,
+  SAFETENSORS_DTYPE_NAMES,
+  safetensorsByteSize,
+  safetensorsDTypeRank,
+} from './safetensors-dtypes.js';
 import { loneSurrogateIndex, serdeJsonString } from './safetensors-json-write.js';
 import type { SafetensorsEntry, SafetensorsLayoutEntry, SafetensorsMetadataInput } from './safetensors-types.js';
 
@@ -85,7 +90,10 @@ export function planSafetensors(
 
 function checkEntry(entry: SafetensorsEntry, seen: Set<string>): void {
   if (typeof entry !== 'object' || entry === null) {
-    throw new CheckpointFormatError(`safetensors entries must be {name, dtype, shape} objects, got ${String(entry)}`, 'entry');
+    throw new CheckpointFormatError(
+      `safetensors entries must be {name, dtype, shape} objects, got ${String(entry)}`,
+      'entry',
+    );
   }
   const { name, dtype, shape } = entry;
   if (typeof name !== 'string') {
@@ -100,10 +108,18 @@ function checkEntry(entry: SafetensorsEntry, seen: Set<string>): void {
     );
   }
   if (name === '__metadata__' || name === '__proto__') {
-    throw new CheckpointFormatError(`safetensors tensor name ${q(name)} is reserved; rename the tensor`, 'forbidden-key', name);
+    throw new CheckpointFormatError(
+      `safetensors tensor name ${q(name)} is reserved; rename the tensor`,
+      'forbidden-key',
+      name,
+    );
   }
   if (seen.has(name)) {
-    throw new CheckpointFormatError(`safetensors tensor name ${q(name)} is given twice; names must be unique`, 'duplicate-key', name);
+    throw new CheckpointFormatError(
+      `safetensors tensor name ${q(name)} is given twice; names must be unique`,
+      'duplicate-key',
+      name,
+    );
   }
   seen.add(name);
   if (!isHostDType(dtype)) {
@@ -125,7 +141,10 @@ function checkEntry(entry: SafetensorsEntry, seen: Set<string>): void {
 
 function metadataJson(metadata: SafetensorsMetadataInput): string {
   if (typeof metadata !== 'object') {
-    throw new CheckpointFormatError(`safetensors metadata must be a record or map of strings, got ${typeof metadata}`, 'metadata');
+    throw new CheckpointFormatError(
+      `safetensors metadata must be a record or map of strings, got ${typeof metadata}`,
+      'metadata',
+    );
   }
   // Any iterable (a Map or a ReadonlyMap look-alike) gives [key, value] pairs; anything else is a record.
   const pairs: Iterable<readonly [unknown, unknown]> =

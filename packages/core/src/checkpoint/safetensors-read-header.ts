@@ -47,7 +47,10 @@ export function safetensorsHeaderSize(
     );
   }
   if (prefix.length < 8) {
-    throw new CheckpointFormatError(`safetensors header length needs the first 8 bytes, got ${prefix.length}`, 'header-length');
+    throw new CheckpointFormatError(
+      `safetensors header length needs the first 8 bytes, got ${prefix.length}`,
+      'header-length',
+    );
   }
   const n = new DataView(prefix.buffer, prefix.byteOffset, 8).getBigUint64(0, true);
   if (n > BigInt(limits.maxHeaderBytes)) {
@@ -98,10 +101,16 @@ export function readSafetensorsHeader(
   }
   const root = parseHeaderJson(text, limits.maxDepth);
   if (root.kind !== 'object') {
-    throw new CheckpointFormatError(`safetensors header must be a JSON object, got a JSON ${root.kind}`, 'header-not-object');
+    throw new CheckpointFormatError(
+      `safetensors header must be a JSON object, got a JSON ${root.kind}`,
+      'header-not-object',
+    );
   }
   if (!text.startsWith('{')) {
-    throw new CheckpointFormatError('safetensors header must start with "{" (no leading whitespace or BOM)', 'header-start');
+    throw new CheckpointFormatError(
+      'safetensors header must start with "{" (no leading whitespace or BOM)',
+      'header-start',
+    );
   }
 
   const dataSize = fileSize - dataStart;
@@ -110,7 +119,11 @@ export function readSafetensorsHeader(
   const entries: SafetensorsLayoutEntry[] = [];
   for (const [name, node] of root.members) {
     if (name === '__proto__') {
-      throw new CheckpointFormatError('safetensors header has a key "__proto__", which is not allowed', 'forbidden-key', name);
+      throw new CheckpointFormatError(
+        'safetensors header has a key "__proto__", which is not allowed',
+        'forbidden-key',
+        name,
+      );
     }
     if (name === '__metadata__') {
       metadata = readMetadata(node);
@@ -136,12 +149,18 @@ function readMetadata(node: JsonNode): SafetensorsMetadata | null {
   // serde reads `"__metadata__": null` as "no metadata", so we do too.
   if (node.kind === 'literal' && node.value === null) return null;
   if (node.kind !== 'object') {
-    throw new CheckpointFormatError(`safetensors "__metadata__" must be an object of strings, got a JSON ${node.kind}`, 'metadata');
+    throw new CheckpointFormatError(
+      `safetensors "__metadata__" must be an object of strings, got a JSON ${node.kind}`,
+      'metadata',
+    );
   }
   const out = Object.create(null) as SafetensorsMetadata;
   for (const [key, value] of node.members) {
     if (key === '__proto__') {
-      throw new CheckpointFormatError('safetensors "__metadata__" has a key "__proto__", which is not allowed', 'forbidden-key');
+      throw new CheckpointFormatError(
+        'safetensors "__metadata__" has a key "__proto__", which is not allowed',
+        'forbidden-key',
+      );
     }
     if (value.kind !== 'string') {
       throw new CheckpointFormatError(
@@ -157,18 +176,28 @@ function readMetadata(node: JsonNode): SafetensorsMetadata | null {
 function readEntry(name: string, node: JsonNode, dataSize: number): SafetensorsLayoutEntry {
   const where = `safetensors tensor ${q(name)}`;
   if (node.kind !== 'object') {
-    throw new CheckpointFormatError(`${where} must be an object {dtype, shape, data_offsets}, got a JSON ${node.kind}`, 'entry', name);
+    throw new CheckpointFormatError(
+      `${where} must be an object {dtype, shape, data_offsets}, got a JSON ${node.kind}`,
+      'entry',
+      name,
+    );
   }
   const fields = entryFields(name, node);
 
   const dtypeNode = fields.dtype;
   if (dtypeNode.kind !== 'string') {
-    throw new CheckpointFormatError(`${where}: dtype must be a string such as "F32", got a JSON ${dtypeNode.kind}`, 'dtype', name);
+    throw new CheckpointFormatError(
+      `${where}: dtype must be a string such as "F32", got a JSON ${dtypeNode.kind}`,
+      'dtype',
+      name,
+    );
   }
   const dtype = dtypeFromSafetensorsName(dtypeNode.value);
   if (dtype === undefined) {
     if (isSafetensorsDTypeName(dtypeNode.value)) {
-      throw new UnsupportedError(`${where}: dtype ${dtypeNode.value} is valid safetensors but not supported by vblora.js`);
+      throw new UnsupportedError(
+        `${where}: dtype ${dtypeNode.value} is valid safetensors but not supported by vblora.js`,
+      );
     }
     throw new CheckpointFormatError(
       `${where}: unknown dtype ${q(dtypeNode.value)} (valid: BOOL, U8, I8, F8_E5M2, F8_E4M3, I16, U16, F16, BF16, I32, U32, F32, F64, I64, U64)`,
@@ -181,7 +210,11 @@ function readEntry(name: string, node: JsonNode, dataSize: number): SafetensorsL
   const offsets = intList(fields.data_offsets, `${where}: data_offsets`, 'offsets', name);
   const [begin, end] = offsets;
   if (offsets.length !== 2 || begin === undefined || end === undefined) {
-    throw new CheckpointFormatError(`${where}: data_offsets must be [begin, end], got ${offsets.length} numbers`, 'offsets', name);
+    throw new CheckpointFormatError(
+      `${where}: data_offsets must be [begin, end], got ${offsets.length} numbers`,
+      'offsets',
+      name,
+    );
   }
   if (begin > end) {
     throw new CheckpointFormatError(`${where}: data_offsets [${begin}, ${end}] has begin > end`, 'offsets', name);
@@ -235,7 +268,11 @@ function entryFields(name: string, node: JsonObject): Record<(typeof ENTRY_FIELD
 
 function intList(node: JsonNode, what: string, rule: string, name: string): number[] {
   if (node.kind !== 'array') {
-    throw new CheckpointFormatError(`${what} must be an array of non-negative integers, got a JSON ${node.kind}`, rule, name);
+    throw new CheckpointFormatError(
+      `${what} must be an array of non-negative integers, got a JSON ${node.kind}`,
+      rule,
+      name,
+    );
   }
   return node.items.map((item, k) => {
     const raw = item.kind === 'number' ? item.raw : undefined;
@@ -245,7 +282,11 @@ function intList(node: JsonNode, what: string, rule: string, name: string): numb
     }
     const v = Number(raw);
     if (!Number.isSafeInteger(v)) {
-      throw new CheckpointFormatError(`${what}[${k}] = ${raw} exceeds 2^53 − 1, the largest size JS can address`, rule, name);
+      throw new CheckpointFormatError(
+        `${what}[${k}] = ${raw} exceeds 2^53 − 1, the largest size JS can address`,
+        rule,
+        name,
+      );
     }
     return v;
   });

@@ -18,7 +18,12 @@ import type { SafetensorsFile, SafetensorsLayoutEntry } from './safetensors-type
 
 export { readSafetensorsHeader, safetensorsHeaderSize } from './safetensors-read-header.js';
 export type { ReadSafetensorsHeaderOptions } from './safetensors-read-header.js';
-export type { SafetensorsFile, SafetensorsHeader, SafetensorsLayoutEntry, SafetensorsMetadata } from './safetensors-types.js';
+export type {
+  SafetensorsFile,
+  SafetensorsHeader,
+  SafetensorsLayoutEntry,
+  SafetensorsMetadata,
+} from './safetensors-types.js';
 
 /** Options of {@link readSafetensors}: the reader's caps plus whether to copy tensor data. */
 export interface ReadSafetensorsOptions extends ReadSafetensorsHeaderOptions {
@@ -64,6 +69,8 @@ function tensorData(bytes: Uint8Array, dataStart: number, e: SafetensorsLayoutEn
   // Typed arrays cannot start at an offset that is not a multiple of their element size.
   if (!copy && at % width === 0) return new Ctor(bytes.buffer, at, length);
   const out = new Ctor(length);
-  new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(bytes.subarray(dataStart + e.begin, dataStart + e.end));
+  new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(
+    bytes.subarray(dataStart + e.begin, dataStart + e.end),
+  );
   return out;
 }

@@ -42,6 +42,4 @@ export interface SafetensorsFile {
 
 /** Tensors accepted by the writer: `[name, tensor]` pairs, a map, or a plain record. */
 export type SafetensorsTensorsInput =
-  | Iterable<readonly [string, HostTensor]>
-  | ReadonlyMap<string, HostTensor>
-  | Readonly<Record<string, HostTensor>>;
+  Iterable<readonly [string, HostTensor]> | ReadonlyMap<string, HostTensor> | Readonly<Record<string, HostTensor>>;

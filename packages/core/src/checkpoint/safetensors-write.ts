@@ -63,7 +63,10 @@ export function writeSafetensors(
 
 function toPairs(tensors: SafetensorsTensorsInput): (readonly [string, HostTensor])[] {
   if (typeof tensors !== 'object' || tensors === null) {
-    throw new CheckpointFormatError(`writeSafetensors expects a map, pairs or a record, got ${String(tensors)}`, 'entry');
+    throw new CheckpointFormatError(
+      `writeSafetensors expects a map, pairs or a record, got ${String(tensors)}`,
+      'entry',
+    );
   }
   if (!(Symbol.iterator in tensors)) return Object.entries(tensors as Readonly<Record<string, HostTensor>>);
   const pairs: (readonly [string, HostTensor])[] = [];
@@ -79,7 +82,11 @@ function toPairs(tensors: SafetensorsTensorsInput): (readonly [string, HostTenso
 function checkTensor(name: string, t: HostTensor): void {
   const where = `safetensors tensor ${q(String(name))}`;
   if (typeof t !== 'object' || t === null) {
-    throw new CheckpointFormatError(`${where} must be a host tensor {dtype, shape, data}, got ${String(t)}`, 'entry', String(name));
+    throw new CheckpointFormatError(
+      `${where} must be a host tensor {dtype, shape, data}, got ${String(t)}`,
+      'entry',
+      String(name),
+    );
   }
   if (!isHostDType(t.dtype)) return; // the planner reports the dtype with the list of valid names
   const { data, shape } = t;

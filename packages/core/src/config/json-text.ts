@@ -50,7 +50,10 @@ class Reader {
   /** Set by `readValue`: whether the value just read was a Python float literal. */
   private lastWasFloat = false;
 
-  constructor(private readonly text: string, private readonly limits: Required<ConfigLimits>) {}
+  constructor(
+    private readonly text: string,
+    private readonly limits: Required<ConfigLimits>,
+  ) {}
 
   read(): JsonValue {
     if (this.text.charCodeAt(0) === 0xfeff) {

@@ -50,7 +50,7 @@ export function compareCodePoints(a: string, b: string): number {
 function numberText(container: object, key: string | number, x: number, fallback: FloatFallback): string {
   if (!Number.isSafeInteger(x)) return pyJsonFloat(x);
   const recorded = recordedPyFloat(container, key);
-  return recorded ?? fallback(container, key) ? pyJsonFloat(x) : pyIntRepr(x);
+  return (recorded ?? fallback(container, key)) ? pyJsonFloat(x) : pyIntRepr(x);
 }
 
 function dumpChild(container: object, key: string | number, v: JsonValue, indent: string, fb: FloatFallback): string {

@@ -64,7 +64,14 @@ function selectChunkRows(rows: number, nv: number): number {
  * go into the memory a chunk of rows at a time (copied, then scanned while still in cache: one pass over them
  * from main memory instead of three).
  */
-function selectDense(inst: CpuInstance, bank: HostTensor<'f32'>, logits: Float32Array, rows: number, nv: number, k: number): Selection {
+function selectDense(
+  inst: CpuInstance,
+  bank: HostTensor<'f32'>,
+  logits: Float32Array,
+  rows: number,
+  nv: number,
+  k: number,
+): Selection {
   const chunk = selectChunkRows(rows, nv);
   const [lp, ip] = regions(inst, bank, [chunk * nv * 4, rows * k * 4]);
   for (let r0 = 0; r0 < rows; r0 += chunk) {
@@ -98,7 +105,15 @@ interface PairRegions {
  * Mixes selections into float32 outputs: `plain` rows as (rows, vl), `tiled` rows (tiles of r) transposed per
  * tile to (vl, r), B's layout.
  */
-function mixAll(inst: CpuInstance, bank: HostTensor<'f32'>, vl: number, k: number, plain: Selection, tiled?: { sel: Selection; r: number }, dest?: Destination): Float32Array[] {
+function mixAll(
+  inst: CpuInstance,
+  bank: HostTensor<'f32'>,
+  vl: number,
+  k: number,
+  plain: Selection,
+  tiled?: { sel: Selection; r: number },
+  dest?: Destination,
+): Float32Array[] {
   const nB = tiled?.sel.rows ?? 0;
   const inPlace = dest !== undefined && 'at' in dest;
   const outBytes = inPlace ? [0, 0] : [plain.rows * vl * 4, nB * vl * 4];
@@ -130,7 +145,11 @@ export function cpuTopkAdmixture(inst: CpuInstance, args: TopkAdmixtureArgs): To
   const { nv, vl, k, rows, lead } = checkTopkAdmixtureArgs(args);
   const sel = selectDense(inst, bank, logits.data, rows, nv, k);
   const [vectors] = mixAll(inst, bank, vl, k, sel);
-  return { indices: tensor('i32', [...lead, k], sel.idx), weights: tensor('f32', [...lead, k], sel.w), vectors: tensor('f32', [...lead, vl], vectors!) };
+  return {
+    indices: tensor('i32', [...lead, k], sel.idx),
+    weights: tensor('f32', [...lead, k], sel.w),
+    vectors: tensor('f32', [...lead, vl], vectors!),
+  };
 }
 
 /** Weighted sum of bank rows for given indices and weights (see the reference `admixFromTopk`). */
@@ -142,7 +161,14 @@ export function cpuAdmixFromTopk(inst: CpuInstance, args: AdmixFromTopkArgs): Ho
 }
 
 /** The selection of one checked source: its top-k form, or top-k of its dense logits. */
-function selectSource(inst: CpuInstance, src: LogitsSource, indices: Int32Array | undefined, rows: number, bank: HostTensor<'f32'>, d: ComposeLowRankDims): Selection {
+function selectSource(
+  inst: CpuInstance,
+  src: LogitsSource,
+  indices: Int32Array | undefined,
+  rows: number,
+  bank: HostTensor<'f32'>,
+  d: ComposeLowRankDims,
+): Selection {
   if (isTopk(src)) return { rows, idx: indices!, w: src.weights.data };
   return selectDense(inst, bank, src.data, rows, d.nv, d.k);
 }
@@ -150,7 +176,11 @@ function selectSource(inst: CpuInstance, src: LogitsSource, indices: Int32Array 
 /** True when `out` holds float32 A and B of exactly these shapes (otherwise the kernel returns new tensors). */
 function fits(out: LowRankPair, shapeA: readonly [number, number], shapeB: readonly [number, number]): boolean {
   const ok = (t: HostTensor, [rows, cols]: readonly [number, number]) =>
-    t.data instanceof Float32Array && t.shape.length === 2 && t.shape[0] === rows && t.shape[1] === cols && t.data.length === rows * cols;
+    t.data instanceof Float32Array &&
+    t.shape.length === 2 &&
+    t.shape[0] === rows &&
+    t.shape[1] === cols &&
+    t.data.length === rows * cols;
   return ok(out.A, shapeA) && ok(out.B, shapeB);
 }
 
@@ -159,16 +189,31 @@ function fits(out: LowRankPair, shapeA: readonly [number, number], shapeB: reado
  * then the larger of a dense top-k selection's regions and the mix's index, weight and transpose regions.
  * Mirrors the layouts of `selectDense` and `mixAll`.
  */
-export function composeScratchBytes(dims: { rowsA: number; rowsB: number; r: number; k: number; nv: number; vl: number; denseA: boolean; denseB: boolean }): number {
+export function composeScratchBytes(dims: {
+  rowsA: number;
+  rowsB: number;
+  r: number;
+  k: number;
+  nv: number;
+  vl: number;
+  denseA: boolean;
+  denseB: boolean;
+}): number {
   const { rowsA, rowsB, r, k, nv, vl } = dims;
   const sum = (sizes: number[]) => sizes.reduce((s, b) => s + align16(b), 0);
-  const select = (dense: boolean, rows: number) => (dense ? sum([selectChunkRows(rows, nv) * nv * 4, rows * k * 4]) : 0);
+  const select = (dense: boolean, rows: number) =>
+    dense ? sum([selectChunkRows(rows, nv) * nv * 4, rows * k * 4]) : 0;
   const mix = sum([rowsA * k * 4, rowsA * k * 4, rowsB * k * 4, rowsB * k * 4, 0, 0, r * vl * 4]);
   return align16(nv * vl * 4) + Math.max(select(dims.denseA, rowsA), select(dims.denseB, rowsB), mix);
 }
 
 /** Selects both (checked) sources, then mixes A and B to `dest`; the two shapes. */
-function composePair(inst: CpuInstance, args: ComposeLowRankArgs, d: ComposeLowRankDims, dest: Destination): { A: Float32Array | undefined; B: Float32Array | undefined; shapeA: [number, number]; shapeB: [number, number] } {
+function composePair(
+  inst: CpuInstance,
+  args: ComposeLowRankArgs,
+  d: ComposeLowRankDims,
+  dest: Destination,
+): { A: Float32Array | undefined; B: Float32Array | undefined; shapeA: [number, number]; shapeB: [number, number] } {
   const { logitsA, logitsB, bank } = args;
   const { r, inT, outT, vl, k } = d;
   const a = selectSource(inst, logitsA, d.indicesA, r * inT, bank, d);
@@ -192,7 +237,16 @@ function inPlaceInstance(args: ComposeLowRankArgs, d: ComposeLowRankDims, out: L
   if (home === undefined || out.B.data.buffer !== out.A.data.buffer) return undefined;
   const { nv, vl, r, inT, outT } = d;
   if (!fits(out, [r, inT * vl], [outT * vl, r])) return undefined;
-  const dims = { rowsA: r * inT, rowsB: outT * r, r, k: d.k, nv, vl, denseA: !isTopk(args.logitsA), denseB: !isTopk(args.logitsB) };
+  const dims = {
+    rowsA: r * inT,
+    rowsB: outT * r,
+    r,
+    k: d.k,
+    nv,
+    vl,
+    denseA: !isTopk(args.logitsA),
+    denseB: !isTopk(args.logitsB),
+  };
   if (composeScratchBytes(dims) > home.scratchBytes) return undefined;
   let inst = IN_PLACE.get(home.memory);
   if (inst === undefined) {

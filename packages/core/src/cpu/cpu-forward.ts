@@ -6,7 +6,11 @@
  */
 import { applyDropout, checkAdapterForwardArgs, type AdapterForwardArgs } from '../kernels/adapter-forward.js';
 import type { WeightDType } from '../kernels/contract.js';
-import { checkMixedBatchForwardArgs, type LowRankAdapter, type MixedBatchForwardArgs } from '../kernels/mixed-batch-forward.js';
+import {
+  checkMixedBatchForwardArgs,
+  type LowRankAdapter,
+  type MixedBatchForwardArgs,
+} from '../kernels/mixed-batch-forward.js';
 import { fromF32, toF32 } from '../tensor/convert.js';
 import { tensor, type HostTensor } from '../tensor/host-tensor.js';
 import { align16, type CpuInstance } from './cpu-instance.js';
@@ -67,7 +71,13 @@ const factorBytes = (r: number, inF: number, outF: number) => align16(inF * padd
  * the budget would be exceeded), moving the instance's `base` past it. Returns the adapters whose transposes must
  * be written into their new entries.
  */
-function reserveStable(inst: CpuInstance, adapters: readonly LowRankAdapter[], used: ReadonlySet<number>, inF: number, outF: number): number[] {
+function reserveStable(
+  inst: CpuInstance,
+  adapters: readonly LowRankAdapter[],
+  used: ReadonlySet<number>,
+  inF: number,
+  outF: number,
+): number[] {
   const cache = cacheOf(inst);
   const fresh = [...used].filter((j) => {
     const a = adapters[j]!;
@@ -111,7 +121,16 @@ function transposeInto(inst: CpuInstance, a: LowRankAdapter, p: Placed, raw: num
  * adapter's factors go in transposed: Aᵀ (in, rp), rp = r rounded up to 4 with zero padding lanes, and Bᵀ
  * (r, out) — once per call, or once for as long as a stable adapter (`stableAdapter`) comes back.
  */
-function forwardRows(inst: CpuInstance, xs: Float32Array, base: Float32Array, n: number, inF: number, outF: number, adapters: readonly LowRankAdapter[], rowAdapter: Int32Array): Float32Array {
+function forwardRows(
+  inst: CpuInstance,
+  xs: Float32Array,
+  base: Float32Array,
+  n: number,
+  inF: number,
+  outF: number,
+  adapters: readonly LowRankAdapter[],
+  rowAdapter: Int32Array,
+): Float32Array {
   const used = new Set<number>();
   for (const a of rowAdapter) if (a >= 0) used.add(a);
   const fresh = reserveStable(inst, adapters, used, inF, outF);
@@ -120,8 +139,21 @@ function forwardRows(inst: CpuInstance, xs: Float32Array, base: Float32Array, n:
   const ranks = adapters.map((a, j) => (used.has(j) ? a.A.shape[0]! : 0));
   const local = ranks.map((r, j) => (r > 0 && cached(j) === undefined ? r : 0)); // transposed for this call only
   const hStride = Math.max(1, ...ranks.map(paddedRank)) * 4;
-  const scratch = Math.max(0, ...ranks.map((r, j) => (local[j]! > 0 || fresh.includes(j) ? r * Math.max(inF, outF) * 4 : 0)));
-  const sizes = [xs.byteLength, base.byteLength, n * outF * 4, adapters.length * 12, n * 4, n * 4, 2 * hStride, scratch, ...local.flatMap((r) => [inF * paddedRank(r) * 4, r * outF * 4])];
+  const scratch = Math.max(
+    0,
+    ...ranks.map((r, j) => (local[j]! > 0 || fresh.includes(j) ? r * Math.max(inF, outF) * 4 : 0)),
+  );
+  const sizes = [
+    xs.byteLength,
+    base.byteLength,
+    n * outF * 4,
+    adapters.length * 12,
+    n * 4,
+    n * 4,
+    2 * hStride,
+    scratch,
+    ...local.flatMap((r) => [inF * paddedRank(r) * 4, r * outF * 4]),
+  ];
   const [xp, bp, yp, tab, ad, order, h, raw, ...ptrs] = inst.layout(sizes);
   inst.f32(xp!, xs.length).set(xs);
   inst.f32(bp!, base.length).set(base);
@@ -139,7 +171,10 @@ function forwardRows(inst: CpuInstance, xs: Float32Array, base: Float32Array, n:
 }
 
 /** y = baseOut + (drop(x)·Aᵀ)·Bᵀ (see the reference `adapterForward`). */
-export function cpuAdapterForward<D extends WeightDType>(inst: CpuInstance, args: AdapterForwardArgs<D>): HostTensor<D> {
+export function cpuAdapterForward<D extends WeightDType>(
+  inst: CpuInstance,
+  args: AdapterForwardArgs<D>,
+): HostTensor<D> {
   const { x, baseOut, A, B, dropout } = args;
   const { rows, inF, outF } = checkAdapterForwardArgs(args);
   const xs = dropout === undefined ? toF32(x).data : applyDropout(toF32(x).data, dropout); // the reference's mask
@@ -148,8 +183,20 @@ export function cpuAdapterForward<D extends WeightDType>(inst: CpuInstance, args
 }
 
 /** y[n] = baseOut[n] + (x[n]·A_aᵀ)·B_aᵀ with a = rowAdapter[n], −1 for none (see the reference `mixedBatchForward`). */
-export function cpuMixedBatchForward<D extends WeightDType>(inst: CpuInstance, args: MixedBatchForwardArgs<D>): HostTensor<D> {
+export function cpuMixedBatchForward<D extends WeightDType>(
+  inst: CpuInstance,
+  args: MixedBatchForwardArgs<D>,
+): HostTensor<D> {
   const { n, inF, outF } = checkMixedBatchForwardArgs(args);
-  const y = forwardRows(inst, toF32(args.x).data, toF32(args.baseOut).data, n, inF, outF, args.adapters, args.rowAdapter);
+  const y = forwardRows(
+    inst,
+    toF32(args.x).data,
+    toF32(args.baseOut).data,
+    n,
+    inF,
+    outF,
+    args.adapters,
+    args.rowAdapter,
+  );
   return fromF32(tensor('f32', [n, outF], y), args.x.dtype) as HostTensor<D>;
 }

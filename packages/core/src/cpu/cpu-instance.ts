@@ -9,17 +9,57 @@ import { cpuWasmBytes } from './wasm-bytes.js';
 
 /** The functions the module exports (byte pointers into the instance memory). */
 export interface CpuExports {
-  merge_f32(src: number, dst: number, vec: number, coef: number, rows: number, cols: number, r: number, unmerge: number): number;
-  merge_bf16(src: number, dst: number, vec: number, coef: number, rows: number, cols: number, r: number, unmerge: number): number;
+  merge_f32(
+    src: number,
+    dst: number,
+    vec: number,
+    coef: number,
+    rows: number,
+    cols: number,
+    r: number,
+    unmerge: number,
+  ): number;
+  merge_bf16(
+    src: number,
+    dst: number,
+    vec: number,
+    coef: number,
+    rows: number,
+    cols: number,
+    r: number,
+    unmerge: number,
+  ): number;
   mix(out: number, bank: number, idx: number, w: number, rows: number, k: number, vl: number): void;
-  mix_t(out: number, bank: number, idx: number, w: number, tiles: number, r: number, k: number, vl: number, tmp: number): void;
+  mix_t(
+    out: number,
+    bank: number,
+    idx: number,
+    w: number,
+    tiles: number,
+    r: number,
+    k: number,
+    vl: number,
+    tmp: number,
+  ): void;
   select_topk(logits: number, rows: number, nv: number, k: number, out: number): void;
   linear_rows(x: number, wt: number, bias: number, y: number, rows: number, inF: number, outF: number): void;
   transpose(src: number, dst: number, rows: number, cols: number, ld: number): void;
   reload_pairs(stored: number, n: number, idx: number, outIdx: number, outW: number): number;
   math_log(x: number): number;
   math_exp(x: number): number;
-  forward_rows(x: number, base: number, y: number, tab: number, ad: number, order: number, rows: number, inF: number, outF: number, h: number, hStride: number): void;
+  forward_rows(
+    x: number,
+    base: number,
+    y: number,
+    tab: number,
+    ad: number,
+    order: number,
+    rows: number,
+    inF: number,
+    outF: number,
+    h: number,
+    hStride: number,
+  ): void;
 }
 
 const PAGE = 65536;
@@ -66,12 +106,19 @@ export class CpuInstance {
     const pages = Math.ceil((bytes - have) / PAGE);
     const need = `the CPU backend needs ${(bytes / 2 ** 20).toFixed(1)} MiB of WebAssembly memory for this call`;
     if (have / PAGE + pages > MAX_PAGES) {
-      throw new ResourceLimitError(`${need}; a wasm32 memory ends at 4 GiB (use another backend for tensors this large)`, 'wasm-memory');
+      throw new ResourceLimitError(
+        `${need}; a wasm32 memory ends at 4 GiB (use another backend for tensors this large)`,
+        'wasm-memory',
+      );
     }
     try {
       this.memory.grow(pages);
     } catch (e) {
-      throw new ResourceLimitError(`${need}; the JavaScript engine refused to grow it (${(e as Error).message})`, 'wasm-memory', { cause: e });
+      throw new ResourceLimitError(
+        `${need}; the JavaScript engine refused to grow it (${(e as Error).message})`,
+        'wasm-memory',
+        { cause: e },
+      );
     }
   }
 
@@ -104,7 +151,10 @@ export class CpuInstance {
       at += align16(s);
     }
     if (at > this.limit) {
-      throw new ResourceLimitError(`the CPU kernels need ${at - this.base} bytes of scratch here, ${this.limit - this.base} were reserved`, 'wasm-scratch');
+      throw new ResourceLimitError(
+        `the CPU kernels need ${at - this.base} bytes of scratch here, ${this.limit - this.base} were reserved`,
+        'wasm-scratch',
+      );
     }
     this.ensure(at);
     return ptrs;

@@ -16,7 +16,13 @@ export function cpuLinear<D extends WeightDType>(inst: CpuInstance, args: Linear
   const { rows, inF, outF } = checkLinearArgs(args);
   const xs = toF32(x).data;
   const w = toF32(weight).data;
-  const [xp, wt, raw, bp, yp] = inst.layout([xs.byteLength, w.byteLength, fanInFanOut ? 0 : w.byteLength, outF * 4, rows * outF * 4]);
+  const [xp, wt, raw, bp, yp] = inst.layout([
+    xs.byteLength,
+    w.byteLength,
+    fanInFanOut ? 0 : w.byteLength,
+    outF * 4,
+    rows * outF * 4,
+  ]);
   inst.f32(xp!, xs.length).set(xs);
   if (fanInFanOut) {
     inst.f32(wt!, w.length).set(w);

@@ -14,7 +14,12 @@ import { firstNonFinite, mergeRowsWasm } from './merge-rows.js';
 import { rowFactors } from './row-factors.js';
 
 /** W ± B·A on the CPU kernels, returning a new tensor of the weight's dtype. */
-export function cpuMerge<D extends WeightDType>(inst: CpuInstance, args: MergeArgs<D>, sign: 1 | -1, kernel: 'merge' | 'unmerge'): HostTensor<D> {
+export function cpuMerge<D extends WeightDType>(
+  inst: CpuInstance,
+  args: MergeArgs<D>,
+  sign: 1 | -1,
+  kernel: 'merge' | 'unmerge',
+): HostTensor<D> {
   const { weight, A, B, fanInFanOut = false, safe = false, adapter = 'default', module } = args;
   const { r, inF, outF } = checkMergeArgs(args, kernel);
   const want = fanInFanOut ? [inF, outF] : [outF, inF];
@@ -25,9 +30,25 @@ export function cpuMerge<D extends WeightDType>(inst: CpuInstance, args: MergeAr
     new Uint8Array(input).set(new Uint8Array(weight.data.buffer, weight.data.byteOffset, bytes));
     const output = new ArrayBuffer(bytes);
     try {
-      mergeRowBlock({ dtype: 'f16', shape: [want[0]!, want[1]!], input, output, A: A.data, B: B.data, r, fanInFanOut, sign, safe, adapter, module: module ?? '', r0: 0, r1: want[0]! });
+      mergeRowBlock({
+        dtype: 'f16',
+        shape: [want[0]!, want[1]!],
+        input,
+        output,
+        A: A.data,
+        B: B.data,
+        r,
+        fanInFanOut,
+        sign,
+        safe,
+        adapter,
+        module: module ?? '',
+        r0: 0,
+        r1: want[0]!,
+      });
     } catch (err) {
-      if (err instanceof NumericalError) throw nonFiniteMergeError(adapter, module, firstNonFinite(new Uint16Array(output), 'f16'));
+      if (err instanceof NumericalError)
+        throw nonFiniteMergeError(adapter, module, firstNonFinite(new Uint16Array(output), 'f16'));
       throw err;
     }
     return tensor(weight.dtype, weight.shape, new Uint16Array(output) as HostTensor<D>['data']) as HostTensor<D>;
@@ -39,8 +60,21 @@ export function cpuMerge<D extends WeightDType>(inst: CpuInstance, args: MergeAr
   inst.u8(w!, n * bytesPer).set(new Uint8Array(weight.data.buffer, weight.data.byteOffset, n * bytesPer));
   inst.f32(vec!, f.vec.length).set(f.vec);
   inst.f32(coef!, f.coef.length).set(f.coef);
-  const bad = mergeRowsWasm(inst, { dtype, src: w!, dst: w!, vec: vec!, coef: coef!, rows: f.rows, cols: f.cols, r, unmerge: sign === -1 });
-  const data = dtype === 'f32' ? new Float32Array(inst.memory.buffer, w!, n).slice() : new Uint16Array(inst.memory.buffer, w!, n).slice();
+  const bad = mergeRowsWasm(inst, {
+    dtype,
+    src: w!,
+    dst: w!,
+    vec: vec!,
+    coef: coef!,
+    rows: f.rows,
+    cols: f.cols,
+    r,
+    unmerge: sign === -1,
+  });
+  const data =
+    dtype === 'f32'
+      ? new Float32Array(inst.memory.buffer, w!, n).slice()
+      : new Uint16Array(inst.memory.buffer, w!, n).slice();
   if (safe && bad) throw nonFiniteMergeError(adapter, module, firstNonFinite(data, dtype));
   return tensor(weight.dtype, weight.shape, data as HostTensor<D>['data']) as HostTensor<D>;
 }

@@ -87,7 +87,10 @@ export function mergeRowBlock(job: RowBlockJob): void {
       for (let i = 0; i < cols; i++) {
         const b = wideBits[i]!;
         // round to nearest even; NaN stays a quiet NaN
-        out[i] = (b & 0x7f800000) === 0x7f800000 && (b & 0x7fffff) !== 0 ? ((b >>> 16) | 0x40) & 0xffff : ((b + 0x7fff + ((b >>> 16) & 1)) >>> 16) & 0xffff;
+        out[i] =
+          (b & 0x7f800000) === 0x7f800000 && (b & 0x7fffff) !== 0
+            ? ((b >>> 16) | 0x40) & 0xffff
+            : ((b + 0x7fff + ((b >>> 16) & 1)) >>> 16) & 0xffff;
       }
       if (job.safe) checkHalf(out, job, off, (h) => (h & 0x7f80) !== 0x7f80);
     } else {

@@ -25,7 +25,10 @@ function instance(): CpuInstance | null {
  * Reloaded indices and weights (n, 2) from n stored weights and (n, 2) indices; `{ badRow }` for the first
  * stored weight outside [0, 1]; null when the WebAssembly path is unavailable (the caller runs the JS loop).
  */
-export function wasmReloadPairs(indices: ArrayLike<number | bigint>, stored: Float32Array): { idx: Int32Array; w: Float32Array } | { badRow: number } | null {
+export function wasmReloadPairs(
+  indices: ArrayLike<number | bigint>,
+  stored: Float32Array,
+): { idx: Int32Array; w: Float32Array } | { badRow: number } | null {
   const k = instance();
   if (k === null) return null;
   const n = stored.length;

@@ -13,7 +13,14 @@ export interface RowFactors {
 }
 
 /** Lays out A (r, in) and B (out, r) for a row loop over a weight of shape (out, in), or (in, out) when `fanInFanOut`. */
-export function rowFactors(A: Float32Array, B: Float32Array, r: number, inF: number, outF: number, fanInFanOut: boolean): RowFactors {
+export function rowFactors(
+  A: Float32Array,
+  B: Float32Array,
+  r: number,
+  inF: number,
+  outF: number,
+  fanInFanOut: boolean,
+): RowFactors {
   if (!fanInFanOut) return { vec: A, coef: B, rows: outF, cols: inF };
   const vec = new Float32Array(r * outF); // Bᵀ (r, out)
   for (let o = 0; o < outF; o++) for (let q = 0; q < r; q++) vec[q * outF + o] = B[o * r + q]!;

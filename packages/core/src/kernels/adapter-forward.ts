@@ -91,7 +91,7 @@ export function adapterRow(
   A: Float32Array,
   B: Float32Array,
   dims: readonly [number, number, number],
-  y: Float32Array
+  y: Float32Array,
 ): void {
   const [r, inF, outF] = dims;
   const h = new Float32Array(r); // (r,) = x·Aᵀ
@@ -119,7 +119,7 @@ export function checkAdapterOperands(
   baseOut: TensorInfo,
   A: TensorInfo,
   B: TensorInfo,
-  kernel: string
+  kernel: string,
 ): AdapterForwardDims {
   requireFloat(x, 'x', kernel);
   requireFloat(baseOut, 'baseOut', kernel);
@@ -128,7 +128,7 @@ export function checkAdapterOperands(
   if (lastDim(x.shape) !== dims.inF) {
     throw new ShapeError(
       `${kernel}: x ${formatShape(x.shape)} must end in in = ${dims.inF} (from A ${formatShape(A.shape)})`,
-      'x'
+      'x',
     );
   }
   requireExactShape(baseOut, [...x.shape.slice(0, -1), dims.outF], 'baseOut', kernel);

@@ -144,7 +144,7 @@ function backwardRows(
   bank: Float32Array,
   vl: number,
   g: Float64Array,
-  gradBank: Float64Array
+  gradBank: Float64Array,
 ): Float32Array {
   const gradLogits = new Float32Array(rows * nv); // zeros outside the top-k
   const idx = new Int32Array(k);

@@ -17,7 +17,10 @@ export interface OutputSpec {
   readonly shape: readonly number[];
 }
 
-type Shapes<K extends KernelName> = (args: KernelArgs<K>, d: KernelDims[K]) => Readonly<Record<string, readonly number[]>>;
+type Shapes<K extends KernelName> = (
+  args: KernelArgs<K>,
+  d: KernelDims[K],
+) => Readonly<Record<string, readonly number[]>>;
 
 /** Output shapes implied by valid arguments, keyed by the contract's output names. */
 const OUTPUT_SHAPES: { readonly [K in KernelName]: Shapes<K> } = {
@@ -47,12 +50,18 @@ function outputDType(declared: string, args: Readonly<Record<string, unknown>>):
  * The dtype and shape of every output of `kernel` for (valid) `args`, keyed by the contract's output names.
  * @throws {ShapeError} when `args` themselves break the contract (the kernel's argument check).
  */
-export function expectedKernelOutputs<K extends KernelName>(kernel: K, args: KernelArgs<K>): Readonly<Record<string, OutputSpec>> {
+export function expectedKernelOutputs<K extends KernelName>(
+  kernel: K,
+  args: KernelArgs<K>,
+): Readonly<Record<string, OutputSpec>> {
   const dims = (KERNEL_ARG_CHECKS[kernel] as (a: KernelArgs<K>) => KernelDims[K])(args);
   const shapes = (OUTPUT_SHAPES[kernel] as Shapes<K>)(args, dims);
   const out: Record<string, OutputSpec> = {};
   for (const o of KERNEL_CONTRACTS[kernel].outputs) {
-    out[o.name] = { dtype: outputDType(o.dtype, args as unknown as Readonly<Record<string, unknown>>), shape: shapes[o.name]! };
+    out[o.name] = {
+      dtype: outputDType(o.dtype, args as unknown as Readonly<Record<string, unknown>>),
+      shape: shapes[o.name]!,
+    };
   }
   return out;
 }
@@ -87,7 +96,9 @@ function tensorProblem(t: unknown, want: OutputSpec, what: string): string | und
   }
   const Array_ = DTYPE_ARRAY[want.dtype as DType];
   if (!(data instanceof Array_) || data.length !== numel(s)) {
-    const got = ArrayBuffer.isView(data) ? `${data.constructor.name}(${(data as unknown as ArrayLike<unknown>).length})` : describe(data);
+    const got = ArrayBuffer.isView(data)
+      ? `${data.constructor.name}(${(data as unknown as ArrayLike<unknown>).length})`
+      : describe(data);
     return `${what} data must be a ${Array_.name} of ${numel(s)} elements, got ${got}`;
   }
   return undefined;
@@ -98,7 +109,9 @@ function nudgedRowsProblem(v: unknown, rows: number): string | undefined {
   const ok =
     Array.isArray(v) &&
     v.every((row, i) => Number.isInteger(row) && row >= 0 && row < rows && (i === 0 || row > (v[i - 1] as number)));
-  return ok ? undefined : `result nudgedRows must be an array of increasing row numbers in [0, ${rows}), got ${describe(v)}`;
+  return ok
+    ? undefined
+    : `result nudgedRows must be an array of increasing row numbers in [0, ${rows}), got ${describe(v)}`;
 }
 
 /**
@@ -107,7 +120,11 @@ function nudgedRowsProblem(v: unknown, rows: number): string | undefined {
  * {@link checkKernelResult} for the rules).
  * @throws {ShapeError} when `args` themselves are invalid (the kernel's argument check).
  */
-export function kernelResultProblems<K extends KernelName>(kernel: K, args: KernelArgs<K>, result: unknown): ResultProblem[] {
+export function kernelResultProblems<K extends KernelName>(
+  kernel: K,
+  args: KernelArgs<K>,
+  result: unknown,
+): ResultProblem[] {
   const outputs = expectedKernelOutputs(kernel, args);
   const names = Object.keys(outputs);
   const problems: ResultProblem[] = [];

@@ -33,7 +33,7 @@ export function requireDType<T extends TensorInfo, D extends string>(
   t: T,
   dtypes: readonly D[],
   arg: string,
-  kernel: string
+  kernel: string,
 ): asserts t is T & { readonly dtype: D } {
   if (!(dtypes as readonly string[]).includes(t.dtype)) {
     throw new ShapeError(`${kernel}: ${arg} must be ${orList(dtypes)}, got ${t.dtype}`, arg);
@@ -41,7 +41,11 @@ export function requireDType<T extends TensorInfo, D extends string>(
 }
 
 /** Throws unless `t` is a float32 tensor. @internal */
-export function requireF32<T extends TensorInfo>(t: T, arg: string, kernel: string): asserts t is T & { readonly dtype: 'f32' } {
+export function requireF32<T extends TensorInfo>(
+  t: T,
+  arg: string,
+  kernel: string,
+): asserts t is T & { readonly dtype: 'f32' } {
   if (t.dtype !== 'f32') {
     throw new ShapeError(`${kernel}: ${arg} must be f32, got ${t.dtype} (widen it with toF32 first)`, arg);
   }
@@ -51,7 +55,7 @@ export function requireF32<T extends TensorInfo>(t: T, arg: string, kernel: stri
 export function requireFloat<T extends TensorInfo>(
   t: T,
   arg: string,
-  kernel: string
+  kernel: string,
 ): asserts t is T & { readonly dtype: 'f32' | 'bf16' | 'f16' } {
   requireDType(t, ['f32', 'bf16', 'f16'], arg, kernel);
 }
@@ -73,11 +77,11 @@ export function requireShape(
   expected: readonly (number | null)[],
   names: readonly string[],
   arg: string,
-  kernel: string
+  kernel: string,
 ): void {
   const ok = t.shape.length === expected.length && expected.every((d, i) => d === null || d === t.shape[i]);
   if (!ok) {
-    const want = expected.map((d, i) => (d === null ? names[i] ?? '?' : `${names[i] ?? '?'}=${d}`)).join(', ');
+    const want = expected.map((d, i) => (d === null ? (names[i] ?? '?') : `${names[i] ?? '?'}=${d}`)).join(', ');
     throw new ShapeError(`${kernel}: ${arg} must have shape (${want}), got ${formatShape(t.shape)}`, arg);
   }
 }
@@ -97,7 +101,7 @@ export function requireSameShape(t: TensorInfo, ref: TensorInfo, arg: string, re
   if (t.shape.length !== ref.shape.length || t.shape.some((d, i) => d !== ref.shape[i])) {
     throw new ShapeError(
       `${kernel}: ${arg} must have the shape of ${refArg} ${formatShape(ref.shape)}, got ${formatShape(t.shape)}`,
-      arg
+      arg,
     );
   }
 }

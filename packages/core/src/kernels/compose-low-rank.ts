@@ -113,18 +113,22 @@ function checkSource(
   nv: number,
   k: number,
   arg: string,
-  layout: string
+  layout: string,
 ): { shape: readonly number[]; indices: Int32Array | undefined } {
   const K = 'composeLowRank';
   const shape = isTopk(src) ? src.indices.shape : src.shape;
-  if (shape.length !== 3) throw new ShapeError(`${K}: ${arg} must have shape ${layout}, got ${formatShape(shape)}`, arg);
+  if (shape.length !== 3)
+    throw new ShapeError(`${K}: ${arg} must have shape ${layout}, got ${formatShape(shape)}`, arg);
   if (!isTopk(src)) {
     requireF32(src, arg, K);
     requireLastDim(src, nv, 'nv', arg, K);
     return { shape, indices: undefined };
   }
   if (shape[2] !== k) {
-    throw new ShapeError(`${K}: ${arg} top-k form has k = ${shape[2]} in ${formatShape(shape)}, but k = ${k} was given`, arg);
+    throw new ShapeError(
+      `${K}: ${arg} top-k form has k = ${shape[2]} in ${formatShape(shape)}, but k = ${k} was given`,
+      arg,
+    );
   }
   requireF32(src.weights, `${arg}.weights`, K);
   requireSameShape(src.weights, src.indices, `${arg}.weights`, `${arg}.indices`, K);
@@ -159,14 +163,20 @@ export function checkComposeLowRankArgs(args: {
   if (rB !== r) {
     throw new ShapeError(
       `${K}: logitsB ${formatShape(b.shape.slice(0, 2))} must have r = ${r} as its second dim (from logitsA)`,
-      'logitsB'
+      'logitsB',
     );
   }
   return { nv, vl, k, r, inT, outT, indicesA: a.indices, indicesB: b.indices };
 }
 
 /** Sub-vectors S (rows, vl) of a checked logits source (dense logits, or a top-k form with its read indices). */
-function subVectors(src: LogitsSource, indices: Int32Array | undefined, rows: number, d: ComposeLowRankDims, bank: Float32Array): Float32Array {
+function subVectors(
+  src: LogitsSource,
+  indices: Int32Array | undefined,
+  rows: number,
+  d: ComposeLowRankDims,
+  bank: Float32Array,
+): Float32Array {
   if (isTopk(src)) return mix(indices!, src.weights.data, rows, d.k, bank, d.vl);
   const { idx, w } = selectAndWeigh(src.data, rows, d.nv, d.k);
   return mix(idx, w, rows, d.k, bank, d.vl);

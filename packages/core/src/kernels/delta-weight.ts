@@ -54,7 +54,7 @@ export function checkLowRankPair(A: TensorInfo, B: TensorInfo, kernel: string): 
   if (rB !== r) {
     throw new ShapeError(
       `${kernel}: B ${formatShape(B.shape)} must have r = ${r} columns to match A ${formatShape(A.shape)}`,
-      'B'
+      'B',
     );
   }
   return { r, inF, outF };
@@ -89,7 +89,8 @@ export function deltaWeight(args: DeltaWeightArgs): HostTensor<'f32'> {
   for (let o = 0; o < outF; o++) {
     for (let i = 0; i < inF; i++) {
       const d = deltaElement(A.data, B.data, r, inF, o, i);
-      if (fanInFanOut) out[i * outF + o] = d; // (in, out)
+      if (fanInFanOut)
+        out[i * outF + o] = d; // (in, out)
       else out[o * inF + i] = d; // (out, in)
     }
   }

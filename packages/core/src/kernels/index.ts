@@ -7,7 +7,12 @@ export type { Precision, WeightDType, TensorSpec, AttributeSpec, OutputAccuracy,
 export { F32_TOL, BF16_TOL, F16_TOL } from './contract.js';
 export type { MaybePromise, KernelSet, KernelName } from './kernel-set.js';
 export { KERNEL_CONTRACTS, KERNEL_NAMES, isKernelName } from './kernel-set.js';
-export { TOPK_ADMIXTURE_CONTRACT, ADMIX_FROM_TOPK_CONTRACT, checkTopkAdmixtureArgs, checkAdmixFromTopkArgs } from './topk-admixture.js';
+export {
+  TOPK_ADMIXTURE_CONTRACT,
+  ADMIX_FROM_TOPK_CONTRACT,
+  checkTopkAdmixtureArgs,
+  checkAdmixFromTopkArgs,
+} from './topk-admixture.js';
 export type {
   TopkAdmixtureArgs,
   TopkAdmixtureResult,

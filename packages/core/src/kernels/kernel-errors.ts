@@ -12,7 +12,10 @@ import { AdapterError, NumericalError, ShapeError } from '../errors.js';
  */
 export function nonFiniteMergeError(adapter: string, module: string | undefined, at: number): NumericalError {
   const where = module === undefined ? '' : ` (module ${module}, first non-finite element at flat index ${at})`;
-  return new NumericalError(`NaNs detected in the merged weights. The adapter ${adapter} seems to be broken${where}`, module);
+  return new NumericalError(
+    `NaNs detected in the merged weights. The adapter ${adapter} seems to be broken${where}`,
+    module,
+  );
 }
 
 /**
@@ -23,7 +26,7 @@ export function kOutOfRangeError(kernel: string, k: number, nv: number): ShapeEr
   return new ShapeError(
     `${kernel}: k must be an integer with 1 ≤ k ≤ num_vectors (${nv}), got ${k} ` +
       `(torch.topk would fail with "selected index k out of range")`,
-    'k'
+    'k',
   );
 }
 
@@ -47,6 +50,6 @@ export function nonFiniteTopkWeightsError(kernel: string, row: number): Numerica
   return new NumericalError(
     `${kernel}: logits row ${row} gives non-finite top-k weights (NaN or +inf logits, or only −inf); ` +
       'PEFT would save NaN and reload the whole layer as NaN',
-    'logits'
+    'logits',
   );
 }

@@ -60,7 +60,7 @@ export function checkLinearArgs(
     readonly bias?: TensorInfo | undefined;
     readonly fanInFanOut?: boolean;
   },
-  kernel = 'linear'
+  kernel = 'linear',
 ): LinearDims {
   const { x, weight, bias, fanInFanOut = false } = args;
   const K = kernel;
@@ -72,7 +72,7 @@ export function checkLinearArgs(
     throw new ShapeError(
       `${K}: weight must have shape ${fanInFanOut ? `(in=${inF}, out)` : `(out, in=${inF})`} for x ` +
         `${formatShape(x.shape)}, got ${formatShape(weight.shape)}`,
-      'weight'
+      'weight',
     );
   }
   const outF = weight.shape[fanInFanOut ? 1 : 0]!;

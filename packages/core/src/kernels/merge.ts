@@ -76,7 +76,7 @@ export const UNMERGE_CONTRACT: KernelContract<'unmerge'> = mergeContract('unmerg
  */
 export function checkMergeArgs(
   args: { readonly weight: TensorInfo; readonly A: TensorInfo; readonly B: TensorInfo; readonly fanInFanOut?: boolean },
-  kernel: 'merge' | 'unmerge'
+  kernel: 'merge' | 'unmerge',
 ): LowRankDims {
   const { weight, A, B, fanInFanOut = false } = args;
   requireFloat(weight, 'weight', kernel);
@@ -86,7 +86,7 @@ export function checkMergeArgs(
     throw new ShapeError(
       `${kernel}: weight must have shape ${formatShape(want)} (${fanInFanOut ? 'in, out' : 'out, in'}) for A ` +
         `${formatShape(A.shape)} and B ${formatShape(B.shape)}, got ${formatShape(weight.shape)}`,
-      'weight'
+      'weight',
     );
   }
   return dims;

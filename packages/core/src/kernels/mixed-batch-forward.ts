@@ -75,7 +75,7 @@ export function checkMixedBatchForwardArgs(args: {
   if (rowAdapter.length !== n) {
     throw new ShapeError(
       `${K}: rowAdapter must have ${n} entries (one per row of x), got ${rowAdapter.length}`,
-      'rowAdapter'
+      'rowAdapter',
     );
   }
   requireFloat(x, 'x', K);
@@ -93,7 +93,7 @@ export function checkMixedBatchForwardArgs(args: {
     if (!(a === -1 || (Number.isInteger(a) && a >= 0 && a < adapters.length))) {
       throw new ShapeError(
         `${K}: rowAdapter[${row}] = ${a} is not an adapter number (expected −1 or 0..${adapters.length - 1})`,
-        'rowAdapter'
+        'rowAdapter',
       );
     }
   }

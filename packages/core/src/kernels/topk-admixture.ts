@@ -112,7 +112,7 @@ export function selectTopk(
   nv: number,
   k: number,
   out: Int32Array,
-  outOffset: number
+  outOffset: number,
 ): void {
   let count = 0;
   for (let j = 0; j < nv; j++) {
@@ -153,7 +153,14 @@ export function softmaxF32(vals: Float32Array, offset: number, k: number, out: F
  * vectors[row, c] = Σ_j w[row, j] · bank[idx[row, j], c], products and partial sums rounded to float32.
  * @internal
  */
-export function mix(idx: Int32Array, w: Float32Array, rows: number, k: number, bank: Float32Array, vl: number): Float32Array {
+export function mix(
+  idx: Int32Array,
+  w: Float32Array,
+  rows: number,
+  k: number,
+  bank: Float32Array,
+  vl: number,
+): Float32Array {
   const out = new Float32Array(rows * vl); // (rows, vl)
   for (let row = 0; row < rows; row++) {
     for (let c = 0; c < vl; c++) {
@@ -236,7 +243,13 @@ export function checkAdmixFromTopkArgs(args: {
   requireMinRank(indices, 1, '(..., k)', 'indices', K);
   requireSameShape(weights, indices, 'weights', 'indices', K);
   const nv = bank.shape[0]!;
-  const dims = { nv, vl: bank.shape[1]!, k: lastDim(indices.shape), rows: leadingRows(indices.shape), lead: indices.shape.slice(0, -1) };
+  const dims = {
+    nv,
+    vl: bank.shape[1]!,
+    k: lastDim(indices.shape),
+    rows: leadingRows(indices.shape),
+    lead: indices.shape.slice(0, -1),
+  };
   if (!isHostTensor(indices)) {
     requireInt(indices, 'indices', K);
     return dims;
@@ -264,7 +277,12 @@ export function topkAdmixture(args: TopkAdmixtureArgs): TopkAdmixtureResult {
 }
 
 /** Top-k indices and softmax weights (rows, k) of every row of `logits` (rows, nv). @internal */
-export function selectAndWeigh(logits: Float32Array, rows: number, nv: number, k: number): { idx: Int32Array; w: Float32Array } {
+export function selectAndWeigh(
+  logits: Float32Array,
+  rows: number,
+  nv: number,
+  k: number,
+): { idx: Int32Array; w: Float32Array } {
   const idx = new Int32Array(rows * k); // (rows, k)
   const vals = new Float32Array(rows * k); // (rows, k) selected logits
   const w = new Float32Array(rows * k); // (rows, k)

@@ -191,7 +191,9 @@ export interface LogitsFromTopkDims {
  * @throws {ShapeError} on wrong dtypes, mismatched shapes, k outside 1..nv or an index outside [0, nv).
  * @throws {NumericalError} with `safe` when a stored weight is not in [0, 1].
  */
-export function checkLogitsFromTopkArgs(args: LogitsFromTopkArgs): LogitsFromTopkDims & { readonly indices: Int32Array };
+export function checkLogitsFromTopkArgs(
+  args: LogitsFromTopkArgs,
+): LogitsFromTopkDims & { readonly indices: Int32Array };
 export function checkLogitsFromTopkArgs(args: {
   readonly indices: TensorInfo;
   readonly weightsKm1: TensorInfo;
@@ -217,9 +219,9 @@ export function checkLogitsFromTopkArgs(args: {
   if (!okShape) {
     throw new ShapeError(
       `${K}: weightsKm1 must have shape ${formatShape([...lead, k - 1])} to match indices ${formatShape(
-        indices.shape
+        indices.shape,
       )}, ` + `got ${formatShape(weightsKm1.shape)}`,
-      'weightsKm1'
+      'weightsKm1',
     );
   }
   requireK(k, nv, K);
@@ -282,7 +284,12 @@ export function reloadsSafely(w: Float32Array, offset: number, m: number): boole
  * `topkWeightsForSave`, so the save rule exists once.
  * @throws {NumericalError} when a row holds a non-finite weight (PEFT would save NaN).
  */
-export function storeTopkWeights(w: Float32Array, rows: number, k: number, kernel = 'topkWeightsForSave'): { stored: Float32Array; nudgedRows: number[] } {
+export function storeTopkWeights(
+  w: Float32Array,
+  rows: number,
+  k: number,
+  kernel = 'topkWeightsForSave',
+): { stored: Float32Array; nudgedRows: number[] } {
   const m = k - 1;
   const stored = new Float32Array(rows * m); // (rows, k−1)
   const nudgedRows: number[] = [];
@@ -312,7 +319,10 @@ export interface TopkWeightsForSaveDims {
  * Checks {@link topkWeightsForSave}'s arguments: the rules and messages every backend gives.
  * @throws {ShapeError} on a wrong dtype or shape, or k outside 1..nv.
  */
-export function checkTopkWeightsForSaveArgs(args: { readonly logits: TensorInfo; readonly k: number }): TopkWeightsForSaveDims {
+export function checkTopkWeightsForSaveArgs(args: {
+  readonly logits: TensorInfo;
+  readonly k: number;
+}): TopkWeightsForSaveDims {
   const { logits, k } = args;
   const K = 'topkWeightsForSave';
   requireF32(logits, 'logits', K);

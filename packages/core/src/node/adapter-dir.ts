@@ -60,7 +60,6 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-
 /**
  * Reads `adapter_model.safetensors` whole, but only once its header has been read and checked against the file
  * size (the tensors must cover the file exactly) and the file against the budget: a bad or lying file costs its
@@ -70,7 +69,10 @@ async function readWeightsFile(path: string, budget: number): Promise<Uint8Array
   const { fh, size } = await openRegularFile(path);
   try {
     if (size > MAX_WHOLE_FILE_BYTES) {
-      throw new ResourceLimitError(`${path} has ${size} bytes, more than the ${MAX_WHOLE_FILE_BYTES} this reader accepts (maxFileBytes)`, 'maxFileBytes');
+      throw new ResourceLimitError(
+        `${path} has ${size} bytes, more than the ${MAX_WHOLE_FILE_BYTES} this reader accepts (maxFileBytes)`,
+        'maxFileBytes',
+      );
     }
     const lengthPrefix = new Uint8Array(Math.min(size, 8));
     await readExactly(fh, lengthPrefix, 0, path);

@@ -107,7 +107,14 @@ export async function makeFolder(folder: string): Promise<void> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     const parent = dirname(folder);
-    if (parent !== folder && !(await stat(parent).then(() => true, () => false))) await makeFolder(parent);
+    if (
+      parent !== folder &&
+      !(await stat(parent).then(
+        () => true,
+        () => false,
+      ))
+    )
+      await makeFolder(parent);
     await mkdir(folder);
   }
 }

@@ -42,11 +42,19 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 async function statOrThrow(path: string) {
   return stat(path).catch((cause: unknown) => {
     const code = (cause as NodeJS.ErrnoException | undefined)?.code ?? 'error';
-    throw new AdapterError(`cannot read the base checkpoint ${path} (${code}): ${(cause as Error).message}`, undefined, { cause });
+    throw new AdapterError(
+      `cannot read the base checkpoint ${path} (${code}): ${(cause as Error).message}`,
+      undefined,
+      { cause },
+    );
   });
 }
 
-const exists = (path: string) => stat(path).then(() => true, () => false);
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 
 /**
  * Resolves a base checkpoint path: a `.safetensors` file, a folder with `model.safetensors.index.json` (sharded),
@@ -62,8 +70,13 @@ export async function resolveCheckpointFiles(path: string): Promise<CheckpointFi
   if (info.isDirectory()) {
     const single = join(path, 'model.safetensors');
     if (await exists(join(path, SHARD_INDEX_FILE))) indexPath = join(path, SHARD_INDEX_FILE);
-    else if (await exists(single)) return { kind: 'file', shards: [single], shardNames: [basename(single)], folder: path };
-    else throw new CheckpointFormatError(`${path} has neither ${SHARD_INDEX_FILE} nor model.safetensors`, 'checkpoint-layout');
+    else if (await exists(single))
+      return { kind: 'file', shards: [single], shardNames: [basename(single)], folder: path };
+    else
+      throw new CheckpointFormatError(
+        `${path} has neither ${SHARD_INDEX_FILE} nor model.safetensors`,
+        'checkpoint-layout',
+      );
   } else if (basename(path).endsWith('.index.json')) {
     indexPath = path;
   } else {
@@ -74,7 +87,12 @@ export async function resolveCheckpointFiles(path: string): Promise<CheckpointFi
   try {
     index = JSON.parse(utf8.decode(bytes));
   } catch (err) {
-    throw new CheckpointFormatError(`${indexPath} is not valid JSON: ${(err as Error).message}`, 'index-json', undefined, { cause: err });
+    throw new CheckpointFormatError(
+      `${indexPath} is not valid JSON: ${(err as Error).message}`,
+      'index-json',
+      undefined,
+      { cause: err },
+    );
   }
   const map = isRecord(index) ? index['weight_map'] : undefined;
   if (!isRecord(map)) throw new CheckpointFormatError(`${indexPath} has no "weight_map" object`, 'index-json');

@@ -51,7 +51,8 @@ function outputsOf(files: CheckpointFiles, outPath: string): { shards: string[];
 
 function budgetOf(options: MergeCheckpointOptions): number {
   const budget = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
-  if (!(budget >= 0)) throw new ConfigError(`maxMemoryBytes must be a number of bytes ≥ 0, got ${String(budget)}`, 'maxMemoryBytes');
+  if (!(budget >= 0))
+    throw new ConfigError(`maxMemoryBytes must be a number of bytes ≥ 0, got ${String(budget)}`, 'maxMemoryBytes');
   return budget;
 }
 
@@ -82,7 +83,11 @@ export async function mergeCheckpoint(
   const files = await resolveCheckpointFiles(basePath);
   const outs = outputsOf(files, outPath);
   const allOuts = [...outs.shards, ...(outs.index === undefined ? [] : [outs.index])];
-  await refuseAliasedOutputs(allOuts, [...files.shards, ...(files.indexPath === undefined ? [] : [files.indexPath]), ...(options.inputFiles ?? [])]);
+  await refuseAliasedOutputs(allOuts, [
+    ...files.shards,
+    ...(files.indexPath === undefined ? [] : [files.indexPath]),
+    ...(options.inputFiles ?? []),
+  ]);
   await checkDestinations(allOuts);
   let createdFolder = false;
   let lock: OutputLock | undefined;
@@ -90,7 +95,10 @@ export async function mergeCheckpoint(
   let ok = false;
   try {
     if (files.kind === 'sharded') {
-      createdFolder = !(await stat(outPath).then(() => true, () => false));
+      createdFolder = !(await stat(outPath).then(
+        () => true,
+        () => false,
+      ));
       await makeFolder(outPath).catch((e: unknown) => Promise.reject(writeErrorFor(outPath, e)));
       lock = await lockOutputFolder(outPath);
     }
@@ -150,7 +158,8 @@ async function mergeCatalog(
               t = extras.get(slot.name) ?? (await reader.readTensor(entry, scratch));
             }
             const bytes = entry.end - entry.begin;
-            if (t.data.byteLength !== bytes) throw new ShapeError(`${slot.name}: ${t.data.byteLength} bytes to write in place of ${bytes}`, slot.name);
+            if (t.data.byteLength !== bytes)
+              throw new ShapeError(`${slot.name}: ${t.data.byteLength} bytes to write in place of ${bytes}`, slot.name);
             await write(new Uint8Array(t.data.buffer, t.data.byteOffset, bytes), plan.header.length + slot.begin);
             doneBytes += bytes;
             options.onProgress?.(doneBytes, totalBytes, slot.name);
@@ -188,10 +197,29 @@ async function mergeTensor(
   if (!sameBits || region === undefined) {
     // another backend's kernel; or a weight past the pool's 4 GiB memory: the backend's own kernel
     const merge = requireKernel(backend, 'merge');
-    return merge({ weight: t as HostTensor<WeightDType>, A: pair.A, B: pair.B, fanInFanOut, safe, adapter: adapter.name, module: path });
+    return merge({
+      weight: t as HostTensor<WeightDType>,
+      A: pair.A,
+      B: pair.B,
+      fanInFanOut,
+      safe,
+      adapter: adapter.name,
+      module: path,
+    });
   }
   // the reference's (and the cpu backend's) numbers, by the pool's WebAssembly kernels on every core
   const shape: [number, number] = [t.shape[0]!, t.shape[1]!];
-  await pool.run({ dtype: t.dtype as WeightDType, shape, input: region, output: region, A: pair.A.data, B: pair.B.data, fanInFanOut, safe, adapter: adapter.name, module: path });
+  await pool.run({
+    dtype: t.dtype as WeightDType,
+    shape,
+    input: region,
+    output: region,
+    A: pair.A.data,
+    B: pair.B.data,
+    fanInFanOut,
+    safe,
+    adapter: adapter.name,
+    module: path,
+  });
   return t; // merged in place: t's data is the region
 }

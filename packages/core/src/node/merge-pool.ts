@@ -81,7 +81,9 @@ export function createMergePool(threads = availableParallelism()): MergePool {
   const workerUrl = new URL('./merge-worker.js', import.meta.url);
   const canFork = threads > 1 && workerUrl.protocol === 'file:' && existsSync(fileURLToPath(workerUrl));
   // execArgv: [] so flags of the parent (e.g. --input-type) never break the worker's start
-  const workers = canFork ? Array.from({ length: threads }, () => new Worker(workerUrl, { execArgv: [], workerData: { memory, module } })) : [];
+  const workers = canFork
+    ? Array.from({ length: threads }, () => new Worker(workerUrl, { execArgv: [], workerData: { memory, module } }))
+    : [];
   let regionsEnd = 0;
   let queue: Promise<unknown> = Promise.resolve();
   const owned = new WeakSet<Uint8Array>();
@@ -128,7 +130,8 @@ export function createMergePool(threads = availableParallelism()): MergePool {
   };
 
   async function runOne(job: PoolMergeJob): Promise<void> {
-    if (!owned.has(job.input) || !owned.has(job.output)) throw new VBLoRAError('MergePool.run: input and output must be views from pool.regions()');
+    if (!owned.has(job.input) || !owned.has(job.output))
+      throw new VBLoRAError('MergePool.run: input and output must be views from pool.regions()');
     checkJob(job);
     const [rowsW, colsW] = job.shape;
     const r = job.A.length / (job.fanInFanOut ? rowsW : colsW);
@@ -168,7 +171,10 @@ export function createMergePool(threads = availableParallelism()): MergePool {
     }
     if (job.safe && bad) {
       const n = rowsW * colsW;
-      const view = job.dtype === 'f32' ? new Float32Array(job.output.buffer, job.output.byteOffset, n) : new Uint16Array(job.output.buffer, job.output.byteOffset, n);
+      const view =
+        job.dtype === 'f32'
+          ? new Float32Array(job.output.buffer, job.output.byteOffset, n)
+          : new Uint16Array(job.output.buffer, job.output.byteOffset, n);
       throw nonFiniteMergeError(job.adapter, job.module, firstNonFinite(view, job.dtype));
     }
   }
@@ -180,14 +186,17 @@ export function createMergePool(threads = availableParallelism()): MergePool {
  */
 function checkJob(job: PoolMergeJob): void {
   if (!MERGE_WEIGHT_DTYPES.includes(job.dtype)) {
-    throw new UnsupportedError(`${job.module}: the merge pool takes ${MERGE_WEIGHT_DTYPES.join(', ')} weights, not ${String(job.dtype)}`);
+    throw new UnsupportedError(
+      `${job.module}: the merge pool takes ${MERGE_WEIGHT_DTYPES.join(', ')} weights, not ${String(job.dtype)}`,
+    );
   }
   const [rows, cols] = job.shape;
   const inF = job.fanInFanOut ? rows : cols;
   const outF = job.fanInFanOut ? cols : rows;
   const r = inF > 0 ? job.A.length / inF : 0;
   const bytes = rows * cols * DTYPE_BYTES[job.dtype];
-  const sane = [rows, cols].every((d) => Number.isSafeInteger(d) && d >= 0) && Number.isInteger(r) && job.B.length >= outF * r;
+  const sane =
+    [rows, cols].every((d) => Number.isSafeInteger(d) && d >= 0) && Number.isInteger(r) && job.B.length >= outF * r;
   if (!sane || job.input.byteLength < bytes || job.output.byteLength < bytes) {
     throw new ShapeError(
       `${job.module}: a (${rows}, ${cols}) ${job.dtype} merge needs ${bytes}-byte regions and factors of matching sizes; ` +

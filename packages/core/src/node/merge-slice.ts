@@ -17,7 +17,8 @@ export type SliceJob = Omit<WasmRowJob, 'dtype'> & { readonly dtype: WeightDType
 export function runSlice(inst: CpuInstance, memory: WebAssembly.Memory, job: SliceJob): boolean {
   if (job.dtype === 'f32' || job.dtype === 'bf16') return mergeRowsWasm(inst, { ...job, dtype: job.dtype });
   // a job message is untyped at run time: never let another dtype reach a kernel as if it were one of these
-  if (job.dtype !== 'f16') throw new UnsupportedError(`the merge kernels take f32, bf16 or f16 rows, not ${String(job.dtype)}`);
+  if (job.dtype !== 'f16')
+    throw new UnsupportedError(`the merge kernels take f32, bf16 or f16 rows, not ${String(job.dtype)}`);
   // float16: the plain-JS loop, with the rows' coefficients as B (out, r) and vec as A (r, cols)
   const buffer = memory.buffer;
   const coef = new Float32Array(buffer, job.coef, job.rows * job.r);

@@ -31,7 +31,9 @@ interface LockOwner {
 function parseOwner(text: string): LockOwner | null {
   try {
     const v = JSON.parse(text) as Partial<LockOwner>;
-    return typeof v.pid === 'number' && typeof v.host === 'string' && typeof v.token === 'string' ? (v as LockOwner) : null;
+    return typeof v.pid === 'number' && typeof v.host === 'string' && typeof v.token === 'string'
+      ? (v as LockOwner)
+      : null;
   } catch {
     return null;
   }

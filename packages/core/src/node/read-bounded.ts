@@ -23,7 +23,9 @@ export async function openRegularFile(path: string): Promise<{ fh: FileHandle; s
   try {
     const st = await fh.stat();
     if (!st.isFile()) {
-      throw new AdapterError(`${path} is not a regular file (a FIFO, device, socket or directory); refusing to read it`);
+      throw new AdapterError(
+        `${path} is not a regular file (a FIFO, device, socket or directory); refusing to read it`,
+      );
     }
     return { fh, size: st.size };
   } catch (err) {
@@ -41,7 +43,10 @@ export async function readBoundedFile(path: string, maxBytes: number, limit: str
   const { fh, size } = await openRegularFile(path);
   try {
     if (size > maxBytes) {
-      throw new ResourceLimitError(`${path} has ${size} bytes, more than the ${maxBytes} this reader accepts (${limit})`, limit);
+      throw new ResourceLimitError(
+        `${path} has ${size} bytes, more than the ${maxBytes} this reader accepts (${limit})`,
+        limit,
+      );
     }
     const data = await fh.readFile();
     // The size was checked on the open file; a file that grew since is refused rather than trusted.

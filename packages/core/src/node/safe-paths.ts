@@ -30,7 +30,12 @@ export async function realPathOf(path: string): Promise<string> {
       (s) => s.isSymbolicLink(),
       () => false,
     );
-    if (link) throw new PathError(`${path} is a symbolic link to something that does not exist; refusing to follow it`, path, 'outside-folder');
+    if (link)
+      throw new PathError(
+        `${path} is a symbolic link to something that does not exist; refusing to follow it`,
+        path,
+        'outside-folder',
+      );
     const parent = dirname(resolve(path));
     if (parent === resolve(path)) return parent;
     return join(await realPathOf(parent), basename(path));
@@ -45,7 +50,11 @@ export async function realPathOf(path: string): Promise<string> {
  */
 export async function resolveInside(folder: string, location: string, what: string): Promise<string> {
   const outside = (why: string) =>
-    new PathError(`${what}: ${JSON.stringify(location)} ${why}; it must be a file inside ${folder}`, location, 'outside-folder');
+    new PathError(
+      `${what}: ${JSON.stringify(location)} ${why}; it must be a file inside ${folder}`,
+      location,
+      'outside-folder',
+    );
   if (location === '' || location.includes('\0')) throw outside('is not a file name');
   if (isAbsolute(location)) throw outside('is an absolute path');
   const root = await realpath(folder);
@@ -90,12 +99,15 @@ async function fileId(path: string): Promise<FileId | null> {
  * @throws {PathError} `output-aliases-input` naming both paths.
  */
 export async function refuseAliasedOutputs(outputs: readonly string[], inputs: readonly string[]): Promise<void> {
-  const inputIds = await Promise.all(inputs.map(async (p) => ({ path: p, real: await realPathOf(p).catch(() => resolve(p)), id: await fileId(p) })));
+  const inputIds = await Promise.all(
+    inputs.map(async (p) => ({ path: p, real: await realPathOf(p).catch(() => resolve(p)), id: await fileId(p) })),
+  );
   for (const out of outputs) {
     const real = await realPathOf(out).catch(() => resolve(out));
     const id = await fileId(out);
     for (const input of inputIds) {
-      const same = real === input.real || (id !== null && input.id !== null && id.dev === input.id.dev && id.ino === input.id.ino);
+      const same =
+        real === input.real || (id !== null && input.id !== null && id.dev === input.id.dev && id.ino === input.id.ino);
       if (same) {
         throw new PathError(
           `the output ${out} is the input ${input.path}: writing it would destroy what is being read; choose another output`,

@@ -26,7 +26,6 @@ export interface OpenSafetensorsFileOptions {
   readonly maxMemoryBytes?: number;
 }
 
-
 /**
  * Opens a safetensors file without reading its tensor data: only the header is read and validated, so a file of
  * any size costs memory for one tensor at a time. The file must be a regular file (a FIFO or a device is refused
@@ -34,7 +33,10 @@ export interface OpenSafetensorsFileOptions {
  * @throws {AdapterError} when it cannot be opened or is not a regular file; CheckpointFormatError for a bad
  * header; ResourceLimitError past a cap.
  */
-export async function openSafetensorsFile(path: string, options: OpenSafetensorsFileOptions = {}): Promise<SafetensorsFileReader> {
+export async function openSafetensorsFile(
+  path: string,
+  options: OpenSafetensorsFileOptions = {},
+): Promise<SafetensorsFileReader> {
   const { fh, size } = await openRegularFile(path);
   try {
     const lenBytes = new Uint8Array(8);
@@ -55,10 +57,17 @@ export async function openSafetensorsFile(path: string, options: OpenSafetensors
         const buffer = into === undefined ? new ArrayBuffer(bytes) : (view?.buffer ?? (into as ArrayBufferLike));
         const offset = view?.byteOffset ?? 0;
         if ((view?.byteLength ?? buffer.byteLength) < bytes || offset % width !== 0) {
-          throw new ShapeError(`${path}: ${entry.name} (${bytes} bytes) does not fit the buffer it is read into`, entry.name);
+          throw new ShapeError(
+            `${path}: ${entry.name} (${bytes} bytes) does not fit the buffer it is read into`,
+            entry.name,
+          );
         }
         await readExactly(fh, new Uint8Array(buffer, offset, bytes), header.dataStart + entry.begin, path);
-        const Ctor = DTYPE_ARRAY[entry.dtype] as unknown as new (b: ArrayBufferLike, o: number, n: number) => HostTensor['data'];
+        const Ctor = DTYPE_ARRAY[entry.dtype] as unknown as new (
+          b: ArrayBufferLike,
+          o: number,
+          n: number,
+        ) => HostTensor['data'];
         return tensor(entry.dtype, entry.shape, new Ctor(buffer, offset, bytes / width));
       },
       close: () => fh.close(),

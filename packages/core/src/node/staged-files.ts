@@ -36,7 +36,11 @@ export async function checkDestinations(outs: readonly string[]): Promise<void> 
  * `write` are write errors), flushes it to disk and records it in `staged`. On failure the temporary file is
  * removed and the error is thrown as it came (a write failure as a {@link WriteError}).
  */
-export async function stageFile(staged: StagedFile[], out: string, fill: (write: StagedWrite) => Promise<void>): Promise<void> {
+export async function stageFile(
+  staged: StagedFile[],
+  out: string,
+  fill: (write: StagedWrite) => Promise<void>,
+): Promise<void> {
   const tmp = tempPathFor(out);
   const asWriteError = (err: unknown) => Promise.reject(writeErrorFor(out, err));
   const fh: FileHandle = await open(tmp, 'wx', 0o644).catch(asWriteError);

@@ -136,9 +136,9 @@ export function compareTensors(actual: HostTensor, expected: HostTensor, tol: To
   if (!sameShape(actual.shape, expected.shape)) {
     throw new ShapeError(
       `cannot compare tensors of different shapes: actual ${formatShape(actual.shape)}, expected ${formatShape(
-        expected.shape
+        expected.shape,
       )}`,
-      'actual'
+      'actual',
     );
   }
   const intA = isIntDType(actual.dtype);
@@ -146,7 +146,7 @@ export function compareTensors(actual: HostTensor, expected: HostTensor, tol: To
   if (intA !== intE || (!intA && !(isFloatDType(actual.dtype) && isFloatDType(expected.dtype)))) {
     throw new ShapeError(
       `cannot compare a ${actual.dtype} tensor with a ${expected.dtype} tensor: both must be floats or both integers`,
-      'actual'
+      'actual',
     );
   }
   const exact = intA;
@@ -243,7 +243,7 @@ export function formatMismatch(report: CompareReport, label: string): string {
   const lines = report.worst.map(
     (w) =>
       `  [${w.index.join(', ')}]: actual ${num(w.actual)}, expected ${num(w.expected)}, ` +
-      `abs ${num(w.abs)}, rel ${num(w.rel)}, ulps ${num(w.ulps)}`
+      `abs ${num(w.abs)}, rel ${num(w.rel)}, ulps ${num(w.ulps)}`,
   );
   return [head, ...lines].join('\n');
 }

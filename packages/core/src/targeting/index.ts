@@ -3,7 +3,11 @@
  * @module
  */
 export type { ModuleInfo, ModuleKind } from './module-info.js';
-export { modulesFromStateDict, type ModulesFromStateDictOptions, type StateDictEntry } from './modules-from-state-dict.js';
+export {
+  modulesFromStateDict,
+  type ModulesFromStateDictOptions,
+  type StateDictEntry,
+} from './modules-from-state-dict.js';
 export { gpt2Conv1dKind } from './gpt2-kind.js';
 export { renameModules } from './rename-modules.js';
 export type {

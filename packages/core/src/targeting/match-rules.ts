@@ -42,11 +42,15 @@ export function createModuleMatcher(rules: MatchRules): (name: string) => MatchO
   };
   const { targetModules, excludeModules, modulesToSave, layersToTransform, layersPattern } = rules;
   const targetSet = typeof targetModules === 'string' ? null : new Set(targetModules);
-  const usesLayerIndexes = layersToTransform !== null && (typeof layersToTransform === 'number' || layersToTransform.length > 0);
+  const usesLayerIndexes =
+    layersToTransform !== null && (typeof layersToTransform === 'number' || layersToTransform.length > 0);
 
   return (name) => {
     if (typeof excludeModules === 'string') {
-      if (excludeModules !== '' && regex(excludeModules, 'fullmatch', 'exclude_modules', 'exclude_modules').test(name)) {
+      if (
+        excludeModules !== '' &&
+        regex(excludeModules, 'fullmatch', 'exclude_modules', 'exclude_modules').test(name)
+      ) {
         return 'excluded';
       }
     } else if (excludeModules !== null && matchesSuffixList(name, excludeModules)) return 'excluded';
@@ -58,14 +62,20 @@ export function createModuleMatcher(rules: MatchRules): (name: string) => MatchO
     }
 
     if (targetSet === null) {
-      return regex(targetModules as string, 'fullmatch', 'target_modules', 'target_modules').test(name) ? 'targeted' : 'unmatched';
+      return regex(targetModules as string, 'fullmatch', 'target_modules', 'target_modules').test(name)
+        ? 'targeted'
+        : 'unmatched';
     }
     if (targetSet.has(name)) return 'targeted'; // a direct hit skips the layer filter (PEFT quirk)
     if (!matchesSuffixList(name, targetSet)) return 'unmatched';
     if (!usesLayerIndexes) return 'targeted';
     const index = layerIndexOf(name, layersPattern, regex);
     if (index === null) return 'unmatched';
-    return (typeof layersToTransform === 'number' ? index === layersToTransform : (layersToTransform as readonly number[]).includes(index))
+    return (
+      typeof layersToTransform === 'number'
+        ? index === layersToTransform
+        : (layersToTransform as readonly number[]).includes(index)
+    )
       ? 'targeted'
       : 'unmatched';
   };
@@ -78,7 +88,11 @@ type RegexSource = (pattern: string, mode: PythonMatchMode, field: string, origi
  * at least one component before its list), or of `.*?\.{pattern}\.(\d+)\.` for the first layers_pattern entry
  * that matches; null when none matches.
  */
-function layerIndexOf(name: string, layersPattern: string | readonly string[] | null, regex: RegexSource): number | null {
+function layerIndexOf(
+  name: string,
+  layersPattern: string | readonly string[] | null,
+  regex: RegexSource,
+): number | null {
   if (layersPattern === null || layersPattern.length === 0) {
     const m = regex('.*?\\.[^.]*\\.(\\d+)\\.', 'match', 'layers_pattern', 'the default layer pattern').exec(name);
     return m === null ? null : pyInt(m[1], 'the default layer pattern');
@@ -95,10 +109,14 @@ function layerIndexOf(name: string, layersPattern: string | readonly string[] | 
 function pyInt(text: string | undefined, origin: string): number {
   const hint = `; PEFT reads the layer index from group 1, so write groups in ${origin} as (?:...)`;
   if (text === undefined) {
-    throw new ConfigError(`int() argument must be a string, a bytes-like object or a real number, not 'NoneType'${hint}`, 'layers_pattern');
+    throw new ConfigError(
+      `int() argument must be a string, a bytes-like object or a real number, not 'NoneType'${hint}`,
+      'layers_pattern',
+    );
   }
   const m = /^[\s]*([+-]?)(\p{Nd}+(?:_\p{Nd}+)*)[\s]*$/u.exec(text);
-  if (m === null) throw new ConfigError(`invalid literal for int() with base 10: ${pyStrRepr(text)}${hint}`, 'layers_pattern');
+  if (m === null)
+    throw new ConfigError(`invalid literal for int() with base 10: ${pyStrRepr(text)}${hint}`, 'layers_pattern');
   let value = 0;
   for (const ch of (m[2] as string).replaceAll('_', '')) value = value * 10 + digitValue(ch.codePointAt(0) as number);
   return m[1] === '-' ? -value : value;

@@ -17,9 +17,11 @@ export function findMinimalTargetModules(
   targetModules: readonly string[],
   otherModuleNames: readonly string[],
 ): string[] {
-  if (targetModules.length === 0) throw new ConfigError('target_modules should be a list or set of strings.', 'target_modules');
+  if (targetModules.length === 0)
+    throw new ConfigError('target_modules should be a list or set of strings.', 'target_modules');
   const targets = [...new Set(targetModules)];
-  if (targets.includes('')) throw new ConfigError('target_modules should not contain an empty string.', 'target_modules');
+  if (targets.includes(''))
+    throw new ConfigError('target_modules should not contain an empty string.', 'target_modules');
   const others = new Set(otherModuleNames);
   if (targets.some((t) => others.has(t))) {
     throw new ConfigError(

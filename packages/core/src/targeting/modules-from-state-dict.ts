@@ -88,10 +88,14 @@ function describe(
   hasBias: boolean,
   kindOf: ((moduleName: string) => ModuleKind) | undefined,
 ): ModuleInfo {
-  if (weight === undefined || weight.length !== 2) return { name, kind: 'other', inFeatures: 0, outFeatures: 0, hasBias };
+  if (weight === undefined || weight.length !== 2)
+    return { name, kind: 'other', inFeatures: 0, outFeatures: 0, hasBias };
   const kind = kindOf === undefined ? 'linear' : kindOf(name);
   if (kind !== 'linear' && kind !== 'conv1d' && kind !== 'other') {
-    throw new ShapeError(`kindOf(${JSON.stringify(name)}) returned ${JSON.stringify(kind)}; expected 'linear', 'conv1d' or 'other'`, name);
+    throw new ShapeError(
+      `kindOf(${JSON.stringify(name)}) returned ${JSON.stringify(kind)}; expected 'linear', 'conv1d' or 'other'`,
+      name,
+    );
   }
   const [a, b] = weight as [number, number];
   return kind === 'conv1d'

@@ -14,7 +14,13 @@ export type RegexNode =
   | { readonly t: 'seq'; readonly items: readonly RegexNode[] }
   | { readonly t: 'alt'; readonly branches: readonly RegexNode[] }
   | { readonly t: 'group'; readonly open: string; readonly body: RegexNode; readonly look: 'ahead' | 'behind' | null }
-  | { readonly t: 'repeat'; readonly min: number; readonly max: number; readonly lazy: boolean; readonly body: RegexNode }
+  | {
+      readonly t: 'repeat';
+      readonly min: number;
+      readonly max: number;
+      readonly lazy: boolean;
+      readonly body: RegexNode;
+    }
   | { readonly t: 'set'; readonly negate: boolean; readonly items: readonly ClassItem[] }
   | { readonly t: 'assert'; readonly at: 'bol' | 'eol' | 'bos' | 'eos' | 'word' | 'nonword' }
   | { readonly t: 'backref'; readonly group: number };

@@ -20,8 +20,7 @@ export type { StepBudget } from './python-regex-vm.js';
 /** Instructions beyond this are refused: counted repeats are expanded, so `(?:a{999}){999}` would be huge. */
 export const MAX_PROGRAM = 500_000;
 
-const TOO_LARGE =
-  `it expands to more than ${MAX_PROGRAM} matcher instructions (counted repeats are unrolled); use smaller repeat counts`;
+const TOO_LARGE = `it expands to more than ${MAX_PROGRAM} matcher instructions (counted repeats are unrolled); use smaller repeat counts`;
 
 /** Instructions the compiler will emit (an upper bound, computed before emitting anything; saturates). */
 function programSize(n: RegexNode): number {
@@ -54,7 +53,12 @@ export class BacktrackProgram {
   ) {}
 
   /** Compiles the tree; throws {@link ConfigError} (via `fail`) when the expanded program is too large. */
-  static compile(ast: RegexNode, flags: PythonRegexFlags, groups: number, fail: (reason: string) => ConfigError): BacktrackProgram {
+  static compile(
+    ast: RegexNode,
+    flags: PythonRegexFlags,
+    groups: number,
+    fail: (reason: string) => ConfigError,
+  ): BacktrackProgram {
     if (programSize(ast) > MAX_PROGRAM) throw fail(TOO_LARGE);
     const c = new Compiler(flags, fail);
     c.main(ast);
@@ -243,7 +247,6 @@ export function numberGroups(root: RegexNode): Map<RegexNode, number> {
   walk(root);
   return out;
 }
-
 
 function setSplit(inst: Inst, body: number, exit: number, lazy: boolean): void {
   inst.a = lazy ? exit : body;

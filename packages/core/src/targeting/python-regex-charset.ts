@@ -28,12 +28,28 @@ export const EMPTY_CLASS = '[^\\x{0}-\\x{10ffff}]';
 
 // Python 3's str.isspace() characters, and its ASCII sets under (?a).
 const UNICODE_SPACE: Ranges = [
-  [0x09, 0x0d], [0x1c, 0x20], [0x85, 0x85], [0xa0, 0xa0], [0x1680, 0x1680], [0x2000, 0x200a],
-  [0x2028, 0x2029], [0x202f, 0x202f], [0x205f, 0x205f], [0x3000, 0x3000],
+  [0x09, 0x0d],
+  [0x1c, 0x20],
+  [0x85, 0x85],
+  [0xa0, 0xa0],
+  [0x1680, 0x1680],
+  [0x2000, 0x200a],
+  [0x2028, 0x2029],
+  [0x202f, 0x202f],
+  [0x205f, 0x205f],
+  [0x3000, 0x3000],
 ];
-const ASCII_SPACE: Ranges = [[0x09, 0x0d], [0x20, 0x20]];
+const ASCII_SPACE: Ranges = [
+  [0x09, 0x0d],
+  [0x20, 0x20],
+];
 const ASCII_DIGIT: Ranges = [[0x30, 0x39]];
-const ASCII_WORD: Ranges = [[0x30, 0x39], [0x41, 0x5a], [0x5f, 0x5f], [0x61, 0x7a]];
+const ASCII_WORD: Ranges = [
+  [0x30, 0x39],
+  [0x41, 0x5a],
+  [0x5f, 0x5f],
+  [0x61, 0x7a],
+];
 const UPPER: Range = [0x41, 0x5a];
 const NEWLINE: Ranges = [[0x0a, 0x0a]];
 /**
@@ -41,7 +57,11 @@ const NEWLINE: Ranges = [[0x0a, 0x0a]];
  * folding keeps İ and ı apart. Everything else agrees, checked over every cased code point (Unicode versions
  * aside: RE2's tables are newer than CPython 3.11's).
  */
-const TURKIC_I: Ranges = [[0x49, 0x49], [0x69, 0x69], [0x130, 0x131]];
+const TURKIC_I: Ranges = [
+  [0x49, 0x49],
+  [0x69, 0x69],
+  [0x130, 0x131],
+];
 const isTurkicI = (c: number): boolean => c === 0x49 || c === 0x69 || c === 0x130 || c === 0x131;
 
 const CATEGORY_TEST: Readonly<Record<Category, RegExp>> = { L: /^\p{L}$/u, N: /^\p{N}$/u, Nd: /^\p{Nd}$/u };
@@ -50,7 +70,13 @@ const CATEGORY_TEST: Readonly<Record<Category, RegExp>> = { L: /^\p{L}$/u, N: /^
 export function re2CharClass(negate: boolean, items: readonly ClassItem[], flags: PythonRegexFlags): string {
   const only = items[0];
   const unicodeFold = flags.ignoreCase && !flags.ascii;
-  if (!negate && items.length === 1 && only?.k === 'range' && only.lo === only.hi && !(flags.ignoreCase && (flags.ascii || isTurkicI(only.lo)))) {
+  if (
+    !negate &&
+    items.length === 1 &&
+    only?.k === 'range' &&
+    only.lo === only.hi &&
+    !(flags.ignoreCase && (flags.ascii || isTurkicI(only.lo)))
+  ) {
     return cp(only.lo);
   }
   const positive: Term[] = [];
@@ -66,7 +92,8 @@ export function re2CharClass(negate: boolean, items: readonly ClassItem[], flags
     }
   }
   let pos = unionTerms(positive);
-  if (unicodeFold && intersect(pos.ranges, TURKIC_I).length > 0) pos = { cats: pos.cats, ranges: union(pos.ranges, TURKIC_I) };
+  if (unicodeFold && intersect(pos.ranges, TURKIC_I).length > 0)
+    pos = { cats: pos.cats, ranges: union(pos.ranges, TURKIC_I) };
   if (flags.ascii) return asciiClass(negate, pos, complements, flags.ignoreCase);
   if (complements.length === 0) return bracket(pos, negate);
   if (!negate) {
@@ -141,7 +168,10 @@ function intersectTerms(a: Term, b: Term): Term {
       for (let c = lo; c <= hi; c++) if (cs.some((cat) => inCategory(cat, c))) out.push([c, c]);
       return out;
     });
-  const ranges = union(intersect(a.ranges, b.ranges), normalize([...inCats(a.ranges, b.cats), ...inCats(b.ranges, a.cats)]));
+  const ranges = union(
+    intersect(a.ranges, b.ranges),
+    normalize([...inCats(a.ranges, b.cats), ...inCats(b.ranges, a.cats)]),
+  );
   return { cats, ranges };
 }
 
@@ -160,7 +190,10 @@ function bracket(t: Term, negate: boolean): string {
 }
 
 function items(t: Term): string {
-  return t.cats.map((c) => `\\p{${c}}`).join('') + t.ranges.map(([lo, hi]) => (lo === hi ? cp(lo) : `${cp(lo)}-${cp(hi)}`)).join('');
+  return (
+    t.cats.map((c) => `\\p{${c}}`).join('') +
+    t.ranges.map(([lo, hi]) => (lo === hi ? cp(lo) : `${cp(lo)}-${cp(hi)}`)).join('')
+  );
 }
 
 function alternatives(parts: readonly string[]): string {
@@ -170,7 +203,9 @@ function alternatives(parts: readonly string[]): string {
 
 /** A code point as a token that is literal in RE2 syntax, inside and outside a class. */
 export function cp(c: number): string {
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) ? String.fromCharCode(c) : `\\x{${c.toString(16)}}`;
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)
+    ? String.fromCharCode(c)
+    : `\\x{${c.toString(16)}}`;
 }
 
 function normalize(rs: readonly Range[]): Ranges {

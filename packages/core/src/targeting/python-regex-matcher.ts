@@ -68,7 +68,9 @@ export class Matcher implements Tester {
     const linear = viaBacktracking === null ? this.forExec() : null;
     if (linear !== null && linear.inputOk(name)) {
       const m = linear.re2.exec(name);
-      return m === null ? null : Array.from({ length: this.groups + 1 }, (_, i) => (m[i] ?? undefined) as string | undefined);
+      return m === null
+        ? null
+        : Array.from({ length: this.groups + 1 }, (_, i) => (m[i] ?? undefined) as string | undefined);
     }
     const slots = this.backtrack(name, viaBacktracking ?? (linear === null ? this.blocker : READS_DIFFERENTLY));
     if (slots === null) return null;

@@ -65,7 +65,8 @@ class Parser extends RegexCursor {
   }
 
   private skipVerbose(c: string): boolean {
-    if (/^[ \t\n\r\v\f]$/.test(c)) { // Python's verbose mode skips ASCII whitespace only
+    if (/^[ \t\n\r\v\f]$/.test(c)) {
+      // Python's verbose mode skips ASCII whitespace only
       this.pos++;
       return true;
     }
@@ -162,7 +163,10 @@ class Parser extends RegexCursor {
     }
     const previous = this.names.get(name);
     if (previous !== undefined) {
-      throw this.err(`redefinition of group name '${name}' as group ${this.groups + 1}; was group ${previous}`, start + 4);
+      throw this.err(
+        `redefinition of group name '${name}' as group ${this.groups + 1}; was group ${previous}`,
+        start + 4,
+      );
     }
     this.names.set(name, this.groups + 1);
     return this.capture(`(?<${name}>`, depth, start);

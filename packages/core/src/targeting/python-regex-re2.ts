@@ -35,7 +35,8 @@ export function toRe2(ast: RegexNode, flags: PythonRegexFlags, unroll = false): 
   const e = new Re2Emitter(flags, unroll);
   const body = e.emit(ast, false);
   if (e.blocker !== null) return { ok: false, blocker: e.blocker };
-  if (unroll && body.length > MAX_UNROLLED_SOURCE) return { ok: false, blocker: 'repeat counts too large to spell out' };
+  if (unroll && body.length > MAX_UNROLLED_SOURCE)
+    return { ok: false, blocker: 'repeat counts too large to spell out' };
   const { eol, word, nonword } = e;
   const inputOk = (name: string): boolean => {
     if (eol) {
@@ -98,7 +99,8 @@ class Re2Emitter {
           return this.spelledOut(`(?:${this.emit(n.body, inLookbehind)})`, n.min, n.max, n.lazy);
         }
         const max = n.max === Infinity ? '' : String(n.max);
-        const q = n.min === 0 && n.max === Infinity ? '*' : n.min === 1 && n.max === Infinity ? '+' : `{${n.min},${max}}`;
+        const q =
+          n.min === 0 && n.max === Infinity ? '*' : n.min === 1 && n.max === Infinity ? '+' : `{${n.min},${max}}`;
         return `(?:${this.emit(n.body, inLookbehind)})${q}${n.lazy ? '?' : ''}`;
       }
       case 'set':

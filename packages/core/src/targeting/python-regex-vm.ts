@@ -182,7 +182,9 @@ export class Vm {
       case ASSERTS.bol:
         return pos === 0 || (this.flags.multiline && input[pos - 1] === 10);
       case ASSERTS.eol:
-        return this.flags.multiline ? pos === n || input[pos] === 10 : pos === n || (pos === n - 1 && input[pos] === 10);
+        return this.flags.multiline
+          ? pos === n || input[pos] === 10
+          : pos === n || (pos === n - 1 && input[pos] === 10);
       case ASSERTS.word:
       case ASSERTS.nonword: {
         if (n === 0) return false; // sre: neither \b nor \B matches in an empty string

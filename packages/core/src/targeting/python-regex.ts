@@ -61,7 +61,13 @@ export function compilePythonRegex(pattern: string, mode: PythonMatchMode, field
 }
 
 /** @internal {@link compilePythonRegex} with test options. */
-export function compileWith(pattern: string, mode: PythonMatchMode, field: string, origin: string, options: CompileOptions): PythonRegex {
+export function compileWith(
+  pattern: string,
+  mode: PythonMatchMode,
+  field: string,
+  origin: string,
+  options: CompileOptions,
+): PythonRegex {
   const fail = (reason: string): ConfigError =>
     new ConfigError(`Invalid regular expression ${JSON.stringify(pattern)} (from ${origin}): ${reason}`, field);
   let parsed;
@@ -78,12 +84,14 @@ export function compileWith(pattern: string, mode: PythonMatchMode, field: strin
   const behind = findNode(ast, (n) => n.t === 'group' && n.look === 'behind' && fixedWidth(n.body, groupBody) === null);
   if (behind !== null) throw fail("look-behind requires fixed-width pattern (Python's re module rejects it as well)");
   // RE2 gives groups in repeats of possibly-empty sub-patterns (`(a|)*`) other values than sre does.
-  const emptyLoop = findNode(ast, (n) => n.t === 'repeat' && canBeEmpty(n.body, groupBody) && fixedWidth(n.body, groupBody) !== 0) !== null;
+  const emptyLoop =
+    findNode(ast, (n) => n.t === 'repeat' && canBeEmpty(n.body, groupBody) && fixedWidth(n.body, groupBody) !== 0) !==
+    null;
   const hasBackref = findNode(ast, (n) => n.t === 'backref') !== null;
   const ctx: Context = { pattern, origin, field, flags, fail, forceBacktracking: options.engine === 'backtracking' };
   const full = mode === 'fullmatch';
   const whole = new Matcher(ast, groups, full, ctx);
-  const tester = hasBackref || ctx.forceBacktracking ? whole : hoisted(ast, groups, full, ctx) ?? whole;
+  const tester = hasBackref || ctx.forceBacktracking ? whole : (hoisted(ast, groups, full, ctx) ?? whole);
   return {
     test: (name) => tester.test(name),
     exec: (name) => whole.exec(name, emptyLoop ? 'group values inside a repeat that can match the empty string' : null),
@@ -111,8 +119,14 @@ function hoisted(ast: RegexNode, groups: number, full: boolean, ctx: Context): T
     else break;
   }
   if (looks.length === 0) return null;
-  const rest: RegexNode = { t: 'seq', items: items.filter((n, j) => j >= i || !(n.t === 'group' && n.look === 'ahead')) };
-  const parts = looks.map((l) => ({ negate: l.negate, m: hoisted(l.body, groups, false, ctx) ?? new Matcher(l.body, groups, false, ctx) }));
+  const rest: RegexNode = {
+    t: 'seq',
+    items: items.filter((n, j) => j >= i || !(n.t === 'group' && n.look === 'ahead')),
+  };
+  const parts = looks.map((l) => ({
+    negate: l.negate,
+    m: hoisted(l.body, groups, false, ctx) ?? new Matcher(l.body, groups, false, ctx),
+  }));
   const tail = new Matcher(rest, groups, full, ctx);
   const all = [...parts.map((p) => p.m), tail];
   return {
@@ -128,7 +142,8 @@ function hoisted(ast: RegexNode, groups: number, full: boolean, ctx: Context): T
 
 function findNode(n: RegexNode, pred: (n: RegexNode) => boolean): RegexNode | null {
   if (pred(n)) return n;
-  const children = n.t === 'seq' ? n.items : n.t === 'alt' ? n.branches : n.t === 'group' || n.t === 'repeat' ? [n.body] : [];
+  const children =
+    n.t === 'seq' ? n.items : n.t === 'alt' ? n.branches : n.t === 'group' || n.t === 'repeat' ? [n.body] : [];
   for (const c of children) {
     const hit = findNode(c, pred);
     if (hit !== null) return hit;

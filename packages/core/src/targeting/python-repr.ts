@@ -26,7 +26,10 @@ export function pyStrRepr(s: string): string {
 }
 
 /** Python's `str()` of a value PEFT prints with an f-string: a str as is, a list as `[...]`, a set as `{...}`. */
-export function pyStr(value: string | number | readonly (string | number)[], container: 'list' | 'set' = 'list'): string {
+export function pyStr(
+  value: string | number | readonly (string | number)[],
+  container: 'list' | 'set' = 'list',
+): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number') return pyNumber(value);
   const items = value.map((v) => (typeof v === 'string' ? pyStrRepr(v) : pyNumber(v)));

@@ -14,11 +14,15 @@ export function renameModules(modules: readonly ModuleInfo[], map: (name: string
   return modules.map((m) => {
     const name = map(m.name);
     if (typeof name !== 'string' || name === '') {
-      throw new TargetingError(`renameModules: module ${JSON.stringify(m.name)} was mapped to ${JSON.stringify(name)}; expected a non-empty module path`);
+      throw new TargetingError(
+        `renameModules: module ${JSON.stringify(m.name)} was mapped to ${JSON.stringify(name)}; expected a non-empty module path`,
+      );
     }
     const previous = owners.get(name);
     if (previous !== undefined) {
-      throw new TargetingError(`renameModules: modules ${JSON.stringify(previous)} and ${JSON.stringify(m.name)} both map to ${JSON.stringify(name)}`);
+      throw new TargetingError(
+        `renameModules: modules ${JSON.stringify(previous)} and ${JSON.stringify(m.name)} both map to ${JSON.stringify(name)}`,
+      );
     }
     owners.set(name, m.name);
     return { ...m, name };

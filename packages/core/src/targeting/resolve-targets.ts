@@ -83,7 +83,13 @@ export function resolveTargets<C extends TargetingConfig>(
       if (m.kind === 'conv1d' && !fan) warnings.add(CONV1D_FAN_WARNING);
       fan = m.kind === 'conv1d';
       checkTargetDims(m, cfg);
-      targets.push({ name: m.name, kind: m.kind, inFeatures: m.inFeatures, outFeatures: m.outFeatures, fanInFanOut: fan });
+      targets.push({
+        name: m.name,
+        kind: m.kind,
+        inFeatures: m.inFeatures,
+        outFeatures: m.outFeatures,
+        fanInFanOut: fan,
+      });
     }
   }
   if (targets.length === 0) throw new TargetingError(noMatchMessage(cfg, targetModules, excluded, unmatched));
@@ -106,7 +112,9 @@ function effectiveTargetModules(
   let target = cfg.target_modules;
   if (target === null) {
     const modelType = options.modelType ?? 'custom';
-    target = Object.hasOwn(VBLORA_DEFAULT_TARGET_MODULES, modelType) ? (VBLORA_DEFAULT_TARGET_MODULES[modelType] ?? null) : null;
+    target = Object.hasOwn(VBLORA_DEFAULT_TARGET_MODULES, modelType)
+      ? (VBLORA_DEFAULT_TARGET_MODULES[modelType] ?? null)
+      : null;
     if (target === null) throw new ConfigError('Please specify `target_modules` in `peft_config`', 'target_modules');
   }
   if (typeof target === 'string') {
@@ -144,7 +152,8 @@ function noMatchMessage(
     return 'No `target_modules` passed but also no `target_parameters` found. Please check the values for these arguments.';
   }
   let notes = '';
-  if (cfg.layers_to_transform !== null) notes += ` Note: You specified 'layers_to_transform': ${pyStr(cfg.layers_to_transform)}.`;
+  if (cfg.layers_to_transform !== null)
+    notes += ` Note: You specified 'layers_to_transform': ${pyStr(cfg.layers_to_transform)}.`;
   if (cfg.layers_pattern !== null) notes += ` You also specified 'layers_pattern': ${pyStr(cfg.layers_pattern)}.`;
   if (excluded === 0 && unmatched > 0) {
     return (
@@ -171,7 +180,12 @@ function checkModules(modules: readonly ModuleInfo[]): void {
     if (m.kind !== 'linear' && m.kind !== 'conv1d' && m.kind !== 'other') {
       throw new TargetingError(`${where}: kind ${JSON.stringify(m.kind)} is not 'linear', 'conv1d' or 'other'`);
     }
-    if (!Number.isSafeInteger(m.inFeatures) || !Number.isSafeInteger(m.outFeatures) || m.inFeatures < 0 || m.outFeatures < 0) {
+    if (
+      !Number.isSafeInteger(m.inFeatures) ||
+      !Number.isSafeInteger(m.outFeatures) ||
+      m.inFeatures < 0 ||
+      m.outFeatures < 0
+    ) {
       throw new TargetingError(`${where}: inFeatures/outFeatures must be non-negative integers`);
     }
   }

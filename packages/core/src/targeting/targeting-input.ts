@@ -38,18 +38,28 @@ export function normalizeTargeting(config: TargetingConfig): NormalizedTargeting
   }
   const modulesToSave = config.modules_to_save ?? null;
   if (modulesToSave !== null && !isStrings(modulesToSave)) {
-    throw new ConfigError(`\`modules_to_save\` must be a list of strings or null; got ${JSON.stringify(modulesToSave)}`, 'modules_to_save');
+    throw new ConfigError(
+      `\`modules_to_save\` must be a list of strings or null; got ${JSON.stringify(modulesToSave)}`,
+      'modules_to_save',
+    );
   }
   const layers = config.layers_to_transform ?? null;
   const isInt = (x: unknown): boolean => typeof x === 'number' && Number.isSafeInteger(x);
   if (layers !== null && !isInt(layers) && !(Array.isArray(layers) && layers.every(isInt))) {
-    throw new ConfigError(`\`layers_to_transform\` must be an int, a list of ints or null; got ${JSON.stringify(layers)}`, 'layers_to_transform');
+    throw new ConfigError(
+      `\`layers_to_transform\` must be an int, a list of ints or null; got ${JSON.stringify(layers)}`,
+      'layers_to_transform',
+    );
   }
   const fan = config.fan_in_fan_out ?? false;
-  if (typeof fan !== 'boolean') throw new ConfigError(`\`fan_in_fan_out\` must be a boolean; got ${JSON.stringify(fan)}`, 'fan_in_fan_out');
+  if (typeof fan !== 'boolean')
+    throw new ConfigError(`\`fan_in_fan_out\` must be a boolean; got ${JSON.stringify(fan)}`, 'fan_in_fan_out');
   const layersPattern = stringsOrString(config.layers_pattern, 'layers_pattern');
   if (layersPattern !== null && layersPattern.length > 0 && layers === null) {
-    throw new ConfigError('When `layers_pattern` is specified, `layers_to_transform` must also be specified. ', 'layers_pattern');
+    throw new ConfigError(
+      'When `layers_pattern` is specified, `layers_to_transform` must also be specified. ',
+      'layers_pattern',
+    );
   }
   return {
     r: numberField(config.r, 'r', 4),

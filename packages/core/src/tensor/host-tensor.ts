@@ -21,7 +21,8 @@ export function numel(shape: readonly number[]): number {
 /** Builds a host tensor, checking that the data length matches the shape. */
 export function tensor<D extends DType>(dtype: D, shape: readonly number[], data: DTypeArrays[D]): HostTensor<D> {
   for (const d of shape) {
-    if (!Number.isSafeInteger(d) || d < 0) throw new ShapeError(`invalid dimension ${d} in shape [${shape.join(', ')}]`);
+    if (!Number.isSafeInteger(d) || d < 0)
+      throw new ShapeError(`invalid dimension ${d} in shape [${shape.join(', ')}]`);
   }
   const n = numel(shape);
   if (data.length !== n) {

@@ -14,11 +14,22 @@ import { readSummary } from '../targeting/helpers/golden-case.js';
 import { readSafetensorsHeader } from '../targeting/helpers/safetensors-header.js';
 
 const PREFIX = 'base_model.model.';
-const DTYPES = { float32: 'f32', bfloat16: 'bf16', float16: 'f16', uint8: 'u8', int16: 'i16', int32: 'i32', int64: 'i64' } as const;
+const DTYPES = {
+  float32: 'f32',
+  bfloat16: 'bf16',
+  float16: 'f16',
+  uint8: 'u8',
+  int16: 'i16',
+  int32: 'i32',
+  int64: 'i64',
+} as const;
 const numel = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
 /** The adapter as recorded by the golden case: shapes of its saved tensors and its config kwargs. */
-function recordedAdapter(c: GoldenCase, saveOnlyTopkWeights: boolean): { adapter: AdapterShapeSummary; otherDtype: string } {
+function recordedAdapter(
+  c: GoldenCase,
+  saveOnlyTopkWeights: boolean,
+): { adapter: AdapterShapeSummary; otherDtype: string } {
   const summary = readSummary(c);
   const keys = summary.adapter_full_keys;
   const [, bank] = keys['base_model.vblora_vector_bank'] as [string, number[]];
@@ -48,7 +59,10 @@ describe.each(GOLDEN_CASES)('golden accounting %s', (c) => {
   const summary = readSummary(c);
   const full = recordedAdapter(c, false).adapter;
   const topk = recordedAdapter(c, true).adapter;
-  const baseParams = readSafetensorsHeader(goldenPath(c, 'base.safetensors')).tensors.reduce((n, t) => n + numel(t.shape), 0);
+  const baseParams = readSafetensorsHeader(goldenPath(c, 'base.safetensors')).tensors.reduce(
+    (n, t) => n + numel(t.shape),
+    0,
+  );
 
   it('print_trainable_parameters: counts and line', () => {
     const p = pythonTrainableParameters(full, { baseParams });
@@ -67,9 +81,12 @@ describe.each(GOLDEN_CASES)('golden accounting %s', (c) => {
     }
   });
 
-  it('the per-adapter count equals PEFT\'s for a single adapter', () => {
+  it("the per-adapter count equals PEFT's for a single adapter", () => {
     const count = adapterParameterCount(full);
-    expect([count.vblora, count.other]).toEqual([summary.savable_parameters_topk_False.vblora_params, summary.savable_parameters_topk_False.other_params]);
+    expect([count.vblora, count.other]).toEqual([
+      summary.savable_parameters_topk_False.vblora_params,
+      summary.savable_parameters_topk_False.other_params,
+    ]);
   });
 
   it('index dtype is the one of the saved *_topk_indices', () => {

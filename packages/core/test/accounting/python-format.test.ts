@@ -40,6 +40,8 @@ describe("Python's {:.4f}", () => {
   });
 
   it('prints non-finite values as Python does', () => {
-    expect([formatPythonFixed(Number.NaN, 4), formatPythonFixed(Infinity, 4), formatPythonFixed(-Infinity, 4)]).toEqual(['nan', 'inf', '-inf']);
+    expect([formatPythonFixed(Number.NaN, 4), formatPythonFixed(Infinity, 4), formatPythonFixed(-Infinity, 4)]).toEqual(
+      ['nan', 'inf', '-inf'],
+    );
   });
 });

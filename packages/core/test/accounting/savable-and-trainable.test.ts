@@ -44,7 +44,13 @@ describe('get_nb_savable_parameters (SPEC §6.1)', () => {
   });
 
   it('truncates the float sum once, like Python int()', () => {
-    const odd: AdapterShapeSummary = { numVectors: 3, vectorLength: 1, topk: 2, saveOnlyTopkWeights: true, modules: [{ r: 1, inFeatures: 1, outFeatures: 1 }] };
+    const odd: AdapterShapeSummary = {
+      numVectors: 3,
+      vectorLength: 1,
+      topk: 2,
+      saveOnlyTopkWeights: true,
+      modules: [{ r: 1, inFeatures: 1, outFeatures: 1 }],
+    };
     // logits 6, bank 3: 3 + 6/3·1 + 6/3·2·0.25 = 3 + 2 + 1 = 6
     expect(pythonSavableParameters(odd).vbloraParams).toBe(6);
     const odd5: AdapterShapeSummary = { ...odd, topk: 1 };
@@ -52,7 +58,7 @@ describe('get_nb_savable_parameters (SPEC §6.1)', () => {
     expect(pythonSavableParameters(odd5).vbloraParams).toBe(3);
   });
 
-  it('counts the logits and banks of every adapter, with the chosen adapter\'s flag and sizes (SPEC §7.10)', () => {
+  it("counts the logits and banks of every adapter, with the chosen adapter's flag and sizes (SPEC §7.10)", () => {
     const bankA = 64 * 16;
     const bankB = 300 * 16;
     const logitsA = 32 * 64;
@@ -69,7 +75,13 @@ describe('get_nb_savable_parameters (SPEC §6.1)', () => {
       otherParams: 7,
     });
     // the per-adapter count does not mix adapters
-    expect(adapterParameterCount(b)).toEqual({ logits: logitsB, bank: bankB, vblora: logitsB + bankB, other: 7, total: logitsB + bankB + 7 });
+    expect(adapterParameterCount(b)).toEqual({
+      logits: logitsB,
+      bank: bankB,
+      vblora: logitsB + bankB,
+      other: 7,
+      total: logitsB + bankB + 7,
+    });
   });
 
   it('rejects unknown and duplicate adapter names', () => {
@@ -89,8 +101,10 @@ describe('get_nb_trainable_parameters (SPEC §6.1)', () => {
     expect(pythonTrainableParameters([a, b], { baseParams: 10_000, active: [] }).trainable).toBe(0);
   });
 
-  it('prints PEFT\'s line and refuses a model without parameters', () => {
-    expect(formatTrainableParameters({ trainable: 29696, all: 97952 })).toBe('trainable params: 29,696 || all params: 97,952 || trainable%: 30.3169');
+  it("prints PEFT's line and refuses a model without parameters", () => {
+    expect(formatTrainableParameters({ trainable: 29696, all: 97952 })).toBe(
+      'trainable params: 29,696 || all params: 97,952 || trainable%: 30.3169',
+    );
     expect(() => formatTrainableParameters({ trainable: 0, all: 0 })).toThrow(AdapterError);
   });
 });
@@ -100,8 +114,12 @@ describe('adapter summary validation (PEFT messages)', () => {
     expect(() => adapterParameterCount({ ...a, modules: [{ r: 4, inFeatures: 60, outFeatures: 64 }] })).toThrow(
       '`in_features` 60 must be divisible by `vector_length` 16',
     );
-    expect(() => adapterParameterCount({ ...a, modules: [{ r: 0, inFeatures: 64, outFeatures: 64 }] })).toThrow(ConfigError);
-    expect(() => adapterParameterCount({ ...a, topk: 0, modules: [] })).toThrow('`topk` 0 should be a positive integer value');
+    expect(() => adapterParameterCount({ ...a, modules: [{ r: 0, inFeatures: 64, outFeatures: 64 }] })).toThrow(
+      ConfigError,
+    );
+    expect(() => adapterParameterCount({ ...a, topk: 0, modules: [] })).toThrow(
+      '`topk` 0 should be a positive integer value',
+    );
     expect(() => adapterParameterCount({ ...a, modulesToSaveParams: -1 })).toThrow(ConfigError);
   });
 });

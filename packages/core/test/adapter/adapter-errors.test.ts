@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { adapterFromFiles, CheckpointFormatError, readSafetensors, writeSafetensors, type HostTensor } from '@vblora/core';
+import {
+  adapterFromFiles,
+  CheckpointFormatError,
+  readSafetensors,
+  writeSafetensors,
+  type HostTensor,
+} from '@vblora/core';
 import { readGoldenBytes } from '../helpers/golden-files.js';
 import { goldenPath } from '../helpers/golden-paths.js';
 
@@ -60,8 +66,12 @@ describe('bad adapter tensors are typed errors naming the tensor and rule', () =
   });
 
   it('a wrong shape, a float index, a missing factor, a missing bank', () => {
-    expect(loadError(withTensor(W, { dtype: 'f32', shape: [4, 4, 2], data: new Float32Array(32) })).rule).toBe('adapter-shape');
-    expect(loadError(withTensor(IDX, { dtype: 'f32', shape: idx.shape, data: new Float32Array(32) })).rule).toBe('adapter-dtype');
+    expect(loadError(withTensor(W, { dtype: 'f32', shape: [4, 4, 2], data: new Float32Array(32) })).rule).toBe(
+      'adapter-shape',
+    );
+    expect(loadError(withTensor(IDX, { dtype: 'f32', shape: idx.shape, data: new Float32Array(32) })).rule).toBe(
+      'adapter-dtype',
+    );
     expect(loadError(withTensor(W, undefined)).rule).toBe('adapter-missing-factor');
     expect(loadError(withTensor('base_model.vblora_vector_bank', undefined)).rule).toBe('adapter-missing-bank');
   });
@@ -70,7 +80,10 @@ describe('bad adapter tensors are typed errors naming the tensor and rule', () =
     const bank = base.tensors.get('base_model.vblora_vector_bank')!;
     const data = Float32Array.from(bank.data as Float32Array);
     data[16 * 5 + 3] = Number.POSITIVE_INFINITY;
-    const { warnings } = adapterFromFiles({ config, weights: withTensor('base_model.vblora_vector_bank', { ...bank, data }) });
+    const { warnings } = adapterFromFiles({
+      config,
+      weights: withTensor('base_model.vblora_vector_bank', { ...bank, data }),
+    });
     expect(warnings).toContain('non-finite value Infinity in base_model.vblora_vector_bank at (5, 3)');
   });
 });

@@ -2,7 +2,14 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createCpuBackend, mergeIntoStateDict, readSafetensors, referenceBackend, writeSafetensors, type HostTensor } from '@vblora/core';
+import {
+  createCpuBackend,
+  mergeIntoStateDict,
+  readSafetensors,
+  referenceBackend,
+  writeSafetensors,
+  type HostTensor,
+} from '@vblora/core';
 import { mergeCheckpoint, readAdapterDir, SHARD_INDEX_FILE } from '@vblora/core/node';
 import { readGoldenTensors } from '../helpers/golden-files.js';
 import { goldenPath, type GoldenCase } from '../helpers/golden-paths.js';
@@ -21,7 +28,7 @@ function shard(c: GoldenCase, dir: string): Map<string, HostTensor> {
   const weightMap: Record<string, string> = {};
   names.forEach((n, i) => (weightMap[n] = files[i < half ? 0 : 1]!));
   files.forEach((f, s) => {
-    const part = new Map(names.filter((_, i) => (i < half) === (s === 0)).map((n) => [n, base.get(n)!]));
+    const part = new Map(names.filter((_, i) => i < half === (s === 0)).map((n) => [n, base.get(n)!]));
     writeFileSync(join(dir, f), writeSafetensors(part));
   });
   writeFileSync(join(dir, SHARD_INDEX_FILE), JSON.stringify({ metadata: { total_size: 0 }, weight_map: weightMap }));
@@ -29,14 +36,21 @@ function shard(c: GoldenCase, dir: string): Map<string, HostTensor> {
 }
 
 describe('mergeCheckpoint streams a base checkpoint tensor by tensor (tolerance: bit-identical to mergeIntoStateDict)', () => {
-  for (const c of ['llama_f32_vl16_nv64_top2', 'llama_bf16_vl16_nv256_top2_layer1_bias', 'gpt2_conv1d_fan_in_fan_out_f32'] as const) {
+  for (const c of [
+    'llama_f32_vl16_nv64_top2',
+    'llama_bf16_vl16_nv256_top2_layer1_bias',
+    'gpt2_conv1d_fan_in_fan_out_f32',
+  ] as const) {
     it(`${c}: sharded folder in, sharded folder out with the same index`, async () => {
       const inDir = join(tmp, `${c}-in`);
       const outDir = join(tmp, `${c}-out`);
       const base = shard(c, inDir);
       const { adapter } = await readAdapterDir(goldenPath(c, 'adapter_full'));
       // the cpu backend for compose: the same bits as the reference, and the merge stays on the pool
-      const result = await mergeCheckpoint(adapter, inDir, outDir, { threads: 1, backend: c.startsWith('llama_f32') ? createCpuBackend() : referenceBackend });
+      const result = await mergeCheckpoint(adapter, inDir, outDir, {
+        threads: 1,
+        backend: c.startsWith('llama_f32') ? createCpuBackend() : referenceBackend,
+      });
       expect(result.mergedModules).toBe(adapter.modules.size);
       const expected = await mergeIntoStateDict(adapter, base);
       const got = new Map<string, HostTensor>();
@@ -50,8 +64,12 @@ describe('mergeCheckpoint streams a base checkpoint tensor by tensor (tolerance:
       expect(got.size).toBe(expected.size);
       for (const [k, t] of expected) {
         expect(got.get(k)!.dtype, k).toBe(t.dtype);
-        expect(Buffer.from(got.get(k)!.data.buffer, got.get(k)!.data.byteOffset, got.get(k)!.data.byteLength).equals(
-          Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength)), k).toBe(true);
+        expect(
+          Buffer.from(got.get(k)!.data.buffer, got.get(k)!.data.byteOffset, got.get(k)!.data.byteLength).equals(
+            Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength),
+          ),
+          k,
+        ).toBe(true);
       }
       expect(readdirSync(outDir).filter((f) => f.startsWith('.vblora-tmp-'))).toEqual([]);
     });
@@ -63,7 +81,9 @@ describe('mergeCheckpoint streams a base checkpoint tensor by tensor (tolerance:
     await mergeCheckpoint(adapter, goldenPath('llama_f32_vl16_nv64_top2', 'base.safetensors'), out);
     expect(read(out).size).toBe(readGoldenTensors('llama_f32_vl16_nv64_top2', 'base.safetensors').size);
     const wrong = join(tmp, 'wrong.safetensors');
-    await expect(mergeCheckpoint(adapter, goldenPath('gpt2_conv1d_fan_in_fan_out_f32', 'base.safetensors'), wrong)).rejects.toMatchObject({
+    await expect(
+      mergeCheckpoint(adapter, goldenPath('gpt2_conv1d_fan_in_fan_out_f32', 'base.safetensors'), wrong),
+    ).rejects.toMatchObject({
       name: 'AdapterError',
     });
     expect(readdirSync(tmp).filter((f) => f === 'wrong.safetensors' || f.startsWith('.vblora-tmp-'))).toEqual([]);

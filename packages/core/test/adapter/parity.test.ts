@@ -21,7 +21,12 @@ const F32: Tolerance = { atol: 1e-6, rtol: 1e-5 };
 // bf16 merged weights: one bf16 ulp (2^-8 relative) where the float32 sum sits on a rounding boundary.
 const BF16_MERGED: Tolerance = { atol: 0, rtol: 2 ** -8 };
 
-function expectClose(actual: HostTensor | undefined, expected: HostTensor | undefined, tol: Tolerance, label: string): number {
+function expectClose(
+  actual: HostTensor | undefined,
+  expected: HostTensor | undefined,
+  tol: Tolerance,
+  label: string,
+): number {
   expect(actual, `${label}: missing actual`).toBeDefined();
   expect(expected, `${label}: missing expected`).toBeDefined();
   const r = compareTensors(actual!, expected!, tol);
@@ -96,7 +101,9 @@ describe('flavour conversion', () => {
     it(`${c}: full → top-k gives PEFT's top-k file (indices exact, weights within 2 ulps)`, async () => {
       const { adapter, repairs } = toTopkAdapter(await load(c, 'adapter_full'));
       const ours = adapterToFiles(adapter);
-      const peftConfig = await import('node:fs').then((fs) => fs.readFileSync(goldenPath(c, 'adapter_topk', 'adapter_config.json'), 'utf8'));
+      const peftConfig = await import('node:fs').then((fs) =>
+        fs.readFileSync(goldenPath(c, 'adapter_topk', 'adapter_config.json'), 'utf8'),
+      );
       expect(ours.config).toBe(peftConfig);
       const theirs = readGoldenTensors(c, 'adapter_topk', 'adapter_model.safetensors');
       const mine = readSafetensors(ours.weights).tensors;
@@ -106,7 +113,8 @@ describe('flavour conversion', () => {
         const a = mine.get(key)!;
         expect(a.dtype, key).toBe(t.dtype);
         if (Object.keys(tied).length > 0 && key.includes('_topk_')) continue; // tie order differs by rule
-        if (key.endsWith('_topk_indices')) expect(Array.from(a.data as Uint8Array), key).toEqual(Array.from(t.data as Uint8Array));
+        if (key.endsWith('_topk_indices'))
+          expect(Array.from(a.data as Uint8Array), key).toEqual(Array.from(t.data as Uint8Array));
         else if (key.endsWith('_topk_weights')) expectClose(a, t, { atol: 0, rtol: 2 * 2 ** -23 }, key);
         else expect(a.data, key).toEqual(t.data);
       }
@@ -124,7 +132,10 @@ describe('flavour conversion', () => {
       const { adapter, repairs } = toFullAdapter(await load(c, 'adapter_topk'));
       const expected = readGoldenTensors(c, 'expected.safetensors');
       for (const m of adapter.modules.values()) {
-        for (const [f, factor] of [['A', m.a], ['B', m.b]] as const) {
+        for (const [f, factor] of [
+          ['A', m.a],
+          ['B', m.b],
+        ] as const) {
           if (factor.kind !== 'logits') throw new Error('expected logits');
           const e = expected.get(`layer.${m.path}.topk_reload.logits_${f}`)!;
           const ed = e.data as Float32Array;
@@ -132,7 +143,8 @@ describe('flavour conversion', () => {
           for (let i = 0; i < ed.length; i++) {
             if (Number.isNaN(ed[i]!)) continue; // PEFT's NaN row: ours is finite or −inf by design
             if (ed[i] === -Infinity) expect(ad[i], `${m.path} ${f} ${i}`).toBe(-Infinity);
-            else expect(Math.abs(ad[i]! - ed[i]!), `${m.path} ${f} ${i}`).toBeLessThanOrEqual(Math.abs(ed[i]!) * 2 ** -23);
+            else
+              expect(Math.abs(ad[i]! - ed[i]!), `${m.path} ${f} ${i}`).toBeLessThanOrEqual(Math.abs(ed[i]!) * 2 ** -23);
           }
           expect(Array.from(ad).some(Number.isNaN)).toBe(false);
         }

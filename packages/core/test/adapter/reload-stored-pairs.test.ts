@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { reloadRows, reloadStoredPairs, reloadStoredPairsJs, reloadTopkWeights } from '../../src/adapter/factor-source.js';
+import {
+  reloadRows,
+  reloadStoredPairs,
+  reloadStoredPairsJs,
+  reloadTopkWeights,
+} from '../../src/adapter/factor-source.js';
 import { NumericalError, safeTopkWeights, tensor } from '../../src/index.js';
 
 const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
@@ -16,17 +21,23 @@ describe('reloadStoredPairs (wasm and JS) = safeTopkWeights + the general reload
   );
   it('same indices and weight bits on any row', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(stored, fc.integer({ min: 0, max: 2047 }), fc.integer({ min: 0, max: 2047 })), { minLength: 1, maxLength: 40 }), (rows) => {
-        const w = tensor('f32', [rows.length, 1], Float32Array.from(rows.map(([v]) => v)));
-        const idx = tensor('i16', [rows.length, 2], Int16Array.from(rows.flatMap(([, i, j]) => [i, j])));
-        const general = reloadRows(idx, safeTopkWeights({ weightsKm1: w }).weights, 2);
-        for (const fast of [reloadStoredPairs(idx, w), reloadStoredPairsJs(idx, w)]) {
-          expect(fast.indices.shape).toEqual(general.indices.shape);
-          expect(fast.weights.shape).toEqual(general.weights.shape);
-          expect(Array.from(fast.indices.data)).toEqual(Array.from(general.indices.data));
-          expect(bits(fast.weights.data)).toEqual(bits(general.weights.data));
-        }
-      }),
+      fc.property(
+        fc.array(fc.tuple(stored, fc.integer({ min: 0, max: 2047 }), fc.integer({ min: 0, max: 2047 })), {
+          minLength: 1,
+          maxLength: 40,
+        }),
+        (rows) => {
+          const w = tensor('f32', [rows.length, 1], Float32Array.from(rows.map(([v]) => v)));
+          const idx = tensor('i16', [rows.length, 2], Int16Array.from(rows.flatMap(([, i, j]) => [i, j])));
+          const general = reloadRows(idx, safeTopkWeights({ weightsKm1: w }).weights, 2);
+          for (const fast of [reloadStoredPairs(idx, w), reloadStoredPairsJs(idx, w)]) {
+            expect(fast.indices.shape).toEqual(general.indices.shape);
+            expect(fast.weights.shape).toEqual(general.weights.shape);
+            expect(Array.from(fast.indices.data)).toEqual(Array.from(general.indices.data));
+            expect(bits(fast.weights.data)).toEqual(bits(general.weights.data));
+          }
+        },
+      ),
       { seed: 7321, numRuns: 300 },
     );
   });

@@ -19,7 +19,10 @@ const adapterArb = fc
     vl: fc.constantFrom(2, 4, 8),
     r: fc.integer({ min: 1, max: 4 }),
     kFrac: fc.double({ min: 0, max: 1, noNaN: true }),
-    tiles: fc.array(fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })), { minLength: 1, maxLength: 3 }),
+    tiles: fc.array(fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })), {
+      minLength: 1,
+      maxLength: 3,
+    }),
     spread: fc.constantFrom(0.5, 2, 8),
     seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
   })

@@ -38,9 +38,11 @@ describe('adapter directories', () => {
     expect([...all.keys()]).toEqual(['default', 'second']);
     expect(all.get('second')!.adapter.name).toBe('second');
     expect(all.get('second')!.adapter.config.num_vectors).toBe(300);
-    expect(readFileSync(join(dir, 'second', 'adapter_model.safetensors')).equals(
-      Buffer.from(readGoldenBytes('llama_f32_vl32_nv300_top3_regex', 'adapter_topk', 'adapter_model.safetensors')),
-    )).toBe(true);
+    expect(
+      readFileSync(join(dir, 'second', 'adapter_model.safetensors')).equals(
+        Buffer.from(readGoldenBytes('llama_f32_vl32_nv300_top3_regex', 'adapter_topk', 'adapter_model.safetensors')),
+      ),
+    ).toBe(true);
   });
 
   it('bias and modules_to_save tensors pass through unchanged', async () => {
@@ -49,7 +51,10 @@ describe('adapter directories', () => {
     expect(keys.length).toBeGreaterThan(0);
     expect(keys.every((k) => k.endsWith('.base_layer.bias'))).toBe(true);
     const { adapter: regex } = await readAdapterDir(goldenPath('llama_f32_vl32_nv300_top3_regex', 'adapter_full'));
-    expect([...regex.extraTensors.keys()].sort()).toEqual(['base_model.model.head.bias', 'base_model.model.head.weight']);
+    expect([...regex.extraTensors.keys()].sort()).toEqual([
+      'base_model.model.head.bias',
+      'base_model.model.head.weight',
+    ]);
   });
 
   it('a missing directory or weights file is a typed error', async () => {

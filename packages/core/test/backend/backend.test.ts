@@ -14,7 +14,7 @@ import { f32 } from '../../src/tensor/index.js';
 function probe(
   name: string,
   log: string[],
-  opts: { available?: boolean | 'throw' | 'async-false' | 'weird'; init?: 'ok' | 'throw' } = {}
+  opts: { available?: boolean | 'throw' | 'async-false' | 'weird'; init?: 'ok' | 'throw' } = {},
 ): Backend {
   const { available = true, init } = opts;
   return defineBackend({
@@ -54,10 +54,10 @@ describe('defineBackend', () => {
     const ok = { name: 'x', precision: 'f32' as const, isAvailable: () => true, kernels: {} };
     expect(() => defineBackend({ ...ok, name: ' ' })).toThrow(ConfigError);
     expect(() => defineBackend({ ...ok, precision: 'f64' as never })).toThrow(
-      /precision must be one of f32, bf16, f16/
+      /precision must be one of f32, bf16, f16/,
     );
     expect(() => defineBackend({ ...ok, kernels: { compose: deltaWeight } as never })).toThrow(
-      /"compose" is not a kernel name/
+      /"compose" is not a kernel name/,
     );
     expect(() => defineBackend({ ...ok, kernels: { merge: 3 } as never })).toThrow(/kernel "merge" must be a function/);
     expect(() => defineBackend({ ...ok, isAvailable: undefined as never })).toThrow(/isAvailable must be a function/);
@@ -109,7 +109,7 @@ describe('resolveBackend', () => {
         '  - gpu: isAvailable() threw Error: no GPU adapter\n' +
         '  - wasm: isAvailable() returned false\n' +
         '  - odd: isAvailable() returned yes\n' +
-        '  - onnx: init() failed: TypeError: shader compile failed'
+        '  - onnx: init() failed: TypeError: shader compile failed',
     );
   });
 
@@ -129,7 +129,7 @@ describe('requireKernel', () => {
     expect(requireKernel(b, 'deltaWeight')).toBe(deltaWeight);
     expect(() => requireKernel(b, 'merge')).toThrow(UnsupportedError);
     expect(() => requireKernel(b, 'merge')).toThrow(
-      'backend "tiny" does not implement kernel "merge"; it implements: topkAdmixture, deltaWeight'
+      'backend "tiny" does not implement kernel "merge"; it implements: topkAdmixture, deltaWeight',
     );
   });
 });

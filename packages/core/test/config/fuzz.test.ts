@@ -57,13 +57,10 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
         t.replace(/\n */g, ws),
   ),
   // Replace one character with any UTF-16 unit.
-  fc.tuple(position, fc.integer({ min: 0, max: 0xffff })).map(
-    ([p, u]): Mutation =>
-      (t) => {
-        const i = Math.min(at(t, p), t.length - 1);
-        return t.slice(0, i) + String.fromCharCode(u) + t.slice(i + 1);
-      },
-  ),
+  fc.tuple(position, fc.integer({ min: 0, max: 0xffff })).map(([p, u]): Mutation => (t) => {
+    const i = Math.min(at(t, p), t.length - 1);
+    return t.slice(0, i) + String.fromCharCode(u) + t.slice(i + 1);
+  }),
   // Truncate.
   position.map(
     (p): Mutation =>
@@ -71,47 +68,35 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
         t.slice(0, at(t, p)),
   ),
   // Swap the value of one top-level key for a random JSON value.
-  fc.tuple(fc.nat(40), randomJsonValueText).map(
-    ([n, v]): Mutation =>
-      (t) => {
-        const lines = t.split('\n');
-        const keyLines = lines.flatMap((l, i) => (/^ {2}"[a-z_]+": /.test(l) ? [i] : []));
-        const i = keyLines[n % Math.max(1, keyLines.length)];
-        if (i === undefined) return t;
-        const line = lines[i] ?? '';
-        const comma = line.endsWith(',') || line.endsWith('[') || line.endsWith('{') ? ',' : '';
-        // Containers span several lines; drop their body by replacing only simple one-line values.
-        if (line.endsWith('[') || line.endsWith('{')) return t;
-        lines[i] = `${line.slice(0, line.indexOf('": ') + 3)}${v}${comma}`;
-        return lines.join('\n');
-      },
-  ),
+  fc.tuple(fc.nat(40), randomJsonValueText).map(([n, v]): Mutation => (t) => {
+    const lines = t.split('\n');
+    const keyLines = lines.flatMap((l, i) => (/^ {2}"[a-z_]+": /.test(l) ? [i] : []));
+    const i = keyLines[n % Math.max(1, keyLines.length)];
+    if (i === undefined) return t;
+    const line = lines[i] ?? '';
+    const comma = line.endsWith(',') || line.endsWith('[') || line.endsWith('{') ? ',' : '';
+    // Containers span several lines; drop their body by replacing only simple one-line values.
+    if (line.endsWith('[') || line.endsWith('{')) return t;
+    lines[i] = `${line.slice(0, line.indexOf('": ') + 3)}${v}${comma}`;
+    return lines.join('\n');
+  }),
   // Deep nesting somewhere.
-  fc.tuple(position, fc.integer({ min: 1, max: 5000 })).map(
-    ([p, n]): Mutation =>
-      (t) => {
-        const i = at(t, p);
-        return `${t.slice(0, i)}${'['.repeat(n)}${']'.repeat(n)}${t.slice(i)}`;
-      },
-  ),
+  fc.tuple(position, fc.integer({ min: 1, max: 5000 })).map(([p, n]): Mutation => (t) => {
+    const i = at(t, p);
+    return `${t.slice(0, i)}${'['.repeat(n)}${']'.repeat(n)}${t.slice(i)}`;
+  }),
   // Insert a random JSON value text, or a key/value pair.
-  fc.tuple(position, randomJsonValueText, fc.boolean()).map(
-    ([p, v, asPair]): Mutation =>
-      (t) => {
-        const i = at(t, p);
-        return t.slice(0, i) + (asPair ? `"k": ${v}, ` : v) + t.slice(i);
-      },
-  ),
+  fc.tuple(position, randomJsonValueText, fc.boolean()).map(([p, v, asPair]): Mutation => (t) => {
+    const i = at(t, p);
+    return t.slice(0, i) + (asPair ? `"k": ${v}, ` : v) + t.slice(i);
+  }),
   // Duplicate a line (duplicate keys, or broken commas).
-  fc.nat(60).map(
-    (n): Mutation =>
-      (t) => {
-        const lines = t.split('\n');
-        const i = n % lines.length;
-        lines.splice(i, 0, lines[i] ?? '');
-        return lines.join('\n');
-      },
-  ),
+  fc.nat(60).map((n): Mutation => (t) => {
+    const lines = t.split('\n');
+    const i = n % lines.length;
+    lines.splice(i, 0, lines[i] ?? '');
+    return lines.join('\n');
+  }),
   // Prototype-looking keys at the top level or in auto_mapping.
   fc.tuple(fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString'), randomJsonValueText, fc.boolean()).map(
     ([k, v, nested]): Mutation =>
@@ -119,14 +104,13 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
         nested ? t.replace('"auto_mapping": {', `"auto_mapping": {"${k}": ${v}, `) : t.replace('{', `{"${k}": ${v}, `),
   ),
   // Unicode (any code point, lone surrogates included) inside a string value.
-  fc.tuple(fc.nat(200), fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 1, maxLength: 4 })).map(
-    ([n, units]): Mutation =>
-      (t) => {
-        const quotes = [...t.matchAll(/"/g)].map((m) => m.index);
-        const q = quotes[n % Math.max(1, quotes.length)];
-        return q === undefined ? t : t.slice(0, q + 1) + String.fromCharCode(...units) + t.slice(q + 1);
-      },
-  ),
+  fc
+    .tuple(fc.nat(200), fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 1, maxLength: 4 }))
+    .map(([n, units]): Mutation => (t) => {
+      const quotes = [...t.matchAll(/"/g)].map((m) => m.index);
+      const q = quotes[n % Math.max(1, quotes.length)];
+      return q === undefined ? t : t.slice(0, q + 1) + String.fromCharCode(...units) + t.slice(q + 1);
+    }),
 );
 
 const fuzzCase = fc.record({

@@ -1,5 +1,14 @@
 import { describe, it } from 'vitest';
-import { createCpuBackend, f32ToBf16Bits, merge, tensor, unmerge, createRng, type HostTensor, type MergeArgs } from '../../src/index.js';
+import {
+  createCpuBackend,
+  f32ToBf16Bits,
+  merge,
+  tensor,
+  unmerge,
+  createRng,
+  type HostTensor,
+  type MergeArgs,
+} from '../../src/index.js';
 import { sameBits, sync } from '../helpers/bits.js';
 
 const cpu = createCpuBackend();
@@ -13,7 +22,12 @@ const k = {
 // no NaN). These cases sit on each side of those conditions, with 40 columns (two 16-column steps and a tail).
 describe('bfloat16 rank-4 shortcuts: ties, products that underflow to ±0 or overflow, NaN factors', () => {
   const cols = 40;
-  const bf16 = (f: Float32Array) => tensor('bf16', [f.length / cols, cols], Uint16Array.from(f, (v) => f32ToBf16Bits(v)));
+  const bf16 = (f: Float32Array) =>
+    tensor(
+      'bf16',
+      [f.length / cols, cols],
+      Uint16Array.from(f, (v) => f32ToBf16Bits(v)),
+    );
   const check = (w: HostTensor<'bf16'>, A: Float32Array, B: Float32Array) => {
     const args = { weight: w, A: tensor('f32', [4, cols], A), B: tensor('f32', [w.shape[0]!, 4], B) };
     sameBits(k.merge(args), merge(args));
@@ -35,8 +49,28 @@ describe('bfloat16 rank-4 shortcuts: ties, products that underflow to ±0 or ove
     W.fill(1.5, cols);
     // the first 32 columns of A negative and tiny: row 0's products (2^-100 · −2^-80) all round to −0, so only the
     // reference's +0 start makes its delta +0 (and −0 + +0 = +0); the rest mixed in sign and size
-    const A = Float32Array.from({ length: 4 * cols }, (_, i) => (i % cols < 32 || i % 3 === 0 ? -(2 ** -80) : 2 ** -90) * (1 + (i % 7) / 8));
-    const B = Float32Array.from([2 ** -100, 2 ** -100, 2 ** -100, 2 ** -100, 1, -1, 0.5, 2 ** -70, 2 ** 100, 2 ** 100, -(2 ** 100), 1, 2 ** 127, 2 ** 127, 2 ** 127, 2 ** 127]);
+    const A = Float32Array.from(
+      { length: 4 * cols },
+      (_, i) => (i % cols < 32 || i % 3 === 0 ? -(2 ** -80) : 2 ** -90) * (1 + (i % 7) / 8),
+    );
+    const B = Float32Array.from([
+      2 ** -100,
+      2 ** -100,
+      2 ** -100,
+      2 ** -100,
+      1,
+      -1,
+      0.5,
+      2 ** -70,
+      2 ** 100,
+      2 ** 100,
+      -(2 ** 100),
+      1,
+      2 ** 127,
+      2 ** 127,
+      2 ** 127,
+      2 ** 127,
+    ]);
     check(bf16(W), A, B);
     const big = Float32Array.from({ length: 4 * cols }, (_, i) => (i % 5 === 0 ? 2 ** 120 : -(2 ** 110)));
     check(bf16(W), big, B);
@@ -44,7 +78,9 @@ describe('bfloat16 rank-4 shortcuts: ties, products that underflow to ±0 or ove
 
   it('a NaN or ±inf in vec or in a row of coefficients (the exact loops), and NaN or ±inf weights', () => {
     const rng = createRng(809);
-    const W = Float32Array.from({ length: 4 * cols }, (_, i) => (i === 7 ? Number.NaN : i === 50 ? Number.POSITIVE_INFINITY : i === 93 ? Number.NEGATIVE_INFINITY : rng.normal()));
+    const W = Float32Array.from({ length: 4 * cols }, (_, i) =>
+      i === 7 ? Number.NaN : i === 50 ? Number.POSITIVE_INFINITY : i === 93 ? Number.NEGATIVE_INFINITY : rng.normal(),
+    );
     const A = Float32Array.from({ length: 4 * cols }, () => rng.normal() * 0.1);
     const B = Float32Array.from({ length: 16 }, () => rng.normal() * 0.1);
     check(bf16(W), A, B);

@@ -69,15 +69,28 @@ function weight(rng: Rng, dtype: WeightDType, shape: [number, number], special: 
 }
 
 const factors = (rng: Rng, r: number, inF: number, outF: number, zeros: boolean) => ({
-  A: tensor('f32', [r, inF], Float32Array.from({ length: r * inF }, () => (zeros && rng.uniform() < 0.2 ? -0 : rng.normal() * 0.1))),
-  B: tensor('f32', [outF, r], Float32Array.from({ length: outF * r }, () => (zeros && rng.uniform() < 0.2 ? 0 : rng.normal() * 0.1))),
+  A: tensor(
+    'f32',
+    [r, inF],
+    Float32Array.from({ length: r * inF }, () => (zeros && rng.uniform() < 0.2 ? -0 : rng.normal() * 0.1)),
+  ),
+  B: tensor(
+    'f32',
+    [outF, r],
+    Float32Array.from({ length: outF * r }, () => (zeros && rng.uniform() < 0.2 ? 0 : rng.normal() * 0.1)),
+  ),
 });
 
 describe('cpu backend: merge and unmerge, bit-identical to the reference', () => {
   const rng = createRng(20261129);
   for (const dtype of ['f32', 'bf16', 'f16'] as const) {
     for (const r of [1, 3, 4, 6]) {
-      for (const [outF, inF] of [[7, 37], [16, 64], [5, 13], [3, 8]] as const) {
+      for (const [outF, inF] of [
+        [7, 37],
+        [16, 64],
+        [5, 13],
+        [3, 8],
+      ] as const) {
         for (const fanInFanOut of [false, true]) {
           it(`${dtype} r ${r} W ${fanInFanOut ? `(${inF}, ${outF}) fan_in_fan_out` : `(${outF}, ${inF})`}`, () => {
             const w = weight(rng, dtype, fanInFanOut ? [inF, outF] : [outF, inF], true);
@@ -104,7 +117,14 @@ describe('cpu backend: merge and unmerge, bit-identical to the reference', () =>
     for (const dtype of ['f32', 'bf16', 'f16'] as const) {
       const data = new Float32Array(40).fill(0.5);
       data[29] = Number.NaN;
-      const w = dtype === 'f32' ? tensor('f32', [4, 10], data) : tensor(dtype, [4, 10], Uint16Array.from(data, (v) => (dtype === 'bf16' ? f32ToBf16Bits(v) : f32ToF16Bits(v))));
+      const w =
+        dtype === 'f32'
+          ? tensor('f32', [4, 10], data)
+          : tensor(
+              dtype,
+              [4, 10],
+              Uint16Array.from(data, (v) => (dtype === 'bf16' ? f32ToBf16Bits(v) : f32ToF16Bits(v))),
+            );
       const { A, B } = factors(createRng(1), 4, 10, 4, false);
       const args = { weight: w, A, B, safe: true, adapter: 'x', module: 'm.q' };
       let want: unknown;
@@ -132,9 +152,17 @@ describe('cpu backend: merge and unmerge, bit-identical to the reference', () =>
     // 2^30 + 8 float32 rows of 1 column: the weight alone needs just over 4 GiB; the tensor is a view of a small
     // buffer's length check only (never read), so the test allocates nothing large
     const rows = 2 ** 30 + 8;
-    const fake = { dtype: 'f32', shape: [rows, 1], data: { length: rows, byteLength: rows * 4, buffer: new ArrayBuffer(0), byteOffset: 0 } } as unknown as HostTensor<'f32'>;
+    const fake = {
+      dtype: 'f32',
+      shape: [rows, 1],
+      data: { length: rows, byteLength: rows * 4, buffer: new ArrayBuffer(0), byteOffset: 0 },
+    } as unknown as HostTensor<'f32'>;
     const A = tensor('f32', [1, 1], new Float32Array([1]));
-    const B = { dtype: 'f32', shape: [rows, 1], data: { length: rows, byteLength: rows * 4 } } as unknown as HostTensor<'f32'>;
+    const B = {
+      dtype: 'f32',
+      shape: [rows, 1],
+      data: { length: rows, byteLength: rows * 4 },
+    } as unknown as HostTensor<'f32'>;
     expect(() => k.merge({ weight: fake, A, B })).toThrow(ResourceLimitError);
     expect(() => k.merge({ weight: fake, A, B })).toThrow(/4 GiB/);
   });
@@ -160,10 +188,20 @@ describe('cpu backend: top-k admixture and compose, bit-identical to the referen
       return rng.normal() * 3;
     });
 
-  for (const [nv, vl, topk] of [[64, 16, 2], [300, 32, 3], [10, 7, 1], [9, 5, 9], [256, 12, 5]] as const) {
+  for (const [nv, vl, topk] of [
+    [64, 16, 2],
+    [300, 32, 3],
+    [10, 7, 1],
+    [9, 5, 9],
+    [256, 12, 5],
+  ] as const) {
     for (const special of [false, true]) {
       it(`nv ${nv}, vl ${vl}, k ${topk}${special ? ', ties, NaN, −inf, ±0' : ''}`, () => {
-        const bank = tensor('f32', [nv, vl], Float32Array.from({ length: nv * vl }, () => rng.normal()));
+        const bank = tensor(
+          'f32',
+          [nv, vl],
+          Float32Array.from({ length: nv * vl }, () => rng.normal()),
+        );
         const lg = tensor('f32', [3, 5, nv], logits(15, nv, special));
         const got = k.topkAdmixture({ logits: lg, bank, k: topk });
         const want = topkAdmixture({ logits: lg, bank, k: topk });
@@ -171,7 +209,10 @@ describe('cpu backend: top-k admixture and compose, bit-identical to the referen
         sameBits(got.weights, want.weights);
         sameBits(got.vectors, want.vectors);
         const idx16 = tensor('i16', want.indices.shape, Int16Array.from(want.indices.data));
-        sameBits(k.admixFromTopk({ indices: idx16, weights: want.weights, bank }), admixFromTopk({ indices: idx16, weights: want.weights, bank }));
+        sameBits(
+          k.admixFromTopk({ indices: idx16, weights: want.weights, bank }),
+          admixFromTopk({ indices: idx16, weights: want.weights, bank }),
+        );
         for (const r of [1, 3, 4]) {
           const la = tensor('f32', [r, 3, nv], logits(r * 3, nv, special));
           const lb = tensor('f32', [2, r, nv], logits(2 * r, nv, special));
@@ -186,7 +227,11 @@ describe('cpu backend: top-k admixture and compose, bit-identical to the referen
   }
 
   it('a bank changed in place between direct kernel calls is read afresh', () => {
-    const bank = tensor('f32', [8, 4], Float32Array.from({ length: 32 }, (_, i) => i));
+    const bank = tensor(
+      'f32',
+      [8, 4],
+      Float32Array.from({ length: 32 }, (_, i) => i),
+    );
     const idx = tensor('i32', [1, 1, 1], new Int32Array([3]));
     const w = tensor('f32', [1, 1, 1], new Float32Array([1]));
     const args = { logitsA: { indices: idx, weights: w }, logitsB: { indices: idx, weights: w }, bank, k: 1 };
@@ -197,7 +242,10 @@ describe('cpu backend: top-k admixture and compose, bit-identical to the referen
 
   it('composeAdapter reads a bank changed in place between calls afresh', async () => {
     const files = (f: string) => readGoldenBytes('llama_f32_vl16_nv64_top2', 'adapter_topk', f);
-    const { adapter } = adapterFromFiles({ config: new TextDecoder().decode(files('adapter_config.json')), weights: files('adapter_model.safetensors') });
+    const { adapter } = adapterFromFiles({
+      config: new TextDecoder().decode(files('adapter_config.json')),
+      weights: files('adapter_model.safetensors'),
+    });
     const before = await composeAdapter(adapter, { backend: cpu });
     (adapter.bank.data as Float32Array).fill(0.25);
     const after = await composeAdapter(adapter, { backend: cpu });
@@ -211,12 +259,27 @@ describe('cpu backend: top-k admixture and compose, bit-identical to the referen
 
   it('a compose interleaved with other kernels on the same backend never reuses an overwritten bank', async () => {
     const files = (f: string) => readGoldenBytes('llama_f32_vl16_nv64_top2', 'adapter_topk', f);
-    const { adapter } = adapterFromFiles({ config: new TextDecoder().decode(files('adapter_config.json')), weights: files('adapter_model.safetensors') });
+    const { adapter } = adapterFromFiles({
+      config: new TextDecoder().decode(files('adapter_config.json')),
+      weights: files('adapter_model.safetensors'),
+    });
     const shared = createCpuBackend();
     const rng = createRng(3);
-    const weight = tensor('f32', [64, 64], Float32Array.from({ length: 4096 }, () => rng.normal()));
-    const A = tensor('f32', [4, 64], Float32Array.from({ length: 256 }, () => rng.normal()));
-    const B = tensor('f32', [64, 4], Float32Array.from({ length: 256 }, () => rng.normal()));
+    const weight = tensor(
+      'f32',
+      [64, 64],
+      Float32Array.from({ length: 4096 }, () => rng.normal()),
+    );
+    const A = tensor(
+      'f32',
+      [4, 64],
+      Float32Array.from({ length: 256 }, () => rng.normal()),
+    );
+    const B = tensor(
+      'f32',
+      [64, 4],
+      Float32Array.from({ length: 256 }, () => rng.normal()),
+    );
     // composeAdapter awaits between modules: the merges run in between and lay their weight out at offset 0
     const busy = (async () => {
       for (let i = 0; i < 40; i++) {
@@ -235,9 +298,15 @@ describe('cpu backend: top-k admixture and compose, bit-identical to the referen
   it('bad input gets typed errors, never a crash', () => {
     const bank = tensor('f32', [8, 4], new Float32Array(32));
     const w = tensor('f32', [1, 1, 2], new Float32Array(2));
-    expect(() => k.admixFromTopk({ indices: tensor('i32', [1, 1, 2], new Int32Array([0, 8])), weights: w, bank })).toThrow(ShapeError);
-    expect(() => k.topkAdmixture({ logits: tensor('f32', [2, 7], new Float32Array(14)), bank, k: 2 })).toThrow(ShapeError);
-    expect(() => k.topkAdmixture({ logits: tensor('f32', [2, 8], new Float32Array(16)), bank, k: 9 })).toThrow(ShapeError);
+    expect(() =>
+      k.admixFromTopk({ indices: tensor('i32', [1, 1, 2], new Int32Array([0, 8])), weights: w, bank }),
+    ).toThrow(ShapeError);
+    expect(() => k.topkAdmixture({ logits: tensor('f32', [2, 7], new Float32Array(14)), bank, k: 2 })).toThrow(
+      ShapeError,
+    );
+    expect(() => k.topkAdmixture({ logits: tensor('f32', [2, 8], new Float32Array(16)), bank, k: 9 })).toThrow(
+      ShapeError,
+    );
     const la = tensor('f32', [4, 1, 8], new Float32Array(32));
     const lb = tensor('f32', [1, 3, 8], new Float32Array(24));
     expect(() => k.composeLowRank({ logitsA: la, logitsB: lb, bank, k: 2 })).toThrow(/must have r = 4/);
@@ -247,16 +316,32 @@ describe('cpu backend: top-k admixture and compose, bit-identical to the referen
 describe('cpu backend: unmerged forward, bit-identical to the reference', () => {
   const rng = createRng(31);
   const t = (shape: number[], special = false) =>
-    tensor('f32', shape, Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (special && rng.uniform() < 0.02 ? -0 : rng.normal())));
+    tensor(
+      'f32',
+      shape,
+      Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () =>
+        special && rng.uniform() < 0.02 ? -0 : rng.normal(),
+      ),
+    );
 
-  for (const [rows, inF, outF, r] of [[5, 37, 13, 4], [8, 64, 64, 3], [3, 9, 6, 6], [1, 4, 3, 1], [7, 33, 130, 9]] as const) {
+  for (const [rows, inF, outF, r] of [
+    [5, 37, 13, 4],
+    [8, 64, 64, 3],
+    [3, 9, 6, 6],
+    [1, 4, 3, 1],
+    [7, 33, 130, 9],
+  ] as const) {
     it(`adapterForward ${rows}×${inF} → ${outF}, r ${r} (f32, bf16 x, dropout)`, () => {
       const x = t([rows, inF], true);
       const baseOut = t([rows, outF]);
       const A = t([r, inF], true);
       const B = t([outF, r]);
       sameBits(k.adapterForward({ x, baseOut, A, B }), adapterForward({ x, baseOut, A, B }));
-      const xb = tensor('bf16', x.shape, Uint16Array.from(x.data, (v) => f32ToBf16Bits(v)));
+      const xb = tensor(
+        'bf16',
+        x.shape,
+        Uint16Array.from(x.data, (v) => f32ToBf16Bits(v)),
+      );
       sameBits(k.adapterForward({ x: xb, baseOut, A, B }), adapterForward({ x: xb, baseOut, A, B }));
       const dropout = { p: 0.3, seed: 5 };
       sameBits(k.adapterForward({ x, baseOut, A, B, dropout }), adapterForward({ x, baseOut, A, B, dropout }));
@@ -266,16 +351,32 @@ describe('cpu backend: unmerged forward, bit-identical to the reference', () => 
     });
   }
 
-  for (const [rows, inF, outF] of [[3, 17, 37], [1, 64, 96], [5, 8, 3], [2, 33, 68]] as const) {
+  for (const [rows, inF, outF] of [
+    [3, 17, 37],
+    [1, 64, 96],
+    [5, 8, 3],
+    [2, 33, 68],
+  ] as const) {
     it(`linear ${rows}×${inF} → ${outF}: bias or not, fan_in_fan_out, bf16 weight, x of rank 3`, () => {
       const x = t([rows, inF], true);
       const w = t([outF, inF], true);
-      const wT = tensor('f32', [inF, outF], Float32Array.from({ length: inF * outF }, (_, j) => w.data[(j % outF) * inF + Math.floor(j / outF)]!));
+      const wT = tensor(
+        'f32',
+        [inF, outF],
+        Float32Array.from({ length: inF * outF }, (_, j) => w.data[(j % outF) * inF + Math.floor(j / outF)]!),
+      );
       const bias = t([outF]);
       sameBits(k.linear({ x, weight: w }), linear({ x, weight: w }));
       sameBits(k.linear({ x, weight: w, bias }), linear({ x, weight: w, bias }));
-      sameBits(k.linear({ x, weight: wT, bias, fanInFanOut: true }), linear({ x, weight: wT, bias, fanInFanOut: true }));
-      const wb = tensor('bf16', w.shape, Uint16Array.from(w.data, (v) => f32ToBf16Bits(v)));
+      sameBits(
+        k.linear({ x, weight: wT, bias, fanInFanOut: true }),
+        linear({ x, weight: wT, bias, fanInFanOut: true }),
+      );
+      const wb = tensor(
+        'bf16',
+        w.shape,
+        Uint16Array.from(w.data, (v) => f32ToBf16Bits(v)),
+      );
       sameBits(k.linear({ x, weight: wb, bias }), linear({ x, weight: wb, bias }));
       const x3 = tensor('f32', [1, rows, inF], x.data);
       sameBits(k.linear({ x: x3, weight: w }), linear({ x: x3, weight: w }));
@@ -288,14 +389,26 @@ describe('cpu backend: unmerged forward, bit-identical to the reference', () => 
     const x = t([n, inF], true);
     const baseOut = t([n, outF]);
     const rowAdapter = Int32Array.from([0, 0, 3, -1, 1, 2, 2, 4, -1, 0, 3]);
-    sameBits(k.mixedBatchForward({ x, baseOut, adapters, rowAdapter }), mixedBatchForward({ x, baseOut, adapters, rowAdapter }));
+    sameBits(
+      k.mixedBatchForward({ x, baseOut, adapters, rowAdapter }),
+      mixedBatchForward({ x, baseOut, adapters, rowAdapter }),
+    );
   });
 
   it('mixedBatchForward: the reference errors for a bad row assignment or adapter shape', () => {
     const x = t([2, 8]);
     const baseOut = t([2, 4]);
     const adapters = [{ A: t([4, 8]), B: t([4, 4]) }];
-    expect(() => k.mixedBatchForward({ x, baseOut, adapters, rowAdapter: Int32Array.from([0, 1]) })).toThrow(/rowAdapter\[1\] = 1 is not an adapter number/);
-    expect(() => k.mixedBatchForward({ x, baseOut, adapters: [{ A: t([4, 7]), B: t([4, 4]) }], rowAdapter: Int32Array.from([0, 0]) })).toThrow(/\(adapter 0\)/);
+    expect(() => k.mixedBatchForward({ x, baseOut, adapters, rowAdapter: Int32Array.from([0, 1]) })).toThrow(
+      /rowAdapter\[1\] = 1 is not an adapter number/,
+    );
+    expect(() =>
+      k.mixedBatchForward({
+        x,
+        baseOut,
+        adapters: [{ A: t([4, 7]), B: t([4, 4]) }],
+        rowAdapter: Int32Array.from([0, 0]),
+      }),
+    ).toThrow(/\(adapter 0\)/);
   });
 });

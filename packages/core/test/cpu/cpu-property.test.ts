@@ -25,7 +25,10 @@ const cpu = createCpuBackend();
  * both are NaN; every other value must match exactly.
  */
 const bits = (t: HostTensor): number[] => {
-  if (t.data instanceof Float32Array) return Array.from(new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length), (b) => ((b & 0x7fffffff) > 0x7f800000 ? 0x7fc00000 : b));
+  if (t.data instanceof Float32Array)
+    return Array.from(new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length), (b) =>
+      (b & 0x7fffffff) > 0x7f800000 ? 0x7fc00000 : b,
+    );
   return Array.from(t.data as Uint16Array, (h) => ((h & 0x7fff) > 0x7f80 ? 0x7fc0 : h));
 };
 
@@ -60,7 +63,13 @@ describe('cpu backend = reference, bit for bit (fast-check, seed 20261129)', () 
       fc.property(dims, fc.boolean(), fc.boolean(), ({ inF, outF, r, seed, special }, bf16, fanInFanOut) => {
         const shape = fanInFanOut ? [inF, outF] : [outF, inF];
         const f = values(inF * outF, seed, special, 0.02);
-        const weight = bf16 ? tensor('bf16', shape, Uint16Array.from(f, (v) => f32ToBf16Bits(v))) : tensor('f32', shape, f);
+        const weight = bf16
+          ? tensor(
+              'bf16',
+              shape,
+              Uint16Array.from(f, (v) => f32ToBf16Bits(v)),
+            )
+          : tensor('f32', shape, f);
         const A = tensor('f32', [r, inF], values(r * inF, seed + 1, special, 0.1));
         const B = tensor('f32', [outF, r], values(outF * r, seed + 2, false, 0.1));
         const args = { weight, A, B, fanInFanOut };
@@ -82,7 +91,9 @@ describe('cpu backend = reference, bit for bit (fast-check, seed 20261129)', () 
         const baseOut = tensor('f32', [rows, outF], values(rows * outF, seed + 3, false));
         const A = tensor('f32', [r, inF], values(r * inF, seed + 4, special, 0.1));
         const B = tensor('f32', [outF, r], values(outF * r, seed + 5, false, 0.1));
-        expect(bits(cpu.kernels.adapterForward!({ x, baseOut, A, B }) as HostTensor)).toEqual(bits(adapterForward({ x, baseOut, A, B })));
+        expect(bits(cpu.kernels.adapterForward!({ x, baseOut, A, B }) as HostTensor)).toEqual(
+          bits(adapterForward({ x, baseOut, A, B })),
+        );
       }),
       params,
     );
@@ -91,11 +102,27 @@ describe('cpu backend = reference, bit for bit (fast-check, seed 20261129)', () 
   it('composeLowRank from logits and from the top-k form', () => {
     fc.assert(
       fc.property(
-        fc.record({ nv: fc.integer({ min: 1, max: 80 }), vl: fc.integer({ min: 1, max: 20 }), r: fc.integer({ min: 1, max: 6 }), inT: fc.integer({ min: 1, max: 4 }), outT: fc.integer({ min: 1, max: 4 }), kFrac: fc.double({ min: 0, max: 1, noNaN: true }), seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }), ties: fc.boolean() }),
+        fc.record({
+          nv: fc.integer({ min: 1, max: 80 }),
+          vl: fc.integer({ min: 1, max: 20 }),
+          r: fc.integer({ min: 1, max: 6 }),
+          inT: fc.integer({ min: 1, max: 4 }),
+          outT: fc.integer({ min: 1, max: 4 }),
+          kFrac: fc.double({ min: 0, max: 1, noNaN: true }),
+          seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+          ties: fc.boolean(),
+        }),
         ({ nv, vl, r, inT, outT, kFrac, seed, ties }) => {
           const k = 1 + Math.floor(kFrac * (nv - 1));
           const rng = createRng(seed);
-          const logit = () => (ties && rng.uniform() < 0.3 ? 0.5 : rng.uniform() < 0.02 ? Number.NaN : rng.uniform() < 0.04 ? Number.NEGATIVE_INFINITY : rng.normal() * 3);
+          const logit = () =>
+            ties && rng.uniform() < 0.3
+              ? 0.5
+              : rng.uniform() < 0.02
+                ? Number.NaN
+                : rng.uniform() < 0.04
+                  ? Number.NEGATIVE_INFINITY
+                  : rng.normal() * 3;
           const bank = tensor('f32', [nv, vl], values(nv * vl, seed + 1, false));
           const logitsA = tensor('f32', [r, inT, nv], Float32Array.from({ length: r * inT * nv }, logit));
           const logitsB = tensor('f32', [outT, r, nv], Float32Array.from({ length: outT * r * nv }, logit));

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { setStableAdapterBudget } from '../../src/cpu/cpu-forward.js';
-import { createCpuBackend, createRng, isStableAdapter, merge, mixedBatchForward, stableAdapter, tensor, type HostTensor } from '../../src/index.js';
+import {
+  createCpuBackend,
+  createRng,
+  isStableAdapter,
+  merge,
+  mixedBatchForward,
+  stableAdapter,
+  tensor,
+  type HostTensor,
+} from '../../src/index.js';
 import { sameBits, sync } from '../helpers/bits.js';
 
 // stableAdapter: the cpu backend keeps a stable adapter's transposed factors across mixed batches; results must
@@ -30,18 +39,25 @@ describe('cpu backend: mixed batches of stable adapters', () => {
     const want = mixedBatchForward({ x, baseOut, adapters: plain, rowAdapter });
     const mixed = [stable[0]!, plain[1]!, stable[2]!, stable[3]!, plain[4]!, stable[5]!]; // stable and not, one batch
     const b = createCpuBackend();
-    const run = (adapters: typeof plain, rows = rowAdapter) => sync(b.kernels.mixedBatchForward!({ x, baseOut, adapters, rowAdapter: rows }));
+    const run = (adapters: typeof plain, rows = rowAdapter) =>
+      sync(b.kernels.mixedBatchForward!({ x, baseOut, adapters, rowAdapter: rows }));
     for (const adapters of [stable, stable, mixed, stable]) sameBits(run(adapters), want);
     expect(Array.from(run(plain).data)).toEqual(Array.from(want.data)); // the plain path is untouched
     // other kernels of the same backend in between (they lay out their regions past the cached factors)
     const w = t([outF, inF]);
-    sameBits(sync(b.kernels.merge!({ weight: w, A: plain[0]!.A, B: plain[0]!.B })), merge({ weight: w, A: plain[0]!.A, B: plain[0]!.B }));
+    sameBits(
+      sync(b.kernels.merge!({ weight: w, A: plain[0]!.A, B: plain[0]!.B })),
+      merge({ weight: w, A: plain[0]!.A, B: plain[0]!.B }),
+    );
     sameBits(run(stable), want);
     // a different shape of adapter under the same wrapper is never served from the cache
     const wide = [stableAdapter({ A: t([4, 2 * inF]), B: t([outF, 4]) })];
     const x2 = t([n, 2 * inF], true);
     const rows0 = new Int32Array(n);
-    sameBits(sync(b.kernels.mixedBatchForward!({ x: x2, baseOut, adapters: wide, rowAdapter: rows0 })), mixedBatchForward({ x: x2, baseOut, adapters: wide, rowAdapter: rows0 }));
+    sameBits(
+      sync(b.kernels.mixedBatchForward!({ x: x2, baseOut, adapters: wide, rowAdapter: rows0 })),
+      mixedBatchForward({ x: x2, baseOut, adapters: wide, rowAdapter: rows0 }),
+    );
     // a small budget: the cache starts over (and a batch whose adapters exceed it transposes them per call)
     const was = setStableAdapterBudget(6000);
     try {
@@ -61,6 +77,9 @@ describe('cpu backend: mixed batches of stable adapters', () => {
     sameBits(run([wrapper], rows0), before);
     changed.A.data[0] = changed.A.data[0]! + 1;
     sameBits(run([wrapper], rows0), before); // the cached transpose: the change is not seen through this wrapper
-    sameBits(run([stableAdapter(changed)], rows0), mixedBatchForward({ x, baseOut, adapters: [changed], rowAdapter: rows0 }));
+    sameBits(
+      run([stableAdapter(changed)], rows0),
+      mixedBatchForward({ x, baseOut, adapters: [changed], rowAdapter: rows0 }),
+    );
   });
 });

@@ -5,7 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRng, f32ToBf16Bits, f32ToF16Bits, merge, tensor, unmerge, type HostTensor, type WeightDType } from '../../src/index.js';
+import {
+  createRng,
+  f32ToBf16Bits,
+  f32ToF16Bits,
+  merge,
+  tensor,
+  unmerge,
+  type HostTensor,
+  type WeightDType,
+} from '../../src/index.js';
 import type * as NodeEntry from '../../src/node.js';
 
 // The merge pool's worker threads load the compiled package (worker threads cannot run TypeScript), so this test
@@ -19,13 +28,33 @@ let built: typeof NodeEntry;
 beforeAll(() => {
   outDir = mkdtempSync(join(tmpdir(), 'vblora-core-build-'));
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  execFileSync(process.execPath, [tsc, '-p', join(coreDir, 'tsconfig.build.json'), '--outDir', outDir, '--declaration', 'false', '--declarationMap', 'false', '--sourceMap', 'false'], { stdio: 'pipe' });
+  execFileSync(
+    process.execPath,
+    [
+      tsc,
+      '-p',
+      join(coreDir, 'tsconfig.build.json'),
+      '--outDir',
+      outDir,
+      '--declaration',
+      'false',
+      '--declarationMap',
+      'false',
+      '--sourceMap',
+      'false',
+    ],
+    { stdio: 'pipe' },
+  );
   return import(pathToFileURL(join(outDir, 'node.js')).href).then((m: typeof NodeEntry) => void (built = m));
 }, 120_000);
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
 function bitsOf(t: HostTensor): number[] {
-  return Array.from(t.data instanceof Float32Array ? new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length) : (t.data as Uint16Array));
+  return Array.from(
+    t.data instanceof Float32Array
+      ? new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length)
+      : (t.data as Uint16Array),
+  );
 }
 
 describe('createMergePool on worker threads (compiled package)', () => {
@@ -40,15 +69,39 @@ describe('createMergePool on worker threads (compiled package)', () => {
             const [outF, inF, r] = [37, 52, 4];
             const shape: [number, number] = fanInFanOut ? [inF, outF] : [outF, inF];
             const f = Float32Array.from({ length: outF * inF }, (_, i) => (i % 29 === 0 ? -0 : rng.normal() * 0.02));
-            const data = dtype === 'f32' ? f : Uint16Array.from(f, (v) => (dtype === 'bf16' ? f32ToBf16Bits(v) : f32ToF16Bits(v)));
+            const data =
+              dtype === 'f32' ? f : Uint16Array.from(f, (v) => (dtype === 'bf16' ? f32ToBf16Bits(v) : f32ToF16Bits(v)));
             const w = tensor(dtype as WeightDType, shape, data as never) as HostTensor<WeightDType>;
-            const A = tensor('f32', [r, inF], Float32Array.from({ length: r * inF }, () => rng.normal() * 0.1));
-            const B = tensor('f32', [outF, r], Float32Array.from({ length: outF * r }, () => rng.normal() * 0.1));
+            const A = tensor(
+              'f32',
+              [r, inF],
+              Float32Array.from({ length: r * inF }, () => rng.normal() * 0.1),
+            );
+            const B = tensor(
+              'f32',
+              [outF, r],
+              Float32Array.from({ length: outF * r }, () => rng.normal() * 0.1),
+            );
             const [region] = pool.regions(w.data.byteLength) as [Uint8Array];
             region.set(new Uint8Array(w.data.buffer, w.data.byteOffset, w.data.byteLength));
-            await pool.run({ dtype, shape, input: region, output: region, A: A.data, B: B.data, fanInFanOut, sign, safe: false, adapter: 'a', module: 'm' });
+            await pool.run({
+              dtype,
+              shape,
+              input: region,
+              output: region,
+              A: A.data,
+              B: B.data,
+              fanInFanOut,
+              sign,
+              safe: false,
+              adapter: 'a',
+              module: 'm',
+            });
             const want = (sign === 1 ? merge : unmerge)({ weight: w, A, B, fanInFanOut });
-            const got = dtype === 'f32' ? new Uint32Array(region.buffer, region.byteOffset, f.length) : new Uint16Array(region.buffer, region.byteOffset, f.length);
+            const got =
+              dtype === 'f32'
+                ? new Uint32Array(region.buffer, region.byteOffset, f.length)
+                : new Uint16Array(region.buffer, region.byteOffset, f.length);
             expect(Array.from(got), `${dtype} sign ${sign} fanInFanOut ${fanInFanOut}`).toEqual(bitsOf(want));
           }
         }
@@ -65,7 +118,18 @@ describe('createMergePool on worker threads (compiled package)', () => {
       new Float32Array(r0.buffer, r0.byteOffset, 64).fill(1);
       new Float32Array(r1.buffer, r1.byteOffset, 64).fill(1);
       const A = new Float32Array(8).fill(1);
-      const job = (out: Uint8Array, b: number) => ({ dtype: 'f32' as const, shape: [8, 8] as [number, number], input: out, output: out, A, B: new Float32Array(8).fill(b), fanInFanOut: false, safe: false, adapter: 'a', module: 'm' });
+      const job = (out: Uint8Array, b: number) => ({
+        dtype: 'f32' as const,
+        shape: [8, 8] as [number, number],
+        input: out,
+        output: out,
+        A,
+        B: new Float32Array(8).fill(b),
+        fanInFanOut: false,
+        safe: false,
+        adapter: 'a',
+        module: 'm',
+      });
       await Promise.all([pool.run(job(r0, 2)), pool.run(job(r1, 3))]);
       expect(Array.from(new Float32Array(r0.buffer, r0.byteOffset, 64))).toEqual(new Array(64).fill(3));
       expect(Array.from(new Float32Array(r1.buffer, r1.byteOffset, 64))).toEqual(new Array(64).fill(4));

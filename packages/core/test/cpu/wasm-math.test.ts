@@ -14,9 +14,15 @@ const u32 = new Uint32Array(f32.buffer);
 const f64 = new Float64Array(1);
 const w64 = new Uint32Array(f64.buffer);
 
-function mismatches(name: string, wasm: (x: number) => number, math: (x: number) => number, inputs: Iterable<number>): string[] {
+function mismatches(
+  name: string,
+  wasm: (x: number) => number,
+  math: (x: number) => number,
+  inputs: Iterable<number>,
+): string[] {
   const bad: string[] = [];
-  for (const x of inputs) if (!same(wasm(x), math(x)) && bad.length < 5) bad.push(`${name}(${x}): wasm ${wasm(x)}, Math ${math(x)}`);
+  for (const x of inputs)
+    if (!same(wasm(x), math(x)) && bad.length < 5) bad.push(`${name}(${x}): wasm ${wasm(x)}, Math ${math(x)}`);
   return bad;
 }
 
@@ -50,7 +56,29 @@ describe('wasm log and exp = Math.log and Math.exp, bit for bit', () => {
   });
 
   it('special values: ±0, ±1, ±inf, NaN, subnormals, the overflow and underflow thresholds, e^1', () => {
-    const specials = [0, -0, 1, -1, 2, 0.5, Infinity, -Infinity, NaN, 5e-324, 2.2250738585072014e-308, 709.782712893384, 709.79, -745.1332191019411, -745.14, -708.4, -720, 0.34657359027997264, 1.0397207708399179, 2 ** -28, -(2 ** -29)];
+    const specials = [
+      0,
+      -0,
+      1,
+      -1,
+      2,
+      0.5,
+      Infinity,
+      -Infinity,
+      NaN,
+      5e-324,
+      2.2250738585072014e-308,
+      709.782712893384,
+      709.79,
+      -745.1332191019411,
+      -745.14,
+      -708.4,
+      -720,
+      0.34657359027997264,
+      1.0397207708399179,
+      2 ** -28,
+      -(2 ** -29),
+    ];
     expect(mismatches('log', e.math_log, Math.log, specials)).toEqual([]);
     expect(mismatches('exp', e.math_exp, Math.exp, specials)).toEqual([]);
   });

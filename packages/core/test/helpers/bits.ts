@@ -10,7 +10,10 @@ export function sync<T>(v: T | Promise<T>): T {
 }
 /** NaN of any sign and payload as one value (see cpu-property.test.ts: invalid operations give the CPU's NaN). */
 export function canonical(t: HostTensor): ArrayLike<number> {
-  if (t.data instanceof Float32Array) return Array.from(new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length), (b) => ((b & 0x7fffffff) > 0x7f800000 ? 0x7fc00000 : b));
+  if (t.data instanceof Float32Array)
+    return Array.from(new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length), (b) =>
+      (b & 0x7fffffff) > 0x7f800000 ? 0x7fc00000 : b,
+    );
   if (t.dtype === 'bf16') return Array.from(t.data as Uint16Array, (h) => ((h & 0x7fff) > 0x7f80 ? 0x7fc0 : h));
   if (t.dtype === 'f16') return Array.from(t.data as Uint16Array, (h) => ((h & 0x7fff) > 0x7c00 ? 0x7e00 : h));
   return t.data as ArrayLike<number>;

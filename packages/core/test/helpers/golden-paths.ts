@@ -6,7 +6,10 @@ import { join, resolve } from 'node:path';
  * PEFT's golden fixtures as shipped in the repo (`packages/conformance/fixtures/peft-golden`, a copy of
  * `../shared/peft/golden` pinned by a sha256 manifest whose test also checks it against the shared original).
  */
-export const GOLDEN_DIR = resolve(fileURLToPath(new URL('../../../', import.meta.url)), 'conformance/fixtures/peft-golden');
+export const GOLDEN_DIR = resolve(
+  fileURLToPath(new URL('../../../', import.meta.url)),
+  'conformance/fixtures/peft-golden',
+);
 
 /** The five golden cases, in the order of the fixtures' README. */
 export const GOLDEN_CASES = [

@@ -36,9 +36,9 @@ describe('linear', () => {
             }
           }
           expectClose(y, f64Tensor([n, outF], want), { atol: (inF + 2) * 2 ** -24 * scale, rtol: 0 }, 'y');
-        }
+        },
       ),
-      { seed: 31, numRuns: 60 }
+      { seed: 31, numRuns: 60 },
     );
   });
 
@@ -48,10 +48,10 @@ describe('linear', () => {
     expect(y.dtype).toBe('bf16');
     expect(Array.from(toF32(y).data)).toEqual([1]);
     expect(() => linear({ x, weight: f32([2, 3], new Array(6).fill(0)) })).toThrow(
-      /weight must have shape \(out, in=2\)/
+      /weight must have shape \(out, in=2\)/,
     );
     expect(() => linear({ x, weight: f32([1, 2], [0, 0]), bias: f32([2], [0, 0]) })).toThrow(
-      /bias must have shape \(1,\)/
+      /bias must have shape \(1,\)/,
     );
   });
 });
@@ -85,7 +85,7 @@ describe('adapterForward', () => {
       adapterForward({ x, baseOut, A, B, dropout: { p: 0, seed: 9 } }),
       adapterForward({ x, baseOut, A, B }),
       EXACT,
-      'p=0'
+      'p=0',
     );
   });
 
@@ -102,7 +102,7 @@ describe('adapterForward', () => {
     const xm = tensor(
       'f32',
       x.shape,
-      Float32Array.from(x.data, (v, j) => (mask[j] === 1 ? v * scale : 0))
+      Float32Array.from(x.data, (v, j) => (mask[j] === 1 ? v * scale : 0)),
     );
     expectClose(y1, adapterForward({ x: xm, baseOut, A, B }), EXACT, 'explicit mask');
   });
@@ -117,16 +117,16 @@ describe('adapterForward', () => {
     expect(dropoutMask(100, 1, 1).every((v) => v === 0)).toBe(true);
     expect(() => dropoutMask(10, 1.5, 1)).toThrow(ConfigError);
     expect(() => adapterForward({ x, baseOut, A, B, dropout: { p: -0.1, seed: 1 } })).toThrow(
-      /dropout probability must be in \[0, 1\]/
+      /dropout probability must be in \[0, 1\]/,
     );
   });
 
   it('rejects mismatched shapes with errors naming x or baseOut', () => {
     expect(() => adapterForward({ x: randomNormal([6, 7], 1), baseOut, A, B })).toThrow(
-      /x \(6, 7\) must end in in = 8/
+      /x \(6, 7\) must end in in = 8/,
     );
     expect(() => adapterForward({ x, baseOut: randomNormal([6, 4], 1), A, B })).toThrow(
-      /baseOut must have shape \(6, 5\)/
+      /baseOut must have shape \(6, 5\)/,
     );
   });
 });
@@ -165,9 +165,9 @@ describe('mixedBatchForward', () => {
                 : toF32(adapterForward({ x: xi, baseOut: bi, ...adapters[a]! })).data;
             expect(Array.from(yf.subarray(i * outF, (i + 1) * outF))).toEqual(Array.from(want));
           }
-        }
+        },
       ),
-      { seed: 64, numRuns: 60 }
+      { seed: 64, numRuns: 60 },
     );
   });
 
@@ -176,14 +176,14 @@ describe('mixedBatchForward', () => {
     const baseOut = randomNormal([2, 3], 2);
     const ok = { A: randomUniform([2, 4], 3), B: randomUniform([3, 2], 4) };
     expect(() => mixedBatchForward({ x, baseOut, adapters: [ok], rowAdapter: Int32Array.from([0, 1]) })).toThrow(
-      /rowAdapter\[1\] = 1 is not an adapter number/
+      /rowAdapter\[1\] = 1 is not an adapter number/,
     );
     expect(() => mixedBatchForward({ x, baseOut, adapters: [ok], rowAdapter: Int32Array.from([0]) })).toThrow(
-      /2 entries/
+      /2 entries/,
     );
     const bad = { A: randomUniform([2, 5], 3), B: randomUniform([3, 2], 4) };
     expect(() => mixedBatchForward({ x, baseOut, adapters: [ok, bad], rowAdapter: Int32Array.from([0, 0]) })).toThrow(
-      ShapeError
+      ShapeError,
     );
   });
 });

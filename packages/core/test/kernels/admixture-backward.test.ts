@@ -24,7 +24,7 @@ function lossF64(
   bank: Float64Array,
   vl: number,
   k: number,
-  g: Float64Array
+  g: Float64Array,
 ): number {
   let loss = 0;
   for (let r = 0; r < rows; r++) {
@@ -93,9 +93,9 @@ describe('admixtureBackward vs finite differences (fast-check, seed 1337)', () =
             const top = new Set(topkF64(Array.from(logits.data.subarray(r * nv, (r + 1) * nv)), k));
             for (let j = 0; j < nv; j++) if (!top.has(j)) expect(got.gradLogits.data[r * nv + j]).toBe(0);
           }
-        }
+        },
       ),
-      { seed: 1337, numRuns: 40 }
+      { seed: 1337, numRuns: 40 },
     );
   });
 
@@ -103,7 +103,7 @@ describe('admixtureBackward vs finite differences (fast-check, seed 1337)', () =
     const logits = randomNormal([2, 4], 1);
     const bank = randomUniform([4, 3], 2);
     expect(() => admixtureBackward({ logits, bank, k: 2, gradVectors: randomNormal([2, 4], 3) })).toThrow(
-      /gradVectors must have shape \(2, 3\)/
+      /gradVectors must have shape \(2, 3\)/,
     );
     expect(() => admixtureBackward({ logits, bank, k: 5, gradVectors: randomNormal([2, 3], 3) })).toThrow(ShapeError);
   });
@@ -143,9 +143,9 @@ describe('composeBackward vs finite differences (fast-check, seed 4242)', () => 
           expectClose(got.gradLogitsA, f64Tensor(logitsA.shape, wA), FD_TOL, 'gradLogitsA');
           expectClose(got.gradLogitsB, f64Tensor(logitsB.shape, wB), FD_TOL, 'gradLogitsB');
           expectClose(got.gradBank, f64Tensor(bank.shape, wBank), FD_TOL, 'gradBank');
-        }
+        },
       ),
-      { seed: 4242, numRuns: 40 }
+      { seed: 4242, numRuns: 40 },
     );
   });
 
@@ -155,7 +155,7 @@ describe('composeBackward vs finite differences (fast-check, seed 4242)', () => 
     const bank = randomUniform([4, 3], 3);
     const gradB = randomNormal([3, 2], 4);
     expect(() => composeBackward({ logitsA, logitsB, bank, k: 2, gradA: randomNormal([2, 4], 5), gradB })).toThrow(
-      /gradA must have shape \(r=2, in=3\)/
+      /gradA must have shape \(r=2, in=3\)/,
     );
   });
 });

@@ -59,7 +59,7 @@ function composeMirroringTies(g: Golden, m: string): LowRankPair {
     const torchIdx = g.layer(m, `topk_indices_${which}`);
     const tied = g.tiedRows(m, which);
     const idx = Int32Array.from(ours.indices.data, (v, i) =>
-      tied.has(Math.floor(i / k)) ? Number(torchIdx.data[i]!) : v
+      tied.has(Math.floor(i / k)) ? Number(torchIdx.data[i]!) : v,
     );
     return { indices: tensor('i32', ours.indices.shape, idx), weights: ours.weights };
   };
@@ -82,14 +82,14 @@ describe.each(GOLDEN_CASES)('golden %s', (c) => {
           selectRows(ours.indices, keep),
           selectRows(g.layer(m, `topk_indices_${which}`), keep),
           EXACT,
-          `${m} indices ${which}`
+          `${m} indices ${which}`,
         );
         // weights of tied rows are compared too: equal logits give equal weights whichever index torch picked
         const rep = expectClose(
           ours.weights,
           g.layer(m, `topk_weights_${which}`),
           WEIGHTS_2ULP,
-          `${m} weights ${which}`
+          `${m} weights ${which}`,
         );
         record(c, 'topk weights (ulps)', rep.maxUlps);
       }
@@ -141,7 +141,7 @@ describe.each(GOLDEN_CASES)('golden %s', (c) => {
       record(
         c,
         'probe_y.adapter',
-        expectClose(y, g.layer(m, 'probe_y.adapter'), outTol(g), `${m} probe_y.adapter`).maxAbs
+        expectClose(y, g.layer(m, 'probe_y.adapter'), outTol(g), `${m} probe_y.adapter`).maxAbs,
       );
       const mergedW = g.layer(m, 'merged_weight') as HostTensor<'f32' | 'bf16'>;
       const ym = linear({ x, weight: mergedW, ...(bias ? { bias } : {}), fanInFanOut: fif });
@@ -189,7 +189,7 @@ describe.each(GOLDEN_CASES)('golden %s', (c) => {
       record(
         c,
         'reload delta',
-        expectClose(d, g.layer(m, 'topk_reload.delta_weight'), DELTA_TOL, `${m} reload delta`).maxAbs
+        expectClose(d, g.layer(m, 'topk_reload.delta_weight'), DELTA_TOL, `${m} reload delta`).maxAbs,
       );
       const x = g.layer(m, 'probe_x') as HostTensor<'f32' | 'bf16'>;
       const bias = g.bias(m);
@@ -198,7 +198,7 @@ describe.each(GOLDEN_CASES)('golden %s', (c) => {
       record(
         c,
         'reload probe_y',
-        expectClose(y, g.layer(m, 'topk_reload.probe_y'), outTol(g), `${m} reload probe_y`).maxAbs
+        expectClose(y, g.layer(m, 'topk_reload.probe_y'), outTol(g), `${m} reload probe_y`).maxAbs,
       );
     }
   });
@@ -214,7 +214,7 @@ describe.each(GOLDEN_CASES)('golden %s', (c) => {
           selectRows(ours.indices, (r) => !tied.has(r)),
           selectRows(file.indices, (r) => !tied.has(r)),
           EXACT,
-          `${m} ${which} indices`
+          `${m} ${which} indices`,
         );
         if (k === 1) continue;
         const keep = (r: number) => !nudged.has(r);
@@ -222,7 +222,7 @@ describe.each(GOLDEN_CASES)('golden %s', (c) => {
           selectRows(ours.weightsKm1, keep),
           selectRows(file.weightsKm1, keep),
           WEIGHTS_2ULP,
-          `${m} ${which} weights`
+          `${m} ${which} weights`,
         );
         record(c, 'saved weights (ulps)', rep.maxUlps);
       }

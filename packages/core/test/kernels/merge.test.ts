@@ -51,7 +51,7 @@ describe('deltaWeight', () => {
         const atol = (d.r + 1) * 2 ** -24 * d.r * 0.01;
         expectClose(got, f64Tensor(d.fif ? [d.inF, d.outF] : [d.outF, d.inF], want), { atol, rtol: 0 }, 'delta');
       }),
-      { seed: 77, numRuns: 80 }
+      { seed: 77, numRuns: 80 },
     );
   });
 });
@@ -70,7 +70,7 @@ describe('merge / unmerge', () => {
         const atol = 2 ** -24 * 2 * (maxAbsOf(W) + maxAbsOf(delta));
         expectClose(back, W, { atol, rtol: 0 }, 'unmerged');
       }),
-      { seed: 91, numRuns: 80 }
+      { seed: 91, numRuns: 80 },
     );
   });
 
@@ -89,7 +89,7 @@ describe('merge / unmerge', () => {
         const atol = 2 ** -8 * 2 * (maxAbsOf(toF32(Wb)) + maxAbsOf(delta)); // ≤ half a bf16 ulp per rounding
         expectClose(back, Wb, { atol, rtol: 0 }, 'unmerged bf16');
       }),
-      { seed: 92, numRuns: 60 }
+      { seed: 92, numRuns: 60 },
     );
   });
 
@@ -113,7 +113,7 @@ describe('merge / unmerge', () => {
     const B = f32([2, 1], [1, 1]);
     const W = f32([2, 2], [0, 0, 0, 0]);
     expect(() => merge({ weight: W, A, B, safe: true, adapter: 'ad', module: 'model.q_proj' })).toThrow(
-      'NaNs detected in the merged weights. The adapter ad seems to be broken (module model.q_proj'
+      'NaNs detected in the merged weights. The adapter ad seems to be broken (module model.q_proj',
     );
     try {
       merge({ weight: W, A, B, safe: true, module: 'model.q_proj' });
@@ -122,14 +122,14 @@ describe('merge / unmerge', () => {
       expect(e).toBeInstanceOf(NumericalError);
       expect((e as NumericalError).where).toBe('model.q_proj');
       expect((e as Error).message).toMatch(
-        /^NaNs detected in the merged weights\. The adapter default seems to be broken/
+        /^NaNs detected in the merged weights\. The adapter default seems to be broken/,
       );
     }
     expect(Number.isNaN(merge({ weight: W, A, B }).data[0])).toBe(true);
     // bf16 overflow: finite in float32, infinite after rounding to bf16
     const big = tensor('bf16', [1, 1], f32ArrayToBf16([3.3e38]));
     expect(() => merge({ weight: big, A: f32([1, 1], [1]), B: f32([1, 1], [3e37]), safe: true })).toThrow(
-      NumericalError
+      NumericalError,
     );
   });
 
@@ -137,11 +137,11 @@ describe('merge / unmerge', () => {
     const A = f32([1, 3], [1, 2, 3]);
     const B = f32([2, 1], [1, 1]);
     expect(() => merge({ weight: f32([3, 2], new Array(6).fill(0)), A, B })).toThrow(
-      /weight must have shape \(2, 3\) \(out, in\)/
+      /weight must have shape \(2, 3\) \(out, in\)/,
     );
     expect(() => merge({ weight: f32([2, 3], new Array(6).fill(0)), A, B, fanInFanOut: true })).toThrow(ShapeError);
     expect(() => merge({ weight: tensor('i32', [2, 3], new Int32Array(6)) as never, A, B })).toThrow(
-      /weight must be f32, bf16 or f16/
+      /weight must be f32, bf16 or f16/,
     );
     expect(() => deltaWeight({ A, B: f32([2, 2], [1, 1, 1, 1]) })).toThrow(/must have r = 1 columns/);
   });

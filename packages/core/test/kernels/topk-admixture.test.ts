@@ -35,7 +35,7 @@ describe('topkAdmixture: selection rules', () => {
       tensor('f32', [2], weights.data.subarray(2)),
       f64Tensor([2], Float64Array.from([w1, 1 - w1])),
       { atol: 0, rtol: 2 ** -22 },
-      'weights'
+      'weights',
     );
   });
 
@@ -54,7 +54,7 @@ describe('topkAdmixture: selection rules', () => {
       expect(() => topkAdmixture({ logits, bank: bank4, k })).toThrow(ShapeError);
     }
     expect(() => topkAdmixture({ logits, bank: bank4, k: 5 })).toThrow(
-      /k must be an integer with 1 ≤ k ≤ num_vectors \(4\), got 5/
+      /k must be an integer with 1 ≤ k ≤ num_vectors \(4\), got 5/,
     );
   });
 
@@ -62,21 +62,21 @@ describe('topkAdmixture: selection rules', () => {
     const half = tensor('bf16', [1, 4], new Uint16Array(4));
     expect(() => topkAdmixture({ logits: half as never, bank: bank4, k: 1 })).toThrow(/logits must be f32, got bf16/);
     expect(() => topkAdmixture({ logits: f32([1, 3], [1, 2, 3]), bank: bank4, k: 1 })).toThrow(
-      /logits must have shape \(\.\.\., nv=4\), got \(1, 3\)/
+      /logits must have shape \(\.\.\., nv=4\), got \(1, 3\)/,
     );
     expect(() =>
       admixFromTopk({
         indices: tensor('i32', [1, 2], Int32Array.from([0, 4])),
         weights: f32([1, 2], [1, 0]),
         bank: bank4,
-      })
+      }),
     ).toThrow(/indices\[1\] = 4 is out of range/);
     expect(() =>
       admixFromTopk({
         indices: tensor('i32', [1, 2], Int32Array.from([0, 1])),
         weights: f32([1, 3], [1, 0, 0]),
         bank: bank4,
-      })
+      }),
     ).toThrow(ShapeError);
   });
 
@@ -124,15 +124,15 @@ describe('topkAdmixture and composeLowRank against a float64 brute force (fast-c
           const ours = topkAdmixture({ logits, bank, k });
           for (let r = 0; r < rows; r++) {
             expect(Array.from(ours.indices.data.subarray(r * k, (r + 1) * k))).toEqual(
-              topkF64(logits.data.subarray(r * nv, (r + 1) * nv), k)
+              topkF64(logits.data.subarray(r * nv, (r + 1) * nv), k),
             );
           }
           const gap = Math.max(...Array.from(logits.data).map(Math.abs)) * 2;
           const want = admixF64(logits.data, rows, nv, bank.data, vl, k);
           expectClose(ours.vectors, f64Tensor([rows, vl], want), { atol: bound(gap, k, 0.5), rtol: 0 }, 'vectors');
-        }
+        },
       ),
-      { seed: 20240904, numRuns: 60 }
+      { seed: 20240904, numRuns: 60 },
     );
   });
 
@@ -158,9 +158,9 @@ describe('topkAdmixture and composeLowRank against a float64 brute force (fast-c
           const tol = { atol: bound(gap, k, 0.1), rtol: 0 };
           expectClose(A, f64Tensor(A.shape, want.A), tol, 'A');
           expectClose(B, f64Tensor(B.shape, want.B), tol, 'B');
-        }
+        },
       ),
-      { seed: 20240904, numRuns: 60 }
+      { seed: 20240904, numRuns: 60 },
     );
   });
 
@@ -176,10 +176,10 @@ describe('topkAdmixture and composeLowRank against a float64 brute force (fast-c
     expectClose(sparse.B, dense.B, { atol: 0, rtol: 0 }, 'B');
     expect(() => composeLowRank({ logitsA: a, logitsB: b, bank, k: 2 })).toThrow(/top-k form has k = 3/);
     expect(() => composeLowRank({ logitsA, logitsB: randomNormal([3, 5, 8], 4), bank, k: 3 })).toThrow(
-      /must have r = 2/
+      /must have r = 2/,
     );
     expect(() => composeLowRank({ logitsA: randomNormal([2, 8], 5), logitsB, bank, k: 3 })).toThrow(
-      /logitsA must have shape \(r, in_t, nv\)/
+      /logitsA must have shape \(r, in_t, nv\)/,
     );
   });
 });

@@ -53,7 +53,7 @@ describe('logitsFromTopk / safeTopkWeights on the edge fixture', () => {
       tensor(
         'f32',
         [t.data.length - 1],
-        Float32Array.from(Array.from(t.data as Float32Array).filter((_, i) => i !== 11))
+        Float32Array.from(Array.from(t.data as Float32Array).filter((_, i) => i !== 11)),
       );
     expectClose(others(safe), others(strict), EXACT, 'logits outside the repaired slot');
   });
@@ -81,10 +81,10 @@ describe('logitsFromTopk / safeTopkWeights on the edge fixture', () => {
     const idx = tensor('u8', [1, 3], Uint8Array.from([0, 1, 2]));
     expect(() => safeTopkWeights({ weightsKm1: f32([1, 2], [NaN, 0.1]) })).toThrow(NumericalError);
     expect(() => logitsFromTopk({ indices: idx, weightsKm1: f32([1, 2], [0.5, -0.1]), nv: 4, safe: true })).toThrow(
-      /outside \[0, 1\]/
+      /outside \[0, 1\]/,
     );
     expect(() => logitsFromTopk({ indices: idx, weightsKm1: f32([1, 1], [0.5]), nv: 4 })).toThrow(
-      /weightsKm1 must have shape \(1, 2\)/
+      /weightsKm1 must have shape \(1, 2\)/,
     );
     expect(() => logitsFromTopk({ indices: idx, weightsKm1: f32([1, 2], [0.5, 0.2]), nv: 2 })).toThrow(ShapeError);
     expect(() =>
@@ -92,7 +92,7 @@ describe('logitsFromTopk / safeTopkWeights on the edge fixture', () => {
         indices: tensor('u8', [1, 3], Uint8Array.from([0, 1, 9])),
         weightsKm1: f32([1, 2], [0.5, 0.2]),
         nv: 4,
-      })
+      }),
     ).toThrow(/out of range/);
   });
 
@@ -119,7 +119,7 @@ describe('topkWeightsForSave never writes a file PEFT reloads as NaN', () => {
   it('rejects rows whose weights are not finite (NaN / +inf logits) with a NumericalError', () => {
     expect(() => topkWeightsForSave({ logits: f32([1, 3], [1, NaN, 0]), k: 2 })).toThrow(NumericalError);
     expect(() => topkWeightsForSave({ logits: f32([1, 3], [Infinity, 1, 0]), k: 2 })).toThrow(
-      /non-finite top-k weights/
+      /non-finite top-k weights/,
     );
   });
 
@@ -152,7 +152,7 @@ describe('topkWeightsForSave never writes a file PEFT reloads as NaN', () => {
         const reloaded = logitsFromTopk({ indices: ours.indices, weightsKm1: ours.weightsKm1, nv: 32 });
         expect(Array.from(reloaded.data).some(Number.isNaN)).toBe(false);
       }),
-      { seed: 5404, numRuns: 40 }
+      { seed: 5404, numRuns: 40 },
     );
     expect(nudges).toBeGreaterThan(0); // the repair path really ran
   });

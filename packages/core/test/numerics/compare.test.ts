@@ -54,14 +54,14 @@ describe('compareTensors', () => {
       compareTensors(
         tensor('u8', [2], Uint8Array.from([1, 2])),
         tensor('i64', [2], BigInt64Array.from([1n, 2n])),
-        EXACT
-      ).ok
+        EXACT,
+      ).ok,
     ).toBe(true);
     expect(
       compareTensors(tensor('i32', [1], Int32Array.from([2])), tensor('i16', [1], Int16Array.from([3])), {
         atol: 5,
         rtol: 0,
-      }).ok
+      }).ok,
     ).toBe(false);
   });
 
@@ -82,7 +82,7 @@ describe('compareTensors', () => {
   it('throws a ShapeError for different shapes or integer vs float', () => {
     expect(() => compareTensors(f32([2], [1, 2]), f32([1, 2], [1, 2]), EXACT)).toThrow(ShapeError);
     expect(() => compareTensors(tensor('i32', [1], Int32Array.of(1)), f32([1], [1]), EXACT)).toThrow(
-      /both must be floats or both integers/
+      /both must be floats or both integers/,
     );
   });
 

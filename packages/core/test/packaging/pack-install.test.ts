@@ -12,7 +12,14 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildStalePackages } from './helpers/build.js';
 import { runtimeDeclarations, runtimes } from './helpers/runtime-versions.js';
-import { installedCopies, npmInstall, packPackages, runIn, writeScratchApp, type Finished } from './helpers/scratch-app.js';
+import {
+  installedCopies,
+  npmInstall,
+  packPackages,
+  runIn,
+  writeScratchApp,
+  type Finished,
+} from './helpers/scratch-app.js';
 import { publishedPackages } from './helpers/workspace.js';
 
 const CI = process.env['CI'] === 'true';
@@ -47,9 +54,18 @@ const CLI_CONFORMANCE = CLI_BACKENDS.map((c) => ({ ...c, label: c.args.join(' ')
 /** Why the registry cannot be used (the lowest versions may not be in npm's cache yet), or undefined. */
 async function registryProblem(): Promise<string | undefined> {
   const probe = RUNTIMES[0]!;
-  const args = ['view', `${probe.name}@${probe.lowest}`, 'version', '--prefer-online', '--fetch-retries=0', '--fetch-timeout=10000'];
+  const args = [
+    'view',
+    `${probe.name}@${probe.lowest}`,
+    'version',
+    '--prefer-online',
+    '--fetch-retries=0',
+    '--fetch-timeout=10000',
+  ];
   const r = await runIn(tmpdir(), 'npm', args, 30_000);
-  return r.status === 0 && r.stdout.trim() === probe.lowest ? undefined : `npm ${args.join(' ')} exited with ${r.status}: ${r.stderr.trim()}`;
+  return r.status === 0 && r.stdout.trim() === probe.lowest
+    ? undefined
+    : `npm ${args.join(' ')} exited with ${r.status}: ${r.stderr.trim()}`;
 }
 
 const REGISTRY_PROBLEM = await registryProblem();
@@ -82,7 +98,7 @@ describe.runIf(REGISTRY_PROBLEM === undefined)('packed tarballs installed into s
     if (work !== '') rmSync(work, { recursive: true, force: true });
   });
 
-  it('every package that takes a runtime (peer, or the CLI\'s dependency) accepts the same range', () => {
+  it("every package that takes a runtime (peer, or the CLI's dependency) accepts the same range", () => {
     const ranges = new Map(RUNTIMES.map((r) => [r.name, r.range]));
     for (const d of runtimeDeclarations(PACKAGES)) expect(d.range, `${d.by} → ${d.name}`).toBe(ranges.get(d.name));
   });
@@ -102,7 +118,9 @@ describe.runIf(REGISTRY_PROBLEM === undefined)('packed tarballs installed into s
       expect(lines, `${name}.mjs prints one JSON line`).toHaveLength(1);
       const out = JSON.parse(lines[0]!) as ProgramOutput;
       for (const [what, url] of Object.entries(out.resolved)) {
-        expect(fileURLToPath(url), `${name}.mjs imported ${what} from`).toMatch(new RegExp(`^${literal(join(app, 'node_modules'))}${literal(sep)}`));
+        expect(fileURLToPath(url), `${name}.mjs imported ${what} from`).toMatch(
+          new RegExp(`^${literal(join(app, 'node_modules'))}${literal(sep)}`),
+        );
       }
       return out;
     }
@@ -117,7 +135,8 @@ describe.runIf(REGISTRY_PROBLEM === undefined)('packed tarballs installed into s
     }
     const gpuAvailable = async (): Promise<boolean> => (await webgpuRun())['available'] === true;
 
-    const cli = (args: readonly string[]): Promise<Finished> => runIn(app, 'npx', ['--no-install', '@vblora/cli', ...args], STEP_MS);
+    const cli = (args: readonly string[]): Promise<Finished> =>
+      runIn(app, 'npx', ['--no-install', '@vblora/cli', ...args], STEP_MS);
 
     beforeAll(async () => {
       app = join(work, level);
@@ -127,20 +146,32 @@ describe.runIf(REGISTRY_PROBLEM === undefined)('packed tarballs installed into s
     }, 600_000);
 
     it('installs every package from its tarball: one real folder each, no link', () => {
-      const lock = JSON.parse(readFileSync(join(app, 'package-lock.json'), 'utf8')) as { packages: Record<string, { resolved?: string }> };
+      const lock = JSON.parse(readFileSync(join(app, 'package-lock.json'), 'utf8')) as {
+        packages: Record<string, { resolved?: string }>;
+      };
       for (const [name, tarball] of tarballs) {
         const dir = join(app, 'node_modules', name);
         expect(lstatSync(dir).isSymbolicLink(), `${name} is a link`).toBe(false);
         expect(lstatSync(dir).isDirectory(), name).toBe(true);
         expect(realpathSync(dir)).toBe(dir);
         const resolved = lock.packages[`node_modules/${name}`]?.resolved ?? '';
-        expect(resolved.startsWith('file:') ? resolve(app, resolved.slice('file:'.length)) : resolved, name).toBe(tarball);
-        expect(installedCopies(app, name).map((c) => c.path), name).toEqual([`node_modules/${name}`]);
+        expect(resolved.startsWith('file:') ? resolve(app, resolved.slice('file:'.length)) : resolved, name).toBe(
+          tarball,
+        );
+        expect(
+          installedCopies(app, name).map((c) => c.path),
+          name,
+        ).toEqual([`node_modules/${name}`]);
       }
     });
 
     it(`installs each runtime once, at the version asked for (but the copies ${HF} pins for itself)`, () => {
-      const pins = (JSON.parse(readFileSync(join(app, 'node_modules', HF, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> }).dependencies ?? {};
+      const pins =
+        (
+          JSON.parse(readFileSync(join(app, 'node_modules', HF, 'package.json'), 'utf8')) as {
+            dependencies?: Record<string, string>;
+          }
+        ).dependencies ?? {};
       for (const r of RUNTIMES) {
         const want = [{ path: `node_modules/${r.name}`, version: versions[r.name]! }];
         // transformers.js depends on exact onnxruntime-node and onnxruntime-web versions; where the app has another,
@@ -155,85 +186,136 @@ describe.runIf(REGISTRY_PROBLEM === undefined)('packed tarballs installed into s
       }
       // tf.js registers its kernels in tfjs-core: a second copy is a second registry
       const tf = versions['@tensorflow/tfjs']!;
-      expect(installedCopies(app, '@tensorflow/tfjs-core')).toEqual([{ path: 'node_modules/@tensorflow/tfjs-core', version: tf }]);
+      expect(installedCopies(app, '@tensorflow/tfjs-core')).toEqual([
+        { path: 'node_modules/@tensorflow/tfjs-core', version: tf },
+      ]);
     });
 
-    it('@vblora/core composes a packaged golden adapter as PEFT does', async () => {
-      const out = await program('core', [CASE]);
-      expect(out.mismatches).toEqual([]);
-      expect(out['modules']).toBe(goldenModules(app).length);
-    }, STEP_MS);
+    it(
+      '@vblora/core composes a packaged golden adapter as PEFT does',
+      async () => {
+        const out = await program('core', [CASE]);
+        expect(out.mismatches).toEqual([]);
+        expect(out['modules']).toBe(goldenModules(app).length);
+      },
+      STEP_MS,
+    );
 
-    it('@vblora/onnx: AdapterSession on the app\'s onnxruntime-node gives PEFT\'s outputs with and without the adapter', async () => {
-      const out = await program('onnx', [CASE]);
-      expect(out['ort']).toEqual({ common: versions['onnxruntime-node'], node: versions['onnxruntime-node'] });
-      expect(out['warnings']).toEqual([]);
-      expect(out.mismatches).toEqual([]);
-    }, STEP_MS);
+    it(
+      "@vblora/onnx: AdapterSession on the app's onnxruntime-node gives PEFT's outputs with and without the adapter",
+      async () => {
+        const out = await program('onnx', [CASE]);
+        expect(out['ort']).toEqual({ common: versions['onnxruntime-node'], node: versions['onnxruntime-node'] });
+        expect(out['warnings']).toEqual([]);
+        expect(out.mismatches).toEqual([]);
+      },
+      STEP_MS,
+    );
 
-    it('@vblora/onnx/web: AdapterSession on the app\'s onnxruntime-web (passed in) gives PEFT\'s outputs', async () => {
-      const out = await program('onnx-web', [CASE]);
-      expect(out['ort']).toEqual({ common: versions['onnxruntime-web'], web: versions['onnxruntime-web'] });
-      expect(out.mismatches).toEqual([]);
-    }, STEP_MS);
+    it(
+      "@vblora/onnx/web: AdapterSession on the app's onnxruntime-web (passed in) gives PEFT's outputs",
+      async () => {
+        const out = await program('onnx-web', [CASE]);
+        expect(out['ort']).toEqual({ common: versions['onnxruntime-web'], web: versions['onnxruntime-web'] });
+        expect(out.mismatches).toEqual([]);
+      },
+      STEP_MS,
+    );
 
-    it('@vblora/tfjs: createBackend({ tfBackend: "wasm" }) composes as the reference and PEFT do', async () => {
-      const out = await program('tfjs', [CASE]);
-      expect([out['backend'], out['available'], out['tfBackend'], out['tf']]).toEqual(['tfjs-wasm', true, 'wasm', versions['@tensorflow/tfjs']]);
-      expect(out['modules']).toBe(goldenModules(app).length);
-      expect(out.mismatches).toEqual([]);
-    }, STEP_MS);
+    it(
+      '@vblora/tfjs: createBackend({ tfBackend: "wasm" }) composes as the reference and PEFT do',
+      async () => {
+        const out = await program('tfjs', [CASE]);
+        expect([out['backend'], out['available'], out['tfBackend'], out['tf']]).toEqual([
+          'tfjs-wasm',
+          true,
+          'wasm',
+          versions['@tensorflow/tfjs'],
+        ]);
+        expect(out['modules']).toBe(goldenModules(app).length);
+        expect(out.mismatches).toEqual([]);
+      },
+      STEP_MS,
+    );
 
-    it('@vblora/webgpu/node: createNodeWebGpuBackend on the app\'s Dawn composes as the reference does', async (ctx) => {
-      const available = await gpuAvailable();
-      if (!available && !CI) ctx.skip('no WebGPU adapter on this machine');
-      expect(available, 'a WebGPU adapter (CI=true: SwiftShader from Debian\'s chromium)').toBe(true);
-      const out = await webgpuRun();
-      expect(out['modules']).toBe(goldenModules(app).length);
-      expect(out.mismatches).toEqual([]);
-    }, STEP_MS);
+    it(
+      "@vblora/webgpu/node: createNodeWebGpuBackend on the app's Dawn composes as the reference does",
+      async (ctx) => {
+        const available = await gpuAvailable();
+        if (!available && !CI) ctx.skip('no WebGPU adapter on this machine');
+        expect(available, "a WebGPU adapter (CI=true: SwiftShader from Debian's chromium)").toBe(true);
+        const out = await webgpuRun();
+        expect(out['modules']).toBe(goldenModules(app).length);
+        expect(out.mismatches).toEqual([]);
+      },
+      STEP_MS,
+    );
 
-    it('@vblora/conformance: checkConformance(referenceBackend) passes on the packaged fixtures', async () => {
-      const out = await program('conformance', []);
-      expect(out['backend']).toBe('reference');
-      expect(out['failed']).toEqual([]);
-      expect(out['ok']).toBe(true);
-      expect((out['totals'] as { passed: number }).passed).toBeGreaterThan(0);
-    }, STEP_MS);
+    it(
+      '@vblora/conformance: checkConformance(referenceBackend) passes on the packaged fixtures',
+      async () => {
+        const out = await program('conformance', []);
+        expect(out['backend']).toBe('reference');
+        expect(out['failed']).toEqual([]);
+        expect(out['ok']).toBe(true);
+        expect((out['totals'] as { passed: number }).passed).toBeGreaterThan(0);
+      },
+      STEP_MS,
+    );
 
-    it(`@vblora/transformers: ${HF} generates PEFT's tokens on a hot-swap folder, with adapter a and with none`, async () => {
-      const out = await program('transformers', [join(app, 'transformers-out')]);
-      const runs = out['runs'] as Record<string, { got: number[][]; want: number[][] }>;
-      expect(Object.keys(runs)).toEqual(['fp32.vblora-a', 'fp32.base']);
-      for (const [run, { got, want }] of Object.entries(runs)) expect(got, run).toEqual(want);
-      expect(out['newTokens']).toBeGreaterThan(0);
-    }, STEP_MS);
+    it(
+      `@vblora/transformers: ${HF} generates PEFT's tokens on a hot-swap folder, with adapter a and with none`,
+      async () => {
+        const out = await program('transformers', [join(app, 'transformers-out')]);
+        const runs = out['runs'] as Record<string, { got: number[][]; want: number[][] }>;
+        expect(Object.keys(runs)).toEqual(['fp32.vblora-a', 'fp32.base']);
+        for (const [run, { got, want }] of Object.entries(runs)) expect(got, run).toEqual(want);
+        expect(out['newTokens']).toBeGreaterThan(0);
+      },
+      STEP_MS,
+    );
 
-    it('npx @vblora/cli --version prints the CLI package\'s version', async () => {
-      const r = await cli(['--version']);
-      expect(r.status, r.stderr).toBe(0);
-      expect(r.stdout.trim()).toBe(CLI_VERSION);
-    }, STEP_MS);
+    it(
+      "npx @vblora/cli --version prints the CLI package's version",
+      async () => {
+        const r = await cli(['--version']);
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stdout.trim()).toBe(CLI_VERSION);
+      },
+      STEP_MS,
+    );
 
-    it('npx @vblora/cli inspect reads a packaged golden adapter', async () => {
-      const r = await cli(['inspect', join(app, 'node_modules', '@vblora', 'conformance', 'fixtures', 'peft-golden', CASE, 'adapter_full'), '--json']);
-      expect(r.status, r.stderr).toBe(0);
-      const report = JSON.parse(r.stdout) as { flavour: string; modules: { path: string }[] };
-      expect(report.flavour).toBe('full');
-      expect(report.modules.map((m) => m.path).sort()).toEqual([...goldenModules(app)].sort());
-    }, STEP_MS);
+    it(
+      'npx @vblora/cli inspect reads a packaged golden adapter',
+      async () => {
+        const r = await cli([
+          'inspect',
+          join(app, 'node_modules', '@vblora', 'conformance', 'fixtures', 'peft-golden', CASE, 'adapter_full'),
+          '--json',
+        ]);
+        expect(r.status, r.stderr).toBe(0);
+        const report = JSON.parse(r.stdout) as { flavour: string; modules: { path: string }[] };
+        expect(report.flavour).toBe('full');
+        expect(report.modules.map((m) => m.path).sort()).toEqual([...goldenModules(app)].sort());
+      },
+      STEP_MS,
+    );
 
-    it.for(CLI_CONFORMANCE)('npx @vblora/cli conformance $label: conformant', { timeout: STEP_MS }, async ({ args, backend, needsGpu }, ctx) => {
-      if (needsGpu === true && !(await gpuAvailable())) {
-        if (!CI) ctx.skip('no WebGPU adapter on this machine');
-        expect.fail('no WebGPU adapter (CI=true: SwiftShader from Debian\'s chromium must be installed)');
-      }
-      const r = await cli(['conformance', ...args]);
-      expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
-      expect(r.stdout).toMatch(new RegExp(`^conformance of backend "${literal(backend)}"`));
-      expect(Number(/^(\d+) passed, 0 failed/m.exec(r.stdout)?.[1] ?? 0), r.stdout).toBeGreaterThan(0);
-      expect(r.stdout).toContain('CONFORMANT: every applicable case passed');
-    });
+    it.for(CLI_CONFORMANCE)(
+      'npx @vblora/cli conformance $label: conformant',
+      { timeout: STEP_MS },
+      async ({ args, backend, needsGpu }, ctx) => {
+        if (needsGpu === true && !(await gpuAvailable())) {
+          if (!CI) ctx.skip('no WebGPU adapter on this machine');
+          expect.fail("no WebGPU adapter (CI=true: SwiftShader from Debian's chromium must be installed)");
+        }
+        const r = await cli(['conformance', ...args]);
+        expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
+        expect(r.stdout).toMatch(new RegExp(`^conformance of backend "${literal(backend)}"`));
+        expect(Number(/^(\d+) passed, 0 failed/m.exec(r.stdout)?.[1] ?? 0), r.stdout).toBeGreaterThan(0);
+        expect(r.stdout).toContain('CONFORMANT: every applicable case passed');
+      },
+    );
   });
 });
 

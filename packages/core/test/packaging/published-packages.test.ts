@@ -22,12 +22,25 @@ beforeAll(async () => {
 describe.each(PACKAGES)('$name', (pkg) => {
   it('publint --strict: no error, warning or suggestion', async () => {
     const result = await publint({ pkgDir: pkg.dir, strict: true, level: 'suggestion', pack: 'npm' });
-    expect(result.messages.map((m) => `${m.type}: ${formatMessage(m, result.pkg, { color: false }) ?? m.code}`)).toEqual([]);
+    expect(
+      result.messages.map((m) => `${m.type}: ${formatMessage(m, result.pkg, { color: false }) ?? m.code}`),
+    ).toEqual([]);
   }, 60_000);
 
   it('@arethetypeswrong/cli --pack, ESM-only profile: no problem', async () => {
     // --no-definitely-typed: nothing is looked up on the registry, so the check runs offline.
-    const args = [ATTW, '--pack', pkg.dir, '--profile', 'esm-only', '--no-definitely-typed', '--format', 'ascii', '--no-color', '--no-emoji'];
+    const args = [
+      ATTW,
+      '--pack',
+      pkg.dir,
+      '--profile',
+      'esm-only',
+      '--no-definitely-typed',
+      '--format',
+      'ascii',
+      '--no-color',
+      '--no-emoji',
+    ];
     const r = await run(process.execPath, args, ROOT);
     expect(r.status, r.output).toBe(0);
   }, 120_000);
@@ -50,7 +63,14 @@ const ENVIRONMENTS: readonly Environment[] = [
   {
     id: 'page',
     env: { lib: ['ES2022', 'DOM'], types: [] },
-    entries: ['@vblora/core', '@vblora/tfjs', '@vblora/webgpu', '@vblora/onnx/web', '@vblora/conformance/web', '@vblora/transformers'],
+    entries: [
+      '@vblora/core',
+      '@vblora/tfjs',
+      '@vblora/webgpu',
+      '@vblora/onnx/web',
+      '@vblora/conformance/web',
+      '@vblora/transformers',
+    ],
   },
   { id: 'node', env: { lib: ['ES2022'], types: ['node'] }, entries: PACKAGES.flatMap(entrySpecifiers) },
 ];
@@ -59,16 +79,24 @@ const ENVIRONMENTS: readonly Environment[] = [
 const KNOWN_FAILURES: Readonly<Record<string, string>> = {};
 
 const CASES = ENVIRONMENTS.flatMap(({ id, env, entries, allErrors }) =>
-  id === 'node' ? [{ key: `${id}: every entry`, env, entries, allErrors }] : entries.map((e) => ({ key: `${id}: ${e}`, env, entries: [e], allErrors })),
+  id === 'node'
+    ? [{ key: `${id}: every entry`, env, entries, allErrors }]
+    : entries.map((e) => ({ key: `${id}: ${e}`, env, entries: [e], allErrors })),
 );
 
 describe('published declarations in a consumer (skipLibCheck: false)', () => {
-  it.each(CASES)('$key', async ({ key, env, entries, allErrors }) => {
-    const errors = await consumerTypeErrors(entries, env);
-    const counted = (allErrors === true ? errors : errors.filter(isOurs)).map((e) => `${e.file.slice(ROOT.length)}: ${e.message}`);
-    if (KNOWN_FAILURES[key] === undefined) expect(counted).toEqual([]);
-    else expect(counted, `known failure passes now: remove '${key}' from KNOWN_FAILURES`).not.toEqual([]);
-  }, 120_000);
+  it.each(CASES)(
+    '$key',
+    async ({ key, env, entries, allErrors }) => {
+      const errors = await consumerTypeErrors(entries, env);
+      const counted = (allErrors === true ? errors : errors.filter(isOurs)).map(
+        (e) => `${e.file.slice(ROOT.length)}: ${e.message}`,
+      );
+      if (KNOWN_FAILURES[key] === undefined) expect(counted).toEqual([]);
+      else expect(counted, `known failure passes now: remove '${key}' from KNOWN_FAILURES`).not.toEqual([]);
+    },
+    120_000,
+  );
 
   it('every known failure names a case', () => {
     expect(Object.keys(KNOWN_FAILURES).filter((k) => !CASES.some((c) => c.key === k))).toEqual([]);

@@ -1,4 +1,13 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -55,7 +64,9 @@ describe('defect 11: an adapter name never leads out of its directory', () => {
     const out = join(root, 'out');
     mkdirSync(out, { recursive: true });
     for (const name of bad) {
-      await expect(writeAdapterDir(out, named(name)), JSON.stringify(name)).rejects.toMatchObject({ name: 'AdapterError' });
+      await expect(writeAdapterDir(out, named(name)), JSON.stringify(name)).rejects.toMatchObject({
+        name: 'AdapterError',
+      });
     }
     expect(readdirSync(root)).toEqual(['out']);
     expect(readdirSync(out)).toEqual([]);
@@ -69,7 +80,10 @@ describe('defect 11: an adapter name never leads out of its directory', () => {
     mkdirSync(dir);
     symlinkSync(outside, join(dir, 'evil'));
     await expect(readAdapterDir(dir, 'evil')).rejects.toMatchObject({ name: 'PathError', rule: 'outside-folder' });
-    await expect(writeAdapterDir(dir, named('evil'))).rejects.toMatchObject({ name: 'PathError', rule: 'outside-folder' });
+    await expect(writeAdapterDir(dir, named('evil'))).rejects.toMatchObject({
+      name: 'PathError',
+      rule: 'outside-folder',
+    });
     expect(readFileSync(join(outside, 'adapter_model.safetensors')).equals(before)).toBe(true);
     expect(readdirSync(outside).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors']);
   });

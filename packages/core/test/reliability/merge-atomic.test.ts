@@ -1,11 +1,29 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import type { VBLoRAAdapter } from '@vblora/core';
 import { LOCK_FILE, mergeCheckpoint, SHARD_INDEX_FILE } from '@vblora/core/node';
-import { expectSnapshot, goldenAdapter, goldenBase, leftovers, rejectionOf, shardName, snapshot, writeSharded } from './helpers/merge-fixtures.js';
+import {
+  expectSnapshot,
+  goldenAdapter,
+  goldenBase,
+  leftovers,
+  rejectionOf,
+  shardName,
+  snapshot,
+  writeSharded,
+} from './helpers/merge-fixtures.js';
 import { canMount, mountTmpfs, NO_MOUNT_REASON } from './helpers/small-fs.js';
 
 // Defect 6 (issue #14): a sharded merge was not atomic across shards. A disk-full on shard 2 reported "nothing
@@ -138,7 +156,9 @@ describe('defect 6: an output that is an input is refused before anything is rea
     writeFileSync(join(dir, 'base.safetensors'), expectedA.get(S1)!); // any valid safetensors file
     writeFileSync(join(dir, 'adapter_model.safetensors'), 'adapter bytes');
     const before = snapshot(dir);
-    const self = await rejectionOf(mergeCheckpoint(adapterA, join(dir, 'base.safetensors'), join(dir, 'base.safetensors')));
+    const self = await rejectionOf(
+      mergeCheckpoint(adapterA, join(dir, 'base.safetensors'), join(dir, 'base.safetensors')),
+    );
     expect(self).toMatchObject({ name: 'PathError', rule: 'output-aliases-input' });
     const onAdapter = await rejectionOf(
       mergeCheckpoint(adapterA, join(dir, 'base.safetensors'), join(dir, 'adapter_model.safetensors'), {
@@ -154,9 +174,13 @@ describe('defect 6: one writer per output folder', () => {
   it('two merges into one folder at once: one is refused as locked or both results are whole, never interleaved', async () => {
     for (let round = 0; round < 4; round++) {
       const dir = fresh();
-      const runs = await Promise.allSettled([mergeCheckpoint(adapterA, inDir, dir), mergeCheckpoint(adapterB, inDir, dir)]);
+      const runs = await Promise.allSettled([
+        mergeCheckpoint(adapterA, inDir, dir),
+        mergeCheckpoint(adapterB, inDir, dir),
+      ]);
       expect(runs.some((r) => r.status === 'fulfilled')).toBe(true);
-      for (const r of runs) if (r.status === 'rejected') expect(r.reason).toMatchObject({ name: 'PathError', rule: 'locked' });
+      for (const r of runs)
+        if (r.status === 'rejected') expect(r.reason).toMatchObject({ name: 'PathError', rule: 'locked' });
       const got = snapshot(dir);
       const whole = [expectedA, expectedB].some((e) => [...e].every(([name, bytes]) => got.get(name)?.equals(bytes)));
       expect(whole, `round ${round}: the folder mixes the two merges`).toBe(true);

@@ -1,5 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, symlinkSync, truncateSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -29,11 +39,18 @@ const fresh = () => {
 const mkfifo = (path: string) => execFileSync('mkfifo', [path]);
 
 /** The merge's rejection, how long it took and how much ArrayBuffer memory grew; a hang fails after 10 s. */
-async function refusal(base: string, options: { maxMemoryBytes?: number } = {}): Promise<{ err: VBLoRAError; ms: number; growth: number }> {
+async function refusal(
+  base: string,
+  options: { maxMemoryBytes?: number } = {},
+): Promise<{ err: VBLoRAError; ms: number; growth: number }> {
   const before = process.memoryUsage().arrayBuffers;
   const t0 = performance.now();
-  const hang = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the merge hung for 10 s')), 10_000).unref());
-  const err = await rejectionOf(Promise.race([mergeCheckpoint(goldenAdapter(CASE), base, join(fresh(), 'out'), { threads: 1, ...options }), hang]));
+  const hang = new Promise<never>((_, reject) =>
+    setTimeout(() => reject(new Error('the merge hung for 10 s')), 10_000).unref(),
+  );
+  const err = await rejectionOf(
+    Promise.race([mergeCheckpoint(goldenAdapter(CASE), base, join(fresh(), 'out'), { threads: 1, ...options }), hang]),
+  );
   return { err, ms: performance.now() - t0, growth: process.memoryUsage().arrayBuffers - before };
 }
 
@@ -114,7 +131,10 @@ describe('defect 8: base files that are not regular files are refused at once', 
 
 /** Writes `tensors` plus one huge tensor as a sparse safetensors file: declared, never stored on disk. */
 function sparseBase(path: string, tensors: ReadonlyMap<string, HostTensor>, hugeShape: number[]): void {
-  const entries = [...[...tensors].map(([name, t]) => ({ name, dtype: t.dtype, shape: t.shape })), { name: 'zz.huge', dtype: 'f32' as const, shape: hugeShape }];
+  const entries = [
+    ...[...tensors].map(([name, t]) => ({ name, dtype: t.dtype, shape: t.shape })),
+    { name: 'zz.huge', dtype: 'f32' as const, shape: hugeShape },
+  ];
   const plan = planSafetensors(entries);
   const fd = openSync(path, 'w');
   writeSync(fd, plan.header, 0, plan.header.length, 0);
@@ -145,6 +165,9 @@ describe('defect 7: every buffer a base file sizes is checked against the memory
     expect(err.message).toContain('--max-memory');
     const header = await refusal(path, { maxMemoryBytes: 64 });
     expect(header.err.message).toContain(`the safetensors header of ${path} needs`);
-    expect((await refusal(path, { maxMemoryBytes: Number.NaN })).err).toMatchObject({ name: 'ConfigError', field: 'maxMemoryBytes' });
+    expect((await refusal(path, { maxMemoryBytes: Number.NaN })).err).toMatchObject({
+      name: 'ConfigError',
+      field: 'maxMemoryBytes',
+    });
   });
 });

@@ -4,7 +4,18 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRng, mergeIntoStateDict, writeSafetensors, zeros, type DType, type HostTensor } from '@vblora/core';
 import { createMergePool, mergeCheckpoint } from '@vblora/core/node';
-import { bytesOf, goldenAdapter, goldenBase, leftovers, readTensors, rejectionOf, snapshot, split, writeSharded, expectSnapshot } from './helpers/merge-fixtures.js';
+import {
+  bytesOf,
+  goldenAdapter,
+  goldenBase,
+  leftovers,
+  readTensors,
+  rejectionOf,
+  snapshot,
+  split,
+  writeSharded,
+  expectSnapshot,
+} from './helpers/merge-fixtures.js';
 
 // Defect 3 (issue #14): a base weight of a dtype the merge kernels lack (anything but F32, BF16, F16) was merged
 // as if its elements were 2 bytes wide: F64 and I8 weights came out as garbage with exit 0. Now it is refused
@@ -15,7 +26,20 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const CASE = 'llama_f32_vl16_nv64_top2';
 const WEIGHT = 'model.layers.1.self_attn.q_proj.weight';
-const OTHER: readonly DType[] = ['bool', 'u8', 'i8', 'f8_e5m2', 'f8_e4m3', 'i16', 'u16', 'i32', 'u32', 'f64', 'i64', 'u64'];
+const OTHER: readonly DType[] = [
+  'bool',
+  'u8',
+  'i8',
+  'f8_e5m2',
+  'f8_e4m3',
+  'i16',
+  'u16',
+  'i32',
+  'u32',
+  'f64',
+  'i64',
+  'u64',
+];
 
 /** The golden base with `name` replaced by a tensor of `dtype` and the same shape (seeded bytes). */
 function baseWith(name: string, dtype: DType): Map<string, HostTensor> {
@@ -34,7 +58,11 @@ describe('defect 3: unsupported weight dtypes are refused, not merged as 2-byte 
       const dir = join(tmp, `single-${dtype}`);
       mkdirSync(dir);
       writeFileSync(join(dir, 'base.safetensors'), writeSafetensors(baseWith(WEIGHT, dtype)));
-      const err = await rejectionOf(mergeCheckpoint(goldenAdapter(CASE), join(dir, 'base.safetensors'), join(dir, 'out.safetensors'), { threads: 1 }));
+      const err = await rejectionOf(
+        mergeCheckpoint(goldenAdapter(CASE), join(dir, 'base.safetensors'), join(dir, 'out.safetensors'), {
+          threads: 1,
+        }),
+      );
       expect(err.name).toBe('UnsupportedError');
       expect(err.message).toContain(WEIGHT);
       expect(err.message).toContain(`dtype ${dtype.toUpperCase()}`);
@@ -71,7 +99,9 @@ describe('defect 3: unsupported weight dtypes are refused, not merged as 2-byte 
     mkdirSync(dir);
     writeFileSync(join(dir, 'base.safetensors'), writeSafetensors(base));
     const adapter = goldenAdapter(CASE);
-    const result = await mergeCheckpoint(adapter, join(dir, 'base.safetensors'), join(dir, 'out.safetensors'), { threads: 1 });
+    const result = await mergeCheckpoint(adapter, join(dir, 'base.safetensors'), join(dir, 'out.safetensors'), {
+      threads: 1,
+    });
     expect(result.mergedModules).toBe(adapter.modules.size);
     const out = readTensors(join(dir, 'out.safetensors'));
     for (const dtype of OTHER) {
@@ -85,7 +115,11 @@ describe('defect 3: unsupported weight dtypes are refused, not merged as 2-byte 
   it('mergeIntoStateDict: an F64 or I8 weight is the same UnsupportedError, raised before any module is merged', async () => {
     for (const dtype of ['f64', 'i8'] as const) {
       const progress: string[] = [];
-      const err = await rejectionOf(mergeIntoStateDict(goldenAdapter(CASE), baseWith(WEIGHT, dtype), { onProgress: (_, __, m) => progress.push(m) }));
+      const err = await rejectionOf(
+        mergeIntoStateDict(goldenAdapter(CASE), baseWith(WEIGHT, dtype), {
+          onProgress: (_, __, m) => progress.push(m),
+        }),
+      );
       expect(err.name).toBe('UnsupportedError');
       expect(err.message).toContain(`${WEIGHT} has dtype ${dtype.toUpperCase()}`);
       expect(progress).toEqual([]);
@@ -96,10 +130,22 @@ describe('defect 3: unsupported weight dtypes are refused, not merged as 2-byte 
     const pool = createMergePool(1);
     try {
       const [region] = pool.regions(64) as [Uint8Array];
-      const job = { shape: [4, 4] as [number, number], input: region, output: region, A: new Float32Array(4), B: new Float32Array(4), fanInFanOut: false, safe: false, adapter: 'a', module: 'm' };
+      const job = {
+        shape: [4, 4] as [number, number],
+        input: region,
+        output: region,
+        A: new Float32Array(4),
+        B: new Float32Array(4),
+        fanInFanOut: false,
+        safe: false,
+        adapter: 'a',
+        module: 'm',
+      };
       await expect(pool.run({ ...job, dtype: 'i8' as 'f32' })).rejects.toMatchObject({ name: 'UnsupportedError' });
       await expect(pool.run({ ...job, dtype: 'f32', shape: [8, 4] })).rejects.toMatchObject({ name: 'ShapeError' });
-      await expect(pool.run({ ...job, dtype: 'f32', B: new Float32Array(2) })).rejects.toMatchObject({ name: 'ShapeError' });
+      await expect(pool.run({ ...job, dtype: 'f32', B: new Float32Array(2) })).rejects.toMatchObject({
+        name: 'ShapeError',
+      });
       await expect(pool.run({ ...job, dtype: 'f32' })).resolves.toBeUndefined();
     } finally {
       await pool.close();

@@ -2,9 +2,28 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fromF32, mergeIntoStateDict, tensor, toF32, writeSafetensors, zeros, type HostTensor, type VBLoRAAdapter } from '@vblora/core';
+import {
+  fromF32,
+  mergeIntoStateDict,
+  tensor,
+  toF32,
+  writeSafetensors,
+  zeros,
+  type HostTensor,
+  type VBLoRAAdapter,
+} from '@vblora/core';
 import { mergeCheckpoint } from '@vblora/core/node';
-import { bytesOf, expectSnapshot, goldenAdapter, goldenBase, readTensors, rejectionOf, snapshot, split, writeSharded } from './helpers/merge-fixtures.js';
+import {
+  bytesOf,
+  expectSnapshot,
+  goldenAdapter,
+  goldenBase,
+  readTensors,
+  rejectionOf,
+  snapshot,
+  split,
+  writeSharded,
+} from './helpers/merge-fixtures.js';
 
 // Defect 5 (issue #14): trained biases and modules_to_save tensors were not shape-checked in the safetensors
 // merge: an [8] bias into a [32] base wrote 8 values and then 24 bytes read past the tensor, exit 0; as the last
@@ -33,7 +52,9 @@ const withExtras = (adapter: VBLoRAAdapter, extras: Iterable<readonly [string, H
 async function refused(adapter: VBLoRAAdapter, base: Map<string, HostTensor>) {
   const dir = fresh();
   writeFileSync(join(dir, 'base.safetensors'), writeSafetensors(base));
-  const err = await rejectionOf(mergeCheckpoint(adapter, join(dir, 'base.safetensors'), join(dir, 'out.safetensors'), { threads: 1 }));
+  const err = await rejectionOf(
+    mergeCheckpoint(adapter, join(dir, 'base.safetensors'), join(dir, 'out.safetensors'), { threads: 1 }),
+  );
   expect(readdirSync(dir)).toEqual(['base.safetensors']);
   const progress: string[] = [];
   const inMemory = await rejectionOf(mergeIntoStateDict(adapter, base, { onProgress: (_, __, m) => progress.push(m) }));
@@ -99,7 +120,11 @@ describe('defect 5: carried tensors are shape- and dtype-checked like PEFT, befo
 
   it('fitting carried tensors are written in the base dtype: an F32 bias over a BF16 base is rounded to BF16', async () => {
     const base = goldenBase(CASE);
-    const bias = tensor('f32', [64], Float32Array.from({ length: 64 }, (_, i) => 1 + i / 3));
+    const bias = tensor(
+      'f32',
+      [64],
+      Float32Array.from({ length: 64 }, (_, i) => 1 + i / 3),
+    );
     const adapter = withExtras(goldenAdapter(CASE), [[BIAS_KEY, bias]]);
     const dir = fresh();
     writeFileSync(join(dir, 'base.safetensors'), writeSafetensors(base));

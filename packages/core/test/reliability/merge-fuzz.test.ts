@@ -23,7 +23,20 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 let n = 0;
 const fresh = () => join(tmp, `c${++n}`);
 const UNSUPPORTED: readonly DType[] = ['f64', 'i8', 'u8', 'i64', 'bool', 'f8_e4m3'];
-const SMALL: AdapterSpec = { nv: 6, vl: 2, r: 2, k: 2, flavour: 'topk', dtype: 'f32', tiles: [[2, 1], [1, 3]], withBias: true, seed: 5 };
+const SMALL: AdapterSpec = {
+  nv: 6,
+  vl: 2,
+  r: 2,
+  k: 2,
+  flavour: 'topk',
+  dtype: 'f32',
+  tiles: [
+    [2, 1],
+    [1, 3],
+  ],
+  withBias: true,
+  seed: 5,
+};
 
 /** Runs one merge: its outcome; whatever it was, `folders` (those that exist) hold no temporary or lock file. */
 async function merge(run: () => Promise<unknown>, outcomes: Outcomes, folders: readonly string[]): Promise<string> {
@@ -35,7 +48,8 @@ async function merge(run: () => Promise<unknown>, outcomes: Outcomes, folders: r
     outcome = mergeOutcome(err); // anything that is not a vblora.js error is re-thrown here
   }
   outcomes.add(outcome, performance.now() - t0);
-  for (const f of folders) if (existsSync(f) && statSync(f).isDirectory()) expect(leftovers(f), `${outcome}: left in ${f}`).toEqual([]);
+  for (const f of folders)
+    if (existsSync(f) && statSync(f).isDirectory()) expect(leftovers(f), `${outcome}: left in ${f}`).toEqual([]);
   return outcome;
 }
 
@@ -44,7 +58,10 @@ const shardsArb = fc.record({
   shards: fc.integer({ min: 1, max: 3 }),
   seed: fc.integer({ min: 0, max: 2 ** 30 }),
   duplicate: fc.option(fc.nat(), { freq: 3 }),
-  index: fc.oneof({ weight: 6, arbitrary: fc.constant('exact') }, { weight: 1, arbitrary: fc.constantFrom('drop', 'remap', 'extra', 'missing-shard') }),
+  index: fc.oneof(
+    { weight: 6, arbitrary: fc.constant('exact') },
+    { weight: 1, arbitrary: fc.constantFrom('drop', 'remap', 'extra', 'missing-shard') },
+  ),
   dtype: fc.option(fc.constantFrom(...UNSUPPORTED), { freq: 4 }),
 });
 
@@ -75,7 +92,8 @@ describe('mergeCheckpoint fuzz: shards, indexes and dtypes', () => {
           }
           const victim = names[c.seed % names.length]!;
           if (c.index === 'drop') delete map[victim];
-          if (c.index === 'remap' && c.shards > 1) map[victim] = shardName((parts.findIndex((p) => p.includes(victim)) + 1) % c.shards, c.shards);
+          if (c.index === 'remap' && c.shards > 1)
+            map[victim] = shardName((parts.findIndex((p) => p.includes(victim)) + 1) % c.shards, c.shards);
           if (c.index === 'extra') map['model.layers.99.absent.weight'] = shardName(0, c.shards);
           if (c.index === 'missing-shard') map[victim] = 'model-absent.safetensors';
           if (c.index === 'drop' || c.index === 'extra' || (c.index === 'remap' && c.shards > 1)) {
@@ -92,12 +110,21 @@ describe('mergeCheckpoint fuzz: shards, indexes and dtypes', () => {
           }
           const dir = fresh();
           mkdirSync(dir);
-          parts.forEach((p, s) => writeFileSync(join(dir, shardName(s, c.shards)), writeSafetensors(p.map((k) => [k, base.get(k)!] as const))));
+          parts.forEach((p, s) =>
+            writeFileSync(
+              join(dir, shardName(s, c.shards)),
+              writeSafetensors(p.map((k) => [k, base.get(k)!] as const)),
+            ),
+          );
           writeFileSync(join(dir, SHARD_INDEX_FILE), JSON.stringify({ metadata: {}, weight_map: map }));
           const before = snapshot(dir);
           const out = fresh();
           let merged = -1;
-          const outcome = await merge(async () => void ({ mergedModules: merged } = await mergeCheckpoint(adapter, dir, out, { threads: 1 })), outcomes, [out]);
+          const outcome = await merge(
+            async () => void ({ mergedModules: merged } = await mergeCheckpoint(adapter, dir, out, { threads: 1 })),
+            outcomes,
+            [out],
+          );
           expectSnapshot(dir, before);
           if (defects === 0) {
             expect(outcome, JSON.stringify(c)).toBe('ok');
@@ -138,8 +165,16 @@ describe('mergeCheckpoint fuzz: outputs that alias inputs', () => {
           const names = [...base.keys()];
           const shards = sharded ? [names.slice(0, 3), names.slice(3)] : [names];
           const files = sharded ? [shardName(0, 2), shardName(1, 2)] : ['model.safetensors'];
-          shards.forEach((p, i) => writeFileSync(join(dir, files[i]!), writeSafetensors(p.map((k) => [k, base.get(k)!] as const))));
-          if (sharded) writeFileSync(join(dir, SHARD_INDEX_FILE), JSON.stringify({ weight_map: Object.fromEntries(shards.flatMap((p, i) => p.map((k) => [k, files[i]!]))) }));
+          shards.forEach((p, i) =>
+            writeFileSync(join(dir, files[i]!), writeSafetensors(p.map((k) => [k, base.get(k)!] as const))),
+          );
+          if (sharded)
+            writeFileSync(
+              join(dir, SHARD_INDEX_FILE),
+              JSON.stringify({
+                weight_map: Object.fromEntries(shards.flatMap((p, i) => p.map((k) => [k, files[i]!]))),
+              }),
+            );
           const before = snapshot(dir);
           const link = `${dir}-link`;
           symlinkSync(dir, link);
@@ -159,8 +194,13 @@ describe('mergeCheckpoint fuzz: outputs that alias inputs', () => {
             'shard-hardlink': hard,
             adapter: adapterFile,
           }[target];
-          const outcome = await merge(() => mergeCheckpoint(adapter, dir, out, { threads: 1, inputFiles: [adapterFile] }), outcomes, [dir, outside, out]);
-          for (const [name, bytes] of before) expect(snapshot(dir).get(name)?.equals(bytes), `${target}: ${name} changed`).toBe(true);
+          const outcome = await merge(
+            () => mergeCheckpoint(adapter, dir, out, { threads: 1, inputFiles: [adapterFile] }),
+            outcomes,
+            [dir, outside, out],
+          );
+          for (const [name, bytes] of before)
+            expect(snapshot(dir).get(name)?.equals(bytes), `${target}: ${name} changed`).toBe(true);
           const aliased = sharded ? ['folder', 'folder-link'] : ['shard', 'shard-hardlink', 'adapter'];
           if (aliased.includes(target)) expect(outcome, target).toBe('PathError:output-aliases-input');
           if (target === 'fresh' || target === 'inside') expect(outcome, target).toBe('ok');
@@ -189,30 +229,54 @@ describe('mergeCheckpoint fuzz: huge declared shapes in the base', () => {
       const adapter = buildAdapter(SMALL);
       const budget = 2 ** 30;
       await fc.assert(
-        fc.asyncProperty(fc.array(fc.tuple(fc.array(dimArb, { minLength: 1, maxLength: 3 }), fc.constantFrom<DType>('f32', 'bf16', 'i64')), { minLength: 1, maxLength: 3 }), fc.boolean(), fc.boolean(), fc.nat(1000), async (decl, sparse, hugeWeight, seed) => {
-          const base = baseFor(adapter, ['f32'], seed);
-          const tensors: DeclaredTensor[] = [...base].map(([name, t]) => ({ name, dtype: t.dtype, shape: t.shape.map(BigInt), data: t }));
-          if (hugeWeight) tensors[0] = { name: tensors[0]!.name, dtype: 'f32', shape: [2n ** 17n, 2n ** 17n] };
-          decl.forEach(([shape, dtype], i) => {
-            const size = shape.reduce((a, d) => a * d, 8n);
-            tensors.push({ name: `extra.${i}`, dtype, shape, ...(size <= 4096n ? { data: filled(dtype, shape.map(Number), seed + i) } : {}) });
-          });
-          const path = join(fresh(), 'base.safetensors');
-          mkdirSync(join(path, '..'));
-          const huge = tensors.some((t) => t.data === undefined);
-          const declared = tensors.reduce((s, t) => s + t.shape.reduce((a, d) => a * d, 8n), 0n);
-          const writeSparse = sparse && declared <= 2n ** 40n;
-          writeDeclared(path, tensors, writeSparse);
-          const before = process.memoryUsage().arrayBuffers;
-          const out = join(path, '..', 'out.safetensors');
-          const outcome = await merge(() => mergeCheckpoint(adapter, path, out, { threads: 1, maxMemoryBytes: budget }), outcomes, [join(path, '..')]);
-          expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 2 ** 20);
-          if (!huge) expect(outcome).toBe('ok');
-          else expect(outcome).not.toBe('ok');
-          if (huge && writeSparse && !hugeWeight && declared < 2n ** 53n) expect(outcome).toBe('ResourceLimitError:maxMemory');
-          if (huge && writeSparse && hugeWeight) expect(outcome).toBe('ShapeError');
-          if (!writeSparse && huge && declared < 2n ** 53n) expect(outcome).toMatch(/^CheckpointFormatError/);
-        }),
+        fc.asyncProperty(
+          fc.array(
+            fc.tuple(fc.array(dimArb, { minLength: 1, maxLength: 3 }), fc.constantFrom<DType>('f32', 'bf16', 'i64')),
+            { minLength: 1, maxLength: 3 },
+          ),
+          fc.boolean(),
+          fc.boolean(),
+          fc.nat(1000),
+          async (decl, sparse, hugeWeight, seed) => {
+            const base = baseFor(adapter, ['f32'], seed);
+            const tensors: DeclaredTensor[] = [...base].map(([name, t]) => ({
+              name,
+              dtype: t.dtype,
+              shape: t.shape.map(BigInt),
+              data: t,
+            }));
+            if (hugeWeight) tensors[0] = { name: tensors[0]!.name, dtype: 'f32', shape: [2n ** 17n, 2n ** 17n] };
+            decl.forEach(([shape, dtype], i) => {
+              const size = shape.reduce((a, d) => a * d, 8n);
+              tensors.push({
+                name: `extra.${i}`,
+                dtype,
+                shape,
+                ...(size <= 4096n ? { data: filled(dtype, shape.map(Number), seed + i) } : {}),
+              });
+            });
+            const path = join(fresh(), 'base.safetensors');
+            mkdirSync(join(path, '..'));
+            const huge = tensors.some((t) => t.data === undefined);
+            const declared = tensors.reduce((s, t) => s + t.shape.reduce((a, d) => a * d, 8n), 0n);
+            const writeSparse = sparse && declared <= 2n ** 40n;
+            writeDeclared(path, tensors, writeSparse);
+            const before = process.memoryUsage().arrayBuffers;
+            const out = join(path, '..', 'out.safetensors');
+            const outcome = await merge(
+              () => mergeCheckpoint(adapter, path, out, { threads: 1, maxMemoryBytes: budget }),
+              outcomes,
+              [join(path, '..')],
+            );
+            expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 2 ** 20);
+            if (!huge) expect(outcome).toBe('ok');
+            else expect(outcome).not.toBe('ok');
+            if (huge && writeSparse && !hugeWeight && declared < 2n ** 53n)
+              expect(outcome).toBe('ResourceLimitError:maxMemory');
+            if (huge && writeSparse && hugeWeight) expect(outcome).toBe('ShapeError');
+            if (!writeSparse && huge && declared < 2n ** 53n) expect(outcome).toMatch(/^CheckpointFormatError/);
+          },
+        ),
         { seed: SEED, numRuns: RUNS },
       );
       reportFuzz('merge: huge declared shapes', SEED, RUNS, outcomes, performance.now() - t0);

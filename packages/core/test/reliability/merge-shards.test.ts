@@ -36,7 +36,8 @@ function duplicated(copy: HostTensor, odd: 1 | 2 = 2): string {
   expect(parts[0]).toContain(Q0);
   const dir = fresh();
   writeSharded(dir, base, parts);
-  const shard = (i: 0 | 1, q: HostTensor) => writeSafetensors([...parts[i]!.filter((k) => k !== Q0).map((k) => [k, base.get(k)!] as const), [Q0, q] as const]);
+  const shard = (i: 0 | 1, q: HostTensor) =>
+    writeSafetensors([...parts[i]!.filter((k) => k !== Q0).map((k) => [k, base.get(k)!] as const), [Q0, q] as const]);
   writeFileSync(join(dir, S1), shard(0, odd === 1 ? copy : base.get(Q0)!));
   writeFileSync(join(dir, S2), shard(1, odd === 2 ? copy : base.get(Q0)!));
   return dir;
@@ -82,7 +83,12 @@ describe("defect 3: an index that disagrees with the shards' contents is refused
 
   it('a tensor in shard 1 that the index maps to shard 2: index-mismatch naming both', async () => {
     const dir = fresh();
-    writeSharded(dir, base, parts, map((m) => (m[Q0] = S2)));
+    writeSharded(
+      dir,
+      base,
+      parts,
+      map((m) => (m[Q0] = S2)),
+    );
     const err = await formatError(dir);
     expect(err.rule).toBe('index-mismatch');
     expect(err.tensor).toBe(Q0);
@@ -91,15 +97,27 @@ describe("defect 3: an index that disagrees with the shards' contents is refused
 
   it('a tensor in the index but not in its shard: index-mismatch', async () => {
     const dir = fresh();
-    writeSharded(dir, base, parts, map((m) => (m['model.layers.9.mlp.up_proj.weight'] = S2)));
+    writeSharded(
+      dir,
+      base,
+      parts,
+      map((m) => (m['model.layers.9.mlp.up_proj.weight'] = S2)),
+    );
     const err = await formatError(dir);
     expect(err.rule).toBe('index-mismatch');
-    expect(err.message).toContain(`maps tensor "model.layers.9.mlp.up_proj.weight" to ${S2}, but ${S2} has no such tensor`);
+    expect(err.message).toContain(
+      `maps tensor "model.layers.9.mlp.up_proj.weight" to ${S2}, but ${S2} has no such tensor`,
+    );
   });
 
   it('a tensor in a shard that the index does not list: index-mismatch', async () => {
     const dir = fresh();
-    writeSharded(dir, base, parts, map((m) => delete m[Q0]));
+    writeSharded(
+      dir,
+      base,
+      parts,
+      map((m) => delete m[Q0]),
+    );
     const err = await formatError(dir);
     expect(err.rule).toBe('index-mismatch');
     expect(err.message).toContain(`"${Q0}" is in ${S1} but ${SHARD_INDEX_FILE} does not list it`);
@@ -108,14 +126,24 @@ describe("defect 3: an index that disagrees with the shards' contents is refused
   it('names that Object.prototype has (constructor, __proto__) are plain names, never prototype lookups', async () => {
     const dir = fresh();
     const extra = new Map([...base, ['constructor', tensor('f32', [1], new Float32Array(1))] as const]);
-    writeSharded(dir, extra, [parts[0]!, [...parts[1]!, 'constructor']], map(() => undefined));
+    writeSharded(
+      dir,
+      extra,
+      [parts[0]!, [...parts[1]!, 'constructor']],
+      map(() => undefined),
+    );
     const err = await formatError(dir);
     expect(err.rule).toBe('index-mismatch');
     expect(err.tensor).toBe('constructor');
   });
 
   it('an index whose weight_map is not an object, or names a shard outside the folder: index-json', async () => {
-    for (const index of ['[]', '{"weight_map": []}', `{"weight_map": {"${Q0}": "../x.safetensors"}}`, `{"weight_map": {"${Q0}": 7}}`]) {
+    for (const index of [
+      '[]',
+      '{"weight_map": []}',
+      `{"weight_map": {"${Q0}": "../x.safetensors"}}`,
+      `{"weight_map": {"${Q0}": 7}}`,
+    ]) {
       const dir = fresh();
       writeSharded(dir, base, parts);
       writeFileSync(join(dir, SHARD_INDEX_FILE), index);

@@ -1,5 +1,14 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, link, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  link,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,7 +70,13 @@ describe('resolveInside: side files stay in their folder by real path', () => {
     symlinkSync('/', join(model, 'root'));
     symlinkSync(outside, join(model, 'out-dir'));
     symlinkSync(join(outside, 'missing.bin'), join(model, 'dangling.bin'));
-    for (const loc of ['file-link.bin', 'root/etc/hostname', 'out-dir/secret.txt', 'out-dir/not-yet.bin', 'dangling.bin']) {
+    for (const loc of [
+      'file-link.bin',
+      'root/etc/hostname',
+      'out-dir/secret.txt',
+      'out-dir/not-yet.bin',
+      'dangling.bin',
+    ]) {
       expect((await pathError(resolveInside(model, loc, 'test'))).rule, loc).toBe('outside-folder');
     }
   });
@@ -108,7 +123,12 @@ describe('refuseAliasedOutputs: an output is never one of the inputs', () => {
     const input = join(dir, 'model', 'w.bin');
     symlinkSync(input, join(dir, 'sym.bin'));
     await hardLink(input, join(dir, 'hard.bin'));
-    for (const out of [input, join(dir, 'model', '..', 'model', 'w.bin'), join(dir, 'sym.bin'), join(dir, 'hard.bin')]) {
+    for (const out of [
+      input,
+      join(dir, 'model', '..', 'model', 'w.bin'),
+      join(dir, 'sym.bin'),
+      join(dir, 'hard.bin'),
+    ]) {
       const err = await pathError(refuseAliasedOutputs([out], [input]));
       expect(err.rule, out).toBe('output-aliases-input');
     }
@@ -134,7 +154,10 @@ describe('lockOutputFolder: one writer per output folder', () => {
     const folder = join(dir, 'model');
     // a real pid that has exited: a finished child
     const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
-    writeFileSync(join(folder, LOCK_FILE), JSON.stringify({ pid: dead, host: (await import('node:os')).hostname(), token: 'x' }));
+    writeFileSync(
+      join(folder, LOCK_FILE),
+      JSON.stringify({ pid: dead, host: (await import('node:os')).hostname(), token: 'x' }),
+    );
     const lock = await lockOutputFolder(folder);
     expect(JSON.parse(readFileSync(join(folder, LOCK_FILE), 'utf8')).pid).toBe(process.pid);
     await lock.release();

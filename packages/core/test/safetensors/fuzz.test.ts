@@ -42,18 +42,55 @@ function check(bytes: Uint8Array): void {
   }
   const again = writeSafetensors(file.tensors, file.metadata);
   const back = readSafetensors(again);
-  if ([...back.tensors.keys()].sort().join('\0') !== [...file.tensors.keys()].sort().join('\0')) throw new Error('names');
+  if ([...back.tensors.keys()].sort().join('\0') !== [...file.tensors.keys()].sort().join('\0'))
+    throw new Error('names');
   if (JSON.stringify(back.metadata) !== JSON.stringify(file.metadata)) throw new Error('metadata');
   if (!sameBytes(writeSafetensors(back.tensors, back.metadata), again)) throw new Error('re-write is not stable');
 }
 
 // ---- mutations of golden files -------------------------------------------------------------------------------
 
-const NUMBERS = ['0', '-1', '-0', '1.5', '1e3', '00', '2147483648', '4294967296', '9007199254740991', '9007199254740992',
-  '9007199254740993', '18446744073709551615', '18446744073709551616', '1e400', '[]', '"1"', 'null'];
+const NUMBERS = [
+  '0',
+  '-1',
+  '-0',
+  '1.5',
+  '1e3',
+  '00',
+  '2147483648',
+  '4294967296',
+  '9007199254740991',
+  '9007199254740992',
+  '9007199254740993',
+  '18446744073709551615',
+  '18446744073709551616',
+  '1e400',
+  '[]',
+  '"1"',
+  'null',
+];
 const DTYPES = [...SAFETENSORS_DTYPE_ORDER, 'f32', 'F31', '', 'BOOL ', 'F32\u0000'];
 const KEYS = ['__proto__', 'constructor', 'prototype', '__metadata__', 'toString', '', 'dtype', 'hasOwnProperty'];
-const CHARS = ['{', '}', '[', ']', '"', ',', ':', '\\', ' ', '0', '9', '-', '.', 'e', '\u0000', '\uffff', '\ud800', 'é'];
+const CHARS = [
+  '{',
+  '}',
+  '[',
+  ']',
+  '"',
+  ',',
+  ':',
+  '\\',
+  ' ',
+  '0',
+  '9',
+  '-',
+  '.',
+  'e',
+  '\u0000',
+  '\uffff',
+  '\ud800',
+  'é',
+];
 
 type TextEdit = (text: string, k: number) => string;
 const nth = (text: string, re: RegExp, k: number): RegExpExecArray | undefined => {
@@ -65,33 +102,66 @@ const splice = (text: string, m: RegExpExecArray | undefined, by: (s: string) =>
 const ENTRY = /"((?:[^"\\]|\\.)*)":\{"dtype":"[^"]*","shape":\[[^\]]*\],"data_offsets":\[[^\]]*\]\}/g;
 
 const textEdit: fc.Arbitrary<TextEdit> = fc.oneof(
-  fc.oneof(fc.constantFrom(...NUMBERS), fc.nat().map(String), fc.integer({ min: -3, max: 3 }).map((d) => `~${d}`)).map(
-    (v): TextEdit => (t, k) =>
-      splice(t, nth(t, /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g, k), (s) => (v.startsWith('~') ? String(Number(s) + Number(v.slice(1))) : v)),
+  fc
+    .oneof(
+      fc.constantFrom(...NUMBERS),
+      fc.nat().map(String),
+      fc.integer({ min: -3, max: 3 }).map((d) => `~${d}`),
+    )
+    .map(
+      (v): TextEdit =>
+        (t, k) =>
+          splice(t, nth(t, /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g, k), (s) =>
+            v.startsWith('~') ? String(Number(s) + Number(v.slice(1))) : v,
+          ),
+    ),
+  fc.constantFrom(...DTYPES).map(
+    (d): TextEdit =>
+      (t, k) =>
+        splice(t, nth(t, /"dtype":"[^"]*"/g, k), () => `"dtype":"${d}"`),
   ),
-  fc.constantFrom(...DTYPES).map((d): TextEdit => (t, k) => splice(t, nth(t, /"dtype":"[^"]*"/g, k), () => `"dtype":"${d}"`)),
   fc.array(fc.oneof(fc.nat(9), fc.constantFrom(0, 2 ** 31, 2 ** 53, 2 ** 64)), { maxLength: 4 }).map(
-    (s): TextEdit => (t, k) => splice(t, nth(t, /"shape":\[[^\]]*\]/g, k), () => `"shape":[${s.join(',')}]`),
+    (s): TextEdit =>
+      (t, k) =>
+        splice(t, nth(t, /"shape":\[[^\]]*\]/g, k), () => `"shape":[${s.join(',')}]`),
   ),
   fc.array(fc.oneof(fc.nat(5000), fc.constantFrom(2 ** 31, 2 ** 53)), { maxLength: 3 }).map(
-    (o): TextEdit => (t, k) => splice(t, nth(t, /"data_offsets":\[[^\]]*\]/g, k), () => `"data_offsets":[${o.join(',')}]`),
+    (o): TextEdit =>
+      (t, k) =>
+        splice(t, nth(t, /"data_offsets":\[[^\]]*\]/g, k), () => `"data_offsets":[${o.join(',')}]`),
   ),
   fc.constant<TextEdit>((t, k) => splice(t, nth(t, ENTRY, k), (s) => `${s},${s}`)), // duplicate a whole tensor key
   fc.constantFrom('dtype', 'shape', 'data_offsets').map(
-    (f): TextEdit => (t, k) => splice(t, nth(t, new RegExp(`"${f}":("[^"]*"|\\[[^\\]]*\\])`, 'g'), k), (s) => `${s},${s}`),
+    (f): TextEdit =>
+      (t, k) =>
+        splice(t, nth(t, new RegExp(`"${f}":("[^"]*"|\\[[^\\]]*\\])`, 'g'), k), (s) => `${s},${s}`),
   ),
-  fc.constantFrom(...KEYS).map((key): TextEdit => (t, k) => splice(t, nth(t, ENTRY, k), (s) => `"${key}"${s.slice(s.indexOf('":') + 1)}`)),
-  fc.constantFrom(...KEYS).map((key): TextEdit => (t) => t.replace('"__metadata__":{', `"__metadata__":{"${key}":"x",`)),
+  fc.constantFrom(...KEYS).map(
+    (key): TextEdit =>
+      (t, k) =>
+        splice(t, nth(t, ENTRY, k), (s) => `"${key}"${s.slice(s.indexOf('":') + 1)}`),
+  ),
+  fc.constantFrom(...KEYS).map(
+    (key): TextEdit =>
+      (t) =>
+        t.replace('"__metadata__":{', `"__metadata__":{"${key}":"x",`),
+  ),
   fc.oneof(fc.integer({ min: 1, max: 80 }), fc.constant(100_000)).map(
-    (d): TextEdit => (t, k) => splice(t, nth(t, /\d+/g, k), () => (d % 2 ? '['.repeat(d) + ']'.repeat(d) : '{"a":'.repeat(d) + '1' + '}'.repeat(d))),
+    (d): TextEdit =>
+      (t, k) =>
+        splice(t, nth(t, /\d+/g, k), () =>
+          d % 2 ? '['.repeat(d) + ']'.repeat(d) : '{"a":'.repeat(d) + '1' + '}'.repeat(d),
+        ),
   ),
-  fc.tuple(fc.constantFrom(...CHARS), fc.nat(), fc.constantFrom(0, 1)).map(
-    ([c, at, del]): TextEdit => (t) => {
-      const i = at % (t.length + 1);
-      return t.slice(0, i) + c + t.slice(i + del);
-    },
-  ),
-  fc.constantFrom(' ', '\n', '\ufeff', '[', '"', '1,').map((p): TextEdit => (t) => p + t), // break "starts with {"
+  fc.tuple(fc.constantFrom(...CHARS), fc.nat(), fc.constantFrom(0, 1)).map(([c, at, del]): TextEdit => (t) => {
+    const i = at % (t.length + 1);
+    return t.slice(0, i) + c + t.slice(i + del);
+  }),
+  fc.constantFrom(' ', '\n', '\ufeff', '[', '"', '1,').map(
+    (p): TextEdit =>
+      (t) =>
+        p + t,
+  ), // break "starts with {"
   fc.constant<TextEdit>((t, k) => {
     // swap the names of two tensors: a valid header whose name order no longer matches the data order
     const a = nth(t, ENTRY, k);
@@ -114,34 +184,65 @@ const withHeader = (file: Uint8Array, text: string, length: 'fix' | 'pad' | 'kee
 };
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  { weight: 6, arbitrary: fc.tuple(fc.array(textEdit, { minLength: 1, maxLength: 3 }), fc.nat(), fc.constantFrom('fix', 'pad', 'keep') as fc.Arbitrary<'fix' | 'pad' | 'keep'>).map(
-    ([edits, k, length]): Mutation => (f) => withHeader(f, edits.reduce((t, e, i) => e(t, k + i), headerText(f)), length),
-  ) },
-  { weight: 2, arbitrary: fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 }), fc.boolean()).map(
-    ([at, x, inHeader]): Mutation => (f) => {
-      const out = f.slice();
-      const n = Number(new DataView(f.buffer).getBigUint64(0, true));
-      const i = inHeader ? at % Math.min(f.length, 8 + n) : at % f.length;
-      out[i] = out[i]! ^ x;
+  {
+    weight: 6,
+    arbitrary: fc
+      .tuple(
+        fc.array(textEdit, { minLength: 1, maxLength: 3 }),
+        fc.nat(),
+        fc.constantFrom('fix', 'pad', 'keep') as fc.Arbitrary<'fix' | 'pad' | 'keep'>,
+      )
+      .map(
+        ([edits, k, length]): Mutation =>
+          (f) =>
+            withHeader(
+              f,
+              edits.reduce((t, e, i) => e(t, k + i), headerText(f)),
+              length,
+            ),
+      ),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(fc.nat(), fc.integer({ min: 1, max: 255 }), fc.boolean())
+      .map(([at, x, inHeader]): Mutation => (f) => {
+        const out = f.slice();
+        const n = Number(new DataView(f.buffer).getBigUint64(0, true));
+        const i = inHeader ? at % Math.min(f.length, 8 + n) : at % f.length;
+        out[i] = out[i]! ^ x;
+        return out;
+      }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.nat().map(
+      (at): Mutation =>
+        (f) =>
+          f.slice(0, at % (f.length + 1)),
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.uint8Array({ minLength: 1, maxLength: 16 }).map((tail): Mutation => (f) => {
+      const out = new Uint8Array(f.length + tail.length);
+      out.set(f);
+      out.set(tail, f.length);
       return out;
-    },
-  ) },
-  { weight: 1, arbitrary: fc.nat().map((at): Mutation => (f) => f.slice(0, at % (f.length + 1))) },
-  { weight: 1, arbitrary: fc.uint8Array({ minLength: 1, maxLength: 16 }).map((tail): Mutation => (f) => {
-    const out = new Uint8Array(f.length + tail.length);
-    out.set(f);
-    out.set(tail, f.length);
-    return out;
-  }) },
-  { weight: 1, arbitrary: fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.integer({ min: -9, max: 9 }).map(BigInt)).map(
-    (v): Mutation => (f) => {
-      const out = f.slice();
-      const dv = new DataView(out.buffer);
-      const n = dv.getBigUint64(0, true);
-      dv.setBigUint64(0, v >= -9n && v <= 9n ? BigInt.asUintN(64, n + v) : v, true);
-      return out;
-    },
-  ) },
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .oneof(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.integer({ min: -9, max: 9 }).map(BigInt))
+      .map((v): Mutation => (f) => {
+        const out = f.slice();
+        const dv = new DataView(out.buffer);
+        const n = dv.getBigUint64(0, true);
+        dv.setBigUint64(0, v >= -9n && v <= 9n ? BigInt.asUintN(64, n + v) : v, true);
+        return out;
+      }),
+  },
 );
 
 // ---- generated headers ---------------------------------------------------------------------------------------
@@ -162,30 +263,50 @@ const generated: fc.Arbitrary<Uint8Array> = fc
     extra: fc.integer({ min: -2, max: 2 }),
   })
   .map(({ entries, metadata, extra }) => {
-    const sizes: Record<string, number> = { BOOL: 1, U8: 1, I8: 1, F8_E5M2: 1, F8_E4M3: 1, I16: 2, U16: 2, F16: 2, BF16: 2 };
+    const sizes: Record<string, number> = {
+      BOOL: 1,
+      U8: 1,
+      I8: 1,
+      F8_E5M2: 1,
+      F8_E4M3: 1,
+      I16: 2,
+      U16: 2,
+      F16: 2,
+      BF16: 2,
+    };
     let at = 0;
     const parts = metadata === null ? [] : [`"__metadata__":${JSON.stringify(metadata)}`];
     for (const e of entries) {
       const size = e.shape.reduce((a, b) => a * b, sizes[e.dtype] ?? (e.dtype.endsWith('64') ? 8 : 4));
       const offsets = e.consistent ? [at, at + size] : e.offsets;
       at = e.consistent ? at + size : at;
-      parts.push(`${JSON.stringify(e.name)}:${JSON.stringify({ dtype: e.dtype, shape: e.shape, data_offsets: offsets })}`);
+      parts.push(
+        `${JSON.stringify(e.name)}:${JSON.stringify({ dtype: e.dtype, shape: e.shape, data_offsets: offsets })}`,
+      );
     }
     return buildFile(`{${parts.join(',')}}`, Math.max(0, Math.min(at + extra, 1 << 16)));
   });
 
 describe('safetensors reader fuzz (seed in the case name)', () => {
-  it(`mutated golden files, seed ${SEED}`, () => {
-    fc.assert(
-      fc.property(fc.nat(CORPUS.length - 1), mutation, (i, m) => check(m(CORPUS[i]!))),
-      { seed: SEED, numRuns: RUNS },
-    );
-    expect(stats.get('parsed') ?? 0).toBeGreaterThan(0);
-    expect(stats.size).toBeGreaterThan(10); // many different rules were reached, not one failure mode
-  }, TIMEOUT_MS);
+  it(
+    `mutated golden files, seed ${SEED}`,
+    () => {
+      fc.assert(
+        fc.property(fc.nat(CORPUS.length - 1), mutation, (i, m) => check(m(CORPUS[i]!))),
+        { seed: SEED, numRuns: RUNS },
+      );
+      expect(stats.get('parsed') ?? 0).toBeGreaterThan(0);
+      expect(stats.size).toBeGreaterThan(10); // many different rules were reached, not one failure mode
+    },
+    TIMEOUT_MS,
+  );
 
-  it(`generated headers, seed ${SEED + 1}`, () => {
-    fc.assert(fc.property(generated, check), { seed: SEED + 1, numRuns: RUNS });
-    if (process.env['VBLORA_FUZZ_STATS']) console.info(Object.fromEntries([...stats].sort((a, b) => b[1] - a[1])));
-  }, TIMEOUT_MS);
+  it(
+    `generated headers, seed ${SEED + 1}`,
+    () => {
+      fc.assert(fc.property(generated, check), { seed: SEED + 1, numRuns: RUNS });
+      if (process.env['VBLORA_FUZZ_STATS']) console.info(Object.fromEntries([...stats].sort((a, b) => b[1] - a[1])));
+    },
+    TIMEOUT_MS,
+  );
 });

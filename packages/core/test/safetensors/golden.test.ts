@@ -51,10 +51,7 @@ describe('golden safetensors files (written by PEFT through the Rust-exact seria
   it.each(GOLDEN_CASES)('%s: names, dtypes and shapes match summary.json', (c) => {
     // Python's json writes bare NaN / Infinity, which JSON.parse rejects; none of them sits in the key tables.
     const text = readFileSync(goldenPath(c, 'summary.json'), 'utf8').replace(/-?\bInfinity\b|\bNaN\b/g, 'null');
-    const summary = JSON.parse(text) as Record<
-      string,
-      Record<string, [string, number[]]>
-    >;
+    const summary = JSON.parse(text) as Record<string, Record<string, [string, number[]]>>;
     const files: [string, string][] = [
       ['base_keys', 'base.safetensors'],
       ['adapter_full_keys', 'adapter_full/adapter_model.safetensors'],

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { CheckpointFormatError, ConfigError, ResourceLimitError, UnsupportedError } from '@vblora/core';
-import { readSafetensors, readSafetensorsHeader, safetensorsHeaderSize } from '../../src/checkpoint/safetensors-read.js';
+import {
+  readSafetensors,
+  readSafetensorsHeader,
+  safetensorsHeaderSize,
+} from '../../src/checkpoint/safetensors-read.js';
 import { writeSafetensors } from '../../src/checkpoint/safetensors-write.js';
 import { buildFile } from './helpers/files.js';
 
@@ -194,7 +198,10 @@ describe('readSafetensors: layout of the data section', () => {
   });
 
   it('rejects bytes after the last tensor (rule trailing-bytes)', () => {
-    expect(failure(() => readSafetensors(buildFile(`{"a":${OK}}`, 9)))).toEqual({ rule: 'trailing-bytes', tensor: 'a' });
+    expect(failure(() => readSafetensors(buildFile(`{"a":${OK}}`, 9)))).toEqual({
+      rule: 'trailing-bytes',
+      tensor: 'a',
+    });
     expect(ruleOf(buildFile('{}', 1))).toBe('trailing-bytes');
   });
 

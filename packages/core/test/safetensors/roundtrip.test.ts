@@ -22,9 +22,7 @@ const tensorArb: fc.Arbitrary<HostTensor> = fc
     });
   });
 
-const nameArb = fc
-  .string({ unit: 'binary', maxLength: 10 })
-  .filter((s) => s !== '__metadata__' && s !== '__proto__');
+const nameArb = fc.string({ unit: 'binary', maxLength: 10 }).filter((s) => s !== '__metadata__' && s !== '__proto__');
 const metaArb = fc.option(
   fc.dictionary(
     fc.string({ maxLength: 6 }).filter((k) => k !== '__proto__'),
@@ -40,26 +38,30 @@ const bytesOf = (t: HostTensor): Uint8Array => new Uint8Array(t.data.buffer, t.d
 describe('safetensors round trip', () => {
   it('write → read gives back every tensor of every dtype and shape exactly (seed 42)', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(fc.tuple(nameArb, tensorArb), { selector: ([n]) => n, maxLength: 8 }), metaArb, (pairs, meta) => {
-        const bytes = writeSafetensors(pairs, meta);
-        const back = readSafetensors(bytes);
-        expect(back.metadata === null ? null : { ...back.metadata }).toEqual(meta);
-        expect(back.tensors.size).toBe(pairs.length);
-        for (const [name, t] of pairs) {
-          const got = back.tensors.get(name);
-          const same =
-            got !== undefined &&
-            got.dtype === t.dtype &&
-            got.shape.join() === t.shape.join() &&
-            got.shape.length === t.shape.length &&
-            got.data instanceof DTYPE_ARRAY[t.dtype] &&
-            got.data.length === t.data.length &&
-            sameBytes(bytesOf(got), bytesOf(t));
-          if (!same) expect({ name, ...got }).toEqual({ name, ...t });
-        }
-        // Writing what was read reproduces the file byte for byte.
-        if (!sameBytes(writeSafetensors(back.tensors, back.metadata), bytes)) expect.fail('re-write differs');
-      }),
+      fc.property(
+        fc.uniqueArray(fc.tuple(nameArb, tensorArb), { selector: ([n]) => n, maxLength: 8 }),
+        metaArb,
+        (pairs, meta) => {
+          const bytes = writeSafetensors(pairs, meta);
+          const back = readSafetensors(bytes);
+          expect(back.metadata === null ? null : { ...back.metadata }).toEqual(meta);
+          expect(back.tensors.size).toBe(pairs.length);
+          for (const [name, t] of pairs) {
+            const got = back.tensors.get(name);
+            const same =
+              got !== undefined &&
+              got.dtype === t.dtype &&
+              got.shape.join() === t.shape.join() &&
+              got.shape.length === t.shape.length &&
+              got.data instanceof DTYPE_ARRAY[t.dtype] &&
+              got.data.length === t.data.length &&
+              sameBytes(bytesOf(got), bytesOf(t));
+            if (!same) expect({ name, ...got }).toEqual({ name, ...t });
+          }
+          // Writing what was read reproduces the file byte for byte.
+          if (!sameBytes(writeSafetensors(back.tensors, back.metadata), bytes)) expect.fail('re-write differs');
+        },
+      ),
       { seed: 42, numRuns: 300 },
     );
   });

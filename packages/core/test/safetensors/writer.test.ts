@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CheckpointFormatError, ResourceLimitError, ShapeError, tensor, zeros, type DType, type HostTensor } from '@vblora/core';
+import {
+  CheckpointFormatError,
+  ResourceLimitError,
+  ShapeError,
+  tensor,
+  zeros,
+  type DType,
+  type HostTensor,
+} from '@vblora/core';
 import { readSafetensors } from '../../src/checkpoint/safetensors-read.js';
 import { planSafetensors, writeSafetensors } from '../../src/checkpoint/safetensors-write.js';
 import { headerText } from './helpers/files.js';
@@ -50,7 +58,23 @@ describe('writeSafetensors: reference vectors from the official Rust tests (safe
 describe('writeSafetensors: order', () => {
   it('sorts by descending Rust Dtype rank (U64 first, BOOL last), then by name', () => {
     // Rust enum order BOOL < U8 < I8 < F8_E5M2 < F8_E4M3 < I16 < U16 < F16 < BF16 < I32 < U32 < F32 < F64 < I64 < U64.
-    const want = ['U64', 'I64', 'F64', 'F32', 'U32', 'I32', 'BF16', 'F16', 'U16', 'I16', 'F8_E4M3', 'F8_E5M2', 'I8', 'U8', 'BOOL'];
+    const want = [
+      'U64',
+      'I64',
+      'F64',
+      'F32',
+      'U32',
+      'I32',
+      'BF16',
+      'F16',
+      'U16',
+      'I16',
+      'F8_E4M3',
+      'F8_E5M2',
+      'I8',
+      'U8',
+      'BOOL',
+    ];
     const dtypes = want.map((n) => n.toLowerCase() as DType);
     const input = new Map<string, HostTensor>();
     for (const d of [...dtypes].reverse()) {
@@ -64,15 +88,28 @@ describe('writeSafetensors: order', () => {
   it('orders names by UTF-8 bytes, not UTF-16 code units', () => {
     // U+FF5E is EF BD 9E in UTF-8 but 0xFF5E in UTF-16; U+1F600 is F0 9F 98 80 but 0xD83D 0xDE00.
     const names = ['\u{1F600}', '\uFF5E', 'a', 'B', 'ab', ''];
-    const { layout } = planSafetensors(names.map((name) => ({ name, dtype: 'u8', shape: [] })), null);
+    const { layout } = planSafetensors(
+      names.map((name) => ({ name, dtype: 'u8', shape: [] })),
+      null,
+    );
     expect(layout.map((e) => e.name)).toEqual(['', 'B', 'a', 'ab', '\uFF5E', '\u{1F600}']);
   });
 
   it('gives the same bytes for a Map, [name, tensor] pairs and a record, whatever the input order', () => {
     const a = f32([2], [1, 2]);
     const b = tensor('i64', [1], BigInt64Array.of(-5n));
-    const fromMap = writeSafetensors(new Map([['z', a], ['y', b]]));
-    expect(writeSafetensors([['y', b], ['z', a]])).toEqual(fromMap);
+    const fromMap = writeSafetensors(
+      new Map([
+        ['z', a],
+        ['y', b],
+      ]),
+    );
+    expect(
+      writeSafetensors([
+        ['y', b],
+        ['z', a],
+      ]),
+    ).toEqual(fromMap);
     expect(writeSafetensors({ y: b, z: a })).toEqual(fromMap);
   });
 });
@@ -87,12 +124,18 @@ describe('writeSafetensors: metadata', () => {
     expect(headerText(writeSafetensors(t, {})).startsWith('{"__metadata__":{},"w":')).toBe(true);
   });
   it('keeps the key order of a Map, integer-like keys included', () => {
-    const meta = new Map([['b', '1'], ['1', 'x'], ['a', '2']]);
+    const meta = new Map([
+      ['b', '1'],
+      ['1', 'x'],
+      ['a', '2'],
+    ]);
     expect(headerText(writeSafetensors(t, meta)).startsWith('{"__metadata__":{"b":"1","1":"x","a":"2"},')).toBe(true);
   });
   it('rejects non-string values and a "__proto__" key', () => {
     expect(ruleOf(() => writeSafetensors(t, { a: 1 } as unknown as Record<string, string>))).toBe('metadata');
-    expect(ruleOf(() => writeSafetensors(t, JSON.parse('{"__proto__":"x"}') as Record<string, string>))).toBe('forbidden-key');
+    expect(ruleOf(() => writeSafetensors(t, JSON.parse('{"__proto__":"x"}') as Record<string, string>))).toBe(
+      'forbidden-key',
+    );
     expect(ruleOf(() => writeSafetensors(t, { a: '\ud800' }))).toBe('metadata');
   });
 });
@@ -110,10 +153,14 @@ describe('writeSafetensors: JSON strings are escaped exactly like serde_json', (
         (rawNames, metaPairs) => {
           const names = rawNames.filter((n) => n !== '__metadata__' && n !== '__proto__');
           const meta = new Map(metaPairs.filter(([k]) => k !== '__proto__'));
-          const { header, layout } = planSafetensors(names.map((name) => ({ name, dtype: 'u8', shape: [name.length] })), meta);
+          const { header, layout } = planSafetensors(
+            names.map((name) => ({ name, dtype: 'u8', shape: [name.length] })),
+            meta,
+          );
           const metaJson = [...meta].map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',');
           const entries = layout.map(
-            (e) => `${JSON.stringify(e.name)}:${JSON.stringify({ dtype: 'U8', shape: e.shape, data_offsets: [e.begin, e.end] })}`,
+            (e) =>
+              `${JSON.stringify(e.name)}:${JSON.stringify({ dtype: 'U8', shape: e.shape, data_offsets: [e.begin, e.end] })}`,
           );
           const want = `{${[`"__metadata__":{${metaJson}}`, ...entries].join(',')}}`;
           return headerText(header).trimEnd() === want;
@@ -155,7 +202,15 @@ describe('writeSafetensors: invalid input is a typed error naming the tensor', (
   it.each([
     ['a reserved name', () => writeSafetensors(new Map([['__metadata__', ok]])), 'forbidden-key'],
     ['"__proto__" as a name', () => writeSafetensors(new Map([['__proto__', ok]])), 'forbidden-key'],
-    ['a duplicate name', () => writeSafetensors([['a', ok], ['a', ok]]), 'duplicate-key'],
+    [
+      'a duplicate name',
+      () =>
+        writeSafetensors([
+          ['a', ok],
+          ['a', ok],
+        ]),
+      'duplicate-key',
+    ],
     ['a lone surrogate', () => writeSafetensors({ 'x\udc00': ok }), 'tensor-name'],
     ['an unknown dtype', () => writeSafetensors({ a: { ...ok, dtype: 'f128' as DType } }), 'dtype'],
     ['a negative dimension', () => planSafetensors([{ name: 'a', dtype: 'f32', shape: [-1] }]), 'shape'],
@@ -168,13 +223,15 @@ describe('writeSafetensors: invalid input is a typed error naming the tensor', (
 
   it('reports data that does not fit the shape or dtype as a ShapeError', () => {
     expect(() => writeSafetensors({ a: { dtype: 'f32', shape: [3], data: new Float32Array(2) } })).toThrow(ShapeError);
-    expect(() => writeSafetensors({ a: { dtype: 'f32', shape: [1], data: new Float64Array(1) } as unknown as HostTensor })).toThrow(
-      ShapeError,
-    );
+    expect(() =>
+      writeSafetensors({ a: { dtype: 'f32', shape: [1], data: new Float64Array(1) } as unknown as HostTensor }),
+    ).toThrow(ShapeError);
   });
 
   it('reports a file larger than 2^53 bytes as a ResourceLimitError before allocating', () => {
-    expect(() => planSafetensors([{ name: 'a', dtype: 'f64', shape: [2 ** 30, 2 ** 30, 2 ** 30] }])).toThrow(ResourceLimitError);
+    expect(() => planSafetensors([{ name: 'a', dtype: 'f64', shape: [2 ** 30, 2 ** 30, 2 ** 30] }])).toThrow(
+      ResourceLimitError,
+    );
   });
 
   it('names the tensor in the error', () => {

@@ -48,9 +48,20 @@ describe('nothing targeted: PEFT NoMatchingPeftModuleError texts (SPEC §2.2)', 
   });
 
   it('when some modules were excluded and the rest did not match, with the layer notes', () => {
-    expectThrows(() => resolveTargets(modules, { ...vl, target_modules: ['q'], exclude_modules: ['q'] }), TargetingError, NO_TARGETS);
     expectThrows(
-      () => resolveTargets(modules, { ...vl, target_modules: ['q'], modules_to_save: ['q'], layers_to_transform: [], layers_pattern: ['layers'] }),
+      () => resolveTargets(modules, { ...vl, target_modules: ['q'], exclude_modules: ['q'] }),
+      TargetingError,
+      NO_TARGETS,
+    );
+    expectThrows(
+      () =>
+        resolveTargets(modules, {
+          ...vl,
+          target_modules: ['q'],
+          modules_to_save: ['q'],
+          layers_to_transform: [],
+          layers_pattern: ['layers'],
+        }),
       TargetingError,
       `${NO_TARGETS} Note: You specified 'layers_to_transform': []. You also specified 'layers_pattern': ['layers'].`,
     );
@@ -86,16 +97,20 @@ describe('warnings', () => {
 });
 
 describe('layer types and fan_in_fan_out (SPEC §1.3, §2.4)', () => {
-  it('refuses a target that is neither Linear nor Conv1D with PEFT\'s TypeError text', () => {
+  it("refuses a target that is neither Linear nor Conv1D with PEFT's TypeError text", () => {
     expectThrows(
-      () => resolveTargets([other('model.embed_tokens'), linear('model.q')], { ...vl, target_modules: ['embed_tokens', 'q'] }),
+      () =>
+        resolveTargets([other('model.embed_tokens'), linear('model.q')], {
+          ...vl,
+          target_modules: ['embed_tokens', 'q'],
+        }),
       TargetingError,
       'Target module model.embed_tokens is not supported. Currently, only the following modules are supported: ' +
         '`torch.nn.Linear`, `transformers.pytorch_utils.Conv1D`.',
     );
   });
 
-  it('corrects fan_in_fan_out per layer type, with PEFT\'s warnings, and keeps the last value in the config', () => {
+  it("corrects fan_in_fan_out per layer type, with PEFT's warnings, and keeps the last value in the config", () => {
     const lin = resolveTargets([linear('a.q'), linear('b.q')], { ...vl, target_modules: ['q'], fan_in_fan_out: true });
     expect(lin.warnings).toEqual([LINEAR_FAN]);
     expect(lin.config.fan_in_fan_out).toBe(false);
@@ -104,9 +119,14 @@ describe('layer types and fan_in_fan_out (SPEC §1.3, §2.4)', () => {
     const conv = resolveTargets([conv1d('h.0.attn.c_attn', 64, 192)], { ...vl, target_modules: ['c_attn'] });
     expect(conv.warnings).toEqual([CONV1D_FAN]);
     expect(conv.config.fan_in_fan_out).toBe(true);
-    expect(conv.targets).toEqual([{ name: 'h.0.attn.c_attn', kind: 'conv1d', inFeatures: 64, outFeatures: 192, fanInFanOut: true }]);
+    expect(conv.targets).toEqual([
+      { name: 'h.0.attn.c_attn', kind: 'conv1d', inFeatures: 64, outFeatures: 192, fanInFanOut: true },
+    ]);
 
-    const mixed = resolveTargets([conv1d('a.c'), linear('b.c'), conv1d('d.c'), linear('e.c')], { ...vl, target_modules: ['c'] });
+    const mixed = resolveTargets([conv1d('a.c'), linear('b.c'), conv1d('d.c'), linear('e.c')], {
+      ...vl,
+      target_modules: ['c'],
+    });
     expect(mixed.warnings).toEqual([CONV1D_FAN, LINEAR_FAN]);
     expect(mixed.targets.map((t) => t.fanInFanOut)).toEqual([true, false, true, false]);
     expect(mixed.config.fan_in_fan_out).toBe(false);
@@ -116,7 +136,7 @@ describe('layer types and fan_in_fan_out (SPEC §1.3, §2.4)', () => {
   });
 });
 
-describe('per-layer size checks (SPEC §1.3), in PEFT\'s order', () => {
+describe("per-layer size checks (SPEC §1.3), in PEFT's order", () => {
   const mods = [linear('m.a', 48, 64), linear('m.b', 64, 40)];
   const run = (cfg: object) => () => resolveTargets(mods, { target_modules: ['a', 'b'], vector_length: 16, ...cfg });
 
@@ -124,7 +144,9 @@ describe('per-layer size checks (SPEC §1.3), in PEFT\'s order', () => {
     expect(expectThrows(run({ r: 0 }), ConfigError, '`r` 0 should be a positive integer value').field).toBe('r');
     expectThrows(run({ r: 2.5 }), ConfigError, '`r` 2.5 should be a positive integer value');
     expectThrows(run({ r: 0, topk: 0 }), ConfigError, '`r` 0 should be a positive integer value');
-    expect(expectThrows(run({ topk: -1 }), ConfigError, '`topk` -1 should be a positive integer value').field).toBe('topk');
+    expect(expectThrows(run({ topk: -1 }), ConfigError, '`topk` -1 should be a positive integer value').field).toBe(
+      'topk',
+    );
     expectThrows(run({ vector_length: 0 }), ConfigError, '`vector_length` 0 should be a positive integer value');
   });
 
@@ -143,16 +165,23 @@ describe('per-layer size checks (SPEC §1.3), in PEFT\'s order', () => {
   });
 
   it('does not check sizes when nothing is targeted', () => {
-    expectThrows(() => resolveTargets(mods, { target_modules: ['zzz'], r: 0 }), TargetingError,
-      "Target modules {'zzz'} not found in the base model. Please check the target modules and try again.");
+    expectThrows(
+      () => resolveTargets(mods, { target_modules: ['zzz'], r: 0 }),
+      TargetingError,
+      "Target modules {'zzz'} not found in the base model. Please check the target modules and try again.",
+    );
   });
 });
 
 describe('input validation', () => {
   it('rejects malformed config fields and module lists with typed errors', () => {
     expect(() => resolveTargets([linear('a')], { target_modules: [1] } as never)).toThrow(ConfigError);
-    expect(() => resolveTargets([linear('a')], { target_modules: ['a'], layers_to_transform: ['1'] } as never)).toThrow(ConfigError);
+    expect(() => resolveTargets([linear('a')], { target_modules: ['a'], layers_to_transform: ['1'] } as never)).toThrow(
+      ConfigError,
+    );
     expect(() => resolveTargets([linear('a'), linear('a')], { target_modules: ['a'] })).toThrow(TargetingError);
-    expect(() => resolveTargets([{ ...linear('a'), kind: 'conv2d' } as never], { target_modules: ['a'] })).toThrow(TargetingError);
+    expect(() => resolveTargets([{ ...linear('a'), kind: 'conv2d' } as never], { target_modules: ['a'] })).toThrow(
+      TargetingError,
+    );
   });
 });

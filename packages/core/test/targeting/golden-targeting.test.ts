@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { resolveTargets, type TargetingConfig, type VBLoRAConfig } from '@vblora/core';
 import { GOLDEN_CASES } from '../helpers/golden-paths.js';
-import { baseTensorsInModelOrder, goldenModules, readSavedConfig, readSummary, toyModuleOrder } from './helpers/golden-case.js';
+import {
+  baseTensorsInModelOrder,
+  goldenModules,
+  readSavedConfig,
+  readSummary,
+  toyModuleOrder,
+} from './helpers/golden-case.js';
 
 const ADAPTER_PREFIX = 'base_model.model.';
 

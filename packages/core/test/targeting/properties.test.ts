@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { findMinimalTargetModules, matchesSuffixList, resolveTargets, TargetingError, type ModuleInfo } from '@vblora/core';
+import {
+  findMinimalTargetModules,
+  matchesSuffixList,
+  resolveTargets,
+  TargetingError,
+  type ModuleInfo,
+} from '@vblora/core';
 import { linear } from './helpers/modules.js';
 
 const component = fc.constantFrom('model', 'layers', 'h', 'blocks', 'mlp', 'q_proj', 'v', '0', '1', '12', '', 'a.b');
@@ -51,11 +57,15 @@ describe('targeting properties (fixed seed)', () => {
 
   it('resolveTargets with a list targets exactly the suffix matches, in module order', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(path, { maxLength: 8 }), fc.array(path, { minLength: 1, maxLength: 3 }), (paths, entries) => {
-        const modules = paths.filter((p) => p !== '').map((p) => linear(p));
-        const expected = modules.map((m) => m.name).filter((n) => entries.some((e) => suffixBrute(n, e)));
-        expect(targeted(modules, { target_modules: entries })).toEqual(expected);
-      }),
+      fc.property(
+        fc.uniqueArray(path, { maxLength: 8 }),
+        fc.array(path, { minLength: 1, maxLength: 3 }),
+        (paths, entries) => {
+          const modules = paths.filter((p) => p !== '').map((p) => linear(p));
+          const expected = modules.map((m) => m.name).filter((n) => entries.some((e) => suffixBrute(n, e)));
+          expect(targeted(modules, { target_modules: entries })).toEqual(expected);
+        },
+      ),
       params,
     );
   });
@@ -70,8 +80,12 @@ describe('targeting properties (fixed seed)', () => {
         const entries = [...new Set(all.map((n) => n.split('.').pop() as string))].filter((e) => !all.includes(e));
         const got = targeted(modules, { target_modules: entries, layers_to_transform: [layer] });
         expect(got).toEqual(expected.filter((n) => entries.some((e) => suffixBrute(n, e))));
-        const withPattern = all.filter((n) => layerBruteWithPattern(n, 'layers') === layer && entries.some((e) => suffixBrute(n, e)));
-        expect(targeted(modules, { target_modules: entries, layers_to_transform: layer, layers_pattern: 'layers' })).toEqual(withPattern);
+        const withPattern = all.filter(
+          (n) => layerBruteWithPattern(n, 'layers') === layer && entries.some((e) => suffixBrute(n, e)),
+        );
+        expect(
+          targeted(modules, { target_modules: entries, layers_to_transform: layer, layers_pattern: 'layers' }),
+        ).toEqual(withPattern);
       }),
       params,
     );
@@ -79,15 +93,19 @@ describe('targeting properties (fixed seed)', () => {
 
   it('condensing a list of full names keeps exactly the same matches', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(path, { minLength: 2, maxLength: 30 }), fc.integer({ min: 1, max: 29 }), (paths, cut) => {
-        const names = paths.filter((p) => p !== '');
-        const targets = names.slice(0, cut);
-        const others = names.filter((n) => !targets.includes(n) && !matchesSuffixList(n, targets));
-        if (targets.length === 0) return;
-        const condensed = findMinimalTargetModules(targets, others);
-        expect(condensed.length).toBeLessThanOrEqual(targets.length);
-        for (const n of names) expect(matchesSuffixList(n, condensed)).toBe(matchesSuffixList(n, targets));
-      }),
+      fc.property(
+        fc.uniqueArray(path, { minLength: 2, maxLength: 30 }),
+        fc.integer({ min: 1, max: 29 }),
+        (paths, cut) => {
+          const names = paths.filter((p) => p !== '');
+          const targets = names.slice(0, cut);
+          const others = names.filter((n) => !targets.includes(n) && !matchesSuffixList(n, targets));
+          if (targets.length === 0) return;
+          const condensed = findMinimalTargetModules(targets, others);
+          expect(condensed.length).toBeLessThanOrEqual(targets.length);
+          for (const n of names) expect(matchesSuffixList(n, condensed)).toBe(matchesSuffixList(n, targets));
+        },
+      ),
       params,
     );
   });

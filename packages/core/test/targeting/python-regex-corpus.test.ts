@@ -22,7 +22,9 @@ const corpus = JSON.parse(readFileSync(new URL('./fixtures/python-regex-corpus.j
 };
 
 /** Python's answer shape: group values (None → null) or null; a budget stop is reported as such. */
-function outcome(f: () => boolean | readonly (string | undefined)[] | null): boolean | (string | null)[] | null | 'budget' {
+function outcome(
+  f: () => boolean | readonly (string | undefined)[] | null,
+): boolean | (string | null)[] | null | 'budget' {
   try {
     const r = f();
     return r === null || typeof r === 'boolean' ? r : r.map((g) => g ?? null);
@@ -57,9 +59,15 @@ describe(`CPython ${corpus.python} re corpus`, () => {
           const groups = outcome(() => r.exec(name));
           checks++;
           if (test === 'budget' || groups === 'budget') stops.add(c.id);
-          if (test === 'budget' && r.engine === 'linear') mismatches.push(`${where}: the linear path ran out of budget`);
-          if ((test !== 'budget' && test !== (want !== null)) || (groups !== 'budget' && JSON.stringify(groups) !== JSON.stringify(want))) {
-            mismatches.push(`${where}: test ${String(test)}, groups ${JSON.stringify(groups)}, CPython ${JSON.stringify(want)}`);
+          if (test === 'budget' && r.engine === 'linear')
+            mismatches.push(`${where}: the linear path ran out of budget`);
+          if (
+            (test !== 'budget' && test !== (want !== null)) ||
+            (groups !== 'budget' && JSON.stringify(groups) !== JSON.stringify(want))
+          ) {
+            mismatches.push(
+              `${where}: test ${String(test)}, groups ${JSON.stringify(groups)}, CPython ${JSON.stringify(want)}`,
+            );
           }
         } catch (e) {
           mismatches.push(`${where}: threw ${String(e)}`);

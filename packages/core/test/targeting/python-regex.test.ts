@@ -76,12 +76,23 @@ describe('Python regex semantics', () => {
 
   it('rejects the Python constructs we do not support, saying to rewrite them', () => {
     for (const pattern of ['a*+', '(?>a)', '(?i:a)', '(?(1)a|b)', '\\N{DIGIT ONE}']) {
-      expect(() => compilePythonRegex(pattern, 'fullmatch', 'target_modules')).toThrow(/rewrite the pattern without it/);
+      expect(() => compilePythonRegex(pattern, 'fullmatch', 'target_modules')).toThrow(
+        /rewrite the pattern without it/,
+      );
     }
   });
 
   it('accepts every shape Python accepts, including those a backtracking engine hangs on (answers: the CPython corpus)', () => {
-    for (const pattern of ['(a+)+b', '(.*)*x', '(\\w+\\d*)+', '(a|b?)+', '((ab)+)*', '(x?)*', '(?:\\.\\w+)*', '(.*\\.)*q_proj']) {
+    for (const pattern of [
+      '(a+)+b',
+      '(.*)*x',
+      '(\\w+\\d*)+',
+      '(a|b?)+',
+      '((ab)+)*',
+      '(x?)*',
+      '(?:\\.\\w+)*',
+      '(.*\\.)*q_proj',
+    ]) {
       expect(compilePythonRegex(pattern, 'fullmatch', 'target_modules').engine).toBe('linear');
     }
     expect(compilePythonRegex('(?=a)*a', 'fullmatch', 'target_modules').engine).toBe('backtracking'); // a repeated look-ahead
@@ -89,7 +100,9 @@ describe('Python regex semantics', () => {
 
   it('answers huge or deeply nested patterns with a ConfigError, not a stack overflow', () => {
     expect(() => compilePythonRegex('('.repeat(10_000), 'fullmatch', 'target_modules')).toThrow(ConfigError);
-    expect(() => compilePythonRegex(`${'(?:'.repeat(5_000)}a${')'.repeat(5_000)}`, 'fullmatch', 'target_modules')).toThrow(ConfigError);
+    expect(() =>
+      compilePythonRegex(`${'(?:'.repeat(5_000)}a${')'.repeat(5_000)}`, 'fullmatch', 'target_modules'),
+    ).toThrow(ConfigError);
     const many = Array.from({ length: 5_000 }, (_, i) => `model\\.layers\\.${i}\\.q_proj`).join('|');
     expect(full(many, 'model.layers.4999.q_proj')).toBe(true);
   });
@@ -97,9 +110,13 @@ describe('Python regex semantics', () => {
   it('surfaces a bad pattern only when PEFT would evaluate it', () => {
     const mods = [linear('model.q')];
     // layers_pattern is never read for a regex target_modules
-    expect(names(resolveTargets(mods, { vector_length: 16, target_modules: '.*q', layers_to_transform: 0, layers_pattern: '(' }))).toEqual(['model.q']);
-    expect(() => resolveTargets(mods, { vector_length: 16, target_modules: ['q'], modules_to_save: ['he(ad'] })).toThrow(
-      'Invalid regular expression "(^|.*\\\\.)he(ad($|\\\\..*)" (from modules_to_save entry "he(ad")',
-    );
+    expect(
+      names(
+        resolveTargets(mods, { vector_length: 16, target_modules: '.*q', layers_to_transform: 0, layers_pattern: '(' }),
+      ),
+    ).toEqual(['model.q']);
+    expect(() =>
+      resolveTargets(mods, { vector_length: 16, target_modules: ['q'], modules_to_save: ['he(ad'] }),
+    ).toThrow('Invalid regular expression "(^|.*\\\\.)he(ad($|\\\\..*)" (from modules_to_save entry "he(ad")');
   });
 });

@@ -49,13 +49,16 @@ function timed<T>(f: () => T): T {
 }
 
 describe('defect 4: regex denial of service', () => {
-  it.each(fixture.hostile)('$id: $pattern answers as CPython on names up to 10,000 characters, on the linear path', (c) => {
-    const r = compilePythonRegex(c.pattern, 'fullmatch', 'target_modules');
-    expect(r.engine).toBe('linear');
-    const got = timed(() => c.names.map((n) => r.test(n)));
-    expect(got).toEqual(c.results);
-    expect(r.backtrackSteps).toBe(0);
-  });
+  it.each(fixture.hostile)(
+    '$id: $pattern answers as CPython on names up to 10,000 characters, on the linear path',
+    (c) => {
+      const r = compilePythonRegex(c.pattern, 'fullmatch', 'target_modules');
+      expect(r.engine).toBe('linear');
+      const got = timed(() => c.names.map((n) => r.test(n)));
+      expect(got).toEqual(c.results);
+      expect(r.backtrackSteps).toBe(0);
+    },
+  );
 
   it('the two patterns from the issue pass through resolveTargets (the ONNX merge/inject entry) at once', () => {
     for (const pattern of ['(?:\\w|.|[a-z.])*Z', '(?:[a-z._0-9]{1,30}){1,30}Z']) {
@@ -70,30 +73,43 @@ describe('defect 4: regex denial of service', () => {
     }
     const deep = [linear(`model.${'h.'.repeat(2_000)}0.attn.q_proj`)];
     const layered = timed(() =>
-      resolveTargets(deep, { vector_length: 1, target_modules: ['q_proj'], layers_to_transform: 0, layers_pattern: '(?:h|\\w|.)*' }),
+      resolveTargets(deep, {
+        vector_length: 1,
+        target_modules: ['q_proj'],
+        layers_to_transform: 0,
+        layers_pattern: '(?:h|\\w|.)*',
+      }),
     );
     expect(names(layered)).toEqual([deep[0]?.name]);
   });
 
-  it.each(fixture.exclusion)('$id: exclude_modules and modules_to_save entries with metacharacters are read as PEFT reads them', (c) => {
-    const modules = c.names.map((n) => linear(n));
-    const config = { vector_length: 1, target_modules: [...c.names], exclude_modules: c.exclude_modules, modules_to_save: c.modules_to_save };
-    if (c.error !== undefined) {
-      // PEFT splices modules_to_save entries into its regex unescaped, so CPython raised re.error: so do we.
-      expect(() => resolveTargets(modules, config)).toThrow(ConfigError);
-      expect(() => resolveTargets(modules, config)).toThrow(c.error);
-      return;
-    }
-    const expected = c.names.filter((_, i) => !(c.excluded?.[i] ?? false));
-    let got: string[];
-    try {
-      got = names(timed(() => resolveTargets(modules, config)));
-    } catch (e) {
-      if (!(e instanceof TargetingError)) throw e;
-      got = []; // everything excluded: PEFT raises too
-    }
-    expect(got).toEqual(expected);
-  });
+  it.each(fixture.exclusion)(
+    '$id: exclude_modules and modules_to_save entries with metacharacters are read as PEFT reads them',
+    (c) => {
+      const modules = c.names.map((n) => linear(n));
+      const config = {
+        vector_length: 1,
+        target_modules: [...c.names],
+        exclude_modules: c.exclude_modules,
+        modules_to_save: c.modules_to_save,
+      };
+      if (c.error !== undefined) {
+        // PEFT splices modules_to_save entries into its regex unescaped, so CPython raised re.error: so do we.
+        expect(() => resolveTargets(modules, config)).toThrow(ConfigError);
+        expect(() => resolveTargets(modules, config)).toThrow(c.error);
+        return;
+      }
+      const expected = c.names.filter((_, i) => !(c.excluded?.[i] ?? false));
+      let got: string[];
+      try {
+        got = names(timed(() => resolveTargets(modules, config)));
+      } catch (e) {
+        if (!(e instanceof TargetingError)) throw e;
+        got = []; // everything excluded: PEFT raises too
+      }
+      expect(got).toEqual(expected);
+    },
+  );
 
   it('look-ahead outside the start and back-references run on the budgeted matcher and stop with ResourceLimitError', () => {
     const name = 'a'.repeat(5_000);
@@ -117,7 +133,11 @@ describe('defect 4: regex denial of service', () => {
   });
 
   it('a leading look-ahead (as LLaMA-Factory writes them) stays on the linear path', () => {
-    const r = compilePythonRegex('^(?!.*(?:vision_tower|multi_modal_projector)).*(?:q_proj|v_proj).*', 'fullmatch', 'target_modules');
+    const r = compilePythonRegex(
+      '^(?!.*(?:vision_tower|multi_modal_projector)).*(?:q_proj|v_proj).*',
+      'fullmatch',
+      'target_modules',
+    );
     expect(r.engine).toBe('linear');
     expect(r.test('model.layers.0.self_attn.q_proj')).toBe(true);
     expect(r.test('model.vision_tower.layers.0.self_attn.q_proj')).toBe(false);
@@ -150,32 +170,43 @@ describe('defect 4: regex denial of service', () => {
         fc.tuple(tie('p'), fc.constantFrom('*', '+', '{1,3}')).map(([x, q]) => `(${x})${q}`),
       ),
     })).p;
-    const name = fc.tuple(fc.array(fc.constantFrom('a', 'a', 'a', 'b', '.', '_', 'é'), { maxLength: 300 }), fc.constantFrom('', 'b', 'Z', '\n'))
+    const name = fc
+      .tuple(
+        fc.array(fc.constantFrom('a', 'a', 'a', 'b', '.', '_', 'é'), { maxLength: 300 }),
+        fc.constantFrom('', 'b', 'Z', '\n'),
+      )
       .map(([cs, tail]) => cs.join('') + tail);
     fc.assert(
-      fc.property(pattern, fc.array(name, { minLength: 1, maxLength: 4 }), fc.constantFrom('fullmatch', 'match' as const), (p, ns, mode) => {
-        let linearPath: PythonRegex;
-        try {
-          linearPath = compilePythonRegex(p, mode, 'target_modules');
-        } catch (e) {
-          if (e instanceof ConfigError) return; // e.g. a repeat count RE2 and the unrolled program both refuse
-          throw e;
-        }
-        expect(linearPath.engine).toBe('linear');
-        const reference = compileWith(p, mode, 'target_modules', 'target_modules', { engine: 'backtracking' });
-        for (const n of ns) {
-          const got = timed(() => linearPath.test(n));
-          let want: boolean | null = null;
+      fc.property(
+        pattern,
+        fc.array(name, { minLength: 1, maxLength: 4 }),
+        fc.constantFrom('fullmatch', 'match' as const),
+        (p, ns, mode) => {
+          let linearPath: PythonRegex;
           try {
-            want = reference.test(n);
+            linearPath = compilePythonRegex(p, mode, 'target_modules');
           } catch (e) {
-            if (!(e instanceof ResourceLimitError)) throw e;
+            if (e instanceof ConfigError) return; // e.g. a repeat count RE2 and the unrolled program both refuse
+            throw e;
           }
-          if (want !== null) expect(got).toBe(want);
-        }
-        expect(linearPath.backtrackSteps).toBe(0);
-        expect(reference.backtrackSteps).toBeLessThanOrEqual(BACKTRACK_BUDGET.initialSteps + ns.length * BACKTRACK_BUDGET.maxStepsPerCall);
-      }),
+          expect(linearPath.engine).toBe('linear');
+          const reference = compileWith(p, mode, 'target_modules', 'target_modules', { engine: 'backtracking' });
+          for (const n of ns) {
+            const got = timed(() => linearPath.test(n));
+            let want: boolean | null = null;
+            try {
+              want = reference.test(n);
+            } catch (e) {
+              if (!(e instanceof ResourceLimitError)) throw e;
+            }
+            if (want !== null) expect(got).toBe(want);
+          }
+          expect(linearPath.backtrackSteps).toBe(0);
+          expect(reference.backtrackSteps).toBeLessThanOrEqual(
+            BACKTRACK_BUDGET.initialSteps + ns.length * BACKTRACK_BUDGET.maxStepsPerCall,
+          );
+        },
+      ),
       { seed: 1413, numRuns: 150 },
     );
   });

@@ -15,7 +15,22 @@ const SEED = 20_241_114;
 /** A call slower than this is a hang (the linear path takes milliseconds; a budget stop about 30 ms). */
 const SLOW_MS = 2000;
 
-const atom = fc.constantFrom('a', 'aa', '.', '\\.', '\\w', '\\d', '[a-z.]', '[^.]', '[a-z._0-9]', '(?:)', 'q_proj', '\\b', '$', '^');
+const atom = fc.constantFrom(
+  'a',
+  'aa',
+  '.',
+  '\\.',
+  '\\w',
+  '\\d',
+  '[a-z.]',
+  '[^.]',
+  '[a-z._0-9]',
+  '(?:)',
+  'q_proj',
+  '\\b',
+  '$',
+  '^',
+);
 const pattern: fc.Arbitrary<string> = fc.letrec<{ p: string }>((tie) => ({
   p: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
@@ -26,19 +41,30 @@ const pattern: fc.Arbitrary<string> = fc.letrec<{ p: string }>((tie) => ({
       .tuple(tie('p'), fc.constantFrom('*', '+', '?', '*?', '{1,30}', '{0,40}', '{2,}', '{,5}', '{1000}', '{0,1001}'))
       .map(([x, q]) => `(?:${x})${q}`),
     fc.tuple(tie('p'), fc.constantFrom('*', '+', '{1,3}')).map(([x, q]) => `(${x})${q}`),
-    fc.tuple(fc.constantFrom('(?=', '(?!', '(?<=a', '(?<!\\.'), tie('p')).map(([open, x]) => (open.length > 3 ? `${open})${x}` : `${open}${x})`)),
+    fc
+      .tuple(fc.constantFrom('(?=', '(?!', '(?<=a', '(?<!\\.'), tie('p'))
+      .map(([open, x]) => (open.length > 3 ? `${open})${x}` : `${open}${x})`)),
     tie('p').map((x) => `(${x})\\1`),
   ),
 })).p;
 /** Mostly hostile, sometimes broken: a stray bracket or parenthesis somewhere. */
 const anyPattern = fc.oneof(
   { weight: 8, arbitrary: pattern },
-  { weight: 1, arbitrary: fc.tuple(pattern, fc.constantFrom('(', ')', '[', '{1', '*', '\\')).map(([p, junk]) => p + junk) },
-  { weight: 1, arbitrary: fc.constantFrom('(?:\\w|.|[a-z.])*Z', '(?:[a-z._0-9]{1,30}){1,30}Z', '(a|aa)*b', '(a+)+b', '(.*a){20}') },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(pattern, fc.constantFrom('(', ')', '[', '{1', '*', '\\')).map(([p, junk]) => p + junk),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom('(?:\\w|.|[a-z.])*Z', '(?:[a-z._0-9]{1,30}){1,30}Z', '(a|aa)*b', '(a+)+b', '(.*a){20}'),
+  },
 );
 const name = fc
   .tuple(
-    fc.array(fc.constantFrom('a', 'a', 'a', '.', 'q_proj', '_', '0', 'Z', 'b', '\n', '\u00e9'), { minLength: 1, maxLength: 40 }),
+    fc.array(fc.constantFrom('a', 'a', 'a', '.', 'q_proj', '_', '0', 'Z', 'b', '\n', '\u00e9'), {
+      minLength: 1,
+      maxLength: 40,
+    }),
     fc.integer({ min: 1, max: 75 }),
   )
   .map(([parts, repeat]) => parts.join('').repeat(repeat));

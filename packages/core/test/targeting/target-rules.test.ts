@@ -10,7 +10,9 @@ describe('target_modules (SPEC §2.2 step 3)', () => {
 
   it('a list matches a whole name or a dot-suffix, entries may contain dots', () => {
     const mods = [linear('transformer.h.0.attn.c_proj'), linear('transformer.h.0.mlp.c_proj'), linear('x.notc_proj')];
-    expect(names(resolveTargets(mods, { ...vl, target_modules: ['mlp.c_proj'] }))).toEqual(['transformer.h.0.mlp.c_proj']);
+    expect(names(resolveTargets(mods, { ...vl, target_modules: ['mlp.c_proj'] }))).toEqual([
+      'transformer.h.0.mlp.c_proj',
+    ]);
     expect(names(resolveTargets(mods, { ...vl, target_modules: ['c_proj'] }))).toEqual([
       'transformer.h.0.attn.c_proj',
       'transformer.h.0.mlp.c_proj',
@@ -44,7 +46,7 @@ describe('target_modules (SPEC §2.2 step 3)', () => {
     expect(names(r2)).toEqual(['model.q_proj']);
   });
 
-  it('null takes PEFT\'s per-model-type default, else PEFT\'s ValueError', () => {
+  it("null takes PEFT's per-model-type default, else PEFT's ValueError", () => {
     expect(names(resolveTargets(modules, { ...vl, target_modules: null }, { modelType: 'llama' }))).toEqual([
       'model.layers.0.self_attn.q_proj',
       'model.layers.0.self_attn.v_proj',
@@ -53,7 +55,9 @@ describe('target_modules (SPEC §2.2 step 3)', () => {
     ]);
     const gpt2 = resolveTargets([linear('transformer.h.0.attn.c_attn', 64, 192)], { ...vl }, { modelType: 'gpt2' });
     expect(gpt2.config.target_modules).toEqual(['c_attn']);
-    const gemma4 = resolveTargets([linear('model.language_model.layers.0.self_attn.v_proj')], vl, { modelType: 'gemma4' });
+    const gemma4 = resolveTargets([linear('model.language_model.layers.0.self_attn.v_proj')], vl, {
+      modelType: 'gemma4',
+    });
     expect(gemma4.config.target_modules).toBe('.*language_model\\..*\\.(q_proj|v_proj)');
     for (const modelType of [undefined, 'custom', 'no-such-model', 'toString']) {
       const opts = modelType === undefined ? {} : { modelType };
@@ -78,10 +82,20 @@ describe('target_modules (SPEC §2.2 step 3)', () => {
 });
 
 describe('exclude_modules (step 1) and modules_to_save (step 2)', () => {
-  const modules = [linear('model.q_proj'), linear('model.k_proj'), linear('head'), linear('lm_head'), linear('x.head.inner')];
+  const modules = [
+    linear('model.q_proj'),
+    linear('model.k_proj'),
+    linear('head'),
+    linear('lm_head'),
+    linear('x.head.inner'),
+  ];
 
   it('a list excludes by whole name or dot-suffix', () => {
-    const r = resolveTargets(modules, { ...vl, target_modules: ['q_proj', 'k_proj'], exclude_modules: ['model.k_proj'] });
+    const r = resolveTargets(modules, {
+      ...vl,
+      target_modules: ['q_proj', 'k_proj'],
+      exclude_modules: ['model.k_proj'],
+    });
     expect(names(r)).toEqual(['model.q_proj']);
   });
 
@@ -106,11 +120,17 @@ describe('exclude_modules (step 1) and modules_to_save (step 2)', () => {
   it('the wrapped modules are those whose name ends with an entry (plain endswith, PEFT quirk)', () => {
     const r = resolveTargets(modules, { ...vl, target_modules: ['q_proj'], modules_to_save: ['head'] });
     expect(r.modulesToSave).toEqual(['head', 'lm_head']);
-    expect(resolveTargets(modules, { ...vl, target_modules: ['q_proj'], modules_to_save: [] }).modulesToSave).toEqual([]);
+    expect(resolveTargets(modules, { ...vl, target_modules: ['q_proj'], modules_to_save: [] }).modulesToSave).toEqual(
+      [],
+    );
   });
 
   it('exclusion wins over an explicit target', () => {
-    const r = resolveTargets(modules, { ...vl, target_modules: ['model.q_proj', 'k_proj'], exclude_modules: ['q_proj'] });
+    const r = resolveTargets(modules, {
+      ...vl,
+      target_modules: ['model.q_proj', 'k_proj'],
+      exclude_modules: ['q_proj'],
+    });
     expect(names(r)).toEqual(['model.k_proj']);
   });
 });

@@ -189,10 +189,15 @@ describe.each(FORMATS)('$name conversions', (f) => {
   it('32 → 16 rounds to nearest even near the subnormal and underflow range (seed 43)', () => {
     // Exponents 90..150 cover f16 subnormals (2^-24), the flush-to-zero edge (2^-25) and bf16's normal range.
     fc.assert(
-      fc.property(fc.integer({ min: 90, max: 150 }), fc.integer({ min: 0, max: 0x7fffff }), fc.boolean(), (e, m, neg) => {
-        const x = fromBits(((neg ? 0x80000000 : 0) | (e << 23) | m) >>> 0);
-        return f.fromF32(x) === reference(x);
-      }),
+      fc.property(
+        fc.integer({ min: 90, max: 150 }),
+        fc.integer({ min: 0, max: 0x7fffff }),
+        fc.boolean(),
+        (e, m, neg) => {
+          const x = fromBits(((neg ? 0x80000000 : 0) | (e << 23) | m) >>> 0);
+          return f.fromF32(x) === reference(x);
+        },
+      ),
       { seed: 43, numRuns: 20_000 },
     );
   });

@@ -22,7 +22,11 @@ export class GraphSessions {
   ) {}
 
   /** Runs the graph variant `key` (built by `build` the first time) on `feeds`. */
-  async run(key: string, build: () => onnx.IModelProto, feeds: Readonly<Record<string, FeedData>>): Promise<OrtOutputs> {
+  async run(
+    key: string,
+    build: () => onnx.IModelProto,
+    feeds: Readonly<Record<string, FeedData>>,
+  ): Promise<OrtOutputs> {
     const ort = this.ort();
     let session = this.sessions.get(key);
     if (session === undefined) {

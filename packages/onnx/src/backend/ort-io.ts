@@ -37,7 +37,8 @@ export function int64Feed(values: readonly number[]): FeedData {
 export function f32Out(t: OrtTensorLike | undefined, shape: readonly number[]): HostTensor<'f32'> {
   if (t === undefined || t.type !== 'float32') throw new ShapeError(`expected a float32 graph output, got ${t?.type}`);
   const size = (t.data as Float32Array).length;
-  if (numel(shape) !== size) throw new ShapeError(`graph output has ${size} elements, expected shape [${shape.join(', ')}]`);
+  if (numel(shape) !== size)
+    throw new ShapeError(`graph output has ${size} elements, expected shape [${shape.join(', ')}]`);
   return tensor('f32', shape, t.data as Float32Array);
 }
 
@@ -51,9 +52,14 @@ export function i32Out(t: OrtTensorLike | undefined, shape: readonly number[]): 
  * A float output in `dtype`: float16 outputs are bits already; bf16 graphs end with a Cast to bf16 and back to
  * float32, so the float32 values are exact bf16 values and converting them loses nothing.
  */
-export function floatOut<D extends WeightDType>(t: OrtTensorLike | undefined, shape: readonly number[], dtype: D): HostTensor<D> {
+export function floatOut<D extends WeightDType>(
+  t: OrtTensorLike | undefined,
+  shape: readonly number[],
+  dtype: D,
+): HostTensor<D> {
   if (dtype === 'f16') {
-    if (t === undefined || t.type !== 'float16') throw new ShapeError(`expected a float16 graph output, got ${t?.type}`);
+    if (t === undefined || t.type !== 'float16')
+      throw new ShapeError(`expected a float16 graph output, got ${t?.type}`);
     return tensor('f16', shape, t.data as Uint16Array) as HostTensor<D>;
   }
   const f = f32Out(t, shape);

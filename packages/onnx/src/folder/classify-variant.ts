@@ -99,7 +99,8 @@ export function classifyVariant(model: OnnxModel): VariantInfo {
   for (const node of allNodes(graph)) {
     const op = node.opType ?? '';
     const domain = node.domain ?? '';
-    if (op === 'MatMulBnb4' && domain === MS) return result('unsupported', 'bitsandbytes FP4/NF4 4-bit weights (MatMulBnb4)');
+    if (op === 'MatMulBnb4' && domain === MS)
+      return result('unsupported', 'bitsandbytes FP4/NF4 4-bit weights (MatMulBnb4)');
     if (STATIC_QUANT_OPS.has(op)) return result('unsupported', `statically quantized layers (${op})`);
     if (op === 'MatMulNBits' && domain === MS) {
       const bits = intAttr(node, 'bits', 4);

@@ -33,12 +33,15 @@ export async function copyRegularFile(from: string, to: string): Promise<number>
       if (bytesRead === 0) break;
       let written = 0;
       while (written < bytesRead) {
-        const r = await fh.write(buf, written, bytesRead - written, position + written).catch((e: unknown) => Promise.reject(writeErrorFor(to, e)));
+        const r = await fh
+          .write(buf, written, bytesRead - written, position + written)
+          .catch((e: unknown) => Promise.reject(writeErrorFor(to, e)));
         written += r.bytesWritten;
       }
       position += bytesRead;
     }
-    if (position !== src.size) throw new OnnxModelError(`${from} changed size while being copied; refusing it`, 'file', from);
+    if (position !== src.size)
+      throw new OnnxModelError(`${from} changed size while being copied; refusing it`, 'file', from);
     await fh.sync().catch((e: unknown) => Promise.reject(writeErrorFor(to, e)));
     await fh.close();
     out = undefined;

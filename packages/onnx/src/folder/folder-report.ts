@@ -42,4 +42,11 @@ export interface ModelFolderReport {
 }
 
 /** Progress of a folder command: variant `index` of `total` (from 1), and the module or tensor being written. */
-export type FolderProgress = (index: number, total: number, file: string, done: number, of: number, what: string) => void;
+export type FolderProgress = (
+  index: number,
+  total: number,
+  file: string,
+  done: number,
+  of: number,
+  what: string,
+) => void;

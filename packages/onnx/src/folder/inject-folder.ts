@@ -17,7 +17,10 @@ import type { FolderProgress, ModelFolderReport } from './folder-report.js';
 import { runFolderJob, type FolderRunOptions } from './write-folder.js';
 
 /** Options of {@link injectModelFolder}. */
-export interface InjectFolderOptions extends Omit<InjectOptions, 'adapter' | 'adapters' | 'modules' | 'config' | 'variant' | 'overridable'>, FolderRunOptions {
+export interface InjectFolderOptions
+  extends
+    Omit<InjectOptions, 'adapter' | 'adapters' | 'modules' | 'config' | 'variant' | 'overridable'>,
+    FolderRunOptions {
   /** Adapter name inside a PEFT directory (default `default`), for the adapters given as paths. */
   readonly adapterName?: string;
   /**
@@ -59,7 +62,10 @@ export async function injectModelFolder(
   outFolder: string,
   options: InjectFolderOptions = {},
 ): Promise<ModelFolderReport> {
-  const list = typeof adapter === 'string' || !Array.isArray(adapter) ? [adapter as string | VBLoRAAdapter] : (adapter as readonly (string | VBLoRAAdapter)[]);
+  const list =
+    typeof adapter === 'string' || !Array.isArray(adapter)
+      ? [adapter as string | VBLoRAAdapter]
+      : (adapter as readonly (string | VBLoRAAdapter)[]);
   if (list.length === 0) throw new ConfigError('injectModelFolder needs at least one adapter', 'adapters');
   if (list.length > 1 && options.hotSwap !== true) {
     throw new ConfigError(
@@ -69,8 +75,18 @@ export async function injectModelFolder(
     );
   }
   const adapters: VBLoRAAdapter[] = [];
-  for (const a of list) adapters.push(typeof a === 'string' ? (await readAdapterDir(a, options.adapterName ?? 'default')).adapter : a);
-  const { onProgress, hotSwap, hotSwapVariant, skipUnsupported: _s, otherInputs: _o, adapterName: _a, maxMemoryBytes, ...mapOptions } = options;
+  for (const a of list)
+    adapters.push(typeof a === 'string' ? (await readAdapterDir(a, options.adapterName ?? 'default')).adapter : a);
+  const {
+    onProgress,
+    hotSwap,
+    hotSwapVariant,
+    skipUnsupported: _s,
+    otherInputs: _o,
+    adapterName: _a,
+    maxMemoryBytes,
+    ...mapOptions
+  } = options;
   const variant = hotSwap === true ? (hotSwapVariant ?? 'lowrank') : 'static';
   const injectOptions: InjectOptions = { ...mapOptions, adapter: adapters[0]!, adapters, variant };
   let index = 0;
@@ -81,7 +97,8 @@ export async function injectModelFolder(
     {
       decide(_variant, info, model) {
         if (info.kind === 'unsupported') return { refuse: info.reason };
-        if (readInjectionInfo(model.proto) !== null) return { refuse: 'it already has VB-LoRA branches (an injected model)' };
+        if (readInjectionInfo(model.proto) !== null)
+          return { refuse: 'it already has VB-LoRA branches (an injected model)' };
         // every adapter must fit every variant: a module without a layer fails here, before anything is written
         const mapping = mapGraphModules(indexGraph(model.proto.graph!), mapOptions);
         for (const a of adapters) adapterTargets(mapping, a);

@@ -20,7 +20,8 @@ import type { FolderVariant } from './read-folder.js';
 import { runFolderJob, type FolderRunOptions } from './write-folder.js';
 
 /** Options of {@link mergeModelFolder}. */
-export interface MergeFolderOptions extends Omit<MergeOnnxOptions, 'externalData' | 'onProgress' | 'maxOutputBytes'>, FolderRunOptions {
+export interface MergeFolderOptions
+  extends Omit<MergeOnnxOptions, 'externalData' | 'onProgress' | 'maxOutputBytes'>, FolderRunOptions {
   /** Adapter name inside a PEFT directory (default `default`), when `adapter` is a path. */
   readonly adapterName?: string;
   /**
@@ -58,12 +59,21 @@ export async function mergeModelFolder(
   outFolder: string,
   options: MergeFolderOptions = {},
 ): Promise<ModelFolderReport> {
-  const loaded = typeof adapter === 'string' ? (await readAdapterDir(adapter, options.adapterName ?? 'default')).adapter : adapter;
+  const loaded =
+    typeof adapter === 'string' ? (await readAdapterDir(adapter, options.adapterName ?? 'default')).adapter : adapter;
   // what is left after the folder's own options is what mergeOnnxModel takes
-  const { onProgress, allowQuantizedMerge, skipUnsupported: _s, otherInputs: _o, adapterName: _a, ...mergeOptions } = options;
+  const {
+    onProgress,
+    allowQuantizedMerge,
+    skipUnsupported: _s,
+    otherInputs: _o,
+    adapterName: _a,
+    ...mergeOptions
+  } = options;
   let index = 0;
   let total = 0;
-  const progress = (file: string) => (done: number, of: number, what: string) => onProgress?.(index, total, file, done, of, what);
+  const progress = (file: string) => (done: number, of: number, what: string) =>
+    onProgress?.(index, total, file, done, of, what);
   return runFolderJob<'merge' | 'requantize'>(
     inFolder,
     outFolder,
@@ -75,14 +85,17 @@ export async function mergeModelFolder(
         const quantized = [...layers.values()].some((uses) => uses[0]!.format !== 'float');
         total++;
         if (!quantized) return { plan: 'merge' };
-        if (allowQuantizedMerge !== true) return { refuse: `its adapted layers are quantized (${info.kind})`, explain: QUANTIZED_MERGE_REASON };
+        if (allowQuantizedMerge !== true)
+          return { refuse: `its adapted layers are quantized (${info.kind})`, explain: QUANTIZED_MERGE_REASON };
         return { plan: 'requantize' };
       },
       async write(variant, info, model, plan, outPath, externalData) {
         index++;
         const common = { ...mergeOptions, externalData, onProgress: progress(variant.file) };
         const report: MergeOnnxReport & { readonly requantized?: readonly RequantizeReport[] } =
-          plan === 'merge' ? await mergeOnnxModel(model, loaded, outPath, common) : await mergeQuantizedOnnxModel(model, loaded, outPath, common);
+          plan === 'merge'
+            ? await mergeOnnxModel(model, loaded, outPath, common)
+            : await mergeQuantizedOnnxModel(model, loaded, outPath, common);
         return {
           file: variant.file,
           dtype: variant.dtype,

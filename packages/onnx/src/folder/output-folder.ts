@@ -57,7 +57,11 @@ async function removeStaleStaging(target: string): Promise<void> {
  * output must be new or an empty folder. Returns its real path and whether it exists.
  * @throws {PathError} `output-aliases-input` or `output-exists` (a folder that is not empty, or a file).
  */
-export async function checkOutputFolder(outFolder: string, inputRoot: string, otherInputs: readonly string[] = []): Promise<{ target: string; exists: boolean }> {
+export async function checkOutputFolder(
+  outFolder: string,
+  inputRoot: string,
+  otherInputs: readonly string[] = [],
+): Promise<{ target: string; exists: boolean }> {
   const target = await realPathOf(outFolder);
   if (isWithin(inputRoot, target) || isWithin(target, inputRoot)) {
     const where = target === inputRoot ? 'is' : isWithin(inputRoot, target) ? 'is inside' : 'holds';
@@ -70,7 +74,9 @@ export async function checkOutputFolder(outFolder: string, inputRoot: string, ot
   await refuseAliasedOutputs([target], otherInputs);
   const st = await lstat(target).catch(() => null);
   if (st !== null) {
-    const entries = st.isDirectory() ? (await readdir(target)).filter((n) => n !== LOCK_FILE && !n.startsWith(TEMP_PREFIX)) : null;
+    const entries = st.isDirectory()
+      ? (await readdir(target)).filter((n) => n !== LOCK_FILE && !n.startsWith(TEMP_PREFIX))
+      : null;
     if (entries === null || entries.length > 0) {
       throw new PathError(
         `the output ${outFolder} ${entries === null ? 'is a file' : 'already holds files'}; a model folder is written into a new or empty folder (nothing there is replaced): remove it or choose another`,
@@ -88,7 +94,11 @@ export async function checkOutputFolder(outFolder: string, inputRoot: string, ot
  * @throws {PathError} as {@link checkOutputFolder}, or `locked` when another process writes it.
  * @throws {WriteError} when the output folder cannot be created or locked.
  */
-export async function stageOutputFolder(outFolder: string, inputRoot: string, otherInputs: readonly string[] = []): Promise<StagedFolder> {
+export async function stageOutputFolder(
+  outFolder: string,
+  inputRoot: string,
+  otherInputs: readonly string[] = [],
+): Promise<StagedFolder> {
   const { target, exists } = await checkOutputFolder(outFolder, inputRoot, otherInputs);
   const created = !exists;
   if (created) await mkdir(target, { recursive: true }).catch((e: unknown) => Promise.reject(writeErrorFor(target, e)));

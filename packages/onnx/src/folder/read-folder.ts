@@ -81,7 +81,12 @@ export async function isModelFolder(path: string): Promise<boolean> {
  */
 export async function readModelFolder(folder: string): Promise<ModelFolder> {
   const root = await realpath(folder).catch((cause: unknown) => {
-    throw new OnnxModelError(`cannot open the model folder ${folder}: ${(cause as Error).message}`, 'model-folder', folder, { cause });
+    throw new OnnxModelError(
+      `cannot open the model folder ${folder}: ${(cause as Error).message}`,
+      'model-folder',
+      folder,
+      { cause },
+    );
   });
   if (!(await stat(root)).isDirectory()) throw new OnnxModelError(`${folder} is not a folder`, 'model-folder', folder);
   const files = new Map<string, string>();
@@ -95,14 +100,23 @@ export async function readModelFolder(folder: string): Promise<ModelFolder> {
     if (name === ONNX_SUBFOLDER && kind === 'folder') onnxDir = real;
     else if (kind === 'folder') skipped.push(`${name}/: a folder (only config files and onnx/ are carried over)`);
     else if (kind === 'other') throw notRegular(root, name);
-    else if (FOREIGN_WEIGHTS.test(name)) skipped.push(`${name}: weights outside onnx/ (they would not hold the adapter)`);
+    else if (FOREIGN_WEIGHTS.test(name))
+      skipped.push(`${name}: weights outside onnx/ (they would not hold the adapter)`);
     else files.set(name, real);
   }
   if (!files.has(CONFIG_FILE)) {
-    throw new OnnxModelError(`${folder} has no ${CONFIG_FILE}: not a transformers.js / Optimum model folder`, 'model-folder', folder);
+    throw new OnnxModelError(
+      `${folder} has no ${CONFIG_FILE}: not a transformers.js / Optimum model folder`,
+      'model-folder',
+      folder,
+    );
   }
   if (onnxDir === null) {
-    throw new OnnxModelError(`${folder} has no ${ONNX_SUBFOLDER}/ folder: not a transformers.js / Optimum model folder`, 'model-folder', folder);
+    throw new OnnxModelError(
+      `${folder} has no ${ONNX_SUBFOLDER}/ folder: not a transformers.js / Optimum model folder`,
+      'model-folder',
+      folder,
+    );
   }
   const variants: FolderVariant[] = [];
   const onnxOthers = new Map<string, string>();

@@ -33,7 +33,9 @@ export function parseVariantName(file: string): { stem: string; dtype: FolderDty
   if (!file.endsWith('.onnx') || file.length <= '.onnx'.length) return null;
   const base = file.slice(0, -'.onnx'.length);
   // longest suffix first: `_q4f16` before `_q4`
-  const entries = (Object.entries(DTYPE_SUFFIXES) as [FolderDtype, string][]).filter(([, s]) => s !== '').sort((a, b) => b[1].length - a[1].length);
+  const entries = (Object.entries(DTYPE_SUFFIXES) as [FolderDtype, string][])
+    .filter(([, s]) => s !== '')
+    .sort((a, b) => b[1].length - a[1].length);
   for (const [dtype, suffix] of entries) {
     if (base.endsWith(suffix) && base.length > suffix.length) return { stem: base.slice(0, -suffix.length), dtype };
   }

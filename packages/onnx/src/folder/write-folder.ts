@@ -27,7 +27,14 @@ export interface FolderJob<P> {
   /** Decides what to do with a variant (the model is read for this and dropped after). @throws on bad input. */
   decide(variant: FolderVariant, info: VariantInfo, model: OnnxModel): VariantDecision<P>;
   /** Writes the variant to `outPath` (the model was read again), returning its report. */
-  write(variant: FolderVariant, info: VariantInfo, model: OnnxModel, plan: P, outPath: string, externalData: ExternalDataMode): Promise<FolderVariantReport>;
+  write(
+    variant: FolderVariant,
+    info: VariantInfo,
+    model: OnnxModel,
+    plan: P,
+    outPath: string,
+    externalData: ExternalDataMode,
+  ): Promise<FolderVariantReport>;
 }
 
 /** Options every folder command takes. */
@@ -47,33 +54,66 @@ const plainName = (name: string): boolean => name !== '.' && name !== '..' && !/
  * input (transformers.js looks for `<model file>_data`), holding the tensors that were external (tensors at least
  * as large as the smallest of them).
  */
-function externalDataOf(variant: FolderVariant, info: VariantInfo, taken: Set<string>): { mode: ExternalDataMode } | { refuse: string } {
+function externalDataOf(
+  variant: FolderVariant,
+  info: VariantInfo,
+  taken: Set<string>,
+): { mode: ExternalDataMode } | { refuse: string } {
   if (info.externalData.length === 0) return { mode: 'keep' };
   if (info.externalData.length > 1) {
-    return { refuse: `its weights are split over ${info.externalData.length} external data files (${info.externalData.join(', ')}); the folder commands write one data file per model` };
+    return {
+      refuse: `its weights are split over ${info.externalData.length} external data files (${info.externalData.join(', ')}); the folder commands write one data file per model`,
+    };
   }
   const location = info.externalData[0]!;
-  if (!plainName(location)) return { refuse: `its external data file ${JSON.stringify(location)} is not a plain file name beside the model` };
+  if (!plainName(location))
+    return { refuse: `its external data file ${JSON.stringify(location)} is not a plain file name beside the model` };
   if (taken.has(location)) return { refuse: `its external data file ${location} is also another model file's` };
   taken.add(location);
   return { mode: { location, threshold: Math.max(1, info.smallestExternal) } };
 }
 
-function skippedReport(v: FolderVariant, info: VariantInfo, reason: string, explain: string | undefined): FolderVariantReport {
+function skippedReport(
+  v: FolderVariant,
+  info: VariantInfo,
+  reason: string,
+  explain: string | undefined,
+): FolderVariantReport {
   const why = explain === undefined ? reason : `${reason}. ${explain}`;
-  return { file: v.file, dtype: v.dtype, kind: info.kind, action: 'skipped', dataFile: null, requantized: [], reason: why, warnings: [] };
+  return {
+    file: v.file,
+    dtype: v.dtype,
+    kind: info.kind,
+    action: 'skipped',
+    dataFile: null,
+    requantized: [],
+    reason: why,
+    warnings: [],
+  };
 }
 
 /**
  * Runs a folder command: `inFolder` → `outFolder` (new or empty), all or nothing.
  * @throws {UnsupportedError} naming every variant that cannot be handled (unless `skipUnsupported`).
  */
-export async function runFolderJob<P>(inFolder: string, outFolder: string, job: FolderJob<P>, options: FolderRunOptions): Promise<ModelFolderReport> {
+export async function runFolderJob<P>(
+  inFolder: string,
+  outFolder: string,
+  job: FolderJob<P>,
+  options: FolderRunOptions,
+): Promise<ModelFolderReport> {
   const folder = await readModelFolder(inFolder);
   await checkOutputFolder(outFolder, folder.root, options.otherInputs ?? []); // before any model is read
   const budget = options.maxMemoryBytes === undefined ? {} : { maxMemoryBytes: options.maxMemoryBytes };
   const taken = new Set(folder.variants.map((v) => v.file));
-  const decided: { variant: FolderVariant; info: VariantInfo; plan?: P; mode?: ExternalDataMode; refuse?: string; explain?: string }[] = [];
+  const decided: {
+    variant: FolderVariant;
+    info: VariantInfo;
+    plan?: P;
+    mode?: ExternalDataMode;
+    refuse?: string;
+    explain?: string;
+  }[] = [];
   for (const variant of folder.variants) {
     const model = await readOnnxModel(variant.path, budget);
     const info = classifyVariant(model);
@@ -96,7 +136,9 @@ export async function runFolderJob<P>(inFolder: string, outFolder: string, job: 
   const refused = decided.filter((d) => d.refuse !== undefined);
   if (refused.length > 0 && options.skipUnsupported !== true) {
     const list = refused.map((d) => `${ONNX_SUBFOLDER}/${d.variant.file}: ${d.refuse}`).join('; ');
-    const explain = [...new Set(refused.flatMap((d) => (d.explain === undefined ? [] : [d.explain])))].map((e) => ` ${e}`).join('');
+    const explain = [...new Set(refused.flatMap((d) => (d.explain === undefined ? [] : [d.explain])))]
+      .map((e) => ` ${e}`)
+      .join('');
     throw new UnsupportedError(
       `${refused.length} of the ${decided.length} models of ${inFolder} cannot be processed (${list}).${explain} Nothing was written; ` +
         'to write the others and leave these out, pass skipUnsupported (--skip-unsupported)',
@@ -105,7 +147,9 @@ export async function runFolderJob<P>(inFolder: string, outFolder: string, job: 
   const dataFiles = new Set(decided.flatMap((d) => d.info.externalData));
   const notCarried = [
     ...folder.skipped,
-    ...[...folder.onnxOthers.keys()].filter((n) => !dataFiles.has(n)).map((n) => `${ONNX_SUBFOLDER}/${n}: not an ONNX model or a data file of one`),
+    ...[...folder.onnxOthers.keys()]
+      .filter((n) => !dataFiles.has(n))
+      .map((n) => `${ONNX_SUBFOLDER}/${n}: not an ONNX model or a data file of one`),
   ];
   const staged = await stageOutputFolder(outFolder, folder.root, options.otherInputs ?? []);
   try {
@@ -121,7 +165,16 @@ export async function runFolderJob<P>(inFolder: string, outFolder: string, job: 
         continue;
       }
       const model = await readOnnxModel(d.variant.path, budget);
-      variants.push(await job.write(d.variant, d.info, model, d.plan as P, join(staged.staging, ONNX_SUBFOLDER, d.variant.file), d.mode!));
+      variants.push(
+        await job.write(
+          d.variant,
+          d.info,
+          model,
+          d.plan as P,
+          join(staged.staging, ONNX_SUBFOLDER, d.variant.file),
+          d.mode!,
+        ),
+      );
     }
     await staged.commit();
     return { folder: staged.target, copied, variants, notCarried };

@@ -87,9 +87,15 @@ export class GraphBuilder {
   }
 
   /** Adds a node and returns its output tensor names. */
-  op(opType: string, inputs: readonly string[], attrs: Readonly<Record<string, AttrValue>> = {}, options: OpOptions = {}): string[] {
+  op(
+    opType: string,
+    inputs: readonly string[],
+    attrs: Readonly<Record<string, AttrValue>> = {},
+    options: OpOptions = {},
+  ): string[] {
     const outs = options.outputs ?? 1;
-    const outputs = typeof outs === 'number' ? Array.from({ length: outs }, () => this.fresh(opType.toLowerCase())) : [...outs];
+    const outputs =
+      typeof outs === 'number' ? Array.from({ length: outs }, () => this.fresh(opType.toLowerCase())) : [...outs];
     const node: onnx.INodeProto = { opType, input: [...inputs], output: outputs, attribute: makeAttributes(attrs) };
     if (options.name !== undefined) node.name = options.name;
     if (options.domain !== undefined) node.domain = options.domain;
@@ -98,7 +104,12 @@ export class GraphBuilder {
   }
 
   /** Adds a single-output node and returns its output name. */
-  op1(opType: string, inputs: readonly string[], attrs: Readonly<Record<string, AttrValue>> = {}, options: OpOptions = {}): string {
+  op1(
+    opType: string,
+    inputs: readonly string[],
+    attrs: Readonly<Record<string, AttrValue>> = {},
+    options: OpOptions = {},
+  ): string {
     return this.op(opType, inputs, attrs, options)[0]!;
   }
 

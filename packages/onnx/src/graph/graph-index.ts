@@ -83,7 +83,9 @@ export function indexGraph(graph: onnx.IGraphProto, outer?: GraphIndex): GraphIn
 
 /** True when `name` is defined in this graph (input, initializer or node output), shadowing outer scopes. */
 function definesLocally(index: GraphIndex, name: string): boolean {
-  return index.producer.has(name) || index.initializers.has(name) || (index.graph.input ?? []).some((v) => v.name === name);
+  return (
+    index.producer.has(name) || index.initializers.has(name) || (index.graph.input ?? []).some((v) => v.name === name)
+  );
 }
 
 /** The initializer a name refers to in this graph or, when it is not defined here, in the graphs around it. */
@@ -100,7 +102,10 @@ export function lookupInitializer(index: GraphIndex, name: string): onnx.ITensor
  * The node that produces a name in this graph or in a graph around it, with the index of the graph it lives in
  * (`NodeRef.index` counts in that graph).
  */
-export function lookupProducer(index: GraphIndex, name: string): (NodeRef & { readonly graph: GraphIndex }) | undefined {
+export function lookupProducer(
+  index: GraphIndex,
+  name: string,
+): (NodeRef & { readonly graph: GraphIndex }) | undefined {
   for (let g: GraphIndex | undefined = index; g !== undefined; g = g.outer) {
     const p = g.producer.get(name);
     if (p !== undefined) return { ...p, graph: g };

@@ -4,4 +4,12 @@
  */
 export { GraphBuilder, valueInfo, OPSET, IR_VERSION, type Dim, type OpOptions } from './graph-builder.js';
 export type { AttrValue } from './attributes.js';
-export { indexGraph, lookupInitializer, lookupProducer, subgraphsOf, freeNames, type GraphIndex, type NodeRef } from './graph-index.js';
+export {
+  indexGraph,
+  lookupInitializer,
+  lookupProducer,
+  subgraphsOf,
+  freeNames,
+  type GraphIndex,
+  type NodeRef,
+} from './graph-index.js';

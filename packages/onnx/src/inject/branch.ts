@@ -62,7 +62,14 @@ export function addBranch(
  * Adds the branch of one layer use of a `static` model: `At` (in, r) and `Bt` (r, out) are the built-in adapter's
  * Aᵀ and Bᵀ in float32, so the branch is two MatMuls on x of any rank — no per-row selection.
  */
-export function addStaticBranch(g: GraphBuilder, layer: GraphModule, At: string, Bt: string, baseOut: string, output: string): void {
+export function addStaticBranch(
+  g: GraphBuilder,
+  layer: GraphModule,
+  At: string,
+  Bt: string,
+  baseOut: string,
+  output: string,
+): void {
   const scope = `vblora/${layer.path}/${layer.nodeIndex}`;
   const x = g.cast(layer.input, layer.computeDtype, 'f32', `${scope}/x_f32`);
   const h = g.op1('MatMul', [x, At], {}, { name: `${scope}/xA` }); // (..., r)
@@ -71,7 +78,14 @@ export function addStaticBranch(g: GraphBuilder, layer: GraphModule, At: string,
 }
 
 /** y = round_dtype(f32(base) + t): PEFT's promotion of the base output to the adapter's float32, cast back. */
-function addToBase(g: GraphBuilder, layer: GraphModule, scope: string, baseOut: string, t: string, output: string): void {
+function addToBase(
+  g: GraphBuilder,
+  layer: GraphModule,
+  scope: string,
+  baseOut: string,
+  t: string,
+  output: string,
+): void {
   const base = g.cast(baseOut, layer.outputDtype, 'f32', `${scope}/base_f32`);
   if (layer.outputDtype === 'f32') {
     g.op('Add', [base, t], {}, { name: `${scope}/add`, outputs: [output] });

@@ -75,7 +75,10 @@ export interface InjectedModel {
 
 const MIN_OPSET = 13; // Unsqueeze/ReduceSum with axes as inputs
 
-function selectModules(mapping: ModuleMapping, options: InjectOptions): { paths: string[]; warnings: readonly string[] } {
+function selectModules(
+  mapping: ModuleMapping,
+  options: InjectOptions,
+): { paths: string[]; warnings: readonly string[] } {
   if (options.modules !== undefined) {
     for (const p of options.modules) mapping.require(p);
     return { paths: [...new Set(options.modules)], warnings: [] };
@@ -163,7 +166,8 @@ export async function injectAdapterInputs(model: OnnxModel, options: InjectOptio
   const uses: GraphModule[] = [];
   const stacked = new Map<string, { A: string; B: string }>();
   const modules: InjectedModule[] = [];
-  const statics = variant === 'static' ? await planStatic(mapping, staticAdapter!, paths, start, options.backend) : null;
+  const statics =
+    variant === 'static' ? await planStatic(mapping, staticAdapter!, paths, start, options.backend) : null;
   for (const path of paths) {
     const layers = mapping.require(path);
     const { inFeatures: inF, outFeatures: outF } = layers[0]!;
@@ -174,7 +178,10 @@ export async function injectAdapterInputs(model: OnnxModel, options: InjectOptio
       modules.push({ path, inFeatures: inF, outFeatures: outF, uses: layers.length, inputs: { A, B } });
     } else if (variant === 'lowrank') {
       const inputs = lowRankInputs(path);
-      newInputs.push(valueInfo(inputs.A, 'f32', ['vblora_n', null, inF]), valueInfo(inputs.B, 'f32', ['vblora_n', outF, null]));
+      newInputs.push(
+        valueInfo(inputs.A, 'f32', ['vblora_n', null, inF]),
+        valueInfo(inputs.B, 'f32', ['vblora_n', outF, null]),
+      );
       stacked.set(path, inputs);
       modules.push({ path, inFeatures: inF, outFeatures: outF, uses: layers.length, inputs });
     } else {
@@ -189,8 +196,18 @@ export async function injectAdapterInputs(model: OnnxModel, options: InjectOptio
       modules.push({ path, inFeatures: inF, outFeatures: outF, uses: layers.length, inputs });
     }
   }
-  const shared = statics === null ? sharedTensors(start, ROW_ADAPTER_INPUT, uses.map((u) => u.inFeatures)) : null;
-  const keys = statics !== null ? [] : (options.overridable ?? [...new Set(all.flatMap((a) => [...a.extraTensors.keys()].map(baseKeyOfExtra)))]);
+  const shared =
+    statics === null
+      ? sharedTensors(
+          start,
+          ROW_ADAPTER_INPUT,
+          uses.map((u) => u.inFeatures),
+        )
+      : null;
+  const keys =
+    statics !== null
+      ? []
+      : (options.overridable ?? [...new Set(all.flatMap((a) => [...a.extraTensors.keys()].map(baseKeyOfExtra)))]);
   const overrides = planOverrides(mapping, keys, start);
 
   const branches: PlacedBranch[] = uses.map((layer, i) => {
@@ -202,7 +219,9 @@ export async function injectAdapterInputs(model: OnnxModel, options: InjectOptio
   });
   const rewritten = rewriteGraph(graph, '', branches);
   const replaced = statics?.replaced ?? new Map<string, onnx.ITensorProto>();
-  const original = (graph.initializer ?? []).map((t) => overrides.renamed.get(t.name ?? '') ?? replaced.get(t.name ?? '') ?? t);
+  const original = (graph.initializer ?? []).map(
+    (t) => overrides.renamed.get(t.name ?? '') ?? replaced.get(t.name ?? '') ?? t,
+  );
   const info: InjectionInfo = {
     format: INJECTION_FORMAT,
     variant,
@@ -210,7 +229,9 @@ export async function injectAdapterInputs(model: OnnxModel, options: InjectOptio
     bankInput: variant === 'topk' ? BANK_INPUT : null,
     modules,
     overrides: overrides.overrides,
-    ...(statics === null ? {} : { static: { adapter: staticAdapter!.name, r: staticAdapter!.config.r, replaced: statics.replacedKeys } }),
+    ...(statics === null
+      ? {}
+      : { static: { adapter: staticAdapter!.name, r: staticAdapter!.config.r, replaced: statics.replacedKeys } }),
   };
   const newGraph: onnx.IGraphProto = {
     ...graph,

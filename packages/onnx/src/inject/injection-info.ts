@@ -75,7 +75,10 @@ export interface InjectionInfo {
 }
 
 /** The description of a model whose adapters are chosen per run (`lowrank` or `topk`). */
-export type HotSwapInjectionInfo = InjectionInfo & { readonly variant: 'lowrank' | 'topk'; readonly rowAdapterInput: string };
+export type HotSwapInjectionInfo = InjectionInfo & {
+  readonly variant: 'lowrank' | 'topk';
+  readonly rowAdapterInput: string;
+};
 
 /** True when adapters are graph inputs chosen per run, false for a `static` model. */
 export function isHotSwap(info: InjectionInfo): info is HotSwapInjectionInfo {
@@ -87,19 +90,30 @@ const MAX_FEATURES = 2 ** 31 - 1;
 
 type Check = (v: unknown) => boolean;
 const str: Check = (v) => typeof v === 'string';
-const count = (max: number): Check => (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= max;
+const count =
+  (max: number): Check =>
+  (v) =>
+    typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= max;
 const record = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The first field of an injection description that breaks the format, as `where: what`, or null. */
 function invalidField(info: unknown): string | null {
   if (!record(info) || info['format'] !== INJECTION_FORMAT) return `format: not ${INJECTION_FORMAT}`;
   const variant = info['variant'];
-  if (variant !== 'lowrank' && variant !== 'topk' && variant !== 'static') return 'variant: not lowrank, topk or static';
-  if (variant === 'static' ? info['rowAdapterInput'] !== null : !str(info['rowAdapterInput'])) return 'rowAdapterInput: does not fit the variant';
-  if (variant === 'topk' ? !str(info['bankInput']) : info['bankInput'] !== null) return 'bankInput: does not fit the variant';
+  if (variant !== 'lowrank' && variant !== 'topk' && variant !== 'static')
+    return 'variant: not lowrank, topk or static';
+  if (variant === 'static' ? info['rowAdapterInput'] !== null : !str(info['rowAdapterInput']))
+    return 'rowAdapterInput: does not fit the variant';
+  if (variant === 'topk' ? !str(info['bankInput']) : info['bankInput'] !== null)
+    return 'bankInput: does not fit the variant';
   const st = info['static'];
   if (variant === 'static') {
-    const ok = record(st) && str(st['adapter']) && count(MAX_FEATURES)(st['r']) && Array.isArray(st['replaced']) && st['replaced'].every(str);
+    const ok =
+      record(st) &&
+      str(st['adapter']) &&
+      count(MAX_FEATURES)(st['r']) &&
+      Array.isArray(st['replaced']) &&
+      st['replaced'].every(str);
     if (!ok) return 'static: not a static adapter (adapter, r, replaced)';
   } else if (st !== undefined) {
     return 'static: only for the static variant';
@@ -110,15 +124,28 @@ function invalidField(info: unknown): string | null {
   const inputs = variant === 'topk' ? ['aIndices', 'aWeights', 'bIndices', 'bWeights'] : ['A', 'B'];
   for (const [i, m] of modules.entries()) {
     const ok =
-      record(m) && str(m['path']) && count(MAX_FEATURES)(m['inFeatures']) && (m['inFeatures'] as number) > 0 &&
-      count(MAX_FEATURES)(m['outFeatures']) && (m['outFeatures'] as number) > 0 && count(MAX_FEATURES)(m['uses']) &&
-      record(m['inputs']) && inputs.every((k) => str((m['inputs'] as Record<string, unknown>)[k]));
+      record(m) &&
+      str(m['path']) &&
+      count(MAX_FEATURES)(m['inFeatures']) &&
+      (m['inFeatures'] as number) > 0 &&
+      count(MAX_FEATURES)(m['outFeatures']) &&
+      (m['outFeatures'] as number) > 0 &&
+      count(MAX_FEATURES)(m['uses']) &&
+      record(m['inputs']) &&
+      inputs.every((k) => str((m['inputs'] as Record<string, unknown>)[k]));
     if (!ok) return `modules[${i}]: not a module (path, positive feature counts, ${inputs.join('/')} inputs)`;
   }
   for (const [i, o] of overrides.entries()) {
     const ok =
-      record(o) && str(o['key']) && str(o['input']) && str(o['default']) && (o['dtype'] === 'f32' || o['dtype'] === 'f16') &&
-      typeof o['transposed'] === 'boolean' && Array.isArray(o['shape']) && o['shape'].length <= 8 && o['shape'].every(count(MAX_FEATURES));
+      record(o) &&
+      str(o['key']) &&
+      str(o['input']) &&
+      str(o['default']) &&
+      (o['dtype'] === 'f32' || o['dtype'] === 'f16') &&
+      typeof o['transposed'] === 'boolean' &&
+      Array.isArray(o['shape']) &&
+      o['shape'].length <= 8 &&
+      o['shape'].every(count(MAX_FEATURES));
     if (!ok) return `overrides[${i}]: not an override (key, input, default, f32/f16 dtype, shape, transposed)`;
   }
   return null;
@@ -136,7 +163,9 @@ export function readInjectionInfo(proto: onnx.IModelProto): InjectionInfo | null
   try {
     info = JSON.parse(entry.value ?? '');
   } catch (err) {
-    throw new OnnxModelError(`metadata ${INJECTION_KEY} is not JSON`, 'injection-metadata', INJECTION_KEY, { cause: err });
+    throw new OnnxModelError(`metadata ${INJECTION_KEY} is not JSON`, 'injection-metadata', INJECTION_KEY, {
+      cause: err,
+    });
   }
   const bad = invalidField(info);
   if (bad !== null) {

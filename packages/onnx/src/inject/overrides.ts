@@ -32,7 +32,9 @@ export function planOverrides(mapping: ModuleMapping, keys: readonly string[], g
     const name = target.initializer;
     const init = mapping.index.initializers.get(name);
     if (init === undefined) {
-      throw new UnsupportedError(`${key}: its initializer ${name} lives inside a subgraph; only top-level tensors can become inputs`);
+      throw new UnsupportedError(
+        `${key}: its initializer ${name} lives inside a subgraph; only top-level tensors can become inputs`,
+      );
     }
     const dtype = tensorDtype(init);
     const shape = tensorDims(init);

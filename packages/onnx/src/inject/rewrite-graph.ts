@@ -28,7 +28,11 @@ const childKey = (parent: string, nodeIndex: number, attribute: string): string 
  * The graph with its branches (and those of its `If` subgraphs, recursively) in place. `key` is the graph's
  * {@link subgraphKey}; graphs without branches below them are returned as they are.
  */
-export function rewriteGraph(graph: onnx.IGraphProto, key: string, branches: readonly PlacedBranch[]): onnx.IGraphProto {
+export function rewriteGraph(
+  graph: onnx.IGraphProto,
+  key: string,
+  branches: readonly PlacedBranch[],
+): onnx.IGraphProto {
   const keys = new Set(branches.map((b) => subgraphKey(b.layer.subgraph)));
   const below = (k: string): boolean => [...keys].some((x) => k === '' || x === k || x.startsWith(`${k}/`));
   if (!below(key)) return graph;
@@ -47,7 +51,9 @@ export function rewriteGraph(graph: onnx.IGraphProto, key: string, branches: rea
       n = {
         ...n,
         attribute: (n.attribute ?? []).map((a) =>
-          a.g === null || a.g === undefined ? a : { ...a, g: rewriteGraph(a.g, childKey(key, i, a.name ?? ''), branches) },
+          a.g === null || a.g === undefined
+            ? a
+            : { ...a, g: rewriteGraph(a.g, childKey(key, i, a.name ?? ''), branches) },
         ),
       };
     }

@@ -56,10 +56,15 @@ export async function planStatic(
     const target = baseTensorTarget(mapping, base, t.shape);
     const init = mapping.index.initializers.get(target.initializer);
     if (init === undefined) {
-      throw new UnsupportedError(`${base}: its initializer ${target.initializer} lives inside a subgraph; a static model can replace top-level tensors only`);
+      throw new UnsupportedError(
+        `${base}: its initializer ${target.initializer} lives inside a subgraph; a static model can replace top-level tensors only`,
+      );
     }
     const cast = castFloat(t, tensorDtype(init), key);
-    plan.replaced.set(target.initializer, tensorProtoFromHost(target.initializer, target.transposed ? transpose2d(cast) : cast));
+    plan.replaced.set(
+      target.initializer,
+      tensorProtoFromHost(target.initializer, target.transposed ? transpose2d(cast) : cast),
+    );
     plan.replacedKeys.push(base);
   }
   return plan;

@@ -41,10 +41,12 @@ export function adapterTargets(mapping: ModuleMapping, adapter: VBLoRAAdapter): 
     warnings.push(...peft);
     const targeted = new Set(targets.map((t) => t.name));
     for (const path of layers.keys()) {
-      if (!targeted.has(path)) warnings.push(`${path}: in the adapter, but its config does not target it in this graph`);
+      if (!targeted.has(path))
+        warnings.push(`${path}: in the adapter, but its config does not target it in this graph`);
     }
     for (const t of targets) {
-      if (!layers.has(t.name)) warnings.push(`${t.name}: targeted by the adapter's config, but the adapter has no weights for it`);
+      if (!layers.has(t.name))
+        warnings.push(`${t.name}: targeted by the adapter's config, but the adapter has no weights for it`);
     }
   } catch (err) {
     warnings.push(`PEFT's targeting fails on this graph: ${err instanceof Error ? err.message : String(err)}`);

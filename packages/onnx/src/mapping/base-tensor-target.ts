@@ -21,7 +21,11 @@ export interface BaseTensorTarget {
  * @throws {ShapeError} when it has one of another shape.
  * @throws {UnsupportedError} when it is the weight of a quantized layer.
  */
-export function baseTensorTarget(mapping: ModuleMapping, key: string, shape: readonly number[] | null): BaseTensorTarget {
+export function baseTensorTarget(
+  mapping: ModuleMapping,
+  key: string,
+  shape: readonly number[] | null,
+): BaseTensorTarget {
   const { initializers } = mapping.index;
   const dot = key.lastIndexOf('.');
   const path = key.slice(0, dot);
@@ -34,18 +38,26 @@ export function baseTensorTarget(mapping: ModuleMapping, key: string, shape: rea
     if (shape === null) return { key, initializer: name, transposed };
     const want = transposed ? [...shape].reverse() : shape;
     if (!sameShape(dims, want)) {
-      throw new ShapeError(`${key} has shape ${formatShape(shape)}, but its ONNX initializer ${name} is ${formatShape(dims)}`, key);
+      throw new ShapeError(
+        `${key} has shape ${formatShape(shape)}, but its ONNX initializer ${name} is ${formatShape(dims)}`,
+        key,
+      );
     }
     return { key, initializer: name, transposed };
   };
   if (layer !== undefined && leaf === 'weight') {
     if (layer.format !== 'float') {
-      throw new UnsupportedError(`${key}: the ONNX layer stores this weight quantized (${layer.format}, ${layer.weight}); it cannot be replaced`);
+      throw new UnsupportedError(
+        `${key}: the ONNX layer stores this weight quantized (${layer.format}, ${layer.weight}); it cannot be replaced`,
+      );
     }
     const torchLayout = layer.kind === 'linear' ? 'out_in' : 'in_out';
     return check(layer.weight, torchLayout !== layer.layout);
   }
   if (layer !== undefined && leaf === 'bias' && layer.bias !== null) return check(layer.bias, false);
   if (initializers.has(key)) return check(key, false);
-  throw new AdapterError(`the adapter carries ${key}, but the ONNX graph has no initializer or mapped layer for it`, key);
+  throw new AdapterError(
+    `the adapter carries ${key}, but the ONNX graph has no initializer or mapped layer for it`,
+    key,
+  );
 }

@@ -52,7 +52,12 @@ function scan(index: GraphIndex, steps: readonly SubgraphStep[], options: FindMo
     // merged decoders keep their layers in If branches; Loop/Scan bodies run per step and are not layers of ours
     if (node.opType === 'If' && ((node.domain ?? '') === '' || node.domain === 'ai.onnx')) {
       for (const s of subgraphsOf(node)) {
-        scan(indexGraph(s.graph, index), [...steps, { node: name, nodeIndex: i, attribute: s.attribute }], options, out);
+        scan(
+          indexGraph(s.graph, index),
+          [...steps, { node: name, nodeIndex: i, attribute: s.attribute }],
+          options,
+          out,
+        );
       }
     }
   });

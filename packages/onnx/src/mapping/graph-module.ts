@@ -19,7 +19,8 @@ export type PathSource = 'initializer' | 'scope' | 'user';
 export type WeightFormat = 'float' | 'q4' | 'int8';
 
 /** The operator that applies the weight. */
-export type LayerOp = 'MatMul' | 'Gemm' | 'MatMulNBits' | 'MatMulInteger' | 'DynamicQuantizeMatMul' | 'MatMulIntegerToFloat';
+export type LayerOp =
+  'MatMul' | 'Gemm' | 'MatMulNBits' | 'MatMulInteger' | 'DynamicQuantizeMatMul' | 'MatMulIntegerToFloat';
 
 /** A `MatMulNBits` weight: packed uint8 `(N, k_blocks, block_size·bits/8)`, the other tensors by name. */
 export interface Q4Weight {

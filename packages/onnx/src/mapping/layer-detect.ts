@@ -54,12 +54,19 @@ export const SUPPORTED_LAYERS =
 
 const isOnnxDomain = (node: onnx.INodeProto): boolean => (node.domain ?? '') === '' || node.domain === 'ai.onnx';
 const nonEmpty = (name: string | undefined): string | null => (name === undefined || name === '' ? null : name);
-const unsupported = (reason: string, weight = '', inF = 0, outF = 0): Detected => ({ unsupported: reason, weight, inFeatures: inF, outFeatures: outF });
+const unsupported = (reason: string, weight = '', inF = 0, outF = 0): Detected => ({
+  unsupported: reason,
+  weight,
+  inFeatures: inF,
+  outFeatures: outF,
+});
 
 /** The dtype an operand has where it is used: the last Cast's target, or the initializer's own dtype. */
 function operandDtype(traced: TracedWeight): DType {
   const cast = traced.chain.find((n) => n.opType === 'Cast');
-  return cast === undefined ? tensorDtype(traced.initializer) : dtypeFromOnnx(intAttr(cast, 'to', 0), `Cast ${cast.name ?? ''}`);
+  return cast === undefined
+    ? tensorDtype(traced.initializer)
+    : dtypeFromOnnx(intAttr(cast, 'to', 0), `Cast ${cast.name ?? ''}`);
 }
 
 /** A 2-D initializer read directly (or through Identity), or null. */
@@ -83,7 +90,14 @@ function floatLayer(index: GraphIndex, node: onnx.INodeProto, nodeIndex: number)
   if (traced === null) {
     const q = qdqWeight(index, wIn);
     const qd = q === null ? [] : tensorDims(q);
-    return q === null ? null : unsupported('its weight comes out of DequantizeLinear (a QDQ-quantized model)', q.name ?? '', qd[0] ?? 0, qd[1] ?? 0);
+    return q === null
+      ? null
+      : unsupported(
+          'its weight comes out of DequantizeLinear (a QDQ-quantized model)',
+          q.name ?? '',
+          qd[0] ?? 0,
+          qd[1] ?? 0,
+        );
   }
   const dims = tensorDims(traced.initializer);
   if (dims.length !== 2) return null;
@@ -97,9 +111,28 @@ function floatLayer(index: GraphIndex, node: onnx.INodeProto, nodeIndex: number)
   }
   const computeDtype = operandDtype(traced);
   const gemmBias = op === 'Gemm' && nonEmpty(cIn) !== null ? traceBias(index, cIn!, outF) : null;
-  const end = layerEnd(index, { output: node.output?.[0] ?? '', nodeIndex, dtype: computeDtype, bias: gemmBias, outFeatures: outF, foldAdd: op === 'MatMul' });
+  const end = layerEnd(index, {
+    output: node.output?.[0] ?? '',
+    nodeIndex,
+    dtype: computeDtype,
+    bias: gemmBias,
+    outFeatures: outF,
+    foldAdd: op === 'MatMul',
+  });
   return {
-    layer: { weight, layout, weightDtype: tensorDtype(traced.initializer), format: 'float', quant: null, inFeatures: inF, outFeatures: outF, opType: op, input: x, computeDtype, ...end },
+    layer: {
+      weight,
+      layout,
+      weightDtype: tensorDtype(traced.initializer),
+      format: 'float',
+      quant: null,
+      inFeatures: inF,
+      outFeatures: outF,
+      opType: op,
+      input: x,
+      computeDtype,
+      ...end,
+    },
   };
 }
 
@@ -113,11 +146,20 @@ function q4Layer(index: GraphIndex, node: onnx.INodeProto, nodeIndex: number): D
   const b = directInitializer(index, bIn);
   const weight = b?.name ?? '';
   if (b === null) return unsupported('MatMulNBits whose packed weight B is not an initializer', '', K, N);
-  if (bits !== 4) return unsupported(`MatMulNBits with bits=${bits} (only 4-bit MatMulNBits is supported)`, weight, K, N);
+  if (bits !== 4)
+    return unsupported(`MatMulNBits with bits=${bits} (only 4-bit MatMulNBits is supported)`, weight, K, N);
   const dims = tensorDims(b);
   const kBlocks = blockSize > 0 ? Math.ceil(K / blockSize) : 0;
-  if (K <= 0 || N <= 0 || blockSize < 16 || (blockSize & (blockSize - 1)) !== 0 || dims.length !== 3 ||
-      dims[0] !== N || dims[1] !== kBlocks || dims[2] !== blockSize / 2) {
+  if (
+    K <= 0 ||
+    N <= 0 ||
+    blockSize < 16 ||
+    (blockSize & (blockSize - 1)) !== 0 ||
+    dims.length !== 3 ||
+    dims[0] !== N ||
+    dims[1] !== kBlocks ||
+    dims[2] !== blockSize / 2
+  ) {
     return unsupported(
       `MatMulNBits attributes K=${K}, N=${N}, block_size=${blockSize} do not match its packed weight ${weight} ` +
         `[${dims.join(', ')}] (expected [N, ceil(K/block_size), block_size/2])`,
@@ -130,7 +172,14 @@ function q4Layer(index: GraphIndex, node: onnx.INodeProto, nodeIndex: number): D
   if (scales === null) return unsupported('MatMulNBits whose scales are not an initializer', weight, K, N);
   const computeDtype = tensorDtype(scales);
   const bias = nonEmpty(biasIn) === null ? null : traceBias(index, biasIn!, N);
-  const end = layerEnd(index, { output: node.output?.[0] ?? '', nodeIndex, dtype: computeDtype, bias, outFeatures: N, foldAdd: true });
+  const end = layerEnd(index, {
+    output: node.output?.[0] ?? '',
+    nodeIndex,
+    dtype: computeDtype,
+    bias,
+    outFeatures: N,
+    foldAdd: true,
+  });
   return {
     layer: {
       weight,
@@ -194,7 +243,14 @@ function matMulIntegerLayer(index: GraphIndex, node: onnx.INodeProto, nodeIndex:
   if (scale === null) return fail('whose dequantizing Mul has no weight scale initializer');
   const dtype = dtypeFromOnnx(intAttr(cast, 'to', 1), `Cast ${cast.name ?? ''}`);
   const mulOut = mul.output?.[0] ?? '';
-  const end = layerEnd(index, { output: mulOut, nodeIndex: index.producer.get(mulOut)?.index ?? nodeIndex, dtype, bias: null, outFeatures: w.outF, foldAdd: true });
+  const end = layerEnd(index, {
+    output: mulOut,
+    nodeIndex: index.producer.get(mulOut)?.index ?? nodeIndex,
+    dtype,
+    bias: null,
+    outFeatures: w.outF,
+    foldAdd: true,
+  });
   return {
     layer: {
       weight,
@@ -219,12 +275,19 @@ function fusedInt8Layer(index: GraphIndex, node: onnx.INodeProto, nodeIndex: num
   if (w === null) return null;
   const weight = w.init.name ?? '';
   // DynamicQuantizeMatMul(A, B, b_scale, b_zp, bias); MatMulIntegerToFloat(A_q, B, a_scale, b_scale, a_zp, b_zp, bias)
-  const [scaleIn, zpIn, biasIn] = op === 'DynamicQuantizeMatMul' ? [inputs[2], inputs[3], inputs[4]] : [inputs[3], inputs[5], inputs[6]];
+  const [scaleIn, zpIn, biasIn] =
+    op === 'DynamicQuantizeMatMul' ? [inputs[2], inputs[3], inputs[4]] : [inputs[3], inputs[5], inputs[6]];
   let x = nonEmpty(inputs[0]);
   let quantizeNode: string | null = null;
   if (op === 'MatMulIntegerToFloat' && x !== null) {
     const dq = dynamicQuantizeInput(index, x);
-    if (dq === null) return unsupported('MatMulIntegerToFloat whose input is not quantized by DynamicQuantizeLinear', weight, w.inF, w.outF);
+    if (dq === null)
+      return unsupported(
+        'MatMulIntegerToFloat whose input is not quantized by DynamicQuantizeLinear',
+        weight,
+        w.inF,
+        w.outF,
+      );
     x = dq.x;
     quantizeNode = dq.node;
   }
@@ -234,7 +297,14 @@ function fusedInt8Layer(index: GraphIndex, node: onnx.INodeProto, nodeIndex: num
   }
   const bias = nonEmpty(biasIn) === null ? null : traceBias(index, biasIn!, w.outF);
   const dtype = tensorDtype(lookupInitializer(index, scale)!);
-  const end = layerEnd(index, { output: node.output?.[0] ?? '', nodeIndex, dtype, bias, outFeatures: w.outF, foldAdd: true });
+  const end = layerEnd(index, {
+    output: node.output?.[0] ?? '',
+    nodeIndex,
+    dtype,
+    bias,
+    outFeatures: w.outF,
+    foldAdd: true,
+  });
   return {
     layer: {
       weight,

@@ -59,7 +59,11 @@ function candidatesOf(layers: readonly GraphModule[]): string[] {
   return out;
 }
 
-function applyUserMap(layers: GraphModule[], unsupported: UnsupportedLayer[], moduleMap: Readonly<Record<string, string>>): void {
+function applyUserMap(
+  layers: GraphModule[],
+  unsupported: UnsupportedLayer[],
+  moduleMap: Readonly<Record<string, string>>,
+): void {
   for (const [path, target] of Object.entries(moduleMap)) {
     let hits = 0;
     layers.forEach((l, i) => {
@@ -120,12 +124,24 @@ export function mapGraphModules(model: OnnxModel | GraphIndex, options: MapModul
   for (const u of unsupported) if (u.path !== null && !unsupportedByPath.has(u.path)) unsupportedByPath.set(u.path, u);
   const modules: ModuleInfo[] = [...byPath.values()].map((uses) => {
     const l = uses[0]!;
-    return { name: l.path!, kind: l.kind, inFeatures: l.inFeatures, outFeatures: l.outFeatures, hasBias: l.bias !== null };
+    return {
+      name: l.path!,
+      kind: l.kind,
+      inFeatures: l.inFeatures,
+      outFeatures: l.outFeatures,
+      hasBias: l.bias !== null,
+    };
   });
   // PEFT would target these too: listing them makes targeting pick them, and require() then says why they fail
   for (const [path, u] of unsupportedByPath) {
     if (!byPath.has(path) && u.inFeatures > 0 && u.outFeatures > 0) {
-      modules.push({ name: path, kind: 'linear', inFeatures: u.inFeatures, outFeatures: u.outFeatures, hasBias: false });
+      modules.push({
+        name: path,
+        kind: 'linear',
+        inFeatures: u.inFeatures,
+        outFeatures: u.outFeatures,
+        hasBias: false,
+      });
     }
   }
   const require = (path: string): readonly GraphModule[] => {

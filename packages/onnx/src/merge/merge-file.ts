@@ -30,7 +30,11 @@ export async function mergeOnnxFile(
   outPath: string,
   options: MergeOnnxFileOptions = {},
 ): Promise<MergeQuantizedReport> {
-  const loaded = typeof adapter === 'string' ? (await readAdapterDir(adapter, options.adapterName ?? 'default')).adapter : adapter;
-  const model = await readOnnxModel(basePath, options.maxMemoryBytes === undefined ? {} : { maxMemoryBytes: options.maxMemoryBytes });
+  const loaded =
+    typeof adapter === 'string' ? (await readAdapterDir(adapter, options.adapterName ?? 'default')).adapter : adapter;
+  const model = await readOnnxModel(
+    basePath,
+    options.maxMemoryBytes === undefined ? {} : { maxMemoryBytes: options.maxMemoryBytes },
+  );
   return mergeOnnxModelAnyFormat(model, loaded, outPath, options);
 }

@@ -80,12 +80,17 @@ export async function mergeOnnxModel(
     maxMemoryBytes: budget,
   });
   // one update is computed at a time, next to the model's bytes: refuse before the first is computed
-  for (const u of updates) checkMemoryBudget(model.bytes.length + u.bytes, `merging ${u.source} into ${u.initializer}`, budget);
+  for (const u of updates)
+    checkMemoryBudget(model.bytes.length + u.bytes, `merging ${u.source} into ${u.initializer}`, budget);
   const mode = options.externalData ?? 'keep';
   const inits = mapping.index.initializers;
-  const inline = (graphInits: typeof inits): boolean => [...graphInits.values()].every((t) => storageOf(t) !== 'external');
+  const inline = (graphInits: typeof inits): boolean =>
+    [...graphInits.values()].every((t) => storageOf(t) !== 'external');
   const patchable =
-    model.ownsBytes && mode === 'keep' && inline(inits) && updates.every((u) => storageOf(inits.get(u.initializer)!) === 'raw');
+    model.ownsBytes &&
+    mode === 'keep' &&
+    inline(inits) &&
+    updates.every((u) => storageOf(inits.get(u.initializer)!) === 'raw');
   let done = 0;
   const progress = (source: string): void => options.onProgress?.(++done, updates.length, source);
   const report = {

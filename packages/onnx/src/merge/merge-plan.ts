@@ -72,7 +72,12 @@ export interface MergePlan {
  * transposed where the weight is stored (in, out)), and the adapter's other tensors over their base tensors.
  * @throws {ModuleMappingError} / {ShapeError} / {AdapterError} when the adapter does not fit the graph.
  */
-export function planMerge(model: OnnxModel, mapping: ModuleMapping, adapter: VBLoRAAdapter, options: PlanMergeOptions = {}): MergePlan {
+export function planMerge(
+  model: OnnxModel,
+  mapping: ModuleMapping,
+  adapter: VBLoRAAdapter,
+  options: PlanMergeOptions = {},
+): MergePlan {
   const backend = options.backend ?? referenceBackend;
   const mergeKernel = requireKernel(backend, 'merge');
   requireKernel(backend, 'composeLowRank');
@@ -82,15 +87,25 @@ export function planMerge(model: OnnxModel, mapping: ModuleMapping, adapter: VBL
   const claim = (initializer: string, source: string): void => {
     const other = seen.get(initializer);
     if (other !== undefined) {
-      throw new AdapterError(`${source} and ${other} both change ONNX initializer ${initializer}; cannot merge both`, source);
+      throw new AdapterError(
+        `${source} and ${other} both change ONNX initializer ${initializer}; cannot merge both`,
+        source,
+      );
     }
     seen.set(initializer, source);
   };
-  const quantized = [...layers].filter(([, uses]) => uses[0]!.format !== 'float').map(([path, uses]) => `${path} (${uses[0]!.opType})`);
+  const quantized = [...layers]
+    .filter(([, uses]) => uses[0]!.format !== 'float')
+    .map(([path, uses]) => `${path} (${uses[0]!.opType})`);
   if (quantized.length > 0) {
     // refused here, before anything is composed or written (mergeOnnxModelAnyFormat requantizes when asked)
-    const list = quantized.length > 3 ? `${quantized.slice(0, 3).join(', ')} and ${quantized.length - 3} more` : quantized.join(', ');
-    throw new UnsupportedError(`the adapted layers ${list} are quantized: a float merge cannot change them. ${QUANTIZED_MERGE_REASON}`);
+    const list =
+      quantized.length > 3
+        ? `${quantized.slice(0, 3).join(', ')} and ${quantized.length - 3} more`
+        : quantized.join(', ');
+    throw new UnsupportedError(
+      `the adapted layers ${list} are quantized: a float merge cannot change them. ${QUANTIZED_MERGE_REASON}`,
+    );
   }
   for (const [path, uses] of layers) {
     const layer = uses[0]!;
@@ -101,9 +116,14 @@ export function planMerge(model: OnnxModel, mapping: ModuleMapping, adapter: VBL
       source: path,
       bytes: weightUpdateBytes(init, adapter.config.r, options.safe ?? false),
       compute: async () => {
-        const weight = await readTensorData(model, init, { maxMemoryBytes: options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES });
+        const weight = await readTensorData(model, init, {
+          maxMemoryBytes: options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES,
+        });
         if (weight.dtype !== 'f32' && weight.dtype !== 'bf16' && weight.dtype !== 'f16') {
-          throw new AdapterError(`${path}: weight ${layer.weight} is ${weight.dtype}; merging needs f32, bf16 or f16`, path);
+          throw new AdapterError(
+            `${path}: weight ${layer.weight} is ${weight.dtype}; merging needs f32, bf16 or f16`,
+            path,
+          );
         }
         const { A, B } = (await composeAdapter(adapter, { backend, modules: [path] })).get(path)!;
         return mergeKernel({

@@ -55,7 +55,8 @@ export async function mergeQuantizedOnnxModel(
     ...(options.q4Rule === undefined ? {} : { q4Rule: options.q4Rule }),
     maxMemoryBytes: budget,
   });
-  for (const u of plan.updates) checkMemoryBudget(model.bytes.length + u.bytes, `merging ${u.source} into ${u.initializer}`, budget);
+  for (const u of plan.updates)
+    checkMemoryBudget(model.bytes.length + u.bytes, `merging ${u.source} into ${u.initializer}`, budget);
   let done = 0;
   const replace = new Map(
     plan.updates.map((u) => [
@@ -109,10 +110,15 @@ export async function mergeOnnxModelAnyFormat(
 ): Promise<MergeQuantizedReport> {
   const mapping = mapGraphModules(indexGraph(model.proto.graph!), options);
   const { layers } = adapterTargets(mapping, adapter);
-  const quantized = [...layers].filter(([, uses]) => uses[0]!.format !== 'float').map(([path, uses]) => `${path} (${uses[0]!.opType})`);
+  const quantized = [...layers]
+    .filter(([, uses]) => uses[0]!.format !== 'float')
+    .map(([path, uses]) => `${path} (${uses[0]!.opType})`);
   if (quantized.length === 0) return { ...(await mergeOnnxModel(model, adapter, outPath, options)), requantized: [] };
   if (options.allowQuantizedMerge !== true) {
-    const list = quantized.length > 3 ? `${quantized.slice(0, 3).join(', ')} and ${quantized.length - 3} more` : quantized.join(', ');
+    const list =
+      quantized.length > 3
+        ? `${quantized.slice(0, 3).join(', ')} and ${quantized.length - 3} more`
+        : quantized.join(', ');
     throw new UnsupportedError(`the adapted layers ${list} are quantized. ${QUANTIZED_MERGE_REASON}`);
   }
   return mergeQuantizedOnnxModel(model, adapter, outPath, options);

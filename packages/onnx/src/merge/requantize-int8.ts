@@ -88,7 +88,13 @@ export function detectInt8Rule(w: Int8Data): Int8Rule {
 }
 
 /** Scale and zero point of one channel's range (onnxruntime's `compute_scale_zp`). */
-function scaleZeroPoint(min: number, max: number, qmin: number, qmax: number, symmetric: boolean): { scale: number; zp: number } {
+function scaleZeroPoint(
+  min: number,
+  max: number,
+  qmin: number,
+  qmax: number,
+  symmetric: boolean,
+): { scale: number; zp: number } {
   let rmin = Math.min(min, 0);
   let rmax = Math.max(max, 0);
   if (symmetric) {

@@ -31,8 +31,23 @@ import { adapterTargets } from '../mapping/adapter-targets.js';
 import type { GraphModule } from '../mapping/graph-module.js';
 import type { ModuleMapping } from '../mapping/map-modules.js';
 import { planMerge, type MergeUpdate } from './merge-plan.js';
-import { dequantizeInt8, detectInt8Rule, int8CodesChanged, int8HalfStep, quantizeInt8, type Int8Data } from './requantize-int8.js';
-import { dequantizeQ4, detectQ4Rule, q4CodesChanged, q4HalfStep, quantizeQ4, type Q4Data, type Q4SymmetricRule } from './requantize-q4.js';
+import {
+  dequantizeInt8,
+  detectInt8Rule,
+  int8CodesChanged,
+  int8HalfStep,
+  quantizeInt8,
+  type Int8Data,
+} from './requantize-int8.js';
+import {
+  dequantizeQ4,
+  detectQ4Rule,
+  q4CodesChanged,
+  q4HalfStep,
+  quantizeQ4,
+  type Q4Data,
+  type Q4SymmetricRule,
+} from './requantize-q4.js';
 
 /** What requantizing one module did, measured on the whole weight. */
 export interface RequantizeReport {
@@ -76,7 +91,11 @@ export interface RequantizePlan {
 }
 
 /** Measures a requantized merge (see {@link RequantizeReport}). */
-export function measureRequantized(base: Float32Array, exact: Float32Array, requantized: Float32Array): Pick<RequantizeReport, 'maxAbsError' | 'maxAbsDelta' | 'deltaRelError'> {
+export function measureRequantized(
+  base: Float32Array,
+  exact: Float32Array,
+  requantized: Float32Array,
+): Pick<RequantizeReport, 'maxAbsError' | 'maxAbsDelta' | 'deltaRelError'> {
   let maxAbsError = 0;
   let maxAbsDelta = 0;
   let lost = 0;
@@ -121,7 +140,9 @@ function q4Tensors(layer: GraphModule, inits: ReadonlyMap<string, onnx.ITensorPr
   if (quant?.format !== 'q4') throw new Error('not a q4 layer');
   const zp = quant.zeroPoints === null ? undefined : inits.get(quant.zeroPoints);
   if (zp !== undefined && tensorDtype(zp) !== 'u8') {
-    throw new UnsupportedError(`${layer.path}: MatMulNBits zero points ${quant.zeroPoints} are ${tensorDtype(zp)}; requantizing handles packed uint8 zero points only`);
+    throw new UnsupportedError(
+      `${layer.path}: MatMulNBits zero points ${quant.zeroPoints} are ${tensorDtype(zp)}; requantizing handles packed uint8 zero points only`,
+    );
   }
   const names = [layer.weight, quant.scales, ...(quant.zeroPoints === null ? [] : [quant.zeroPoints])];
   return {
@@ -132,8 +153,13 @@ function q4Tensors(layer: GraphModule, inits: ReadonlyMap<string, onnx.ITensorPr
       const z = zp === undefined ? null : await readTensorData(model, zp, { maxMemoryBytes: budget });
       const kBlocks = Math.ceil(layer.inFeatures / quant.blockSize);
       const perRow = Math.ceil(kBlocks / 2);
-      if (numel(s.shape) !== layer.outFeatures * kBlocks || (z !== null && numel(z.shape) !== layer.outFeatures * perRow)) {
-        throw new UnsupportedError(`${layer.path}: MatMulNBits scales or zero points of ${layer.weight} do not have N·k_blocks entries`);
+      if (
+        numel(s.shape) !== layer.outFeatures * kBlocks ||
+        (z !== null && numel(z.shape) !== layer.outFeatures * perRow)
+      ) {
+        throw new UnsupportedError(
+          `${layer.path}: MatMulNBits scales or zero points of ${layer.weight} do not have N·k_blocks entries`,
+        );
       }
       const data: Q4Data = {
         n: layer.outFeatures,
@@ -152,10 +178,15 @@ function int8Tensors(layer: GraphModule, inits: ReadonlyMap<string, onnx.ITensor
   const quant = layer.quant;
   if (quant?.format !== 'int8') throw new Error('not an int8 layer');
   const scale = inits.get(quant.scale)!;
-  if (tensorDtype(scale) !== 'f32') throw new UnsupportedError(`${layer.path}: weight scale ${quant.scale} is ${tensorDtype(scale)}; requantizing needs float32`);
+  if (tensorDtype(scale) !== 'f32')
+    throw new UnsupportedError(
+      `${layer.path}: weight scale ${quant.scale} is ${tensorDtype(scale)}; requantizing needs float32`,
+    );
   const n = numel(tensorDims(scale));
   if (n !== 1 && n !== layer.outFeatures) {
-    throw new UnsupportedError(`${layer.path}: weight scale ${quant.scale} has ${n} values; requantizing handles one per tensor or one per output column`);
+    throw new UnsupportedError(
+      `${layer.path}: weight scale ${quant.scale} has ${n} values; requantizing handles one per tensor or one per output column`,
+    );
   }
   const names = [layer.weight, quant.scale, ...(quant.zeroPoint === null ? [] : [quant.zeroPoint])];
   return {
@@ -163,9 +194,14 @@ function int8Tensors(layer: GraphModule, inits: ReadonlyMap<string, onnx.ITensor
     async read(model, budget) {
       const w = await readTensorData(model, inits.get(layer.weight)!, { maxMemoryBytes: budget });
       const s = await readTensorData(model, scale, { maxMemoryBytes: budget });
-      const z = quant.zeroPoint === null ? null : await readTensorData(model, inits.get(quant.zeroPoint)!, { maxMemoryBytes: budget });
+      const z =
+        quant.zeroPoint === null
+          ? null
+          : await readTensorData(model, inits.get(quant.zeroPoint)!, { maxMemoryBytes: budget });
       if (z !== null && (z.dtype !== w.dtype || numel(z.shape) !== n)) {
-        throw new UnsupportedError(`${layer.path}: weight zero point ${quant.zeroPoint} is ${z.dtype} with ${numel(z.shape)} values, the weight ${w.dtype} with ${n} scales`);
+        throw new UnsupportedError(
+          `${layer.path}: weight zero point ${quant.zeroPoint} is ${z.dtype} with ${numel(z.shape)} values, the weight ${w.dtype} with ${n} scales`,
+        );
       }
       const data: Int8Data = {
         dtype: w.dtype as 'i8' | 'u8',
@@ -187,7 +223,12 @@ function int8Tensors(layer: GraphModule, inits: ReadonlyMap<string, onnx.ITensor
  * @throws {UnsupportedError} for quantized tensors shared with other layers, stored in subgraphs, float zero points
  * or scales that are not float32/float16.
  */
-export function planRequantizedMerge(model: OnnxModel, mapping: ModuleMapping, adapter: VBLoRAAdapter, options: PlanRequantizeOptions = {}): RequantizePlan {
+export function planRequantizedMerge(
+  model: OnnxModel,
+  mapping: ModuleMapping,
+  adapter: VBLoRAAdapter,
+  options: PlanRequantizeOptions = {},
+): RequantizePlan {
   const backend = options.backend ?? referenceBackend;
   const mergeKernel = requireKernel(backend, 'merge');
   const budget = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
@@ -205,10 +246,14 @@ export function planRequantizedMerge(model: OnnxModel, mapping: ModuleMapping, a
     const tensors = layer.format === 'q4' ? q4Tensors(layer, top) : int8Tensors(layer, top);
     for (const name of tensors.names) {
       if (!top.has(name)) {
-        throw new UnsupportedError(`${path}: ${name} is not an initializer of the top-level graph; requantizing cannot replace it`);
+        throw new UnsupportedError(
+          `${path}: ${name} is not an initializer of the top-level graph; requantizing cannot replace it`,
+        );
       }
       if (claimed.has(name) || (reads.get(name) ?? 0) > uses.length) {
-        throw new UnsupportedError(`${path}: ${name} is shared with another layer; requantizing it would change that layer too`);
+        throw new UnsupportedError(
+          `${path}: ${name} is shared with another layer; requantizing it would change that layer too`,
+        );
       }
       claimed.add(name);
     }
@@ -225,13 +270,13 @@ export function planRequantizedMerge(model: OnnxModel, mapping: ModuleMapping, a
       const shape = isQ4 ? [layer.outFeatures, layer.inFeatures] : [layer.inFeatures, layer.outFeatures];
       const merged = (
         await mergeKernel({
-        weight: tensor('f32', shape, base),
-        A,
-        B,
-        fanInFanOut: !isQ4, // 8-bit weights are stored (in, out)
-        safe: options.safe ?? false,
-        adapter: adapter.name,
-        module: path,
+          weight: tensor('f32', shape, base),
+          A,
+          B,
+          fanInFanOut: !isQ4, // 8-bit weights are stored (in, out)
+          safe: options.safe ?? false,
+          adapter: adapter.name,
+          module: path,
         })
       ).data as Float32Array;
       const out = new Map<string, HostTensor>();
@@ -240,19 +285,34 @@ export function planRequantizedMerge(model: OnnxModel, mapping: ModuleMapping, a
         const q = data as Q4Data;
         const quant = layer.quant as Extract<GraphModule['quant'], { format: 'q4' }>;
         const symmetric = options.q4Rule === undefined || options.q4Rule === 'auto' ? detectQ4Rule(q) : options.q4Rule;
-        const rq = quantizeQ4(merged, q.n, q.k, q.blockSize, { zeroPoints: q.zeroPoints !== null, symmetric, scaleDtype });
+        const rq = quantizeQ4(merged, q.n, q.k, q.blockSize, {
+          zeroPoints: q.zeroPoints !== null,
+          symmetric,
+          scaleDtype,
+        });
         reports.push({
           module: path,
           layout: scaleDtype === 'f16' ? 'q4f16' : 'q4',
-          rule: q.zeroPoints !== null ? 'asymmetric, scale = (max − min)/15' : symmetric === 'signed-max' ? 'symmetric, scale = m/−8' : 'symmetric, scale = 2|m|/15',
+          rule:
+            q.zeroPoints !== null
+              ? 'asymmetric, scale = (max − min)/15'
+              : symmetric === 'signed-max'
+                ? 'symmetric, scale = m/−8'
+                : 'symmetric, scale = 2|m|/15',
           ...measureRequantized(base, merged, dequantizeQ4(rq)),
           baseHalfStep: q4HalfStep(q),
           codesChanged: q4CodesChanged(q, rq),
         });
         out.set(layer.weight, tensor('u8', tensorDims(original(layer.weight)), rq.packed));
         const scaleShape = tensorDims(original(quant.scales));
-        out.set(quant.scales, scaleDtype === 'f16' ? tensor('f16', scaleShape, f32ArrayToF16(rq.scales)) : tensor('f32', scaleShape, rq.scales));
-        if (quant.zeroPoints !== null) out.set(quant.zeroPoints, tensor('u8', tensorDims(original(quant.zeroPoints)), rq.zeroPoints!));
+        out.set(
+          quant.scales,
+          scaleDtype === 'f16'
+            ? tensor('f16', scaleShape, f32ArrayToF16(rq.scales))
+            : tensor('f32', scaleShape, rq.scales),
+        );
+        if (quant.zeroPoints !== null)
+          out.set(quant.zeroPoints, tensor('u8', tensorDims(original(quant.zeroPoints)), rq.zeroPoints!));
       } else {
         const q = data as Int8Data;
         const quant = layer.quant as Extract<GraphModule['quant'], { format: 'int8' }>;
@@ -268,7 +328,8 @@ export function planRequantizedMerge(model: OnnxModel, mapping: ModuleMapping, a
         });
         out.set(layer.weight, tensor(q.dtype, tensorDims(original(layer.weight)), rq.values as never));
         out.set(quant.scale, tensor('f32', tensorDims(original(quant.scale)), rq.scales));
-        if (quant.zeroPoint !== null) out.set(quant.zeroPoint, tensor(q.dtype, tensorDims(original(quant.zeroPoint)), rq.zeroPoints as never));
+        if (quant.zeroPoint !== null)
+          out.set(quant.zeroPoint, tensor(q.dtype, tensorDims(original(quant.zeroPoint)), rq.zeroPoints as never));
       }
       return out;
     };

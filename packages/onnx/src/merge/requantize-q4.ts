@@ -103,7 +103,8 @@ export function detectQ4Rule(w: Q4Data): Q4SymmetricRule {
       if (s === 0) continue;
       sawBlock = true;
       let hasZero = false;
-      for (let i = b * w.blockSize; i < Math.min(w.k, (b + 1) * w.blockSize) && !hasZero; i++) hasZero = codeAt(w, n, i) === 0;
+      for (let i = b * w.blockSize; i < Math.min(w.k, (b + 1) * w.blockSize) && !hasZero; i++)
+        hasZero = codeAt(w, n, i) === 0;
       if (!hasZero) return 'abs-max';
     }
   }

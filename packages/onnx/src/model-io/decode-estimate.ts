@@ -13,24 +13,83 @@
 /** How protobufjs decodes a field: a (repeated) message, string, bytes view, or (repeated) scalar. */
 type Kind =
   | { readonly msg: string; readonly repeated: boolean }
-  | 'string' | 'strings' | 'bytes' | 'bytesList' | 'varint' | 'int64' | 'fixed32'
-  | 'floats' | 'doubles' | 'int32s' | 'int64s';
+  | 'string'
+  | 'strings'
+  | 'bytes'
+  | 'bytesList'
+  | 'varint'
+  | 'int64'
+  | 'fixed32'
+  | 'floats'
+  | 'doubles'
+  | 'int32s'
+  | 'int64s';
 
 const m = (msg: string): Kind => ({ msg, repeated: false });
 const rm = (msg: string): Kind => ({ msg, repeated: true });
 
 /** Field number → kind, per message of onnx.proto (as generated in onnx-proto 8). */
 const SCHEMA: Readonly<Record<string, Readonly<Record<number, Kind>>>> = {
-  Model: { 1: 'int64', 8: rm('OpsetId'), 2: 'string', 3: 'string', 4: 'string', 5: 'int64', 6: 'string', 7: m('Graph'), 14: rm('Entry'), 20: rm('Training'), 25: rm('Function') },
-  Graph: { 1: rm('Node'), 2: 'string', 5: rm('Tensor'), 15: rm('Sparse'), 10: 'string', 11: rm('ValueInfo'), 12: rm('ValueInfo'), 13: rm('ValueInfo'), 14: rm('Annotation') },
+  Model: {
+    1: 'int64',
+    8: rm('OpsetId'),
+    2: 'string',
+    3: 'string',
+    4: 'string',
+    5: 'int64',
+    6: 'string',
+    7: m('Graph'),
+    14: rm('Entry'),
+    20: rm('Training'),
+    25: rm('Function'),
+  },
+  Graph: {
+    1: rm('Node'),
+    2: 'string',
+    5: rm('Tensor'),
+    15: rm('Sparse'),
+    10: 'string',
+    11: rm('ValueInfo'),
+    12: rm('ValueInfo'),
+    13: rm('ValueInfo'),
+    14: rm('Annotation'),
+  },
   Node: { 1: 'strings', 2: 'strings', 3: 'string', 4: 'string', 7: 'string', 5: rm('Attribute'), 6: 'string' },
   Attribute: {
-    1: 'string', 21: 'string', 13: 'string', 20: 'varint', 2: 'fixed32', 3: 'int64', 4: 'bytes', 5: m('Tensor'), 6: m('Graph'),
-    22: m('Sparse'), 14: m('Type'), 7: 'floats', 8: 'int64s', 9: 'bytesList', 10: rm('Tensor'), 11: rm('Graph'), 23: rm('Sparse'), 15: rm('Type'),
+    1: 'string',
+    21: 'string',
+    13: 'string',
+    20: 'varint',
+    2: 'fixed32',
+    3: 'int64',
+    4: 'bytes',
+    5: m('Tensor'),
+    6: m('Graph'),
+    22: m('Sparse'),
+    14: m('Type'),
+    7: 'floats',
+    8: 'int64s',
+    9: 'bytesList',
+    10: rm('Tensor'),
+    11: rm('Graph'),
+    23: rm('Sparse'),
+    15: rm('Type'),
   },
   Tensor: {
-    1: 'int64s', 2: 'varint', 3: m('Segment'), 4: 'floats', 5: 'int32s', 6: 'bytesList', 7: 'int64s', 8: 'string', 12: 'string',
-    9: 'bytes', 13: rm('Entry'), 14: 'varint', 10: 'doubles', 11: 'int64s',
+    1: 'int64s',
+    2: 'varint',
+    3: m('Segment'),
+    4: 'floats',
+    5: 'int32s',
+    6: 'bytesList',
+    7: 'int64s',
+    8: 'string',
+    12: 'string',
+    9: 'bytes',
+    13: rm('Entry'),
+    14: 'varint',
+    10: 'doubles',
+    11: 'int64s',
   },
   Segment: { 1: 'int64', 2: 'int64' },
   Sparse: { 1: m('Tensor'), 2: m('Tensor'), 3: 'int64s' },
@@ -45,11 +104,27 @@ const SCHEMA: Readonly<Record<string, Readonly<Record<number, Kind>>>> = {
   Entry: { 1: 'string', 2: 'string' },
   Annotation: { 1: 'string', 2: rm('Entry') },
   Training: { 1: m('Graph'), 2: m('Graph'), 3: rm('Entry'), 4: rm('Entry') },
-  Function: { 1: 'string', 4: 'strings', 5: 'strings', 6: 'strings', 7: rm('Node'), 8: 'string', 9: rm('OpsetId'), 10: 'string' },
+  Function: {
+    1: 'string',
+    4: 'strings',
+    5: 'strings',
+    6: 'strings',
+    7: rm('Node'),
+    8: 'string',
+    9: rm('OpsetId'),
+    10: 'string',
+  },
 };
 
 /** Bytes of heap per decoded object (measured on Node 20, rounded up): messages by type, then elements. */
-const MESSAGE_COST: Readonly<Record<string, number>> = { Tensor: 448, Attribute: 416, Graph: 320, Model: 320, Function: 256, Node: 160 };
+const MESSAGE_COST: Readonly<Record<string, number>> = {
+  Tensor: 448,
+  Attribute: 416,
+  Graph: 320,
+  Model: 320,
+  Function: 256,
+  Node: 160,
+};
 const OTHER_MESSAGE = 128;
 const FLOAT = 32; // a repeated float element (a boxed double in the array, with growth slack)
 const NUMBER = 48; // a repeated int32/double element

@@ -29,8 +29,16 @@ export async function resolveExternalPath(baseDir: string | null, location: stri
   try {
     return await resolveInside(baseDir, location, `tensor ${tensor}: external data`);
   } catch (err) {
-    const why = err instanceof PathError ? err.message : `cannot resolve ${JSON.stringify(location)} in ${baseDir}: ${String(err)}`;
-    throw new OnnxModelError(`${why} (a model may only read files inside the model's folder)`, 'external-data', tensor, { cause: err });
+    const why =
+      err instanceof PathError
+        ? err.message
+        : `cannot resolve ${JSON.stringify(location)} in ${baseDir}: ${String(err)}`;
+    throw new OnnxModelError(
+      `${why} (a model may only read files inside the model's folder)`,
+      'external-data',
+      tensor,
+      { cause: err },
+    );
   }
 }
 
@@ -77,19 +85,30 @@ export async function readExternalBytes(
  * tensor's offset, so that no buffer of a declared size is allocated before the data are known to exist.
  * @throws {OnnxModelError} when the file is missing, not a regular file, or too short.
  */
-export async function openExternal(baseDir: string | null, ref: ExternalDataRef, nbytes: number, tensor: string): Promise<FileHandle> {
+export async function openExternal(
+  baseDir: string | null,
+  ref: ExternalDataRef,
+  nbytes: number,
+  tensor: string,
+): Promise<FileHandle> {
   const path = await resolveExternalPath(baseDir, ref.location, tensor);
   let fh: FileHandle;
   try {
     // non-blocking, so that a FIFO cannot hang the open; the path is real, so a link in its place now is a swap
     fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOFOLLOW ?? 0));
   } catch (err) {
-    throw new OnnxModelError(`tensor ${tensor}: cannot open external data file ${path}`, 'external-data', tensor, { cause: err });
+    throw new OnnxModelError(`tensor ${tensor}: cannot open external data file ${path}`, 'external-data', tensor, {
+      cause: err,
+    });
   }
   try {
     const st = await fh.stat();
     if (!st.isFile()) {
-      throw new OnnxModelError(`tensor ${tensor}: external data ${ref.location} is not a regular file`, 'external-data', tensor);
+      throw new OnnxModelError(
+        `tensor ${tensor}: external data ${ref.location} is not a regular file`,
+        'external-data',
+        tensor,
+      );
     }
     if (ref.offset + nbytes > st.size) {
       throw new OnnxModelError(
@@ -104,4 +123,3 @@ export async function openExternal(baseDir: string | null, ref: ExternalDataRef,
     throw err;
   }
 }
-

@@ -22,7 +22,12 @@ export interface ExternalDataRef {
  * Reads the `nbytes` bytes of external tensor `tensor` into a fresh buffer, within the memory budget `budget`.
  * `readOnnxModel` (Node) gives each model one that reads files inside the model's folder.
  */
-export type ExternalDataReader = (ref: ExternalDataRef, nbytes: number, tensor: string, budget: number) => Promise<Uint8Array>;
+export type ExternalDataReader = (
+  ref: ExternalDataRef,
+  nbytes: number,
+  tensor: string,
+  budget: number,
+) => Promise<Uint8Array>;
 
 /** The external data reference of a tensor, or null when its data are inline. @throws {OnnxModelError} on bad entries. */
 export function externalDataRef(t: onnx.ITensorProto): ExternalDataRef | null {
@@ -38,7 +43,11 @@ export function externalDataRef(t: onnx.ITensorProto): ExternalDataRef | null {
     const v = entries.get(key);
     if (v === undefined) return null;
     if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) {
-      throw new OnnxModelError(`tensor ${name}: external data "${key}" is ${JSON.stringify(v)}, not a byte count`, 'external-data', name);
+      throw new OnnxModelError(
+        `tensor ${name}: external data "${key}" is ${JSON.stringify(v)}, not a byte count`,
+        'external-data',
+        name,
+      );
     }
     return Number(v);
   };

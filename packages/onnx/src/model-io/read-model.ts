@@ -34,7 +34,12 @@ export const ONNX_FILE_LIMIT = 2 ** 31 - 1;
  */
 export function decodeOnnxModel(bytes: Uint8Array, options: DecodeOnnxOptions = {}): OnnxModel {
   const baseDir = options.baseDir ?? null;
-  return decodeInMemory(bytes, baseDir === null || options.readExternal !== undefined ? options : { ...options, readExternal: fileExternalReader(baseDir) });
+  return decodeInMemory(
+    bytes,
+    baseDir === null || options.readExternal !== undefined
+      ? options
+      : { ...options, readExternal: fileExternalReader(baseDir) },
+  );
 }
 
 /**
@@ -57,7 +62,8 @@ export async function readOnnxModel(path: string, options: ReadOnnxOptions = {})
     const baseDir = dirname(resolve(path));
     return { ...decodeChecked(bytes, { baseDir, ownsBytes: true, readExternal: fileExternalReader(baseDir) }), path };
   } catch (err) {
-    if (err instanceof OnnxModelError && err.rule !== 'file') throw new OnnxModelError(`${path}: ${err.message}`, err.rule, path, { cause: err });
+    if (err instanceof OnnxModelError && err.rule !== 'file')
+      throw new OnnxModelError(`${path}: ${err.message}`, err.rule, path, { cause: err });
     throw err;
   }
 }
@@ -74,7 +80,10 @@ async function readModelFile(path: string, budget: number): Promise<Uint8Array> 
   const { fh, size } = opened;
   try {
     if (size > ONNX_FILE_LIMIT) {
-      throw new ResourceLimitError(`${path} has ${size} bytes: an .onnx file cannot exceed protobuf's 2 GiB`, 'onnx-file-size');
+      throw new ResourceLimitError(
+        `${path} has ${size} bytes: an .onnx file cannot exceed protobuf's 2 GiB`,
+        'onnx-file-size',
+      );
     }
     checkMemoryBudget(size, `reading ${path}`, budget);
     // exactly the size the open file had: a file that grows meanwhile is refused, not followed
@@ -87,7 +96,11 @@ async function readModelFile(path: string, budget: number): Promise<Uint8Array> 
     }
     const { bytesRead: more } = await fh.read(new Uint8Array(1), 0, 1, done);
     if (done !== size || more !== 0) {
-      throw new OnnxModelError(`${path} changed size while being read (${size} bytes when opened); refusing it`, 'file', path);
+      throw new OnnxModelError(
+        `${path} changed size while being read (${size} bytes when opened); refusing it`,
+        'file',
+        path,
+      );
     }
     return bytes;
   } finally {

@@ -47,7 +47,11 @@ export function tensorByteLength(t: onnx.ITensorProto): number {
   const nbytes = numel(dims) * DTYPE_BYTES[tensorDtype(t)];
   if (dims.some((d) => !Number.isSafeInteger(d) || d < 0) || !Number.isSafeInteger(nbytes)) {
     const name = t.name ?? '(unnamed)';
-    throw new OnnxModelError(`tensor ${name}: shape [${dims.join(', ')}] is not a valid tensor size`, 'tensor-dims', name);
+    throw new OnnxModelError(
+      `tensor ${name}: shape [${dims.join(', ')}] is not a valid tensor size`,
+      'tensor-dims',
+      name,
+    );
   }
   return nbytes;
 }
@@ -82,7 +86,11 @@ function typedFieldData(t: onnx.ITensorProto, dtype: DType, n: number): TensorDa
   const pick = (values: readonly unknown[] | null | undefined, field: string): readonly unknown[] => {
     const v = values ?? [];
     if (v.length !== n) {
-      throw new OnnxModelError(`tensor ${name}: ${field} has ${v.length} values, its shape needs ${n}`, 'tensor-size', name);
+      throw new OnnxModelError(
+        `tensor ${name}: ${field} has ${v.length} values, its shape needs ${n}`,
+        'tensor-size',
+        name,
+      );
     }
     return v;
   };
@@ -118,7 +126,11 @@ export interface ReadTensorOptions {
  * @throws {OnnxModelError} when the stored data do not match the shape or cannot be read.
  * @throws {ResourceLimitError} when the tensor's buffer would be over the memory budget.
  */
-export async function readTensorData(model: OnnxModel, t: onnx.ITensorProto, options: ReadTensorOptions = {}): Promise<HostTensor> {
+export async function readTensorData(
+  model: OnnxModel,
+  t: onnx.ITensorProto,
+  options: ReadTensorOptions = {},
+): Promise<HostTensor> {
   const name = t.name ?? '(unnamed)';
   const dtype = tensorDtype(t);
   const dims = tensorDims(t);

@@ -38,9 +38,16 @@ export async function resolveSources(model: OnnxModel, skip: ReadonlySet<string>
     if (file === undefined) {
       const real = await resolveExternalPath(model.baseDir, ref.location, name);
       const st = await stat(real).catch((cause: unknown) => {
-        throw new OnnxModelError(`tensor ${name}: cannot read external data file ${real}`, 'external-data', name, { cause });
+        throw new OnnxModelError(`tensor ${name}: cannot read external data file ${real}`, 'external-data', name, {
+          cause,
+        });
       });
-      if (!st.isFile()) throw new OnnxModelError(`tensor ${name}: external data ${ref.location} is not a regular file`, 'external-data', name);
+      if (!st.isFile())
+        throw new OnnxModelError(
+          `tensor ${name}: external data ${ref.location} is not a regular file`,
+          'external-data',
+          name,
+        );
       file = { real, size: st.size };
       files.set(ref.location, file);
     }
@@ -53,7 +60,11 @@ function checkRange(t: onnx.ITensorProto, offset: number, size: number, location
   const name = t.name ?? '(unnamed)';
   const end = offset + tensorByteLength(t);
   if (end > size) {
-    throw new OnnxModelError(`tensor ${name}: external data file ${location} ends before byte ${end} (it has ${size})`, 'external-data', name);
+    throw new OnnxModelError(
+      `tensor ${name}: external data file ${location} ends before byte ${end} (it has ${size})`,
+      'external-data',
+      name,
+    );
   }
 }
 
@@ -81,7 +92,9 @@ export async function resolveOutputData(modelPath: string, location: string): Pr
   const parent = sub === '' ? root : await resolveInside(folder, sub, what);
   const target = join(parent, basename(lexical));
   if (target === (await realPathOf(modelPath))) {
-    throw new ConfigError(`the external data location ${JSON.stringify(location)} is the model file ${modelPath} itself; choose another`);
+    throw new ConfigError(
+      `the external data location ${JSON.stringify(location)} is the model file ${modelPath} itself; choose another`,
+    );
   }
   return { path: join(dirname(modelPath), location), target };
 }

@@ -27,7 +27,14 @@ import { fieldHeader, FIELD } from './field-header.js';
 import type { OnnxModel } from './onnx-model.js';
 import { hostBytes, readTensorData, storageOf, tensorDims, tensorDtype } from './tensor-data.js';
 import { refuseOverwritingInputs, resolveOutputData, resolveSources, type OutputData } from './write-files.js';
-import { checkOutputSize, planWrite, tensorLength, type ExternalDataMode, type Piece, type WritePlan } from './write-plan.js';
+import {
+  checkOutputSize,
+  planWrite,
+  tensorLength,
+  type ExternalDataMode,
+  type Piece,
+  type WritePlan,
+} from './write-plan.js';
 
 export type { ExternalDataMode } from './write-plan.js';
 
@@ -115,18 +122,24 @@ async function writeTensorData(
   }
   const ref = externalDataRef(t);
   if (ref === null) {
-    await sink.write(storageOf(t) === 'raw' ? t.rawData! : hostBytes(await readTensorData(model, t, { maxMemoryBytes: budget })));
+    await sink.write(
+      storageOf(t) === 'raw' ? t.rawData! : hostBytes(await readTensorData(model, t, { maxMemoryBytes: budget })),
+    );
     return;
   }
   const name = t.name ?? '';
   const src = await openExternal(model.baseDir, ref, p.nbytes, name);
   try {
     const buf = new Uint8Array(Math.min(CHUNK, Math.max(p.nbytes, 1)));
-    for (let done = 0; done < p.nbytes; ) {
+    for (let done = 0; done < p.nbytes;) {
       const want = Math.min(buf.length, p.nbytes - done);
       const { bytesRead } = await src.read(buf, 0, want, ref.offset + done);
       if (bytesRead === 0) {
-        throw new OnnxModelError(`tensor ${name}: external data file ${ref.location} is shorter than the tensor`, 'external-data', name);
+        throw new OnnxModelError(
+          `tensor ${name}: external data file ${ref.location} is shorter than the tensor`,
+          'external-data',
+          name,
+        );
       }
       await sink.write(buf.subarray(0, bytesRead));
       done += bytesRead;
@@ -149,7 +162,8 @@ function refuseNestedExternalData(graph: onnx.IGraphProto): void {
     for (const n of g.node ?? []) {
       const node = n.name ?? n.opType ?? '?';
       for (const a of n.attribute ?? []) {
-        for (const t of [...(a.t === null || a.t === undefined ? [] : [a.t]), ...(a.tensors ?? [])]) tensors.push({ t, at: `attribute ${a.name ?? ''} of node ${node}` });
+        for (const t of [...(a.t === null || a.t === undefined ? [] : [a.t]), ...(a.tensors ?? [])])
+          tensors.push({ t, at: `attribute ${a.name ?? ''} of node ${node}` });
       }
       for (const sub of subgraphsOf(n)) stack.push({ graph: sub.graph, where: `node ${node} (${sub.attribute})` });
     }
@@ -165,7 +179,11 @@ function refuseNestedExternalData(graph: onnx.IGraphProto): void {
 }
 
 /** Plans a write and settles its files; nothing is created yet. */
-async function prepare(model: OnnxModel, path: string, options: WriteOnnxOptions): Promise<{ plan: WritePlan; head: Uint8Array; graphMeta: Uint8Array; data: OutputData | null }> {
+async function prepare(
+  model: OnnxModel,
+  path: string,
+  options: WriteOnnxOptions,
+): Promise<{ plan: WritePlan; head: Uint8Array; graphMeta: Uint8Array; data: OutputData | null }> {
   const mode = options.externalData ?? 'keep';
   const location = (typeof mode === 'object' ? mode.location : undefined) ?? `${basename(path)}.data`;
   const graph = model.proto.graph!;
@@ -205,7 +223,11 @@ async function prepare(model: OnnxModel, path: string, options: WriteOnnxOptions
  * top-level initializer keeps its data in an external file.
  * @throws {WriteError} when the file system refuses the write.
  */
-export async function writeOnnxModel(model: OnnxModel, path: string, options: WriteOnnxOptions = {}): Promise<WriteOnnxReport> {
+export async function writeOnnxModel(
+  model: OnnxModel,
+  path: string,
+  options: WriteOnnxOptions = {},
+): Promise<WriteOnnxReport> {
   const replace = options.replace ?? new Map<string, () => HostTensor>();
   const budget = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
   let tmpModel: string | null = null;
@@ -251,7 +273,12 @@ export async function writeOnnxModel(model: OnnxModel, path: string, options: Wr
     if (dataFile !== null) await syncFolder(dirname(dataFile.target));
     await removeStaleTempFiles(path).catch(() => undefined);
     if (dataFile !== null) await removeStaleTempFiles(dataFile.target).catch(() => undefined);
-    return { path, dataPath: dataFile?.path ?? null, modelBytes: plan.modelBytes, dataBytes: dataFile === null ? 0 : plan.dataBytes };
+    return {
+      path,
+      dataPath: dataFile?.path ?? null,
+      modelBytes: plan.modelBytes,
+      dataBytes: dataFile === null ? 0 : plan.dataBytes,
+    };
   } catch (err) {
     await modelFh?.close().catch(() => undefined);
     await dataFh?.close().catch(() => undefined);

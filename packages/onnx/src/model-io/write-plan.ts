@@ -20,10 +20,7 @@ import { storageOf, tensorByteLength } from './tensor-data.js';
 import type { SourceFile } from './write-files.js';
 
 /** Where tensor data go in the written model. */
-export type ExternalDataMode =
-  | 'keep'
-  | 'inline'
-  | { readonly location?: string; readonly threshold?: number };
+export type ExternalDataMode = 'keep' | 'inline' | { readonly location?: string; readonly threshold?: number };
 
 /** External tensors start at multiples of this (lets runtimes map them without copying). */
 const ALIGN = 64;
@@ -64,7 +61,10 @@ export interface WritePlan {
   readonly largestMaterialized: number;
 }
 
-function metaProto(t: onnx.ITensorProto, external: { location: string; offset: number; length: number } | null): onnx.ITensorProto {
+function metaProto(
+  t: onnx.ITensorProto,
+  external: { location: string; offset: number; length: number } | null,
+): onnx.ITensorProto {
   const meta: onnx.ITensorProto = { name: t.name ?? '', dims: t.dims ?? [], dataType: t.dataType ?? 0 };
   if (t.docString) meta.docString = t.docString;
   if (t.segment) meta.segment = t.segment;
@@ -126,7 +126,11 @@ export function planWrite(
     const isReplaced = replace.has(name);
     // the raw_data field header is written from the declared size, so a mismatched tensor would corrupt the file
     if (storage === 'raw' && !isReplaced && t.rawData!.length !== nbytes) {
-      throw new OnnxModelError(`tensor ${name || '(unnamed)'}: raw_data has ${t.rawData!.length} bytes, its shape and type need ${nbytes}`, 'tensor-size', name || '(unnamed)');
+      throw new OnnxModelError(
+        `tensor ${name || '(unnamed)'}: raw_data has ${t.rawData!.length} bytes, its shape and type need ${nbytes}`,
+        'tensor-size',
+        name || '(unnamed)',
+      );
     }
     const ref = externalDataRef(t);
     const source = ref === null || isReplaced ? undefined : sources.get(ref.location);
@@ -136,7 +140,8 @@ export function planWrite(
       ranges.push([ref!.offset, ref!.offset + nbytes]);
       read.set(source.real, ranges);
     }
-    const external = mode === 'keep' ? storage === 'external' : mode === 'inline' ? false : nbytes >= threshold && nbytes > 0;
+    const external =
+      mode === 'keep' ? storage === 'external' : mode === 'inline' ? false : nbytes >= threshold && nbytes > 0;
     if (external) {
       const key = source === undefined ? null : `${source.real}\0${ref!.offset}\0${nbytes}`;
       const earlier = key === null ? undefined : shared.get(key);
@@ -151,7 +156,12 @@ export function planWrite(
     } else if (storage === 'typed' && !isReplaced) {
       pieces.push({ tensor: t, nbytes, meta: pb.TensorProto.encode(t).finish(), place: { kind: 'typed' } });
     } else {
-      pieces.push({ tensor: t, nbytes, meta: pb.TensorProto.encode(metaProto(t, null)).finish(), place: { kind: 'inline' } });
+      pieces.push({
+        tensor: t,
+        nbytes,
+        meta: pb.TensorProto.encode(metaProto(t, null)).finish(),
+        place: { kind: 'inline' },
+      });
     }
   }
   let graphLength = graphMeta;

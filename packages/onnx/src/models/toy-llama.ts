@@ -61,7 +61,11 @@ function requireTensors(sd: ReadonlyMap<string, HostTensor>, layers: number): vo
   for (let i = 0; i < layers; i++) {
     const p = `model.layers.${i}`;
     for (const m of ['q_proj', 'k_proj', 'v_proj']) keys.push(...linear(`${p}.self_attn.${m}`, true));
-    keys.push(...linear(`${p}.self_attn.o_proj`, false), ...linear(`${p}.mlp.up_proj`, true), ...linear(`${p}.mlp.down_proj`, false));
+    keys.push(
+      ...linear(`${p}.self_attn.o_proj`, false),
+      ...linear(`${p}.mlp.up_proj`, true),
+      ...linear(`${p}.mlp.down_proj`, false),
+    );
   }
   for (const k of keys) if (!sd.has(k)) throw new AdapterError(`a ToyLlama state dict needs ${k}`, k);
 }
@@ -86,7 +90,8 @@ export function toyLlamaOnnx(stateDict: ReadonlyMap<string, HostTensor>, options
   const dims = toyLlamaDims(stateDict);
   requireTensors(stateDict, dims.layers);
   const dtype = stateDict.get('model.layers.0.self_attn.q_proj.weight')!.dtype;
-  if (dtype !== 'f32' && dtype !== 'bf16') throw new AdapterError(`toyLlamaOnnx builds float32 or bfloat16 models, the weights are ${dtype}`);
+  if (dtype !== 'f32' && dtype !== 'bf16')
+    throw new AdapterError(`toyLlamaOnnx builds float32 or bfloat16 models, the weights are ${dtype}`);
   const t = new ToyGraph(stateDict, options.style ?? 'torch', dtype, options.stripNames ?? false);
   let x = t.begin(dims.hidden);
   for (let i = 0; i < dims.layers; i++) {

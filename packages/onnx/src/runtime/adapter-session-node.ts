@@ -36,7 +36,10 @@ export class AdapterSession extends AdapterSessionBase<ortNode.InferenceSession>
    * or cannot be read.
    * @throws {BackendUnavailableError} when no `ort` is given and onnxruntime-node cannot be loaded.
    */
-  static async create(model: string | Uint8Array | OnnxModel, options: AdapterSessionOptions = {}): Promise<AdapterSession> {
+  static async create(
+    model: string | Uint8Array | OnnxModel,
+    options: AdapterSessionOptions = {},
+  ): Promise<AdapterSession> {
     const ort = options.ort ?? nodeOrt();
     const sessionOptions = { logSeverityLevel: 3 as const, ...options.sessionOptions };
     const budget = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
@@ -50,9 +53,10 @@ export class AdapterSession extends AdapterSessionBase<ortNode.InferenceSession>
       decoded = model instanceof Uint8Array ? decodeOnnxModel(model, { maxMemoryBytes: budget }) : model;
     }
     const parts = await injectedParts(decoded, budget);
-    const session = typeof source === 'string'
-      ? await ort.InferenceSession.create(source, sessionOptions)
-      : await ort.InferenceSession.create(source, sessionOptions);
+    const session =
+      typeof source === 'string'
+        ? await ort.InferenceSession.create(source, sessionOptions)
+        : await ort.InferenceSession.create(source, sessionOptions);
     return new AdapterSession(session as ortNode.InferenceSession, parts, ort.Tensor, options.backend, budget);
   }
 

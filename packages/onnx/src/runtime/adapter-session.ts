@@ -137,7 +137,9 @@ export class AdapterSessionBase<S extends OrtSessionLike = OrtSessionLike> {
     if (name === null) return null;
     const a = this.adapters.get(name);
     if (a === undefined) {
-      throw new AdapterError(`no adapter named ${JSON.stringify(name)} is loaded (loaded: ${this.adapterNames.join(', ') || 'none'})`);
+      throw new AdapterError(
+        `no adapter named ${JSON.stringify(name)} is loaded (loaded: ${this.adapterNames.join(', ') || 'none'})`,
+      );
     }
     return a;
   }
@@ -147,7 +149,11 @@ export class AdapterSessionBase<S extends OrtSessionLike = OrtSessionLike> {
     const hit = this.feedCache.get(key);
     if (hit !== undefined) return hit;
     const slots = names.map((n) => this.slot(n));
-    checkMemoryBudget(stackedFeedBytes(this.info, slots), `the VB-LoRA inputs of ${slots.length} adapter slot(s)`, this.budget);
+    checkMemoryBudget(
+      stackedFeedBytes(this.info, slots),
+      `the VB-LoRA inputs of ${slots.length} adapter slot(s)`,
+      this.budget,
+    );
     const feeds = new Map<string, OrtTensorLike>();
     for (const [input, f] of stackFeeds(this.info, slots)) feeds.set(input, ortTensor(this.Tensor, f));
     const withOverrides = slots.filter((s) => s !== null && s.overrides.size > 0);
@@ -161,7 +167,9 @@ export class AdapterSessionBase<S extends OrtSessionLike = OrtSessionLike> {
       const t = slots[0]?.overrides.get(input) ?? base;
       feeds.set(
         input,
-        t.dtype === 'f16' ? new this.Tensor('float16', t.data as Uint16Array, [...t.shape]) : new this.Tensor('float32', t.data as Float32Array, [...t.shape]),
+        t.dtype === 'f16'
+          ? new this.Tensor('float16', t.data as Uint16Array, [...t.shape])
+          : new this.Tensor('float32', t.data as Float32Array, [...t.shape]),
       );
     }
     this.feedCache.set(key, feeds);
@@ -242,11 +250,17 @@ export class AdapterSession<S extends OrtSessionLike = OrtSessionLike> extends A
    * or cannot be decoded.
    * @throws {ConfigError} without `ort`, or for a decoded model that keeps tensors in external data files.
    */
-  static async create<M extends OrtModule>(model: Uint8Array | OnnxModel, options: AdapterSessionOptions<M>): Promise<AdapterSession<SessionOf<M>>> {
+  static async create<M extends OrtModule>(
+    model: Uint8Array | OnnxModel,
+    options: AdapterSessionOptions<M>,
+  ): Promise<AdapterSession<SessionOf<M>>> {
     const ort = requireOrt(options?.ort, 'AdapterSession.create');
     const budget = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
     const source = model instanceof Uint8Array ? model : inlineBytes(model);
-    const parts = await injectedParts(model instanceof Uint8Array ? decodeOnnxModel(model, { maxMemoryBytes: budget }) : model, budget);
+    const parts = await injectedParts(
+      model instanceof Uint8Array ? decodeOnnxModel(model, { maxMemoryBytes: budget }) : model,
+      budget,
+    );
     const session = await ort.InferenceSession.create(source, { logSeverityLevel: 3, ...options.sessionOptions });
     return new AdapterSession(session as SessionOf<M>, parts, ort.Tensor, options.backend, budget);
   }
@@ -255,7 +269,9 @@ export class AdapterSession<S extends OrtSessionLike = OrtSessionLike> extends A
 /** An in-memory model serialized for onnxruntime (which could not find external data files from bytes). @internal */
 export function inlineBytes(model: OnnxModel): Uint8Array {
   if ((model.proto.graph?.initializer ?? []).some((t) => externalDataRef(t) !== null)) {
-    throw new ConfigError('this model keeps tensors in external data files: write it with writeOnnxModel and pass the path (Node)');
+    throw new ConfigError(
+      'this model keeps tensors in external data files: write it with writeOnnxModel and pass the path (Node)',
+    );
   }
   return encodeOnnxModel(model.proto);
 }
@@ -268,7 +284,10 @@ export function inlineBytes(model: OnnxModel): Uint8Array {
 export async function injectedParts(decoded: OnnxModel, budget: number): Promise<InjectedModelParts> {
   const info = readInjectionInfo(decoded.proto);
   if (info === null) {
-    throw new OnnxModelError('the model has no VB-LoRA inputs: inject it first (injectAdapterInputs)', 'injection-metadata');
+    throw new OnnxModelError(
+      'the model has no VB-LoRA inputs: inject it first (injectAdapterInputs)',
+      'injection-metadata',
+    );
   }
   if (!isHotSwap(info)) {
     throw new OnnxModelError(
@@ -282,7 +301,11 @@ export async function injectedParts(decoded: OnnxModel, budget: number): Promise
   for (const o of info.overrides) {
     const init = inits.get(o.default);
     if (init === undefined) {
-      throw new OnnxModelError(`the injected model lacks ${o.default}, the base value of ${o.key}`, 'injection-metadata', o.default);
+      throw new OnnxModelError(
+        `the injected model lacks ${o.default}, the base value of ${o.key}`,
+        'injection-metadata',
+        o.default,
+      );
     }
     const t = castFloat(await readTensorData(decoded, init, { maxMemoryBytes: budget }), o.dtype, o.key);
     defaults.set(o.input, { ...t, data: t.data.slice() }); // a copy: the model's bytes can be freed

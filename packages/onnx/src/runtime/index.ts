@@ -4,7 +4,12 @@
  * @module
  */
 export { AdapterSession, type AdapterSessionOptions } from './adapter-session-node.js';
-export { AdapterSessionBase, type AdapterSessionBaseOptions, type AdapterRunOptions, type InjectedModelParts } from './adapter-session.js';
+export {
+  AdapterSessionBase,
+  type AdapterSessionBaseOptions,
+  type AdapterRunOptions,
+  type InjectedModelParts,
+} from './adapter-session.js';
 export { prepareAdapter, type PreparedAdapter, type LowRankFeed, type TopkFeed } from './prepared-adapter.js';
 export { stackFeeds, stackedFeedBytes, type FeedData } from './stack-feeds.js';
 export { runOnnxModel, toOrtTensor, type RunOnnxOptions } from './run-model-node.js';

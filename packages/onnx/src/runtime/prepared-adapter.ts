@@ -54,7 +54,12 @@ export interface PreparedAdapter {
 
 const lastDim = (shape: readonly number[]): number => shape[shape.length - 1] ?? 1;
 
-async function topkFeed(f: Factor, bank: HostTensor<'f32'>, k: number, backend: Backend): Promise<{ idx: Int32Array; w: Float32Array }> {
+async function topkFeed(
+  f: Factor,
+  bank: HostTensor<'f32'>,
+  k: number,
+  backend: Backend,
+): Promise<{ idx: Int32Array; w: Float32Array }> {
   if (f.kind === 'topk') {
     const { indices, weights } = reloadTopkWeights(f.indices, toF32(f.weights), k);
     return { idx: indices.data, w: weights.data };
@@ -69,10 +74,18 @@ async function topkFeed(f: Factor, bank: HostTensor<'f32'>, k: number, backend: 
  * each factor's result is a view of that pass's arrays. A stored weight out of range is reported by re-running its
  * factor alone, so the error names the factor's own row.
  */
-async function topkFeeds(factors: readonly Factor[], bank: HostTensor<'f32'>, k: number, backend: Backend): Promise<{ idx: Int32Array; w: Float32Array }[]> {
+async function topkFeeds(
+  factors: readonly Factor[],
+  bank: HostTensor<'f32'>,
+  k: number,
+  backend: Backend,
+): Promise<{ idx: Int32Array; w: Float32Array }[]> {
   // factors laid end to end: stored top-k with k ≥ 2 whose indices (…, k) and weights (…, k − 1) agree; the rest one by one
   const joins = (f: Factor): f is Extract<Factor, { kind: 'topk' }> =>
-    f.kind === 'topk' && k >= 2 && lastDim(f.indices.shape) === k && f.weights.data.length * k === f.indices.data.length * (k - 1);
+    f.kind === 'topk' &&
+    k >= 2 &&
+    lastDim(f.indices.shape) === k &&
+    f.weights.data.length * k === f.indices.data.length * (k - 1);
   const stored = factors.filter(joins);
   const rows = stored.reduce((n, f) => n + f.indices.data.length / k, 0);
   const idx = new Int32Array(rows * k);
@@ -81,14 +94,19 @@ async function topkFeeds(factors: readonly Factor[], bank: HostTensor<'f32'>, k:
   for (const f of stored) {
     const n = f.indices.data.length / k;
     const data = f.indices.data;
-    if (data instanceof BigInt64Array || data instanceof BigUint64Array) for (let i = 0; i < data.length; i++) idx[at * k + i] = Number(data[i]!);
+    if (data instanceof BigInt64Array || data instanceof BigUint64Array)
+      for (let i = 0; i < data.length; i++) idx[at * k + i] = Number(data[i]!);
     else idx.set(data as ArrayLike<number>, at * k);
     w.set(toF32(f.weights).data, at * (k - 1));
     at += n;
   }
   let all: { indices: HostTensor<'i32'>; weights: HostTensor<'f32'> };
   try {
-    all = reloadTopkWeights({ dtype: 'i32', shape: [rows, k], data: idx } as HostTensor, { dtype: 'f32', shape: [rows, k - 1], data: w } as HostTensor<'f32'>, k);
+    all = reloadTopkWeights(
+      { dtype: 'i32', shape: [rows, k], data: idx } as HostTensor,
+      { dtype: 'f32', shape: [rows, k - 1], data: w } as HostTensor<'f32'>,
+      k,
+    );
   } catch (err) {
     for (const f of stored) await topkFeed(f, bank, k, backend); // throws for the factor at fault
     throw err;
@@ -120,7 +138,8 @@ export async function prepareAdapter(
   adapter: VBLoRAAdapter,
   backend: Backend = referenceBackend,
 ): Promise<PreparedAdapter> {
-  if (info.variant === 'static') throw new UnsupportedError('this model has its adapter built in (static variant): it takes no adapter feeds');
+  if (info.variant === 'static')
+    throw new UnsupportedError('this model has its adapter built in (static variant): it takes no adapter feeds');
   const injected = new Set(info.modules.map((m) => m.path));
   const missing = [...adapter.modules.keys()].filter((p) => !injected.has(p));
   if (missing.length > 0) {
@@ -145,7 +164,8 @@ export async function prepareAdapter(
   const topk = new Map<string, TopkFeed>();
   const bank = toF32(adapter.bank);
   if (info.variant === 'lowrank') {
-    for (const [path, { A, B }] of await composeAdapter(adapter, { backend })) lowRank.set(path, { A: A.data, B: B.data });
+    for (const [path, { A, B }] of await composeAdapter(adapter, { backend }))
+      lowRank.set(path, { A: A.data, B: B.data });
   } else {
     const factors = [...adapter.modules.values()].flatMap((m) => [m.a, m.b]);
     const fed = await topkFeeds(factors, bank, c.topk, backend);

@@ -53,7 +53,12 @@ export async function runOnnxModel(
   options: RunOnnxOptions = {},
 ): Promise<Map<string, HostTensor>> {
   const ort = options.ort ?? nodeOrt();
-  const source = typeof model === 'string' ? await checkedModelSource(model, options.maxMemoryBytes) : model instanceof Uint8Array ? model : inlineBytes(model);
+  const source =
+    typeof model === 'string'
+      ? await checkedModelSource(model, options.maxMemoryBytes)
+      : model instanceof Uint8Array
+        ? model
+        : inlineBytes(model);
   return runOnce(ort, source, feeds, options.sessionOptions);
 }
 

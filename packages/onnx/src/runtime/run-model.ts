@@ -29,7 +29,10 @@ export async function runOnce(
   sessionOptions: object | undefined,
 ): Promise<Map<string, HostTensor>> {
   const options = { logSeverityLevel: 3, ...sessionOptions };
-  const session = typeof source === 'string' ? await ort.InferenceSession.create(source, options) : await ort.InferenceSession.create(source, options);
+  const session =
+    typeof source === 'string'
+      ? await ort.InferenceSession.create(source, options)
+      : await ort.InferenceSession.create(source, options);
   try {
     const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, toOrtTensor(t, ort)]));
     const out = await session.run(ortFeeds);
@@ -56,5 +59,10 @@ export async function runOnnxModel<M extends OrtModule>(
   feeds: Readonly<Record<string, HostTensor>>,
   options: RunOnnxOptions<M>,
 ): Promise<Map<string, HostTensor>> {
-  return runOnce(requireOrt(options?.ort, 'runOnnxModel'), model instanceof Uint8Array ? model : inlineBytes(model), feeds, options.sessionOptions);
+  return runOnce(
+    requireOrt(options?.ort, 'runOnnxModel'),
+    model instanceof Uint8Array ? model : inlineBytes(model),
+    feeds,
+    options.sessionOptions,
+  );
 }

@@ -32,7 +32,13 @@ export function stackedFeedBytes(info: InjectionInfo, slots: readonly (PreparedA
   }
   const vl = real[0]?.vl ?? 1;
   const k = Math.max(1, ...real.map((s) => s.k));
-  total += 4 * Math.max(1, real.reduce((a, s) => a + s.nv, 0)) * vl;
+  total +=
+    4 *
+    Math.max(
+      1,
+      real.reduce((a, s) => a + s.nv, 0),
+    ) *
+    vl;
   for (const m of info.modules) total += 2 * 4 * n * r * k * ((m.inFeatures + m.outFeatures) / vl);
   return total;
 }
@@ -42,7 +48,8 @@ export function stackedFeedBytes(info: InjectionInfo, slots: readonly (PreparedA
  * @throws {UnsupportedError} for a `static` model, which takes no adapter feeds.
  */
 export function stackFeeds(info: InjectionInfo, slots: readonly (PreparedAdapter | null)[]): Map<string, FeedData> {
-  if (info.variant === 'static') throw new UnsupportedError('this model has its adapter built in (static variant): it takes no adapter feeds');
+  if (info.variant === 'static')
+    throw new UnsupportedError('this model has its adapter built in (static variant): it takes no adapter feeds');
   const feeds = new Map<string, FeedData>();
   const real = slots.filter((s): s is PreparedAdapter => s !== null);
   if (info.variant === 'lowrank') {
@@ -54,7 +61,12 @@ export function stackFeeds(info: InjectionInfo, slots: readonly (PreparedAdapter
   return feeds;
 }
 
-function stackLowRank(m: InjectedModule, slots: readonly (PreparedAdapter | null)[], r: number, feeds: Map<string, FeedData>): void {
+function stackLowRank(
+  m: InjectedModule,
+  slots: readonly (PreparedAdapter | null)[],
+  r: number,
+  feeds: Map<string, FeedData>,
+): void {
   if (!('A' in m.inputs)) return;
   const { inFeatures: inF, outFeatures: outF } = m;
   const n = slots.length;
@@ -78,7 +90,12 @@ function stackLowRank(m: InjectedModule, slots: readonly (PreparedAdapter | null
   feeds.set(m.inputs.B, { type: 'float32', data: B, dims: [n, outF, r] });
 }
 
-function stackTopk(info: InjectionInfo, slots: readonly (PreparedAdapter | null)[], real: PreparedAdapter[], feeds: Map<string, FeedData>): void {
+function stackTopk(
+  info: InjectionInfo,
+  slots: readonly (PreparedAdapter | null)[],
+  real: PreparedAdapter[],
+  feeds: Map<string, FeedData>,
+): void {
   const vls = new Set(real.map((s) => s.vl));
   if (vls.size > 1) {
     throw new UnsupportedError(
@@ -113,7 +130,12 @@ function stackTopk(info: InjectionInfo, slots: readonly (PreparedAdapter | null)
       feeds.set(m.inputs.bWeights, { type: 'float32', data: own.bWeights, dims: [1, outT, r, k] });
       continue;
     }
-    const side = (rows: number, cols: number, pick: (s: PreparedAdapter) => [Int32Array, Float32Array] | null, rIsRow: boolean) => {
+    const side = (
+      rows: number,
+      cols: number,
+      pick: (s: PreparedAdapter) => [Int32Array, Float32Array] | null,
+      rIsRow: boolean,
+    ) => {
       const idx = new Int32Array(n * rows * cols * k);
       const w = new Float32Array(n * rows * cols * k);
       slots.forEach((s, j) => {
@@ -134,14 +156,24 @@ function stackTopk(info: InjectionInfo, slots: readonly (PreparedAdapter | null)
       });
       return { idx, w, dims: [n, rows, cols, k] };
     };
-    const a = side(r, inT, (s) => {
-      const f = s.topk.get(m.path);
-      return f === undefined ? null : [f.aIndices, f.aWeights];
-    }, true);
-    const b = side(outT, r, (s) => {
-      const f = s.topk.get(m.path);
-      return f === undefined ? null : [f.bIndices, f.bWeights];
-    }, false);
+    const a = side(
+      r,
+      inT,
+      (s) => {
+        const f = s.topk.get(m.path);
+        return f === undefined ? null : [f.aIndices, f.aWeights];
+      },
+      true,
+    );
+    const b = side(
+      outT,
+      r,
+      (s) => {
+        const f = s.topk.get(m.path);
+        return f === undefined ? null : [f.bIndices, f.bWeights];
+      },
+      false,
+    );
     feeds.set(m.inputs.aIndices, { type: 'int32', data: a.idx, dims: a.dims });
     feeds.set(m.inputs.aWeights, { type: 'float32', data: a.w, dims: a.dims });
     feeds.set(m.inputs.bIndices, { type: 'int32', data: b.idx, dims: b.dims });

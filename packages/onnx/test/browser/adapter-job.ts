@@ -5,7 +5,15 @@
  * batch, and run the plain base model with `runOnnxModel`.
  */
 import { adapterFromFiles, readSafetensors, toF32, type VBLoRAAdapter } from '@vblora/core';
-import { AdapterSession, decodeOnnxModel, encodeOnnxModel, injectAdapterInputs, runOnnxModel, type InjectVariant, type OrtModule } from '@vblora/onnx';
+import {
+  AdapterSession,
+  decodeOnnxModel,
+  encodeOnnxModel,
+  injectAdapterInputs,
+  runOnnxModel,
+  type InjectVariant,
+  type OrtModule,
+} from '@vblora/onnx';
 
 /** What to run. */
 export interface AdapterJob {
@@ -42,7 +50,12 @@ async function adapter(get: GetBytes, c: string, flavour: string): Promise<VBLoR
 }
 
 /** Runs `job` on the onnxruntime module `ort`. */
-export async function runAdapterJob(ort: OrtModule, sessionOptions: { executionProviders: ['wasm'] | ['cpu'] }, get: GetBytes, job: AdapterJob): Promise<AdapterJobResult> {
+export async function runAdapterJob(
+  ort: OrtModule,
+  sessionOptions: { executionProviders: ['wasm'] | ['cpu'] },
+  get: GetBytes,
+  job: AdapterJob,
+): Promise<AdapterJobResult> {
   const c = job.case;
   const base = await get(`toy/${c}.onnx`);
   const [full, topk] = [await adapter(get, c, 'adapter_full'), await adapter(get, c, 'adapter_topk')];

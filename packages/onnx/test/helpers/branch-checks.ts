@@ -9,7 +9,11 @@ import { expectClose } from './golden.js';
 
 /** Adapted: q, v, o, gate, down of both layers and lm_head; k and up stay plain. */
 export const ADAPTED = [
-  ...[0, 1].flatMap((i) => ['self_attn.q_proj', 'self_attn.v_proj', 'self_attn.o_proj', 'mlp.gate_proj', 'mlp.down_proj'].map((m) => `model.layers.${i}.${m}`)),
+  ...[0, 1].flatMap((i) =>
+    ['self_attn.q_proj', 'self_attn.v_proj', 'self_attn.o_proj', 'mlp.gate_proj', 'mlp.down_proj'].map(
+      (m) => `model.layers.${i}.${m}`,
+    ),
+  ),
   'lm_head',
 ];
 
@@ -28,7 +32,8 @@ export const ADAPTED = [
  * it on a two-node graph: Add(f16) → Cast(f32) reads the unrounded sum.
  */
 export const ulp32 = (v: number): number => 2 ** (Math.floor(Math.log2(Math.max(Math.abs(v), 2 ** -126))) - 23);
-export const ulp16 = (v: number): number => 2 ** (Math.max(Math.floor(Math.log2(Math.max(Math.abs(v), 2 ** -24))), -14) - 10);
+export const ulp16 = (v: number): number =>
+  2 ** (Math.max(Math.floor(Math.log2(Math.max(Math.abs(v), 2 ** -24))), -14) - 10);
 
 /** max over output rows of Σ_c |(B·A)[o, c]|: how much the branch moves per unit change of every x element. */
 function deltaRowSum(pairs: readonly (LowRankPair | null)[]): number {
@@ -51,7 +56,14 @@ function deltaRowSum(pairs: readonly (LowRankPair | null)[]): number {
 }
 
 /** Checks y against the expected output; returns the worst error in ulps (float32: of the largest output). */
-export function checkBranch(y: HostTensor, want: HostTensor, base: HostTensor, x: HostTensor, pairs: readonly (LowRankPair | null)[], label: string): number {
+export function checkBranch(
+  y: HostTensor,
+  want: HostTensor,
+  base: HostTensor,
+  x: HostTensor,
+  pairs: readonly (LowRankPair | null)[],
+  label: string,
+): number {
   if (y.dtype !== 'f16') {
     const scale = maxAbs(want);
     expectClose(y, want, { atol: 8 * ulp32(scale), rtol: 0 }, label);
@@ -69,7 +81,8 @@ export function checkBranch(y: HostTensor, want: HostTensor, base: HostTensor, x
   const bad: string[] = [];
   for (let i = 0; i < a.length; i++) {
     const err = Math.abs(a[i]! - e[i]!);
-    if (err > ulp16(Math.max(Math.abs(a[i]!), Math.abs(e[i]!))) + ulp16(b[i]!) / 2 + xTerm) bad.push(`[${i}] ${a[i]} vs ${e[i]} (base ${b[i]})`);
+    if (err > ulp16(Math.max(Math.abs(a[i]!), Math.abs(e[i]!))) + ulp16(b[i]!) / 2 + xTerm)
+      bad.push(`[${i}] ${a[i]} vs ${e[i]} (base ${b[i]})`);
     worst = Math.max(worst, err / ulp16(e[i]!));
   }
   expect(bad.slice(0, 4), `${label}: ${bad.length} elements beyond 1 ulp(y) + ½ ulp(base) + ${xTerm}`).toEqual([]);

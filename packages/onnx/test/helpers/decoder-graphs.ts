@@ -37,14 +37,33 @@ export interface DecoderDims {
 export const TINY: DecoderDims = { hidden: 64, heads: 2, intermediate: 80, vocab: 48, layers: 2 };
 
 export type DecoderVariant = 'fp32' | 'fp16' | 'q4' | 'q4-sym' | 'q4f16' | 'int8' | 'int8-i8pc' | 'int8-fused';
-export const DECODER_VARIANTS: readonly DecoderVariant[] = ['fp32', 'fp16', 'q4', 'q4-sym', 'q4f16', 'int8', 'int8-i8pc', 'int8-fused'];
+export const DECODER_VARIANTS: readonly DecoderVariant[] = [
+  'fp32',
+  'fp16',
+  'q4',
+  'q4-sym',
+  'q4f16',
+  'int8',
+  'int8-i8pc',
+  'int8-fused',
+];
 
-const LAYER_MODULES = ['self_attn.q_proj', 'self_attn.k_proj', 'self_attn.v_proj', 'self_attn.o_proj', 'mlp.gate_proj', 'mlp.up_proj', 'mlp.down_proj'];
+const LAYER_MODULES = [
+  'self_attn.q_proj',
+  'self_attn.k_proj',
+  'self_attn.v_proj',
+  'self_attn.o_proj',
+  'mlp.gate_proj',
+  'mlp.up_proj',
+  'mlp.down_proj',
+];
 const WITH_BIAS = new Set(['self_attn.q_proj', 'self_attn.k_proj', 'self_attn.v_proj']);
 
 /** Every linear module path of the decoder, in graph order. */
 export function decoderPaths(dims: DecoderDims = TINY): string[] {
-  const layers = Array.from({ length: dims.layers }, (_, i) => LAYER_MODULES.map((m) => `model.layers.${i}.${m}`)).flat();
+  const layers = Array.from({ length: dims.layers }, (_, i) =>
+    LAYER_MODULES.map((m) => `model.layers.${i}.${m}`),
+  ).flat();
   return [...layers, 'lm_head'];
 }
 
@@ -73,12 +92,18 @@ function featuresOf(path: string, d: DecoderDims): [number, number] {
 /** Seeded weights: N(0, 1/in) so activations stay of order 1 through the layers. */
 export function decoderWeights(dims: DecoderDims = TINY, seed = 7): DecoderWeights {
   const rng = createRng(seed);
-  const normal = (n: number, scale: number) => Float32Array.from({ length: n }, () => Math.fround(rng.normal() * scale));
+  const normal = (n: number, scale: number) =>
+    Float32Array.from({ length: n }, () => Math.fround(rng.normal() * scale));
   const linear = new Map<string, LinearWeights>();
   for (const path of decoderPaths(dims)) {
     const [inF, outF] = featuresOf(path, dims);
     const hasBias = WITH_BIAS.has(path.split('.').slice(-2).join('.'));
-    linear.set(path, { w: normal(inF * outF, 1 / Math.sqrt(inF)), bias: hasBias ? normal(outF, 0.1) : null, inF, outF });
+    linear.set(path, {
+      w: normal(inF * outF, 1 / Math.sqrt(inF)),
+      bias: hasBias ? normal(outF, 0.1) : null,
+      inF,
+      outF,
+    });
   }
   return { dims, embed: normal(dims.vocab * dims.hidden, 1), linear };
 }
@@ -166,7 +191,12 @@ export function buildDecoder(
         const inputs = [x, n['w']!, n['scales']!, ...(n['zp'] === undefined ? [] : [n['zp']])];
         g.op('MatMulNBits', inputs, attrs, { name: `${scope}/MatMul_Q4`, outputs: [mmOut], domain: 'com.microsoft' });
       } else if (variant === 'int8-fused') {
-        g.op('DynamicQuantizeMatMul', [x, n['w']!, n['scale']!, n['zp']!], {}, { name: `${scope}/MatMul_quant`, outputs: [mmOut], domain: 'com.microsoft' });
+        g.op(
+          'DynamicQuantizeMatMul',
+          [x, n['w']!, n['scale']!, n['zp']!],
+          {},
+          { name: `${scope}/MatMul_quant`, outputs: [mmOut], domain: 'com.microsoft' },
+        );
       } else {
         let q = quantized.get(x);
         if (q === undefined) {
@@ -179,12 +209,27 @@ export function buildDecoder(
         g.op('Cast', [mi], { to: { i: 1 } }, { name: `${mi}_cast`, outputs: [`${mi}_cast_output`] });
         const sm = `${scope}/MatMul_quant_scales_mul`;
         g.op('Mul', [q[1], n['scale']!], {}, { name: sm, outputs: [`${sm}:0`] });
-        g.op('Mul', [`${mi}_cast_output`, `${sm}:0`], {}, { name: `${scope}/MatMul_quant_output_scale_mul`, outputs: [mmOut] });
+        g.op(
+          'Mul',
+          [`${mi}_cast_output`, `${sm}:0`],
+          {},
+          { name: `${scope}/MatMul_quant_output_scale_mul`, outputs: [mmOut] },
+        );
       }
       if (n['bias'] === undefined) return mmOut;
-      return g.op('Add', [mmOut, n['bias']], {}, { name: `${scope}/Add`, outputs: [out ?? `${scope}/Add_output_0`] })[0]!;
+      return g.op(
+        'Add',
+        [mmOut, n['bias']],
+        {},
+        { name: `${scope}/Add`, outputs: [out ?? `${scope}/Add_output_0`] },
+      )[0]!;
     };
-    let h = g.op1('Gather', ['model.embed_tokens.weight', 'input_ids'], { axis: { i: 0 } }, { name: '/model/embed_tokens/Gather' });
+    let h = g.op1(
+      'Gather',
+      ['model.embed_tokens.weight', 'input_ids'],
+      { axis: { i: 0 } },
+      { name: '/model/embed_tokens/Gather' },
+    );
     for (let i = 0; i < d.layers; i++) {
       const at = `/model/layers.${i}/self_attn`;
       const heads = (t: string, tag: string): string => {
@@ -196,12 +241,23 @@ export function buildDecoder(
         const proj = kind === 'key' ? 'k_proj' : 'v_proj';
         const fresh = heads(linear(`model.layers.${i}.self_attn.${proj}`, `${at}/${proj}`, h), kind);
         const present = `present.${i}.${kind}`;
-        if (withPast) g.op('Concat', [`past_key_values.${i}.${kind}`, fresh], { axis: { i: 2 } }, { name: `${at}/Concat_${kind}`, outputs: [present] });
+        if (withPast)
+          g.op(
+            'Concat',
+            [`past_key_values.${i}.${kind}`, fresh],
+            { axis: { i: 2 } },
+            { name: `${at}/Concat_${kind}`, outputs: [present] },
+          );
         else g.op('Identity', [fresh], {}, { name: `${at}/Identity_${kind}`, outputs: [present] });
         return present;
       });
       const kt = g.op1('Transpose', [kv[0]!], { perm: { ints: [0, 1, 3, 2] } }, { name: `${at}/Transpose_kt` });
-      const scores = g.op1('Mul', [g.op1('MatMul', [q, kt], {}, { name: `${at}/MatMul` }), c.scale], {}, { name: `${at}/Mul` });
+      const scores = g.op1(
+        'Mul',
+        [g.op1('MatMul', [q, kt], {}, { name: `${at}/MatMul` }), c.scale],
+        {},
+        { name: `${at}/Mul` },
+      );
       const probs = g.op1('Softmax', [scores], { axis: { i: -1 } }, { name: `${at}/Softmax` });
       const ctx = g.op1('MatMul', [probs, kv[1]!], {}, { name: `${at}/MatMul_1` });
       const ctxT = g.op1('Transpose', [ctx], { perm: { ints: [0, 2, 1, 3] } }, { name: `${at}/Transpose_ctx` });
@@ -211,8 +267,17 @@ export function buildDecoder(
       const mlp = `/model/layers.${i}/mlp`;
       const gate = linear(`model.layers.${i}.mlp.gate_proj`, `${mlp}/gate_proj`, h);
       const up = linear(`model.layers.${i}.mlp.up_proj`, `${mlp}/up_proj`, h);
-      const silu = g.op1('Mul', [gate, g.op1('Sigmoid', [gate], {}, { name: `${mlp}/act_fn/Sigmoid` })], {}, { name: `${mlp}/act_fn/Mul` });
-      const down = linear(`model.layers.${i}.mlp.down_proj`, `${mlp}/down_proj`, g.op1('Mul', [silu, up], {}, { name: `${mlp}/Mul` }));
+      const silu = g.op1(
+        'Mul',
+        [gate, g.op1('Sigmoid', [gate], {}, { name: `${mlp}/act_fn/Sigmoid` })],
+        {},
+        { name: `${mlp}/act_fn/Mul` },
+      );
+      const down = linear(
+        `model.layers.${i}.mlp.down_proj`,
+        `${mlp}/down_proj`,
+        g.op1('Mul', [silu, up], {}, { name: `${mlp}/Mul` }),
+      );
       h = g.op1('Add', [h, down], {}, { name: `/model/layers.${i}/Add_1` });
     }
     linear('lm_head', '/lm_head', h, 'logits');
@@ -263,16 +328,33 @@ export function buildDecoder(
     irVersion: IR_VERSION,
     opsetImport: opsets,
     producerName: 'vblora.js tests',
-    graph: { name: 'decoder', node: nodes, input: inputs, output: outputs, initializer: options.weightsInBranches === true ? [] : top.initializers },
+    graph: {
+      name: 'decoder',
+      node: nodes,
+      input: inputs,
+      output: outputs,
+      initializer: options.weightsInBranches === true ? [] : top.initializers,
+    },
   };
   return { model, bytes: encodeOnnxModel(model), applied, act };
 }
 
 /** Feeds for one run: token ids (batch, seq) and a past of `past` positions (seeded N(0, 1)). */
-export function decoderFeeds(dims: DecoderDims, act: 'f32' | 'f16', batch: number, seq: number, past: number, seed = 3): Record<string, HostTensor> {
+export function decoderFeeds(
+  dims: DecoderDims,
+  act: 'f32' | 'f16',
+  batch: number,
+  seq: number,
+  past: number,
+  seed = 3,
+): Record<string, HostTensor> {
   const rng = createRng(seed);
   const feeds: Record<string, HostTensor> = {
-    input_ids: tensor('i64', [batch, seq], BigInt64Array.from({ length: batch * seq }, () => BigInt(Math.floor(rng.uniform() * dims.vocab)))),
+    input_ids: tensor(
+      'i64',
+      [batch, seq],
+      BigInt64Array.from({ length: batch * seq }, () => BigInt(Math.floor(rng.uniform() * dims.vocab))),
+    ),
   };
   const hd = dims.hidden / dims.heads;
   for (let i = 0; i < dims.layers; i++) {
@@ -280,7 +362,9 @@ export function decoderFeeds(dims: DecoderDims, act: 'f32' | 'f16', batch: numbe
       const n = batch * dims.heads * past * hd;
       const v = Float32Array.from({ length: n }, () => rng.normal());
       feeds[`past_key_values.${i}.${kind}`] =
-        act === 'f16' ? tensor('f16', [batch, dims.heads, past, hd], toF16(v)) : tensor('f32', [batch, dims.heads, past, hd], v);
+        act === 'f16'
+          ? tensor('f16', [batch, dims.heads, past, hd], toF16(v))
+          : tensor('f32', [batch, dims.heads, past, hd], v);
     }
   }
   return feeds;

@@ -16,16 +16,31 @@ import {
   type LowRankPair,
   type VBLoRAAdapter,
 } from '@vblora/core';
-import { fromOrtTensor, mapGraphModules, toOrtTensor, valueInfo, type GraphModule, type OnnxModel, type onnx } from '@vblora/onnx';
+import {
+  fromOrtTensor,
+  mapGraphModules,
+  toOrtTensor,
+  valueInfo,
+  type GraphModule,
+  type OnnxModel,
+  type onnx,
+} from '@vblora/onnx';
 import type { DecoderWeights } from './decoder-graphs.js';
 import { QUIET } from './ort.js';
 
 /** A seeded full-logits adapter on `paths` of the decoder (vector_length 16 divides every width). */
-export function decoderAdapter(weights: DecoderWeights, paths: readonly string[], seed: number, name = `s${seed}`, r = 4): VBLoRAAdapter {
+export function decoderAdapter(
+  weights: DecoderWeights,
+  paths: readonly string[],
+  seed: number,
+  name = `s${seed}`,
+  r = 4,
+): VBLoRAAdapter {
   const rng = createRng(seed);
   const nv = 32;
   const vl = 16;
-  const normal = (n: number, scale: number) => Float32Array.from({ length: n }, () => Math.fround(rng.normal() * scale));
+  const normal = (n: number, scale: number) =>
+    Float32Array.from({ length: n }, () => Math.fround(rng.normal() * scale));
   const modules = new Map<string, AdapterModule>();
   for (const path of paths) {
     const { inF, outF } = weights.linear.get(path)!;
@@ -40,7 +55,11 @@ export function decoderAdapter(weights: DecoderWeights, paths: readonly string[]
   const targets = [...new Set(paths.map((p) => p.split('.').pop()!))];
   const config = createConfig({ r, num_vectors: nv, vector_length: vl, topk: 2, target_modules: targets });
   // bank U(−0.5, 0.5): branch terms of a few tenths, visible next to outputs of order 1
-  const bank = tensor('f32', [nv, vl], Float32Array.from({ length: nv * vl }, () => Math.fround(rng.uniform() - 0.5)));
+  const bank = tensor(
+    'f32',
+    [nv, vl],
+    Float32Array.from({ length: nv * vl }, () => Math.fround(rng.uniform() - 0.5)),
+  );
   return { name, config, bank, modules, extraTensors: new Map(), metadata: { format: 'pt' } };
 }
 
@@ -76,8 +95,14 @@ export function addProbes(model: OnnxModel, base: OnnxModel, paths: readonly str
 }
 
 /** One run of a model (bytes or path) with host-tensor feeds; every output back as a host tensor. */
-export async function runHost(model: Uint8Array | string, feeds: Record<string, HostTensor | ort.Tensor>): Promise<Record<string, HostTensor>> {
-  const session = typeof model === 'string' ? await ort.InferenceSession.create(model, QUIET) : await ort.InferenceSession.create(model, QUIET);
+export async function runHost(
+  model: Uint8Array | string,
+  feeds: Record<string, HostTensor | ort.Tensor>,
+): Promise<Record<string, HostTensor>> {
+  const session =
+    typeof model === 'string'
+      ? await ort.InferenceSession.create(model, QUIET)
+      : await ort.InferenceSession.create(model, QUIET);
   try {
     const f: Record<string, ort.Tensor> = {};
     for (const [k, v] of Object.entries(feeds)) f[k] = v instanceof ort.Tensor ? v : toOrtTensor(v as HostTensor);

@@ -3,7 +3,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
-import { compareTensors, formatMismatch, tensor, type HostTensor, type Tolerance, type VBLoRAAdapter } from '@vblora/core';
+import {
+  compareTensors,
+  formatMismatch,
+  tensor,
+  type HostTensor,
+  type Tolerance,
+  type VBLoRAAdapter,
+} from '@vblora/core';
 import { readAdapterDir } from '@vblora/core/node';
 import { peftGoldenPath, type PeftGoldenCase } from '@vblora/conformance';
 import type * as ort from 'onnxruntime-node';
@@ -24,7 +31,10 @@ export const F32_WEIGHT: Tolerance = { atol: 1e-6, rtol: 1e-5 };
 export const BF16_WEIGHT: Tolerance = { atol: 0, rtol: 2 ** -8 };
 
 /** Reads a golden adapter (full logits or top-k flavour). */
-export async function goldenAdapter(c: PeftGoldenCase, flavour: 'adapter_full' | 'adapter_topk' = 'adapter_full'): Promise<VBLoRAAdapter> {
+export async function goldenAdapter(
+  c: PeftGoldenCase,
+  flavour: 'adapter_full' | 'adapter_topk' = 'adapter_full',
+): Promise<VBLoRAAdapter> {
   return (await readAdapterDir(peftGoldenPath(c, flavour))).adapter;
 }
 

@@ -8,7 +8,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { f32ArrayToF16, tensor, toF32, type HostTensor } from '@vblora/core';
-import { readTensorData, tensorProtoFromHost, toyLlamaOnnx, writeOnnxModel, type OnnxModel, type onnx } from '@vblora/onnx';
+import {
+  readTensorData,
+  tensorProtoFromHost,
+  toyLlamaOnnx,
+  writeOnnxModel,
+  type OnnxModel,
+  type onnx,
+} from '@vblora/onnx';
 import { readGolden } from '../fixtures/toy-models.js';
 import { refQuantizeInt8, refQuantizeQ4 } from './ref-quantizers.js';
 
@@ -32,7 +39,8 @@ export const variantFile = (v: TestVariant): string => FILE[v];
 
 /** Config and tokenizer files (bytes chosen to catch re-encoding: key order, unicode, no final newline). */
 export const CONFIG_FILES: Readonly<Record<string, string>> = {
-  'config.json': '{"model_type": "llama", "architectures": ["LlamaForCausalLM"], "hidden_size": 64, "note": "caf\\u00e9 ✓"}',
+  'config.json':
+    '{"model_type": "llama", "architectures": ["LlamaForCausalLM"], "hidden_size": 64, "note": "caf\\u00e9 ✓"}',
   'generation_config.json': '{\n  "bos_token_id": 1,\n  "eos_token_id": 2\n}\n',
   'tokenizer.json': '{"version":"1.0","model":{"type":"BPE","vocab":{"<s>":1,"</s>":2,"é":3}}}',
   'tokenizer_config.json': '{"bos_token": "<s>", "eos_token": "</s>"}',
@@ -67,7 +75,15 @@ function transposed(w: HostTensor<'f32'>): Float32Array {
 }
 
 function withGraph(model: OnnxModel, graph: onnx.IGraphProto, extraOpsets: onnx.IOperatorSetIdProto[] = []): OnnxModel {
-  return { ...model, proto: { ...model.proto, graph, opsetImport: [...(model.proto.opsetImport ?? []), ...extraOpsets] } as onnx.ModelProto, ownsBytes: false };
+  return {
+    ...model,
+    proto: {
+      ...model.proto,
+      graph,
+      opsetImport: [...(model.proto.opsetImport ?? []), ...extraOpsets],
+    } as onnx.ModelProto,
+    ownsBytes: false,
+  };
 }
 
 /** float16 weights, each cast to float32 before its MatMul (dtype kept by the merge: one f16 ulp). */
@@ -81,14 +97,23 @@ export async function fp16Variant(model: OnnxModel): Promise<OnnxModel> {
     else {
       const w = await floatOf(model, t);
       inits.push(tensorProtoFromHost(`${t.name}_fp16`, tensor('f16', w.shape, f32ArrayToF16(w.data))));
-      nodes.push({ opType: 'Cast', name: `${t.name}_cast`, input: [`${t.name}_fp16`], output: [t.name ?? ''], attribute: [{ name: 'to', type: 2, i: 1 }] });
+      nodes.push({
+        opType: 'Cast',
+        name: `${t.name}_cast`,
+        input: [`${t.name}_fp16`],
+        output: [t.name ?? ''],
+        attribute: [{ name: 'to', type: 2, i: 1 }],
+      });
     }
   }
   return withGraph(model, { ...graph, node: [...nodes, ...(graph.node ?? [])], initializer: inits });
 }
 
 /** Every weight MatMul as a 4-bit MatMulNBits (block 32; symmetric, or with zero points; f16 scales for q4f16). */
-export async function q4Variant(model: OnnxModel, opts: { zeroPoints: boolean; f16Scales?: boolean }): Promise<OnnxModel> {
+export async function q4Variant(
+  model: OnnxModel,
+  opts: { zeroPoints: boolean; f16Scales?: boolean },
+): Promise<OnnxModel> {
   const graph = model.proto.graph!;
   const weights = matmulWeights(graph);
   const inits = (graph.initializer ?? []).filter((t) => !weights.has(t.name ?? ''));
@@ -101,12 +126,19 @@ export async function q4Variant(model: OnnxModel, opts: { zeroPoints: boolean; f
     }
     const w = await floatOf(model, wt); // (K, N)
     const [K, N] = w.shape as [number, number];
-    const q = refQuantizeQ4(transposed(w), N, K, 32, { zeroPoints: opts.zeroPoints, rule: 'signed-max', f16Scales: opts.f16Scales === true });
+    const q = refQuantizeQ4(transposed(w), N, K, 32, {
+      zeroPoints: opts.zeroPoints,
+      rule: 'signed-max',
+      f16Scales: opts.f16Scales === true,
+    });
     const base = `${wt.name}_Q4`;
     const kb = Math.ceil(K / 32);
     inits.push(tensorProtoFromHost(base, tensor('u8', [N, kb, 16], q.packed)));
     inits.push(
-      tensorProtoFromHost(`${base}_scales`, opts.f16Scales === true ? tensor('f16', [N * kb], f32ArrayToF16(q.scales)) : tensor('f32', [N * kb], q.scales)),
+      tensorProtoFromHost(
+        `${base}_scales`,
+        opts.f16Scales === true ? tensor('f16', [N * kb], f32ArrayToF16(q.scales)) : tensor('f32', [N * kb], q.scales),
+      ),
     );
     const inputs = [n.input![0]!, base, `${base}_scales`];
     if (q.zeroPoints !== null) {
@@ -129,7 +161,13 @@ export async function q4Variant(model: OnnxModel, opts: { zeroPoints: boolean; f
   }
   if (opts.f16Scales === true) {
     // MatMulNBits computes in its scales' type: float16 activations in and out of each layer
-    const cast = (from: string, to: string, toType: number, name: string): onnx.INodeProto => ({ opType: 'Cast', name, input: [from], output: [to], attribute: [{ name: 'to', type: 2, i: toType }] });
+    const cast = (from: string, to: string, toType: number, name: string): onnx.INodeProto => ({
+      opType: 'Cast',
+      name,
+      input: [from],
+      output: [to],
+      attribute: [{ name: 'to', type: 2, i: toType }],
+    });
     const out: onnx.INodeProto[] = [];
     for (const n of nodes) {
       if (n.opType !== 'MatMulNBits') {
@@ -138,7 +176,11 @@ export async function q4Variant(model: OnnxModel, opts: { zeroPoints: boolean; f
       }
       const x16 = `${n.input![0]}_fp16_${n.name}`;
       const y16 = `${n.output![0]}_fp16`;
-      out.push(cast(n.input![0]!, x16, 10, `${n.name}_cast_in`), { ...n, input: [x16, ...n.input!.slice(1)], output: [y16] }, cast(y16, n.output![0]!, 1, `${n.name}_cast_out`));
+      out.push(
+        cast(n.input![0]!, x16, 10, `${n.name}_cast_in`),
+        { ...n, input: [x16, ...n.input!.slice(1)], output: [y16] },
+        cast(y16, n.output![0]!, 1, `${n.name}_cast_out`),
+      );
     }
     return withGraph(model, { ...graph, node: out, initializer: inits }, [{ domain: 'com.microsoft', version: 1 }]);
   }
@@ -176,10 +218,31 @@ export async function int8Variant(model: OnnxModel, dtype: 'i8' | 'u8', perColum
     const out = n.output![0]!;
     const mmName = `${n.name}_quant`;
     nodes.push(
-      { opType: 'MatMulInteger', name: mmName, input: [xq[0], `${wn}_quantized`, xq[2], `${wn}_zero_point`], output: [`${out}_output_quantized`] },
-      { opType: 'Cast', name: `${out}_output_quantized_cast`, input: [`${out}_output_quantized`], output: [`${out}_output_quantized_cast_output`], attribute: [{ name: 'to', type: 2, i: 1 }] },
-      { opType: 'Mul', name: `${mmName}_scales_mul`, input: [xq[1], `${wn}_scale`], output: [`${mmName}_scales_mul:0`] },
-      { opType: 'Mul', name: `${mmName}_output_scale_mul`, input: [`${out}_output_quantized_cast_output`, `${mmName}_scales_mul:0`], output: [out] },
+      {
+        opType: 'MatMulInteger',
+        name: mmName,
+        input: [xq[0], `${wn}_quantized`, xq[2], `${wn}_zero_point`],
+        output: [`${out}_output_quantized`],
+      },
+      {
+        opType: 'Cast',
+        name: `${out}_output_quantized_cast`,
+        input: [`${out}_output_quantized`],
+        output: [`${out}_output_quantized_cast_output`],
+        attribute: [{ name: 'to', type: 2, i: 1 }],
+      },
+      {
+        opType: 'Mul',
+        name: `${mmName}_scales_mul`,
+        input: [xq[1], `${wn}_scale`],
+        output: [`${mmName}_scales_mul:0`],
+      },
+      {
+        opType: 'Mul',
+        name: `${mmName}_output_scale_mul`,
+        input: [`${out}_output_quantized_cast_output`, `${mmName}_scales_mul:0`],
+        output: [out],
+      },
     );
   }
   return withGraph(model, { ...graph, node: nodes, initializer: inits });
@@ -211,7 +274,11 @@ export interface TestFolderOptions {
 }
 
 /** Writes a model folder with the given variants; returns its path. */
-export async function writeTestFolder(dir: string, variants: readonly TestVariant[], options: TestFolderOptions = {}): Promise<string> {
+export async function writeTestFolder(
+  dir: string,
+  variants: readonly TestVariant[],
+  options: TestFolderOptions = {},
+): Promise<string> {
   mkdirSync(join(dir, 'onnx'), { recursive: true });
   for (const [name, text] of Object.entries(CONFIG_FILES)) writeFileSync(join(dir, name), text);
   for (const v of variants) {

@@ -12,9 +12,21 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 /** The system Chromium. */
 export const CHROMIUM = '/usr/bin/chromium';
 
-const FLAGS = ['--headless=new', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const FLAGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+};
 
 /** A page and how to close everything. */
 export interface PageSession {
@@ -65,7 +77,11 @@ export async function openPage(bundle: string, mounts: Readonly<Record<string, s
     rmSync(userDir, { recursive: true, force: true });
   };
   try {
-    context = await chromium.launchPersistentContext(userDir, { executablePath: CHROMIUM, headless: true, args: FLAGS });
+    context = await chromium.launchPersistentContext(userDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: FLAGS,
+    });
     const page = context.pages()[0] ?? (await context.newPage());
     const pageUrls: string[] = [];
     page.on('request', (r) => pageUrls.push(r.url()));

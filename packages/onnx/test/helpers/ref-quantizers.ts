@@ -66,7 +66,8 @@ export function refQuantizeQ4(
     const per = Math.ceil(kb / 2);
     zeroPoints = new Uint8Array(N * per);
     for (let n = 0; n < N; n++) {
-      for (let b = 0; b < kb; b++) zeroPoints[n * per + (b >> 1)] = zeroPoints[n * per + (b >> 1)]! | (zps[n * kb + b]! << (b % 2 === 0 ? 0 : 4));
+      for (let b = 0; b < kb; b++)
+        zeroPoints[n * per + (b >> 1)] = zeroPoints[n * per + (b >> 1)]! | (zps[n * kb + b]! << (b % 2 === 0 ? 0 : 4));
     }
   }
   return { packed, scales, zeroPoints };
@@ -135,7 +136,11 @@ export function refQuantizeInt8(
     }
     scales[g] = scale;
     zeroPoints[g] = zp;
-    for (const i of idx) values[i] = Math.min(dtype === 'u8' ? 255 : 127, Math.max(dtype === 'u8' ? 0 : -127, roundEven(f(w[i]! / scale)) + zp));
+    for (const i of idx)
+      values[i] = Math.min(
+        dtype === 'u8' ? 255 : 127,
+        Math.max(dtype === 'u8' ? 0 : -127, roundEven(f(w[i]! / scale)) + zp),
+      );
   }
   return { values, scales, zeroPoints };
 }

@@ -37,7 +37,10 @@ const HAS_MKFIFO = (() => {
 /** Runs `fn`, returning what it threw and how long it took (ms). */
 async function timed(fn: () => Promise<unknown>): Promise<{ err: unknown; ms: number }> {
   const t0 = performance.now();
-  const err = await fn().then(() => undefined, (e: unknown) => e);
+  const err = await fn().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   return { err, ms: performance.now() - t0 };
 }
 
@@ -49,26 +52,29 @@ beforeAll(async () => {
 // (opening a FIFO for reading blocks until a writer comes). Model files now go through the non-blocking open that
 // accepts regular files only.
 describe('issue #14 defect 8: a FIFO or device as model.onnx', () => {
-  it.skipIf(!HAS_MKFIFO)('a FIFO as model.onnx is refused with a typed error at once (read, merge, inject)', async () => {
-    const fifo = join(dir, 'model.onnx');
-    execFileSync('mkfifo', [fifo]);
-    const out = join(dir, 'out-fifo');
-    mkdirSync(out);
-    for (const run of [
-      () => readOnnxModel(fifo),
-      () => mergeOnnxFile(adapter, fifo, join(out, 'merged.onnx')),
-      () => injectOnnxFile(fifo, join(out, 'injected.onnx'), { adapter }),
-      () => AdapterSession.create(fifo, { sessionOptions: QUIET }),
-      () => runOnnxModel(fifo, {}, { sessionOptions: QUIET }),
-    ]) {
-      const { err, ms } = await timed(run);
-      expect(err).toBeInstanceOf(OnnxModelError);
-      expect((err as OnnxModelError).rule).toBe('file');
-      expect((err as Error).message).toMatch(/not a regular file/);
-      expect(ms).toBeLessThan(3000);
-    }
-    expect(listing(out)).toEqual([]);
-  });
+  it.skipIf(!HAS_MKFIFO)(
+    'a FIFO as model.onnx is refused with a typed error at once (read, merge, inject)',
+    async () => {
+      const fifo = join(dir, 'model.onnx');
+      execFileSync('mkfifo', [fifo]);
+      const out = join(dir, 'out-fifo');
+      mkdirSync(out);
+      for (const run of [
+        () => readOnnxModel(fifo),
+        () => mergeOnnxFile(adapter, fifo, join(out, 'merged.onnx')),
+        () => injectOnnxFile(fifo, join(out, 'injected.onnx'), { adapter }),
+        () => AdapterSession.create(fifo, { sessionOptions: QUIET }),
+        () => runOnnxModel(fifo, {}, { sessionOptions: QUIET }),
+      ]) {
+        const { err, ms } = await timed(run);
+        expect(err).toBeInstanceOf(OnnxModelError);
+        expect((err as OnnxModelError).rule).toBe('file');
+        expect((err as Error).message).toMatch(/not a regular file/);
+        expect(ms).toBeLessThan(3000);
+      }
+      expect(listing(out)).toEqual([]);
+    },
+  );
 
   it.skipIf(!HAS_MKFIFO)('a FIFO as the external data file is refused before any output is created', async () => {
     const path = await externalModel(join(dir, 'fifo-data'));
@@ -120,7 +126,8 @@ describe('issue #14 defect 7: memory from a small ONNX file is checked against t
 
   it('messages nested past 1000 levels are refused as malformed, not walked', () => {
     let graph: onnx.IGraphProto = { name: 'leaf' };
-    for (let i = 0; i < 1100; i++) graph = { node: [{ opType: 'If', attribute: [{ name: 'then_branch', type: 5, g: graph }] }] };
+    for (let i = 0; i < 1100; i++)
+      graph = { node: [{ opType: 'If', attribute: [{ name: 'then_branch', type: 5, g: graph }] }] };
     const bytes = encodeOnnxModel({ irVersion: 8, graph });
     expect(() => decodeOnnxModel(bytes)).toThrow(expect.objectContaining({ name: 'OnnxModelError', rule: 'protobuf' }));
   });
@@ -128,7 +135,9 @@ describe('issue #14 defect 7: memory from a small ONNX file is checked against t
   it('an injection description that declares huge or malformed modules is refused; feeds sized from it are budgeted', async () => {
     const path = join(dir, 'injected.onnx');
     await injectOnnxFile(await externalModel(join(dir, 'inj-base')), path, { adapter });
-    const edited = (edit: (info: Record<string, unknown> & { modules: Record<string, unknown>[] }) => void): Uint8Array => {
+    const edited = (
+      edit: (info: Record<string, unknown> & { modules: Record<string, unknown>[] }) => void,
+    ): Uint8Array => {
       const model = decodeOnnxModel(new Uint8Array(readFileSync(path)));
       const entry = model.proto.metadataProps!.find((p) => p.key === INJECTION_KEY)!;
       const info = JSON.parse(entry.value!);
@@ -142,10 +151,16 @@ describe('issue #14 defect 7: memory from a small ONNX file is checked against t
       ['a missing input name', (i) => void delete (i.modules[0]!['inputs'] as Record<string, unknown>)['A']],
       ['no variant', (i) => void delete i['variant']],
     ] as [string, Parameters<typeof edited>[0]][]) {
-      await expect(AdapterSession.create(edited(edit), { sessionOptions: QUIET }), label).rejects.toMatchObject({ name: 'OnnxModelError', rule: 'injection-metadata' });
+      await expect(AdapterSession.create(edited(edit), { sessionOptions: QUIET }), label).rejects.toMatchObject({
+        name: 'OnnxModelError',
+        rule: 'injection-metadata',
+      });
     }
     // a well-formed description whose base-only feeds would take 8 GiB: refused before allocating
-    writeFileSync(join(dir, 'huge.onnx'), edited((i) => void (i.modules[0]!['inFeatures'] = 2 ** 31 - 1)));
+    writeFileSync(
+      join(dir, 'huge.onnx'),
+      edited((i) => void (i.modules[0]!['inFeatures'] = 2 ** 31 - 1)),
+    );
     const err = await AdapterSession.create(join(dir, 'huge.onnx'), { sessionOptions: QUIET })
       .then((s) => s.run({}, { adapter: null }).finally(() => s.release()))
       .catch((e: unknown) => e);
@@ -172,10 +187,18 @@ describe('issue #14 defect 7: memory from a small ONNX file is checked against t
     const out = join(dir, 'out-budget');
     mkdirSync(out);
     const small = { maxMemoryBytes: 64 * 2 ** 10 };
-    await expect(mergeOnnxFile(adapter, path, join(out, 'merged.onnx'), small)).rejects.toMatchObject({ name: 'ResourceLimitError', limit: 'maxMemory' });
-    await expect(injectOnnxFile(path, join(out, 'injected.onnx'), { adapter, ...small })).rejects.toMatchObject({ name: 'ResourceLimitError', limit: 'maxMemory' });
+    await expect(mergeOnnxFile(adapter, path, join(out, 'merged.onnx'), small)).rejects.toMatchObject({
+      name: 'ResourceLimitError',
+      limit: 'maxMemory',
+    });
+    await expect(injectOnnxFile(path, join(out, 'injected.onnx'), { adapter, ...small })).rejects.toMatchObject({
+      name: 'ResourceLimitError',
+      limit: 'maxMemory',
+    });
     expect(listing(out)).toEqual([]);
     expect(DEFAULT_MAX_MEMORY_BYTES).toBe(4 * 2 ** 30);
-    await expect(mergeOnnxFile(adapter, path, join(out, 'merged.onnx'))).resolves.toMatchObject({ patchedInPlace: false });
+    await expect(mergeOnnxFile(adapter, path, join(out, 'merged.onnx'))).resolves.toMatchObject({
+      patchedInPlace: false,
+    });
   });
 });

@@ -20,7 +20,15 @@ import { toyModelBytes } from '../fixtures/toy-models.js';
 import { goldenAdapter } from '../helpers/golden.js';
 import { QUIET } from '../helpers/ort.js';
 import { tempDir } from '../helpers/tmp.js';
-import { CASE, externalExtent, externalModel, filesWithSecret, listing, relocate, writeSecret } from './helpers/model-folder.js';
+import {
+  CASE,
+  externalExtent,
+  externalModel,
+  filesWithSecret,
+  listing,
+  relocate,
+  writeSecret,
+} from './helpers/model-folder.js';
 
 // Issue #14, defect 2: `location` was checked as text only, so a symbolic link inside the model folder (to `/`, or
 // to one outside file) let a model pull any readable file into `merged.onnx.data` (onnx's CVE-2024-27318). Rule:
@@ -33,7 +41,11 @@ let adapter: VBLoRAAdapter;
 const sha = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 /** A model folder `name` whose external data location is `location`, after `prepare` made its links. */
-async function folder(name: string, location: (dir: string) => string, prepare: (dir: string) => void): Promise<string> {
+async function folder(
+  name: string,
+  location: (dir: string) => string,
+  prepare: (dir: string) => void,
+): Promise<string> {
   const dir = join(root, name);
   const path = await externalModel(dir);
   prepare(dir);
@@ -53,7 +65,11 @@ function expectOutsideFolder(err: unknown): void {
 }
 
 const escapes: [string, (dir: string) => string, (dir: string) => void][] = [
-  ['a link to / used as an /etc/passwd-style path', () => join('rootfs', secret.slice(1)), (d) => symlinkSync('/', join(d, 'rootfs'))],
+  [
+    'a link to / used as an /etc/passwd-style path',
+    () => join('rootfs', secret.slice(1)),
+    (d) => symlinkSync('/', join(d, 'rootfs')),
+  ],
   ['a link to one outside file', () => 'weights.bin', (d) => symlinkSync(secret, join(d, 'weights.bin'))],
   ['a link to an outside folder', () => 'shared/secret.bin', (d) => symlinkSync(secretDir, join(d, 'shared'))],
   ['a dangling link', () => 'gone.bin', (d) => symlinkSync(join(d, 'nowhere.bin'), join(d, 'gone.bin'))],
@@ -68,20 +84,25 @@ beforeAll(async () => {
 });
 
 describe('issue #14 defect 2: external data escaping the model folder through symbolic links', () => {
-  it.each(escapes)('%s: read, merge, inject and write refuse it with a typed error, and copy no outside byte', async (label, location, prepare) => {
-    const path = await folder(label.replace(/\W+/g, '-'), location, prepare);
-    const out = join(root, `out-${label.replace(/\W+/g, '-')}`);
-    mkdirSync(out);
-    const model = await readOnnxModel(path); // the .onnx itself reads nothing external
-    expectOutsideFolder(await readTensorData(model, firstExternal(model)).catch((e: unknown) => e));
-    expectOutsideFolder(await mergeOnnxFile(adapter, path, join(out, 'merged.onnx')).catch((e: unknown) => e));
-    expectOutsideFolder(await injectOnnxFile(path, join(out, 'injected.onnx'), { adapter }).catch((e: unknown) => e));
-    for (const externalData of ['keep', 'inline', { threshold: 1024 }] as const) {
-      expectOutsideFolder(await writeOnnxModel(model, join(out, 'copy.onnx'), { externalData }).catch((e: unknown) => e));
-    }
-    expect(listing(out)).toEqual([]);
-    expect(filesWithSecret(root).filter((p) => p !== secret)).toEqual([]);
-  });
+  it.each(escapes)(
+    '%s: read, merge, inject and write refuse it with a typed error, and copy no outside byte',
+    async (label, location, prepare) => {
+      const path = await folder(label.replace(/\W+/g, '-'), location, prepare);
+      const out = join(root, `out-${label.replace(/\W+/g, '-')}`);
+      mkdirSync(out);
+      const model = await readOnnxModel(path); // the .onnx itself reads nothing external
+      expectOutsideFolder(await readTensorData(model, firstExternal(model)).catch((e: unknown) => e));
+      expectOutsideFolder(await mergeOnnxFile(adapter, path, join(out, 'merged.onnx')).catch((e: unknown) => e));
+      expectOutsideFolder(await injectOnnxFile(path, join(out, 'injected.onnx'), { adapter }).catch((e: unknown) => e));
+      for (const externalData of ['keep', 'inline', { threshold: 1024 }] as const) {
+        expectOutsideFolder(
+          await writeOnnxModel(model, join(out, 'copy.onnx'), { externalData }).catch((e: unknown) => e),
+        );
+      }
+      expect(listing(out)).toEqual([]);
+      expect(filesWithSecret(root).filter((p) => p !== secret)).toEqual([]);
+    },
+  );
 
   it('onnxruntime never gets a model whose external data leave its folder (AdapterSession, runOnnxModel)', async () => {
     const dir = join(root, 'runtime');
@@ -128,7 +149,10 @@ describe('issue #14 defect 2, write side: the output data file stays inside the 
     const err = await writeOnnxModel(model, join(out, 'merged.onnx')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PathError);
     expect((err as PathError).rule).toBe('outside-folder');
-    await expect(mergeOnnxFile(adapter, model.path!, join(out, 'merged.onnx'))).rejects.toMatchObject({ name: 'PathError', rule: 'outside-folder' });
+    await expect(mergeOnnxFile(adapter, model.path!, join(out, 'merged.onnx'))).rejects.toMatchObject({
+      name: 'PathError',
+      rule: 'outside-folder',
+    });
     expect(sha(secret)).toBe(before);
     expect(listing(out)).toEqual(['merged.onnx.data']);
   });
@@ -137,7 +161,9 @@ describe('issue #14 defect 2, write side: the output data file stays inside the 
     const out = join(root, 'w-dir-out');
     mkdirSync(out);
     symlinkSync(secretDir, join(out, 'sub'));
-    const err = await writeOnnxModel(model, join(out, 'm.onnx'), { externalData: { location: 'sub/w.data', threshold: 1024 } }).catch((e: unknown) => e);
+    const err = await writeOnnxModel(model, join(out, 'm.onnx'), {
+      externalData: { location: 'sub/w.data', threshold: 1024 },
+    }).catch((e: unknown) => e);
     expect(err).toMatchObject({ name: 'PathError', rule: 'outside-folder' });
     expect(listing(secretDir)).toEqual(['secret.bin']);
     expect(listing(out)).toEqual(['sub']);
@@ -153,7 +179,12 @@ describe('issue #14 defect 2, write side: the output data file stays inside the 
     expect(lstatSync(report.dataPath!).isFile()).toBe(true);
     const back = await readOnnxModel(join(out, 'm.onnx'));
     const t = firstExternal(back);
-    expect(await readTensorData(back, t)).toEqual(await readTensorData(model, model.proto.graph!.initializer!.find((x) => x.name === t.name)!));
+    expect(await readTensorData(back, t)).toEqual(
+      await readTensorData(
+        model,
+        model.proto.graph!.initializer!.find((x) => x.name === t.name)!,
+      ),
+    );
   });
 
   it('an output beside its input that would write the input data file (same name, or a link to it) is refused', async () => {
@@ -162,10 +193,19 @@ describe('issue #14 defect 2, write side: the output data file stays inside the 
     const input = await readOnnxModel(path);
     const before = sha(join(dir, 'model.onnx.data'));
     const same = { externalData: { location: 'model.onnx.data', threshold: 1024 } } as const;
-    await expect(writeOnnxModel(input, join(dir, 'other.onnx'), same)).rejects.toMatchObject({ name: 'PathError', rule: 'output-aliases-input' });
+    await expect(writeOnnxModel(input, join(dir, 'other.onnx'), same)).rejects.toMatchObject({
+      name: 'PathError',
+      rule: 'output-aliases-input',
+    });
     symlinkSync('model.onnx.data', join(dir, 'merged.onnx.data'));
-    await expect(mergeOnnxFile(adapter, path, join(dir, 'merged.onnx'))).rejects.toMatchObject({ name: 'PathError', rule: 'output-aliases-input' });
-    await expect(mergeOnnxFile(adapter, path, path)).rejects.toMatchObject({ name: 'PathError', rule: 'output-aliases-input' });
+    await expect(mergeOnnxFile(adapter, path, join(dir, 'merged.onnx'))).rejects.toMatchObject({
+      name: 'PathError',
+      rule: 'output-aliases-input',
+    });
+    await expect(mergeOnnxFile(adapter, path, path)).rejects.toMatchObject({
+      name: 'PathError',
+      rule: 'output-aliases-input',
+    });
     expect(sha(join(dir, 'model.onnx.data'))).toBe(before);
     expect(listing(dir)).toEqual(['merged.onnx.data', 'model.onnx', 'model.onnx.data']);
   });
@@ -174,7 +214,10 @@ describe('issue #14 defect 2, write side: the output data file stays inside the 
     const path = join(root, 'inline-self.onnx');
     writeFileSync(path, toyModelBytes(CASE, { style: 'named' }));
     const before = sha(path);
-    await expect(mergeOnnxFile(adapter, path, path)).rejects.toMatchObject({ name: 'PathError', rule: 'output-aliases-input' });
+    await expect(mergeOnnxFile(adapter, path, path)).rejects.toMatchObject({
+      name: 'PathError',
+      rule: 'output-aliases-input',
+    });
     expect(sha(path)).toBe(before);
     expect(decodeOnnxModel(new Uint8Array(readFileSync(path))).proto.graph).toBeTruthy();
   });

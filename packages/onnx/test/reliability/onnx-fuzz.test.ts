@@ -60,7 +60,12 @@ function typedOutcome(err: unknown): string {
   throw err;
 }
 
-async function stage<T>(outcomes: Outcomes, name: string, fn: () => T | Promise<T>, written: () => number = () => 0): Promise<T | undefined> {
+async function stage<T>(
+  outcomes: Outcomes,
+  name: string,
+  fn: () => T | Promise<T>,
+  written: () => number = () => 0,
+): Promise<T | undefined> {
   const t0 = performance.now();
   let value: T | undefined;
   let outcome = 'ok';
@@ -72,7 +77,9 @@ async function stage<T>(outcomes: Outcomes, name: string, fn: () => T | Promise<
   const ms = performance.now() - t0;
   outcomes.add(`${name}:${outcome}`, ms);
   const bytes = written();
-  expect(ms, `${name} took ${ms.toFixed(0)} ms (${outcome}, ${bytes} bytes written)`).toBeLessThan(SLOW_MS + bytes * MS_PER_WRITTEN_BYTE);
+  expect(ms, `${name} took ${ms.toFixed(0)} ms (${outcome}, ${bytes} bytes written)`).toBeLessThan(
+    SLOW_MS + bytes * MS_PER_WRITTEN_BYTE,
+  );
   expect(process.memoryUsage().arrayBuffers, `${name} holds too much memory`).toBeLessThan(MAX_ARRAY_BUFFERS);
   return value;
 }
@@ -118,7 +125,12 @@ describe('ONNX loader and injector: mutated toy models', () => {
     mkdirSync(secretDir);
     const longest = Math.max(...bases.map((b) => (b.dataFile === null ? 0 : statSync(join(models, b.dataFile)).size)));
     secret = writeSecret(join(secretDir, 'secret.bin'), longest);
-    makeLinks(models, secret, secretDir, bases.flatMap((b) => (b.dataFile === null ? [] : [b.dataFile])));
+    makeLinks(
+      models,
+      secret,
+      secretDir,
+      bases.flatMap((b) => (b.dataFile === null ? [] : [b.dataFile])),
+    );
   });
 
   it(
@@ -143,7 +155,7 @@ describe('ONNX loader and injector: mutated toy models', () => {
             return mapping;
           });
           const merged = await stage(outcomes, 'merge', () =>
-            mergeOnnxModel(model, b.adapter, join(out, 'merged.onnx'))
+            mergeOnnxModel(model, b.adapter, join(out, 'merged.onnx')),
           );
           // what merge writes must decode again (a throw here fails the property)
           if (merged !== undefined) expect((await readOnnxModel(merged.path)).proto.graph).toBeTruthy();
@@ -153,12 +165,12 @@ describe('ONNX loader and injector: mutated toy models', () => {
           const injected = await stage(outcomes, 'inject', async () => injectAdapterInputs(decode(), options));
           if (injected === undefined) return;
           const written = await stage(outcomes, 'inject-write', () =>
-            writeOnnxModel(injected.model, join(out, 'injected.onnx'))
+            writeOnnxModel(injected.model, join(out, 'injected.onnx')),
           );
           if (written !== undefined)
             expect(decodeOnnxModel(encodeOnnxModel(injected.model.proto)).proto.graph).toBeTruthy();
         }),
-        { seed: SEED, numRuns: RUNS }
+        { seed: SEED, numRuns: RUNS },
       );
       reportFuzz('ONNX loader and injector: mutated toy models', SEED, RUNS, outcomes, performance.now() - t0);
       expect(prototypesAreClean()).toBe(true);
@@ -166,10 +178,10 @@ describe('ONNX loader and injector: mutated toy models', () => {
       expect(outcomes.get('merge:ok')).toBeGreaterThan(RUNS / 20);
       expect(outcomes.get('inject-write:ok')).toBeGreaterThan(RUNS / 20);
       expect([...outcomes.counts.keys()].filter((k) => !k.endsWith(':ok')).length).toBeGreaterThan(
-        Math.min(8, RUNS / 20)
+        Math.min(8, RUNS / 20),
       );
     },
-    fuzzTimeout(RUNS, 40)
+    fuzzTimeout(RUNS, 40),
   );
 
   const folderCaseArb = fc.record({
@@ -198,25 +210,41 @@ describe('ONNX loader and injector: mutated toy models', () => {
           if (model === undefined) return;
           // bytes of the files one stage wrote (its model and data file)
           const outBytes = (prefix: string) => () =>
-            readdirSync(out).filter((f) => f.startsWith(prefix)).reduce((n, f) => n + statSync(join(out, f)).size, 0);
-          await stage(outcomes, `merge[${kinds}]`, () => mergeOnnxModel(model, b.adapter, join(out, 'merged.onnx')), outBytes('merged.'));
-          const injected = await stage(outcomes, 'inject', () => injectAdapterInputs(decode(), { adapter: b.adapter, variant: inject }));
+            readdirSync(out)
+              .filter((f) => f.startsWith(prefix))
+              .reduce((n, f) => n + statSync(join(out, f)).size, 0);
+          await stage(
+            outcomes,
+            `merge[${kinds}]`,
+            () => mergeOnnxModel(model, b.adapter, join(out, 'merged.onnx')),
+            outBytes('merged.'),
+          );
+          const injected = await stage(outcomes, 'inject', () =>
+            injectAdapterInputs(decode(), { adapter: b.adapter, variant: inject }),
+          );
           if (injected !== undefined) {
-            await stage(outcomes, `inject-write[${kinds}]`, () => writeOnnxModel(injected.model, join(out, 'injected.onnx')), outBytes('injected.'));
+            await stage(
+              outcomes,
+              `inject-write[${kinds}]`,
+              () => writeOnnxModel(injected.model, join(out, 'injected.onnx')),
+              outBytes('injected.'),
+            );
           }
           expect(filesWithSecret(out), kinds).toEqual([]);
         }),
-        { seed: SEED + 14, numRuns: RUNS }
+        { seed: SEED + 14, numRuns: RUNS },
       );
       reportFuzz('ONNX folder classes: links and aliased ranges', SEED + 14, RUNS, outcomes, performance.now() - t0);
       // both halves ran: links inside and shared ranges went through, links out were refused as external data,
       // overlapping ranges by the output bound
       const merges = (suffix: string): number =>
-        [...outcomes.counts].filter(([k]) => k.startsWith('merge[') && k.endsWith(suffix)).reduce((n, [, v]) => n + v, 0);
+        [...outcomes.counts]
+          .filter(([k]) => k.startsWith('merge[') && k.endsWith(suffix))
+          .reduce((n, [, v]) => n + v, 0);
       expect(merges(':ok')).toBeGreaterThan(RUNS / 20);
       expect(merges(':OnnxModelError:external-data')).toBeGreaterThan(RUNS / 20);
       expect(merges(':ResourceLimitError:maxOutputBytes')).toBeGreaterThan(0);
     },
-    fuzzTimeout(RUNS, 60)
+    fuzzTimeout(RUNS, 60),
   );
 });

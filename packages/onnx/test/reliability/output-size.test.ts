@@ -33,7 +33,11 @@ let adapter: VBLoRAAdapter;
 const fileSize = (p: string): number => statSync(p).size;
 
 /** The toy model (external data) plus `big.bin` and `ALIASES` initializers reading it at `offsetOf(i)`. */
-async function aliasedModel(name: string, count: number, offsetOf: (i: number) => number): Promise<{ path: string; inputBytes: number }> {
+async function aliasedModel(
+  name: string,
+  count: number,
+  offsetOf: (i: number) => number,
+): Promise<{ path: string; inputBytes: number }> {
   const folder = join(dir, name);
   const path = await externalModel(folder);
   const data = new Float32Array(BIG + count * 16).map((_, i) => i % 977);
@@ -90,7 +94,9 @@ describe('issue #14 defect 9: initializers aliasing one external range', () => {
     const out = join(dir, 'out-inline');
     mkdirSync(out);
     const t0 = performance.now();
-    const err = await writeOnnxModel(await readOnnxModel(path), join(out, 'inline.onnx'), { externalData: 'inline' }).catch((e: unknown) => e);
+    const err = await writeOnnxModel(await readOnnxModel(path), join(out, 'inline.onnx'), {
+      externalData: 'inline',
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ResourceLimitError);
     expect((err as ResourceLimitError).limit).toBe('maxOutputBytes');
     expect(performance.now() - t0).toBeLessThan(3000);
@@ -121,13 +127,17 @@ describe('issue #14 defect 9: initializers aliasing one external range', () => {
     const copy = await readOnnxModel((await writeOnnxModel(input, join(out, 'copy.onnx'))).path);
     const byName = new Map(input.proto.graph!.initializer!.map((t) => [t.name, t]));
     for (const t of copy.proto.graph!.initializer!.filter((x) => x.name!.startsWith('alias.'))) {
-      expect((await readTensorData(copy, t)).data, t.name!).toEqual((await readTensorData(input, byName.get(t.name)!)).data);
+      expect((await readTensorData(copy, t)).data, t.name!).toEqual(
+        (await readTensorData(input, byName.get(t.name)!)).data,
+      );
     }
   });
 
   it('maxOutputBytes caps a write explicitly', async () => {
     const path = await externalModel(join(dir, 'capped'));
-    await expect(writeOnnxModel(await readOnnxModel(path), join(dir, 'capped', 'out.onnx'), { maxOutputBytes: 1024 })).rejects.toMatchObject({
+    await expect(
+      writeOnnxModel(await readOnnxModel(path), join(dir, 'capped', 'out.onnx'), { maxOutputBytes: 1024 }),
+    ).rejects.toMatchObject({
       name: 'ResourceLimitError',
       limit: 'maxOutputBytes',
     });

@@ -31,7 +31,12 @@ export async function composeLowRank(args: ComposeLowRankArgs): Promise<LowRankP
   const { logitsA, logitsB, bank } = args;
   const { nv, vl, k, indicesA, indicesB } = checkComposeLowRankArgs(args);
   const [A, B] = tf.tidy(() => {
-    const pair = composeTf(toFactor(logitsA, indicesA), toFactor(logitsB, indicesB), tf.tensor2d(bank.data, [nv, vl]), k);
+    const pair = composeTf(
+      toFactor(logitsA, indicesA),
+      toFactor(logitsB, indicesB),
+      tf.tensor2d(bank.data, [nv, vl]),
+      k,
+    );
     return [pair.A, pair.B];
   });
   return { A: await takeFloat(A!, 'f32'), B: await takeFloat(B!, 'f32') };

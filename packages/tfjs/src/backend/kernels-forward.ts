@@ -73,7 +73,11 @@ export async function mixedBatchForward<D extends WeightDType>(args: MixedBatchF
     for (const [a, rows] of groups) {
       const { A, B } = adapters[a]!;
       const idx = tf.tensor1d(rows, 'int32');
-      const term = lowRankTerm(tf.gather(xs, idx), tf.tensor2d(A.data, [A.shape[0]!, A.shape[1]!]), tf.tensor2d(B.data, [B.shape[0]!, B.shape[1]!]));
+      const term = lowRankTerm(
+        tf.gather(xs, idx),
+        tf.tensor2d(A.data, [A.shape[0]!, A.shape[1]!]),
+        tf.tensor2d(B.data, [B.shape[0]!, B.shape[1]!]),
+      );
       parts.push(tf.add(tf.gather(base, idx), term));
       ordered.push(...rows);
     }

@@ -5,10 +5,21 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
-import { checkMergeArgs, nonFiniteMergeError, toF32, type HostTensor, type MergeArgs, type WeightDType } from '@vblora/core';
+import {
+  checkMergeArgs,
+  nonFiniteMergeError,
+  toF32,
+  type HostTensor,
+  type MergeArgs,
+  type WeightDType,
+} from '@vblora/core';
 import { floatToTf, takeFloat } from './host-bridge.js';
 
-async function apply<D extends WeightDType>(args: MergeArgs<D>, sign: 1 | -1, kernel: 'merge' | 'unmerge'): Promise<HostTensor<D>> {
+async function apply<D extends WeightDType>(
+  args: MergeArgs<D>,
+  sign: 1 | -1,
+  kernel: 'merge' | 'unmerge',
+): Promise<HostTensor<D>> {
   const { weight, A, B, fanInFanOut = false, safe = false, adapter = 'default', module } = args;
   const { r, inF, outF } = checkMergeArgs(args, kernel);
   const sum = tf.tidy(() => {

@@ -89,7 +89,12 @@ export class AdaptedDense {
     }
     const m = w.module(this.module.path);
     if (m.a.kind !== 'logits' || m.b.kind !== 'logits') throw topkResumeError({ module: this.module.path });
-    if (m.a.logits.slice([0, 0, 0], [1, 1, -1]).dataSync().some((v) => v === Infinity || v === -Infinity)) {
+    if (
+      m.a.logits
+        .slice([0, 0, 0], [1, 1, -1])
+        .dataSync()
+        .some((v) => v === Infinity || v === -Infinity)
+    ) {
       throw topkResumeError({ module: this.module.path });
     }
     const { A, B } = w.compose(this.module.path);

@@ -29,14 +29,21 @@ export interface ExtraTarget {
 }
 
 /** Resolves a checkpoint key (`base_model.model.head.weight`, `…q_proj.base_layer.bias`) to its layer. */
-export function extraTarget(key: string, byPath: ReadonlyMap<string, ModelModule>, saved: ReadonlySet<string>): ExtraTarget {
+export function extraTarget(
+  key: string,
+  byPath: ReadonlyMap<string, ModelModule>,
+  saved: ReadonlySet<string>,
+): ExtraTarget {
   const base = baseKeyOfExtra(key);
   const dot = base.lastIndexOf('.');
   const path = base.slice(0, dot);
   const param = base.slice(dot + 1);
   const module = byPath.get(path);
   if (module === undefined || module.kind === 'other' || (param !== 'weight' && param !== 'bias')) {
-    throw new AdapterError(`the adapter carries ${key}, but the model has no Dense layer ${path} with a ${param}`, path);
+    throw new AdapterError(
+      `the adapter carries ${key}, but the model has no Dense layer ${path} with a ${param}`,
+      path,
+    );
   }
   if (!saved.has(path) && param === 'weight') {
     throw new AdapterError(`the adapter carries ${key}, but ${path} is not in modules_to_save`, path);
@@ -53,14 +60,21 @@ export function loadBias(t: ExtraTarget, value: HostTensor): void {
  * Kernel/bias values of a modules_to_save copy from an adapter's `base_model.model.<path>.weight|bias` tensors
  * (PEFT layout), falling back to the layer's own values for a missing tensor. The caller owns the tensors.
  */
-export function copyValues(module: ModelModule, adapter: VBLoRAAdapter, path: string): { kernel: tf.Tensor; bias: tf.Tensor | null } {
+export function copyValues(
+  module: ModelModule,
+  adapter: VBLoRAAdapter,
+  path: string,
+): { kernel: tf.Tensor; bias: tf.Tensor | null } {
   const weight = adapter.extraTensors.get(`${MODULE_KEY_PREFIX}${path}.weight`);
   const bias = adapter.extraTensors.get(`${MODULE_KEY_PREFIX}${path}.bias`);
   const { kernel, bias: b } = denseVariables(module.layer);
-  const k = weight === undefined ? kernel.read().clone() : tf.tidy(() => {
-    const w = tf.tensor2d(toF32(weight).data, weight.shape as [number, number]);
-    return module.kind === 'conv1d' ? w : w.transpose();
-  });
+  const k =
+    weight === undefined
+      ? kernel.read().clone()
+      : tf.tidy(() => {
+          const w = tf.tensor2d(toF32(weight).data, weight.shape as [number, number]);
+          return module.kind === 'conv1d' ? w : w.transpose();
+        });
   const bv = b === null ? null : bias === undefined ? b.read().clone() : tf.tensor1d(toF32(bias).data);
   return { kernel: k, bias: bv };
 }
@@ -83,7 +97,11 @@ export function extraTensorsOf(
       const k = tf.tidy(() => (m.kind === 'conv1d' ? copy.kernel.clone() : copy.kernel.transpose()));
       out.set(`${MODULE_KEY_PREFIX}${m.path}.weight`, cast(tensor('f32', k.shape, k.dataSync() as Float32Array)));
       k.dispose();
-      if (copy.bias !== null) out.set(`${MODULE_KEY_PREFIX}${m.path}.bias`, cast(tensor('f32', copy.bias.shape, Float32Array.from(copy.bias.dataSync()))));
+      if (copy.bias !== null)
+        out.set(
+          `${MODULE_KEY_PREFIX}${m.path}.bias`,
+          cast(tensor('f32', copy.bias.shape, Float32Array.from(copy.bias.dataSync()))),
+        );
       continue;
     }
     const bias = config.bias === 'none' || !m.hasBias ? null : readBias(m.layer);
@@ -101,7 +119,8 @@ export function extraTensorsOf(
 export function checkAdapterFits(adapter: VBLoRAAdapter, byPath: ReadonlyMap<string, ModelModule>, name: string): void {
   for (const m of adapter.modules.values()) {
     const layer = byPath.get(m.path);
-    if (layer === undefined || layer.kind === 'other') throw new AdapterError(`the model has no Dense layer ${m.path} for adapter "${name}"`, m.path);
+    if (layer === undefined || layer.kind === 'other')
+      throw new AdapterError(`the model has no Dense layer ${m.path} for adapter "${name}"`, m.path);
     if (layer.inFeatures !== m.inFeatures || layer.outFeatures !== m.outFeatures) {
       throw new AdapterError(
         `${m.path} is ${layer.inFeatures} → ${layer.outFeatures} in the model but ${m.inFeatures} → ${m.outFeatures} in adapter "${name}"`,
@@ -114,5 +133,7 @@ export function checkAdapterFits(adapter: VBLoRAAdapter, byPath: ReadonlyMap<str
 /** Paths of the layers a config's `modules_to_save` wraps (PEFT's `endswith` rule). */
 export function savedPaths(config: VBLoRAConfig, modules: readonly ModelModule[]): Set<string> {
   const entries = config.modules_to_save ?? [];
-  return new Set(modules.filter((m) => m.kind !== 'other' && entries.some((e) => m.path.endsWith(e))).map((m) => m.path));
+  return new Set(
+    modules.filter((m) => m.kind !== 'other' && entries.some((e) => m.path.endsWith(e))).map((m) => m.path),
+  );
 }

@@ -59,6 +59,7 @@ export function variableGroups(
  * (rebuilt from one, SPEC §4.2).
  */
 export function assertTrainable(w: AdapterWeights): void {
-  const finite = w.hasLogits && w.logitsVariables().every((v) => tf.tidy(() => tf.all(tf.isFinite(v)).dataSync()[0] === 1));
+  const finite =
+    w.hasLogits && w.logitsVariables().every((v) => tf.tidy(() => tf.all(tf.isFinite(v)).dataSync()[0] === 1));
   if (!finite) throw topkResumeError({ adapter: w.name });
 }

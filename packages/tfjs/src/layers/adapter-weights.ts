@@ -78,15 +78,27 @@ export class AdapterWeights {
     const { num_vectors: nv, vector_length: vl, r } = config;
     const b = config.init_vector_bank_bound;
     const std = config.init_logits_std;
-    const bank = variableOf(Float32Array.from({ length: nv * vl }, () => b * (2 * rng.uniform() - 1)), [nv, vl]);
+    const bank = variableOf(
+      Float32Array.from({ length: nv * vl }, () => b * (2 * rng.uniform() - 1)),
+      [nv, vl],
+    );
     const normal = (shape: [number, number, number]): TfAdapterFactor => ({
       kind: 'logits',
-      logits: variableOf(Float32Array.from({ length: shape[0] * shape[1] * shape[2] }, () => std * rng.normal()), shape),
+      logits: variableOf(
+        Float32Array.from({ length: shape[0] * shape[1] * shape[2] }, () => std * rng.normal()),
+        shape,
+      ),
     });
     const modules = new Map<string, TfAdapterModule>();
     for (const t of targets) {
       const a = normal([r, t.inFeatures / vl, nv]);
-      modules.set(t.name, { path: t.name, inFeatures: t.inFeatures, outFeatures: t.outFeatures, a, b: normal([t.outFeatures / vl, r, nv]) });
+      modules.set(t.name, {
+        path: t.name,
+        inFeatures: t.inFeatures,
+        outFeatures: t.outFeatures,
+        a,
+        b: normal([t.outFeatures / vl, r, nv]),
+      });
     }
     return new AdapterWeights(name, config, bank, modules, null);
   }
@@ -105,11 +117,22 @@ export class AdapterWeights {
         return { kind: 'logits', logits: variableOf(l.data, l.shape as [number, number, number]) };
       }
       const { indices, weights } = reloadTopkWeights(f.indices, toF32(f.weights), k);
-      return { kind: 'topk', indices: indices.data, weights: tf.tensor3d(weights.data, weights.shape as [number, number, number]), stored: f };
+      return {
+        kind: 'topk',
+        indices: indices.data,
+        weights: tf.tensor3d(weights.data, weights.shape as [number, number, number]),
+        stored: f,
+      };
     };
     const modules = new Map<string, TfAdapterModule>();
     for (const m of adapter.modules.values()) {
-      modules.set(m.path, { path: m.path, inFeatures: m.inFeatures, outFeatures: m.outFeatures, a: factor(m.a), b: factor(m.b) });
+      modules.set(m.path, {
+        path: m.path,
+        inFeatures: m.inFeatures,
+        outFeatures: m.outFeatures,
+        a: factor(m.a),
+        b: factor(m.b),
+      });
     }
     return new AdapterWeights(name, adapter.config, bank, modules, adapter.metadata);
   }
@@ -131,7 +154,8 @@ export class AdapterWeights {
   /** A (r, in) and B (out, r) of a module, computed now (differentiable in logits and bank). */
   compose(path: string): { A: tf.Tensor2D; B: tf.Tensor2D } {
     const m = this.module(path);
-    const asTf = (f: TfAdapterFactor): TfFactor => (f.kind === 'logits' ? f.logits : { indices: f.indices, weights: f.weights });
+    const asTf = (f: TfAdapterFactor): TfFactor =>
+      f.kind === 'logits' ? f.logits : { indices: f.indices, weights: f.weights };
     return composeTf(asTf(m.a), asTf(m.b), this.bank, this.config.topk);
   }
 
@@ -169,12 +193,26 @@ export class AdapterWeights {
    */
   toAdapter(extraTensors: ReadonlyMap<string, HostTensor> = new Map()): VBLoRAAdapter {
     const host = (v: tf.Tensor) => tensor('f32', v.shape, Float32Array.from(v.dataSync()));
-    const factor = (f: TfAdapterFactor): Factor => (f.kind === 'logits' ? { kind: 'logits', logits: host(f.logits) } : f.stored);
+    const factor = (f: TfAdapterFactor): Factor =>
+      f.kind === 'logits' ? { kind: 'logits', logits: host(f.logits) } : f.stored;
     const modules = new Map<string, AdapterModule>();
     for (const m of this.modules.values()) {
-      modules.set(m.path, { path: m.path, inFeatures: m.inFeatures, outFeatures: m.outFeatures, a: factor(m.a), b: factor(m.b) });
+      modules.set(m.path, {
+        path: m.path,
+        inFeatures: m.inFeatures,
+        outFeatures: m.outFeatures,
+        a: factor(m.a),
+        b: factor(m.b),
+      });
     }
-    return { name: this.name, config: this.config, bank: host(this.bank), modules, extraTensors, metadata: this.metadata };
+    return {
+      name: this.name,
+      config: this.config,
+      bank: host(this.bank),
+      modules,
+      extraTensors,
+      metadata: this.metadata,
+    };
   }
 
   /** Frees every tensor of the adapter. */

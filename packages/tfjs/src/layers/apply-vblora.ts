@@ -24,7 +24,11 @@ export interface ApplyVBLoRAOptions extends VBLoRAModelOptions {
  * const y = vb.predict(x);
  * ```
  */
-export function applyVBLoRA(model: tf.LayersModel, config: Partial<VBLoRAConfig>, options: ApplyVBLoRAOptions = {}): VBLoRAModel {
+export function applyVBLoRA(
+  model: tf.LayersModel,
+  config: Partial<VBLoRAConfig>,
+  options: ApplyVBLoRAOptions = {},
+): VBLoRAModel {
   const vb = new VBLoRAModel(model, options);
   vb.addAdapter(options.adapterName ?? 'default', config, options.seed === undefined ? {} : { seed: options.seed });
   return vb;

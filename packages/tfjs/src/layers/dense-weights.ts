@@ -10,7 +10,10 @@ import { formatShape, ShapeError, tensor, toF32, type HostTensor, type ModuleKin
 export function denseVariables(layer: tf.layers.Layer): { kernel: tf.LayerVariable; bias: tf.LayerVariable | null } {
   const kernel = layer.weights.find((w) => /(^|\/)kernel(_\d+)?$/.test(w.originalName));
   if (kernel === undefined || kernel.shape.length !== 2) {
-    throw new ShapeError(`layer ${layer.name} has no 2-D kernel weight: only Dense-like layers can be adapted`, layer.name);
+    throw new ShapeError(
+      `layer ${layer.name} has no 2-D kernel weight: only Dense-like layers can be adapted`,
+      layer.name,
+    );
   }
   const bias = layer.weights.find((w) => /(^|\/)bias(_\d+)?$/.test(w.originalName)) ?? null;
   return { kernel, bias };
@@ -63,7 +66,10 @@ export function writeBias(layer: tf.layers.Layer, bias: HostTensor): void {
   const { bias: v } = denseVariables(layer);
   if (v === null) throw new ShapeError(`layer ${layer.name} has no bias to write`, layer.name);
   if (bias.shape.length !== 1 || bias.shape[0] !== v.shape[0]) {
-    throw new ShapeError(`bias for ${layer.name} must have shape ${formatShape(v.shape as number[])}, got ${formatShape(bias.shape)}`, layer.name);
+    throw new ShapeError(
+      `bias for ${layer.name} must have shape ${formatShape(v.shape as number[])}, got ${formatShape(bias.shape)}`,
+      layer.name,
+    );
   }
   const values = tf.tensor1d(toF32(bias).data);
   v.write(values);

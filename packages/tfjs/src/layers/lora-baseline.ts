@@ -56,11 +56,14 @@ export class LoRAModel implements TrainableModel {
       const original = patchCall(m.layer, (inputs, kwargs) => {
         const base = original(inputs, kwargs) as tf.Tensor;
         const x = Array.isArray(inputs) ? inputs[0]! : inputs;
-        return tf.tidy(() => tf.add(base, tf.mul(lowRankTerm(x, entry.A as tf.Tensor2D, entry.B as tf.Tensor2D), this.scale)));
+        return tf.tidy(() =>
+          tf.add(base, tf.mul(lowRankTerm(x, entry.A as tf.Tensor2D, entry.B as tf.Tensor2D), this.scale)),
+        );
       });
       layers.set(m.path, entry);
     }
-    if (layers.size === 0) throw new AdapterError(`no Dense layer matches target modules ${options.targetModules.join(', ')}`);
+    if (layers.size === 0)
+      throw new AdapterError(`no Dense layer matches target modules ${options.targetModules.join(', ')}`);
     this.layers = layers;
   }
 

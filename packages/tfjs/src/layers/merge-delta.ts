@@ -25,7 +25,15 @@ export async function applyDelta(
   const { kernel } = denseVariables(a.module.layer);
   const { A, B } = w.composed(a.module.path);
   // a tf.js kernel is (in, out): the fan_in_fan_out layout, whatever PEFT's layer type
-  const args = { weight: fromF32(host(kernel.read()), dtype), A: host(A), B: host(B), fanInFanOut: true, safe, adapter: w.name, module: a.module.path };
+  const args = {
+    weight: fromF32(host(kernel.read()), dtype),
+    A: host(A),
+    B: host(B),
+    fanInFanOut: true,
+    safe,
+    adapter: w.name,
+    module: a.module.path,
+  };
   const out = op === 'merge' ? await merge(args) : await unmerge(args);
   const values = tf.tensor2d(toF32(out).data, kernel.shape as [number, number]);
   kernel.write(values);

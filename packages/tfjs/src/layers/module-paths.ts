@@ -62,11 +62,21 @@ export function modelModules(model: tf.LayersModel, options: ModuleMappingOption
       if (layer.getClassName() === 'InputLayer') continue;
       const path = pathOf(layer, parents);
       if (path === null) continue;
-      if (seen.has(path)) throw new TargetingError(`two layers map to the PEFT module path ${path}; give them distinct names or a pathOf function`);
+      if (seen.has(path))
+        throw new TargetingError(
+          `two layers map to the PEFT module path ${path}; give them distinct names or a pathOf function`,
+        );
       seen.add(path);
       if (layer.getClassName() === 'Dense') {
         const { kernel, bias } = denseVariables(layer);
-        out.push({ path, layer, kind: kindOf(path), inFeatures: kernel.shape[0]!, outFeatures: kernel.shape[1]!, hasBias: bias !== null });
+        out.push({
+          path,
+          layer,
+          kind: kindOf(path),
+          inFeatures: kernel.shape[0]!,
+          outFeatures: kernel.shape[1]!,
+          hasBias: bias !== null,
+        });
       } else {
         out.push({ path, layer, kind: 'other', inFeatures: 0, outFeatures: 0, hasBias: false });
       }
@@ -78,5 +88,11 @@ export function modelModules(model: tf.LayersModel, options: ModuleMappingOption
 
 /** The targeting input core's `resolveTargets` takes. */
 export function moduleInfos(modules: readonly ModelModule[]): ModuleInfo[] {
-  return modules.map((m) => ({ name: m.path, kind: m.kind, inFeatures: m.inFeatures, outFeatures: m.outFeatures, hasBias: m.hasBias }));
+  return modules.map((m) => ({
+    name: m.path,
+    kind: m.kind,
+    inFeatures: m.inFeatures,
+    outFeatures: m.outFeatures,
+    hasBias: m.hasBias,
+  }));
 }

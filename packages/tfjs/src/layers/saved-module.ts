@@ -23,7 +23,10 @@ export interface LayerCopy {
 export class SavedModule {
   /** Copies by adapter name. */
   readonly copies = new Map<string, LayerCopy>();
-  private readonly original: (inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor | tf.Tensor[];
+  private readonly original: (
+    inputs: tf.Tensor | tf.Tensor[],
+    kwargs: Record<string, unknown>,
+  ) => tf.Tensor | tf.Tensor[];
 
   constructor(
     readonly module: ModelModule,

@@ -4,7 +4,14 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
-import { AdapterError, toTopkAdapter, type ConvertedAdapter, type VBLoRAAdapter, type VBLoRAConfig, type WeightDType } from '@vblora/core';
+import {
+  AdapterError,
+  toTopkAdapter,
+  type ConvertedAdapter,
+  type VBLoRAAdapter,
+  type VBLoRAConfig,
+  type WeightDType,
+} from '@vblora/core';
 import { checkAdapterFits, copyValues, extraTarget, extraTensorsOf, loadBias, savedPaths } from './adapter-extras.js';
 import { assertTrainable, targetedConfig, variableGroups } from './adapter-setup.js';
 import { AdaptedDense } from './adapted-dense.js';
@@ -45,7 +52,15 @@ export class VBLoRAModel implements TrainableModel {
     this.byPath = new Map(this.modules.map((m) => [m.path, m]));
     this.dtype = options.dtype ?? 'f32';
     let seed = options.dropoutSeed ?? 0;
-    this.state = { adapters: new Map(), active: [], enabled: true, training: false, request: null, lowRank: null, nextSeed: () => seed++ };
+    this.state = {
+      adapters: new Map(),
+      active: [],
+      enabled: true,
+      training: false,
+      request: null,
+      lowRank: null,
+      nextSeed: () => seed++,
+    };
   }
 
   /** Names of the loaded adapters. */
@@ -72,7 +87,8 @@ export class VBLoRAModel implements TrainableModel {
   adapter(name: string): AdapterWeights {
     this.live();
     const w = this.state.adapters.get(name);
-    if (w === undefined) throw new AdapterError(`no adapter named "${name}"; loaded: ${this.adapterNames.join(', ') || '(none)'}`);
+    if (w === undefined)
+      throw new AdapterError(`no adapter named "${name}"; loaded: ${this.adapterNames.join(', ') || '(none)'}`);
     return w;
   }
 
@@ -103,7 +119,10 @@ export class VBLoRAModel implements TrainableModel {
     checkAdapterFits(adapter, this.byPath, name);
     this.requireOneBiasAdapter(adapter.config, name);
     const toSave = savedPaths(adapter.config, this.modules);
-    const targets = [...adapter.extraTensors.keys()].map((key) => ({ key, target: extraTarget(key, this.byPath, toSave) }));
+    const targets = [...adapter.extraTensors.keys()].map((key) => ({
+      key,
+      target: extraTarget(key, this.byPath, toSave),
+    }));
     const weights = AdapterWeights.fromAdapter(adapter, name);
     this.install(weights, [...toSave]);
     for (const path of toSave) this.saved.get(path)!.addCopy(name, copyValues(this.byPath.get(path)!, adapter, path));
@@ -121,7 +140,8 @@ export class VBLoRAModel implements TrainableModel {
   /** Removes an adapter and frees its weights (refused while it is merged, as in PEFT). */
   deleteAdapter(name: string): void {
     const w = this.adapter(name);
-    if ([...this.adapted.values()].some((a) => a.merged.includes(name))) throw new AdapterError(`adapter "${name}" is merged; unmerge it first`);
+    if ([...this.adapted.values()].some((a) => a.merged.includes(name)))
+      throw new AdapterError(`adapter "${name}" is merged; unmerge it first`);
     for (const s of this.saved.values()) s.removeCopy(name);
     w.dispose();
     this.state.adapters.delete(name);
@@ -179,7 +199,11 @@ export class VBLoRAModel implements TrainableModel {
 
   /** The trainable variables of the active adapters: logits, banks, and (per `bias` / modules_to_save) the rest. */
   trainableVariables(): VariableGroups {
-    return variableGroups(this.state.active.map((n) => this.adapter(n)), this.modules, this.saved);
+    return variableGroups(
+      this.state.active.map((n) => this.adapter(n)),
+      this.modules,
+      this.saved,
+    );
   }
 
   /**
@@ -272,7 +296,10 @@ export class VBLoRAModel implements TrainableModel {
    * asked for: `full` (logits, PEFT's default) or `topk` (`save_only_topk_weights`, via core's `toTopkAdapter`,
    * which never writes a row PEFT would reload as NaN). Write it with `adapterToFiles` or `writeAdapterDir`.
    */
-  exportAdapter(name = this.state.active[0] ?? 'default', options: { flavour?: 'full' | 'topk' } = {}): ConvertedAdapter {
+  exportAdapter(
+    name = this.state.active[0] ?? 'default',
+    options: { flavour?: 'full' | 'topk' } = {},
+  ): ConvertedAdapter {
     const w = this.adapter(name);
     const extras = extraTensorsOf(w.config, name, new Set(w.modules.keys()), this.modules, this.saved, this.dtype);
     const adapter = w.toAdapter(extras);
@@ -286,7 +313,8 @@ export class VBLoRAModel implements TrainableModel {
 
   private install(weights: AdapterWeights, modulesToSave: readonly string[]): void {
     for (const path of weights.modules.keys()) {
-      if (!this.adapted.has(path)) this.adapted.set(path, new AdaptedDense(this.byPath.get(path)!, this.dtype, this.state));
+      if (!this.adapted.has(path))
+        this.adapted.set(path, new AdaptedDense(this.byPath.get(path)!, this.dtype, this.state));
     }
     for (const path of modulesToSave) {
       if (!this.saved.has(path)) this.saved.set(path, new SavedModule(this.byPath.get(path)!, this.dtype, this.state));

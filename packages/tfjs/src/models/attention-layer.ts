@@ -55,7 +55,7 @@ export class SingleHeadAttention extends tf.layers.Layer {
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
     const first = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
     const d = first[first.length - 1];
-    return [...first.slice(0, -1), this.fused && d != null ? d / 3 : d ?? null];
+    return [...first.slice(0, -1), this.fused && d != null ? d / 3 : (d ?? null)];
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {

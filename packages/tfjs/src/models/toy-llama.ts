@@ -43,7 +43,11 @@ export function buildToyLlama(options: ToyLlamaOptions = {}): ToyModel {
     const q = dense(`${p}.self_attn.q_proj`, hidden, true, x);
     const k = dense(`${p}.self_attn.k_proj`, hidden, true, x);
     const v = dense(`${p}.self_attn.v_proj`, hidden, true, x);
-    const att = new SingleHeadAttention({ name: `${p}.self_attn.attention`, emulate: dtype, fused: false }).apply([q, k, v]);
+    const att = new SingleHeadAttention({ name: `${p}.self_attn.attention`, emulate: dtype, fused: false }).apply([
+      q,
+      k,
+      v,
+    ]);
     const o = dense(`${p}.self_attn.o_proj`, hidden, false, att as tf.SymbolicTensor);
     x = roundSymbolic(tf.layers.add({ name: `${p}.attn_residual` }).apply([x, o]) as tf.SymbolicTensor, dtype);
     const up = dense(`${p}.mlp.up_proj`, intermediate, true, x);

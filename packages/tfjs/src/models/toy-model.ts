@@ -5,7 +5,16 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
-import { AdapterError, createRng, roundToBf16, roundToF16, tensor, type HostTensor, type ModuleKind, type WeightDType } from '@vblora/core';
+import {
+  AdapterError,
+  createRng,
+  roundToBf16,
+  roundToF16,
+  tensor,
+  type HostTensor,
+  type ModuleKind,
+  type WeightDType,
+} from '@vblora/core';
 import { denseDims, readBias, readPeftWeight, writeBias, writePeftWeight } from '../layers/dense-weights.js';
 
 /** Which golden toy model. */
@@ -51,9 +60,19 @@ export function initToyWeights(toy: ToyModel, seed: number): void {
     const bound = 1 / Math.sqrt(inF);
     const draw = kind === 'conv1d' ? () => 0.02 * rng.normal() : () => bound * (2 * rng.uniform() - 1);
     const shape = kind === 'conv1d' ? [inF, outF] : [outF, inF];
-    writePeftWeight(layer, kind, tensor('f32', shape, Float32Array.from({ length: inF * outF }, () => round(draw()))));
+    writePeftWeight(
+      layer,
+      kind,
+      tensor(
+        'f32',
+        shape,
+        Float32Array.from({ length: inF * outF }, () => round(draw())),
+      ),
+    );
     if (readBias(layer) !== null) {
-      const b = Float32Array.from({ length: outF }, () => (kind === 'conv1d' ? 0 : round(bound * (2 * rng.uniform() - 1))));
+      const b = Float32Array.from({ length: outF }, () =>
+        kind === 'conv1d' ? 0 : round(bound * (2 * rng.uniform() - 1)),
+      );
       writeBias(layer, tensor('f32', [outF], b));
     }
   }

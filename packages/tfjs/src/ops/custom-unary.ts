@@ -6,7 +6,10 @@
 import * as tf from '@tensorflow/tfjs';
 
 /** Builds `x ↦ forward(x)` whose gradient is `backward(dy)`. */
-export function customUnary(forward: (x: tf.Tensor) => tf.Tensor, backward: (dy: tf.Tensor) => tf.Tensor): (x: tf.Tensor) => tf.Tensor {
+export function customUnary(
+  forward: (x: tf.Tensor) => tf.Tensor,
+  backward: (dy: tf.Tensor) => tf.Tensor,
+): (x: tf.Tensor) => tf.Tensor {
   const f = (x: tf.Tensor): { value: tf.Tensor; gradFunc: (dy: tf.Tensor) => tf.Tensor } => ({
     value: forward(x),
     gradFunc: backward,

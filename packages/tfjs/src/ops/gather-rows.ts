@@ -22,7 +22,10 @@ export function gatherRows(params: tf.Tensor2D, indices: Int32Array): tf.Tensor2
   const [n, d] = params.shape;
   const m = indices.length;
   const op = customUnary(
-    (p) => (tf.getBackend() === 'cpu' ? copyRows(p.dataSync() as Float32Array, indices, d) : tf.tidy(() => tf.gatherND(p, tf.tensor2d(indices, [m, 1], 'int32')))),
+    (p) =>
+      tf.getBackend() === 'cpu'
+        ? copyRows(p.dataSync() as Float32Array, indices, d)
+        : tf.tidy(() => tf.gatherND(p, tf.tensor2d(indices, [m, 1], 'int32'))),
     (dy) => tf.tidy(() => tf.scatterND(tf.tensor2d(indices, [m, 1], 'int32'), dy, [n, d])),
   );
   return op(params) as tf.Tensor2D;

@@ -45,7 +45,9 @@ export class AdamW {
     const seen = new Set<tf.Variable>();
     for (const g of groups) {
       if (!(g.lr >= 0) || !((g.weightDecay ?? 0) >= 0)) {
-        throw new ConfigError(`learning rates and weight decays must be ≥ 0, got lr ${g.lr}, weight decay ${g.weightDecay}`);
+        throw new ConfigError(
+          `learning rates and weight decays must be ≥ 0, got lr ${g.lr}, weight decay ${g.weightDecay}`,
+        );
       }
       for (const variable of g.variables) {
         if (seen.has(variable)) throw new ConfigError(`variable ${variable.name} is in two parameter groups`);

@@ -96,8 +96,10 @@ export async function trainAdapter(model: TrainableModel, options: TrainOptions)
   model.assertTrainable?.();
   const { batches } = options;
   const steps = options.steps ?? (Array.isArray(batches) ? batches.length : 0);
-  if (!Number.isInteger(steps) || steps < 1) throw new ConfigError(`steps must be a positive integer, got ${steps}`, 'steps');
-  const batchOf = typeof batches === 'function' ? batches : (step: number) => (batches as readonly Batch[])[step % batches.length]!;
+  if (!Number.isInteger(steps) || steps < 1)
+    throw new ConfigError(`steps must be a positive integer, got ${steps}`, 'steps');
+  const batchOf =
+    typeof batches === 'function' ? batches : (step: number) => (batches as readonly Batch[])[step % batches.length]!;
   const optimizer = options.optimizer instanceof AdamW ? options.optimizer : createOptimizer(model, options.optimizer);
   const lossHistory: number[] = [];
   const start = performance.now();

@@ -4,7 +4,10 @@ import { createBackend } from '@vblora/tfjs';
 
 describe('createBackend (@vblora/tfjs)', () => {
   it('makes a tf.js cpu backend by default and a wasm one on request, each computing', async () => {
-    for (const [options, name] of [[{}, 'tfjs-cpu'], [{ tfBackend: 'wasm' }, 'tfjs-wasm']] as const) {
+    for (const [options, name] of [
+      [{}, 'tfjs-cpu'],
+      [{ tfBackend: 'wasm' }, 'tfjs-wasm'],
+    ] as const) {
       const b = await createBackend(options);
       expect(b.name).toBe(name);
       expect(await b.isAvailable()).toBe(true);

@@ -65,20 +65,35 @@ describe.each(TF_BACKENDS)('tfjs-%s kernels vs reference', (tfBackend) => {
     const logitsB = r.normal([6, rank, nv], 2);
     const mixed = await ref.topkAdmixture({ logits: logitsA, bank, k: kk });
     const fromTopk = { indices: mixed.indices, weights: mixed.weights, bank };
-    expectClose(await run(async () => k.admixFromTopk(fromTopk)), await ref.admixFromTopk(fromTopk), tol('admixFromTopk', 'vectors'), 'vectors');
+    expectClose(
+      await run(async () => k.admixFromTopk(fromTopk)),
+      await ref.admixFromTopk(fromTopk),
+      tol('admixFromTopk', 'vectors'),
+      'vectors',
+    );
     const dense = { logitsA, logitsB, bank, k: kk };
     const got = await run(async () => k.composeLowRank(dense));
     const want = await ref.composeLowRank(dense);
     expectClose(got.A, want.A, tol('composeLowRank', 'A'), 'A');
     expectClose(got.B, want.B, tol('composeLowRank', 'B'), 'B');
     const mixedB = await ref.topkAdmixture({ logits: logitsB, bank, k: kk });
-    const topkForm = { logitsA: { indices: mixed.indices, weights: mixed.weights }, logitsB: { indices: mixedB.indices, weights: mixedB.weights }, bank, k: kk };
+    const topkForm = {
+      logitsA: { indices: mixed.indices, weights: mixed.weights },
+      logitsB: { indices: mixedB.indices, weights: mixedB.weights },
+      bank,
+      k: kk,
+    };
     const gotT = await run(async () => k.composeLowRank(topkForm));
     expectClose(gotT.A, want.A, tol('composeLowRank', 'A'), 'A from top-k');
     expectClose(gotT.B, want.B, tol('composeLowRank', 'B'), 'B from top-k');
     for (const fanInFanOut of [false, true]) {
       const args = { A: want.A, B: want.B, fanInFanOut };
-      expectClose(await run(async () => k.deltaWeight(args)), await ref.deltaWeight(args), tol('deltaWeight', 'delta'), `delta fif=${fanInFanOut}`);
+      expectClose(
+        await run(async () => k.deltaWeight(args)),
+        await ref.deltaWeight(args),
+        tol('deltaWeight', 'delta'),
+        `delta fif=${fanInFanOut}`,
+      );
     }
   });
 
@@ -88,18 +103,35 @@ describe.each(TF_BACKENDS)('tfjs-%s kernels vs reference', (tfBackend) => {
     const B = r.uniform([16, 4], -0.5, 0.5);
     for (const fanInFanOut of [false, true]) {
       const shape = fanInFanOut ? [32, 16] : [16, 32];
-      const weights: HostTensor<'f32' | 'bf16' | 'f16'>[] = [r.uniform(shape), r.half('bf16', shape), r.half('f16', shape)];
+      const weights: HostTensor<'f32' | 'bf16' | 'f16'>[] = [
+        r.uniform(shape),
+        r.half('bf16', shape),
+        r.half('f16', shape),
+      ];
       for (const weight of weights) {
         for (const name of ['merge', 'unmerge'] as const) {
           const args = { weight, A, B, fanInFanOut };
           const got = await run(async () => k[name](args));
           expect(got.dtype).toBe(weight.dtype);
-          expectClose(got, await ref[name](args), tol(name, `weight:${weight.dtype}`), `${name} ${weight.dtype} fif=${fanInFanOut}`);
+          expectClose(
+            got,
+            await ref[name](args),
+            tol(name, `weight:${weight.dtype}`),
+            `${name} ${weight.dtype} fif=${fanInFanOut}`,
+          );
         }
       }
     }
     const big = r.half('f16', [16, 32], 65000);
-    await expect(k.merge({ weight: big, A: r.uniform([4, 32], 100, 200), B: r.uniform([16, 4], 100, 200), safe: true, module: 'm' })).rejects.toThrow(NumericalError);
+    await expect(
+      k.merge({
+        weight: big,
+        A: r.uniform([4, 32], 100, 200),
+        B: r.uniform([16, 4], 100, 200),
+        safe: true,
+        module: 'm',
+      }),
+    ).rejects.toThrow(NumericalError);
   });
 
   it('linear, adapterForward (with and without dropout), mixedBatchForward', async () => {
@@ -108,8 +140,18 @@ describe.each(TF_BACKENDS)('tfjs-%s kernels vs reference', (tfBackend) => {
     const A = r.uniform([4, 32], -0.3, 0.3);
     const B = r.uniform([24, 4], -0.3, 0.3);
     for (const fanInFanOut of [false, true]) {
-      const args = { x, weight: r.uniform(fanInFanOut ? [32, 24] : [24, 32], -0.2, 0.2), bias: r.uniform([24]), fanInFanOut };
-      expectClose(await run(async () => k.linear(args)), await ref.linear(args), tol('linear', 'y'), `linear fif=${fanInFanOut}`);
+      const args = {
+        x,
+        weight: r.uniform(fanInFanOut ? [32, 24] : [24, 32], -0.2, 0.2),
+        bias: r.uniform([24]),
+        fanInFanOut,
+      };
+      expectClose(
+        await run(async () => k.linear(args)),
+        await ref.linear(args),
+        tol('linear', 'y'),
+        `linear fif=${fanInFanOut}`,
+      );
     }
     const xb = r.half('bf16', [5, 32]);
     const lin = { x: xb, weight: r.half('bf16', [24, 32], 0.2) };
@@ -119,13 +161,33 @@ describe.each(TF_BACKENDS)('tfjs-%s kernels vs reference', (tfBackend) => {
     const baseOut = r.uniform([2, 3, 24]);
     for (const dropout of [undefined, { p: 0.25, seed: 7 }]) {
       const args = dropout === undefined ? { x, baseOut, A, B } : { x, baseOut, A, B, dropout };
-      expectClose(await run(async () => k.adapterForward(args)), await ref.adapterForward(args), tol('adapterForward', 'y'), `adapterForward dropout=${dropout !== undefined}`);
+      expectClose(
+        await run(async () => k.adapterForward(args)),
+        await ref.adapterForward(args),
+        tol('adapterForward', 'y'),
+        `adapterForward dropout=${dropout !== undefined}`,
+      );
     }
     const A2 = r.uniform([2, 32], -0.3, 0.3);
     const B2 = r.uniform([24, 2], -0.3, 0.3);
-    const mixed = { x: r.uniform([6, 32]), baseOut: r.uniform([6, 24]), adapters: [{ A, B }, { A: A2, B: B2 }], rowAdapter: Int32Array.from([1, -1, 0, 1, 0, -1]) };
-    expectClose(await run(async () => k.mixedBatchForward(mixed)), await ref.mixedBatchForward(mixed), tol('mixedBatchForward', 'y'), 'mixed batch');
-    await expect(k.mixedBatchForward({ ...mixed, rowAdapter: Int32Array.from([2, 0, 0, 0, 0, 0]) })).rejects.toThrow(ShapeError);
+    const mixed = {
+      x: r.uniform([6, 32]),
+      baseOut: r.uniform([6, 24]),
+      adapters: [
+        { A, B },
+        { A: A2, B: B2 },
+      ],
+      rowAdapter: Int32Array.from([1, -1, 0, 1, 0, -1]),
+    };
+    expectClose(
+      await run(async () => k.mixedBatchForward(mixed)),
+      await ref.mixedBatchForward(mixed),
+      tol('mixedBatchForward', 'y'),
+      'mixed batch',
+    );
+    await expect(k.mixedBatchForward({ ...mixed, rowAdapter: Int32Array.from([2, 0, 0, 0, 0, 0]) })).rejects.toThrow(
+      ShapeError,
+    );
   });
 
   it('logitsFromTopk (PEFT-exact and safe) and topkWeightsForSave', async () => {
@@ -138,13 +200,32 @@ describe.each(TF_BACKENDS)('tfjs-%s kernels vs reference', (tfBackend) => {
       expectClose(saved.weightsKm1, want.weightsKm1, tol('topkWeightsForSave', 'weightsKm1'), `weightsKm1 k=${kk}`);
       for (const safe of [false, true]) {
         const args = { indices: want.indices, weightsKm1: want.weightsKm1, nv: 20, safe };
-        expectClose(await run(async () => k.logitsFromTopk(args)), await ref.logitsFromTopk(args), tol('logitsFromTopk', 'logits'), `logits k=${kk} safe=${safe}`);
+        expectClose(
+          await run(async () => k.logitsFromTopk(args)),
+          await ref.logitsFromTopk(args),
+          tol('logitsFromTopk', 'logits'),
+          `logits k=${kk} safe=${safe}`,
+        );
       }
     }
     // a stored row that PEFT reloads as NaN: Σ = 1 + 2^-23 > 1
-    const nanRow = { indices: tensor('i32', [1, 3], Int32Array.from([0, 1, 2])), weightsKm1: tensor('f32', [1, 2], Float32Array.from([0.75, 0.25000003])), nv: 4 };
-    expectClose(await k.logitsFromTopk(nanRow), await ref.logitsFromTopk(nanRow), tol('logitsFromTopk', 'logits'), 'PEFT NaN row');
-    expectClose(await k.logitsFromTopk({ ...nanRow, safe: true }), await ref.logitsFromTopk({ ...nanRow, safe: true }), tol('logitsFromTopk', 'logits'), 'safe row');
+    const nanRow = {
+      indices: tensor('i32', [1, 3], Int32Array.from([0, 1, 2])),
+      weightsKm1: tensor('f32', [1, 2], Float32Array.from([0.75, 0.25000003])),
+      nv: 4,
+    };
+    expectClose(
+      await k.logitsFromTopk(nanRow),
+      await ref.logitsFromTopk(nanRow),
+      tol('logitsFromTopk', 'logits'),
+      'PEFT NaN row',
+    );
+    expectClose(
+      await k.logitsFromTopk({ ...nanRow, safe: true }),
+      await ref.logitsFromTopk({ ...nanRow, safe: true }),
+      tol('logitsFromTopk', 'logits'),
+      'safe row',
+    );
   });
 
   it('admixtureBackward and composeBackward match the float64 reference', async () => {
@@ -157,7 +238,14 @@ describe.each(TF_BACKENDS)('tfjs-%s kernels vs reference', (tfBackend) => {
     const want = await ref.admixtureBackward(adm);
     expectClose(got.gradLogits, want.gradLogits, tol('admixtureBackward', 'gradLogits'), 'gradLogits');
     expectClose(got.gradBank, want.gradBank, tol('admixtureBackward', 'gradBank'), 'gradBank');
-    const cb = { logitsA: r.normal([rank, 3, nv], 2), logitsB: r.normal([5, rank, nv], 2), bank, k: kk, gradA: r.uniform([rank, 3 * vl]), gradB: r.uniform([5 * vl, rank]) };
+    const cb = {
+      logitsA: r.normal([rank, 3, nv], 2),
+      logitsB: r.normal([5, rank, nv], 2),
+      bank,
+      k: kk,
+      gradA: r.uniform([rank, 3 * vl]),
+      gradB: r.uniform([5 * vl, rank]),
+    };
     const gotC = await run(async () => k.composeBackward(cb));
     const wantC = await ref.composeBackward(cb);
     for (const key of ['gradLogitsA', 'gradLogitsB', 'gradBank'] as const) {
@@ -168,9 +256,19 @@ describe.each(TF_BACKENDS)('tfjs-%s kernels vs reference', (tfBackend) => {
   it('rejects bad arguments with ShapeError, like the reference', async () => {
     const r = randomTensors(17);
     const bank = r.uniform([8, 4]);
-    await expect(Promise.resolve().then(() => k.topkAdmixture({ logits: r.uniform([2, 7]), bank, k: 2 }))).rejects.toThrow(ShapeError);
-    await expect(Promise.resolve().then(() => k.topkAdmixture({ logits: r.uniform([2, 8]), bank, k: 9 }))).rejects.toThrow(ShapeError);
-    await expect(Promise.resolve().then(() => k.admixFromTopk({ indices: tensor('i32', [1, 2], Int32Array.from([0, 8])), weights: r.uniform([1, 2]), bank }))).rejects.toThrow(ShapeError);
-    await expect(Promise.resolve().then(() => k.deltaWeight({ A: r.uniform([2, 4]), B: r.uniform([4, 3]) }))).rejects.toThrow(ShapeError);
+    await expect(
+      Promise.resolve().then(() => k.topkAdmixture({ logits: r.uniform([2, 7]), bank, k: 2 })),
+    ).rejects.toThrow(ShapeError);
+    await expect(
+      Promise.resolve().then(() => k.topkAdmixture({ logits: r.uniform([2, 8]), bank, k: 9 })),
+    ).rejects.toThrow(ShapeError);
+    await expect(
+      Promise.resolve().then(() =>
+        k.admixFromTopk({ indices: tensor('i32', [1, 2], Int32Array.from([0, 8])), weights: r.uniform([1, 2]), bank }),
+      ),
+    ).rejects.toThrow(ShapeError);
+    await expect(
+      Promise.resolve().then(() => k.deltaWeight({ A: r.uniform([2, 4]), B: r.uniform([4, 3]) })),
+    ).rejects.toThrow(ShapeError);
   });
 });

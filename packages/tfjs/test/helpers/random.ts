@@ -17,11 +17,20 @@ export function randomTensors(seed: number): RandomTensors {
   const rng = createRng(seed);
   const n = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
   const uniform = (shape: readonly number[], lo = -1, hi = 1) =>
-    tensor('f32', shape, Float32Array.from({ length: n(shape) }, () => lo + (hi - lo) * rng.uniform()));
+    tensor(
+      'f32',
+      shape,
+      Float32Array.from({ length: n(shape) }, () => lo + (hi - lo) * rng.uniform()),
+    );
   return {
     rng,
     uniform,
-    normal: (shape, scale = 1) => tensor('f32', shape, Float32Array.from({ length: n(shape) }, () => scale * rng.normal())),
+    normal: (shape, scale = 1) =>
+      tensor(
+        'f32',
+        shape,
+        Float32Array.from({ length: n(shape) }, () => scale * rng.normal()),
+      ),
     half: (dtype, shape, scale = 1) => {
       const v = uniform(shape, -scale, scale).data;
       return tensor(dtype, shape, dtype === 'bf16' ? f32ArrayToBf16(v) : f32ArrayToF16(v));

@@ -18,11 +18,21 @@ export function studentBase(): ToyModel {
 export function teacher(): ToyModel {
   const t = buildToyLlama(TOY);
   const rng = createRng(9);
-  for (const p of ['model.layers.0.self_attn.q_proj', 'model.layers.0.self_attn.v_proj', 'model.layers.1.self_attn.v_proj']) {
+  for (const p of [
+    'model.layers.0.self_attn.q_proj',
+    'model.layers.0.self_attn.v_proj',
+    'model.layers.1.self_attn.v_proj',
+  ]) {
     const kernel = toyLayer(t, p).weights[0]!;
     const next = tf.tidy(() => {
-      const u = tf.tensor2d(Float32Array.from({ length: TOY.hidden * 2 }, () => 0.3 * rng.normal()), [TOY.hidden, 2]);
-      const v = tf.tensor2d(Float32Array.from({ length: 2 * TOY.hidden }, () => 0.3 * rng.normal()), [2, TOY.hidden]);
+      const u = tf.tensor2d(
+        Float32Array.from({ length: TOY.hidden * 2 }, () => 0.3 * rng.normal()),
+        [TOY.hidden, 2],
+      );
+      const v = tf.tensor2d(
+        Float32Array.from({ length: 2 * TOY.hidden }, () => 0.3 * rng.normal()),
+        [2, TOY.hidden],
+      );
       return tf.add(kernel.read(), tf.matMul(u, v));
     });
     kernel.write(next);

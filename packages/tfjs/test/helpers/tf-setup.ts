@@ -8,7 +8,9 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 
 // an explicit file path: the .wasm binaries come from node_modules, never from a CDN
-setWasmPaths(`${join(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist')}/`);
+setWasmPaths(
+  `${join(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist')}/`,
+);
 
 // PROD only mutes tf's console notices; IS_TEST would also turn on per-kernel leak checks that misfire on wasm's fused ops
 tf.enableProdMode();

@@ -16,7 +16,10 @@ export function goldenToy(c: PeftGoldenCase): ToyModel {
 }
 
 /** An adapter folder of a golden case, read with core. */
-export async function goldenAdapter(c: PeftGoldenCase, flavour: 'adapter_full' | 'adapter_topk'): Promise<VBLoRAAdapter> {
+export async function goldenAdapter(
+  c: PeftGoldenCase,
+  flavour: 'adapter_full' | 'adapter_topk',
+): Promise<VBLoRAAdapter> {
   return (await readAdapterDir(peftGoldenPath(c, flavour))).adapter;
 }
 

@@ -23,11 +23,27 @@ import { useTfBackend } from '../helpers/tf-setup.js';
 
 const CLOSE = { atol: 1e-6, rtol: 0 };
 const SIZE = { hidden: 32, intermediate: 64, layers: 2, nOut: 16, seed: 4 } as const;
-const CFG_A = { r: 2, num_vectors: 16, vector_length: 8, topk: 2, target_modules: ['q_proj', 'v_proj'], init_vector_bank_bound: 0.5 };
-const CFG_B = { r: 3, num_vectors: 24, vector_length: 16, topk: 3, target_modules: ['up_proj', 'o_proj', 'v_proj'], init_vector_bank_bound: 0.5 };
+const CFG_A = {
+  r: 2,
+  num_vectors: 16,
+  vector_length: 8,
+  topk: 2,
+  target_modules: ['q_proj', 'v_proj'],
+  init_vector_bank_bound: 0.5,
+};
+const CFG_B = {
+  r: 3,
+  num_vectors: 24,
+  vector_length: 16,
+  topk: 3,
+  target_modules: ['up_proj', 'o_proj', 'v_proj'],
+  init_vector_bank_bound: 0.5,
+};
 
 /** Runs a test body on a fresh ToyLlama with adapters `a` and `b`, checking no tensor leaks. */
-async function withTwoAdapters(body: (vb: VBLoRAModel, toy: ToyModel, x: tf.Tensor) => Promise<void> | void): Promise<void> {
+async function withTwoAdapters(
+  body: (vb: VBLoRAModel, toy: ToyModel, x: tf.Tensor) => Promise<void> | void,
+): Promise<void> {
   await useTfBackend('cpu');
   const before = tf.memory().numTensors;
   const toy = buildToyLlama(SIZE);
@@ -137,8 +153,13 @@ describe('adapters on a tf.js model', () => {
   it('an adapter saved from one model loads into another and gives the same outputs', () =>
     withTwoAdapters((vb, _toy, x) => {
       const fresh = buildToyLlama(SIZE);
-      const other = loadVBLoRA(fresh.model, [vb.exportAdapter('a').adapter, vb.exportAdapter('b').adapter], toyOptions(fresh));
-      for (const name of ['a', 'b']) expectClose(out(other.predict(x, { adapter: name })), out(vb.predict(x, { adapter: name })), EXACT, name);
+      const other = loadVBLoRA(
+        fresh.model,
+        [vb.exportAdapter('a').adapter, vb.exportAdapter('b').adapter],
+        toyOptions(fresh),
+      );
+      for (const name of ['a', 'b'])
+        expectClose(out(other.predict(x, { adapter: name })), out(vb.predict(x, { adapter: name })), EXACT, name);
       other.dispose();
       fresh.model.dispose();
     }));
@@ -148,16 +169,31 @@ describe('layer → PEFT path mapping and targeting errors', () => {
   it('default paths join nested model names; a pathOf function replaces them', async () => {
     await useTfBackend('cpu');
     const input = tf.input({ shape: [8] });
-    const inner = tf.sequential({ name: 'encoder', layers: [tf.layers.dense({ units: 8, inputShape: [8], name: 'q_proj' })] });
+    const inner = tf.sequential({
+      name: 'encoder',
+      layers: [tf.layers.dense({ units: 8, inputShape: [8], name: 'q_proj' })],
+    });
     const encoded = inner.apply(input) as tf.SymbolicTensor;
-    const outer = tf.model({ inputs: input, outputs: tf.layers.dense({ units: 8, name: 'head' }).apply(encoded) as tf.SymbolicTensor });
+    const outer = tf.model({
+      inputs: input,
+      outputs: tf.layers.dense({ units: 8, name: 'head' }).apply(encoded) as tf.SymbolicTensor,
+    });
     expect(modelModules(outer).map((m) => [m.path, m.kind])).toEqual([
       ['encoder.q_proj', 'linear'],
       ['head', 'linear'],
     ]);
-    const renamed = modelModules(outer, { pathOf: (l, parents) => (parents.length > 0 ? `model.${l.name}` : null), kindOf: () => 'conv1d' });
+    const renamed = modelModules(outer, {
+      pathOf: (l, parents) => (parents.length > 0 ? `model.${l.name}` : null),
+      kindOf: () => 'conv1d',
+    });
     expect(renamed.map((m) => [m.path, m.kind])).toEqual([['model.q_proj', 'conv1d']]);
-    const vb = applyVBLoRA(outer, { r: 2, num_vectors: 8, vector_length: 4, target_modules: ['q_proj'], fan_in_fan_out: true });
+    const vb = applyVBLoRA(outer, {
+      r: 2,
+      num_vectors: 8,
+      vector_length: 4,
+      target_modules: ['q_proj'],
+      fan_in_fan_out: true,
+    });
     expect(vb.adapter('default').config.fan_in_fan_out).toBe(false); // corrected for an nn.Linear, as PEFT does
     expect(vb.warnings[0]).toMatch(/Setting fan_in_fan_out to False/);
     vb.dispose();
@@ -171,8 +207,13 @@ describe('layer → PEFT path mapping and targeting errors', () => {
     expect(() => applyVBLoRA(toy.model, { ...CFG_A, vector_length: 5 })).toThrow(ConfigError);
     expect(() => new VBLoRAModel(toy.model).adapter('x')).toThrow(AdapterError);
     const input = tf.input({ shape: [8] });
-    const relu = tf.model({ inputs: input, outputs: tf.layers.dense({ units: 8, activation: 'relu', name: 'q_proj' }).apply(input) as tf.SymbolicTensor });
-    expect(() => applyVBLoRA(relu, { r: 2, num_vectors: 8, vector_length: 4, target_modules: ['q_proj'] })).toThrow(UnsupportedError);
+    const relu = tf.model({
+      inputs: input,
+      outputs: tf.layers.dense({ units: 8, activation: 'relu', name: 'q_proj' }).apply(input) as tf.SymbolicTensor,
+    });
+    expect(() => applyVBLoRA(relu, { r: 2, num_vectors: 8, vector_length: 4, target_modules: ['q_proj'] })).toThrow(
+      UnsupportedError,
+    );
     relu.dispose();
     toy.model.dispose();
   });

@@ -24,7 +24,9 @@ describe.each(PEFT_GOLDEN_CASES)('%s', (c) => {
     const vb = loadVBLoRA(toy.model, await goldenAdapter(c, 'adapter_full'), toyOptions(toy));
     const files = adapterToFiles(vb.exportAdapter().adapter);
     expect(files.config).toBe(bytes(peftGoldenPath(c, 'adapter_full', 'adapter_config.json')).toString('utf8'));
-    expect(Buffer.from(files.weights).equals(bytes(peftGoldenPath(c, 'adapter_full', 'adapter_model.safetensors')))).toBe(true);
+    expect(
+      Buffer.from(files.weights).equals(bytes(peftGoldenPath(c, 'adapter_full', 'adapter_model.safetensors'))),
+    ).toBe(true);
     vb.dispose();
     toy.model.dispose();
     expect(tf.memory().numTensors).toBe(before);
@@ -36,11 +38,12 @@ describe.each(PEFT_GOLDEN_CASES)('%s', (c) => {
     const vb = loadVBLoRA(toy.model, await goldenAdapter(c, 'adapter_topk'), toyOptions(toy));
     const files = adapterToFiles(vb.exportAdapter().adapter);
     expect(files.config).toBe(bytes(peftGoldenPath(c, 'adapter_topk', 'adapter_config.json')).toString('utf8'));
-    expect(Buffer.from(files.weights).equals(bytes(peftGoldenPath(c, 'adapter_topk', 'adapter_model.safetensors')))).toBe(true);
+    expect(
+      Buffer.from(files.weights).equals(bytes(peftGoldenPath(c, 'adapter_topk', 'adapter_model.safetensors'))),
+    ).toBe(true);
     vb.dispose();
     toy.model.dispose();
   });
-
 });
 
 // The edge case is left out: its tied rows pick implementation-defined indices, and its NaN row is repaired on purpose.
@@ -52,7 +55,9 @@ describe.each(PEFT_GOLDEN_CASES.filter((c) => !c.startsWith('edge')))('%s', (c) 
     const { config, weights } = adapterToFiles(vb.exportAdapter('default', { flavour: 'topk' }).adapter);
     expect(config).toBe(bytes(peftGoldenPath(c, 'adapter_topk', 'adapter_config.json')).toString('utf8'));
     const ours = readSafetensors(weights).tensors;
-    const peft = readSafetensors(new Uint8Array(bytes(peftGoldenPath(c, 'adapter_topk', 'adapter_model.safetensors')))).tensors;
+    const peft = readSafetensors(
+      new Uint8Array(bytes(peftGoldenPath(c, 'adapter_topk', 'adapter_model.safetensors'))),
+    ).tensors;
     expect([...ours.keys()].sort()).toEqual([...peft.keys()].sort());
     for (const [key, want] of peft) {
       const got = need(ours, key);

@@ -29,10 +29,18 @@ describe('AdamW', () => {
       const g = [0.5, -0.25, 2][i]!;
       expect(Math.abs(got1[i]! - (v - 0.1 * Math.sign(g)))).toBeLessThan(1e-6); // ε/|g| ≤ 4e-8 relative, f32 rounding
     });
-    expect(Array.from(p2.dataSync())).toEqual([4, 5].map((v) => Math.fround(Math.fround(v * Math.fround(1 - 0.01 * 0.5)))));
+    expect(Array.from(p2.dataSync())).toEqual(
+      [4, 5].map((v) => Math.fround(Math.fround(v * Math.fround(1 - 0.01 * 0.5)))),
+    );
     expect(opt.steps).toBe(1);
     expect(() => new AdamW([{ variables: [p1], lr: -1 }])).toThrow(ConfigError);
-    expect(() => new AdamW([{ variables: [p1], lr: 1 }, { variables: [p1], lr: 1 }])).toThrow(ConfigError);
+    expect(
+      () =>
+        new AdamW([
+          { variables: [p1], lr: 1 },
+          { variables: [p1], lr: 1 },
+        ]),
+    ).toThrow(ConfigError);
     opt.dispose();
     tf.dispose([p1, p2, g1, g2]);
     expect(tf.memory().numTensors).toBe(before);
@@ -44,10 +52,23 @@ describe('dropout while training', () => {
     await useTfBackend('cpu');
     const before = tf.memory().numTensors;
     const toy = buildToyLlama({ hidden: 32, intermediate: 64, layers: 1, nOut: 16, seed: 2 });
-    const cfg = { r: 2, num_vectors: 16, vector_length: 8, target_modules: ['q_proj', 'v_proj'], init_vector_bank_bound: 0.5 };
-    const batch = { x: tf.randomNormal([2, 4, 32], 0, 1, 'float32', 3), y: tf.randomNormal([2, 4, 16], 0, 1, 'float32', 4) };
+    const cfg = {
+      r: 2,
+      num_vectors: 16,
+      vector_length: 8,
+      target_modules: ['q_proj', 'v_proj'],
+      init_vector_bank_bound: 0.5,
+    };
+    const batch = {
+      x: tf.randomNormal([2, 4, 32], 0, 1, 'float32', 3),
+      y: tf.randomNormal([2, 4, 16], 0, 1, 'float32', 4),
+    };
     const lossWith = (p: number, seed: number): number => {
-      const vb = applyVBLoRA(toy.model, { ...cfg, vblora_dropout: p }, { ...toyOptions(toy), seed: 1, dropoutSeed: seed });
+      const vb = applyVBLoRA(
+        toy.model,
+        { ...cfg, vblora_dropout: p },
+        { ...toyOptions(toy), seed: 1, dropoutSeed: seed },
+      );
       const vars = vb.trainableVariables();
       vb.train();
       const { value, grads } = lossAndGradients(vb, batch, vars.logits);

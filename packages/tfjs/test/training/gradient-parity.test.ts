@@ -25,10 +25,21 @@ describe.each(TF_BACKENDS)('tf.js %s: training gradients equal the reference bac
     const toy = buildToyLlama({ hidden: 32, intermediate: 64, layers: 1, nOut: 16, seed: 3 });
     const vb = applyVBLoRA(
       toy.model,
-      { r: 2, num_vectors: 24, vector_length: 8, topk: 3, target_modules: ['q_proj', 'v_proj', 'down_proj'], init_logits_std: 1, init_vector_bank_bound: 0.5 },
+      {
+        r: 2,
+        num_vectors: 24,
+        vector_length: 8,
+        topk: 3,
+        target_modules: ['q_proj', 'v_proj', 'down_proj'],
+        init_logits_std: 1,
+        init_vector_bank_bound: 0.5,
+      },
       { ...toyOptions(toy), seed: 5 },
     );
-    const batch = { x: tf.randomNormal([2, 4, 32], 0, 1, 'float32', 7), y: tf.randomNormal([2, 4, 16], 0, 1, 'float32', 8) };
+    const batch = {
+      x: tf.randomNormal([2, 4, 32], 0, 1, 'float32', 7),
+      y: tf.randomNormal([2, 4, 16], 0, 1, 'float32', 8),
+    };
     const w = vb.adapter('default');
     const vars = vb.trainableVariables();
     vb.train();
@@ -38,7 +49,9 @@ describe.each(TF_BACKENDS)('tf.js %s: training gradients equal the reference bac
     const pairs = paths.map((p) => w.compose(p));
     const flat = pairs.flatMap((p) => [p.A, p.B]);
     const gAB = tf.grads((...ab: tf.Tensor[]) => {
-      const given = new Map(paths.map((p, i) => [`default/${p}`, { A: ab[2 * i] as tf.Tensor2D, B: ab[2 * i + 1] as tf.Tensor2D }]));
+      const given = new Map(
+        paths.map((p, i) => [`default/${p}`, { A: ab[2 * i] as tf.Tensor2D, B: ab[2 * i + 1] as tf.Tensor2D }]),
+      );
       return vb.withLowRank(given, () => mseLoss(toy.model.apply(batch.x) as tf.Tensor, batch.y));
     })(flat);
     vb.eval();
@@ -59,15 +72,27 @@ describe.each(TF_BACKENDS)('tf.js %s: training gradients equal the reference bac
         [m.a.logits, want.gradLogitsA],
         [m.b.logits, want.gradLogitsB],
       ] as const) {
-        const r = expectClose(host(grads[variable.name]!), expected, { atol: 2 ** -19 * maxAbs(expected), rtol: 1e-5 }, `${path} logits`);
+        const r = expectClose(
+          host(grads[variable.name]!),
+          expected,
+          { atol: 2 ** -19 * maxAbs(expected), rtol: 1e-5 },
+          `${path} logits`,
+        );
         worst = Math.max(worst, r.maxAbs / maxAbs(expected));
       }
-      bankRef = bankRef === null ? Float32Array.from(want.gradBank.data) : bankRef.map((v, j) => v + want.gradBank.data[j]!);
+      bankRef =
+        bankRef === null ? Float32Array.from(want.gradBank.data) : bankRef.map((v, j) => v + want.gradBank.data[j]!);
     }
     const bankWant = tensor('f32', w.bank.shape, bankRef!);
-    const rb = expectClose(host(grads[w.bank.name]!), bankWant, { atol: 2 ** -19 * maxAbs(bankWant), rtol: 1e-5 }, 'bank');
+    const rb = expectClose(
+      host(grads[w.bank.name]!),
+      bankWant,
+      { atol: 2 ** -19 * maxAbs(bankWant), rtol: 1e-5 },
+      'bank',
+    );
     worst = Math.max(worst, rb.maxAbs / maxAbs(bankWant));
-    if (process.env['VBLORA_MEASURE'] === '1') process.stdout.write(`${tfBackend}: max error / max gradient = ${worst.toExponential(2)}\n`);
+    if (process.env['VBLORA_MEASURE'] === '1')
+      process.stdout.write(`${tfBackend}: max error / max gradient = ${worst.toExponential(2)}\n`);
     expect(maxAbs(bankWant)).toBeGreaterThan(0);
     tf.dispose([value, ...Object.values(grads), ...flat, ...gAB, batch.x, batch.y]);
     vb.dispose();

@@ -8,7 +8,18 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adapterFromFiles, adapterToFiles, type AdapterFileContents } from '@vblora/core';
-import { applyVBLoRA, loadVBLoRA, mseLoss, TOPK_RESUME_MESSAGE, toyOptions, trainAdapter, type Batch, type ToyModel, type TrainProgress, type VBLoRAModel } from '@vblora/tfjs';
+import {
+  applyVBLoRA,
+  loadVBLoRA,
+  mseLoss,
+  TOPK_RESUME_MESSAGE,
+  toyOptions,
+  trainAdapter,
+  type Batch,
+  type ToyModel,
+  type TrainProgress,
+  type VBLoRAModel,
+} from '@vblora/tfjs';
 import { EXACT, expectClose } from '../helpers/assert.js';
 import { studentBase, teacher, teacherBatches } from '../helpers/teacher.js';
 import { hostOutput } from '../helpers/toy.js';
@@ -63,7 +74,9 @@ describe('VB-LoRA learns a hidden low-rank change (tf.js wasm)', () => {
     expect(lossHistory).toHaveLength(150);
     expect(progress.map((p) => p.step)).toEqual(Array.from({ length: 150 }, (_, i) => i + 1));
     expect(progress.map((p) => p.loss)).toEqual(lossHistory);
-    expect(progress.every((p, i) => p.totalSteps === 150 && (i === 0 || p.elapsedMs >= progress[i - 1]!.elapsedMs))).toBe(true);
+    expect(
+      progress.every((p, i) => p.totalSteps === 150 && (i === 0 || p.elapsedMs >= progress[i - 1]!.elapsedMs)),
+    ).toBe(true);
     const first = mean(lossHistory.slice(0, 8));
     const last = mean(lossHistory.slice(-8));
     expect(first / last).toBeGreaterThan(5);
@@ -75,9 +88,18 @@ describe('VB-LoRA learns a hidden low-rank change (tf.js wasm)', () => {
 
   it('the full checkpoint reloads bit for bit and re-saves to identical bytes', () => {
     const fresh = studentBase();
-    const reloaded = loadVBLoRA(fresh.model, adapterFromFiles({ config: full.config, weights: full.weights }).adapter, toyOptions(fresh));
+    const reloaded = loadVBLoRA(
+      fresh.model,
+      adapterFromFiles({ config: full.config, weights: full.weights }).adapter,
+      toyOptions(fresh),
+    );
     for (const b of batches.slice(0, 2)) {
-      expectClose(hostOutput(reloaded.predict(b.x), 'f32'), hostOutput(vb.predict(b.x), 'f32'), EXACT, 'full reload output');
+      expectClose(
+        hostOutput(reloaded.predict(b.x), 'f32'),
+        hostOutput(vb.predict(b.x), 'f32'),
+        EXACT,
+        'full reload output',
+      );
     }
     const again = adapterToFiles(reloaded.exportAdapter().adapter);
     expect(again.config).toBe(full.config);
@@ -88,9 +110,18 @@ describe('VB-LoRA learns a hidden low-rank change (tf.js wasm)', () => {
 
   it('the top-k checkpoint reloads within a few float32 ulps (outputs O(1): atol 1e-6)', () => {
     const fresh = studentBase();
-    const reloaded = loadVBLoRA(fresh.model, adapterFromFiles({ config: topk.config, weights: topk.weights }).adapter, toyOptions(fresh));
+    const reloaded = loadVBLoRA(
+      fresh.model,
+      adapterFromFiles({ config: topk.config, weights: topk.weights }).adapter,
+      toyOptions(fresh),
+    );
     for (const b of batches.slice(0, 2)) {
-      expectClose(hostOutput(reloaded.predict(b.x), 'f32'), hostOutput(vb.predict(b.x), 'f32'), { atol: 1e-6, rtol: 0 }, 'top-k reload output');
+      expectClose(
+        hostOutput(reloaded.predict(b.x), 'f32'),
+        hostOutput(vb.predict(b.x), 'f32'),
+        { atol: 1e-6, rtol: 0 },
+        'top-k reload output',
+      );
     }
     expect(topk.weights.byteLength).toBeLessThan(full.weights.byteLength / 4);
     reloaded.dispose();
@@ -99,7 +130,11 @@ describe('VB-LoRA learns a hidden low-rank change (tf.js wasm)', () => {
 
   it('training resumes from the full checkpoint where it stopped', async () => {
     const fresh = studentBase();
-    const resumed = loadVBLoRA(fresh.model, adapterFromFiles({ config: full.config, weights: full.weights }).adapter, toyOptions(fresh));
+    const resumed = loadVBLoRA(
+      fresh.model,
+      adapterFromFiles({ config: full.config, weights: full.weights }).adapter,
+      toyOptions(fresh),
+    );
     const first = batches[0]!;
     const expected = tf.tidy(() => mseLoss(vb.predict(first.x), first.y).dataSync()[0]!);
     const { lossHistory: more, optimizer } = await trainAdapter(resumed, { batches, steps: 3 });
@@ -111,7 +146,11 @@ describe('VB-LoRA learns a hidden low-rank change (tf.js wasm)', () => {
 
   it('training from the top-k checkpoint is refused with PEFT’s message', async () => {
     const fresh = studentBase();
-    const fromTopk = loadVBLoRA(fresh.model, adapterFromFiles({ config: topk.config, weights: topk.weights }).adapter, toyOptions(fresh));
+    const fromTopk = loadVBLoRA(
+      fresh.model,
+      adapterFromFiles({ config: topk.config, weights: topk.weights }).adapter,
+      toyOptions(fresh),
+    );
     await expect(trainAdapter(fromTopk, { batches, steps: 1 })).rejects.toThrow(TOPK_RESUME_MESSAGE);
     fromTopk.dispose();
     fresh.model.dispose();

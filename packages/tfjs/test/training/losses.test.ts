@@ -17,7 +17,10 @@ describe('losses', () => {
       const onehot = tf.oneHot(tf.tensor1d([0, 4, 2, 1, 3, 0, 1, 2, 3, 4, 0, 1], 'int32'), 5).reshape([3, 4, 5]);
       return [
         [mseLoss(pred, target).dataSync()[0]!, crossEntropyLoss(pred, onehot).dataSync()[0]!],
-        [tf.losses.meanSquaredError(target, pred).dataSync()[0]!, tf.losses.softmaxCrossEntropy(onehot, pred).dataSync()[0]!],
+        [
+          tf.losses.meanSquaredError(target, pred).dataSync()[0]!,
+          tf.losses.softmaxCrossEntropy(onehot, pred).dataSync()[0]!,
+        ],
       ];
     });
     ours!.forEach((v, i) => expect(Math.abs(v - theirs![i]!)).toBeLessThanOrEqual(1e-6 * Math.abs(theirs![i]!) + 1e-7));

@@ -3,7 +3,14 @@
  * localhost, with this package's `attachAdapters` switching adapters in a loaded model, and returns tokens and
  * logits to the Node test. Nothing leaves localhost: remote models are off and the .wasm comes from /ort/.
  */
-import { AutoModelForCausalLM, AutoTokenizer, env, LogLevel, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
+import {
+  AutoModelForCausalLM,
+  AutoTokenizer,
+  env,
+  LogLevel,
+  type PreTrainedModel,
+  type PreTrainedTokenizer,
+} from '@huggingface/transformers';
 import { attachAdapters, type AdapterController } from '../../src/index.js';
 import { greedy } from '../shared/greedy.js';
 import type { PageJob, PageResult, PageStepResult } from '../shared/page-job.js';
@@ -29,7 +36,10 @@ async function runJob(job: PageJob): Promise<PageResult> {
       let entry = models.get(key);
       let attachMs: number | undefined;
       if (entry === undefined) {
-        const model = await AutoModelForCausalLM.from_pretrained(step.folder, { dtype: step.dtype, device: job.device });
+        const model = await AutoModelForCausalLM.from_pretrained(step.folder, {
+          dtype: step.dtype,
+          device: job.device,
+        });
         entry = { model };
         models.set(key, entry);
       }
@@ -43,11 +53,21 @@ async function runJob(job: PageJob): Promise<PageResult> {
         entry.adapters.use(step.use);
       }
       const r = await greedy(entry.model, tokenizer, job.prompts[step.case], job.maxNewTokens);
-      results.push({ sequences: r.sequences, logits: r.logits.map((l) => Array.from(l)), ms: r.ms, ...(attachMs === undefined ? {} : { attachMs }) });
+      results.push({
+        sequences: r.sequences,
+        logits: r.logits.map((l) => Array.from(l)),
+        ms: r.ms,
+        ...(attachMs === undefined ? {} : { attachMs }),
+      });
     }
     return { ok: true, device: job.device, results };
   } catch (err) {
-    return { ok: false, device: job.device, results, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
+    return {
+      ok: false,
+      device: job.device,
+      results,
+      error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+    };
   } finally {
     for (const { model, adapters } of models.values()) {
       adapters?.dispose();

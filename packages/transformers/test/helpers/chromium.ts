@@ -54,7 +54,10 @@ export interface PageSession {
 
 /** Starts the server and the browser and opens the page. */
 export async function openPage(bundle: string, folders: Readonly<Record<string, string>>): Promise<PageSession> {
-  const roots = new Map<string, string>([['ort', ortWebDist()], ...Object.entries(folders).map(([k, v]) => [`models/${k}`, v] as [string, string])]);
+  const roots = new Map<string, string>([
+    ['ort', ortWebDist()],
+    ...Object.entries(folders).map(([k, v]) => [`models/${k}`, v] as [string, string]),
+  ]);
   const requests: string[] = [];
   const server: Server = createServer((req, res) => {
     const url = decodeURIComponent((req.url ?? '/').split('?')[0]!);
@@ -115,7 +118,11 @@ export async function openPage(bundle: string, folders: Readonly<Record<string, 
     rmSync(userDir, { recursive: true, force: true });
   };
   try {
-    context = await chromium.launchPersistentContext(userDir, { executablePath: CHROMIUM, headless: true, args: FLAGS });
+    context = await chromium.launchPersistentContext(userDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: FLAGS,
+    });
     const page = context.pages()[0] ?? (await context.newPage());
     const pageUrls: string[] = [];
     page.on('request', (r) => pageUrls.push(r.url()));

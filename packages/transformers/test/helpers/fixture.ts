@@ -10,7 +10,8 @@ import { readSafetensors, toF32 } from '@vblora/core';
 export const TINY_LLAMA = TINY_LLAMA_DIR;
 
 /** True when the fixture's files are there (a missing fixture fails instead with CI=true). */
-export const PRESENT = existsSync(tinyLlamaPath('onnx', 'model.onnx')) && existsSync(tinyLlamaPath('expected', 'generations.json'));
+export const PRESENT =
+  existsSync(tinyLlamaPath('onnx', 'model.onnx')) && existsSync(tinyLlamaPath('expected', 'generations.json'));
 if (!PRESENT && process.env['CI'] === 'true') throw new Error(`the tiny-llama fixture is missing at ${TINY_LLAMA_DIR}`);
 
 /** The two PEFT adapters. */

@@ -44,7 +44,9 @@ export async function serveFolder(folder: string): Promise<FolderServer> {
       return;
     }
     const body = bytes.subarray(from, manner === 'short' ? from + Math.floor((to + 1 - from) / 2) : to + 1);
-    res.writeHead(206, { 'content-range': `bytes ${from}-${to}/${bytes.length}`, 'content-length': body.length }).end(body);
+    res
+      .writeHead(206, { 'content-range': `bytes ${from}-${to}/${bytes.length}`, 'content-length': body.length })
+      .end(body);
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const { port } = server.address() as AddressInfo;

@@ -19,11 +19,18 @@ export interface GreedyRun {
 
 const rows = (t: Tensor): number[][] => {
   const [b, n] = t.dims as [number, number];
-  return Array.from({ length: b }, (_, r) => Array.from(t.data.slice(r * n, (r + 1) * n) as ArrayLike<bigint | number>, Number));
+  return Array.from({ length: b }, (_, r) =>
+    Array.from(t.data.slice(r * n, (r + 1) * n) as ArrayLike<bigint | number>, Number),
+  );
 };
 
 /** `model.generate` greedy (`do_sample: false`) for `maxNewTokens` tokens on the left-padded `prompts`. */
-export async function greedy(model: PreTrainedModel, tokenizer: PreTrainedTokenizer, prompts: readonly string[], maxNewTokens: number): Promise<GreedyRun> {
+export async function greedy(
+  model: PreTrainedModel,
+  tokenizer: PreTrainedTokenizer,
+  prompts: readonly string[],
+  maxNewTokens: number,
+): Promise<GreedyRun> {
   const enc = tokenizer([...prompts], { padding: true }) as { input_ids: Tensor; attention_mask: Tensor };
   const logits: Float32Array[] = [];
   // a logits processor that only records: transformers.js calls each one as processor(ids, logits) per step
@@ -43,7 +50,13 @@ export async function greedy(model: PreTrainedModel, tokenizer: PreTrainedTokeni
 }
 
 /** Largest |a − e| between the recorded logits and the fixture's [steps, batch, vocab] array, over `rowsOf` rows. */
-export function maxLogitError(got: readonly Float32Array[], expected: Float32Array, batch: number, vocab: number, rowsOf: readonly number[] = [...Array(batch).keys()]): number {
+export function maxLogitError(
+  got: readonly Float32Array[],
+  expected: Float32Array,
+  batch: number,
+  vocab: number,
+  rowsOf: readonly number[] = [...Array(batch).keys()],
+): number {
   let worst = 0;
   got.forEach((step, s) => {
     for (const b of rowsOf) {

@@ -30,7 +30,12 @@ function upload(rt: WebGpuRuntime, src: LogitsSource, nv: number, arg: string, t
   };
   if ('indices' in src) {
     return {
-      indices: keep(rt.upload(tensor('i32', src.indices.shape, readIndices(src.indices, nv, `${arg}.indices`, 'composeLowRank')), `${arg}.indices`)),
+      indices: keep(
+        rt.upload(
+          tensor('i32', src.indices.shape, readIndices(src.indices, nv, `${arg}.indices`, 'composeLowRank')),
+          `${arg}.indices`,
+        ),
+      ),
       weights: keep(rt.upload(src.weights, `${arg}.weights`)),
     };
   }
@@ -52,7 +57,7 @@ function upload(rt: WebGpuRuntime, src: LogitsSource, nv: number, arg: string, t
 export async function composeAdapterOnGpu(
   rt: WebGpuRuntime,
   adapter: VBLoRAAdapter,
-  options: ComposeAdapterOnGpuOptions = {}
+  options: ComposeAdapterOnGpuOptions = {},
 ): Promise<Map<string, GpuLowRankPair>> {
   const k = adapter.config.topk;
   const paths = options.modules ?? [...adapter.modules.keys()];

@@ -92,7 +92,7 @@ export function hostKernels(run: WithRuntime): Partial<KernelSet> {
         const checked = checkKernelArgs('admixFromTopk', a);
         const indices = s.up(tensor('i32', a.indices.shape, checked.indices), 'indices');
         return s.read(
-          await s.rt.admixFromTopk({ indices, weights: s.up(a.weights, 'weights'), bank: s.up(a.bank, 'bank') })
+          await s.rt.admixFromTopk({ indices, weights: s.up(a.weights, 'weights'), bank: s.up(a.bank, 'bank') }),
         );
       }),
     composeLowRank: (a: ComposeLowRankArgs) =>
@@ -106,7 +106,9 @@ export function hostKernels(run: WithRuntime): Partial<KernelSet> {
     deltaWeight: (a: DeltaWeightArgs) =>
       run(async (s) => {
         checkKernelArgs('deltaWeight', a);
-        return s.read(await s.rt.deltaWeight({ A: s.up(a.A, 'A'), B: s.up(a.B, 'B'), fanInFanOut: a.fanInFanOut ?? false }));
+        return s.read(
+          await s.rt.deltaWeight({ A: s.up(a.A, 'A'), B: s.up(a.B, 'B'), fanInFanOut: a.fanInFanOut ?? false }),
+        );
       }),
     merge: <D extends WeightDType>(a: MergeArgs<D>) => run((s) => mergeCall(s, a, 1)),
     unmerge: <D extends WeightDType>(a: MergeArgs<D>) => run((s) => mergeCall(s, a, -1)),

@@ -41,7 +41,7 @@ export function createWebGpuBackend(options: WebGpuBackendOptions = {}): Backend
       (e: unknown) => {
         opening = undefined;
         throw e;
-      }
+      },
     );
     return opening;
   };

@@ -55,7 +55,7 @@ export function openAdapterScope(
   rt: WebGpuRuntime,
   linears: readonly ToyLinearSpec[],
   baseShapes: ReadonlyMap<string, readonly number[]>,
-  adapter: GpuModelAdapter | ReadonlyMap<string, LowRankPair | GpuLowRankPair> | undefined
+  adapter: GpuModelAdapter | ReadonlyMap<string, LowRankPair | GpuLowRankPair> | undefined,
 ): AdapterScope {
   if (adapter === undefined) return EMPTY;
   const { pairs, extraTensors = new Map<string, HostTensor>() } =
@@ -72,7 +72,7 @@ export function openAdapterScope(
       throw new ShapeError(
         `${path}: A must be (r, ${spec.inFeatures}) and B (${spec.outFeatures}, r), got A ${formatShape(a)} and ` +
           `B ${formatShape(b)}`,
-        path
+        path,
       );
     }
   }
@@ -100,7 +100,7 @@ export function openAdapterScope(
       if (!isFloatDType(t.dtype) || t.shape.length !== base.length || t.shape.some((d, i) => d !== base[i])) {
         throw new ShapeError(
           `${fileKey} (${t.dtype} ${formatShape(t.shape)}) cannot replace ${key} ${formatShape(base)}`,
-          key
+          key,
         );
       }
       replacements.set(key, up(t, fileKey));

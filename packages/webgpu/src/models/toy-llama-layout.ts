@@ -87,8 +87,8 @@ export function toyLlamaLayout(sd: ReadonlyMap<string, HostTensor>): ToyLlamaLay
         name === 'mlp.up_proj'
           ? [intermediate, hidden]
           : name === 'mlp.down_proj'
-          ? [hidden, intermediate]
-          : [hidden, hidden];
+            ? [hidden, intermediate]
+            : [hidden, hidden];
       add(`model.layers.${i}.${name}`, o, n);
     }
   }

@@ -81,7 +81,7 @@ export class ToyLlamaGpu {
     if (x.dtype !== 'f32' || x.shape.length < 2 || x.shape[x.shape.length - 1] !== hidden) {
       throw new ShapeError(
         `ToyLlama: x must be f32 (..., seq, hidden=${hidden}), got ${x.dtype} ${formatShape(x.shape)}`,
-        'x'
+        'x',
       );
     }
     const scope = openAdapterScope(this.runtime, this.layout.linears, this.shapes, adapter);
@@ -160,13 +160,13 @@ export class ToyLlamaGpu {
 export function createToyLlamaGpu(rt: WebGpuRuntime, stateDict: ReadonlyMap<string, HostTensor>): ToyLlamaGpu {
   const layout = toyLlamaLayout(stateDict);
   const keys = layout.linears.flatMap((l) =>
-    l.hasBias ? [`${l.path}.weight`, `${l.path}.bias`] : [`${l.path}.weight`]
+    l.hasBias ? [`${l.path}.weight`, `${l.path}.bias`] : [`${l.path}.weight`],
   );
   const half = keys.find((k) => stateDict.get(k)!.dtype !== 'f32');
   if (half !== undefined) {
     throw new UnsupportedError(
       `ToyLlama on WebGPU runs float32 models only; ${half} is ${stateDict.get(half)!.dtype} (a half-precision model ` +
-        'rounds its activations as torch does, which the tf.js backend emulates)'
+        'rounds its activations as torch does, which the tf.js backend emulates)',
     );
   }
   const weights = new Map<string, GpuTensor<'f32'>>();

@@ -45,7 +45,7 @@ export async function recordDown(
   enc: Encoder,
   x: GpuTensor,
   adapters: PackedAdapters,
-  dropout: DropoutSpec | undefined
+  dropout: DropoutSpec | undefined,
 ): Promise<{ h: GpuTensor<'f32'>; temps: GpuTensor[] }> {
   const xdt = x.dtype as GpuFloat;
   const pipeline = await ctx.pipeline(`adapter-down-${xdt}`, () => adapterDownWgsl(xdt));
@@ -54,7 +54,7 @@ export async function recordDown(
   if (x.rows * rMax * 4 > ctx.maxBindingBytes) {
     throw new UnsupportedError(
       `the adapter's hidden activations (${x.rows} rows × rank ${rMax}) exceed one storage binding ` +
-        `(${ctx.maxBindingBytes} bytes); run the batch in smaller pieces`
+        `(${ctx.maxBindingBytes} bytes); run the batch in smaller pieces`,
     );
   }
   const h = ctx.empty('f32', [x.rows, rMax]);
@@ -95,7 +95,7 @@ export async function recordUp(
   baseOut: GpuTensor,
   h: GpuTensor<'f32'>,
   adapters: PackedAdapters,
-  y: GpuTensor
+  y: GpuTensor,
 ): Promise<void> {
   const dts = [y.dtype, baseOut.dtype] as [GpuFloat, GpuFloat];
   const pipeline = await ctx.pipeline(`adapter-up-${dts.join('-')}`, () => adapterUpWgsl(...dts));

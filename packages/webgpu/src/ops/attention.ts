@@ -30,7 +30,7 @@ export async function gpuAttention(
   ctx: GpuContext,
   q: GpuTensor<'f32'>,
   k: GpuTensor<'f32'>,
-  v: GpuTensor<'f32'>
+  v: GpuTensor<'f32'>,
 ): Promise<GpuTensor<'f32'>> {
   const K = 'attention';
   ctx.assertAlive();
@@ -56,7 +56,7 @@ export async function gpuAttention(
   if (probBytes > ctx.maxBindingBytes) {
     throw new GpuTensorError(
       `${K}: the attention probabilities of ${formatShape(q.shape)} (${probBytes} bytes) exceed one buffer binding ` +
-        `(${ctx.maxBindingBytes} bytes)`
+        `(${ctx.maxBindingBytes} bytes)`,
     );
   }
   const softmax = await ctx.pipeline('attention-softmax', attentionSoftmaxWgsl);
@@ -69,14 +69,14 @@ export async function gpuAttention(
     softmax,
     packParams(ATTENTION_SOFTMAX_PARAMS, { rows, seq, d, scale: f32Bits(1 / Math.sqrt(d)) }),
     [qb!, kb!, probs],
-    Math.ceil(rows / ATTENTION_SOFTMAX_WG)
+    Math.ceil(rows / ATTENTION_SOFTMAX_WG),
   );
   const count = rows * d;
   enc.dispatch(
     mix,
     packParams(ATTENTION_MIX_PARAMS, { count, seq, d }),
     [probs, vb!, ob],
-    Math.ceil(count / ATTENTION_MIX_WG)
+    Math.ceil(count / ATTENTION_MIX_WG),
   );
   enc.submit();
   return out;

@@ -39,7 +39,7 @@ async function recordBackward(
     | { readonly t: GpuTensor<'f32'>; readonly mode: 0 }
     | { readonly t: GpuTensor<'f32'>; readonly mode: 1; readonly r: number },
   gradLogits: GpuTensor<'f32'>,
-  gradBank: GpuTensor<'f32'>
+  gradBank: GpuTensor<'f32'>,
 ): Promise<GpuTensor[]> {
   const pipeline = await ctx.pipeline('admixture-backward', admixtureBackwardWgsl);
   const form = await recordSelect(ctx, enc, logits, k);
@@ -91,7 +91,7 @@ export async function gpuAdmixtureBackward(
     readonly bank: GpuTensor<'f32'>;
     readonly k: number;
     readonly gradVectors: GpuTensor<'f32'>;
-  }
+  },
 ): Promise<GpuAdmixtureGrads> {
   ctx.assertAlive();
   const { logits, bank, k, gradVectors } = args;
@@ -117,7 +117,7 @@ export async function gpuComposeBackward(
     readonly k: number;
     readonly gradA: GpuTensor<'f32'>;
     readonly gradB: GpuTensor<'f32'>;
-  }
+  },
 ): Promise<GpuComposeGrads> {
   ctx.assertAlive();
   const { logitsA, logitsB, bank, k, gradA, gradB } = args;

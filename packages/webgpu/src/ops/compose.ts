@@ -45,7 +45,7 @@ export async function recordSelect(
   ctx: GpuContext,
   enc: Encoder,
   logits: GpuTensor<'f32'>,
-  k: number
+  k: number,
 ): Promise<GpuTopkForm> {
   const nv = logits.rowElems;
   const rowwise = nv < ROWWISE_MAX_NV;
@@ -82,7 +82,7 @@ export async function recordAdmix(
   enc: Encoder,
   form: GpuTopkForm,
   bank: GpuTensor<'f32'>,
-  target: AdmixTarget
+  target: AdmixTarget,
 ): Promise<void> {
   const pipeline = await ctx.pipeline('admix', admixWgsl);
   const { indices, weights } = form;
@@ -126,7 +126,7 @@ function ownTopk(ctx: GpuContext, form: GpuTopkForm, arg: string): void {
  */
 export async function gpuTopkAdmixture(
   ctx: GpuContext,
-  args: { readonly logits: GpuTensor<'f32'>; readonly bank: GpuTensor<'f32'>; readonly k: number }
+  args: { readonly logits: GpuTensor<'f32'>; readonly bank: GpuTensor<'f32'>; readonly k: number },
 ): Promise<GpuTopkAdmixtureResult> {
   const { logits, bank, k } = args;
   ctx.assertAlive();
@@ -145,7 +145,7 @@ export async function gpuTopkAdmixture(
 /** Mixes bank rows for given top-k indices and weights on the GPU: vectors (..., vl). */
 export async function gpuAdmixFromTopk(
   ctx: GpuContext,
-  args: GpuTopkForm & { readonly bank: GpuTensor<'f32'> }
+  args: GpuTopkForm & { readonly bank: GpuTensor<'f32'> },
 ): Promise<GpuTensor<'f32'>> {
   ctx.assertAlive();
   ctx.own(args.bank, 'bank');
@@ -170,7 +170,7 @@ export async function gpuComposeLowRank(
     readonly logitsB: GpuLogitsSource;
     readonly bank: GpuTensor<'f32'>;
     readonly k: number;
-  }
+  },
 ): Promise<GpuLowRankPair> {
   const { bank, k } = args;
   ctx.assertAlive();

@@ -13,7 +13,7 @@ async function run(
   ctx: GpuContext,
   op: ElementwiseOp,
   a: GpuTensor<'f32'>,
-  b: GpuTensor<'f32'> | undefined
+  b: GpuTensor<'f32'> | undefined,
 ): Promise<GpuTensor<'f32'>> {
   ctx.assertAlive();
   ctx.own(a, 'a');

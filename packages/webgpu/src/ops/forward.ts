@@ -75,7 +75,7 @@ function fusedAdapterDims(ctx: GpuContext, args: GpuLinearWithAdapterArgs, outF:
   if (d.inF !== args.x.rowElems) {
     throw new ShapeError(
       `${K}: x ${formatShape(args.x.shape)} must end in in = ${d.inF} (from A ${formatShape(args.A.shape)})`,
-      'x'
+      'x',
     );
   }
   if (d.outF !== outF) {
@@ -89,7 +89,7 @@ function single(
   ctx: GpuContext,
   A: GpuTensor<'f32'>,
   B: GpuTensor<'f32'>,
-  r: number
+  r: number,
 ): { packed: PackedAdapters; meta: GpuTensor } {
   const a = A.single('A').buffer;
   const b = B.single('B').buffer;
@@ -108,7 +108,7 @@ function single(
 /** Unmerged adapter forward on the GPU: y = round_x(baseOut + (drop(x)·Aᵀ)·Bᵀ), y in x's dtype. */
 export async function gpuAdapterForward<D extends GpuFloat>(
   ctx: GpuContext,
-  args: GpuAdapterForwardArgs<D>
+  args: GpuAdapterForwardArgs<D>,
 ): Promise<GpuTensor<D>> {
   ctx.assertAlive();
   const { x, baseOut, A, B, dropout } = args;
@@ -136,14 +136,14 @@ async function runLinear<D extends GpuFloat>(
   ctx: GpuContext,
   args: GpuLinearArgs<D>,
   dims: [number, number],
-  fused: { A: GpuTensor<'f32'>; B: GpuTensor<'f32'>; r: number; dropout: DropoutSpec | undefined } | undefined
+  fused: { A: GpuTensor<'f32'>; B: GpuTensor<'f32'>; r: number; dropout: DropoutSpec | undefined } | undefined,
 ): Promise<GpuTensor<D>> {
   const { x, weight, bias, fanInFanOut = false } = args;
   const [inF, outF] = dims;
   if (fanInFanOut && weight.chunks.length > 1) {
     throw new UnsupportedError(
       `linear: a fan_in_fan_out weight ${formatShape(weight.shape)} over the binding limit cannot be split (its rows ` +
-        'are the summed dimension); transpose it to (out, in) first'
+        'are the summed dimension); transpose it to (out, in) first',
     );
   }
   const biasBuf = bias === undefined ? ctx.dummy() : bias.single('bias').buffer;
@@ -214,7 +214,7 @@ export async function gpuLinear<D extends GpuFloat>(ctx: GpuContext, args: GpuLi
  */
 export async function gpuLinearWithAdapter<D extends GpuFloat>(
   ctx: GpuContext,
-  args: GpuLinearWithAdapterArgs<D>
+  args: GpuLinearWithAdapterArgs<D>,
 ): Promise<GpuTensor<D>> {
   const K = 'linearWithAdapter';
   ctx.assertAlive();

@@ -34,7 +34,7 @@ export class GpuAdapterSet {
     /** @internal */
     readonly owner: GpuContext,
     private readonly tensors: { A: GpuTensor<'f32'>; B: GpuTensor<'f32'>; meta: GpuTensor<'i32'> },
-    dims: { count: number; inF: number; outF: number; rMax: number }
+    dims: { count: number; inF: number; outF: number; rMax: number },
   ) {
     this.count = dims.count;
     this.inFeatures = dims.inF;
@@ -84,7 +84,7 @@ export function gpuPackAdapters(ctx: GpuContext, adapters: readonly GpuLowRankAd
     if (i !== inF || o !== outF) {
       throw new ShapeError(
         `${K}: adapter ${j} maps ${i} → ${o} features, adapter 0 maps ${inF} → ${outF}`,
-        `adapters[${j}]`
+        `adapters[${j}]`,
       );
     }
   });
@@ -124,7 +124,7 @@ export interface GpuMixedBatchForwardArgs<D extends GpuFloat = GpuFloat> {
 /** Adapter forward with a different adapter per batch row, on the GPU (no dropout: inference). */
 export async function gpuMixedBatchForward<D extends GpuFloat>(
   ctx: GpuContext,
-  args: GpuMixedBatchForwardArgs<D>
+  args: GpuMixedBatchForwardArgs<D>,
 ): Promise<GpuTensor<D>> {
   const K = 'mixedBatchForward';
   ctx.assertAlive();
@@ -146,7 +146,12 @@ export async function gpuMixedBatchForward<D extends GpuFloat>(
   // adapter that no row selects gives exactly that through the same passes
   const standIn =
     !(args.adapters instanceof GpuAdapterSet) && args.adapters.length === 0
-      ? [{ A: ctx.upload({ dtype: 'f32', shape: [1, inF], data: new Float32Array(inF) }), B: ctx.upload({ dtype: 'f32', shape: [baseOut.shape[1]!, 1], data: new Float32Array(baseOut.shape[1]!) }) }]
+      ? [
+          {
+            A: ctx.upload({ dtype: 'f32', shape: [1, inF], data: new Float32Array(inF) }),
+            B: ctx.upload({ dtype: 'f32', shape: [baseOut.shape[1]!, 1], data: new Float32Array(baseOut.shape[1]!) }),
+          },
+        ]
       : null;
   const set = args.adapters instanceof GpuAdapterSet ? args.adapters : gpuPackAdapters(ctx, standIn ?? args.adapters);
   try {
@@ -155,14 +160,14 @@ export async function gpuMixedBatchForward<D extends GpuFloat>(
       throw new ShapeError(
         `${K}: adapters map ${set.inFeatures} → ${set.outFeatures} features, but x ${formatShape(x.shape)} and ` +
           `baseOut ${formatShape(baseOut.shape)} need ${inF} → ${baseOut.shape[1]}`,
-        'adapters'
+        'adapters',
       );
     }
     rowAdapter.forEach((a, row) => {
       if (!Number.isInteger(a) || a < -1 || a >= set.count) {
         throw new ShapeError(
           `${K}: rowAdapter[${row}] = ${a} is not an adapter number (expected −1 or 0..${set.count - 1})`,
-          'rowAdapter'
+          'rowAdapter',
         );
       }
     });

@@ -51,7 +51,7 @@ export async function acquireDevice(request: DeviceRequest = {}): Promise<Acquir
   if (gpu === undefined) {
     fail(
       'no WebGPU entry point (navigator.gpu is missing: use a WebGPU-enabled browser over https or localhost, ' +
-        "or in Node pass { gpu: nodeGpu() } from '@vblora/webgpu/node')"
+        "or in Node pass { gpu: nodeGpu() } from '@vblora/webgpu/node')",
     );
   }
   let adapter: GPUAdapter | null;
@@ -64,7 +64,7 @@ export async function acquireDevice(request: DeviceRequest = {}): Promise<Acquir
   }
   if (adapter === null) {
     fail(
-      'requestAdapter() found no GPU adapter (no driver, or WebGPU disabled; in Node, is a Vulkan driver installed?)'
+      'requestAdapter() found no GPU adapter (no driver, or WebGPU disabled; in Node, is a Vulkan driver installed?)',
     );
   }
   const lim = adapter.limits;

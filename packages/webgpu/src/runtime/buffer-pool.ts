@@ -42,7 +42,10 @@ export class BufferPool {
   private created = 0;
   private reused = 0;
 
-  constructor(private readonly device: GPUDevice, private readonly maxPooledBytes: number) {}
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly maxPooledBytes: number,
+  ) {}
 
   /** A buffer of at least `bytes` bytes with exactly `usage`. */
   acquire(bytes: number, usage: number): GPUBuffer {

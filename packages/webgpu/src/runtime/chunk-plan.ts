@@ -24,7 +24,7 @@ export function planChunks(rows: number, rowBytes: number, limitBytes: number): 
   if (rowBytes > limitBytes) {
     throw new UnsupportedError(
       `one tensor row of ${rowBytes} bytes exceeds the device's storage binding limit of ${limitBytes} bytes; ` +
-        'rows are never split, so this tensor cannot be bound (reshape it so its last dimension is smaller)'
+        'rows are never split, so this tensor cannot be bound (reshape it so its last dimension is smaller)',
     );
   }
   // rows per chunk, rounded down so that the chunk's byte size is a multiple of 4
@@ -33,7 +33,7 @@ export function planChunks(rows: number, rowBytes: number, limitBytes: number): 
   per -= per % unit;
   if (per === 0) {
     throw new UnsupportedError(
-      `rows of ${rowBytes} bytes cannot be grouped into 4-byte-aligned chunks under ${limitBytes} bytes`
+      `rows of ${rowBytes} bytes cannot be grouped into 4-byte-aligned chunks under ${limitBytes} bytes`,
     );
   }
   const out: RowRange[] = [];

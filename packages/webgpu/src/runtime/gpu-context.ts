@@ -103,7 +103,7 @@ export class GpuContext {
       throw new DeviceLostError(
         `the WebGPU device was lost (${reason}${message ? `: ${message}` : ''}); create a new runtime and upload ` +
           'the tensors again',
-        reason
+        reason,
       );
     }
   }

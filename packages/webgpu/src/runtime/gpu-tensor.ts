@@ -88,7 +88,7 @@ export class GpuTensor<D extends GpuDType = GpuDType> {
     if (chunks.length !== 1) {
       throw new GpuTensorError(
         `${what} ${formatShape(this.shape)} spans ${chunks.length} buffers (over the device's binding limit); ` +
-          'this kernel needs it in one buffer'
+          'this kernel needs it in one buffer',
       );
     }
     return chunks[0]!;

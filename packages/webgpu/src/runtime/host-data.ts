@@ -36,7 +36,7 @@ export function requireGpuDType(t: HostTensor, arg: string): asserts t is HostTe
   if (!isGpuDType(t.dtype)) {
     throw new ShapeError(
       `${arg}: a ${t.dtype} tensor ${formatShape(t.shape)} cannot be uploaded; use f32, bf16, f16 or i32`,
-      arg
+      arg,
     );
   }
 }

@@ -16,7 +16,7 @@ export async function preloadFiles(names: readonly string[], url: (name: string)
     names.map(async (name) => {
       const res = await fetch(url(name));
       files.set(name, new Uint8Array(await res.arrayBuffer()));
-    })
+    }),
   );
 }
 

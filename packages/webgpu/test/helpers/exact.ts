@@ -17,7 +17,7 @@ export function expectMatch(
   expected: HostTensor,
   exact: boolean,
   tol: Tolerance,
-  label: string
+  label: string,
 ): void {
   if (exact) {
     expect(actual.dtype, label).toBe(expected.dtype);

@@ -20,7 +20,7 @@ export function need(map: ReadonlyMap<string, HostTensor>, key: string): HostTen
 /** The adapter of a golden case, from its full-logits or top-k checkpoint. */
 export async function goldenAdapter(
   c: PeftGoldenCase,
-  flavour: 'adapter_full' | 'adapter_topk'
+  flavour: 'adapter_full' | 'adapter_topk',
 ): Promise<VBLoRAAdapter> {
   return (await readAdapterDir(peftGoldenPath(c, flavour))).adapter;
 }

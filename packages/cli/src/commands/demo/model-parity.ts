@@ -1,4 +1,12 @@
-import { compareTensors, createRng, mergeIntoStateDict, referenceBackend, tensor, type HostTensor, type VBLoRAAdapter } from '@vblora/core';
+import {
+  compareTensors,
+  createRng,
+  mergeIntoStateDict,
+  referenceBackend,
+  tensor,
+  type HostTensor,
+  type VBLoRAAdapter,
+} from '@vblora/core';
 import { toyLlamaForward } from './toy-forward.js';
 
 /** What every model-level run starts from: the top-k adapter as reloaded, the base weights and the probe input. */
@@ -43,23 +51,40 @@ export const MODEL_REFERENCE = 'plain-JS float32 forward of the reference-merged
 /** The demo's fixed probe input: seeded N(0, 1), 2 sequences × 8 tokens. */
 export function probeInput(hidden: number): HostTensor<'f32'> {
   const rng = createRng(7);
-  return tensor('f32', [2, 8, hidden], Float32Array.from({ length: 2 * 8 * hidden }, () => rng.normal()));
+  return tensor(
+    'f32',
+    [2, 8, hidden],
+    Float32Array.from({ length: 2 * 8 * hidden }, () => rng.normal()),
+  );
 }
 
 /**
  * Runs the ToyLlama with the adapter on each candidate and compares its output with {@link MODEL_REFERENCE}
  * (the first row), timing each run from the adapter and base weights to the output.
  */
-export async function modelParityTable(input: ModelRunInput, candidates: readonly ModelCandidate[]): Promise<ModelParity> {
+export async function modelParityTable(
+  input: ModelRunInput,
+  candidates: readonly ModelCandidate[],
+): Promise<ModelParity> {
   let t0 = performance.now();
-  const reference = toyLlamaForward(await mergeIntoStateDict(input.adapter, input.base, { backend: referenceBackend }), input.x);
-  const rows: ModelParityRow[] = [{ label: 'reference (plain JS)', outputErr: 0, ms: performance.now() - t0, note: '' }];
+  const reference = toyLlamaForward(
+    await mergeIntoStateDict(input.adapter, input.base, { backend: referenceBackend }),
+    input.x,
+  );
+  const rows: ModelParityRow[] = [
+    { label: 'reference (plain JS)', outputErr: 0, ms: performance.now() - t0, note: '' },
+  ];
   for (const c of candidates) {
     let run: ModelRun;
     try {
       run = await c.load();
     } catch (err) {
-      rows.push({ label: c.label, outputErr: null, ms: 0, note: `not available here: ${(err as Error).message.split('\n')[0]}` });
+      rows.push({
+        label: c.label,
+        outputErr: null,
+        ms: 0,
+        note: `not available here: ${(err as Error).message.split('\n')[0]}`,
+      });
       continue;
     }
     t0 = performance.now();

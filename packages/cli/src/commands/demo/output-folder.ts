@@ -30,7 +30,8 @@ export const DEMO_FILES: readonly string[] = [
 /** The folders a demo run makes below its own (deepest first): removed after their files, and only when empty. */
 export const DEMO_DIRS: readonly string[] = [...TINY_LLAMA_DIRS];
 
-const MARKER_TEXT = 'This folder was made by `vblora demo`. A new demo run replaces the files it wrote here and nothing else.\n';
+const MARKER_TEXT =
+  'This folder was made by `vblora demo`. A new demo run replaces the files it wrote here and nothing else.\n';
 
 const code = (err: unknown): string | undefined => (err as NodeJS.ErrnoException | undefined)?.code;
 
@@ -48,7 +49,11 @@ async function claimFolder(out: string): Promise<void> {
     throw err;
   });
   if (st !== null && !st.isDirectory()) {
-    throw new PathError(`demo: --out ${out} is not a folder; give a new or empty folder (or an earlier demo's)`, out, 'not-a-folder');
+    throw new PathError(
+      `demo: --out ${out} is not a folder; give a new or empty folder (or an earlier demo's)`,
+      out,
+      'not-a-folder',
+    );
   }
   if (st === null) {
     await mkdir(out, { recursive: true }).catch((err: unknown) => {
@@ -78,7 +83,8 @@ async function removeEarlierRun(out: string): Promise<void> {
     });
   }
   for (const rel of DEMO_DIRS) {
-    const parent = dirname(rel) === '.' ? root : await resolveInside(root, dirname(rel), 'demo output folder').catch(() => null);
+    const parent =
+      dirname(rel) === '.' ? root : await resolveInside(root, dirname(rel), 'demo output folder').catch(() => null);
     if (parent === null) continue;
     const path = join(parent, basename(rel));
     // rmdir never removes a folder with anything left in it (someone else's file stays, and the inject then says so)

@@ -14,11 +14,15 @@ export function parityText(kernels: readonly ParityRow[], models: ModelParity, p
     'parity of the reloaded top-k adapter',
     '  kernels: composed A/B and merged weights, max abs error vs the reference backend',
     `  ${'backend'.padEnd(22)} ${'compose'.padStart(9)} ${'merge'.padStart(9)} ${'time'.padStart(8)}`,
-    ...kernels.map((p) => `  ${p.backend.padEnd(22)} ${err(p.composeErr, 9)} ${err(p.mergeErr, 9)} ${ms(p.composeErr, p.ms)}  ${printable(p.note)}`.trimEnd()),
+    ...kernels.map((p) =>
+      `  ${p.backend.padEnd(22)} ${err(p.composeErr, 9)} ${err(p.mergeErr, 9)} ${ms(p.composeErr, p.ms)}  ${printable(p.note)}`.trimEnd(),
+    ),
     `  model output y on a ${probeShape.join('×')} probe, max abs error vs the ${MODEL_REFERENCE}`,
     `  (the adapter moves y by up to ${models.adapterEffect.toExponential(2)}; times: from the adapter and base weights to y)`,
     `  ${'run'.padEnd(22)} ${'output'.padStart(9)} ${''.padStart(9)} ${'time'.padStart(8)}`,
-    ...models.rows.map((m) => `  ${m.label.padEnd(22)} ${err(m.outputErr, 9)} ${''.padStart(9)} ${ms(m.outputErr, m.ms)}  ${printable(m.note)}`.trimEnd()),
+    ...models.rows.map((m) =>
+      `  ${m.label.padEnd(22)} ${err(m.outputErr, 9)} ${''.padStart(9)} ${ms(m.outputErr, m.ms)}  ${printable(m.note)}`.trimEnd(),
+    ),
   ];
   return `${lines.join('\n')}\n`;
 }

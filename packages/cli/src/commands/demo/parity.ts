@@ -34,7 +34,11 @@ function maxErr(a: ReadonlyMap<string, HostTensor>, b: ReadonlyMap<string, HostT
  * Reloads the top-k adapter on each available backend: composes every module and merges it into the base state
  * dict, and compares both with the reference backend (max abs error), timing each backend's work.
  */
-export async function parityTable(topk: VBLoRAAdapter, base: ReadonlyMap<string, HostTensor>, candidates: readonly BackendCandidate[]): Promise<ParityRow[]> {
+export async function parityTable(
+  topk: VBLoRAAdapter,
+  base: ReadonlyMap<string, HostTensor>,
+  candidates: readonly BackendCandidate[],
+): Promise<ParityRow[]> {
   const flat = (pairs: Map<string, { A: HostTensor; B: HostTensor }>) =>
     new Map([...pairs].flatMap(([p, { A, B }]) => [[`${p}.A`, A] as const, [`${p}.B`, B] as const]));
   const refCompose = flat(await composeAdapter(topk, { backend: referenceBackend }));
@@ -47,14 +51,26 @@ export async function parityTable(topk: VBLoRAAdapter, base: ReadonlyMap<string,
       if (!(await backend.isAvailable())) throw new Error('isAvailable() is false');
       await backend.init?.();
     } catch (err) {
-      rows.push({ backend: c.label, composeErr: null, mergeErr: null, ms: 0, note: `not available here: ${(err as Error).message.split('\n')[0]}` });
+      rows.push({
+        backend: c.label,
+        composeErr: null,
+        mergeErr: null,
+        ms: 0,
+        note: `not available here: ${(err as Error).message.split('\n')[0]}`,
+      });
       continue;
     }
     const t0 = performance.now();
     const composed = flat(await composeAdapter(topk, { backend }));
     const merged = await mergeIntoStateDict(topk, base, { backend });
     const ms = performance.now() - t0;
-    rows.push({ backend: c.label, composeErr: maxErr(composed, refCompose), mergeErr: maxErr(merged, refMerge), ms, note: '' });
+    rows.push({
+      backend: c.label,
+      composeErr: maxErr(composed, refCompose),
+      mergeErr: maxErr(merged, refMerge),
+      ms,
+      note: '',
+    });
   }
   return rows;
 }

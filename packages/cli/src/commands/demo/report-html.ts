@@ -18,9 +18,12 @@ function lossSvg(series: { label: string; color: string; values: readonly number
   const x = (i: number) => pad + ((W - 2 * pad) * i) / Math.max(1, n - 1);
   const y = (v: number) => H - pad - ((H - 2 * pad) * (Math.log10(v) - lo)) / Math.max(1e-9, hi - lo);
   const lines = series.map(
-    (s) => `<polyline fill="none" stroke="${s.color}" stroke-width="1.5" points="${s.values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}"/>`,
+    (s) =>
+      `<polyline fill="none" stroke="${s.color}" stroke-width="1.5" points="${s.values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}"/>`,
   );
-  const legend = series.map((s, i) => `<text x="${W - 200}" y="${pad + 16 * i}" fill="${s.color}">${esc(s.label)}</text>`);
+  const legend = series.map(
+    (s, i) => `<text x="${W - 200}" y="${pad + 16 * i}" fill="${s.color}">${esc(s.label)}</text>`,
+  );
   return `<svg width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img"><rect width="${W}" height="${H}" fill="white"/>
 <line x1="${pad}" y1="${H - pad}" x2="${W - pad}" y2="${H - pad}" stroke="#999"/><line x1="${pad}" y1="${pad}" x2="${pad}" y2="${H - pad}" stroke="#999"/>
 <text x="${pad}" y="${H - 10}">step 0</text><text x="${W - pad - 40}" y="${H - 10}">step ${n}</text>
@@ -39,7 +42,9 @@ function heatmapSvg(u: BankUsage): string {
     c.forEach((v, j) => {
       if (v === 0) return;
       const t = v / max;
-      cells.push(`<rect x="${240 + j * cw}" y="${row * rh}" width="${cw}" height="${rh}" fill="rgb(${Math.round(255 - 215 * t)},${Math.round(255 - 175 * t)},${Math.round(255 - 55 * t)})"><title>${esc(u.modules[row]!)} · vector ${j}: ${v}</title></rect>`);
+      cells.push(
+        `<rect x="${240 + j * cw}" y="${row * rh}" width="${cw}" height="${rh}" fill="rgb(${Math.round(255 - 215 * t)},${Math.round(255 - 175 * t)},${Math.round(255 - 55 * t)})"><title>${esc(u.modules[row]!)} · vector ${j}: ${v}</title></rect>`,
+      );
     }),
   );
   const labels = u.modules.map((m, row) => `<text x="0" y="${row * rh + 11}" font-size="10">${esc(m)}</text>`);
@@ -65,12 +70,36 @@ export interface DemoReport {
 
 /** A self-contained HTML page (no scripts, no external files). */
 export function reportHtml(r: DemoReport): string {
-  const sizeRows = r.sizes.map((s) => `<tr><td>${esc(s.what)}</td><td>${s.bytes.toLocaleString('en-US')}</td><td>${s.params.toLocaleString('en-US')}</td></tr>`).join('');
+  const sizeRows = r.sizes
+    .map(
+      (s) =>
+        `<tr><td>${esc(s.what)}</td><td>${s.bytes.toLocaleString('en-US')}</td><td>${s.params.toLocaleString('en-US')}</td></tr>`,
+    )
+    .join('');
   const fmt = (v: number | null) => (v === null ? '—' : v.toExponential(2));
-  const parityRows = r.parity.map((p) => `<tr><td>${esc(p.backend)}</td><td>${fmt(p.composeErr)}</td><td>${fmt(p.mergeErr)}</td><td>${p.composeErr === null ? '' : `${p.ms.toFixed(0)} ms`}</td><td>${esc(p.note)}</td></tr>`).join('');
-  const modelRows = r.modelParity.rows.map((m) => `<tr><td>${esc(m.label)}</td><td>${fmt(m.outputErr)}</td><td>${m.outputErr === null ? '' : `${m.ms.toFixed(0)} ms`}</td><td>${esc(m.note)}</td></tr>`).join('');
-  const cmpRows = r.comparison.map((c) => `<tr><td>${esc(c.what)}</td><td>${c.loss.toExponential(3)}</td><td>${c.bytes.toLocaleString('en-US')}</td></tr>`).join('');
-  const textRows = r.text.rows.map((t) => `<tr><td>${esc(t.label)}</td><td>${t.text === null ? '—' : esc(t.text)}</td><td>${esc(t.peft)}</td></tr>`).join('');
+  const parityRows = r.parity
+    .map(
+      (p) =>
+        `<tr><td>${esc(p.backend)}</td><td>${fmt(p.composeErr)}</td><td>${fmt(p.mergeErr)}</td><td>${p.composeErr === null ? '' : `${p.ms.toFixed(0)} ms`}</td><td>${esc(p.note)}</td></tr>`,
+    )
+    .join('');
+  const modelRows = r.modelParity.rows
+    .map(
+      (m) =>
+        `<tr><td>${esc(m.label)}</td><td>${fmt(m.outputErr)}</td><td>${m.outputErr === null ? '' : `${m.ms.toFixed(0)} ms`}</td><td>${esc(m.note)}</td></tr>`,
+    )
+    .join('');
+  const cmpRows = r.comparison
+    .map(
+      (c) =>
+        `<tr><td>${esc(c.what)}</td><td>${c.loss.toExponential(3)}</td><td>${c.bytes.toLocaleString('en-US')}</td></tr>`,
+    )
+    .join('');
+  const textRows = r.text.rows
+    .map(
+      (t) => `<tr><td>${esc(t.label)}</td><td>${t.text === null ? '—' : esc(t.text)}</td><td>${esc(t.peft)}</td></tr>`,
+    )
+    .join('');
   const facts = r.facts.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>vblora.js demo report</title>
 <style>body{font:14px/1.4 system-ui,sans-serif;margin:24px;max-width:1000px;color:#1d2330}table{border-collapse:collapse;margin:8px 0 20px}td,th{border-bottom:1px solid #dde;padding:3px 12px 3px 0;text-align:left;font-variant-numeric:tabular-nums}</style></head><body>

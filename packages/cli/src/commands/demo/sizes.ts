@@ -35,8 +35,14 @@ export function loraStored(lora: LoRAModel): { bytes: number; params: number } {
 export function loraBytesAtRank(lora: LoRAModel, r: number): number {
   const t = new Map(
     [...lora.layers].flatMap(([path, l]) => [
-      [`base_model.model.${path}.lora_A.weight`, tensor('f32', [r, l.A.shape[1]!], new Float32Array(r * l.A.shape[1]!))] as const,
-      [`base_model.model.${path}.lora_B.weight`, tensor('f32', [l.B.shape[0]!, r], new Float32Array(l.B.shape[0]! * r))] as const,
+      [
+        `base_model.model.${path}.lora_A.weight`,
+        tensor('f32', [r, l.A.shape[1]!], new Float32Array(r * l.A.shape[1]!)),
+      ] as const,
+      [
+        `base_model.model.${path}.lora_B.weight`,
+        tensor('f32', [l.B.shape[0]!, r], new Float32Array(l.B.shape[0]! * r)),
+      ] as const,
     ]),
   );
   return writeSafetensors(t).byteLength;
@@ -45,18 +51,33 @@ export function loraBytesAtRank(lora: LoRAModel, r: number): number {
 /** The LoRA rank (1 … maxRank) whose stored file is closest in bytes to `bytes` (the smaller rank on a tie). */
 export function equalBytesRank(lora: LoRAModel, bytes: number, maxRank: number): number {
   let best = 1;
-  for (let r = 2; r <= maxRank; r++) if (Math.abs(loraBytesAtRank(lora, r) - bytes) < Math.abs(loraBytesAtRank(lora, best) - bytes)) best = r;
+  for (let r = 2; r <= maxRank; r++)
+    if (Math.abs(loraBytesAtRank(lora, r) - bytes) < Math.abs(loraBytesAtRank(lora, best) - bytes)) best = r;
   return best;
 }
 
 /** Stored bytes and savable parameters (PEFT's float32-equivalent count) of both VB-LoRA flavours and the LoRAs. */
-export function sizeTable(full: VBLoRAAdapter, files: { full: AdapterFileContents; topk: AdapterFileContents }, lora: LoRAModel, loraEq?: LoRAModel): SizeRow[] {
+export function sizeTable(
+  full: VBLoRAAdapter,
+  files: { full: AdapterFileContents; topk: AdapterFileContents },
+  lora: LoRAModel,
+  loraEq?: LoRAModel,
+): SizeRow[] {
   const summary = adapterShapeSummary(full);
   const same = loraStored(lora);
-  const eq = loraEq === undefined ? [] : [{ what: `plain LoRA, equal bytes (r ${loraRank(loraEq)})`, ...loraStored(loraEq) }];
+  const eq =
+    loraEq === undefined ? [] : [{ what: `plain LoRA, equal bytes (r ${loraRank(loraEq)})`, ...loraStored(loraEq) }];
   return [
-    { what: 'VB-LoRA, top-k file (save_only_topk_weights)', bytes: files.topk.weights.byteLength, params: pythonSavableParameters({ ...summary, saveOnlyTopkWeights: true }).vbloraParams },
-    { what: 'VB-LoRA, full-logits file', bytes: files.full.weights.byteLength, params: pythonSavableParameters({ ...summary, saveOnlyTopkWeights: false }).vbloraParams },
+    {
+      what: 'VB-LoRA, top-k file (save_only_topk_weights)',
+      bytes: files.topk.weights.byteLength,
+      params: pythonSavableParameters({ ...summary, saveOnlyTopkWeights: true }).vbloraParams,
+    },
+    {
+      what: 'VB-LoRA, full-logits file',
+      bytes: files.full.weights.byteLength,
+      params: pythonSavableParameters({ ...summary, saveOnlyTopkWeights: false }).vbloraParams,
+    },
     { what: `plain LoRA, same rank (r ${full.config.r})`, ...same },
     ...eq,
   ];
@@ -68,7 +89,9 @@ export function loraRank(lora: LoRAModel): number {
 }
 
 /** Both PEFT files of both flavours. */
-export function bothFlavours(vb: { exportAdapter(name?: string, o?: { flavour?: 'full' | 'topk' }): { adapter: VBLoRAAdapter } }) {
+export function bothFlavours(vb: {
+  exportAdapter(name?: string, o?: { flavour?: 'full' | 'topk' }): { adapter: VBLoRAAdapter };
+}) {
   const full = vb.exportAdapter('default').adapter;
   const topk = vb.exportAdapter('default', { flavour: 'topk' }).adapter;
   return { full, topk, files: { full: adapterToFiles(full), topk: adapterToFiles(topk) } };

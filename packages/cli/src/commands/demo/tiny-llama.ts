@@ -126,8 +126,15 @@ export async function tinyLlamaText(out: string): Promise<TextGeneration> {
     }
     try {
       const t0 = performance.now();
-      const enc = tokenizer([prompt]) as { input_ids: import('@huggingface/transformers').Tensor; attention_mask: import('@huggingface/transformers').Tensor };
-      const seq = (await model.generate({ ...enc, max_new_tokens: maxNewTokens, do_sample: false })) as import('@huggingface/transformers').Tensor;
+      const enc = tokenizer([prompt]) as {
+        input_ids: import('@huggingface/transformers').Tensor;
+        attention_mask: import('@huggingface/transformers').Tensor;
+      };
+      const seq = (await model.generate({
+        ...enc,
+        max_new_tokens: maxNewTokens,
+        do_sample: false,
+      })) as import('@huggingface/transformers').Tensor;
       const ms = performance.now() - t0;
       const ids = Array.from(seq.data as ArrayLike<bigint | number>, Number);
       const text = tokenizer.decode(ids, { skip_special_tokens: true });

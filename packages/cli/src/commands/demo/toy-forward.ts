@@ -15,7 +15,11 @@ export function toyLlamaForward(sd: ReadonlyMap<string, HostTensor>, x: F32): F3
   let h = x;
   for (let i = 0; sd.has(`model.layers.${i}.self_attn.q_proj.weight`); i++) {
     const p = `model.layers.${i}`;
-    const att = attention(proj(`${p}.self_attn.q_proj`, h), proj(`${p}.self_attn.k_proj`, h), proj(`${p}.self_attn.v_proj`, h));
+    const att = attention(
+      proj(`${p}.self_attn.q_proj`, h),
+      proj(`${p}.self_attn.k_proj`, h),
+      proj(`${p}.self_attn.v_proj`, h),
+    );
     h = add(h, proj(`${p}.self_attn.o_proj`, att));
     h = add(h, proj(`${p}.mlp.down_proj`, relu(proj(`${p}.mlp.up_proj`, h))));
   }
@@ -34,7 +38,8 @@ function attention(q: F32, k: F32, v: F32): F32 {
       let max = -Infinity;
       for (let t = 0; t < seq; t++) {
         let dot = 0;
-        for (let j = 0; j < d; j++) dot = Math.fround(dot + Math.fround(q.data[base + s * d + j]! * k.data[base + t * d + j]!));
+        for (let j = 0; j < d; j++)
+          dot = Math.fround(dot + Math.fround(q.data[base + s * d + j]! * k.data[base + t * d + j]!));
         p[t] = Math.fround(dot / scale);
         max = Math.max(max, p[t]!);
       }
@@ -55,9 +60,17 @@ function attention(q: F32, k: F32, v: F32): F32 {
 }
 
 function add(a: F32, b: F32): F32 {
-  return tensor('f32', a.shape, a.data.map((v, i) => v + b.data[i]!));
+  return tensor(
+    'f32',
+    a.shape,
+    a.data.map((v, i) => v + b.data[i]!),
+  );
 }
 
 function relu(a: F32): F32 {
-  return tensor('f32', a.shape, a.data.map((v) => Math.max(0, v)));
+  return tensor(
+    'f32',
+    a.shape,
+    a.data.map((v) => Math.max(0, v)),
+  );
 }

@@ -6,7 +6,12 @@ import { buildToyLlama, toyLayer, type Batch, type ToyModel } from '@vblora/tfjs
 export const DEMO_MODEL = { hidden: 64, intermediate: 128, layers: 2, nOut: 32, seed: 1 } as const;
 
 /** Projections the teacher changes (the student does not know which). */
-export const CHANGED = ['model.layers.0.self_attn.q_proj', 'model.layers.0.self_attn.v_proj', 'model.layers.1.self_attn.v_proj', 'model.layers.1.mlp.up_proj'] as const;
+export const CHANGED = [
+  'model.layers.0.self_attn.q_proj',
+  'model.layers.0.self_attn.v_proj',
+  'model.layers.1.self_attn.v_proj',
+  'model.layers.1.mlp.up_proj',
+] as const;
 
 /** The base model the adapters start from. */
 export function demoBase(): ToyModel {
@@ -21,8 +26,14 @@ export function demoTeacher(): ToyModel {
     const kernel = toyLayer(t, p).weights[0]!;
     const [rows, cols] = kernel.shape as [number, number];
     const next = tf.tidy(() => {
-      const u = tf.tensor2d(Float32Array.from({ length: rows * 2 }, () => 0.25 * rng.normal()), [rows, 2]);
-      const v = tf.tensor2d(Float32Array.from({ length: 2 * cols }, () => 0.25 * rng.normal()), [2, cols]);
+      const u = tf.tensor2d(
+        Float32Array.from({ length: rows * 2 }, () => 0.25 * rng.normal()),
+        [rows, 2],
+      );
+      const v = tf.tensor2d(
+        Float32Array.from({ length: 2 * cols }, () => 0.25 * rng.normal()),
+        [2, cols],
+      );
       return tf.add(kernel.read(), tf.matMul(u, v));
     });
     kernel.write(next);

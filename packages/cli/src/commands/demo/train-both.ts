@@ -29,7 +29,11 @@ export interface Trained<M> {
 }
 
 /** Trains a VB-LoRA adapter toward the teacher (the paper's learning rates, scaled for a 200-step toy run). */
-export async function trainVBLoRA(batches: readonly Batch[], steps: number, onStep: (p: TrainProgress) => void): Promise<Trained<VBLoRAModel>> {
+export async function trainVBLoRA(
+  batches: readonly Batch[],
+  steps: number,
+  onStep: (p: TrainProgress) => void,
+): Promise<Trained<VBLoRAModel>> {
   const base = demoBase();
   const model = applyVBLoRA(base.model, DEMO_VBLORA, { ...toyOptions(base), seed: 2 });
   const t0 = performance.now();
@@ -39,7 +43,12 @@ export async function trainVBLoRA(batches: readonly Batch[], steps: number, onSt
 }
 
 /** Trains a plain LoRA on the same modules, for comparison: the same rank by default, or rank `r`. */
-export async function trainLoRA(batches: readonly Batch[], steps: number, onStep: (p: TrainProgress) => void, r = DEMO_VBLORA.r): Promise<Trained<LoRAModel>> {
+export async function trainLoRA(
+  batches: readonly Batch[],
+  steps: number,
+  onStep: (p: TrainProgress) => void,
+  r = DEMO_VBLORA.r,
+): Promise<Trained<LoRAModel>> {
   const base = demoBase();
   const model = applyLoRA(base.model, { r, targetModules: DEMO_VBLORA.target_modules, seed: 2, ...toyOptions(base) });
   const t0 = performance.now();

@@ -1,7 +1,16 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BANK_KEY, createConfig, factorKey, serializeConfig, tensor, toSavedConfig, writeSafetensors, type HostTensor } from '@vblora/core';
+import {
+  BANK_KEY,
+  createConfig,
+  factorKey,
+  serializeConfig,
+  tensor,
+  toSavedConfig,
+  writeSafetensors,
+  type HostTensor,
+} from '@vblora/core';
 
 /** Writes a PEFT adapter directory from a config and its tensors; returns `dir`. */
 export function writeAdapter(
@@ -10,12 +19,16 @@ export function writeAdapter(
   tensors: ReadonlyMap<string, HostTensor>,
 ): string {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'adapter_config.json'), serializeConfig(toSavedConfig(createConfig({ ...config, target_modules: ['q'] }))));
+  writeFileSync(
+    join(dir, 'adapter_config.json'),
+    serializeConfig(toSavedConfig(createConfig({ ...config, target_modules: ['q'] }))),
+  );
   writeFileSync(join(dir, 'adapter_model.safetensors'), writeSafetensors(new Map(tensors)));
   return dir;
 }
 
-const f32 = (shape: number[], fill = 0.25): HostTensor<'f32'> => tensor('f32', shape, new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(fill));
+const f32 = (shape: number[], fill = 0.25): HostTensor<'f32'> =>
+  tensor('f32', shape, new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(fill));
 
 /**
  * The issue's tiny file: one `features × features` module in a full-logits adapter of about 8 KB (r 1,

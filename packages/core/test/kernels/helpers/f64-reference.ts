@@ -33,7 +33,7 @@ export function admixF64(
   nv: number,
   bank: Float32Array,
   vl: number,
-  k: number
+  k: number,
 ): Float64Array {
   const out = new Float64Array(rows * vl);
   for (let r = 0; r < rows; r++) {
@@ -54,7 +54,7 @@ export function composeF64(
   logitsA: HostTensor<'f32'>,
   logitsB: HostTensor<'f32'>,
   bank: HostTensor<'f32'>,
-  k: number
+  k: number,
 ): { A: Float64Array; B: Float64Array } {
   const [nv, vl] = bank.shape as [number, number];
   const [r, inT] = logitsA.shape as [number, number];
@@ -78,7 +78,7 @@ export function randomNormal(shape: readonly number[], seed: number, std = 1): H
   return tensor(
     'f32',
     shape,
-    Float32Array.from({ length: n }, () => rng.normal() * std)
+    Float32Array.from({ length: n }, () => rng.normal() * std),
   );
 }
 
@@ -89,7 +89,7 @@ export function randomUniform(shape: readonly number[], seed: number, bound = 1)
   return tensor(
     'f32',
     shape,
-    Float32Array.from({ length: n }, () => (2 * rng.uniform() - 1) * bound)
+    Float32Array.from({ length: n }, () => (2 * rng.uniform() - 1) * bound),
   );
 }
 

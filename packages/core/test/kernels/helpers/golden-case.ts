@@ -57,11 +57,11 @@ export function loadGolden(name: GoldenCase): Golden {
   // summary.json is Python's json.dumps output: bare NaN / Infinity values are not JSON, read them as null
   const summaryText = readFileSync(goldenPath(name, 'summary.json'), 'utf8').replace(
     /([:[,]\s*)-?(?:NaN|Infinity)(?=\s*[,\]}])/g,
-    '$1null'
+    '$1null',
   );
   const summary = JSON.parse(summaryText) as Summary;
   const config = JSON.parse(
-    readFileSync(goldenPath(name, 'adapter_full', 'adapter_config.json'), 'utf8')
+    readFileSync(goldenPath(name, 'adapter_full', 'adapter_config.json'), 'utf8'),
   ) as AdapterConfig;
   const full = readSafetensorsLite(goldenPath(name, 'adapter_full', 'adapter_model.safetensors'));
   const topk = readSafetensorsLite(goldenPath(name, 'adapter_topk', 'adapter_model.safetensors'));

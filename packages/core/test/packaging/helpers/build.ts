@@ -14,7 +14,9 @@ const LOCK = join(ROOT, 'node_modules', '.cache', 'vblora-packaging-build.lock')
 const STALE_LOCK_MS = 15 * 60_000;
 
 /** Packages whose dist/ is missing, older than src/, or holds output of a source that is gone. */
-export async function stalePackages(pkgs: readonly PublishedPackage[]): Promise<{ readonly name: string; readonly why: string }[]> {
+export async function stalePackages(
+  pkgs: readonly PublishedPackage[],
+): Promise<{ readonly name: string; readonly why: string }[]> {
   const runs = await Promise.all(pkgs.map(distIsCurrent));
   return pkgs.flatMap((pkg, i) => (runs[i]!.status === 0 ? [] : [{ name: pkg.name, why: runs[i]!.output }]));
 }
@@ -51,9 +53,14 @@ export async function buildStalePackages(pkgs: readonly PublishedPackage[]): Pro
     if (stale.length === 0) return [];
     // --force: a cache entry from before builds began with an empty dist/ may hold output of sources since renamed.
     const filters = stale.map((p) => `--filter=${p.name}`);
-    const build = await run('npx', ['turbo', 'run', 'build', ...filters, '--force', '--output-logs=errors-only'], ROOT, {
-      TURBO_TELEMETRY_DISABLED: '1',
-    });
+    const build = await run(
+      'npx',
+      ['turbo', 'run', 'build', ...filters, '--force', '--output-logs=errors-only'],
+      ROOT,
+      {
+        TURBO_TELEMETRY_DISABLED: '1',
+      },
+    );
     if (build.status !== 0) return [`turbo run build exited with ${build.status}:\n${build.output}`];
     return (await stalePackages(pkgs)).map((p) => `${p.name}: ${p.why}`);
   });

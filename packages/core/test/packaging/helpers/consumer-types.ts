@@ -27,7 +27,10 @@ export async function consumerTypeErrors(entries: readonly string[], env: Consum
   try {
     const files = entries.map((entry, i) => {
       const file = `entry-${i}.ts`;
-      writeFileSync(join(dir, file), `import * as m from '${entry}';\nexport const names: readonly string[] = Object.keys(m);\n`);
+      writeFileSync(
+        join(dir, file),
+        `import * as m from '${entry}';\nexport const names: readonly string[] = Object.keys(m);\n`,
+      );
       return file;
     });
     const compilerOptions = {

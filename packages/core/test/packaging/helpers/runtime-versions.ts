@@ -10,7 +10,8 @@ import { ROOT, type PublishedPackage } from './workspace.js';
 
 /** Peers that are not runtimes, with the reason. */
 const NOT_RUNTIMES: Readonly<Record<string, string>> = {
-  vitest: "@vblora/conformance/vitest registers the kit with the test runner: a tool, not something the packages run on",
+  vitest:
+    '@vblora/conformance/vitest registers the kit with the test runner: a tool, not something the packages run on',
 };
 
 /** One package's declaration of a runtime. */
@@ -65,16 +66,20 @@ export function runtimeDeclarations(pkgs: readonly PublishedPackage[]): RuntimeD
  * @throws {Error} when a range is not `^x.y.z` or the lockfile's version is not inside it.
  */
 export function runtimes(pkgs: readonly PublishedPackage[]): Runtime[] {
-  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string }> };
+  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { version?: string }>;
+  };
   const first = new Map<string, RuntimeDeclaration>();
   for (const d of runtimeDeclarations(pkgs)) if (!first.has(d.name)) first.set(d.name, d);
   return [...first.values()]
     .sort((a, b) => a.name.localeCompare(b.name))
     .map(({ by, name, range }) => {
       const low = parts(range, CARET);
-      if (low === undefined) throw new Error(`${by} accepts ${name}@${range}: the packaging test handles ^x.y.z ranges only`);
+      if (low === undefined)
+        throw new Error(`${by} accepts ${name}@${range}: the packaging test handles ^x.y.z ranges only`);
       const highest = lock.packages[`node_modules/${name}`]?.version ?? '';
-      if (!inRange(parts(highest, VERSION), low)) throw new Error(`package-lock.json has ${name}@${highest || 'nothing'} at the root, outside ${range}`);
+      if (!inRange(parts(highest, VERSION), low))
+        throw new Error(`package-lock.json has ${name}@${highest || 'nothing'} at the root, outside ${range}`);
       return { name, range, lowest: low.join('.'), highest };
     });
 }

@@ -14,7 +14,12 @@ import { ROOT, type PublishedPackage } from './workspace.js';
 export const PROGRAMS_DIR = fileURLToPath(new URL('./scratch-programs/', import.meta.url));
 
 /** npm settings a machine may rely on to reach its registry; every other npm_* variable is left out. */
-const KEPT_NPM_VARIABLES = new Set(['npm_config_cache', 'npm_config_registry', 'npm_config_userconfig', 'npm_config_cafile']);
+const KEPT_NPM_VARIABLES = new Set([
+  'npm_config_cache',
+  'npm_config_registry',
+  'npm_config_userconfig',
+  'npm_config_cafile',
+]);
 
 /** A finished child process, its streams apart. */
 export interface Finished {
@@ -36,7 +41,14 @@ export function runIn(cwd: string, file: string, args: readonly string[], timeou
     env[k] = v;
   }
   return new Promise((resolve) => {
-    const options = { cwd, env, timeout: timeoutMs, killSignal: 'SIGKILL' as const, maxBuffer: 64 * 2 ** 20, encoding: 'utf8' as const };
+    const options = {
+      cwd,
+      env,
+      timeout: timeoutMs,
+      killSignal: 'SIGKILL' as const,
+      maxBuffer: 64 * 2 ** 20,
+      encoding: 'utf8' as const,
+    };
     execFile(file, [...args], options, (err, stdout, stderr) => {
       const status = err === null ? 0 : typeof err.code === 'number' ? err.code : 1;
       const killed = err?.killed === true ? `\n(killed after ${timeoutMs} ms)` : '';
@@ -63,7 +75,9 @@ export async function packPackages(pkgs: readonly PublishedPackage[], dest: stri
   const tarballs = new Map(pkgs.map((p) => [p.name, join(dest, tarballName(p))]));
   const missing = [...tarballs.values()].filter((t) => !existsSync(t));
   if (r.status !== 0 || missing.length > 0) {
-    throw new Error(`npm pack exited with ${r.status}${missing.length > 0 ? `, missing ${missing.join(', ')}` : ''}:\n${r.stdout}${r.stderr}`);
+    throw new Error(
+      `npm pack exited with ${r.status}${missing.length > 0 ? `, missing ${missing.join(', ')}` : ''}:\n${r.stdout}${r.stderr}`,
+    );
   }
   return tarballs;
 }
@@ -73,11 +87,21 @@ export async function packPackages(pkgs: readonly PublishedPackage[], dest: stri
  * points every dependency on our packages (the CLI's on the libraries, …) at the same tarballs, so nothing of ours
  * can come from the registry. The programs are copied beside it.
  */
-export function writeScratchApp(dir: string, tarballs: ReadonlyMap<string, string>, runtimeVersions: Readonly<Record<string, string>>): void {
+export function writeScratchApp(
+  dir: string,
+  tarballs: ReadonlyMap<string, string>,
+  runtimeVersions: Readonly<Record<string, string>>,
+): void {
   mkdirSync(dir, { recursive: true });
   const ours = Object.fromEntries([...tarballs].map(([name, file]) => [name, `file:${file}`]));
   const overrides = Object.fromEntries([...tarballs.keys()].map((name) => [name, `$${name}`]));
-  const manifest = { name: 'vblora-scratch-app', private: true, type: 'module', dependencies: { ...ours, ...runtimeVersions }, overrides };
+  const manifest = {
+    name: 'vblora-scratch-app',
+    private: true,
+    type: 'module',
+    dependencies: { ...ours, ...runtimeVersions },
+    overrides,
+  };
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   for (const file of readdirSync(PROGRAMS_DIR)) copyFileSync(join(PROGRAMS_DIR, file), join(dir, file));
 }
@@ -88,7 +112,12 @@ export function writeScratchApp(dir: string, tarballs: ReadonlyMap<string, strin
  * binaries; onnxruntime-node's script would only fetch CUDA files).
  */
 export function npmInstall(dir: string): Promise<Finished> {
-  return runIn(dir, 'npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'], 600_000);
+  return runIn(
+    dir,
+    'npm',
+    ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'],
+    600_000,
+  );
 }
 
 /** One installed copy of a package: its folder relative to the app (forward slashes) and its version. */
@@ -104,12 +133,17 @@ export function installedCopies(appDir: string, name: string): InstalledCopy[] {
     if (!existsSync(join(appDir, nodeModules))) return;
     for (const entry of readdirSync(join(appDir, nodeModules))) {
       if (entry.startsWith('.')) continue;
-      const names = entry.startsWith('@') ? readdirSync(join(appDir, nodeModules, entry)).map((n) => `${entry}/${n}`) : [entry];
+      const names = entry.startsWith('@')
+        ? readdirSync(join(appDir, nodeModules, entry)).map((n) => `${entry}/${n}`)
+        : [entry];
       for (const pkg of names) {
         const dir = `${nodeModules}/${pkg}`;
         const manifest = join(appDir, dir, 'package.json');
         if (pkg === name && existsSync(manifest)) {
-          found.push({ path: dir, version: (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version });
+          found.push({
+            path: dir,
+            version: (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version,
+          });
         }
         visit(`${dir}/node_modules`);
       }

@@ -42,12 +42,22 @@ export interface Run {
 }
 
 /** Runs a command to completion (never throws for a non-zero exit); stdout and stderr together. */
-export function run(file: string, args: readonly string[], cwd: string, env: Record<string, string> = {}): Promise<Run> {
+export function run(
+  file: string,
+  args: readonly string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(file, [...args], { cwd, env: { ...process.env, ...env }, maxBuffer: 64 * 2 ** 20, encoding: 'utf8' }, (err, stdout, stderr) => {
-      const status = err === null ? 0 : typeof err.code === 'number' ? err.code : 1;
-      resolve({ status, output: `${stdout}${stderr}` });
-    });
+    execFile(
+      file,
+      [...args],
+      { cwd, env: { ...process.env, ...env }, maxBuffer: 64 * 2 ** 20, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        const status = err === null ? 0 : typeof err.code === 'number' ? err.code : 1;
+        resolve({ status, output: `${stdout}${stderr}` });
+      },
+    );
   });
 }
 

@@ -1,7 +1,14 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { adapterFromFiles, readSafetensors, VBLoRAError, writeSafetensors, type HostTensor, type VBLoRAAdapter } from '@vblora/core';
+import {
+  adapterFromFiles,
+  readSafetensors,
+  VBLoRAError,
+  writeSafetensors,
+  type HostTensor,
+  type VBLoRAAdapter,
+} from '@vblora/core';
 import { SHARD_INDEX_FILE } from '@vblora/core/node';
 import { readGoldenTensors } from '../../helpers/golden-files.js';
 import type { GoldenCase } from '../../helpers/golden-paths.js';
@@ -42,7 +49,10 @@ export function writeSharded(
     writeFileSync(join(dir, names[i]!), writeSafetensors(part.map((n) => [n, tensors.get(n)!] as const)));
     for (const n of part) map[n] = names[i]!;
   });
-  writeFileSync(join(dir, SHARD_INDEX_FILE), JSON.stringify({ metadata: { total_size: 0 }, weight_map: weightMap ?? map }));
+  writeFileSync(
+    join(dir, SHARD_INDEX_FILE),
+    JSON.stringify({ metadata: { total_size: 0 }, weight_map: weightMap ?? map }),
+  );
   return names;
 }
 
@@ -58,7 +68,11 @@ const contents = (path: string): Buffer => (statSync(path).isDirectory() ? DIR_M
 
 /** Every entry of a folder (not recursive) with its bytes (sub-folders as a marker). */
 export function snapshot(dir: string): Map<string, Buffer> {
-  return new Map(readdirSync(dir).sort().map((n) => [n, contents(join(dir, n))]));
+  return new Map(
+    readdirSync(dir)
+      .sort()
+      .map((n) => [n, contents(join(dir, n))]),
+  );
 }
 
 /** The folder holds exactly the snapshot's files, byte for byte (no temp file, no lock, nothing partial). */
@@ -81,7 +95,8 @@ export async function rejectionOf(p: Promise<unknown>): Promise<VBLoRAError> {
 }
 
 /** Tensors of a safetensors file. */
-export const readTensors = (path: string): Map<string, HostTensor> => readSafetensors(new Uint8Array(readFileSync(path))).tensors;
+export const readTensors = (path: string): Map<string, HostTensor> =>
+  readSafetensors(new Uint8Array(readFileSync(path))).tensors;
 
 /** A tensor's bytes. */
 export const bytesOf = (t: HostTensor): Buffer => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);

@@ -1,5 +1,12 @@
 import { closeSync, openSync, truncateSync, writeSync } from 'node:fs';
-import { createRng, SAFETENSORS_DTYPE_NAMES, zeros, type DType, type HostTensor, type VBLoRAAdapter } from '@vblora/core';
+import {
+  createRng,
+  SAFETENSORS_DTYPE_NAMES,
+  zeros,
+  type DType,
+  type HostTensor,
+  type VBLoRAAdapter,
+} from '@vblora/core';
 import { PathError } from '@vblora/core';
 import { typedOutcome } from './outcome.js';
 
@@ -55,7 +62,9 @@ export function writeDeclared(path: string, tensors: readonly DeclaredTensor[], 
   const placed: { at: bigint; data?: HostTensor }[] = [];
   for (const t of tensors) {
     const bytes = t.shape.reduce((a, d) => a * d, WIDTH[t.dtype] ?? 4n);
-    parts.push(`${JSON.stringify(t.name)}:{"dtype":"${SAFETENSORS_DTYPE_NAMES[t.dtype]}","shape":[${t.shape.join(',')}],"data_offsets":[${offset},${offset + bytes}]}`);
+    parts.push(
+      `${JSON.stringify(t.name)}:{"dtype":"${SAFETENSORS_DTYPE_NAMES[t.dtype]}","shape":[${t.shape.join(',')}],"data_offsets":[${offset},${offset + bytes}]}`,
+    );
     placed.push({ at: offset, ...(t.data === undefined ? {} : { data: t.data }) });
     offset += bytes;
   }
@@ -74,7 +83,13 @@ export function writeDeclared(path: string, tensors: readonly DeclaredTensor[], 
       if (p.data === undefined && !sparse) break;
       if (p.data === undefined) continue;
       const at = 8 + header.length + Number(p.at);
-      writeSync(fd, new Uint8Array(p.data.data.buffer, p.data.data.byteOffset, p.data.data.byteLength), 0, p.data.data.byteLength, at);
+      writeSync(
+        fd,
+        new Uint8Array(p.data.data.buffer, p.data.data.byteOffset, p.data.data.byteLength),
+        0,
+        p.data.data.byteLength,
+        at,
+      );
       end = at + p.data.data.byteLength;
     }
     truncateSync(path, sparse ? 8 + header.length + Number(offset) : end);

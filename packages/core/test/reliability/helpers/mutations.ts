@@ -95,66 +95,53 @@ const KEY_EDITS: readonly [RegExp, string][] = [
 /** Mutations of a safetensors adapter file. */
 export const bytesMutation: fc.Arbitrary<BytesMutation> = fc.oneof(
   // one byte XOR-ed anywhere, or inside the header
-  fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 }), fc.boolean()).map(
-    ([at, x, inHeader]): BytesMutation =>
-      (f) => {
-        if (f.length === 0) return f;
-        const out = f.slice();
-        const i = inHeader ? at % Math.min(f.length, 8 + headerLength(f)) : at % f.length;
-        out[i] = out[i]! ^ x;
-        return out;
-      },
-  ),
+  fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 }), fc.boolean()).map(([at, x, inHeader]): BytesMutation => (f) => {
+    if (f.length === 0) return f;
+    const out = f.slice();
+    const i = inHeader ? at % Math.min(f.length, 8 + headerLength(f)) : at % f.length;
+    out[i] = out[i]! ^ x;
+    return out;
+  }),
   // a special float32 over one aligned 4-byte element of the data section (float tensors are f32 here, or
   // bf16/f16 pairs; index tensors get the same bytes as a large or negative integer)
-  fc.tuple(fc.nat(), fc.constantFrom(...SPECIAL_F32)).map(
-    ([at, v]): BytesMutation =>
-      (f) => {
-        const start = 8 + headerLength(f);
-        const slots = Math.floor((f.length - start) / 4);
-        if (slots <= 0) return f;
-        const out = f.slice();
-        new DataView(out.buffer).setFloat32(start + (at % slots) * 4, v, true);
-        return out;
-      },
-  ),
+  fc.tuple(fc.nat(), fc.constantFrom(...SPECIAL_F32)).map(([at, v]): BytesMutation => (f) => {
+    const start = 8 + headerLength(f);
+    const slots = Math.floor((f.length - start) / 4);
+    if (slots <= 0) return f;
+    const out = f.slice();
+    new DataView(out.buffer).setFloat32(start + (at % slots) * 4, v, true);
+    return out;
+  }),
   // a special integer over one aligned 2-byte element (u8 / i16 index tensors, bf16 bit patterns)
-  fc.tuple(fc.nat(), fc.constantFrom(...SPECIAL_INT)).map(
-    ([at, v]): BytesMutation =>
-      (f) => {
-        const start = 8 + headerLength(f);
-        const slots = Math.floor((f.length - start) / 2);
-        if (slots <= 0) return f;
-        const out = f.slice();
-        new DataView(out.buffer).setInt16(start + (at % slots) * 2, v, true);
-        return out;
-      },
-  ),
+  fc.tuple(fc.nat(), fc.constantFrom(...SPECIAL_INT)).map(([at, v]): BytesMutation => (f) => {
+    const start = 8 + headerLength(f);
+    const slots = Math.floor((f.length - start) / 2);
+    if (slots <= 0) return f;
+    const out = f.slice();
+    new DataView(out.buffer).setInt16(start + (at % slots) * 2, v, true);
+    return out;
+  }),
   // truncation, appended bytes, a different length prefix
   fc.nat().map(
     (at): BytesMutation =>
       (f) =>
         f.slice(0, at % (f.length + 1)),
   ),
-  fc.uint8Array({ minLength: 1, maxLength: 8 }).map(
-    (tail): BytesMutation =>
-      (f) => {
-        const out = new Uint8Array(f.length + tail.length);
-        out.set(f);
-        out.set(tail, f.length);
-        return out;
-      },
-  ),
-  fc.oneof(fc.integer({ min: -8, max: 8 }).map(BigInt), fc.constantFrom(2n ** 31n, 2n ** 63n, 2n ** 64n - 1n)).map(
-    (v): BytesMutation =>
-      (f) => {
-        if (f.length < 8) return f;
-        const out = f.slice();
-        const dv = new DataView(out.buffer);
-        dv.setBigUint64(0, v >= -8n && v <= 8n ? BigInt.asUintN(64, dv.getBigUint64(0, true) + v) : v, true);
-        return out;
-      },
-  ),
+  fc.uint8Array({ minLength: 1, maxLength: 8 }).map((tail): BytesMutation => (f) => {
+    const out = new Uint8Array(f.length + tail.length);
+    out.set(f);
+    out.set(tail, f.length);
+    return out;
+  }),
+  fc
+    .oneof(fc.integer({ min: -8, max: 8 }).map(BigInt), fc.constantFrom(2n ** 31n, 2n ** 63n, 2n ** 64n - 1n))
+    .map((v): BytesMutation => (f) => {
+      if (f.length < 8) return f;
+      const out = f.slice();
+      const dv = new DataView(out.buffer);
+      dv.setBigUint64(0, v >= -8n && v <= 8n ? BigInt.asUintN(64, dv.getBigUint64(0, true) + v) : v, true);
+      return out;
+    }),
   // header edits with a consistent length prefix: numbers (shapes, offsets), dtypes, key names
   fc.tuple(fc.nat(), fc.constantFrom(...NUMBERS)).map(
     ([k, v]): BytesMutation =>
@@ -242,13 +229,10 @@ export const textMutation: fc.Arbitrary<TextMutation> = fc.oneof(
       (t) =>
         t.replace(new RegExp(`("${key}": )(\\[[^\\]]*\\]|\\{[^}]*\\}|[^,\\n]*)`), `$1${v}`),
   ),
-  fc.tuple(fc.nat(), fc.integer({ min: 0, max: 0x7f })).map(
-    ([at, c]): TextMutation =>
-      (t) => {
-        const i = at % Math.max(1, t.length);
-        return t.slice(0, i) + String.fromCharCode(c) + t.slice(i + 1);
-      },
-  ),
+  fc.tuple(fc.nat(), fc.integer({ min: 0, max: 0x7f })).map(([at, c]): TextMutation => (t) => {
+    const i = at % Math.max(1, t.length);
+    return t.slice(0, i) + String.fromCharCode(c) + t.slice(i + 1);
+  }),
   fc.nat().map(
     (at): TextMutation =>
       (t) =>

@@ -34,7 +34,10 @@ export function readSummary(c: GoldenCase): GoldenSummary {
 
 /** adapter_config.json of a case's full checkpoint. */
 export function readSavedConfig(c: GoldenCase): Record<string, unknown> {
-  return JSON.parse(readFileSync(goldenPath(c, 'adapter_full', 'adapter_config.json'), 'utf8')) as Record<string, unknown>;
+  return JSON.parse(readFileSync(goldenPath(c, 'adapter_full', 'adapter_config.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
 }
 
 /** base.safetensors tensors, reordered to the toy model's named_modules() order. */

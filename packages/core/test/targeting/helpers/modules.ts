@@ -22,7 +22,13 @@ export const conv1d = (name: string, inFeatures = 64, outFeatures = 64): ModuleI
 });
 
 /** A module PEFT cannot wrap (embedding, norm, container). */
-export const other = (name: string): ModuleInfo => ({ name, kind: 'other', inFeatures: 0, outFeatures: 0, hasBias: false });
+export const other = (name: string): ModuleInfo => ({
+  name,
+  kind: 'other',
+  inFeatures: 0,
+  outFeatures: 0,
+  hasBias: false,
+});
 
 /** Linear q/k/v/o and up/down projections of `layers` Llama-style blocks under `model.layers`. */
 export function llamaModules(layers: number): ModuleInfo[] {

@@ -22,7 +22,10 @@ export interface SafetensorsHeader {
 export function readSafetensorsHeader(path: string): SafetensorsHeader {
   const bytes = readFileSync(path);
   const length = Number(bytes.readBigUInt64LE(0));
-  const json = JSON.parse(bytes.subarray(8, 8 + length).toString('utf8')) as Record<string, { dtype: string; shape: number[] }>;
+  const json = JSON.parse(bytes.subarray(8, 8 + length).toString('utf8')) as Record<
+    string,
+    { dtype: string; shape: number[] }
+  >;
   const tensors = Object.entries(json)
     .filter(([name]) => name !== '__metadata__')
     .map(([name, t]) => ({ name, dtype: t.dtype, shape: t.shape }));

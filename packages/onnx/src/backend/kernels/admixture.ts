@@ -61,7 +61,11 @@ export function admixFromTopkKernel(sessions: GraphSessions): KernelSet['admixFr
           g.op('Identity', [admix(g, 'bank', 'indices', 'weights')], {}, { outputs: ['vectors'] });
           g.output('vectors', 'f32');
         }),
-      { indices: indexFeed(indices, weights.shape), weights: f32Feed(weights.data, weights.shape), bank: f32Feed(bank.data, bank.shape) },
+      {
+        indices: indexFeed(indices, weights.shape),
+        weights: f32Feed(weights.data, weights.shape),
+        bank: f32Feed(bank.data, bank.shape),
+      },
     );
     return f32Out(out['vectors'], [...lead, vl]);
   };
@@ -83,7 +87,10 @@ export function composeLowRankKernel(sessions: GraphSessions): KernelSet['compos
   return async (args) => {
     const { logitsA, logitsB, bank, k } = args;
     const { vl, r, inT, outT, indicesA, indicesB } = checkComposeLowRankArgs(args);
-    const feeds: Record<string, ReturnType<typeof f32Feed>> = { bank: f32Feed(bank.data, bank.shape), k: int64Feed([k]) };
+    const feeds: Record<string, ReturnType<typeof f32Feed>> = {
+      bank: f32Feed(bank.data, bank.shape),
+      k: int64Feed([k]),
+    };
     const feed = (s: LogitsSource, indices: Int32Array | undefined, name: 'A' | 'B'): void => {
       if (isTopk(s)) {
         feeds[`indices${name}`] = indexFeed(indices!, s.indices.shape);
@@ -116,4 +123,3 @@ export function composeLowRankKernel(sessions: GraphSessions): KernelSet['compos
     return { A: f32Out(out['A'], [r, inT * vl]), B: f32Out(out['B'], [outT * vl, r]) };
   };
 }
-

@@ -61,7 +61,12 @@ export function admixtureBackwardKernel(sessions: GraphSessions): KernelSet['adm
           f32Output(g, gl, 'gradLogits');
           f32Output(g, gb, 'gradBank');
         }),
-      { logits: f32Feed(logits.data, [R, nv]), bank: f32Feed(bank.data, bank.shape), grad: f32Feed(gradVectors.data, [R, vl]), k: int64Feed([k]) },
+      {
+        logits: f32Feed(logits.data, [R, nv]),
+        bank: f32Feed(bank.data, bank.shape),
+        grad: f32Feed(gradVectors.data, [R, vl]),
+        k: int64Feed([k]),
+      },
     );
     return { gradLogits: f32Out(out['gradLogits'], logits.shape), gradBank: f32Out(out['gradBank'], [nv, vl]) };
   };
@@ -86,12 +91,16 @@ export function composeBackwardKernel(sessions: GraphSessions): KernelSet['compo
           const bank64 = g.op1('Cast', ['bank'], { to: { i: F64 } });
           const vlDim = dimOf(g, 'bank', 1);
           const nvDim = dimOf(g, 'bank', 0);
-          const flat = (t: string, last: string) => g.op1('Reshape', [t, g.op1('Concat', [g.int64([-1]), last], { axis: { i: 0 } })]);
+          const flat = (t: string, last: string) =>
+            g.op1('Reshape', [t, g.op1('Concat', [g.int64([-1]), last], { axis: { i: 0 } })]);
           // A[i, t·vl + c] = S_A[i, t, c]: dL/dS_A is dL/dA reshaped
           const gA = flat('gradA', vlDim); // (r·in_t, vl)
           // B[t·vl + c, i] = S_B[t, i, c]: dL/dS_B[t, i, c] = dL/dB[t·vl + c, i]
           const bShape = g.op1('Concat', [dimOf(g, 'logitsB', 0), vlDim, dimOf(g, 'logitsB', 1)], { axis: { i: 0 } });
-          const gB = flat(g.op1('Transpose', [g.op1('Reshape', ['gradB', bShape])], { perm: { ints: [0, 2, 1] } }), vlDim);
+          const gB = flat(
+            g.op1('Transpose', [g.op1('Reshape', ['gradB', bShape])], { perm: { ints: [0, 2, 1] } }),
+            vlDim,
+          );
           const [glA, gbA] = backwardRows(g, flat('logitsA', nvDim), bank64, gA, 'k');
           const [glB, gbB] = backwardRows(g, flat('logitsB', nvDim), bank64, gB, 'k');
           f32Output(g, glA, 'gradLogitsA');

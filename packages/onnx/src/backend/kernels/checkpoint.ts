@@ -11,7 +11,8 @@ import { kernelModel, topk } from '../kernel-graph.js';
 import { f32Feed, f32Out, i32Out, indexFeed, int64Feed } from '../ort-io.js';
 
 /** Column `j` of a (R, m) tensor as (R, 1). */
-const column = (g: GraphBuilder, t: string, j: number): string => g.op1('Slice', [t, g.int64([j]), g.int64([j + 1]), g.int64([1])]);
+const column = (g: GraphBuilder, t: string, j: number): string =>
+  g.op1('Slice', [t, g.int64([j]), g.int64([j + 1]), g.int64([1])]);
 
 /** `logitsFromTopk` on onnxruntime. */
 export function logitsFromTopkKernel(sessions: GraphSessions): KernelSet['logitsFromTopk'] {
@@ -28,7 +29,8 @@ export function logitsFromTopkKernel(sessions: GraphSessions): KernelSet['logits
           g.input('stored', 'f32', [null, m]);
           g.input('nvShape', 'i64', [2]);
           // (R, 1), summed in index order; k = 1 stores nothing, and the sum over the empty axis is 0
-          let sum = m === 0 ? g.op1('ReduceSum', ['stored', g.int64([1])], { keepdims: { i: 1 } }) : column(g, 'stored', 0);
+          let sum =
+            m === 0 ? g.op1('ReduceSum', ['stored', g.int64([1])], { keepdims: { i: 1 } }) : column(g, 'stored', 0);
           for (let j = 1; j < m; j++) sum = g.op1('Add', [sum, column(g, 'stored', j)]);
           let last = g.op1('Sub', [g.float32([1], []), sum]);
           if (safe) last = g.op1('Max', [last, g.float32([0], [])]); // clamp: no NaN row

@@ -30,12 +30,20 @@ export function adapterForwardKernel(sessions: GraphSessions): KernelSet['adapte
     const K = 'adapterForward';
     checkAdapterForwardArgs(args);
     const [fx, fb] = [feedDtype(x), feedDtype(baseOut)];
-    const feeds: Record<string, FeedData> = { x: floatFeed(x), baseOut: floatFeed(baseOut), A: f32Feed(A.data, A.shape), B: f32Feed(B.data, B.shape) };
+    const feeds: Record<string, FeedData> = {
+      x: floatFeed(x),
+      baseOut: floatFeed(baseOut),
+      A: f32Feed(A.data, A.shape),
+      B: f32Feed(B.data, B.shape),
+    };
     if (dropout !== undefined) {
       const n = x.data.length;
       const mask = dropoutMask(n, dropout.p, dropout.seed);
       const scale = Math.fround(1 / Math.fround(1 - dropout.p)); // torch's inverted-dropout scale
-      feeds['keep'] = f32Feed(Float32Array.from(mask, (m) => (m === 1 ? scale : 0)), x.shape);
+      feeds['keep'] = f32Feed(
+        Float32Array.from(mask, (m) => (m === 1 ? scale : 0)),
+        x.shape,
+      );
     }
     const out = await sessions.run(
       `adapterForward:${fx}:${fb}:${x.dtype}:${dropout !== undefined}`,
@@ -86,8 +94,12 @@ export function mixedBatchForwardKernel(sessions: GraphSessions): KernelSet['mix
           g.input('As', 'f32', [null, null, null]);
           g.input('Bs', 'f32', [null, null, null]);
           g.input('rows', 'i32', [null]);
-          const a = g.op1('Transpose', [g.op1('Gather', ['As', 'rows'], { axis: { i: 0 } })], { perm: { ints: [0, 2, 1] } }); // (n, in, r)
-          const b = g.op1('Transpose', [g.op1('Gather', ['Bs', 'rows'], { axis: { i: 0 } })], { perm: { ints: [0, 2, 1] } }); // (n, r, out)
+          const a = g.op1('Transpose', [g.op1('Gather', ['As', 'rows'], { axis: { i: 0 } })], {
+            perm: { ints: [0, 2, 1] },
+          }); // (n, in, r)
+          const b = g.op1('Transpose', [g.op1('Gather', ['Bs', 'rows'], { axis: { i: 0 } })], {
+            perm: { ints: [0, 2, 1] },
+          }); // (n, r, out)
           const h = g.op1('MatMul', [g.op1('Unsqueeze', [xf, g.int64([1])]), a]); // (n, 1, r)
           const t = g.op1('Squeeze', [g.op1('MatMul', [h, b]), g.int64([1])]); // (n, out)
           roundedOutput(g, g.op1('Add', [floatInput(g, 'baseOut', fb), t]), 'y', x.dtype);

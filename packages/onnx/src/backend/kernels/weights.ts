@@ -39,7 +39,10 @@ export function deltaWeightKernel(sessions: GraphSessions): KernelSet['deltaWeig
   };
 }
 
-function mergeKernel(sessions: GraphSessions, sign: 1 | -1): <D extends WeightDType>(args: MergeArgs<D>) => Promise<HostTensor<D>> {
+function mergeKernel(
+  sessions: GraphSessions,
+  sign: 1 | -1,
+): <D extends WeightDType>(args: MergeArgs<D>) => Promise<HostTensor<D>> {
   const K = sign === 1 ? 'merge' : 'unmerge';
   return async <D extends WeightDType>(args: MergeArgs<D>): Promise<HostTensor<D>> => {
     const { weight, A, B, fanInFanOut = false, safe = false, adapter = 'default', module } = args;
@@ -74,13 +77,22 @@ export const unmergeOnOrt = (sessions: GraphSessions): KernelSet['unmerge'] => m
 
 /** `linear` on onnxruntime. */
 export function linearKernel(sessions: GraphSessions): KernelSet['linear'] {
-  return async <D extends WeightDType>(args: { x: HostTensor<D>; weight: HostTensor<WeightDType>; bias?: HostTensor<WeightDType>; fanInFanOut?: boolean }) => {
+  return async <D extends WeightDType>(args: {
+    x: HostTensor<D>;
+    weight: HostTensor<WeightDType>;
+    bias?: HostTensor<WeightDType>;
+    fanInFanOut?: boolean;
+  }) => {
     const { x, weight, bias, fanInFanOut = false } = args;
     const K = 'linear';
     const { outF } = checkLinearArgs(args);
     const [fx, fw] = [feedDtype(x), feedDtype(weight)];
     const fb = bias === undefined ? 'none' : feedDtype(bias);
-    const feeds = { x: floatFeed(x), weight: floatFeed(weight), ...(bias === undefined ? {} : { bias: floatFeed(bias) }) };
+    const feeds = {
+      x: floatFeed(x),
+      weight: floatFeed(weight),
+      ...(bias === undefined ? {} : { bias: floatFeed(bias) }),
+    };
     const out = await sessions.run(
       `linear:${fx}:${fw}:${fb}:${fanInFanOut}:${x.dtype}`,
       () =>

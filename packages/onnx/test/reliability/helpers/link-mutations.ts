@@ -9,7 +9,14 @@ import fc from 'fast-check';
 import { pb, type onnx } from '../../../src/proto.js';
 
 /** Where a location leads: inside the folder through a link (allowed), out of it through a link, or nowhere. */
-export const LINK_KINDS = ['inside-folder-link', 'inside-file-link', 'root-link', 'outside-file-link', 'outside-folder-link', 'dangling'] as const;
+export const LINK_KINDS = [
+  'inside-folder-link',
+  'inside-file-link',
+  'root-link',
+  'outside-file-link',
+  'outside-folder-link',
+  'dangling',
+] as const;
 export type LinkKind = (typeof LINK_KINDS)[number];
 
 /** Links in `models` for every kind; `dataFiles` are the names of the real data files there. */
@@ -56,7 +63,8 @@ function edit(bytes: Uint8Array, fn: (g: onnx.IGraphProto) => void): Uint8Array 
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
-const externals = (g: onnx.IGraphProto): onnx.ITensorProto[] => (g.initializer ?? []).filter((t) => t.dataLocation === 1);
+const externals = (g: onnx.IGraphProto): onnx.ITensorProto[] =>
+  (g.initializer ?? []).filter((t) => t.dataLocation === 1);
 
 function setLocation(t: onnx.ITensorProto, location: string): void {
   const rest = (t.externalData ?? []).filter((e) => e.key !== 'location');
@@ -74,7 +82,10 @@ export const linkMutation: fc.Arbitrary<FolderMutation> = fc
           const picked = all ? ext : ext.slice(i % Math.max(ext.length, 1), (i % Math.max(ext.length, 1)) + 1);
           for (const t of picked) setLocation(t, linkLocation(kind, dataFile, secret));
         }),
-      { kind: `link:${kind}${all ? ':all' : ''}`, [fc.toStringMethod]: () => `${kind} (${all ? 'all' : `initializer ${i}`})` },
+      {
+        kind: `link:${kind}${all ? ':all' : ''}`,
+        [fc.toStringMethod]: () => `${kind} (${all ? 'all' : `initializer ${i}`})`,
+      },
     ),
   );
 
@@ -95,6 +106,9 @@ export const aliasMutation: fc.Arbitrary<FolderMutation> = fc
             g.initializer!.push(pb.TensorProto.create({ ...t, name: `alias.${k}`, externalData: entries }));
           }
         }),
-      { kind: `alias:${overlap ? 'overlap' : 'same'}:${count === 2000 ? 'many' : 'few'}`, [fc.toStringMethod]: () => `${count} aliases${overlap ? ', overlapping' : ''}` },
+      {
+        kind: `alias:${overlap ? 'overlap' : 'same'}:${count === 2000 ? 'many' : 'few'}`,
+        [fc.toStringMethod]: () => `${count} aliases${overlap ? ', overlapping' : ''}`,
+      },
     ),
   );

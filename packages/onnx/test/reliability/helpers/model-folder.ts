@@ -23,7 +23,9 @@ export function writeSecret(path: string, size: number): string {
 export async function externalModel(dir: string, name = 'model.onnx'): Promise<string> {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, name);
-  await writeOnnxModel(decodeOnnxModel(toyModelBytes(CASE, { style: 'named' })), path, { externalData: { threshold: 1024 } });
+  await writeOnnxModel(decodeOnnxModel(toyModelBytes(CASE, { style: 'named' })), path, {
+    externalData: { threshold: 1024 },
+  });
   return path;
 }
 

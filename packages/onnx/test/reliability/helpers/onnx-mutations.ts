@@ -56,7 +56,7 @@ const onInit = (label: string, i: number, edit: (t: onnx.ITensorProto, g: onnx.I
     editProto(bytes, (g) => {
       const t = at(g.initializer ?? [], i);
       if (t !== undefined) edit(t, g);
-    })
+    }),
   );
 
 const onNode = (label: string, i: number, edit: (n: onnx.INodeProto, g: onnx.IGraphProto) => void): ModelMutation =>
@@ -64,40 +64,37 @@ const onNode = (label: string, i: number, edit: (n: onnx.INodeProto, g: onnx.IGr
     editProto(bytes, (g) => {
       const n = at(g.node ?? [], i);
       if (n !== undefined) edit(n, g);
-    })
+    }),
   );
 
 const byteLevel: fc.Arbitrary<ModelMutation> = fc.oneof(
-  fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })).map(
-    ([p, x]): ModelMutation =>
-      named(`flip byte ${p} ^ ${x}`, (b) => {
-        if (b.length === 0) return b;
-        const out = b.slice();
-        out[p % b.length]! ^= x;
-        return out;
-      })
+  fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })).map(([p, x]): ModelMutation =>
+    named(`flip byte ${p} ^ ${x}`, (b) => {
+      if (b.length === 0) return b;
+      const out = b.slice();
+      out[p % b.length]! ^= x;
+      return out;
+    }),
   ),
   fc.nat().map((p): ModelMutation => named(`truncate at ${p}`, (b) => b.slice(0, p % (b.length + 1)))),
-  fc.uint8Array({ minLength: 1, maxLength: 32 }).map(
-    (extra): ModelMutation =>
-      named(`append ${extra.length} bytes`, (b) => {
-        const out = new Uint8Array(b.length + extra.length);
-        out.set(b);
-        out.set(extra, b.length);
-        return out;
-      })
+  fc.uint8Array({ minLength: 1, maxLength: 32 }).map((extra): ModelMutation =>
+    named(`append ${extra.length} bytes`, (b) => {
+      const out = new Uint8Array(b.length + extra.length);
+      out.set(b);
+      out.set(extra, b.length);
+      return out;
+    }),
   ),
-  fc.tuple(fc.nat(), fc.uint8Array({ minLength: 1, maxLength: 16 })).map(
-    ([p, ins]): ModelMutation =>
-      named(`insert ${ins.length} bytes at ${p}`, (b) => {
-        const q = p % (b.length + 1);
-        const out = new Uint8Array(b.length + ins.length);
-        out.set(b.subarray(0, q));
-        out.set(ins, q);
-        out.set(b.subarray(q), q + ins.length);
-        return out;
-      })
-  )
+  fc.tuple(fc.nat(), fc.uint8Array({ minLength: 1, maxLength: 16 })).map(([p, ins]): ModelMutation =>
+    named(`insert ${ins.length} bytes at ${p}`, (b) => {
+      const q = p % (b.length + 1);
+      const out = new Uint8Array(b.length + ins.length);
+      out.set(b.subarray(0, q));
+      out.set(ins, q);
+      out.set(b.subarray(q), q + ins.length);
+      return out;
+    }),
+  ),
 );
 
 const initLevel: fc.Arbitrary<ModelMutation> = fc.oneof(
@@ -106,12 +103,12 @@ const initLevel: fc.Arbitrary<ModelMutation> = fc.oneof(
       const dims = [...(t.dims ?? [])];
       if (dims.length > 0) dims[j % dims.length] = d;
       t.dims = dims;
-    })
+    }),
   ),
   fc.tuple(fc.nat(), fc.constantFrom(...DIMS), fc.boolean()).map(([i, d, add]) =>
     onInit(add ? `append dim ${d}` : 'drop last dim', i, (t) => {
       t.dims = add ? [...(t.dims ?? []), d] : (t.dims ?? []).slice(0, -1);
-    })
+    }),
   ),
   fc
     .tuple(fc.nat(), fc.constantFrom(...DATA_TYPES))
@@ -133,12 +130,12 @@ const initLevel: fc.Arbitrary<ModelMutation> = fc.oneof(
           if (how === 'float_data') t.floatData = Array.from({ length: n }, (_, j) => j / 7);
           else t.int32Data = Array.from({ length: n }, (_, j) => j);
         }
-      })
+      }),
     ),
   fc.tuple(fc.nat(), fc.nat(), fc.constantFrom(...NAMES, '(other)')).map(([i, j, name]) =>
     onInit(`rename to ${JSON.stringify(name)} (${j})`, i, (t, g) => {
-      t.name = name === '(other)' ? at(g.initializer ?? [], j)?.name ?? '' : name;
-    })
+      t.name = name === '(other)' ? (at(g.initializer ?? [], j)?.name ?? '') : name;
+    }),
   ),
   fc.tuple(fc.nat(), fc.boolean()).map(([i, dup]) =>
     named(`${dup ? 'duplicate' : 'remove'} initializer ${i}`, (bytes) =>
@@ -155,8 +152,8 @@ const initLevel: fc.Arbitrary<ModelMutation> = fc.oneof(
               }),
             ]
           : list.filter((x) => x !== t);
-      })
-    )
+      }),
+    ),
   ),
   // external data: a location that is missing or outside the folder, offsets and lengths that do not fit
   fc
@@ -164,7 +161,7 @@ const initLevel: fc.Arbitrary<ModelMutation> = fc.oneof(
       fc.nat(),
       fc.constantFrom(...LOCATIONS, '(keep)'),
       fc.constantFrom(...COUNTS, '(none)'),
-      fc.constantFrom(...COUNTS, '(none)', '(drop)', '(drop)')
+      fc.constantFrom(...COUNTS, '(none)', '(drop)', '(drop)'),
     )
     .map(([i, location, offset, length]) =>
       onInit(`external ${JSON.stringify(location)} offset ${offset} length ${length}`, i, (t) => {
@@ -176,9 +173,9 @@ const initLevel: fc.Arbitrary<ModelMutation> = fc.oneof(
         t.dataLocation = 1;
         t.rawData = new Uint8Array(0);
         t.externalData = [...entries].map(([key, value]) => ({ key, value }));
-      })
+      }),
     ),
-  fc.nat().map((i) => onInit('data_location 0', i, (t) => void (t.dataLocation = 0)))
+  fc.nat().map((i) => onInit('data_location 0', i, (t) => void (t.dataLocation = 0))),
 );
 
 const nodeLevel: fc.Arbitrary<ModelMutation> = fc.oneof(
@@ -186,8 +183,8 @@ const nodeLevel: fc.Arbitrary<ModelMutation> = fc.oneof(
     .tuple(fc.nat(), fc.nat(), fc.constantFrom(...NAMES, '(other)', '/model/layers.0/self_attn/q_proj/MatMul', '/a//b'))
     .map(([i, j, name]) =>
       onNode(`rename to ${JSON.stringify(name)} (${j})`, i, (n, g) => {
-        n.name = name === '(other)' ? at(g.node ?? [], j)?.name ?? '' : name;
-      })
+        n.name = name === '(other)' ? (at(g.node ?? [], j)?.name ?? '') : name;
+      }),
     ),
   fc.tuple(fc.nat(), fc.boolean()).map(([i, dup]) =>
     named(`${dup ? 'duplicate' : 'remove'} node ${i}`, (bytes) =>
@@ -198,8 +195,8 @@ const nodeLevel: fc.Arbitrary<ModelMutation> = fc.oneof(
         g.node = dup
           ? [...list.slice(0, i % list.length), n, ...list.slice(i % list.length)]
           : list.filter((x) => x !== n);
-      })
-    )
+      }),
+    ),
   ),
   // an input pointing at a missing tensor, at the node's own output (a cycle), at another tensor, or empty
   fc
@@ -210,7 +207,7 @@ const nodeLevel: fc.Arbitrary<ModelMutation> = fc.oneof(
         const other =
           at(
             (g.node ?? []).flatMap((x) => x.output ?? []),
-            j
+            j,
           ) ?? 'x';
         const v = {
           missing: 'no_such_tensor',
@@ -222,14 +219,14 @@ const nodeLevel: fc.Arbitrary<ModelMutation> = fc.oneof(
         if (how === 'drop') inputs.splice(k % Math.max(1, inputs.length), 1);
         else inputs[k % Math.max(1, inputs.length)] = v;
         n.input = inputs;
-      })
+      }),
     ),
   fc.tuple(fc.nat(), fc.nat(), fc.constantFrom('other', 'input', 'empty', 'two')).map(([i, j, how]) =>
     onNode(`output ${how} (${j})`, i, (n, g) => {
       const other =
         at(
           (g.node ?? []).flatMap((x) => x.output ?? []),
-          j
+          j,
         ) ?? 'y';
       n.output = {
         other: [other],
@@ -237,7 +234,7 @@ const nodeLevel: fc.Arbitrary<ModelMutation> = fc.oneof(
         empty: [],
         two: [...(n.output ?? []), other],
       }[how];
-    })
+    }),
   ),
   fc
     .tuple(fc.nat(), fc.constantFrom(...OP_TYPES), fc.constantFrom('', 'ai.onnx', 'com.microsoft'))
@@ -245,13 +242,13 @@ const nodeLevel: fc.Arbitrary<ModelMutation> = fc.oneof(
       onNode(`op ${domain}:${op}`, i, (n) => {
         n.opType = op;
         n.domain = domain;
-      })
+      }),
     ),
   fc
     .tuple(
       fc.nat(),
       fc.constantFrom('transA', 'transB', 'alpha', 'perm', 'to', 'axis'),
-      fc.constantFrom(0, 1, 2, -1, 5, 999, 2 ** 40)
+      fc.constantFrom(0, 1, 2, -1, 5, 999, 2 ** 40),
     )
     .map(([i, name, v]) =>
       onNode(`attribute ${name} = ${v}`, i, (n) => {
@@ -271,47 +268,46 @@ const nodeLevel: fc.Arbitrary<ModelMutation> = fc.oneof(
             s: new Uint8Array([0x31]),
           });
         n.attribute = attrs;
-      })
-    )
+      }),
+    ),
 );
 
 const modelLevel: fc.Arbitrary<ModelMutation> = fc.oneof(
-  fc.constantFrom(1, 12, 13, 99, -1, 0).map(
-    (v): ModelMutation =>
-      named(`opset ${v}`, (b) =>
-        editProto(b, (_, m) => {
-          m.opsetImport = v === 0 ? [] : [{ domain: '', version: v }];
-        })
-      )
+  fc.constantFrom(1, 12, 13, 99, -1, 0).map((v): ModelMutation =>
+    named(`opset ${v}`, (b) =>
+      editProto(b, (_, m) => {
+        m.opsetImport = v === 0 ? [] : [{ domain: '', version: v }];
+      }),
+    ),
   ),
-  fc.constantFrom('{', '{"format":"vblora-inject/1","modules":[],"overrides":[]}', 'null', '[]', '"x"').map(
-    (value): ModelMutation =>
+  fc
+    .constantFrom('{', '{"format":"vblora-inject/1","modules":[],"overrides":[]}', 'null', '[]', '"x"')
+    .map((value): ModelMutation =>
       named(`injection metadata ${value}`, (b) =>
         editProto(b, (_, m) => {
           m.metadataProps = [...(m.metadataProps ?? []), { key: 'vblora.injection', value }];
-        })
-      )
+        }),
+      ),
+    ),
+  fc.constantFrom('graph', 'inputs', 'outputs', 'nodes', 'initializers').map((what): ModelMutation =>
+    named(`drop ${what}`, (b) => {
+      if (what !== 'graph') {
+        return editProto(b, (g) => {
+          if (what === 'inputs') g.input = [];
+          else if (what === 'outputs') g.output = [];
+          else if (what === 'nodes') g.node = [];
+          else g.initializer = [];
+        });
+      }
+      try {
+        const m = pb.ModelProto.decode(b);
+        m.graph = null;
+        return plain(pb.ModelProto.encode(m).finish());
+      } catch {
+        return b;
+      }
+    }),
   ),
-  fc.constantFrom('graph', 'inputs', 'outputs', 'nodes', 'initializers').map(
-    (what): ModelMutation =>
-      named(`drop ${what}`, (b) => {
-        if (what !== 'graph') {
-          return editProto(b, (g) => {
-            if (what === 'inputs') g.input = [];
-            else if (what === 'outputs') g.output = [];
-            else if (what === 'nodes') g.node = [];
-            else g.initializer = [];
-          });
-        }
-        try {
-          const m = pb.ModelProto.decode(b);
-          m.graph = null;
-          return plain(pb.ModelProto.encode(m).finish());
-        } catch {
-          return b;
-        }
-      })
-  )
 );
 
 /** One mutation: half protobuf-level edits of initializers, a quarter of nodes, the rest bytes and model fields. */
@@ -319,5 +315,5 @@ export const modelMutation: fc.Arbitrary<ModelMutation> = fc.oneof(
   { weight: 4, arbitrary: initLevel },
   { weight: 3, arbitrary: nodeLevel },
   { weight: 2, arbitrary: byteLevel },
-  { weight: 1, arbitrary: modelLevel }
+  { weight: 1, arbitrary: modelLevel },
 );

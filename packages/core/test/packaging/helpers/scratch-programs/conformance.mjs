@@ -6,4 +6,6 @@ import { referenceBackend } from '@vblora/core';
 const report = await checkConformance(referenceBackend);
 const failed = report.cases.filter((c) => c.status === 'fail').map((c) => c.id);
 const resolved = { conformance: import.meta.resolve('@vblora/conformance') };
-process.stdout.write(`${JSON.stringify({ backend: report.backend, ok: report.ok, totals: report.totals, failed, resolved })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ backend: report.backend, ok: report.ok, totals: report.totals, failed, resolved })}\n`,
+);

@@ -21,5 +21,8 @@ for (const [m, pair] of composed) {
     if (!r.ok) mismatches.push(formatMismatch(r, `${m}.${part}`));
   }
 }
-const resolved = { core: import.meta.resolve('@vblora/core'), conformance: import.meta.resolve('@vblora/conformance/fixtures') };
+const resolved = {
+  core: import.meta.resolve('@vblora/core'),
+  conformance: import.meta.resolve('@vblora/conformance/fixtures'),
+};
 process.stdout.write(`${JSON.stringify({ modules: composed.size, maxAbs, mismatches, resolved })}\n`);

@@ -22,11 +22,16 @@ await session.loadAdapter('golden', adapter);
 const feeds = { x: toOrtTensor(expected.get('input.x'), ort) };
 const results = {};
 const mismatches = [];
-for (const [label, options, want] of [['adapter', { adapter: 'golden' }, 'output.adapter'], ['base', {}, 'output.base']]) {
+for (const [label, options, want] of [
+  ['adapter', { adapter: 'golden' }, 'output.adapter'],
+  ['base', {}, 'output.base'],
+]) {
   const r = compareTensors(fromOrtTensor((await session.run(feeds, options))['y']), expected.get(want), F32_MODEL);
   results[label] = r.maxAbs;
   if (!r.ok) mismatches.push(formatMismatch(r, label));
 }
 await session.release();
 const resolved = { onnx: import.meta.resolve('@vblora/onnx'), ort: import.meta.resolve('onnxruntime-node') };
-process.stdout.write(`${JSON.stringify({ ort: ort.env.versions, warnings: injected.warnings, maxAbs: results, mismatches, resolved })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ ort: ort.env.versions, warnings: injected.warnings, maxAbs: results, mismatches, resolved })}\n`,
+);

@@ -21,7 +21,10 @@ let maxAbs = 0;
 const mismatches = [];
 for (const [m, pair] of ours) {
   for (const part of ['A', 'B']) {
-    for (const [label, want] of [['reference', reference.get(m)[part]], ['PEFT', expected.get(`layer.${m}.${part}`)]]) {
+    for (const [label, want] of [
+      ['reference', reference.get(m)[part]],
+      ['PEFT', expected.get(`layer.${m}.${part}`)],
+    ]) {
       const r = compareTensors(pair[part], want, F32);
       maxAbs = Math.max(maxAbs, r.maxAbs);
       if (!r.ok) mismatches.push(formatMismatch(r, `${m}.${part} vs ${label}`));
@@ -29,5 +32,14 @@ for (const [m, pair] of ours) {
   }
 }
 const resolved = { tfjs: import.meta.resolve('@vblora/tfjs'), tf: import.meta.resolve('@tensorflow/tfjs') };
-const out = { backend: backend.name, available, tfBackend: tf.getBackend(), tf: tf.version.tfjs, modules: ours.size, maxAbs, mismatches, resolved };
+const out = {
+  backend: backend.name,
+  available,
+  tfBackend: tf.getBackend(),
+  tf: tf.version.tfjs,
+  modules: ours.size,
+  maxAbs,
+  mismatches,
+  resolved,
+};
 process.stdout.write(`${JSON.stringify(out)}\n`);

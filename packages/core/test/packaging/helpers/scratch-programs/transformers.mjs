@@ -22,7 +22,10 @@ const adapters = await attachAdapters(model, { folder: hot });
 await adapters.load('a', tinyLlamaPath('adapters', 'vblora-a'));
 
 const runs = {};
-for (const [name, run] of [['a', 'fp32.vblora-a'], [null, 'fp32.base']]) {
+for (const [name, run] of [
+  ['a', 'fp32.vblora-a'],
+  [null, 'fp32.base'],
+]) {
   adapters.use(name);
   const enc = tokenizer([...gen.prompts.single], { padding: true });
   const out = await model.generate({ ...enc, max_new_tokens: gen.max_new_tokens, do_sample: false });
@@ -31,5 +34,8 @@ for (const [name, run] of [['a', 'fp32.vblora-a'], [null, 'fp32.base']]) {
   runs[run] = { got, want: gen.runs[run].single.sequences };
 }
 await model.dispose();
-const resolved = { transformers: import.meta.resolve('@vblora/transformers/node'), hf: import.meta.resolve('@huggingface/transformers') };
+const resolved = {
+  transformers: import.meta.resolve('@vblora/transformers/node'),
+  hf: import.meta.resolve('@huggingface/transformers'),
+};
 process.stdout.write(`${JSON.stringify({ newTokens: gen.max_new_tokens, runs, resolved })}\n`);
