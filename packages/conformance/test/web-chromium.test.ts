@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { PEFT_GOLDEN_DIR } from '@vblora/conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PageReport } from './browser/page.js';
-import { bundleForBrowser, type BrowserBundle } from './helpers/browser-bundle.js';
-import { CHROMIUM, openPage, type PageSession } from './helpers/page-server.js';
+import { bundleForBrowser, type BrowserBundle } from '../../core/test/helpers/browser/browser-bundle.js';
+import { CHROMIUM, openPage, type PageSession } from '../../core/test/helpers/browser/page-server.js';
 
 const CI = process.env['CI'] === 'true';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);

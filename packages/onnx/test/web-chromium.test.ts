@@ -22,8 +22,8 @@ import { PEFT_GOLDEN_DIR, type PeftGoldenCase } from '@vblora/conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAdapterJob, type AdapterJob, type AdapterJobResult } from './browser/adapter-job.js';
 import { toyModelBytes } from './fixtures/toy-models.js';
-import { bundleForBrowser, type BrowserBundle } from './helpers/browser-bundle.js';
-import { CHROMIUM, openPage, type PageSession } from './helpers/page-server.js';
+import { bundleForBrowser, type BrowserBundle } from '../../core/test/helpers/browser/browser-bundle.js';
+import { CHROMIUM, openPage, type PageSession } from '../../core/test/helpers/browser/page-server.js';
 import { tempDir } from './helpers/tmp.js';
 
 const CI = process.env['CI'] === 'true';

@@ -1,5 +1,5 @@
 /**
- * Headless Chromium (Debian's, never a downloaded one) on a page served from a throwaway 127.0.0.1 server: `/`
+ * Shared by the page tests of several packages. Headless Chromium (Debian's, never a downloaded one) on a page served from a throwaway 127.0.0.1 server: `/`
  * loads `/bundle.js`; every other path under a mounted prefix is a file of the folder mounted there.
  */
 import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
@@ -35,14 +35,17 @@ export interface PageSession {
   readonly origin: string;
   /** Paths the server answered, in order (to check what the page fetched). */
   readonly served: readonly string[];
+  /** Paths under a mount that the server answered with 404. */
+  readonly missing: readonly string[];
   /** Every URL the page requested, wherever it pointed (to check that nothing left 127.0.0.1). */
   readonly pageUrls: readonly string[];
   close(): Promise<void>;
 }
 
-/** Starts the server (`mounts`: URL prefix such as `/ort/` → folder) and the browser, and opens the page. */
+/** Starts the server (`mounts`: URL prefix such as `/ort/` or `/fixtures/` → folder) and the browser, and opens the page. */
 export async function openPage(bundle: string, mounts: Readonly<Record<string, string>>): Promise<PageSession> {
   const served: string[] = [];
+  const missing: string[] = [];
   const server: Server = createServer((req, res) => {
     const url = decodeURIComponent((req.url ?? '/').split('?')[0]!);
     if (url === '/') {
@@ -59,6 +62,7 @@ export async function openPage(bundle: string, mounts: Readonly<Record<string, s
     const file = mount === undefined || url.split('/').includes('..') ? '' : join(mount[1], url.slice(mount[0].length));
     const real = file !== '' && existsSync(file) ? realpathSync(file) : '';
     if (real === '' || !real.startsWith(realpathSync(mount![1]) + sep) || !statSync(real).isFile()) {
+      if (mount !== undefined) missing.push(url);
       res.statusCode = 404;
       res.end();
       return;
@@ -69,7 +73,7 @@ export async function openPage(bundle: string, mounts: Readonly<Record<string, s
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const userDir = mkdtempSync(join(tmpdir(), 'vblora-onnx-chromium-'));
+  const userDir = mkdtempSync(join(tmpdir(), 'vblora-chromium-'));
   let context: BrowserContext | undefined;
   const close = async (): Promise<void> => {
     await context?.close();
@@ -86,7 +90,7 @@ export async function openPage(bundle: string, mounts: Readonly<Record<string, s
     const pageUrls: string[] = [];
     page.on('request', (r) => pageUrls.push(r.url()));
     await page.goto(`${origin}/`);
-    return { page, origin, served, pageUrls, close };
+    return { page, origin, served, missing, pageUrls, close };
   } catch (err) {
     await close();
     throw err;
