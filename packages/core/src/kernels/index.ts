@@ -12,6 +12,9 @@ export {
   ADMIX_FROM_TOPK_CONTRACT,
   checkTopkAdmixtureArgs,
   checkAdmixFromTopkArgs,
+  selectTopk,
+  softmaxF32,
+  topkRanksAbove,
 } from './topk-admixture.js';
 export type {
   TopkAdmixtureArgs,
@@ -22,6 +25,7 @@ export type {
 } from './topk-admixture.js';
 export {
   safeTopkWeights,
+  restoreTopkWeights,
   storeTopkWeights,
   checkLogitsFromTopkArgs,
   checkTopkWeightsForSaveArgs,
@@ -52,11 +56,12 @@ export { MERGE_CONTRACT, UNMERGE_CONTRACT, checkMergeArgs } from './merge.js';
 export type { MergeArgs } from './merge.js';
 export { LINEAR_CONTRACT, checkLinearArgs } from './linear.js';
 export type { LinearArgs, LinearDims } from './linear.js';
-export { dropoutMask, ADAPTER_FORWARD_CONTRACT, checkAdapterForwardArgs } from './adapter-forward.js';
+export { applyDropout, dropoutMask, ADAPTER_FORWARD_CONTRACT, checkAdapterForwardArgs } from './adapter-forward.js';
 export type { AdapterForwardArgs, AdapterForwardDims, DropoutSpec } from './adapter-forward.js';
 export { MIXED_BATCH_FORWARD_CONTRACT, checkMixedBatchForwardArgs } from './mixed-batch-forward.js';
 export type { MixedBatchForwardArgs, MixedBatchForwardDims, LowRankAdapter } from './mixed-batch-forward.js';
 export { isStableAdapter, stableAdapter } from './stable-adapter.js';
+export { isStableBank } from './stable-bank.js';
 export {
   ADMIXTURE_BACKWARD_CONTRACT,
   COMPOSE_BACKWARD_CONTRACT,

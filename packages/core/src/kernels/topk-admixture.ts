@@ -92,8 +92,19 @@ export const ADMIX_FROM_TOPK_CONTRACT: KernelContract<'admixFromTopk'> = {
   accuracyNote: 'Unit-scale data: |bank| ≤ 1, 0 ≤ weights ≤ 1.',
 };
 
-/** True when value `a` (at index `ia`) ranks strictly above `b` (at `ib`): NaN highest, then larger, then lower index. */
-function ranksAbove(a: number, ia: number, b: number, ib: number): boolean {
+/**
+ * The top-k order, the one home of the rule every backend follows: true when value `a` (at index `ia`) ranks
+ * strictly above `b` (at `ib`). NaN ranks highest, then the larger value, then the lower index (equal values, two
+ * NaNs, and −0 against +0 all go to the lower index). This is `torch.topk`'s order on CPU with its ties made
+ * deterministic (docs/numerics.md); WGSL, ONNX and WebAssembly ports implement it in their own language and are
+ * held to it by the conformance cases with tied, NaN and ±inf logits.
+ * @example
+ * ```ts
+ * topkRanksAbove(NaN, 5, Infinity, 0); // true: NaN ranks highest
+ * topkRanksAbove(1, 3, 1, 2); // false: a tie goes to the lower index
+ * ```
+ */
+export function topkRanksAbove(a: number, ia: number, b: number, ib: number): boolean {
   const aNaN = Number.isNaN(a);
   const bNaN = Number.isNaN(b);
   if (aNaN !== bNaN) return aNaN;
@@ -103,8 +114,14 @@ function ranksAbove(a: number, ia: number, b: number, ib: number): boolean {
 
 /**
  * Writes the indices of the k highest-ranked entries of `src[offset .. offset+nv)` into `out[outOffset ..]`, in
- * rank order (insertion into a sorted list of length k, O(nv·k)).
- * @internal
+ * rank order ({@link topkRanksAbove}; insertion into a sorted list of length k, O(nv·k)). The reference kernels
+ * and every backend that selects on the host (tfjs) call this, so the top-k rule has one implementation in
+ * TypeScript.
+ * @example
+ * ```ts
+ * const out = new Int32Array(2);
+ * selectTopk(new Float32Array([0.5, NaN, 2, 2]), 0, 4, 2, out, 0); // out = [1, 2]: NaN first, then the tie's lower index
+ * ```
  */
 export function selectTopk(
   src: Float32Array,
@@ -119,7 +136,7 @@ export function selectTopk(
     const v = src[offset + j]!;
     // position = number of kept entries that rank above entry j (all of them rank above ties, having lower index)
     let pos = count;
-    while (pos > 0 && !ranksAbove(src[offset + out[outOffset + pos - 1]!]!, out[outOffset + pos - 1]!, v, j)) pos--;
+    while (pos > 0 && !topkRanksAbove(src[offset + out[outOffset + pos - 1]!]!, out[outOffset + pos - 1]!, v, j)) pos--;
     if (pos >= k) continue;
     for (let q = Math.min(count, k - 1); q > pos; q--) out[outOffset + q] = out[outOffset + q - 1]!;
     out[outOffset + pos] = j;

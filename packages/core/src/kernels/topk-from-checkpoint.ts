@@ -139,25 +139,47 @@ function checkStoredValues(weightsKm1: Float32Array, kernel: string): void {
 }
 
 /**
- * All k weights of each row as PEFT restores them: the k−1 stored ones, then `1 − Σ stored` in float32 (may be
- * negative: that is PEFT's NaN case).
+ * All k weights of each row of a top-k checkpoint as PEFT restores them, the one home of that rule: the k−1
+ * stored weights `stored` (rows, m = k−1), then the dropped one as `1 − Σ stored`, summed in index order with
+ * every partial sum rounded to float32 (torch's order for small m). That can be negative (PEFT then reloads the
+ * row as NaN); with `clampAtZero` a negative restored weight becomes 0 and its row is listed in `repairedRows`.
+ * The reference kernels, {@link safeTopkWeights} and every backend that restores on the host call this; the ONNX
+ * graph builds the same sum from nodes.
+ * @example
+ * ```ts
+ * restoreTopkWeights(new Float32Array([0.75, 0.25]), 2, 1, false).weights; // [0.75, 0.25, 0.25, 0.75]
+ * ```
  */
-function restore(weightsKm1: HostTensor<'f32'>, clampAtZero: boolean): { w: Float32Array; repaired: number[] } {
-  const m = lastDim(weightsKm1.shape);
+export function restoreTopkWeights(
+  stored: Float32Array,
+  rows: number,
+  m: number,
+  clampAtZero: boolean,
+): { weights: Float32Array; repairedRows: number[] } {
   const k = m + 1;
-  const rows = leadingRows(weightsKm1.shape);
   const w = new Float32Array(rows * k); // (rows, k)
-  const repaired: number[] = [];
+  const repairedRows: number[] = [];
   for (let row = 0; row < rows; row++) {
-    for (let j = 0; j < m; j++) w[row * k + j] = weightsKm1.data[row * m + j]!;
-    let last = Math.fround(1 - sumF32(weightsKm1.data, row * m, m));
+    for (let j = 0; j < m; j++) w[row * k + j] = stored[row * m + j]!;
+    let last = Math.fround(1 - sumF32(stored, row * m, m));
     if (clampAtZero && last < 0) {
       last = 0;
-      repaired.push(row);
+      repairedRows.push(row);
     }
     w[row * k + m] = last;
   }
-  return { w, repaired };
+  return { weights: w, repairedRows };
+}
+
+/** {@link restoreTopkWeights} of a (…, k−1) tensor. */
+function restore(weightsKm1: HostTensor<'f32'>, clampAtZero: boolean): { w: Float32Array; repaired: number[] } {
+  const { weights, repairedRows } = restoreTopkWeights(
+    weightsKm1.data,
+    leadingRows(weightsKm1.shape),
+    lastDim(weightsKm1.shape),
+    clampAtZero,
+  );
+  return { w: weights, repaired: repairedRows };
 }
 
 /**

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import {
   checkLogitsFromTopkArgs,
   checkTopkWeightsForSaveArgs,
-  safeTopkWeights,
+  restoreTopkWeights,
   storeTopkWeights,
   tensor,
   type HostTensor,
@@ -20,26 +20,12 @@ import {
 import { selectedWeights } from '../ops/admixture.js';
 import { selectTopk } from '../ops/topk-select.js';
 
-/** PEFT's restore: the k−1 stored weights, then 1 − Σ stored (float32, summed in order). */
-function restoreWeights(stored: Float32Array, rows: number, m: number): Float32Array {
-  const k = m + 1;
-  const w = new Float32Array(rows * k);
-  for (let row = 0; row < rows; row++) {
-    let s = 0;
-    for (let j = 0; j < m; j++) {
-      w[row * k + j] = stored[row * m + j]!;
-      s = Math.fround(s + stored[row * m + j]!);
-    }
-    w[row * k + m] = Math.fround(1 - s);
-  }
-  return w;
-}
-
 /** See core's `logitsFromTopk`. */
 export async function logitsFromTopk(args: LogitsFromTopkArgs): Promise<HostTensor<'f32'>> {
   const { weightsKm1, nv, safe = false } = args;
   const { k, rows, lead, indices: idx } = checkLogitsFromTopkArgs(args);
-  const w = safe ? safeTopkWeights({ weightsKm1 }).weights.data : restoreWeights(weightsKm1.data, rows, k - 1);
+  // the k−1 stored weights, then 1 − Σ stored; `safe` clamps it at 0 (stored values were checked in [0, 1] above)
+  const w = restoreTopkWeights(weightsKm1.data, rows, k - 1, safe).weights;
   const logged = tf.tidy(() => tf.log(tf.tensor1d(w)));
   const lg = (await logged.data()) as Float32Array;
   logged.dispose();

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import {
   checkComposeLowRankArgs,
   checkDeltaWeightArgs,
+  isTopk,
   type ComposeLowRankArgs,
   type DeltaWeightArgs,
   type HostTensor,
@@ -18,7 +19,7 @@ import { takeFloat } from './host-bridge.js';
 
 /** One checked logits source as a tf factor (3-D logits, or int32 indices + weights). */
 function toFactor(src: LogitsSource, indices: Int32Array | undefined): TfFactor {
-  if ('indices' in src) {
+  if (isTopk(src)) {
     const [d0, d1, d2] = src.weights.shape as [number, number, number];
     return { indices: indices!, weights: tf.tensor3d(src.weights.data, [d0, d1, d2]) };
   }

@@ -5,12 +5,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { BackendUnavailableError, defineBackend, type Backend, type KernelSet } from '@vblora/core';
-import { admixFromTopk, topkAdmixture } from './kernels-admixture.js';
-import { admixtureBackward, composeBackward } from './kernels-backward.js';
-import { logitsFromTopk, topkWeightsForSave } from './kernels-checkpoint.js';
-import { composeLowRank, deltaWeight } from './kernels-compose.js';
-import { adapterForward, linear, mixedBatchForward } from './kernels-forward.js';
-import { merge, unmerge } from './kernels-merge.js';
+import * as admixture from './kernels-admixture.js';
+import * as backward from './kernels-backward.js';
+import * as checkpoint from './kernels-checkpoint.js';
+import * as compose from './kernels-compose.js';
+import * as forward from './kernels-forward.js';
+import * as mergeKernels from './kernels-merge.js';
 
 /** Options of {@link createTfjsBackend}. */
 export interface TfjsBackendOptions {
@@ -43,21 +43,8 @@ function onBackend(name: string, kernels: KernelSet): Partial<KernelSet> {
   return out as Partial<KernelSet>;
 }
 
-const KERNELS: KernelSet = {
-  topkAdmixture,
-  admixFromTopk,
-  logitsFromTopk,
-  topkWeightsForSave,
-  composeLowRank,
-  deltaWeight,
-  merge,
-  unmerge,
-  linear,
-  adapterForward,
-  mixedBatchForward,
-  admixtureBackward,
-  composeBackward,
-};
+/** Every kernel: each `kernels-*.ts` module exports only kernels, named as in core's `KernelSet`. */
+const KERNELS: KernelSet = { ...admixture, ...backward, ...checkpoint, ...compose, ...forward, ...mergeKernels };
 
 /**
  * A float32 backend implementing every core kernel with TensorFlow.js ops on the given tf.js backend. It is

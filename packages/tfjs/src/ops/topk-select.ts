@@ -1,20 +1,12 @@
 /**
  * Top-k selection of logits rows on the host. `tf.topk` has no gradient and orders NaN and tied −inf entries
- * arbitrarily, so indices are chosen here, outside any gradient tape, with core's documented rule: descending
- * value, NaN ranked highest, ties lowest index first (docs/numerics.md). Selection is piecewise constant, so
- * treating the indices as constants gives the exact gradient almost everywhere.
+ * arbitrarily, so indices are chosen here, outside any gradient tape, by core's `selectTopk` (the one home of the
+ * rule: descending value, NaN ranked highest, ties lowest index first; docs/numerics.md). Selection is piecewise
+ * constant, so treating the indices as constants gives the exact gradient almost everywhere.
  * @internal
  * @module
  */
-
-/** True when value `a` at index `ia` ranks strictly above `b` at `ib`. */
-function ranksAbove(a: number, ia: number, b: number, ib: number): boolean {
-  const aNaN = a !== a;
-  const bNaN = b !== b;
-  if (aNaN !== bNaN) return aNaN;
-  if (!aNaN && a !== b) return a > b;
-  return ia < ib;
-}
+import { selectTopk as selectRowTopk } from '@vblora/core';
 
 /** The chosen indices of every row and the largest selected value per row (the softmax shift). */
 export interface TopkSelection {
@@ -37,18 +29,7 @@ export function selectTopk(values: Float32Array, nv: number, k: number): TopkSel
   for (let row = 0; row < rows; row++) {
     const off = row * nv;
     const out = row * k;
-    let count = 0;
-    for (let j = 0; j < nv; j++) {
-      const v = values[off + j]!;
-      if (count === k && !ranksAbove(v, j, values[off + indices[out + k - 1]!]!, indices[out + k - 1]!)) continue;
-      let pos = count < k ? count : k - 1;
-      while (pos > 0 && ranksAbove(v, j, values[off + indices[out + pos - 1]!]!, indices[out + pos - 1]!)) {
-        indices[out + pos] = indices[out + pos - 1]!;
-        pos--;
-      }
-      indices[out + pos] = j;
-      if (count < k) count++;
-    }
+    selectRowTopk(values, off, nv, k, indices, out);
     for (let j = 0; j < k; j++) flat[out + j] = off + indices[out + j]!;
     shift[row] = values[off + indices[out]!]!;
   }
