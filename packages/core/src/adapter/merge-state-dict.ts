@@ -1,6 +1,6 @@
 import { referenceBackend, requireKernel, type Backend } from '../backend/index.js';
 import { MODULE_KEY_PREFIX } from '../checkpoint/adapter-keys.js';
-import { AdapterError, ShapeError, UnsupportedError } from '../errors.js';
+import { AdapterError, DTypeError, ShapeError, UnsupportedError } from '../errors.js';
 import type { WeightDType } from '../kernels/index.js';
 import {
   fromF32,
@@ -169,7 +169,7 @@ export async function mergeIntoStateDict(
 function castLike(t: HostTensor, dtype: DType, key: string, target: string): HostTensor {
   if (t.dtype === dtype) return t;
   if (isFloatDType(t.dtype) && isFloatDType(dtype)) return fromF32(toF32(t), dtype);
-  throw new ShapeError(
+  throw new DTypeError(
     `${key} is ${upper(t.dtype)} but ${target} is ${upper(dtype)}: only float tensors can be cast to the base dtype`,
     target,
   );

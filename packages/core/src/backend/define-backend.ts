@@ -4,7 +4,7 @@
  * to `resolveBackend` in the order they prefer.
  * @module
  */
-import { ConfigError } from '../errors.js';
+import { BackendDefinitionError } from '../errors.js';
 import type { Precision } from '../kernels/contract.js';
 import { isKernelName, type KernelSet } from '../kernels/kernel-set.js';
 
@@ -41,8 +41,8 @@ const PRECISIONS: readonly string[] = ['f32', 'bf16', 'f16'];
 /**
  * Defines a backend: checks the spec and returns it frozen (kernels copied, so later edits of the spec object do
  * not leak in).
- * @throws {ConfigError} on an empty name, an unknown precision, a missing isAvailable, or a kernel entry that is
- * not a known kernel name or not a function.
+ * @throws {BackendDefinitionError} (a `ConfigError`) on an empty name, an unknown precision, a missing
+ * isAvailable, or a kernel entry that is not a known kernel name or not a function.
  * @example
  * ```ts
  * export const myBackend = defineBackend({
@@ -54,28 +54,28 @@ const PRECISIONS: readonly string[] = ['f32', 'bf16', 'f16'];
  */
 export function defineBackend(spec: BackendSpec): Backend {
   if (typeof spec.name !== 'string' || spec.name.trim() === '') {
-    throw new ConfigError('a backend needs a non-empty name', 'name');
+    throw new BackendDefinitionError('a backend needs a non-empty name', 'name');
   }
   if (!PRECISIONS.includes(spec.precision)) {
-    throw new ConfigError(
+    throw new BackendDefinitionError(
       `backend "${spec.name}": precision must be one of ${PRECISIONS.join(', ')}, got ${String(spec.precision)}`,
       'precision',
     );
   }
   if (typeof spec.isAvailable !== 'function') {
-    throw new ConfigError(`backend "${spec.name}": isAvailable must be a function`, 'isAvailable');
+    throw new BackendDefinitionError(`backend "${spec.name}": isAvailable must be a function`, 'isAvailable');
   }
   if (spec.init !== undefined && typeof spec.init !== 'function') {
-    throw new ConfigError(`backend "${spec.name}": init must be a function when given`, 'init');
+    throw new BackendDefinitionError(`backend "${spec.name}": init must be a function when given`, 'init');
   }
   const kernels: Record<string, unknown> = {};
   for (const [key, fn] of Object.entries(spec.kernels ?? {})) {
     if (fn === undefined) continue;
     if (!isKernelName(key)) {
-      throw new ConfigError(`backend "${spec.name}": "${key}" is not a kernel name`, `kernels.${key}`);
+      throw new BackendDefinitionError(`backend "${spec.name}": "${key}" is not a kernel name`, `kernels.${key}`);
     }
     if (typeof fn !== 'function') {
-      throw new ConfigError(`backend "${spec.name}": kernel "${key}" must be a function`, `kernels.${key}`);
+      throw new BackendDefinitionError(`backend "${spec.name}": kernel "${key}" must be a function`, `kernels.${key}`);
     }
     kernels[key] = fn;
   }

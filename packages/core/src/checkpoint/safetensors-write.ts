@@ -6,7 +6,7 @@
  * come from huggingface/safetensors (`safetensors/src/tensor.rs`) and PEFT's golden files.
  * @module
  */
-import { CheckpointFormatError, ResourceLimitError, ShapeError } from '../errors.js';
+import { CheckpointFormatError, DTypeError, ResourceLimitError, ShapeError } from '../errors.js';
 import { DTYPE_BYTES, numel, type HostTensor } from '../tensor/index.js';
 import { isHostDType } from './safetensors-dtypes.js';
 import { assertLittleEndianHost } from './safetensors-endian.js';
@@ -92,7 +92,7 @@ function checkTensor(name: string, t: HostTensor): void {
   const { data, shape } = t;
   const width = DTYPE_BYTES[t.dtype];
   if (!ArrayBuffer.isView(data) || data instanceof DataView || data.BYTES_PER_ELEMENT !== width) {
-    throw new ShapeError(`${where}: dtype ${t.dtype} needs a typed array of ${width}-byte elements`, String(name));
+    throw new DTypeError(`${where}: dtype ${t.dtype} needs a typed array of ${width}-byte elements`, String(name));
   }
   if (Array.isArray(shape) && shape.every((d) => Number.isSafeInteger(d) && d >= 0) && data.length !== numel(shape)) {
     throw new ShapeError(

@@ -1,10 +1,10 @@
 /**
- * The argument-check primitives every kernel's check is built from: each failure is a {@link ShapeError} naming
- * the kernel and the argument and saying what was expected. They read only a tensor's `dtype` and `shape`
- * ({@link TensorInfo}), so a device tensor is checked by the same code as a host tensor.
+ * The argument-check primitives every kernel's check is built from: each failure is a {@link ShapeError} (a
+ * {@link DTypeError} for a wrong dtype, an {@link IndexRangeError} for an index out of range) naming the kernel
+ * and the argument and saying what was expected. They read only a tensor's `dtype` and `shape` ({@link TensorInfo}), so a device tensor is checked by the same code as a host tensor.
  * @module
  */
-import { ShapeError } from '../errors.js';
+import { DTypeError, IndexRangeError, ShapeError } from '../errors.js';
 import { isIntDType, type DType } from '../tensor/dtype.js';
 import { formatShape, type HostTensor } from '../tensor/host-tensor.js';
 import { kOutOfRangeError } from './kernel-errors.js';
@@ -27,7 +27,7 @@ function orList(items: readonly string[]): string {
 
 /**
  * Throws unless `t.dtype` is one of `dtypes`.
- * @throws {ShapeError} `"<kernel>: <arg> must be f32, bf16 or f16, got i32"`.
+ * @throws {DTypeError} (a `ShapeError`) `"<kernel>: <arg> must be f32, bf16 or f16, got i32"`.
  */
 export function requireDType<T extends TensorInfo, D extends string>(
   t: T,
@@ -36,7 +36,7 @@ export function requireDType<T extends TensorInfo, D extends string>(
   kernel: string,
 ): asserts t is T & { readonly dtype: D } {
   if (!(dtypes as readonly string[]).includes(t.dtype)) {
-    throw new ShapeError(`${kernel}: ${arg} must be ${orList(dtypes)}, got ${t.dtype}`, arg);
+    throw new DTypeError(`${kernel}: ${arg} must be ${orList(dtypes)}, got ${t.dtype}`, arg);
   }
 }
 
@@ -47,7 +47,7 @@ export function requireF32<T extends TensorInfo>(
   kernel: string,
 ): asserts t is T & { readonly dtype: 'f32' } {
   if (t.dtype !== 'f32') {
-    throw new ShapeError(`${kernel}: ${arg} must be f32, got ${t.dtype} (widen it with toF32 first)`, arg);
+    throw new DTypeError(`${kernel}: ${arg} must be f32, got ${t.dtype} (widen it with toF32 first)`, arg);
   }
 }
 
@@ -63,7 +63,7 @@ export function requireFloat<T extends TensorInfo>(
 /** Throws unless `t` has an integer dtype (u8 … i64). @internal */
 export function requireInt(t: TensorInfo, arg: string, kernel: string): void {
   if (!isIntDType(t.dtype as DType)) {
-    throw new ShapeError(`${kernel}: ${arg} must be an integer tensor, got ${t.dtype}`, arg);
+    throw new DTypeError(`${kernel}: ${arg} must be an integer tensor, got ${t.dtype}`, arg);
   }
 }
 
@@ -129,7 +129,7 @@ export function requireK(k: number, nv: number, kernel: string): void {
  * Reads an integer index tensor (u8, i16, i32, i64, …) as an Int32Array, checking 0 ≤ index < nv: a wrong index
  * must fail loudly, never read another row. An Int32Array whose values are all valid is returned as is (callers
  * only read it).
- * @throws {ShapeError} `"<kernel>: <arg> must be an integer tensor, got f32"` or
+ * @throws {DTypeError} `"<kernel>: <arg> must be an integer tensor, got f32"` or {@link IndexRangeError}
  * `"<kernel>: <arg>[3] = 9 is out of range, indices must lie in [0, 8)"`.
  */
 export function readIndices(t: HostTensor, nv: number, arg: string, kernel: string): Int32Array {
@@ -144,7 +144,7 @@ export function readIndices(t: HostTensor, nv: number, arg: string, kernel: stri
   for (let i = 0; i < out.length; i++) {
     const v = Number(src[i]!);
     if (!Number.isInteger(v) || v < 0 || v >= nv) {
-      throw new ShapeError(`${kernel}: ${arg}[${i}] = ${v} is out of range, indices must lie in [0, ${nv})`, arg);
+      throw new IndexRangeError(`${kernel}: ${arg}[${i}] = ${v} is out of range, indices must lie in [0, ${nv})`, arg);
     }
     out[i] = v;
   }

@@ -3,7 +3,7 @@
  * served together. Each row is computed exactly like `adapterForward` with that row's adapter.
  * @module
  */
-import { ShapeError } from '../errors.js';
+import { IndexRangeError, ShapeError } from '../errors.js';
 import { fromF32, toF32 } from '../tensor/convert.js';
 import { formatShape, tensor, type HostTensor } from '../tensor/host-tensor.js';
 import { BF16_TOL, F16_TOL, F32_TOL, type KernelContract, type WeightDType } from './contract.js';
@@ -91,7 +91,7 @@ export function checkMixedBatchForwardArgs(args: {
   for (let row = 0; row < n; row++) {
     const a = rowAdapter[row]!;
     if (!(a === -1 || (Number.isInteger(a) && a >= 0 && a < adapters.length))) {
-      throw new ShapeError(
+      throw new IndexRangeError(
         `${K}: rowAdapter[${row}] = ${a} is not an adapter number (expected −1 or 0..${adapters.length - 1})`,
         'rowAdapter',
       );

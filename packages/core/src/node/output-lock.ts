@@ -73,8 +73,8 @@ export async function lockOutputFolder(folder: string): Promise<OutputLock> {
       const who = held === null ? 'another process' : `process ${held.pid} on ${held.host}`;
       throw new PathError(
         `${folder} is being written by ${who} (lock file ${LOCK_FILE}); wait for it to finish, or remove the lock file if no such process runs`,
-        folder,
         'locked',
+        folder,
       );
     }
   } finally {

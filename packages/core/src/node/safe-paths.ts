@@ -33,8 +33,8 @@ export async function realPathOf(path: string): Promise<string> {
     if (link)
       throw new PathError(
         `${path} is a symbolic link to something that does not exist; refusing to follow it`,
-        path,
         'outside-folder',
+        path,
       );
     const parent = dirname(resolve(path));
     if (parent === resolve(path)) return parent;
@@ -52,8 +52,8 @@ export async function resolveInside(folder: string, location: string, what: stri
   const outside = (why: string) =>
     new PathError(
       `${what}: ${JSON.stringify(location)} ${why}; it must be a file inside ${folder}`,
-      location,
       'outside-folder',
+      location,
     );
   if (location === '' || location.includes('\0')) throw outside('is not a file name');
   if (isAbsolute(location)) throw outside('is an absolute path');
@@ -111,8 +111,8 @@ export async function refuseAliasedOutputs(outputs: readonly string[], inputs: r
       if (same) {
         throw new PathError(
           `the output ${out} is the input ${input.path}: writing it would destroy what is being read; choose another output`,
-          out,
           'output-aliases-input',
+          out,
         );
       }
     }

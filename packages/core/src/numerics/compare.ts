@@ -3,7 +3,7 @@
  * conformance kit. A float element passes when `|a − e| ≤ atol + rtol·|e|`; integer tensors compare exactly.
  * @module
  */
-import { ShapeError } from '../errors.js';
+import { DTypeError, ShapeError } from '../errors.js';
 import { bf16BitsToF32, f16BitsToF32, f32ToBf16Bits, f32ToF16Bits } from '../tensor/half.js';
 import { formatShape, sameShape, type HostTensor } from '../tensor/host-tensor.js';
 import { isFloatDType, isIntDType, type DType } from '../tensor/dtype.js';
@@ -144,7 +144,7 @@ export function compareTensors(actual: HostTensor, expected: HostTensor, tol: To
   const intA = isIntDType(actual.dtype);
   const intE = isIntDType(expected.dtype);
   if (intA !== intE || (!intA && !(isFloatDType(actual.dtype) && isFloatDType(expected.dtype)))) {
-    throw new ShapeError(
+    throw new DTypeError(
       `cannot compare a ${actual.dtype} tensor with a ${expected.dtype} tensor: both must be floats or both integers`,
       'actual',
     );

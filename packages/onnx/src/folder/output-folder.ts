@@ -67,8 +67,8 @@ export async function checkOutputFolder(
     const where = target === inputRoot ? 'is' : isWithin(inputRoot, target) ? 'is inside' : 'holds';
     throw new PathError(
       `the output ${outFolder} ${where} the model folder ${inputRoot}: writing it would mix with what is being read; choose another output`,
-      outFolder,
       'output-aliases-input',
+      outFolder,
     );
   }
   await refuseAliasedOutputs([target], otherInputs);
@@ -80,8 +80,8 @@ export async function checkOutputFolder(
     if (entries === null || entries.length > 0) {
       throw new PathError(
         `the output ${outFolder} ${entries === null ? 'is a file' : 'already holds files'}; a model folder is written into a new or empty folder (nothing there is replaced): remove it or choose another`,
-        outFolder,
         'output-exists',
+        outFolder,
       );
     }
   }

@@ -7,6 +7,7 @@
  * @module
  */
 import {
+  DTypeError,
   formatShape,
   isFloatDType,
   ShapeError,
@@ -60,7 +61,7 @@ export class ToyLlamaGpu {
    * @throws {AdapterError} for an adapter module or tensor the model does not have.
    */
   async forward(x: HostTensor, adapter?: ToyLlamaAdapterInput): Promise<HostTensor<'f32'>> {
-    if (!isFloatDType(x.dtype)) throw new ShapeError(`ToyLlama: x must be a float tensor, got ${x.dtype}`, 'x');
+    if (!isFloatDType(x.dtype)) throw new DTypeError(`ToyLlama: x must be a float tensor, got ${x.dtype}`, 'x');
     const gx = this.runtime.upload(toF32(x), 'x');
     try {
       const y = await this.forwardGpu(gx, adapter);

@@ -3,7 +3,7 @@
  * the spirit of Punica's SGMV/BGMV — every row gathers its own adapter's A and B from one packed set.
  * @module
  */
-import { checkLowRankPair, checkMixedBatchForwardArgs, formatShape, ShapeError } from '@vblora/core';
+import { checkLowRankPair, checkMixedBatchForwardArgs, formatShape, IndexRangeError, ShapeError } from '@vblora/core';
 import type { GpuContext } from '../runtime/gpu-context.js';
 import type { GpuTensor } from '../runtime/gpu-tensor.js';
 import type { GpuFloat } from '../shaders/wgsl-half.js';
@@ -165,7 +165,7 @@ export async function gpuMixedBatchForward<D extends GpuFloat>(
     }
     rowAdapter.forEach((a, row) => {
       if (!Number.isInteger(a) || a < -1 || a >= set.count) {
-        throw new ShapeError(
+        throw new IndexRangeError(
           `${K}: rowAdapter[${row}] = ${a} is not an adapter number (expected −1 or 0..${set.count - 1})`,
           'rowAdapter',
         );

@@ -4,7 +4,7 @@
  * @internal
  * @module
  */
-import { formatShape, ShapeError, tensor, type HostTensor } from '@vblora/core';
+import { DTypeError, formatShape, tensor, type HostTensor } from '@vblora/core';
 import type { GpuDType } from '../shaders/wgsl-half.js';
 
 /** True when a host tensor can be uploaded as is. */
@@ -31,10 +31,10 @@ export function fromBytes(dtype: GpuDType, shape: readonly number[], bytes: Uint
   }
 }
 
-/** Throws a ShapeError unless `t` has a dtype the GPU runtime can hold. */
+/** Throws a DTypeError (a ShapeError) unless `t` has a dtype the GPU runtime can hold. */
 export function requireGpuDType(t: HostTensor, arg: string): asserts t is HostTensor<GpuDType> {
   if (!isGpuDType(t.dtype)) {
-    throw new ShapeError(
+    throw new DTypeError(
       `${arg}: a ${t.dtype} tensor ${formatShape(t.shape)} cannot be uploaded; use f32, bf16, f16 or i32`,
       arg,
     );

@@ -51,8 +51,8 @@ async function claimFolder(out: string): Promise<void> {
   if (st !== null && !st.isDirectory()) {
     throw new PathError(
       `demo: --out ${out} is not a folder; give a new or empty folder (or an earlier demo's)`,
-      out,
       'not-a-folder',
+      out,
     );
   }
   if (st === null) {
@@ -65,8 +65,8 @@ async function claimFolder(out: string): Promise<void> {
     throw new PathError(
       `demo: --out ${out} is not empty and was not made by vblora demo (no ${DEMO_MARKER} in it); ` +
         'the demo never deletes what it did not create: give a new or empty folder',
-      out,
       'not-empty',
+      out,
     );
   }
   await writeFileAtomic(join(out, DEMO_MARKER), MARKER_TEXT);
