@@ -25,6 +25,9 @@ export * from './runtime/index.js';
 export * from './backend/index.js';
 export * from './models/index.js';
 export * from './folder/index.js';
+export * from './store/index.js';
+export { addAdapterDir, type AddAdapterDirOptions } from './store/add-adapter-dir.js';
+export { checkAdapterFits, type PrepareAdapterOptions } from './runtime/prepared-adapter.js';
 export {
   mergeQuantizedOnnxModel,
   mergeOnnxModelAnyFormat,

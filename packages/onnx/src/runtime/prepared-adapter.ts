@@ -15,6 +15,7 @@ import {
   type Backend,
   type Factor,
   type HostTensor,
+  type LowRankPair,
   type VBLoRAAdapter,
   baseKeyOfExtra,
 } from '@vblora/core';
@@ -126,18 +127,12 @@ async function topkFeeds(
 }
 
 /**
- * Prepares an adapter for an injected model.
- * @throws {AdapterError} when the adapter adapts a module the model has no branch for, or carries a tensor the
- * model cannot override.
+ * Checks that an adapter fits an injected model: every module it adapts has a branch of the same size.
+ * @throws {AdapterError} when the adapter adapts a module the model has no branch for.
  * @throws {ShapeError} when a module's size differs from the model's branch.
  * @throws {UnsupportedError} for a `static` model, which takes no adapter feeds.
  */
-export async function prepareAdapter(
-  info: InjectionInfo,
-  name: string,
-  adapter: VBLoRAAdapter,
-  backend: Backend = referenceBackend,
-): Promise<PreparedAdapter> {
+export function checkAdapterFits(info: InjectionInfo, name: string, adapter: VBLoRAAdapter): void {
   if (info.variant === 'static')
     throw new UnsupportedError('this model has its adapter built in (static variant): it takes no adapter feeds');
   const injected = new Set(info.modules.map((m) => m.path));
@@ -159,12 +154,39 @@ export async function prepareAdapter(
       );
     }
   }
+}
+
+/** Options of {@link prepareAdapter}. */
+export interface PrepareAdapterOptions {
+  /**
+   * `lowrank` variant: compose into these float32 pairs (from core's `allocatePairs` for an adapter of the same
+   * shapes) instead of new arrays; the prepared A/B are then views of `into`'s arrays.
+   */
+  readonly into?: ReadonlyMap<string, LowRankPair>;
+}
+
+/**
+ * Prepares an adapter for an injected model.
+ * @throws {AdapterError} when the adapter adapts a module the model has no branch for, or carries a tensor the
+ * model cannot override.
+ * @throws {ShapeError} when a module's size differs from the model's branch.
+ * @throws {UnsupportedError} for a `static` model, which takes no adapter feeds.
+ */
+export async function prepareAdapter(
+  info: InjectionInfo,
+  name: string,
+  adapter: VBLoRAAdapter,
+  backend: Backend = referenceBackend,
+  options: PrepareAdapterOptions = {},
+): Promise<PreparedAdapter> {
+  checkAdapterFits(info, name, adapter);
   const c = adapter.config;
   const lowRank = new Map<string, LowRankFeed>();
   const topk = new Map<string, TopkFeed>();
   const bank = toF32(adapter.bank);
   if (info.variant === 'lowrank') {
-    for (const [path, { A, B }] of await composeAdapter(adapter, { backend }))
+    const into = options.into === undefined ? {} : { into: options.into };
+    for (const [path, { A, B }] of await composeAdapter(adapter, { backend, ...into }))
       lowRank.set(path, { A: A.data, B: B.data });
   } else {
     const factors = [...adapter.modules.values()].flatMap((m) => [m.a, m.b]);
@@ -200,4 +222,19 @@ export async function prepareAdapter(
     topk,
     overrides,
   };
+}
+
+const KEYS = new WeakMap<PreparedAdapter, number>();
+let nextKey = 0;
+
+/**
+ * A number that identifies one prepared adapter object for the life of the process: feeds built from it may be
+ * cached under it, while a name may later denote other factors (an `AdapterStore` recomposes an id into reused
+ * arrays).
+ * @internal
+ */
+export function preparedKey(p: PreparedAdapter): number {
+  let k = KEYS.get(p);
+  if (k === undefined) KEYS.set(p, (k = nextKey++));
+  return k;
 }
