@@ -4,6 +4,10 @@
  * `@vblora/core` it takes only `defineBackend`, `tensor`, the error classes and `dropoutMask` (the mask is part of
  * the contract). It passes the whole conformance kit; the mutation self-test (`test/mutation/`) edits it one line
  * at a time and checks that the kit rejects every edit that changes a result.
+ *
+ * Standalone on purpose, so it re-states rules whose one home is in core (docs/architecture.md, "Where each rule
+ * lives"): its top-k order is core's `topkRanksAbove`, its reloaded weights core's `restoreTopkWeights`, its
+ * top-k-form test core's `isTopk`; the conformance kit holds it to them like any third-party port.
  * @module
  */
 import {

@@ -40,6 +40,8 @@ export function roundedOutput(g: GraphBuilder, y: string, name: string, dtype: W
  * Top-k of the last axis of float32 logits in torch's order → [selected values, int64 indices]: descending, NaN
  * highest, ties lowest index first. ONNX's TopK has no NaN rule, so it ranks a float64 key — NaN → +inf, +inf →
  * 1e308 (above every float32), the rest as is — and the selected values are gathered from the logits.
+ * Home rule: core's `topkRanksAbove` / `selectTopk` (a graph cannot call it); held to it by the conformance cases
+ * `topkAdmixture/rand-*-ties`, `-neg-inf`, `-nan`, `-pos-inf`, `-mixed-nonfinite` (docs/architecture.md).
  */
 export function topk(g: GraphBuilder, logits: string, k: string): [string, string] {
   const x = g.cast(logits, 'f32', 'f64');

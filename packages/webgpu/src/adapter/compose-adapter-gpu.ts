@@ -6,6 +6,7 @@
 import {
   AdapterError,
   factorSource,
+  isTopk,
   readIndices,
   tensor,
   toF32,
@@ -28,7 +29,7 @@ function upload(rt: WebGpuRuntime, src: LogitsSource, nv: number, arg: string, t
     temps.push(t);
     return t;
   };
-  if ('indices' in src) {
+  if (isTopk(src)) {
     return {
       indices: keep(
         rt.upload(

@@ -7,6 +7,7 @@
  */
 import {
   checkKernelArgs,
+  isTopk,
   tensor,
   type AdapterForwardArgs,
   type AdmixFromTopkArgs,
@@ -69,7 +70,7 @@ export function scoped(runtime: () => Promise<WebGpuRuntime>): WithRuntime {
 
 /** Uploads a checked logits source; a top-k form's indices as the int32 that core's check read. */
 function logitsSource(s: CallScope, src: LogitsSource, indices: Int32Array | undefined, arg: string): GpuLogitsSource {
-  if ('indices' in src) {
+  if (isTopk(src)) {
     return {
       indices: s.up(tensor('i32', src.indices.shape, indices!), `${arg}.indices`),
       weights: s.up(src.weights, `${arg}.weights`),

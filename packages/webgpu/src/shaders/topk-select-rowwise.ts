@@ -4,6 +4,8 @@
  * algorithm, O(nv·k) per row and free of barriers. Used for banks under `ROWWISE_MAX_NV` vectors, where a
  * workgroup per row would mostly idle (and where software drivers, which pay dearly for barriers, spend their
  * time in tests).
+ * Home rule: core's `topkRanksAbove` / `selectTopk` (WGSL cannot call it); held to it by the conformance cases
+ * `topkAdmixture/rand-*-ties`, `-neg-inf`, `-nan`, `-pos-inf`, `-mixed-nonfinite` (docs/architecture.md).
  * @internal
  * @module
  */

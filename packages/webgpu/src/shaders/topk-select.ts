@@ -7,6 +7,8 @@
  * with identical results). Round t finds the best entry ranking strictly below round t−1's pick (the order is
  * total: key, then index), so no "taken" flags are needed and nv is unbounded; each round is a strided scan and
  * a tree reduction over 64 threads.
+ * Home rule: core's `topkRanksAbove` / `selectTopk` (WGSL cannot call it); held to it by the conformance cases
+ * `topkAdmixture/rand-*-ties`, `-neg-inf`, `-nan`, `-pos-inf`, `-mixed-nonfinite` (docs/architecture.md).
  * @internal
  * @module
  */

@@ -2,6 +2,8 @@
  * Kernels `logitsFromTopk` and `topkWeightsForSave` (PEFT's `save_only_topk_weights` format, SPEC §5.3–5.4) as
  * ONNX graphs. The restored weight `1 − Σ stored` is summed column by column in index order, as PEFT's float32 sum
  * for small k is, and `log` runs in float64 and is rounded once (a correctly rounded float32 log in practice).
+ * Home rule of the restore: core's `restoreTopkWeights` (a graph cannot call it); held to it by the conformance
+ * cases `logitsFromTopk/*` in checkpoint-cases.ts (PEFT-exact and safe reload, rows summing above 1).
  * @module
  */
 import { checkLogitsFromTopkArgs, checkTopkWeightsForSaveArgs, storeTopkWeights, type KernelSet } from '@vblora/core';
