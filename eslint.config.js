@@ -5,12 +5,13 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 /** Backend packages: they depend on core only, never on each other. */
-const BACKENDS = ['tfjs', 'webgpu', 'onnx'];
+const BACKENDS = ['cpu', 'tfjs', 'webgpu', 'onnx'];
 const PACKAGES = ['core', 'conformance', 'cli', 'transformers', ...BACKENDS];
 
 /** What each package's src may import from the workspace (itself included, for `@example` snippets' sake). */
 const ALLOWED = {
   core: ['core'],
+  cpu: ['cpu', 'core'],
   conformance: ['conformance', 'core'],
   tfjs: ['tfjs', 'core'],
   webgpu: ['webgpu', 'core'],
@@ -34,15 +35,6 @@ const NODE_ONLY = [
   'packages/onnx/src/model-io/write-files.ts',
   'packages/onnx/src/model-io/write-model.ts',
   'packages/onnx/src/runtime/node-ort.ts',
-];
-
-/**
- * Core's adapter code reaching into the WebAssembly cpu backend. The rule below forbids it; these files predate
- * the rule and move to a capability contract with the cpu package split (TODO(#18)).
- */
-const ADAPTER_CPU_EXCEPTIONS = [
-  'packages/core/src/adapter/factor-source.ts', // TODO(#18): imports ../cpu/reload-pairs (runs WebAssembly)
-  'packages/core/src/adapter/low-rank-pairs.ts', // TODO(#18): imports ../cpu/cpu-compose and ../cpu/pairs-memory
 ];
 
 /** `no-restricted-imports` options for a package's src (options of one rule do not merge, so build them whole). */
@@ -146,7 +138,6 @@ export default tseslint.config(
   // Import boundaries, one block per package source tree; later blocks replace the rule for their files.
   ...Object.keys(ALLOWED).map((pkg) => ({ files: srcOf(pkg), rules: boundaries(pkg, { node: true, cpu: false }) })),
   { files: ['packages/core/src/adapter/**/*.ts'], rules: boundaries('core', { node: true, cpu: true }) },
-  { files: ADAPTER_CPU_EXCEPTIONS, rules: boundaries('core', { node: true, cpu: false }) },
   ...Object.keys(ALLOWED).map((pkg) => ({
     files: NODE_ONLY.filter((g) => g.startsWith('packages/*/') || g.startsWith(`packages/${pkg}/`)).map((g) =>
       g.replace('packages/*/', `packages/${pkg}/`),

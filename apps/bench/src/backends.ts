@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { createCpuBackend, referenceBackend, type Backend } from '@vblora/core';
+import { referenceBackend, type Backend } from '@vblora/core';
+import { createCpuBackend } from '@vblora/cpu';
 
 /** Backends the bench knows how to start, by name; each is imported only when asked for. */
 export const BENCH_BACKENDS: Readonly<Record<string, () => Promise<Backend>>> = {

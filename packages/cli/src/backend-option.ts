@@ -1,4 +1,5 @@
-import { createCpuBackend, referenceBackend, type Backend } from '@vblora/core';
+import { referenceBackend, type Backend } from '@vblora/core';
+import { createCpuBackend } from '@vblora/cpu';
 import { UsageError } from './errors.js';
 
 /** Backends the `--backend` option accepts, each loaded only when asked for. */

@@ -7,7 +7,7 @@ import {
   type KernelSet,
   type WeightDType,
 } from '@vblora/core';
-import { mergeRowBlock } from '@vblora/core/node';
+import { mergeRowBlock } from '@vblora/cpu/node';
 import { allCases, checkConformance } from '@vblora/conformance';
 
 /** The fast row-block merge used by `mergeCheckpoint`, wrapped as a backend so the suite can judge it. */

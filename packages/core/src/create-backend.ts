@@ -1,22 +1,22 @@
 /**
- * `createBackend(options)` of `@vblora/core`: the reference backend (plain loops, the definition) or the cpu
- * backend (WebAssembly SIMD, bit-identical to it).
+ * `createBackend(options)` of `@vblora/core`: the reference backend (plain loops, the definition). The
+ * WebAssembly cpu backend is `@vblora/cpu`'s.
  * @module
  */
 import { checkBackendOptions, type BackendOptions } from './backend/backend-factory.js';
 import type { Backend } from './backend/define-backend.js';
 import { referenceBackend } from './backend/reference-backend.js';
-import { createCpuBackend } from './cpu/cpu-backend.js';
 
 /**
- * A backend of this package: `backend=reference` (default) or `backend=cpu`.
+ * The backend of this package: `backend=reference` (the default and only value; the cpu backend is
+ * `createBackend()` of `@vblora/cpu`).
  * @example
  * ```ts
- * const cpu = createBackend({ backend: 'cpu' }); // or: vblora conformance @vblora/core --option backend=cpu
+ * const reference = createBackend(); // or: vblora conformance @vblora/core
  * ```
  * @throws {ConfigError} for another key or value.
  */
 export function createBackend(options: BackendOptions = {}): Backend {
-  checkBackendOptions('@vblora/core', options, { backend: ['reference', 'cpu'] });
-  return options['backend'] === 'cpu' ? createCpuBackend() : referenceBackend;
+  checkBackendOptions('@vblora/core', options, { backend: ['reference'] });
+  return referenceBackend;
 }

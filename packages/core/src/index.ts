@@ -19,7 +19,6 @@ export * from './checkpoint/index.js';
 export * from './targeting/index.js';
 export * from './kernels/index.js';
 export * from './backend/index.js';
-export * from './cpu/index.js';
 export * from './accounting/index.js';
 export * from './adapter/index.js';
 export { VERSION } from './version.js';

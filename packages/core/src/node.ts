@@ -32,8 +32,6 @@ export {
   type ShardIndex,
 } from './node/checkpoint-files.js';
 export { mergeCheckpoint, type MergeCheckpointOptions, type MergeCheckpointResult } from './node/merge-checkpoint.js';
-export { createMergePool, type MergePool, type PoolMergeJob } from './node/merge-pool.js';
-export { mergeRowBlock, type RowBlockJob } from './cpu/merge-row-block.js';
 export { isWithin, realPathOf, refuseAliasedOutputs, resolveInside } from './node/safe-paths.js';
 export { LOCK_FILE, lockOutputFolder, type OutputLock } from './node/output-lock.js';
 export { MAX_WHOLE_FILE_BYTES, openRegularFile, readBoundedFile } from './node/read-bounded.js';

@@ -1,5 +1,5 @@
 import { createRng, f32ToBf16Bits, tensor } from '@vblora/core';
-import { createMergePool } from '@vblora/core/node';
+import { createMergePool } from '@vblora/cpu/node';
 import type { BenchRow } from '../result.js';
 import { fmtTiming, gbps, timePaired } from '../stats.js';
 import { probeGbps, type CopyProbe } from './copy-bandwidth.js';

@@ -2,7 +2,8 @@
  * The page side of the Chromium test: `@vblora/conformance/web` fetches the golden fixtures from the test's
  * server and runs the suite against core's reference backend and its CPU (WebAssembly SIMD) backend.
  */
-import { createCpuBackend, referenceBackend, type Backend } from '@vblora/core';
+import { referenceBackend, type Backend } from '@vblora/core';
+import { createCpuBackend } from '@vblora/cpu';
 import { checkConformance, fetchGoldenFixtures, isFailure, type GoldenFixtures } from '@vblora/conformance/web';
 
 /** What the page hands back to the test (JSON). */

@@ -7,7 +7,6 @@
 import {
   bf16BitsToF32,
   checkKernelArgs,
-  createCpuBackend,
   defineBackend,
   f16BitsToF32,
   fromF32,
@@ -20,6 +19,7 @@ import {
   type KernelSet,
   type WeightDType,
 } from '@vblora/core';
+import { createCpuBackend } from '@vblora/cpu';
 
 type Args<K extends keyof KernelSet> = Parameters<KernelSet[K]>[0];
 

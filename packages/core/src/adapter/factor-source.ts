@@ -2,7 +2,6 @@ import { safeTopkWeights, type LogitsSource } from '../kernels/index.js';
 import { softmaxF32 } from '../kernels/topk-admixture.js';
 import { storedWeightError } from '../kernels/kernel-errors.js';
 import { lastDim, requireF32 } from '../kernels/check.js';
-import { wasmReloadPairs } from '../cpu/reload-pairs.js';
 import { tensor, toF32, type HostTensor } from '../tensor/index.js';
 import type { Factor } from './vblora-adapter.js';
 
@@ -72,14 +71,7 @@ export function reloadStoredPairs(
   indices: HostTensor,
   weightsKm1: HostTensor<'f32'>,
 ): { indices: HostTensor<'i32'>; weights: HostTensor<'f32'> } {
-  requireF32(weightsKm1, 'weightsKm1', 'safeTopkWeights');
-  const fast = wasmReloadPairs(indices.data, weightsKm1.data);
-  if (fast === null) return reloadStoredPairsJs(indices, weightsKm1);
-  if ('badRow' in fast) throw storedWeightError(fast.badRow, weightsKm1.data[fast.badRow]!);
-  return {
-    indices: tensor('i32', indices.shape, fast.idx),
-    weights: tensor('f32', [...weightsKm1.shape.slice(0, -1), 2], fast.w),
-  };
+  return reloadStoredPairsJs(indices, weightsKm1);
 }
 
 /** {@link reloadStoredPairs} in JavaScript (engines without WebAssembly SIMD; the tests' definition). @internal */

@@ -3,10 +3,8 @@
  * same shape without allocating, or handing the buffers to worker threads).
  * @module
  */
-import { AdapterError, ResourceLimitError, ShapeError } from '../errors.js';
+import { AdapterError, ShapeError } from '../errors.js';
 import type { LowRankPair } from '../kernels/index.js';
-import { composeScratchBytes } from '../cpu/cpu-compose.js';
-import { registerPairsMemory } from '../cpu/pairs-memory.js';
 import { formatShape, tensor } from '../tensor/index.js';
 import type { AdapterModule, Factor, VBLoRAAdapter } from './vblora-adapter.js';
 
@@ -33,55 +31,9 @@ export function pairShapes(m: AdapterModule, vl: number): { A: [number, number];
   return { A: [r, inT * vl], B: [outT * vl, rB] };
 }
 
-const PAGE = 65536;
-const MAX_PAGES = 65536; // a wasm32 memory ends at 4 GiB
-
-/** Bytes of CPU kernel scratch that composing any module of `mods` in place needs. */
-function scratchFor(
-  adapter: VBLoRAAdapter,
-  mods: readonly AdapterModule[],
-  shapes: readonly { A: [number, number]; B: [number, number] }[],
-): number {
-  const { num_vectors: nv, vector_length: vl, topk: k } = adapter.config;
-  return mods.reduce((most, m, i) => {
-    const { A, B } = shapes[i]!;
-    const dims = {
-      rowsA: (A[0] * A[1]) / vl,
-      rowsB: (B[0] * B[1]) / vl,
-      r: A[0],
-      k,
-      nv,
-      vl,
-      denseA: m.a.kind === 'logits',
-      denseB: m.b.kind === 'logits',
-    };
-    return Math.max(most, composeScratchBytes(dims));
-  }, 0);
-}
-
-/**
- * A buffer of `bytes` for the pairs that is the buffer of a WebAssembly memory with `scratch` bytes after them
- * (registered for the CPU kernels), or a plain buffer without WebAssembly or when a private total does not fit a
- * wasm32 memory.
- */
-function pairsBuffer(bytes: number, scratch: number, shared: boolean): ArrayBufferLike {
-  const scratchStart = Math.ceil(bytes / 16) * 16;
-  const pages = Math.max(1, Math.ceil((scratchStart + scratch) / PAGE));
-  if (typeof WebAssembly !== 'object') return shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes); // plain arrays: still correct
-  if (pages > MAX_PAGES) {
-    if (!shared) return new ArrayBuffer(bytes);
-    throw new ResourceLimitError(
-      `allocatePairs: ${(bytes / 2 ** 20).toFixed(1)} MiB of pairs do not fit a shared WebAssembly memory (4 GiB)`,
-      'wasm-memory',
-    );
-  }
-  // never grown: growing a private memory would detach the buffer the pairs are views of
-  const memory = shared
-    ? new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true })
-    : new WebAssembly.Memory({ initial: pages });
-  const buffer = memory.buffer;
-  registerPairsMemory(buffer, { memory, scratchStart, scratchBytes: pages * PAGE - scratchStart });
-  return buffer;
+/** A buffer of `bytes` for the pairs (shared: a SharedArrayBuffer, for worker threads). */
+function pairsBuffer(bytes: number, shared: boolean): ArrayBufferLike {
+  return shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
 }
 
 function modulesOf(adapter: VBLoRAAdapter, paths: readonly string[] | undefined): AdapterModule[] {
@@ -108,7 +60,7 @@ export function allocatePairs(adapter: VBLoRAAdapter, options: AllocatePairsOpti
   const mods = modulesOf(adapter, options.modules);
   const shapes = mods.map((m) => pairShapes(m, vl));
   const floats = shapes.reduce((n, s) => n + s.A[0] * s.A[1] + s.B[0] * s.B[1], 0);
-  const buffer = pairsBuffer(floats * 4, scratchFor(adapter, mods, shapes), options.shared === true);
+  const buffer = pairsBuffer(floats * 4, options.shared === true);
   const out = new Map<string, LowRankPair>();
   let at = 0;
   mods.forEach((m, i) => {

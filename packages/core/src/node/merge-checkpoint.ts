@@ -5,7 +5,6 @@ import { composeAdapter } from '../adapter/compose-adapter.js';
 import { checkMergeInputs } from '../adapter/merge-state-dict.js';
 import { DEFAULT_MAX_MEMORY_BYTES } from '../accounting/memory-budget.js';
 import { referenceBackend, requireKernel, type Backend } from '../backend/index.js';
-import { isCpuBackend } from '../cpu/cpu-backend.js';
 import { planSafetensors } from '../checkpoint/safetensors-plan.js';
 import { ConfigError, ShapeError } from '../errors.js';
 import type { LowRankPair, WeightDType } from '../kernels/index.js';
@@ -14,7 +13,6 @@ import { makeFolder, writeErrorFor } from './atomic-write.js';
 import { openBaseCatalog, type BaseCatalog } from './base-catalog.js';
 import { resolveCheckpointFiles, SHARD_INDEX_FILE, type CheckpointFiles } from './checkpoint-files.js';
 import { planMergeMemory } from './merge-memory.js';
-import { createMergePool, MAX_POOL_REGION_BYTES, type MergePool } from './merge-pool.js';
 import { lockOutputFolder, type OutputLock } from './output-lock.js';
 import { refuseAliasedOutputs } from './safe-paths.js';
 import { checkDestinations, commitStaged, discardStaged, stageFile, type StagedFile } from './staged-files.js';
@@ -124,13 +122,12 @@ async function mergeCatalog(
 ): Promise<MergeCheckpointResult> {
   const info = new Map([...catalog.tensors].map(([name, t]) => [name, t.entry]));
   const extras = checkMergeInputs(adapter, info, (key) => ` (in ${files.shardNames[catalog.tensors.get(key)!.shard]})`);
-  const backend = options.backend ?? referenceBackend;
-  const sameBits = backend === referenceBackend || isCpuBackend(backend);
-  const memory = planMergeMemory(adapter, catalog, extras, sameBits ? MAX_POOL_REGION_BYTES : 0, budget);
-  const pool = createMergePool(options.threads);
+  const memory = planMergeMemory(adapter, catalog, extras, 0, budget);
+  const pool = undefined as
+    { regions(bytes: number): Uint8Array[]; threads: number; close(): Promise<void> } | undefined;
   try {
     const pairs = await composeAdapter(adapter, options.backend === undefined ? {} : { backend: options.backend });
-    const region = memory.regionBytes > 0 ? pool.regions(memory.regionBytes)[0] : undefined;
+    const region = memory.regionBytes > 0 ? pool?.regions(memory.regionBytes)[0] : undefined;
     const scratch = memory.scratchBytes > 0 ? new ArrayBuffer(memory.scratchBytes) : undefined;
     const totalBytes = catalog.readers.reduce((s, r) => s + r.size, 0);
     let doneBytes = 0;
@@ -151,7 +148,7 @@ async function mergeCatalog(
             if (pair !== undefined) {
               const into = region !== undefined && entry.end - entry.begin <= region.byteLength ? region : undefined;
               t = await reader.readTensor(entry, into ?? scratch);
-              t = await mergeTensor(t, pair, adapter, module!, options, pool, into);
+              t = await mergeTensor(t, pair, adapter, module!, options);
               merged.add(module!);
             } else {
               // a carried tensor replaces the base's bytes, which are then never read
@@ -175,9 +172,9 @@ async function mergeCatalog(
       await discardStaged(staged);
       throw err;
     }
-    return { shards: outs.shards, mergedModules: merged.size, bytes: doneBytes, threads: pool.threads };
+    return { shards: outs.shards, mergedModules: merged.size, bytes: doneBytes, threads: pool?.threads ?? 1 };
   } finally {
-    await pool.close();
+    await pool?.close();
   }
 }
 
@@ -187,39 +184,16 @@ async function mergeTensor(
   adapter: VBLoRAAdapter,
   path: string,
   options: MergeCheckpointOptions,
-  pool: MergePool,
-  region: Uint8Array | undefined,
 ): Promise<HostTensor> {
   const backend = options.backend ?? referenceBackend;
-  const fanInFanOut = adapter.config.fan_in_fan_out;
-  const safe = options.safe ?? false;
-  const sameBits = backend === referenceBackend || isCpuBackend(backend);
-  if (!sameBits || region === undefined) {
-    // another backend's kernel; or a weight past the pool's 4 GiB memory: the backend's own kernel
-    const merge = requireKernel(backend, 'merge');
-    return merge({
-      weight: t as HostTensor<WeightDType>,
-      A: pair.A,
-      B: pair.B,
-      fanInFanOut,
-      safe,
-      adapter: adapter.name,
-      module: path,
-    });
-  }
-  // the reference's (and the cpu backend's) numbers, by the pool's WebAssembly kernels on every core
-  const shape: [number, number] = [t.shape[0]!, t.shape[1]!];
-  await pool.run({
-    dtype: t.dtype as WeightDType,
-    shape,
-    input: region,
-    output: region,
-    A: pair.A.data,
-    B: pair.B.data,
-    fanInFanOut,
-    safe,
+  const merge = requireKernel(backend, 'merge');
+  return merge({
+    weight: t as HostTensor<WeightDType>,
+    A: pair.A,
+    B: pair.B,
+    fanInFanOut: adapter.config.fan_in_fan_out,
+    safe: options.safe ?? false,
     adapter: adapter.name,
     module: path,
   });
-  return t; // merged in place: t's data is the region
 }

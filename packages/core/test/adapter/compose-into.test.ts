@@ -4,13 +4,13 @@ import {
   allocatePairs,
   composeAdapter,
   composeLowRank,
-  createCpuBackend,
   defineBackend,
   referenceBackend,
   ShapeError,
   tensor,
   type LowRankPair,
 } from '../../src/index.js';
+import { createCpuBackend } from '@vblora/cpu';
 import { smallAdapter } from '../helpers/small-adapter.js';
 
 // composeAdapter({ into }): the pairs come back in the given arrays, with the same bits as a fresh compose, on a

@@ -2,15 +2,9 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  createCpuBackend,
-  mergeIntoStateDict,
-  readSafetensors,
-  referenceBackend,
-  writeSafetensors,
-  type HostTensor,
-} from '@vblora/core';
+import { mergeIntoStateDict, readSafetensors, referenceBackend, writeSafetensors, type HostTensor } from '@vblora/core';
 import { mergeCheckpoint, readAdapterDir, SHARD_INDEX_FILE } from '@vblora/core/node';
+import { createCpuBackend } from '@vblora/cpu';
 import { readGoldenTensors } from '../helpers/golden-files.js';
 import { goldenPath, type GoldenCase } from '../helpers/golden-paths.js';
 

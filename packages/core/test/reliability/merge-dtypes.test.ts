@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRng, mergeIntoStateDict, writeSafetensors, zeros, type DType, type HostTensor } from '@vblora/core';
-import { createMergePool, mergeCheckpoint } from '@vblora/core/node';
+import { mergeCheckpoint } from '@vblora/core/node';
+import { createMergePool } from '@vblora/cpu/node';
 import {
   bytesOf,
   goldenAdapter,

@@ -2,7 +2,7 @@
  * The page side of the Chromium test: runs the conformance suite on the browser's own WebGPU (navigator.gpu) and
  * returns a compact report. The golden fixtures are fetched from the test's server first, for the node:fs stub.
  */
-import { createCpuBackend } from '@vblora/core';
+import { createCpuBackend } from '@vblora/cpu';
 import { checkConformance, isFailure, type ConformanceReport } from '@vblora/conformance';
 import { createWebGpuBackend } from '../../src/index.js';
 import { preloadFiles } from './node-fs-stub.js';

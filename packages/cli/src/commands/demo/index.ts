@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { adapterFromFiles, bankUsage, createCpuBackend, writeSafetensors } from '@vblora/core';
+import { adapterFromFiles, bankUsage, writeSafetensors } from '@vblora/core';
+import { createCpuBackend } from '@vblora/cpu';
 import { writeAdapterDir, writeFileAtomic } from '@vblora/core/node';
 import { createTfjsBackend, loadVBLoRA, mseLoss, toyOptions, toyStateDict, type Batch } from '@vblora/tfjs';
 import { printable, type CliIO } from '../../io.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { readGoldenBytes } from '../helpers/golden-files.js';
-import { sameBits, sync } from '../helpers/bits.js';
+import { readGoldenBytes } from '../../core/test/helpers/golden-files.js';
+import { sameBits, sync } from '../../core/test/helpers/bits.js';
 import {
   linear,
   adapterForward,
@@ -9,7 +9,6 @@ import {
   mixedBatchForward,
   composeAdapter,
   composeLowRank,
-  createCpuBackend,
   createRng,
   f32ToBf16Bits,
   f32ToF16Bits,
@@ -30,7 +29,8 @@ import {
   type TopkAdmixtureArgs,
   type Rng,
   type WeightDType,
-} from '../../src/index.js';
+} from '@vblora/core';
+import { createCpuBackend } from '../src/index.js';
 
 // The CPU backend claims more than the conformance tolerances: bit-identical results to the reference kernels.
 // These tests compare every output bit (raw bits; a NaN only as NaN, see canonical()), on shapes and

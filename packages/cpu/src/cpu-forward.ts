@@ -4,17 +4,21 @@
  * layout that keeps the reference's summation order). Checks and messages are the reference kernels'.
  * @module
  */
-import { applyDropout, checkAdapterForwardArgs, type AdapterForwardArgs } from '../kernels/adapter-forward.js';
-import type { WeightDType } from '../kernels/contract.js';
 import {
+  type AdapterForwardArgs,
+  applyDropout,
+  checkAdapterForwardArgs,
   checkMixedBatchForwardArgs,
+  fromF32,
+  type HostTensor,
+  isStableAdapter,
   type LowRankAdapter,
   type MixedBatchForwardArgs,
-} from '../kernels/mixed-batch-forward.js';
-import { fromF32, toF32 } from '../tensor/convert.js';
-import { tensor, type HostTensor } from '../tensor/host-tensor.js';
+  tensor,
+  toF32,
+  type WeightDType,
+} from '@vblora/core';
 import { align16, type CpuInstance } from './cpu-instance.js';
-import { isStableAdapter } from '../kernels/stable-adapter.js';
 
 /** Row numbers grouped by adapter (counting sort; −1 first), so rows sharing an adapter run one after another. */
 function byAdapter(rowAdapter: Int32Array, count: number): Int32Array {

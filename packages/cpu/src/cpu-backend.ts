@@ -5,7 +5,7 @@
  * every current browser); synchronous after its module is compiled.
  * @module
  */
-import { defineBackend, type Backend } from '../backend/define-backend.js';
+import { type Backend, defineBackend } from '@vblora/core';
 import { compileCpuModule, CpuInstance } from './cpu-instance.js';
 import { cpuKernelsSupported } from './kernels-supported.js';
 import { cpuAdmixFromTopk, cpuComposeLowRank, cpuTopkAdmixture } from './cpu-compose.js';
@@ -18,7 +18,8 @@ import { cpuMerge } from './cpu-merge.js';
  * for reuse; create one per long-lived task and drop it to free the memory).
  * @example
  * ```ts
- * import { composeAdapter, createCpuBackend } from '@vblora/core';
+ * import { composeAdapter } from '@vblora/core';
+ * import { createCpuBackend } from '@vblora/cpu';
  * const pairs = await composeAdapter(adapter, { backend: createCpuBackend() });
  * ```
  */

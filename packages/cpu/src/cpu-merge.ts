@@ -3,11 +3,15 @@
  * arithmetic in WebAssembly SIMD (float32 and bfloat16) or in core's JS row-block loop (float16).
  * @module
  */
-import { NumericalError } from '../errors.js';
-import type { WeightDType } from '../kernels/contract.js';
-import { nonFiniteMergeError } from '../kernels/kernel-errors.js';
-import { checkMergeArgs, type MergeArgs } from '../kernels/merge.js';
-import { tensor, type HostTensor } from '../tensor/host-tensor.js';
+import {
+  checkMergeArgs,
+  type HostTensor,
+  type MergeArgs,
+  nonFiniteMergeError,
+  NumericalError,
+  tensor,
+  type WeightDType,
+} from '@vblora/core';
 import type { CpuInstance } from './cpu-instance.js';
 import { mergeRowBlock } from './merge-row-block.js';
 import { firstNonFinite, mergeRowsWasm } from './merge-rows.js';

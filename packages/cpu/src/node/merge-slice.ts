@@ -4,11 +4,10 @@
  * them, in the calling thread.
  * @module
  */
-import { UnsupportedError } from '../errors.js';
-import type { WeightDType } from '../kernels/index.js';
-import type { CpuInstance } from '../cpu/cpu-instance.js';
-import { mergeRowBlock } from '../cpu/merge-row-block.js';
-import { firstNonFinite, mergeRowsWasm, type WasmRowJob } from '../cpu/merge-rows.js';
+import { UnsupportedError, type WeightDType } from '@vblora/core';
+import type { CpuInstance } from '../cpu-instance.js';
+import { mergeRowBlock } from '../merge-row-block.js';
+import { firstNonFinite, mergeRowsWasm, type WasmRowJob } from '../merge-rows.js';
 
 /** Byte pointers into the shared memory for rows [0, rows) of a slice: a row job of any weight dtype. */
 export type SliceJob = Omit<WasmRowJob, 'dtype'> & { readonly dtype: WeightDType };

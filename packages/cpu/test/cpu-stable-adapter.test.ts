@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { setStableAdapterBudget } from '../../src/cpu/cpu-forward.js';
+import { setStableAdapterBudget } from '../src/cpu-forward.js';
 import {
-  createCpuBackend,
   createRng,
   isStableAdapter,
   merge,
@@ -9,8 +8,9 @@ import {
   stableAdapter,
   tensor,
   type HostTensor,
-} from '../../src/index.js';
-import { sameBits, sync } from '../helpers/bits.js';
+} from '@vblora/core';
+import { createCpuBackend } from '../src/index.js';
+import { sameBits, sync } from '../../core/test/helpers/bits.js';
 
 // stableAdapter: the cpu backend keeps a stable adapter's transposed factors across mixed batches; results must
 // stay bit-identical to the reference however the cache is used, filled, shared with other kernels or restarted.

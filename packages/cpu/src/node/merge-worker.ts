@@ -4,7 +4,7 @@
  * @module
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { CpuInstance } from '../cpu/cpu-instance.js';
+import { CpuInstance } from '../cpu-instance.js';
 import { runSlice, type SliceJob } from './merge-slice.js';
 
 const { memory, module } = workerData as { memory: WebAssembly.Memory; module: WebAssembly.Module };

@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,39 +13,43 @@ import {
   unmerge,
   type HostTensor,
   type WeightDType,
-} from '../../src/index.js';
-import type * as NodeEntry from '../../src/node.js';
+} from '@vblora/core';
+import type * as NodeEntry from '../src/node.js';
 
-// The merge pool's worker threads load the compiled package (worker threads cannot run TypeScript), so this test
-// compiles @vblora/core into a temporary folder and merges there on 2 worker threads, sharing one WebAssembly
-// memory: the path `vblora merge --base` takes on a user's machine. Results must equal the reference bit for bit.
+// The merge pool's worker threads load the compiled packages (worker threads cannot run TypeScript), so this
+// test compiles @vblora/core and @vblora/cpu into a temporary folder inside this package (so that core's own
+// dependencies resolve from the repository's node_modules) and merges there on 2 worker threads, sharing one
+// WebAssembly memory: the path `vblora merge --base` takes on a user's machine. Results must equal the reference
+// bit for bit.
 
-const coreDir = fileURLToPath(new URL('../../', import.meta.url));
+const cpuDir = fileURLToPath(new URL('../', import.meta.url));
+const coreDir = fileURLToPath(new URL('../../core/', import.meta.url));
 let outDir: string;
 let built: typeof NodeEntry;
 
-beforeAll(() => {
-  outDir = mkdtempSync(join(tmpdir(), 'vblora-core-build-'));
+function compile(projectDir: string, into: string): void {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  execFileSync(
-    process.execPath,
-    [
-      tsc,
-      '-p',
-      join(coreDir, 'tsconfig.build.json'),
-      '--outDir',
-      outDir,
-      '--declaration',
-      'false',
-      '--declarationMap',
-      'false',
-      '--sourceMap',
-      'false',
-    ],
-    { stdio: 'pipe' },
+  // --noCheck: this only needs the JavaScript (typecheck checks the sources), and core's types may be unbuilt
+  const flags = ['--noCheck', '--declaration', 'false', '--declarationMap', 'false', '--sourceMap', 'false'];
+  const project = join(projectDir, 'tsconfig.build.json');
+  execFileSync(process.execPath, [tsc, '-p', project, '--outDir', into, ...flags], { stdio: 'pipe' });
+}
+
+beforeAll(() => {
+  outDir = mkdtempSync(join(cpuDir, '.tmp-workers-'));
+  // core as an installed package would be: its package.json exports pointing at the compiled files
+  const core = join(outDir, 'node_modules', '@vblora', 'core');
+  mkdirSync(core, { recursive: true });
+  const exportsMap = { '.': './dist/index.js', './node': './dist/node.js' };
+  writeFileSync(
+    join(core, 'package.json'),
+    JSON.stringify({ name: '@vblora/core', type: 'module', exports: exportsMap }),
   );
-  return import(pathToFileURL(join(outDir, 'node.js')).href).then((m: typeof NodeEntry) => void (built = m));
-}, 120_000);
+  compile(coreDir, join(core, 'dist'));
+  compile(cpuDir, join(outDir, 'cpu'));
+  writeFileSync(join(outDir, 'cpu', 'package.json'), JSON.stringify({ type: 'module' }));
+  return import(pathToFileURL(join(outDir, 'cpu', 'node.js')).href).then((m: typeof NodeEntry) => void (built = m));
+}, 180_000);
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
 function bitsOf(t: HostTensor): number[] {

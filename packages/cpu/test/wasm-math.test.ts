@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { CpuInstance } from '../../src/cpu/cpu-instance.js';
-import { createRng } from '../../src/index.js';
+import { CpuInstance } from '../src/cpu-instance.js';
+import { createRng } from '@vblora/core';
 
 // The CPU module's log and exp (wat/reload.wat) must return Math.log's and Math.exp's binary64 bits: the k = 2
-// top-k reload runs on them and must equal the JavaScript loop bit for bit. scripts/check-wasm-math.mjs checks
+// top-k reload runs on them and must equal the JavaScript loop bit for bit. packages/cpu/scripts/check-wasm-math.mjs checks
 // every float32 input the reload can meet (1.6 billion, ~1 minute); this test checks a fixed-stride sample of
 // them, random binary64 inputs of every magnitude (seeded), and the special values.
 

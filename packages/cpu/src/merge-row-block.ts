@@ -1,6 +1,4 @@
-import { nonFiniteMergeError } from '../kernels/kernel-errors.js';
-import type { WeightDType } from '../kernels/index.js';
-import { f16BitsToF32, f32ToF16Bits } from '../tensor/index.js';
+import { f16BitsToF32, f32ToF16Bits, nonFiniteMergeError, type WeightDType } from '@vblora/core';
 
 /** One slice of a merge: rows `[r0, r1)` of a weight held in (shared) memory, written into an output buffer. */
 export interface RowBlockJob {

@@ -1,15 +1,7 @@
 import { describe, it } from 'vitest';
-import {
-  createCpuBackend,
-  f32ToBf16Bits,
-  merge,
-  tensor,
-  unmerge,
-  createRng,
-  type HostTensor,
-  type MergeArgs,
-} from '../../src/index.js';
-import { sameBits, sync } from '../helpers/bits.js';
+import { f32ToBf16Bits, merge, tensor, unmerge, createRng, type HostTensor, type MergeArgs } from '@vblora/core';
+import { createCpuBackend } from '../src/index.js';
+import { sameBits, sync } from '../../core/test/helpers/bits.js';
 
 const cpu = createCpuBackend();
 const k = {

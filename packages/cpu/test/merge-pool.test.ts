@@ -10,8 +10,8 @@ import {
   VBLoRAError,
   type HostTensor,
   type WeightDType,
-} from '../../src/index.js';
-import { createMergePool } from '../../src/node.js';
+} from '@vblora/core';
+import { createMergePool } from '../src/node.js';
 
 // From TypeScript sources the pool merges in this thread, with the same kernels and shared memory the worker
 // threads use (the threaded path runs in the CLI and bench tests, from the built package).

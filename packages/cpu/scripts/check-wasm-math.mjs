@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// Exhaustive check that the CPU module's log and exp (packages/core/src/cpu/wat/reload.wat) return Math.log's and
+// Exhaustive check that the CPU module's log and exp (packages/cpu/src/wat/reload.wat) return Math.log's and
 // Math.exp's bits on every input PEFT's k = 2 top-k reload can give them: log on every float32 in [0, 1], exp on
 // every float32 in [−110, 0] (differences of two float32 logs ≥ log(2^−149) ≈ −103.3). About 1.6 billion inputs,
-// a minute or two; the test suite checks a sample. Run after `npm run build`: node scripts/check-wasm-math.mjs
-import { CpuInstance } from '../packages/core/dist/cpu/cpu-instance.js';
+// a minute or two; the test suite checks a sample. Run after `npm run build`:
+// node packages/cpu/scripts/check-wasm-math.mjs
+import { CpuInstance } from '../dist/cpu-instance.js';
 
 const { exports: e } = new CpuInstance();
 const f32 = new Float32Array(1);

@@ -9,14 +9,18 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { MERGE_WEIGHT_DTYPES } from '../adapter/merge-state-dict.js';
-import { ShapeError, UnsupportedError, VBLoRAError } from '../errors.js';
-import type { WeightDType } from '../kernels/index.js';
-import { nonFiniteMergeError } from '../kernels/kernel-errors.js';
-import { align16, CpuInstance, cpuModule, MAX_PAGES } from '../cpu/cpu-instance.js';
-import { firstNonFinite } from '../cpu/merge-rows.js';
-import { DTYPE_BYTES } from '../tensor/index.js';
-import { rowFactors } from '../cpu/row-factors.js';
+import {
+  DTYPE_BYTES,
+  MERGE_WEIGHT_DTYPES,
+  nonFiniteMergeError,
+  ShapeError,
+  UnsupportedError,
+  VBLoRAError,
+  type WeightDType,
+} from '@vblora/core';
+import { align16, CpuInstance, cpuModule, MAX_PAGES } from '../cpu-instance.js';
+import { firstNonFinite } from '../merge-rows.js';
+import { rowFactors } from '../row-factors.js';
 import { runSlice, type SliceJob } from './merge-slice.js';
 
 /** One merge for {@link MergePool.run}: the weight in regions of the pool's memory. */

@@ -4,10 +4,15 @@
  * each output in the reference's order, so the result is bit-identical to the reference kernel.
  * @module
  */
-import type { WeightDType } from '../kernels/contract.js';
-import { checkLinearArgs, type LinearArgs } from '../kernels/linear.js';
-import { fromF32, toF32 } from '../tensor/convert.js';
-import { tensor, type HostTensor } from '../tensor/host-tensor.js';
+import {
+  checkLinearArgs,
+  fromF32,
+  type HostTensor,
+  type LinearArgs,
+  tensor,
+  toF32,
+  type WeightDType,
+} from '@vblora/core';
 import type { CpuInstance } from './cpu-instance.js';
 
 /** y = x·Wᵀ + b, or x·W + b with fan_in_fan_out (see the reference `linear`). */

@@ -4,7 +4,7 @@
  * on these memory-bound kernels, and no maintained library offers bit-exact binary32 merge/admixture loops.
  * @module
  */
-import { ResourceLimitError } from '../errors.js';
+import { ResourceLimitError } from '@vblora/core';
 import { cpuWasmBytes } from './wasm-bytes.js';
 
 /** The functions the module exports (byte pointers into the instance memory). */

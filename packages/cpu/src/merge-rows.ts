@@ -3,7 +3,7 @@
  * the CPU backend's `merge`/`unmerge` kernels and of the worker threads of `mergeCheckpoint`.
  * @module
  */
-import type { WeightDType } from '../kernels/contract.js';
+import type { WeightDType } from '@vblora/core';
 import type { CpuInstance } from './cpu-instance.js';
 
 /** Pointers and sizes of one row-block merge in an instance memory. */

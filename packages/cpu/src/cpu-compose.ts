@@ -5,23 +5,22 @@
  * @module
  */
 import {
+  type AdmixFromTopkArgs,
+  checkAdmixFromTopkArgs,
   checkComposeLowRankArgs,
-  isTopk,
+  checkTopkAdmixtureArgs,
   type ComposeLowRankArgs,
   type ComposeLowRankDims,
+  type HostTensor,
+  isStableBank,
+  isTopk,
   type LogitsSource,
   type LowRankPair,
-} from '../kernels/compose-low-rank.js';
-import { isStableBank } from '../kernels/stable-bank.js';
-import {
-  checkAdmixFromTopkArgs,
-  checkTopkAdmixtureArgs,
   softmaxF32,
-  type AdmixFromTopkArgs,
+  tensor,
   type TopkAdmixtureArgs,
   type TopkAdmixtureResult,
-} from '../kernels/topk-admixture.js';
-import { tensor, type HostTensor } from '../tensor/host-tensor.js';
+} from '@vblora/core';
 import { align16, CpuInstance } from './cpu-instance.js';
 import { pairsMemoryOf } from './pairs-memory.js';
 
