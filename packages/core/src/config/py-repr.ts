@@ -1,6 +1,7 @@
 /**
  * Python's `repr()` / `str()` of JSON-like values, so that messages PEFT builds with f-strings (unknown-key
- * warning, invalid task type) read the same here.
+ * warning, invalid task type, the targeting errors and warnings) read the same here. The one home of Python's
+ * value text in core: config and targeting both use it.
  * @module
  */
 import { pyFloatRepr, pyIntRepr } from './py-float-repr.js';
@@ -54,4 +55,13 @@ export function pyRepr(value: unknown): string {
 /** Python's `str()`: a str as itself, anything else as its repr (what an f-string `{value}` prints). */
 export function pyStr(value: unknown): string {
   return typeof value === 'string' ? value : pyRepr(value);
+}
+
+/**
+ * Python's `str()` of a set PEFT built from a list and prints with an f-string: `{'a', 'b'}` with the items in
+ * the given order (callers pass them in the order to show), `set()` when empty; a str stays itself.
+ */
+export function pySetStr(value: string | readonly (string | number)[]): string {
+  if (typeof value === 'string') return value;
+  return value.length === 0 ? 'set()' : `{${value.map((v) => pyRepr(v)).join(', ')}}`;
 }

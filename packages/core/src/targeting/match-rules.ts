@@ -5,7 +5,7 @@
  */
 import { ConfigError } from '../errors.js';
 import { compilePythonRegex, type PythonMatchMode, type PythonRegex } from './python-regex.js';
-import { pyStrRepr } from './python-repr.js';
+import { pyStrRepr } from '../config/py-repr.js';
 
 /** The matching fields, after `target_modules` has been resolved (never null here). */
 export interface MatchRules {

@@ -9,7 +9,7 @@ import { VBLORA_DEFAULT_TARGET_MODULES } from './default-target-modules.js';
 import { createModuleMatcher, matchesSuffixList } from './match-rules.js';
 import { findMinimalTargetModules, MIN_TARGET_MODULES_FOR_OPTIMIZATION } from './minimal-target-modules.js';
 import type { ModuleInfo } from './module-info.js';
-import { pyStr } from './python-repr.js';
+import { pySetStr, pyStr } from '../config/py-repr.js';
 import type { ResolveTargetsOptions, TargetedModule, TargetingConfig, TargetingResult } from './targeting-config.js';
 import { normalizeTargeting, type NormalizedTargeting } from './targeting-input.js';
 
@@ -96,7 +96,7 @@ export function resolveTargets<C extends TargetingConfig>(
   const exclude = cfg.exclude_modules;
   if (exclude !== null && exclude.length > 0 && excluded === 0) {
     warnings.add(
-      `You have passed exclude_modules=${pyStr(exclude, 'set')} but no modules were excluded. ` +
+      `You have passed exclude_modules=${pySetStr(exclude)} but no modules were excluded. ` +
         'Please check that exclude_modules was set correctly.',
     );
   }
@@ -157,7 +157,7 @@ function noMatchMessage(
   if (cfg.layers_pattern !== null) notes += ` You also specified 'layers_pattern': ${pyStr(cfg.layers_pattern)}.`;
   if (excluded === 0 && unmatched > 0) {
     return (
-      `Target modules ${pyStr(targetModules, 'set')} not found in the base model. ` +
+      `Target modules ${pySetStr(targetModules)} not found in the base model. ` +
       `Please check the target modules and try again.${notes}`
     );
   }
