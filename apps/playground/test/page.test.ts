@@ -8,7 +8,7 @@ import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeAdapter } from '@vblora/core';
 import { readAdapterDir } from '@vblora/core/node';
-import { peftGoldenPath, type PeftGoldenCase } from '@vblora/conformance';
+import { peftGoldenPath, WHOLE_MODEL_TOLERANCES, type PeftGoldenCase } from '@vblora/conformance';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 /** Screenshots kept as CI artifacts. */
@@ -110,6 +110,7 @@ describe('playground in headless Chromium', () => {
 
   // Chromium's SwiftShader adapter (--enable-unsafe-webgpu) runs the whole ToyLlama: compose and forward on WebGPU.
   // Accuracy vs PEFT: every element within F32_TOL (the page's peft_tol row), and max abs ≤ 1e-6, the atol term
+  // of WHOLE_MODEL_TOLERANCES.webgpuF32
   // alone (measured in Chromium: adapter 4.8e-7 / 3.6e-7, base 3.0e-7 / 4.8e-7 for the two cases below).
   it('runs the f32 ToyLlama forward with the adapter on WebGPU and shows its error vs PEFT (≤ 1e-6)', async () => {
     const page = await openWithBase('llama_f32_vl16_nv64_top2', 'adapter_topk');
@@ -118,8 +119,12 @@ describe('playground in headless Chromium', () => {
       /^webgpu, [\d.]+ ms \(first run [\d.]+ ms\), output \(2, 5, 32\)$/,
     );
     expect(await page.textContent('[data-key="note"]')).toMatch(/^Compose and forward on WebGPU/);
-    expect(Number(await page.textContent('tr[data-key="peft"] td'))).toBeLessThanOrEqual(1e-6);
-    expect(Number(await page.textContent('tr[data-key="peft_base"] td'))).toBeLessThanOrEqual(1e-6);
+    expect(Number(await page.textContent('tr[data-key="peft"] td'))).toBeLessThanOrEqual(
+      WHOLE_MODEL_TOLERANCES.webgpuF32.atol,
+    );
+    expect(Number(await page.textContent('tr[data-key="peft_base"] td'))).toBeLessThanOrEqual(
+      WHOLE_MODEL_TOLERANCES.webgpuF32.atol,
+    );
     expect(await page.textContent('tr[data-key="peft_tol"] td')).toBe('yes');
     await page.screenshot({ path: join(ARTIFACTS, 'playground-forward.png'), fullPage: true });
     await page.close();
@@ -128,7 +133,9 @@ describe('playground in headless Chromium', () => {
   it('on WebGPU, a full-logits adapter with a modules_to_save head matches PEFT too (≤ 1e-6)', async () => {
     const page = await openWithBase('llama_f32_vl32_nv300_top3_regex', 'adapter_full');
     expect(await page.textContent('tr[data-key="forward"] td')).toMatch(/^webgpu, /);
-    expect(Number(await page.textContent('tr[data-key="peft"] td'))).toBeLessThanOrEqual(1e-6);
+    expect(Number(await page.textContent('tr[data-key="peft"] td'))).toBeLessThanOrEqual(
+      WHOLE_MODEL_TOLERANCES.webgpuF32.atol,
+    );
     expect(await page.textContent('tr[data-key="peft_tol"] td')).toBe('yes');
     await page.close();
   }, 120_000);
@@ -140,7 +147,9 @@ describe('playground in headless Chromium', () => {
     const page = await openWithBase('llama_bf16_vl16_nv256_top2_layer1_bias', 'adapter_topk');
     expect(await page.textContent('tr[data-key="forward"] td')).toMatch(/^tfjs-\w+, [\d.]+ ms/);
     expect(await page.textContent('[data-key="note"]')).toMatch(/^bf16 ToyLlama runs on tf\.js.*float32 models only/);
-    expect(Number(await page.textContent('tr[data-key="peft"] td'))).toBeLessThanOrEqual(1.5625e-2);
+    expect(Number(await page.textContent('tr[data-key="peft"] td'))).toBeLessThanOrEqual(
+      WHOLE_MODEL_TOLERANCES.playgroundBf16.atol,
+    );
     await page.close();
   }, 120_000);
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compareTensors } from '@vblora/core';
-import { peftGoldenPath } from '@vblora/conformance';
+import { peftGoldenPath, WHOLE_MODEL_TOLERANCES } from '@vblora/conformance';
 // the ONNX package's own toy-graph builders and runner (named like the torch exporter names them)
 import { readGolden, toyModelBytes } from '../../onnx/test/fixtures/toy-models.js';
 import { runToy } from '../../onnx/test/helpers/ort.js';
@@ -23,7 +23,7 @@ describe('vblora merge --base model.onnx', () => {
     expect(r.stdout).toMatch(/^merged 12 modules into .*merged\.onnx on onnxruntime-node/);
     const expected = readGolden(c, 'expected.safetensors');
     const y = await runToy(out, expected.get('input.x')!);
-    const report = compareTensors(y, expected.get('output.merged')!, { atol: 2e-6, rtol: 1e-5 });
+    const report = compareTensors(y, expected.get('output.merged')!, WHOLE_MODEL_TOLERANCES.onnxF32);
     expect(report.ok, `max abs ${report.maxAbs}`).toBe(true);
   }, 60_000);
 });

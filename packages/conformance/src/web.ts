@@ -53,3 +53,9 @@ export {
 } from './check-conformance.js';
 export { checkConformance, type WebConformanceOptions } from './web-suite.js';
 export { formatReport } from './format-report.js';
+export {
+  GENERATE_LOGIT_TOLERANCES,
+  WHOLE_MODEL_TOLERANCES,
+  type GenerateDtype,
+  type WholeModelToleranceName,
+} from './tolerances/whole-model.js';

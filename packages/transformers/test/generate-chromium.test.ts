@@ -14,6 +14,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { GENERATE_LOGIT_TOLERANCES } from '@vblora/conformance';
 import { injectModelFolder, mergeModelFolder } from '@vblora/onnx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -35,10 +36,7 @@ const HAVE_CHROMIUM = existsSync(CHROMIUM);
 if (!HAVE_CHROMIUM && CI) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (.ci/run does)`);
 
 type Dtype = PageStep['dtype'];
-const TOLERANCE: Record<'wasm' | 'webgpu', Record<Dtype, number>> = {
-  wasm: { fp32: 1e-4, q4: 1e-4, int8: 1 },
-  webgpu: { fp32: 0.01, q4: 0.01, int8: 1 },
-};
+const TOLERANCE: Readonly<Record<'wasm' | 'webgpu', Readonly<Record<Dtype, number>>>> = GENERATE_LOGIT_TOLERANCES;
 
 describe.runIf(PRESENT && HAVE_CHROMIUM)(
   'transformers.js generate on tiny-llama folders equals PEFT (headless Chromium)',

@@ -1,8 +1,9 @@
 /**
  * ToyLlama forward on the GPU against PEFT's golden outputs (torch 1.13, CPU, float32).
  *
- * Accuracy: F32_TOL (|a − e| ≤ 1e-6 + 1e-5·|e|) against `output.base` and `output.adapter`. The GPU sums every
- * dot product in order and uses its own exp, torch's sgemm and softmax sum in blocks, so the last bits differ.
+ * Accuracy: WHOLE_MODEL_TOLERANCES.webgpuF32 from @vblora/conformance (|a − e| ≤ 1e-6 + 1e-5·|e|, the value of
+ * core's F32_TOL) against `output.base` and `output.adapter`. The GPU sums every dot product in order and uses
+ * its own exp, torch's sgemm and softmax sum in blocks, so the last bits differ.
  * Measured on Dawn/SwiftShader (max abs error; outputs are O(1)):
  *
  * | case | base | adapter (full logits) | adapter (top-k) |
@@ -14,12 +15,12 @@ import {
   AdapterError,
   compareTensors,
   composeAdapter,
-  F32_TOL,
   ShapeError,
   tensor,
   UnsupportedError,
   type HostTensor,
 } from '@vblora/core';
+import { WHOLE_MODEL_TOLERANCES } from '@vblora/conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeAdapterOnGpu, createToyLlamaGpu, GpuTensorError, type WebGpuRuntime } from '../src/index.js';
 import { bitExact } from './helpers/exact.js';
@@ -32,9 +33,11 @@ beforeAll(async () => {
 });
 afterAll(() => rt?.dispose());
 
-/** Max abs error of `actual` vs `expected`, asserting F32_TOL element by element. */
+const F32_MODEL = WHOLE_MODEL_TOLERANCES.webgpuF32;
+
+/** Max abs error of `actual` vs `expected`, asserting the whole-model tolerance element by element. */
 function expectF32Tol(actual: HostTensor, expected: HostTensor, label: string): number {
-  const r = compareTensors(actual, expected, F32_TOL);
+  const r = compareTensors(actual, expected, F32_MODEL);
   expect(r.ok, `${label}: max abs ${r.maxAbs}, worst ${JSON.stringify(r.worst)}`).toBe(true);
   return r.maxAbs;
 }
@@ -42,7 +45,7 @@ function expectF32Tol(actual: HostTensor, expected: HostTensor, label: string): 
 const CASES = ['llama_f32_vl16_nv64_top2', 'llama_f32_vl32_nv300_top3_regex'] as const;
 const FLAVOURS = ['adapter_full', 'adapter_topk'] as const;
 
-describe('ToyLlama on WebGPU vs PEFT (F32_TOL: atol 1e-6 + rtol 1e-5)', () => {
+describe('ToyLlama on WebGPU vs PEFT (webgpuF32: atol 1e-6 + rtol 1e-5)', () => {
   for (const c of CASES) {
     for (const flavour of FLAVOURS) {
       it(`${c} ${flavour}: output.base without the adapter, output.adapter with A/B from core's composeAdapter`, async (ctx) => {
@@ -60,7 +63,7 @@ describe('ToyLlama on WebGPU vs PEFT (F32_TOL: atol 1e-6 + rtol 1e-5)', () => {
         const errAdapter = expectF32Tol(y, need(expected, 'output.adapter'), 'output.adapter');
         expect(Math.max(errBase, errAdapter)).toBeLessThan(1e-6);
         // the adapter path ran: its effect is five orders of magnitude above the error
-        expect(compareTensors(y, base, F32_TOL).maxAbs).toBeGreaterThan(1e-2);
+        expect(compareTensors(y, base, F32_MODEL).maxAbs).toBeGreaterThan(1e-2);
         // host A/B, the uploaded x and every activation were freed; the weights stay
         expect(rt.stats().liveBuffers).toBe(live);
         model.dispose();
@@ -110,7 +113,7 @@ describe('ToyLlama on WebGPU vs PEFT (F32_TOL: atol 1e-6 + rtol 1e-5)', () => {
     const model = createToyLlamaGpu(rt, goldenTensors(c, 'base.safetensors'));
     const pairs = await composeAdapter(adapter);
     const without = await model.forward(need(expected, 'input.x'), pairs); // a plain map: A/B only
-    expect(compareTensors(without, need(expected, 'output.adapter'), F32_TOL).maxAbs).toBeGreaterThan(1e-2);
+    expect(compareTensors(without, need(expected, 'output.adapter'), F32_MODEL).maxAbs).toBeGreaterThan(1e-2);
     model.dispose();
   });
 });

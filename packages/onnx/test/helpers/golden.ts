@@ -12,19 +12,13 @@ import {
   type VBLoRAAdapter,
 } from '@vblora/core';
 import { readAdapterDir } from '@vblora/core/node';
-import { peftGoldenPath, type PeftGoldenCase } from '@vblora/conformance';
+import { peftGoldenPath, WHOLE_MODEL_TOLERANCES, type PeftGoldenCase } from '@vblora/conformance';
 import type * as ort from 'onnxruntime-node';
 
-/**
- * Whole-model float32 outputs (order 0.1–10) through ~10 matmuls whose summation order differs from torch's:
- * measured ≤ 6e-7 abs against PEFT; allowed 2e-6 + 1e-5·|e|.
- */
-export const F32_MODEL: Tolerance = { atol: 2e-6, rtol: 1e-5 };
-/**
- * bf16 whole-model outputs: every op rounds to bf16 (8-bit significand), and a last-bit difference of a float32
- * sum can flip a rounding that then propagates: a few bf16 ulps (measured ≤ 1e-2 abs on outputs of order 1).
- */
-export const BF16_MODEL: Tolerance = { atol: 2e-2, rtol: 2e-2 };
+/** Whole-model float32 outputs against PEFT: `WHOLE_MODEL_TOLERANCES.onnxF32` (2e-6 + 1e-5·|e|). */
+export const F32_MODEL: Tolerance = WHOLE_MODEL_TOLERANCES.onnxF32;
+/** bf16 whole-model outputs against PEFT: `WHOLE_MODEL_TOLERANCES.onnxBf16` (2e-2 + 2e-2·|e|). */
+export const BF16_MODEL: Tolerance = WHOLE_MODEL_TOLERANCES.onnxBf16;
 /** Merged float32 weights: a few f32 ulps (different but equivalent summation order of B·A). */
 export const F32_WEIGHT: Tolerance = { atol: 1e-6, rtol: 1e-5 };
 /** Merged bf16 weights: one bf16 ulp where the float32 sum sits on a rounding boundary. */

@@ -12,15 +12,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Tolerance } from '@vblora/core';
+import { WHOLE_MODEL_TOLERANCES } from '@vblora/conformance';
 import { loadVBLoRA, toyOptions } from '@vblora/tfjs';
 import { expectClose } from '../helpers/assert.js';
 import { goldenTensors, need, PEFT_GOLDEN_CASES, type PeftGoldenCase } from '../helpers/golden.js';
 import { goldenAdapter, goldenInput, goldenToy, hostOutput } from '../helpers/toy.js';
 import { TF_BACKENDS, useTfBackend } from '../helpers/tf-setup.js';
 
-const F32_OUT: Tolerance = { atol: 1.2e-6, rtol: 0 };
-const BF16_OUT: Tolerance = { atol: 0, rtol: 2 ** -8 };
+const { tfjsF32: F32_OUT, tfjsBf16: BF16_OUT } = WHOLE_MODEL_TOLERANCES;
 
 const measured: Record<string, number> = {};
 afterAll(() => {
