@@ -1,18 +1,10 @@
-// Shared set-up of the tfjs benchmarks: wasm binaries from node_modules, quiet tf.js, a timer.
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+// Shared set-up of the tfjs benchmarks: tf.js for Node from @vblora/tfjs/node (wasm binaries from node_modules,
+// quiet tf.js), a timer.
+import { useTfjsBackend } from '../dist/node.js';
 
-setWasmPaths(
-  `${join(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist')}/`,
-);
-tf.enableProdMode();
-
-/** Switches tf.js to a backend. */
+/** Switches tf.js to a backend (set up for Node first). */
 export async function use(name) {
-  if (!(await tf.setBackend(name))) throw new Error(`tf.js backend ${name} did not initialise`);
-  await tf.ready();
+  await useTfjsBackend(name);
 }
 
 /** Median and min of `runs` timings of `fn` (ms), after `warmup` untimed runs. */
