@@ -4,6 +4,8 @@
 
 ;; ====================================================================================== top-k selection
 ;; ranks_above(a at ia, b at ib): NaN highest, then the larger value, equal values (−0 = +0) the lower index
+;; Home rule: core's topkRanksAbove / selectTopk (WebAssembly cannot call it); held to it bit for bit by the
+;; conformance cases topkAdmixture/rand-*-ties, -neg-inf, -nan, -pos-inf, -mixed-nonfinite (docs/architecture.md).
 (func $ranksAbove (param $a f32) (param $ia i32) (param $b f32) (param $ib i32) (result i32)
   (local $an i32) (local $bn i32)
   (local.set $an (f32.ne (local.get $a) (local.get $a)))
