@@ -15,19 +15,24 @@
  * ```
  * @packageDocumentation
  */
-export * from './errors.js';
-export * from './model-io/index.js';
-export * from './graph/index.js';
-export * from './mapping/index.js';
-export * from './merge/index.js';
-export * from './inject/index.js';
-export * from './runtime/index.js';
-export * from './backend/index.js';
-export * from './models/index.js';
-export * from './folder/index.js';
-export * from './store/index.js';
-export { addAdapterDir, type AddAdapterDirOptions } from './store/add-adapter-dir.js';
-export { checkAdapterFits, type PrepareAdapterOptions } from './runtime/prepared-adapter.js';
+export * from './web.js';
+
+// Node versions of names the web entry also has: a file path or onnxruntime-node where the web entry takes bytes
+// and an ONNX Runtime module (explicit exports take precedence over `export *`)
+export { decodeOnnxModel } from './model-io/read-model.js';
+export { AdapterSession, type AdapterSessionOptions } from './runtime/adapter-session-node.js';
+export { runOnnxModel, toOrtTensor, type RunOnnxOptions } from './runtime/run-model-node.js';
+
+// Node only: files, model folders, merging and injecting on disk, the onnxruntime-node backend
+export { readOnnxModel, type ReadOnnxOptions } from './model-io/read-model.js';
+export {
+  writeOnnxModel,
+  type WriteOnnxOptions,
+  type WriteOnnxReport,
+  type ExternalDataMode,
+} from './model-io/write-model.js';
+export { mergeOnnxModel, type MergeOnnxOptions, type MergeOnnxReport } from './merge/merge-model.js';
+export { mergeOnnxFile, type MergeOnnxFileOptions } from './merge/merge-file.js';
 export {
   mergeQuantizedOnnxModel,
   mergeOnnxModelAnyFormat,
@@ -35,22 +40,12 @@ export {
   type MergeQuantizedReport,
   type MergeAnyFormatOptions,
 } from './merge/merge-quantized.js';
-export { QUANTIZED_MERGE_REASON } from './merge/quantized-reason.js';
-export {
-  planRequantizedMerge,
-  measureRequantized,
-  type RequantizeReport,
-  type RequantizePlan,
-  type PlanRequantizeOptions,
-} from './merge/requantize-plan.js';
-export {
-  dequantizeQ4,
-  quantizeQ4,
-  detectQ4Rule,
-  type Q4Data,
-  type Q4Rule,
-  type Q4SymmetricRule,
-} from './merge/requantize-q4.js';
-export { dequantizeInt8, quantizeInt8, detectInt8Rule, type Int8Data, type Int8Rule } from './merge/requantize-int8.js';
-export type { onnx } from './proto.js';
+export { injectOnnxFile, type InjectOnnxFileOptions } from './inject/inject-file.js';
+export { isModelFolder, readModelFolder, type FolderVariant, type ModelFolder } from './folder/read-folder.js';
+export type { FolderProgress, FolderVariantReport, ModelFolderReport, VariantAction } from './folder/folder-report.js';
+export type { FolderRunOptions } from './folder/write-folder.js';
+export { mergeModelFolder, type MergeFolderOptions } from './folder/merge-folder.js';
+export { injectModelFolder, type InjectFolderOptions } from './folder/inject-folder.js';
+export { addAdapterDir, type AddAdapterDirOptions } from './store/add-adapter-dir.js';
+export { createOnnxBackend, onnxBackend, type OnnxBackend, type OnnxBackendOptions } from './backend/onnx-backend.js';
 export { onnxBackend as default } from './backend/onnx-backend.js';

@@ -3,15 +3,6 @@
  * (model folder, model file, PEFT adapter directories).
  * @module
  */
-export * from './errors.js';
+export * from './index.js';
+// the Node version replaces the web entry's (an explicit export takes precedence over `export *`)
 export { attachAdapters } from './attach-node.js';
-export type { AdapterController, AdapterSelection, AttachOptions, TransformersModelLike } from './attach-adapters.js';
-export { checkedAdapter, fetchAdapterFiles, type AdapterInput } from './adapter-source.js';
-export { readModelMetadata, type MetadataEntry } from './model-metadata.js';
-export { bytesSource, urlSource, type ByteSource, type FetchLike } from './byte-source.js';
-export {
-  readModelInjection,
-  type ModelFileAccess,
-  type ModelInjection,
-  type OverrideRead,
-} from './injection-source.js';

@@ -1,5 +1,0 @@
-/**
- * The onnxruntime-node backend.
- * @module
- */
-export { createOnnxBackend, onnxBackend, type OnnxBackend, type OnnxBackendOptions } from './onnx-backend.js';
