@@ -21,6 +21,7 @@ export * from './kernels/index.js';
 export * from './backend/index.js';
 export * from './accounting/index.js';
 export * from './adapter/index.js';
+export * from './convert/index.js';
 export { VERSION } from './version.js';
 export { createBackend } from './create-backend.js';
 export { referenceBackend as default } from './backend/index.js';

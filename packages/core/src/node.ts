@@ -19,6 +19,7 @@ export {
   writeFileAtomic,
 } from './node/atomic-write.js';
 export { adapterFolder, listAdapterNames, readAdapterDir, readAdapters, writeAdapterDir } from './node/adapter-dir.js';
+export { writeLoraDir } from './node/lora-dir.js';
 export {
   openSafetensorsFile,
   type OpenSafetensorsFileOptions,
