@@ -1,29 +1,13 @@
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { referenceBackend, type Backend } from '@vblora/core';
-import { createCpuBackend } from '@vblora/cpu';
+import type { Backend } from '@vblora/core';
+import { NAMED_BACKENDS, isBackendName } from '@vblora/cli/backends';
 
-/** Backends the bench knows how to start, by name; each is imported only when asked for. */
-export const BENCH_BACKENDS: Readonly<Record<string, () => Promise<Backend>>> = {
-  reference: async () => referenceBackend,
-  cpu: async () => createCpuBackend(),
-  'tfjs-wasm': async () => tfjsBackend('wasm'),
-  'tfjs-cpu': async () => tfjsBackend('cpu'),
-  onnx: async () => (await import('@vblora/onnx')).onnxBackend,
-  webgpu: async () => (await import('@vblora/webgpu/node')).createNodeWebGpuBackend(),
-};
-
-async function tfjsBackend(tfBackend: 'wasm' | 'cpu'): Promise<Backend> {
-  const tf = await import('@tensorflow/tfjs');
-  const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm');
-  // the wasm binaries come from node_modules, never from a CDN
-  setWasmPaths(
-    `${join(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist')}/`,
-  );
-  tf.enableProdMode();
-  const { createTfjsBackend } = await import('@vblora/tfjs');
-  return createTfjsBackend({ tfBackend, name: `tfjs-${tfBackend}` });
-}
+/**
+ * Backends the bench knows how to start, by name: the `vblora` command's table (`@vblora/cli/backends`), so a name
+ * means the same backend here as in `vblora compose --backend` (`cpu` is `@vblora/cpu`, `tfjs-cpu` tf.js's cpu).
+ */
+export const BENCH_BACKENDS: Readonly<Record<string, () => Promise<Backend>>> = Object.fromEntries(
+  Object.entries(NAMED_BACKENDS).map(([name, b]) => [name, b.load]),
+);
 
 /** Starts the named backends; a backend that cannot run here is reported through `skipped`, not thrown. */
 export async function loadBackends(
@@ -32,9 +16,9 @@ export async function loadBackends(
 ): Promise<Backend[]> {
   const out: Backend[] = [];
   for (const name of names) {
-    const load = BENCH_BACKENDS[name];
-    if (load === undefined)
+    if (!isBackendName(name))
       throw new Error(`unknown backend "${name}"; known: ${Object.keys(BENCH_BACKENDS).join(', ')}`);
+    const load = NAMED_BACKENDS[name].load;
     try {
       const b = await load();
       if (!(await b.isAvailable())) throw new Error('isAvailable() is false');

@@ -15,18 +15,24 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 
+/** The one set-up of this process, started by the first {@link prepareTfjsNode} call. */
+let prepared: Promise<void> | undefined;
+
 /**
  * Registers tf.js's wasm backend with its binaries loaded from the installed `@tensorflow/tfjs-backend-wasm`
  * (an optional peer dependency, imported here) and switches tf.js to production mode, which only mutes its
  * notices. Call it before the wasm backend first initialises; calling it again does nothing more.
  */
-export async function prepareTfjsNode(): Promise<void> {
-  const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm');
-  const wasmPackage = createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json');
-  setWasmPaths(`${join(dirname(wasmPackage), 'dist')}/`);
-  // production mode only mutes tf's console notices; test mode would also turn on per-kernel leak checks that
-  // misfire on wasm's fused ops
-  tf.enableProdMode();
+export function prepareTfjsNode(): Promise<void> {
+  prepared ??= (async () => {
+    const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm');
+    const wasmPackage = createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json');
+    setWasmPaths(`${join(dirname(wasmPackage), 'dist')}/`);
+    // production mode only mutes tf's console notices; test mode would also turn on per-kernel leak checks that
+    // misfire on wasm's fused ops
+    tf.enableProdMode();
+  })();
+  return prepared;
 }
 
 /**

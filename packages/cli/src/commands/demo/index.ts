@@ -1,9 +1,9 @@
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { adapterFromFiles, bankUsage, writeSafetensors } from '@vblora/core';
-import { createCpuBackend } from '@vblora/cpu';
 import { writeAdapterDir, writeFileAtomic } from '@vblora/core/node';
-import { createTfjsBackend, loadVBLoRA, mseLoss, toyOptions, toyStateDict, type Batch } from '@vblora/tfjs';
+import { loadVBLoRA, mseLoss, toyOptions, toyStateDict, type Batch } from '@vblora/tfjs';
+import { DEMO_TRAINING_BACKENDS, NAMED_BACKENDS } from '../../backend-option.js';
 import { printable, type CliIO } from '../../io.js';
 import type { CliOptions } from '../../main.js';
 import { createProgress } from '../../progress.js';
@@ -31,15 +31,12 @@ function meanLoss(predict: (x: tf.Tensor) => tf.Tensor, batches: readonly Batch[
 }
 
 /** Backends the parity step tries besides the reference (each skipped with a note when unavailable). */
-function candidates(tfBackend: string): BackendCandidate[] {
+function candidates(tfBackend: keyof typeof DEMO_TRAINING_BACKENDS): BackendCandidate[] {
   return [
-    { label: 'cpu (wasm simd)', load: async () => createCpuBackend() },
-    { label: `tfjs (${tfBackend})`, load: async () => createTfjsBackend({ tfBackend }) },
-    { label: 'onnxruntime-node', load: async () => (await import('@vblora/onnx')).onnxBackend },
-    {
-      label: 'webgpu (Dawn)',
-      load: async () => (await import('@vblora/webgpu/node')).createNodeWebGpuBackend(),
-    },
+    { label: 'cpu (wasm simd)', load: NAMED_BACKENDS.cpu.load },
+    { label: `tfjs (${tfBackend})`, load: NAMED_BACKENDS[DEMO_TRAINING_BACKENDS[tfBackend]].load },
+    { label: 'onnxruntime-node', load: NAMED_BACKENDS.onnx.load },
+    { label: 'webgpu (Dawn)', load: NAMED_BACKENDS.webgpu.load },
   ];
 }
 
