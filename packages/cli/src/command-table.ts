@@ -31,7 +31,7 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     load: async () => (await import('./commands/compose.js')).runCompose,
   },
   convert: {
-    options: ['output', 'topk-only', 'full', ...COMPUTES],
+    options: ['output', 'topk-only', 'full', 'to-lora', 'rank', 'energy', ...COMPUTES],
     load: async () => (await import('./commands/convert.js')).runConvert,
   },
   merge: {

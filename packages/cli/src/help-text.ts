@@ -56,12 +56,20 @@ ${HELP}
 ${EXIT}
 `,
   convert: `usage: vblora convert <adapter_dir> -o <dir> (--topk-only | --full) [options]
+       vblora convert <adapter_dir> --to-lora [--rank N | --energy F] -o <dir> [options]
 
 Re-saves the adapter in the other PEFT flavour: top-k indices and weights (save_only_topk_weights), or full logits.
+With --to-lora, writes a PEFT LoRA checkpoint instead, as PEFT's save_as_lora does (lora_alpha = r, so scaling 1;
+target_modules, layers_to_transform, layers_pattern, modules_to_save carried over; bias other than "none" refused).
 
   -o, --output DIR       the adapter folder to write
   --topk-only            write the top-k flavour
   --full                 write the full-logits flavour
+  --to-lora              write a PEFT LoRA adapter (lora_A / lora_B per module)
+  --rank N               --to-lora: LoRA rank of every module, 1 to min(in, out); default the adapter's r, which
+                         keeps VB-LoRA's own A and B (exact); lower ranks keep the largest singular values of B·A
+  --energy F             --to-lora: per module, the smallest rank holding a fraction F (0 < F <= 1) of the
+                         squared singular values (PEFT's float rank); ranks then differ per module
 ${ADAPTER}
 ${MAX_MEMORY}
 ${NON_FINITE}
@@ -147,6 +155,8 @@ export const USAGE = `usage: vblora <command> [options]
   compose <adapter_dir> -o out.safetensors [--backend B]
                                                 float32 "<module>.A", ".B", ".delta" for every module
   convert <adapter_dir> -o <dir> (--topk-only | --full)
+  convert <adapter_dir> --to-lora [--rank N | --energy F] -o <dir>
+                                                a PEFT LoRA checkpoint (PEFT's convert_to_lora semantics)
   merge <adapter_dir> --base base.safetensors|<sharded dir>|model.onnx -o <out> [--backend B]
   merge <adapter_dir> --base <model folder> -o <folder> [--requantize] [--skip-unsupported] [--backend B]
                                                 every onnx/*.onnx of a transformers.js/Optimum folder merged,
