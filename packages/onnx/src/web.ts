@@ -94,7 +94,8 @@ export {
 } from './runtime/adapter-session.js';
 export { prepareAdapter, type PreparedAdapter, type LowRankFeed, type TopkFeed } from './runtime/prepared-adapter.js';
 export { stackFeeds, stackedFeedBytes, type FeedData } from './runtime/stack-feeds.js';
-export { checkAdapterFits, type PrepareAdapterOptions } from './runtime/prepared-adapter.js';
+export { checkAdapterFits, preparedKey, type PrepareAdapterOptions } from './runtime/prepared-adapter.js';
+export { checkLeaseFits } from './store/lease-fits.js';
 export { AdapterStore, type AdapterStoreOptions, type AdapterLease, type AdapterStoreStats } from './store/index.js';
 export { runOnnxModel, type RunOnnxOptions } from './runtime/run-model.js';
 export { toOrtTensor, fromOrtTensor } from './runtime/host-tensors.js';

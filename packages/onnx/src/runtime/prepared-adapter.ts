@@ -127,8 +127,10 @@ async function topkFeeds(
 }
 
 /**
- * Checks that an adapter fits an injected model: every module it adapts has a branch of the same size.
- * @throws {AdapterError} when the adapter adapts a module the model has no branch for.
+ * Checks that an adapter fits an injected model: every module it adapts has a branch of the same size, and every
+ * tensor it replaces (trained biases, modules_to_save copies) is one the model can override.
+ * @throws {AdapterError} when the adapter adapts a module the model has no branch for, or carries a tensor the
+ * model cannot override.
  * @throws {ShapeError} when a module's size differs from the model's branch.
  * @throws {UnsupportedError} for a `static` model, which takes no adapter feeds.
  */
@@ -151,6 +153,15 @@ export function checkAdapterFits(info: InjectionInfo, name: string, adapter: VBL
         `adapter ${name}: module ${m.path} is ${a.outFeatures}×${a.inFeatures} (out×in), the model's branch is ` +
           `${m.outFeatures}×${m.inFeatures}`,
         m.path,
+      );
+    }
+  }
+  for (const key of adapter.extraTensors.keys()) {
+    const base = baseKeyOfExtra(key);
+    if (!info.overrides.some((o) => o.key === base)) {
+      throw new AdapterError(
+        `adapter ${name} carries ${key}, but the model cannot override ${base}; inject with overridable: ['${base}']`,
+        base,
       );
     }
   }
@@ -201,13 +212,7 @@ export async function prepareAdapter(
   const overrides = new Map<string, HostTensor>();
   for (const [key, t] of adapter.extraTensors) {
     const base = baseKeyOfExtra(key);
-    const o = info.overrides.find((x) => x.key === base);
-    if (o === undefined) {
-      throw new AdapterError(
-        `adapter ${name} carries ${key}, but the model cannot override ${base}; inject with overridable: ['${base}']`,
-        base,
-      );
-    }
+    const o = info.overrides.find((x) => x.key === base)!; // checked by checkAdapterFits
     const cast = castFloat(t, o.dtype, key);
     overrides.set(o.input, o.transposed ? transpose2d(cast) : cast);
   }

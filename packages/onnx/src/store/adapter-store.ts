@@ -27,6 +27,9 @@ interface StoredAdapter {
   readonly bytes: number;
 }
 
+/** `{ backend }`, not as a literal: `allocatePairs` takes a backend once core's pairs-storage option lands. */
+const withBackend = (backend: Backend): { backend: Backend } => ({ backend });
+
 const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
 function budgetOf(options: AdapterStoreOptions | undefined, field: 'maxStoredBytes' | 'maxComposedBytes'): number {
@@ -76,6 +79,8 @@ export class AdapterStore {
   private readonly maxComposed: number;
   private readonly backend: Backend | undefined;
   private readonly onCompose: ((id: string, seconds: number) => void) | undefined;
+  /** `allocatePairs` options: the backend's own pairs storage where it offers one (composed in place). */
+  private readonly pairsOptions: Parameters<typeof allocatePairs>[1];
   private readonly stored = new Map<string, StoredAdapter>();
   /** Composed entries by id, least recently used first. */
   private readonly lru = new Map<string, ComposedEntry>();
@@ -100,6 +105,7 @@ export class AdapterStore {
     this.maxComposed = budgetOf(options, 'maxComposedBytes');
     this.backend = options.backend;
     this.onCompose = options.onCompose;
+    this.pairsOptions = options.backend === undefined ? {} : withBackend(options.backend);
   }
 
   /** Ids of the stored adapters, in the order they were added. */
@@ -178,6 +184,8 @@ export class AdapterStore {
       for (const id of ids) held.set(id, this.pin(id));
       for (const e of held.values()) await e.ready;
     } catch (err) {
+      // composes this acquire started run on; once they settle their entries are evictable like any other
+      await Promise.allSettled([...held.values()].map((e) => e.ready));
       this.unpin(held.values());
       throw err;
     }
@@ -234,7 +242,7 @@ export class AdapterStore {
    */
   private reserve(entry: ComposedEntry, adapter: VBLoRAAdapter): void {
     const need = composedBytes(this.info, adapter);
-    const reused = this.makeRoom(need, entry);
+    const reused = this.makeRoom(need, entry, true);
     if (reused !== null) {
       entry.pairs = reused.pairs;
       entry.bytes = reused.bytes;
@@ -246,13 +254,14 @@ export class AdapterStore {
       this.composedTotal += need;
       return;
     }
-    entry.pairs = allocatePairs(adapter);
+    // pairs in the backend's own storage where it offers one (composed in place), else plain arrays
+    entry.pairs = allocatePairs(adapter, this.pairsOptions);
     entry.bytes = pairsBufferBytes(entry.pairs);
     this.composedTotal += entry.bytes;
     if (this.composedTotal > this.maxComposed) {
       // the estimate fell short of the buffer's real size: make room for the difference
       try {
-        this.makeRoom(0, null);
+        this.makeRoom(0, entry, false);
       } catch (err) {
         this.composedTotal -= entry.bytes;
         throw err;
@@ -261,12 +270,12 @@ export class AdapterStore {
   }
 
   /**
-   * Evicts least recently used entries that no lease pins and that are composed until `need` more bytes fit. With
-   * `like` (a `lowrank` entry), stops at the first evicted entry of the same layout and returns it: its pairs (and
-   * bytes) pass to the new entry.
+   * Evicts least recently used entries that no lease pins and that are composed until `need` more bytes fit for
+   * `like`. With `reuse` (a `lowrank` entry without pairs yet), stops at the first evicted entry of `like`'s layout
+   * and returns it: its pairs (and bytes) pass to `like`.
    * @throws {ResourceLimitError} when only pinned (or composing) entries are left and the bytes still do not fit.
    */
-  private makeRoom(need: number, like: ComposedEntry | null): ComposedEntry | null {
+  private makeRoom(need: number, like: ComposedEntry, reuse: boolean): ComposedEntry | null {
     while (this.composedTotal + need > this.maxComposed) {
       let victim: ComposedEntry | undefined;
       for (const e of this.lru.values()) {
@@ -277,7 +286,7 @@ export class AdapterStore {
       }
       if (victim === undefined) {
         throw new ResourceLimitError(
-          `AdapterStore: composing ${like === null ? 'an adapter' : JSON.stringify(like.id)} needs ${mib(need)}; ` +
+          `AdapterStore: composing ${JSON.stringify(like.id)} needs ${mib(need)} more; ` +
             `maxComposedBytes (${mib(this.maxComposed)}) holds ${mib(this.composedTotal)} of composed adapters that ` +
             `running batches pin (${this.stats().pinnedCount} pinned): release leases, acquire fewer adapters per batch, or raise the budget`,
           'maxComposedBytes',
@@ -287,7 +296,7 @@ export class AdapterStore {
       this.composedTotal -= victim.bytes;
       victim.detached = true;
       this.counts.evictions++;
-      if (like !== null && victim.pairs !== null && victim.layout === like.layout) return victim;
+      if (reuse && victim.pairs !== null && victim.layout === like.layout) return victim;
     }
     return null;
   }

@@ -6,8 +6,6 @@
 import { pairShapes, type VBLoRAAdapter } from '@vblora/core';
 import type { HotSwapInjectionInfo } from '../inject/injection-info.js';
 
-const PAGE = 65536;
-
 /**
  * A key equal for two adapters exactly when core's `allocatePairs` lays their pairs out alike (same modules, same
  * A/B shapes) and composing either in place needs the same scratch (same bank size and k): the adapters of one
@@ -25,26 +23,19 @@ export function layoutKey(adapter: VBLoRAAdapter): string {
 }
 
 /**
- * Bytes a compose of `adapter` for `info` keeps: for `lowrank`, the float32 pairs plus the bank-sized scratch that
- * the cpu backend composes in place with (rounded up to whole WebAssembly pages: an estimate, the entry is
- * charged its buffer's real size once allocated); for `topk`, the reloaded int32 indices and float32 weights of
- * every factor and the bank.
+ * Bytes a compose of `adapter` (top-k form) for `info` keeps at least, computed before anything is allocated.
+ * `topk` models: the reloaded int32 indices and float32 weights of every factor, and the bank. `lowrank` models:
+ * the float32 pairs; a backend that offers pairs storage (the cpu backend: a WebAssembly memory with its scratch
+ * after the pairs) may give a larger buffer, and the entry is then charged that buffer's real size.
  */
 export function composedBytes(info: HotSwapInjectionInfo, adapter: VBLoRAAdapter): number {
-  const c = adapter.config;
-  const bank = c.num_vectors * c.vector_length * 4;
-  let floats = 0;
+  const { num_vectors: nv, vector_length: vl, topk: k } = adapter.config;
+  let pairs = 0;
+  let topkFloats = 0;
   for (const m of adapter.modules.values()) {
-    if (info.variant === 'lowrank') {
-      const { A, B } = pairShapes(m, c.vector_length);
-      floats += A[0] * A[1] + B[0] * B[1];
-    } else {
-      for (const f of [m.a, m.b]) {
-        const lead = (f.kind === 'topk' ? f.indices.shape : f.logits.shape).slice(0, 2);
-        floats += 2 * (lead[0] ?? 1) * (lead[1] ?? 1) * c.topk;
-      }
-    }
+    const { A, B } = pairShapes(m, vl);
+    pairs += 4 * (A[0] * A[1] + B[0] * B[1]);
+    topkFloats += 2 * ((A[0] * A[1]) / vl + (B[0] * B[1]) / vl) * k;
   }
-  if (info.variant === 'topk') return floats * 4 + bank;
-  return Math.ceil((floats * 4 + bank) / PAGE) * PAGE + PAGE;
+  return info.variant === 'topk' ? topkFloats * 4 + nv * vl * 4 : pairs;
 }
