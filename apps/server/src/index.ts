@@ -16,3 +16,4 @@ export { HttpError, type ErrorBody, type ErrorCode } from './errors.js';
 export { ADAPTER_ID_PATTERN, isAdapterId } from './adapter-id.js';
 export { DEFAULT_NEW_TOKENS, type GenerateBody, type GenerateReply } from './routes.js';
 export { listenUntilSignal } from './listen.js';
+export { adapterVariant, writeAdapterVariants } from './synthetic-adapters.js';
