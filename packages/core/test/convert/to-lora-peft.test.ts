@@ -13,7 +13,7 @@
  *   u = 2⁻²⁴. We allow 8·r·u·σ1, times (1 + 2σ1/(σk − σk+1)) when the rank k truncates (the best rank-k
  *   approximation moves by up to that factor times the perturbation). Measured worst: 4.6·u·σ1 (after the factor).
  * - where the rank keeps the whole product (k ≥ r) our factors are VB-LoRA's composed A and B themselves: checked
- *   bit-exact against composeAdapter (which is bit-exact to PEFT's, see the compose parity tests).
+ *   bit-exact against composeAdapter (which matches PEFT's own A and B within a few float32 ulps: adapter/parity.test.ts).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
