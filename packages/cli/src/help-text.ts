@@ -114,10 +114,10 @@ ${EXIT}
 `,
   conformance: `usage: vblora conformance <backend module> [--option KEY=VALUE ...] [--json]
 
-Runs the conformance kit against a backend: a package name (@vblora/core, @vblora/onnx, @vblora/tfjs,
-@vblora/webgpu, a third-party package) or a file (./my-backend.js). The module's default export is the backend,
+Runs the conformance kit against a backend: a package name (@vblora/core, @vblora/cpu, @vblora/onnx,
+@vblora/tfjs, @vblora/webgpu, a third-party package) or a file (./my-backend.js). The module's default export is the backend,
 or it exports createBackend(options), which the command calls with the --option values (docs/adding-a-backend.md).
-First-party options: @vblora/core backend=reference|cpu; @vblora/tfjs tfBackend=cpu|wasm (default cpu).
+First-party options: @vblora/core backend=reference; @vblora/tfjs tfBackend=cpu|wasm (default cpu).
 
   --option KEY=VALUE     passed to the module's createBackend (repeatable; values are strings)
   --json                 the full report as JSON (per case: status, accuracy, max errors, time)

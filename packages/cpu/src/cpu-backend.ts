@@ -5,28 +5,23 @@
  * every current browser); synchronous after its module is compiled.
  * @module
  */
-import { type Backend, defineBackend } from '@vblora/core';
+import { type Backend, type BackendCapabilities, defineBackend } from '@vblora/core';
 import { compileCpuModule, CpuInstance } from './cpu-instance.js';
 import { cpuKernelsSupported } from './kernels-supported.js';
 import { cpuAdmixFromTopk, cpuComposeLowRank, cpuTopkAdmixture } from './cpu-compose.js';
 import { cpuAdapterForward, cpuMixedBatchForward } from './cpu-forward.js';
 import { cpuLinear } from './cpu-linear.js';
 import { cpuMerge } from './cpu-merge.js';
+import { CPU_PAIRS_STORAGE } from './pairs-storage.js';
+import { CPU_TOPK_RELOAD } from './topk-reload.js';
 
 /**
- * Creates a CPU backend with its own WebAssembly memory (it grows to the largest call's working set and is kept
- * for reuse; create one per long-lived task and drop it to free the memory).
- * @example
- * ```ts
- * import { composeAdapter } from '@vblora/core';
- * import { createCpuBackend } from '@vblora/cpu';
- * const pairs = await composeAdapter(adapter, { backend: createCpuBackend() });
- * ```
+ * A cpu backend with `capabilities` beside its pairs storage (the Node entry adds the parallel merge). @internal
  */
-export function createCpuBackend(): Backend {
+export function makeCpuBackend(capabilities: BackendCapabilities = {}): Backend {
   let inst: CpuInstance | undefined;
   const instance = (): CpuInstance => (inst ??= new CpuInstance());
-  const backend = defineBackend({
+  return defineBackend({
     name: 'cpu',
     precision: 'f32',
     isAvailable: cpuKernelsSupported,
@@ -41,16 +36,24 @@ export function createCpuBackend(): Backend {
       adapterForward: (args) => cpuAdapterForward(instance(), args),
       mixedBatchForward: (args) => cpuMixedBatchForward(instance(), args),
     },
+    capabilities: { pairsStorage: CPU_PAIRS_STORAGE, topkReload: CPU_TOPK_RELOAD, ...capabilities },
   });
-  CPU_BACKENDS.add(backend);
-  return backend;
 }
 
-const CPU_BACKENDS = new WeakSet<Backend>();
-
-/** True for a backend made by {@link createCpuBackend} (its merge is the pool's merge, bit for bit). @internal */
-export function isCpuBackend(backend: Backend): boolean {
-  return CPU_BACKENDS.has(backend);
+/**
+ * Creates a CPU backend with its own WebAssembly memory (it grows to the largest call's working set and is kept
+ * for reuse; create one per long-lived task and drop it to free the memory). Its capabilities: pairs storage
+ * (`allocatePairs(adapter, { backend })` composes in place), the k = 2 top-k reload in WebAssembly and, where Node
+ * loads this package, the parallel checkpoint merge (worker threads, see `@vblora/cpu/node`).
+ * @example
+ * ```ts
+ * import { composeAdapter } from '@vblora/core';
+ * import { createCpuBackend } from '@vblora/cpu';
+ * const pairs = await composeAdapter(adapter, { backend: createCpuBackend() });
+ * ```
+ */
+export function createCpuBackend(): Backend {
+  return makeCpuBackend();
 }
 
 /** A shared CPU backend (WebAssembly SIMD kernels); see {@link createCpuBackend}. */

@@ -16,6 +16,7 @@ import {
   isTopk,
   type LogitsSource,
   type LowRankPair,
+  type PairsLayer,
   softmaxF32,
   tensor,
   type TopkAdmixtureArgs,
@@ -188,16 +189,7 @@ function fits(out: LowRankPair, shapeA: readonly [number, number], shapeB: reado
  * then the larger of a dense top-k selection's regions and the mix's index, weight and transpose regions.
  * Mirrors the layouts of `selectDense` and `mixAll`.
  */
-export function composeScratchBytes(dims: {
-  rowsA: number;
-  rowsB: number;
-  r: number;
-  k: number;
-  nv: number;
-  vl: number;
-  denseA: boolean;
-  denseB: boolean;
-}): number {
+export function composeScratchBytes(dims: PairsLayer): number {
   const { rowsA, rowsB, r, k, nv, vl } = dims;
   const sum = (sizes: number[]) => sizes.reduce((s, b) => s + align16(b), 0);
   const select = (dense: boolean, rows: number) =>

@@ -1,6 +1,6 @@
 /**
  * The CPU backend's `merge` and `unmerge` kernels: argument checks and messages of the reference kernels, the
- * arithmetic in WebAssembly SIMD (float32 and bfloat16) or in core's JS row-block loop (float16).
+ * arithmetic in WebAssembly SIMD (float32 and bfloat16) or in the plain-JS row-block loop (float16).
  * @module
  */
 import {

@@ -10,5 +10,6 @@
  * ```
  * @packageDocumentation
  */
-export { createMergePool, MAX_POOL_REGION_BYTES, type MergePool, type PoolMergeJob } from './node/merge-pool.js';
+export { createMergePool, MAX_POOL_REGION_BYTES } from './node/merge-pool.js';
 export { mergeRowBlock, type RowBlockJob } from './merge-row-block.js';
+export { cpuParallelMerge } from './node/parallel-merge.js';

@@ -1,5 +1,5 @@
 /**
- * PEFT's k = 2 top-k reload (see `reloadStoredPairs`) in WebAssembly: the two logs and one exp per row run in
+ * PEFT's k = 2 top-k reload (see core's `reloadStoredPairsJs`) in WebAssembly: the two logs and one exp per row run in
  * the CPU module (its log/exp give Math.log/Math.exp's bits), three to four times faster than the same loop in
  * JavaScript, which calls out of optimised code for every transcendental.
  * @module

@@ -69,7 +69,7 @@ export async function composeWorkload(
   ];
   if (backend.name === 'cpu') {
     // switching adapters: the same arrays again (no allocation, no first-touch page faults)
-    const into = allocatePairs(adapter);
+    const into = allocatePairs(adapter, { backend });
     runs.push({
       backend: backend.name,
       output: 'into reused arrays',

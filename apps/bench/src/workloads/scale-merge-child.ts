@@ -5,7 +5,9 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
+import { defineBackend, referenceBackend } from '@vblora/core';
 import { mergeCheckpoint, readAdapterDir } from '@vblora/core/node';
+import { cpuParallelMerge } from '@vblora/cpu/node';
 
 /** What the child reports. */
 export interface ScaleMergeChildResult {
@@ -39,7 +41,9 @@ async function main(argv: readonly string[]): Promise<void> {
   const { adapter } = await readAdapterDir(adapterDir);
   const rssBeforeBytes = process.memoryUsage().rss;
   const t0 = performance.now();
-  const result = await mergeCheckpoint(adapter, baseDir, outDir);
+  // the reference's numbers on every core (the merge pool), as `vblora merge --base` runs
+  const backend = defineBackend({ ...referenceBackend, capabilities: { parallelMerge: cpuParallelMerge } });
+  const result = await mergeCheckpoint(adapter, baseDir, outDir, { backend });
   const ms = performance.now() - t0;
   const out: ScaleMergeChildResult = {
     ms,

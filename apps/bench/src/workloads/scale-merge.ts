@@ -3,8 +3,16 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRng, f32ToBf16Bits, planSafetensors, type VBLoRAAdapter } from '@vblora/core';
+import {
+  createRng,
+  defineBackend,
+  f32ToBf16Bits,
+  planSafetensors,
+  referenceBackend,
+  type VBLoRAAdapter,
+} from '@vblora/core';
 import { mergeCheckpoint, readAdapterDir, SHARD_INDEX_FILE, writeAdapterDir } from '@vblora/core/node';
+import { cpuParallelMerge } from '@vblora/cpu/node';
 import type { ScaleMergeChildResult } from './scale-merge-child.js';
 import { llamaModules, type LlamaShape } from '../llama-shapes.js';
 import type { BenchRow } from '../result.js';
@@ -97,6 +105,7 @@ export async function scaleMergeWorkload(
       let peak = rssBeforeBytes;
       const t0 = performance.now();
       const result = await mergeCheckpoint(reloaded, inDir, outDir, {
+        backend: defineBackend({ ...referenceBackend, capabilities: { parallelMerge: cpuParallelMerge } }),
         onProgress: () => void (peak = Math.max(peak, process.memoryUsage().rss)),
       });
       r = {

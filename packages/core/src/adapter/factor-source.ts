@@ -1,112 +1,55 @@
+import type { Backend } from '../backend/define-backend.js';
 import { safeTopkWeights, type LogitsSource } from '../kernels/index.js';
-import { softmaxF32 } from '../kernels/topk-admixture.js';
-import { storedWeightError } from '../kernels/kernel-errors.js';
-import { lastDim, requireF32 } from '../kernels/check.js';
-import { tensor, toF32, type HostTensor } from '../tensor/index.js';
+import { lastDim } from '../kernels/check.js';
+import { reloadRows, reloadStoredPairsJs } from '../kernels/topk-reload.js';
+import { toF32, type HostTensor } from '../tensor/index.js';
 import type { Factor } from './vblora-adapter.js';
+
+export { reloadRows, reloadStoredPairsJs } from '../kernels/topk-reload.js';
 
 /**
  * The weights PEFT ends up using for a top-k factor: it rebuilds logits `log(w)` (the dropped weight restored as
  * `1 − Σw`, clamped at 0 here so no row becomes NaN), re-runs top-k (descending logit) and softmax. Doing the same
- * on k values per row gives PEFT's numbers without materialising the dense `(…, nv)` logits.
+ * on k values per row gives PEFT's numbers without materialising the dense `(…, nv)` logits. For k = 2 `backend`'s
+ * `topkReload` capability runs it when it has one (the same bits); otherwise, and by default, core's plain loops.
  */
 export function reloadTopkWeights(
   indices: HostTensor,
   weightsKm1: HostTensor<'f32'>,
   k: number,
+  backend?: Backend,
 ): {
   indices: HostTensor<'i32'>;
   weights: HostTensor<'f32'>;
   repairedRows: readonly number[];
 } {
   if (k === 2 && lastDim(weightsKm1.shape) === 1 && indices.data.length === 2 * weightsKm1.data.length) {
-    return { ...reloadStoredPairs(indices, weightsKm1), repairedRows: [] };
+    return { ...reloadStoredPairs(indices, weightsKm1, backend), repairedRows: [] };
   }
   const { weights, repairedRows } = safeTopkWeights({ weightsKm1 });
   return { ...reloadRows(indices, weights, k), repairedRows };
 }
 
-/** The general loop of {@link reloadTopkWeights} over restored weights (rows, k). @internal */
-export function reloadRows(
-  indices: HostTensor,
-  weights: HostTensor<'f32'>,
-  k: number,
-): { indices: HostTensor<'i32'>; weights: HostTensor<'f32'> } {
-  const w = weights.data;
-  const rows = w.length / k;
-  const outIdx = new Int32Array(w.length);
-  const outW = new Float32Array(w.length);
-  const lg = new Float32Array(k);
-  const sorted = new Float32Array(k);
-  const order = new Int32Array(k);
-  const data = indices.data;
-  for (let row = 0; row < rows; row++) {
-    const base = row * k;
-    for (let j = 0; j < k; j++) lg[j] = Math.fround(Math.log(w[base + j]!));
-    // torch.topk on the rebuilt logits: descending logit; insertion keeps the file order among equal values
-    for (let j = 0; j < k; j++) {
-      let p = j;
-      while (p > 0 && lg[order[p - 1]!]! < lg[j]!) {
-        order[p] = order[p - 1]!;
-        p--;
-      }
-      order[p] = j;
-    }
-    for (let j = 0; j < k; j++) sorted[j] = lg[order[j]!]!;
-    softmaxF32(sorted, 0, k, outW, base);
-    for (let j = 0; j < k; j++) outIdx[base + j] = Number(data[base + order[j]!]!);
-  }
-  return { indices: tensor('i32', indices.shape, outIdx), weights: tensor('f32', weights.shape, outW) };
-}
-
 /**
- * k = 2 (PEFT's default) in one pass from the stored weights, without the intermediate (rows, 2) tensor: the same
- * bits as `safeTopkWeights` followed by the general loop. A stored weight v in [0, 1] (checked, with the same
- * error) restores its partner as `1 − v` ≥ 0, so no row needs repair and both logs are ≤ 0 and never both −inf:
- * the larger logit is finite, is softmax's max, and its `exp(0)` is exactly 1 — one `exp` per row instead of two.
- * Runs in WebAssembly where it can (the CPU module's log/exp give Math's bits), else in JavaScript.
+ * k = 2 (PEFT's default) in one pass from the stored weights: the backend's `topkReload` capability when it has one
+ * (the cpu backend's runs in WebAssembly, with the bits of the plain loop), else core's plain loop ({@link reloadStoredPairsJs}).
  * @internal
  */
 export function reloadStoredPairs(
   indices: HostTensor,
   weightsKm1: HostTensor<'f32'>,
+  backend?: Backend,
 ): { indices: HostTensor<'i32'>; weights: HostTensor<'f32'> } {
-  return reloadStoredPairsJs(indices, weightsKm1);
+  const reload = backend?.capabilities?.topkReload;
+  return reload === undefined ? reloadStoredPairsJs(indices, weightsKm1) : reload.reloadPairs(indices, weightsKm1);
 }
 
-/** {@link reloadStoredPairs} in JavaScript (engines without WebAssembly SIMD; the tests' definition). @internal */
-export function reloadStoredPairsJs(
-  indices: HostTensor,
-  weightsKm1: HostTensor<'f32'>,
-): { indices: HostTensor<'i32'>; weights: HostTensor<'f32'> } {
-  requireF32(weightsKm1, 'weightsKm1', 'safeTopkWeights');
-  const stored = weightsKm1.data;
-  const data = indices.data;
-  const outIdx = new Int32Array(2 * stored.length);
-  const outW = new Float32Array(2 * stored.length);
-  for (let row = 0; row < stored.length; row++) {
-    const v = stored[row]!;
-    if (!(v >= 0 && v <= 1)) throw storedWeightError(row, v);
-    const l0 = Math.fround(Math.log(v));
-    const l1 = Math.fround(Math.log(Math.fround(1 - v)));
-    const swap = l0 < l1; // insertion keeps the file order unless the second is strictly larger
-    const e1 = Math.fround(Math.exp(Math.fround(swap ? l0 - l1 : l1 - l0)));
-    const inv = Math.fround(1 / Math.fround(1 + e1));
-    const base = 2 * row;
-    outW[base] = inv; // fround(1 · inv)
-    outW[base + 1] = Math.fround(e1 * inv);
-    outIdx[base] = Number(data[base + (swap ? 1 : 0)]!);
-    outIdx[base + 1] = Number(data[base + (swap ? 0 : 1)]!);
-  }
-  return {
-    indices: tensor('i32', indices.shape, outIdx),
-    weights: tensor('f32', [...weightsKm1.shape.slice(0, -1), 2], outW),
-  };
-}
-
-/** A factor as the compose kernel takes it: float32 logits, or the top-k form with PEFT-equivalent weights. */
-export function factorSource(f: Factor, k: number): LogitsSource {
+/**
+ * A factor as the compose kernel takes it: float32 logits, or the top-k form with PEFT-equivalent weights (reloaded
+ * by `backend`'s `topkReload` capability when it has one, else by core's plain loops).
+ */
+export function factorSource(f: Factor, k: number, backend?: Backend): LogitsSource {
   if (f.kind === 'logits') return toF32(f.logits);
-  const { indices, weights } = reloadTopkWeights(f.indices, toF32(f.weights), k);
+  const { indices, weights } = reloadTopkWeights(f.indices, toF32(f.weights), k, backend);
   return { indices, weights };
 }

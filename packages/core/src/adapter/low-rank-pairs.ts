@@ -3,6 +3,8 @@
  * same shape without allocating, or handing the buffers to worker threads).
  * @module
  */
+import type { Backend } from '../backend/define-backend.js';
+import type { PairsLayer } from '../backend/capabilities.js';
 import { AdapterError, ShapeError } from '../errors.js';
 import type { LowRankPair } from '../kernels/index.js';
 import { formatShape, tensor } from '../tensor/index.js';
@@ -13,11 +15,16 @@ export interface AllocatePairsOptions {
   /** Only these module paths (default: all, in file order). */
   readonly modules?: readonly string[];
   /**
-   * Back the arrays by one shared WebAssembly memory (its buffer is a SharedArrayBuffer) so that worker threads
-   * can read them without copies. Needs an engine with shared memory (Node; browsers only when cross-origin
-   * isolated).
+   * Back the arrays by shared memory (a SharedArrayBuffer) so that worker threads can read them without copies.
+   * Needs an engine with shared memory (Node; browsers only when cross-origin isolated).
    */
   readonly shared?: boolean;
+  /**
+   * The backend that will compose into the arrays: when it offers pairs storage (the cpu backend of `@vblora/cpu`:
+   * a WebAssembly memory with its kernels' scratch after the pairs) they live there and are composed in place;
+   * otherwise, and by default, they are plain arrays, which any backend composes into by copying.
+   */
+  readonly backend?: Backend;
 }
 
 function factorLead(f: Factor): readonly number[] {
@@ -31,8 +38,41 @@ export function pairShapes(m: AdapterModule, vl: number): { A: [number, number];
   return { A: [r, inT * vl], B: [outT * vl, rB] };
 }
 
-/** A buffer of `bytes` for the pairs (shared: a SharedArrayBuffer, for worker threads). */
-function pairsBuffer(bytes: number, shared: boolean): ArrayBufferLike {
+/** The layers of `mods` as the compose kernel will see them (what a backend's pairs storage sizes its scratch by). */
+function layersOf(
+  adapter: VBLoRAAdapter,
+  mods: readonly AdapterModule[],
+  shapes: readonly { A: [number, number]; B: [number, number] }[],
+): PairsLayer[] {
+  const { num_vectors: nv, vector_length: vl, topk: k } = adapter.config;
+  return mods.map((m, i) => {
+    const { A, B } = shapes[i]!;
+    return {
+      rowsA: (A[0] * A[1]) / vl,
+      rowsB: (B[0] * B[1]) / vl,
+      r: A[0],
+      k,
+      nv,
+      vl,
+      denseA: m.a.kind === 'logits',
+      denseB: m.b.kind === 'logits',
+    };
+  });
+}
+
+/** A buffer of `bytes` for the pairs: the backend's pairs storage when it has one, else plain memory. */
+function pairsBuffer(bytes: number, layers: () => PairsLayer[], options: AllocatePairsOptions): ArrayBufferLike {
+  const shared = options.shared === true;
+  const storage = options.backend?.capabilities?.pairsStorage;
+  const own = storage?.allocate(bytes, layers(), shared);
+  if (own !== undefined) {
+    if (own.byteLength < bytes)
+      throw new ShapeError(
+        `allocatePairs: backend "${options.backend!.name}" gave ${own.byteLength} bytes for ${bytes} bytes of pairs`,
+        'pairsStorage',
+      );
+    return own;
+  }
   return shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
 }
 
@@ -45,13 +85,15 @@ function modulesOf(adapter: VBLoRAAdapter, paths: readonly string[] | undefined)
 }
 
 /**
- * Zero-filled float32 A and B for every module of an adapter, in one buffer (A then B per module, in order). The
- * buffer is a WebAssembly memory's, with room after the pairs for the CPU backend to compose into them in place.
+ * Zero-filled float32 A and B for every module of an adapter, in one buffer (A then B per module, in order). With
+ * `backend` set to one that offers pairs storage, the buffer is that backend's (the cpu backend's: a WebAssembly
+ * memory with room after the pairs for its kernels to compose into them in place).
  *
  * @example
  * ```ts
- * const into = allocatePairs(adapter);
- * await composeAdapter(adapter, { backend: createCpuBackend(), into }); // fills `into`
+ * const backend = createCpuBackend(); // from @vblora/cpu
+ * const into = allocatePairs(adapter, { backend });
+ * await composeAdapter(adapter, { backend, into }); // fills `into`
  * await composeAdapter(otherAdapterOfSameShape, { backend, into }); // reuses the same arrays
  * ```
  */
@@ -60,7 +102,7 @@ export function allocatePairs(adapter: VBLoRAAdapter, options: AllocatePairsOpti
   const mods = modulesOf(adapter, options.modules);
   const shapes = mods.map((m) => pairShapes(m, vl));
   const floats = shapes.reduce((n, s) => n + s.A[0] * s.A[1] + s.B[0] * s.B[1], 0);
-  const buffer = pairsBuffer(floats * 4, options.shared === true);
+  const buffer = pairsBuffer(floats * 4, () => layersOf(adapter, mods, shapes), options);
   const out = new Map<string, LowRankPair>();
   let at = 0;
   mods.forEach((m, i) => {

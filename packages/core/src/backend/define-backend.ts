@@ -7,6 +7,7 @@
 import { BackendDefinitionError } from '../errors.js';
 import type { Precision } from '../kernels/contract.js';
 import { isKernelName, type KernelSet } from '../kernels/kernel-set.js';
+import { checkCapabilities, type BackendCapabilities } from './capabilities.js';
 
 /** What a backend author writes. */
 export interface BackendSpec {
@@ -16,10 +17,15 @@ export interface BackendSpec {
   readonly precision: Precision;
   /** Cheap probe: can this backend run here (API present, adapter found)? May be async; must not throw on "no". */
   isAvailable(): boolean | Promise<boolean>;
-  /** One-time setup (compile shaders, create sessions); resolveBackend calls it every time it picks the backend. */
-  init?(): void | Promise<void>;
+  /**
+   * One-time setup (compile shaders, create sessions); resolveBackend calls it every time it picks the backend.
+   * Undefined as absent, so that a defined backend spreads into a new spec (`{ ...backend, capabilities }`).
+   */
+  readonly init?: (() => void | Promise<void>) | undefined;
   /** The kernels implemented; an absent kernel is simply not supported. */
   readonly kernels: Partial<KernelSet>;
+  /** What the backend offers beyond its kernels (pairs storage, a parallel merge); absent: core's plain paths. */
+  readonly capabilities?: BackendCapabilities;
 }
 
 /** A defined backend: the frozen spec. */
@@ -34,15 +40,21 @@ export interface Backend {
   readonly init: (() => void | Promise<void>) | undefined;
   /** The kernels implemented; an absent kernel is not supported. */
   readonly kernels: Readonly<Partial<KernelSet>>;
+  /**
+   * What the backend offers beyond its kernels; core asks for these instead of checking which backend it has.
+   * Absent (a backend value not made by {@link defineBackend}) counts as none.
+   */
+  readonly capabilities?: Readonly<BackendCapabilities>;
 }
 
 const PRECISIONS: readonly string[] = ['f32', 'bf16', 'f16'];
 
 /**
- * Defines a backend: checks the spec and returns it frozen (kernels copied, so later edits of the spec object do
- * not leak in).
+ * Defines a backend: checks the spec and returns it frozen (kernels and capabilities copied, so later edits of the
+ * spec object do not leak in).
  * @throws {BackendDefinitionError} (a `ConfigError`) on an empty name, an unknown precision, a missing
- * isAvailable, or a kernel entry that is not a known kernel name or not a function.
+ * isAvailable, a kernel entry that is not a known kernel name or not a function, or a capability that is unknown
+ * or lacks its methods.
  * @example
  * ```ts
  * export const myBackend = defineBackend({
@@ -85,5 +97,6 @@ export function defineBackend(spec: BackendSpec): Backend {
     isAvailable: spec.isAvailable,
     init: spec.init,
     kernels: Object.freeze(kernels) as Readonly<Partial<KernelSet>>,
+    capabilities: checkCapabilities(spec.name, spec.capabilities),
   });
 }

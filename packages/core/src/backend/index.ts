@@ -4,6 +4,15 @@
  */
 export { defineBackend } from './define-backend.js';
 export type { Backend, BackendSpec } from './define-backend.js';
+export type {
+  BackendCapabilities,
+  MergePool,
+  PairsLayer,
+  PairsStorage,
+  ParallelMerge,
+  PoolMergeJob,
+  TopkReload,
+} from './capabilities.js';
 export { resolveBackend, requireKernel } from './resolve-backend.js';
 export { referenceBackend } from './reference-backend.js';
 export { checkBackendOptions, type BackendFactory, type BackendOptions } from './backend-factory.js';

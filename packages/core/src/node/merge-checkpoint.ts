@@ -4,7 +4,7 @@ import type { VBLoRAAdapter } from '../adapter/vblora-adapter.js';
 import { composeAdapter } from '../adapter/compose-adapter.js';
 import { checkMergeInputs } from '../adapter/merge-state-dict.js';
 import { DEFAULT_MAX_MEMORY_BYTES } from '../accounting/memory-budget.js';
-import { referenceBackend, requireKernel, type Backend } from '../backend/index.js';
+import { referenceBackend, requireKernel, type Backend, type MergePool } from '../backend/index.js';
 import { planSafetensors } from '../checkpoint/safetensors-plan.js';
 import { ConfigError, ShapeError } from '../errors.js';
 import type { LowRankPair, WeightDType } from '../kernels/index.js';
@@ -19,11 +19,15 @@ import { checkDestinations, commitStaged, discardStaged, stageFile, type StagedF
 
 /** Options of {@link mergeCheckpoint}. */
 export interface MergeCheckpointOptions {
-  /** Backend for compose and, unless it is the reference or a cpu backend (merged by the worker pool), for merge; default the reference backend. */
+  /**
+   * Backend for compose and merge; default the reference backend. A backend offering a parallel merge (the cpu
+   * backend of `@vblora/cpu` in Node: worker threads) merges each weight in place on every core; any other merges
+   * by its `merge` kernel, one weight at a time.
+   */
   readonly backend?: Backend;
   /** PEFT's safe_merge: a NumericalError naming the module if a merged weight is not finite. */
   readonly safe?: boolean;
-  /** Threads for the reference merge (default every core; 1 = in-process). */
+  /** Threads for the backend's parallel merge (default every core; 1 = in-process); ignored without one. */
   readonly threads?: number;
   /** Memory budget for everything the files size (headers, factors, tensor buffers); default `DEFAULT_MAX_MEMORY_BYTES`. */
   readonly maxMemoryBytes?: number;
@@ -57,7 +61,7 @@ function budgetOf(options: MergeCheckpointOptions): number {
 /**
  * Merges an adapter into a base checkpoint on disk — a single `.safetensors` file or a sharded folder with
  * `model.safetensors.index.json` — streaming tensor by tensor: memory holds the adapter's factors, the largest
- * adapted weight (merged in place by the CPU kernels on every core) and the largest other tensor, never the
+ * adapted weight (merged in place on every core by a backend's parallel merge) and the largest other tensor, never the
  * model, and all of it is checked against the memory budget first. Output keys, order, dtypes and shard names
  * equal the input's.
  *
@@ -122,9 +126,9 @@ async function mergeCatalog(
 ): Promise<MergeCheckpointResult> {
   const info = new Map([...catalog.tensors].map(([name, t]) => [name, t.entry]));
   const extras = checkMergeInputs(adapter, info, (key) => ` (in ${files.shardNames[catalog.tensors.get(key)!.shard]})`);
-  const memory = planMergeMemory(adapter, catalog, extras, 0, budget);
-  const pool = undefined as
-    { regions(bytes: number): Uint8Array[]; threads: number; close(): Promise<void> } | undefined;
+  const parallel = (options.backend ?? referenceBackend).capabilities?.parallelMerge;
+  const memory = planMergeMemory(adapter, catalog, extras, parallel?.maxRegionBytes ?? 0, budget);
+  const pool = parallel?.open(options.threads);
   try {
     const pairs = await composeAdapter(adapter, options.backend === undefined ? {} : { backend: options.backend });
     const region = memory.regionBytes > 0 ? pool?.regions(memory.regionBytes)[0] : undefined;
@@ -148,7 +152,7 @@ async function mergeCatalog(
             if (pair !== undefined) {
               const into = region !== undefined && entry.end - entry.begin <= region.byteLength ? region : undefined;
               t = await reader.readTensor(entry, into ?? scratch);
-              t = await mergeTensor(t, pair, adapter, module!, options);
+              t = await mergeTensor(t, pair, adapter, module!, options, pool, into);
               merged.add(module!);
             } else {
               // a carried tensor replaces the base's bytes, which are then never read
@@ -184,16 +188,37 @@ async function mergeTensor(
   adapter: VBLoRAAdapter,
   path: string,
   options: MergeCheckpointOptions,
+  pool: MergePool | undefined,
+  region: Uint8Array | undefined,
 ): Promise<HostTensor> {
-  const backend = options.backend ?? referenceBackend;
-  const merge = requireKernel(backend, 'merge');
-  return merge({
-    weight: t as HostTensor<WeightDType>,
-    A: pair.A,
-    B: pair.B,
-    fanInFanOut: adapter.config.fan_in_fan_out,
-    safe: options.safe ?? false,
+  const fanInFanOut = adapter.config.fan_in_fan_out;
+  const safe = options.safe ?? false;
+  if (pool === undefined || region === undefined) {
+    // no parallel merge; or a weight past the pool's largest region: the backend's own kernel
+    const merge = requireKernel(options.backend ?? referenceBackend, 'merge');
+    return merge({
+      weight: t as HostTensor<WeightDType>,
+      A: pair.A,
+      B: pair.B,
+      fanInFanOut,
+      safe,
+      adapter: adapter.name,
+      module: path,
+    });
+  }
+  // the backend's merge kernel's numbers, by its pool on every core, in place
+  const shape: [number, number] = [t.shape[0]!, t.shape[1]!];
+  await pool.run({
+    dtype: t.dtype as WeightDType,
+    shape,
+    input: region,
+    output: region,
+    A: pair.A.data,
+    B: pair.B.data,
+    fanInFanOut,
+    safe,
     adapter: adapter.name,
     module: path,
   });
+  return t; // merged in place: t's data is the region
 }

@@ -70,7 +70,7 @@ describe('composeAdapter({ into })', () => {
   it('cpu: composes in place into pairs from allocatePairs, and falls back to copying when their scratch is too small', async () => {
     const cpu = createCpuBackend();
     const adapter = smallAdapter(7, 'topk', undefined, 4);
-    const into = allocatePairs(adapter);
+    const into = allocatePairs(adapter, { backend: cpu });
     // a bank of 8192 vectors (256 KiB) needs more scratch than was set aside for the 12-vector bank
     const rng = Array.from({ length: 8192 * 8 }, (_, i) => Math.sin(i) * 0.5);
     const bigBank = {
@@ -92,7 +92,7 @@ describe('composeAdapter({ into })', () => {
   it('cpu: composes in place into shared pairs too (a shared WebAssembly memory)', async () => {
     const cpu = createCpuBackend();
     const adapter = smallAdapter(8, 'full', undefined, 4);
-    const into = allocatePairs(adapter, { shared: true });
+    const into = allocatePairs(adapter, { shared: true, backend: cpu });
     const fresh = await composeAdapter(adapter, { backend: cpu });
     const got = await composeAdapter(adapter, { backend: cpu, into });
     for (const [path, pair] of got) {

@@ -7,6 +7,10 @@ import {
   reloadTopkWeights,
 } from '../../src/adapter/factor-source.js';
 import { NumericalError, safeTopkWeights, tensor } from '../../src/index.js';
+import { createCpuBackend } from '@vblora/cpu';
+
+// the cpu backend's topkReload capability (WebAssembly) must give the plain loop's bits
+const cpu = createCpuBackend();
 
 const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
 
@@ -30,7 +34,7 @@ describe('reloadStoredPairs (wasm and JS) = safeTopkWeights + the general reload
           const w = tensor('f32', [rows.length, 1], Float32Array.from(rows.map(([v]) => v)));
           const idx = tensor('i16', [rows.length, 2], Int16Array.from(rows.flatMap(([, i, j]) => [i, j])));
           const general = reloadRows(idx, safeTopkWeights({ weightsKm1: w }).weights, 2);
-          for (const fast of [reloadStoredPairs(idx, w), reloadStoredPairsJs(idx, w)]) {
+          for (const fast of [reloadStoredPairs(idx, w), reloadStoredPairs(idx, w, cpu), reloadStoredPairsJs(idx, w)]) {
             expect(fast.indices.shape).toEqual(general.indices.shape);
             expect(fast.weights.shape).toEqual(general.weights.shape);
             expect(Array.from(fast.indices.data)).toEqual(Array.from(general.indices.data));
@@ -54,11 +58,13 @@ describe('reloadStoredPairs (wasm and JS) = safeTopkWeights + the general reload
         }
         throw new Error('safeTopkWeights accepted a bad weight');
       })();
-      for (const reload of [reloadStoredPairs, reloadStoredPairsJs]) {
+      const viaCpu = (i: typeof idx, x: typeof w) => reloadStoredPairs(i, x, cpu);
+      for (const reload of [reloadStoredPairs, viaCpu, reloadStoredPairsJs]) {
         expect(() => reload(idx, w)).toThrow(NumericalError);
         expect(() => reload(idx, w)).toThrow(general.message);
       }
       expect(() => reloadTopkWeights(idx, w, 2)).toThrow(general.message);
+      expect(() => reloadTopkWeights(idx, w, 2, cpu)).toThrow(general.message);
     }
   });
 

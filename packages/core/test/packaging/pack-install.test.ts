@@ -43,7 +43,7 @@ interface CliBackend {
 }
 const CLI_BACKENDS: readonly CliBackend[] = [
   { args: ['@vblora/core'], backend: 'reference' },
-  { args: ['@vblora/core', '--option', 'backend=cpu'], backend: 'cpu' },
+  { args: ['@vblora/cpu'], backend: 'cpu' },
   { args: ['@vblora/onnx'], backend: 'onnxruntime-node' },
   { args: ['@vblora/tfjs'], backend: 'tfjs-cpu' },
   { args: ['@vblora/tfjs', '--option', 'tfBackend=wasm'], backend: 'tfjs-wasm' },

@@ -65,6 +65,7 @@ const ENVIRONMENTS: readonly Environment[] = [
     env: { lib: ['ES2022', 'DOM'], types: [] },
     entries: [
       '@vblora/core',
+      '@vblora/cpu',
       '@vblora/tfjs',
       '@vblora/webgpu',
       '@vblora/onnx/web',

@@ -1,7 +1,7 @@
 /**
  * The parallel CPU merge of `mergeCheckpoint`: worker threads running the WebAssembly merge kernels on row
  * slices of a weight held in one shared WebAssembly memory, in place, so the weight is read from disk straight
- * into the memory the kernels work on and never copied (float16 weights use core's JS row-block loop on the
+ * into the memory the kernels work on and never copied (float16 weights use the plain-JS row-block loop on the
  * same memory).
  * @module
  */
@@ -12,55 +12,17 @@ import { Worker } from 'node:worker_threads';
 import {
   DTYPE_BYTES,
   MERGE_WEIGHT_DTYPES,
+  type MergePool,
   nonFiniteMergeError,
   ShapeError,
   UnsupportedError,
+  type PoolMergeJob,
   VBLoRAError,
-  type WeightDType,
 } from '@vblora/core';
 import { align16, CpuInstance, cpuModule, MAX_PAGES } from '../cpu-instance.js';
 import { firstNonFinite } from '../merge-rows.js';
 import { rowFactors } from '../row-factors.js';
 import { runSlice, type SliceJob } from './merge-slice.js';
-
-/** One merge for {@link MergePool.run}: the weight in regions of the pool's memory. */
-export interface PoolMergeJob {
-  readonly dtype: WeightDType;
-  /** Weight shape: (out, in), or (in, out) with fanInFanOut. */
-  readonly shape: readonly [number, number];
-  /** Views from {@link MergePool.regions}: the weight, and where the merged weight goes (may be the same view). */
-  readonly input: Uint8Array;
-  readonly output: Uint8Array;
-  /** (r, in) and (out, r) float32. */
-  readonly A: Float32Array;
-  readonly B: Float32Array;
-  readonly fanInFanOut: boolean;
-  /** −1 unmerges. */
-  readonly sign?: 1 | -1;
-  readonly safe: boolean;
-  readonly adapter: string;
-  readonly module: string;
-}
-
-/** Merges weights on every core, in a shared WebAssembly memory. */
-export interface MergePool {
-  /** Number of threads merging (1 = in this thread). */
-  readonly threads: number;
-  /** Largest weight, in bytes, that {@link MergePool.regions} can hold (the 4 GiB of a wasm32 memory, less room for factors). */
-  readonly maxRegionBytes: number;
-  /**
-   * `count` regions of `bytes` each in the pool's memory (16-byte aligned; earlier views stay valid but the
-   * regions are reused): read a weight into one, then {@link MergePool.run}.
-   */
-  regions(bytes: number, count?: number): Uint8Array[];
-  /**
-   * Merges the weight and resolves when the output is complete; NumericalError in safe mode on a non-finite result.
-   * Calls run one after another.
-   */
-  run(job: PoolMergeJob): Promise<void>;
-  /** Stops the worker threads. */
-  close(): Promise<void>;
-}
 
 interface WorkerReply {
   ok: boolean;

@@ -1,6 +1,6 @@
 /**
  * One worker's share of a pool merge: rows of a weight in the shared memory, merged in place by the WebAssembly
- * kernels (float32, bfloat16) or core's JS row-block loop (float16). Runs in the worker threads and, without
+ * kernels (float32, bfloat16) or the plain-JS row-block loop (float16). Runs in the worker threads and, without
  * them, in the calling thread.
  * @module
  */
