@@ -16,6 +16,10 @@ export interface LoraRun {
   readonly label: string;
   readonly rank: number;
   readonly rank_is_float: boolean;
+  /** The VB-LoRA adapter folder converted, relative to {@link LORA_DIR}. */
+  readonly source: string;
+  /** The golden case whose base model the adapter belongs to. */
+  readonly base_case: string;
   readonly folder?: string;
   readonly rank_pattern?: Record<string, number>;
   readonly error?: { readonly type: string; readonly message: string };

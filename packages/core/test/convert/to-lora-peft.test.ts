@@ -39,7 +39,7 @@ const TIED_CASE = 'edge_topk3_ties_zero_nan';
 const runs = loraRuns();
 
 async function convert(run: LoraRun): Promise<LoraCheckpoint> {
-  const { adapter } = await readAdapterDir(join(GOLDEN_DIR, run.case, `adapter_${run.flavour}`));
+  const { adapter } = await readAdapterDir(join(LORA_DIR, run.source));
   return toLoraAdapter(adapter, run.rank_is_float ? { energy: run.rank } : { rank: run.rank });
 }
 
@@ -59,8 +59,8 @@ function shapeOf(t: HostTensor): string {
 }
 
 describe('toLoraAdapter vs PEFT save_as_lora', () => {
-  it('has generated runs for every golden case and flavour', () => {
-    expect(new Set(runs.map((r) => `${r.case}/${r.flavour}`)).size).toBe(10);
+  it('has generated runs for every golden case (and the bias-free bf16 layer-1 variant) and flavour', () => {
+    expect(new Set(runs.map((r) => `${r.case}/${r.flavour}`)).size).toBe(12);
     expect(runs.filter((r) => r.folder !== undefined).length).toBeGreaterThanOrEqual(40);
   });
 
