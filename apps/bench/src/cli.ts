@@ -8,8 +8,9 @@ import { reportMarkdown } from './report.js';
 import { runBench } from './run-bench.js';
 
 /**
- * `vblora bench [--quick] [--json FILE] [--md FILE] [--scale-layers N]`: runs the workloads, prints the markdown
- * table, and writes the JSON and markdown files when asked.
+ * `vblora bench [--quick] [--json FILE] [--md FILE] [--scale-layers N] [--only compose,merge,…]`: runs the
+ * workloads (all, or those of `--only`: ids of `BENCH_WORKLOADS`), prints the markdown table, and writes the JSON
+ * and markdown files when asked.
  */
 export async function benchMain(argv: readonly string[]): Promise<number> {
   const { values } = parseArgs({
@@ -22,6 +23,7 @@ export async function benchMain(argv: readonly string[]): Promise<number> {
       backends: { type: 'string' },
       matrix: { type: 'string' },
       'package-scripts': { type: 'boolean' },
+      only: { type: 'string' },
     },
   });
   const names = (values.backends ?? 'reference,cpu,tfjs-wasm,onnx,webgpu').split(',').filter((n) => n !== '');
@@ -35,6 +37,7 @@ export async function benchMain(argv: readonly string[]): Promise<number> {
     ...(tfName === undefined ? {} : { trainOn: tfName }),
     command: `vblora bench ${argv.join(' ')}`.trim(),
     ...(values['scale-layers'] === undefined ? {} : { scaleLayers: Number(values['scale-layers']) }),
+    ...(values.only === undefined ? {} : { only: values.only.split(',').filter((w) => w !== '') }),
     log: (m) => {
       if (tty) process.stderr.write(`\r\x1b[2Kbench: ${m}…`);
     },

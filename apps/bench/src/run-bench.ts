@@ -12,7 +12,7 @@ import { adapterSwitchWorkload } from './workloads/adapter-switch.js';
 import { checkpointWorkload } from './workloads/checkpoint.js';
 import { cliStartupWorkload } from './workloads/cli-startup.js';
 import { composeWorkload } from './workloads/compose.js';
-import { copyBandwidth } from './workloads/copy-bandwidth.js';
+import { allCoreCopyBandwidth, copyBandwidth, type CopyProbes } from './workloads/copy-bandwidth.js';
 import { forwardWorkload } from './workloads/forward.js';
 import { generateWorkload } from './workloads/generate-tokens.js';
 import { mergeWorkload } from './workloads/merge.js';
@@ -48,10 +48,58 @@ export interface BenchOptions {
   readonly command?: string;
   /** Progress messages (one per workload). */
   readonly log?: (message: string) => void;
+  /**
+   * Only these workloads (ids as in {@link BENCH_WORKLOADS}; default: all). The copies always run: every ratio
+   * against copy bandwidth needs them.
+   */
+  readonly only?: readonly string[];
 }
 
-/** Runs every workload on every backend that implements it, copy bandwidth first, and returns the report. */
+/** Workload ids that {@link BenchOptions.only} selects from. */
+export const BENCH_WORKLOADS = [
+  'compose',
+  'merge',
+  'forward',
+  'mixed-batch',
+  'training-step',
+  'generate',
+  'adapter-switch',
+  'cli-startup',
+  'checkpoint',
+  'scale-merge',
+] as const;
+
+/**
+ * Runs every workload (or those of `options.only`) on every backend that implements it, copy bandwidth first,
+ * and returns the report.
+ */
 export async function runBench(options: BenchOptions = {}): Promise<BenchReport> {
+  const copy = await measureCopies(options.quick === true);
+  try {
+    return await runWorkloads(options, copy);
+  } finally {
+    await copy.close();
+  }
+}
+
+/** The one-thread and the all-core copy, measured and kept ready to repeat alongside compose and merge. */
+async function measureCopies(quick: boolean) {
+  const bytes = quick ? 32 * 2 ** 20 : 256 * 2 ** 20;
+  const reps = quick ? 3 : 9;
+  const one = await copyBandwidth(bytes, reps);
+  const all = await allCoreCopyBandwidth(bytes, reps);
+  const probes: CopyProbes = { one: one.probe, all: all.probe };
+  return { one, all, probes, close: all.close };
+}
+
+async function runWorkloads(
+  options: BenchOptions,
+  copy: Awaited<ReturnType<typeof measureCopies>>,
+): Promise<BenchReport> {
+  const unknown = options.only?.filter((w) => !(BENCH_WORKLOADS as readonly string[]).includes(w)) ?? [];
+  if (unknown.length > 0)
+    throw new RangeError(`bench: unknown workload ${unknown.join(', ')} (one of ${BENCH_WORKLOADS.join(', ')})`);
+  const want = (w: (typeof BENCH_WORKLOADS)[number]) => options.only === undefined || options.only.includes(w);
   const quick = options.quick === true;
   const backends = options.backends ?? [referenceBackend];
   const log = options.log ?? (() => undefined);
@@ -60,35 +108,42 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   const shape: LlamaShape = quick ? { layers: 1, hidden: 1024, intermediate: 2816 } : LLAMA2_7B;
 
   log('copy bandwidth');
-  const copy = await copyBandwidth(quick ? 32 * 2 ** 20 : 256 * 2 ** 20, quick ? 3 : 9);
-  rows.push(copy.row);
+  rows.push(copy.one.row, copy.all.row);
 
-  log('compose');
   const topk = syntheticAdapter(shape, 'topk');
-  for (const b of backends) {
-    if (b.kernels.composeLowRank === undefined) continue;
-    rows.push(...(await composeWorkload(topk, 'from top-k input', b, copy.probe, reps)));
-  }
-  {
+  if (want('compose')) {
+    log('compose');
+    for (const b of backends) {
+      if (b.kernels.composeLowRank === undefined) continue;
+      rows.push(...(await composeWorkload(topk, 'from top-k input', b, copy.probes, reps)));
+    }
     // full logits of the whole 7B adapter are 320 MB; a few layers show the same per-module rate
     const fullShape = quick ? shape : { ...shape, layers: 4 };
     const full = syntheticAdapter(fullShape, 'full');
     for (const b of backends) {
       if (b.kernels.composeLowRank === undefined) continue;
       rows.push(
-        ...(await composeWorkload(full, `from full logits (${fullShape.layers} layers)`, b, copy.probe, quick ? 1 : 3)),
+        ...(await composeWorkload(
+          full,
+          `from full logits (${fullShape.layers} layers)`,
+          b,
+          copy.probes,
+          quick ? 1 : 3,
+        )),
       );
     }
   }
 
-  log('merge');
-  const [mOut, mIn] = quick ? [512, 1024] : [shape.intermediate, shape.hidden];
-  rows.push(await mergeWorkload(mOut, mIn, 'f32', copy.probe, quick ? 1 : 9));
-  rows.push(await mergeWorkload(mOut, mIn, 'bf16', copy.probe, quick ? 1 : 9));
+  if (want('merge')) {
+    log('merge');
+    const [mOut, mIn] = quick ? [512, 1024] : [shape.intermediate, shape.hidden];
+    rows.push(await mergeWorkload(mOut, mIn, 'f32', copy.probes, quick ? 1 : 9));
+    rows.push(await mergeWorkload(mOut, mIn, 'bf16', copy.probes, quick ? 1 : 9));
+  }
 
-  log('forward');
+  if (want('forward')) log('forward');
   const hidden = quick ? 256 : 4096;
-  for (const b of backends) {
+  for (const b of want('forward') ? backends : []) {
     if (b.kernels.linear === undefined || b.kernels.adapterForward === undefined) continue;
     for (const tokens of quick ? [1, 16] : [1, 128, 4096]) {
       // plain-loop matmuls of 4096 tokens × 4096² take minutes (and SwiftShader is slower still): skip what a
@@ -99,8 +154,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     }
   }
 
-  log('mixed batch');
-  for (const b of backends) {
+  if (want('mixed-batch')) log('mixed batch');
+  for (const b of want('mixed-batch') ? backends : []) {
     if (b.kernels.mixedBatchForward === undefined || b.kernels.adapterForward === undefined) continue;
     for (const n of [1, 8, 64]) rows.push(await mixedBatchWorkload(b, quick ? 64 : 512, quick ? 128 : 1024, n, reps));
     // the cpu backend keeps stable adapters' transposed factors across batches
@@ -109,13 +164,13 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
         rows.push(await mixedBatchWorkload(b, quick ? 64 : 512, quick ? 128 : 1024, n, reps, true));
   }
 
-  if (options.trainOn !== undefined) {
+  if (options.trainOn !== undefined && want('training-step')) {
     log('training step');
     rows.push(await trainingStepWorkload(options.trainOn, quick ? 32 : 256, quick ? 1 : 9));
   }
 
-  if (options.generate !== false) {
-    const composer = backends.find((b) => b.name === 'cpu') ?? referenceBackend;
+  const composer = backends.find((b) => b.name === 'cpu') ?? referenceBackend;
+  if (options.generate !== false && want('generate')) {
     log('transformers.js generate');
     const workDir = await mkdtemp(join(tmpdir(), 'vblora-bench-generate-'));
     try {
@@ -139,6 +194,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       // our own mkdtemp folder, holding only what the injections wrote
       await rm(workDir, { recursive: true, force: true });
     }
+  }
+  if (options.generate !== false && want('adapter-switch')) {
     log('adapter switch');
     const switchShape = quick ? { layers: 1, hidden: 1024, intermediate: 2816 } : shape;
     const adapters = [7, 8, 9].map((seed) => syntheticAdapter(switchShape, 'topk', seed));
@@ -152,20 +209,24 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     rows.push(...(await adapterSwitchWorkload(decoder, adapters, composer, quick ? 2 : 9)));
   }
 
-  log('cli startup');
-  rows.push(...(await cliStartupWorkload(quick ? 2 : 9)));
+  if (want('cli-startup')) {
+    log('cli startup');
+    rows.push(...(await cliStartupWorkload(quick ? 2 : 9)));
+  }
 
-  log('checkpoint');
-  rows.push(...(await checkpointWorkload(topk, reps, !quick)));
+  if (want('checkpoint')) {
+    log('checkpoint');
+    rows.push(...(await checkpointWorkload(topk, reps, !quick)));
+  }
 
   const scaleLayers = options.scaleLayers ?? (quick ? 1 : 2);
-  if (scaleLayers > 0) {
+  if (scaleLayers > 0 && want('scale-merge')) {
     log('merge at scale');
     const scaleShape = { ...shape, layers: scaleLayers };
     // a fresh private folder (mkdtemp), which the workload removes when done: a predictable name in /tmp could
     // be pre-created by another user, and we would then write into, and delete, a folder that is not ours
     const workDir = await mkdtemp(join(tmpdir(), 'vblora-bench-'));
-    rows.push(await scaleMergeWorkload(syntheticAdapter(scaleShape, 'topk'), scaleShape, workDir, copy.gbps, log));
+    rows.push(await scaleMergeWorkload(syntheticAdapter(scaleShape, 'topk'), scaleShape, workDir, copy.all.gbps, log));
   }
   return { command: options.command ?? 'vblora bench', quick, machine: describeMachine(), rows };
 }

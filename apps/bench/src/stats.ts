@@ -36,23 +36,25 @@ export async function timePaired(
   reps: number,
   warmup = 1,
 ): Promise<[Timing, Timing]> {
-  for (let i = 0; i < warmup; i++) {
-    await a();
-    await b();
-  }
-  const sa: number[] = [];
-  const sb: number[] = [];
+  const [ta, tb] = await timeAlternating([a, b], reps, warmup);
+  return [ta!, tb!];
+}
+
+/**
+ * Times every function in turn, repetition by repetition (f₀, f₁, …, f₀, f₁, …), after `warmup` untimed rounds:
+ * {@link timePaired} for any number of functions (e.g. a workload between the one-thread and the all-core copy).
+ */
+export async function timeAlternating(fns: readonly (() => unknown)[], reps: number, warmup = 1): Promise<Timing[]> {
+  for (let i = 0; i < warmup; i++) for (const fn of fns) await fn();
+  const samples = fns.map((): number[] => []);
   for (let i = 0; i < reps; i++) {
-    for (const [fn, out] of [
-      [a, sa],
-      [b, sb],
-    ] as const) {
+    for (const [j, fn] of fns.entries()) {
       const t0 = performance.now();
       await fn();
-      out.push(performance.now() - t0);
+      samples[j]!.push(performance.now() - t0);
     }
   }
-  return [summarise(sa), summarise(sb)];
+  return samples.map(summarise);
 }
 
 /** GB/s (10⁹ bytes per second) for `bytes` moved in `ms`. */
