@@ -33,7 +33,9 @@ import {
   type SessionOf,
   type SessionOptionsOf,
 } from './ort-module.js';
-import { prepareAdapter, type PreparedAdapter } from './prepared-adapter.js';
+import { checkLeaseFits } from '../store/lease-fits.js';
+import type { AdapterLease } from '../store/store-types.js';
+import { prepareAdapter, preparedKey, type PreparedAdapter } from './prepared-adapter.js';
 import { stackedFeedBytes, stackFeeds } from './stack-feeds.js';
 
 /** Options of `AdapterSession.create` shared by every entry. */
@@ -61,6 +63,12 @@ export interface AdapterRunOptions {
   readonly adapter?: string | null;
   /** One adapter name (or null) per batch row, for mixed batches; the layers' inputs must be batch-major. */
   readonly rows?: readonly (string | null)[];
+  /**
+   * Composed adapters from an `AdapterStore` (`store.acquire(rows)`): names in `adapter` / `rows` are the lease's
+   * ids instead of loaded adapters. Without `adapter` and `rows`, the lease's own `rows` are run. The lease must
+   * stay unreleased until the run's promise settles.
+   */
+  readonly lease?: AdapterLease;
 }
 
 const CACHE_SIZE = 4;
@@ -133,8 +141,9 @@ export class AdapterSessionBase<S extends OrtSessionLike = OrtSessionLike> {
     return this.adapters.delete(name);
   }
 
-  private slot(name: string | null): PreparedAdapter | null {
+  private slot(name: string | null, lease: AdapterLease | undefined): PreparedAdapter | null {
     if (name === null) return null;
+    if (lease !== undefined) return lease.prepared(name);
     const a = this.adapters.get(name);
     if (a === undefined) {
       throw new AdapterError(
@@ -144,11 +153,15 @@ export class AdapterSessionBase<S extends OrtSessionLike = OrtSessionLike> {
     return a;
   }
 
-  private adapterFeeds(names: readonly (string | null)[]): Map<string, OrtTensorLike> {
-    const key = JSON.stringify(names);
+  private adapterFeeds(names: readonly (string | null)[], lease: AdapterLease | undefined): Map<string, OrtTensorLike> {
+    const slots = names.map((n) => this.slot(n, lease));
+    // a store recomposes an id into reused arrays: lease feeds are cached by the prepared objects, not by names
+    const key =
+      lease === undefined
+        ? JSON.stringify(names)
+        : `lease:${slots.map((s) => (s === null ? '-' : preparedKey(s))).join(',')}`;
     const hit = this.feedCache.get(key);
     if (hit !== undefined) return hit;
-    const slots = names.map((n) => this.slot(n));
     checkMemoryBudget(
       stackedFeedBytes(this.info, slots),
       `the VB-LoRA inputs of ${slots.length} adapter slot(s)`,
@@ -179,23 +192,27 @@ export class AdapterSessionBase<S extends OrtSessionLike = OrtSessionLike> {
 
   /**
    * Runs the model with the given adapter(s); `feeds` are tensors of the session's onnxruntime module.
-   * @throws {AdapterError} for an unknown adapter name, overriding adapters mixed in one batch, or `rows` whose
-   * length is not the batch size of the feeds.
+   * @throws {AdapterError} for an unknown adapter name (not loaded, or not in `lease`), overriding adapters mixed in
+   * one batch, `rows` whose length is not the batch size of the feeds, or a released lease or one from a store of
+   * another model.
    * @throws {UnsupportedError} for `rows` on onnxruntime older than 1.22 (no input shapes to check them against).
    */
   async run(feeds: Readonly<Record<string, OrtTensorLike>>, options: AdapterRunOptions = {}): Promise<RunResultOf<S>> {
+    const lease = options.lease;
+    if (lease !== undefined) checkLeaseFits(this.info, lease);
+    const rows = options.rows ?? (lease !== undefined && options.adapter === undefined ? lease.rows : undefined);
     let names: (string | null)[];
     let rowAdapter: BigInt64Array;
-    if (options.rows !== undefined) {
-      this.checkRows(feeds, options.rows.length);
-      names = [...new Set(options.rows)];
-      rowAdapter = BigInt64Array.from(options.rows, (n) => BigInt(names.indexOf(n)));
+    if (rows !== undefined) {
+      this.checkRows(feeds, rows.length);
+      names = [...new Set(rows)];
+      rowAdapter = BigInt64Array.from(rows, (n) => BigInt(names.indexOf(n)));
     } else {
       names = [options.adapter ?? null];
       rowAdapter = new BigInt64Array(1);
     }
     const all: Record<string, OrtTensorLike> = { ...feeds };
-    for (const [k, v] of this.adapterFeeds(names)) all[k] = v;
+    for (const [k, v] of this.adapterFeeds(names, lease)) all[k] = v;
     all[this.info.rowAdapterInput] = new this.Tensor('int64', rowAdapter, [rowAdapter.length]);
     return (await this.session.run(all)) as RunResultOf<S>;
   }
