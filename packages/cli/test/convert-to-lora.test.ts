@@ -135,6 +135,20 @@ describe('vblora convert --to-lora', () => {
     });
   }
 
+  it('notes the top-k rows PEFT would reload as NaN (where PEFT’s own conversion fails) and converts', async () => {
+    const out = join(tmp, 'edge');
+    const r = await vblora(
+      'convert',
+      peftGoldenPath('edge_topk3_ties_zero_nan', 'adapter_topk'),
+      '--to-lora',
+      '-o',
+      out,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^vblora: note: proj\.A row 0: PEFT would reload this row as NaN/);
+    expect(existsSync(join(out, 'adapter_model.safetensors'))).toBe(true);
+  });
+
   it('refuses an output folder that is the input folder', async () => {
     const dir = peftGoldenPath('llama_f32_vl16_nv64_top2', 'adapter_full');
     const before = readFileSync(join(dir, 'adapter_config.json'));

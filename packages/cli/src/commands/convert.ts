@@ -112,6 +112,7 @@ async function runToLora(dir: string, output: string, options: CliOptions, io: C
   );
   const lora = await toLoraAdapter(adapter, { ...rankOptions, maxMemoryBytes: limits.maxMemoryBytes });
   const folder = await writeLoraDir(output, lora);
+  for (const r of lora.repairs) io.err(`vblora: note: ${printable(r)}\n`);
   const ranks = [...lora.ranks.values()];
   const low = Math.min(...ranks);
   const high = Math.max(...ranks);

@@ -8,7 +8,8 @@ import type { AdapterModule, VBLoRAAdapter } from '../adapter/vblora-adapter.js'
 import type { Backend } from '../backend/index.js';
 import type { JsonObject } from '../config/index.js';
 import { ConfigError, NumericalError } from '../errors.js';
-import { tensor, type HostTensor } from '../tensor/index.js';
+import { safeTopkWeights } from '../kernels/index.js';
+import { tensor, toF32, type HostTensor } from '../tensor/index.js';
 import { energyRank } from './energy-rank.js';
 import { loraConfigFor } from './lora-config.js';
 import { lowRankSvd } from './low-rank-svd.js';
@@ -54,6 +55,11 @@ export interface LoraCheckpoint {
   readonly ranks: ReadonlyMap<string, number>;
   /** The r singular values of B·A (float64, descending) of every module whose conversion needed the SVD. */
   readonly singularValues: ReadonlyMap<string, Float64Array>;
+  /**
+   * Top-k rows PEFT would reload as NaN (its SVD then fails and it converts nothing), converted here with the
+   * dropped weight clamped at 0 as `composeAdapter` does; one line per row.
+   */
+  readonly repairs: readonly string[];
 }
 
 /** A rank request with its threshold. */
@@ -146,7 +152,7 @@ export async function toLoraAdapter(adapter: VBLoRAAdapter, options: ToLoraOptio
     for (const [key, t] of adapter.extraTensors) tensors.set(key, t);
   }
   const config = loraConfigFor(adapter.config, ranks, request.kind === 'rank' ? request : { kind: 'energy' });
-  return { config, tensors, ranks, singularValues };
+  return { config, tensors, ranks, singularValues, repairs: repairsOf(mods) };
 }
 
 /** One module's LoRA factors: A `(rank, in)` and B `(out, rank)`, float32. */
@@ -186,6 +192,25 @@ function padded(
   const outB = new Float32Array(m.outFeatures * rank);
   for (let i = 0; i < m.outFeatures; i++) outB.set(B.subarray(i * r, (i + 1) * r), i * rank);
   return { rank, A: outA, B: outB };
+}
+
+/** The top-k rows of `mods` whose restored weight PEFT computes as negative (NaN logits on reload). */
+function repairsOf(mods: readonly AdapterModule[]): string[] {
+  const out: string[] = [];
+  for (const m of mods) {
+    for (const [which, f] of [
+      ['A', m.a],
+      ['B', m.b],
+    ] as const) {
+      if (f.kind !== 'topk') continue;
+      for (const row of safeTopkWeights({ weightsKm1: toF32(f.weights) }).repairedRows) {
+        out.push(
+          `${m.path}.${which} row ${row}: PEFT would reload this row as NaN (and its conversion fail); the dropped weight was clamped at 0`,
+        );
+      }
+    }
+  }
+  return out;
 }
 
 function requireFinite(m: AdapterModule, data: Float32Array, which: 'A' | 'B'): void {

@@ -73,6 +73,8 @@ describe('toLoraAdapter vs PEFT save_as_lora', () => {
         expect(run.error!.message).toContain('non-finite');
         const lora = await convert(run);
         for (const t of lora.tensors.values()) expect((t.data as Float32Array).every(Number.isFinite)).toBe(true);
+        expect(lora.repairs.length, 'the rows PEFT reloads as NaN are reported').toBeGreaterThan(0);
+        expect(lora.repairs.every((r) => r.includes('PEFT would reload this row as NaN'))).toBe(true);
       });
       continue;
     }
@@ -88,6 +90,7 @@ describe('toLoraAdapter vs PEFT save_as_lora', () => {
     const id = `${run.case}/${run.flavour}/${run.label}`;
     it(`${id}: config, keys, dtypes, shapes, ranks and B·A as PEFT`, async () => {
       const lora = await convert(run);
+      expect(lora.repairs).toEqual([]);
       const peftConfig = readFileSync(join(LORA_DIR, run.folder!, 'adapter_config.json'), 'utf8');
       expect(configInPeftOrder(lora.config, peftConfig)).toBe(peftConfig);
 
