@@ -6,9 +6,12 @@
 import { Tensor } from '@huggingface/transformers';
 import { DEFAULT_MAX_MEMORY_BYTES, type Backend } from '@vblora/core';
 import {
+  checkLeaseFits,
   DTYPE_SUFFIXES,
   ONNX_SUBFOLDER,
   prepareAdapter,
+  preparedKey,
+  type AdapterLease,
   type FolderDtype,
   type HotSwapInjectionInfo,
   type PreparedAdapter,
@@ -52,6 +55,16 @@ export interface AttachOptions {
   readonly maxMemoryBytes?: number;
 }
 
+/** Options of {@link AdapterController.use} and {@link AdapterController.withAdapter}. */
+export interface SelectOptions {
+  /**
+   * Composed adapters from an `AdapterStore` of `@vblora/onnx` (`await store.acquire(rows)`): the selection's names
+   * are the lease's ids instead of loaded adapters. The lease must stay unreleased while runs use it (release it
+   * after `withAdapter` resolves); a run with a released lease fails with `AdapterError`.
+   */
+  readonly lease?: AdapterLease;
+}
+
 /** Switches VB-LoRA adapters inside one loaded transformers.js model. */
 export interface AdapterController {
   /** What the model file expects (variant, modules, input names). */
@@ -69,15 +82,27 @@ export interface AdapterController {
   unload(name: string): boolean;
   /**
    * Selects the adapter for the next runs: a name, null (the base model), or one entry per batch row (the
-   * batch of every run must then have exactly that many rows).
+   * batch of every run must then have exactly that many rows). With `options.lease`, names are ids of that lease.
    * @throws {AdapterSelectionError} `unknown`, `busy` or `disposed`.
+   * @throws {AdapterError} for a released lease, or one from a store of another model.
    */
-  use(selection: AdapterSelection): void;
+  use(selection: AdapterSelection, options?: SelectOptions): void;
   /**
    * Runs `fn` with `selection` in use and no other `withAdapter` call in between (they queue), then restores the
-   * previous selection: for servers whose requests use different adapters on one model.
+   * previous selection: for servers whose requests use different adapters on one model. With `options.lease`,
+   * names are ids of that lease: a server acquires a batch's adapters from its store, runs `generate` here, then
+   * releases the lease.
+   * @example
+   * ```ts
+   * const lease = await store.acquire(rows); // one adapter id (or null) per prompt
+   * try {
+   *   const ids = await adapters.withAdapter(rows, () => model.generate({ ...inputs, max_new_tokens: 32 }), { lease });
+   * } finally {
+   *   lease.release();
+   * }
+   * ```
    */
-  withAdapter<T>(selection: AdapterSelection, fn: () => Promise<T>): Promise<T>;
+  withAdapter<T>(selection: AdapterSelection, fn: () => Promise<T>, options?: SelectOptions): Promise<T>;
   /** Puts the model's own session back; the controller cannot be used afterwards. */
   dispose(): void;
 }
@@ -187,12 +212,22 @@ export async function attachAdaptersWith(
   const adapters = new Map<string, PreparedAdapter>();
   const cache = new FeedCache(info, defaults, makeTensor, budget);
   let selection: AdapterSelection = null;
+  let selectionLease: AdapterLease | undefined;
   let held = false;
   let queue: Promise<unknown> = Promise.resolve();
   let disposed = false;
 
-  const slot = (name: string | null): PreparedAdapter | null => {
+  const slot = (name: string | null, lease = selectionLease): PreparedAdapter | null => {
     if (name === null) return null;
+    if (lease !== undefined) {
+      if (!lease.ids.includes(name)) {
+        throw new AdapterSelectionError(
+          `the lease holds no adapter ${JSON.stringify(name)} (it holds: ${lease.ids.join(', ') || 'none'})`,
+          'unknown',
+        );
+      }
+      return lease.prepared(name);
+    }
     const a = adapters.get(name);
     if (a === undefined) {
       throw new AdapterSelectionError(
@@ -205,12 +240,14 @@ export async function attachAdaptersWith(
   const alive = (): void => {
     if (disposed) throw new AdapterSelectionError('the adapter controller was disposed', 'disposed');
   };
-  const check = (s: AdapterSelection): void => {
-    for (const n of typeof s === 'object' && s !== null ? s : [s]) slot(n);
+  const check = (s: AdapterSelection, lease: AdapterLease | undefined): void => {
+    if (lease !== undefined) checkLeaseFits(info, lease);
+    for (const n of typeof s === 'object' && s !== null ? s : [s]) slot(n, lease);
   };
 
   const extra = (feeds: Readonly<Record<string, unknown>>): Record<string, unknown> => {
     alive();
+    if (selectionLease !== undefined) checkLeaseFits(info, selectionLease);
     const rows = typeof selection === 'object' && selection !== null ? selection : null;
     let names: (string | null)[];
     let rowAdapter: BigInt64Array;
@@ -230,7 +267,7 @@ export async function attachAdaptersWith(
       names = [rows === null ? (selection as string | null) : (rows[0] ?? null)];
       rowAdapter = new BigInt64Array(1); // [0]: slot 0 for every row, whatever the batch
     }
-    const slots = names.map(slot);
+    const slots = names.map((n) => slot(n));
     const overriding = slots.find((s): s is PreparedAdapter => s !== null && s.overrides.size > 0);
     if (overriding !== undefined && slots.length > 1) {
       throw new AdapterSelectionError(
@@ -238,8 +275,13 @@ export async function attachAdaptersWith(
         'mixed-overrides',
       );
     }
+    // a store recomposes an id into reused arrays: lease feeds are cached by the prepared objects, not by names
+    const key =
+      selectionLease === undefined
+        ? JSON.stringify(names)
+        : `lease:${slots.map((s) => (s === null ? '-' : preparedKey(s))).join(',')}`;
     return {
-      ...cache.feeds(JSON.stringify(names), slots),
+      ...cache.feeds(key, slots),
       [info.rowAdapterInput]: makeTensor('int64', rowAdapter, [rowAdapter.length]),
     };
   };
@@ -270,28 +312,32 @@ export async function attachAdaptersWith(
       cache.clear();
       return adapters.delete(name);
     },
-    use(next) {
+    use(next, options = {}) {
       alive();
       if (held)
         throw new AdapterSelectionError(
           'withAdapter holds the model: use() would switch adapters under its runs',
           'busy',
         );
-      check(next);
+      check(next, options.lease);
       selection = typeof next === 'object' && next !== null ? [...next] : next;
+      selectionLease = options.lease;
     },
-    withAdapter<T>(next: AdapterSelection, fn: () => Promise<T>): Promise<T> {
+    withAdapter<T>(next: AdapterSelection, fn: () => Promise<T>, options: SelectOptions = {}): Promise<T> {
       const turn = queue.then(async () => {
         alive();
-        check(next);
+        check(next, options.lease);
         const before = selection;
+        const leaseBefore = selectionLease;
         selection = typeof next === 'object' && next !== null ? [...next] : next;
+        selectionLease = options.lease;
         held = true;
         try {
           return await fn();
         } finally {
           held = false;
           selection = before;
+          selectionLease = leaseBefore;
         }
       });
       queue = turn.catch(() => undefined);
