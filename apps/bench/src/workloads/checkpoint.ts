@@ -2,8 +2,10 @@ import {
   adapterFromFiles,
   adapterShapeSummary,
   adapterToFiles,
+  BANK_KEY,
   checkpointPayloadBytes,
   composeAdapter,
+  factorKey,
   planSafetensors,
   type VBLoRAAdapter,
 } from '@vblora/core';
@@ -20,18 +22,14 @@ export async function checkpointWorkload(topk: VBLoRAAdapter, reps: number, is7b
   const files = adapterToFiles(topk);
   const summary = adapterShapeSummary(topk);
   const fullPayload = checkpointPayloadBytes(summary, { topkOnly: false }).totalBytes;
-  const entries = [{ name: 'base_model.vblora_vector_bank', dtype: 'f32' as const, shape: [...topk.bank.shape] }];
+  // the full file's header: the bank, and dense logits (…, num_vectors) in place of each top-k factor
+  const entries = [{ name: BANK_KEY, dtype: 'f32' as const, shape: [...topk.bank.shape] }];
   for (const m of topk.modules.values()) {
-    for (const [f, factor] of [
-      ['A', m.a],
-      ['B', m.b],
-    ] as const) {
+    for (const f of ['A', 'B'] as const) {
+      const factor = f === 'A' ? m.a : m.b;
       if (factor.kind !== 'topk') continue;
-      entries.push({
-        name: `base_model.model.${m.path}.vblora_logits_${f}`,
-        dtype: 'f32',
-        shape: [...factor.indices.shape.slice(0, -1), topk.config.num_vectors],
-      });
+      const shape = [...factor.indices.shape.slice(0, -1), topk.config.num_vectors];
+      entries.push({ name: factorKey(m.path, f, 'logits'), dtype: 'f32', shape });
     }
   }
   const fullHeader = planSafetensors(entries).header.length;

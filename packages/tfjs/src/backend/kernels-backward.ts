@@ -6,14 +6,8 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
-import {
-  checkAdmixtureBackwardArgs,
-  checkComposeBackwardArgs,
-  type AdmixtureBackwardArgs,
-  type AdmixtureGrads,
-  type ComposeBackwardArgs,
-  type ComposeGrads,
-} from '@vblora/core';
+import { checkAdmixtureBackwardArgs, checkComposeBackwardArgs } from '@vblora/core';
+import type { AdmixtureBackwardArgs, AdmixtureGrads, ComposeBackwardArgs, ComposeGrads } from '@vblora/core';
 import { topkAdmix } from '../ops/admixture.js';
 import { composeTf } from '../ops/compose.js';
 import { takeFloat } from './host-bridge.js';
