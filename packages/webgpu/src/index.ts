@@ -18,6 +18,7 @@ export type { GpuChunk } from './runtime/gpu-tensor.js';
 export { GpuContext } from './runtime/gpu-context.js';
 export type { WebGpuRuntimeOptions, RuntimeStats } from './runtime/gpu-context.js';
 export type { GpuDType, GpuFloat } from './shaders/wgsl-half.js';
+export type { GpuTensors } from './runtime/gpu-tensors.js';
 export type { DeviceRequest } from './runtime/acquire-device.js';
 export { WebGpuRuntime, createWebGpuRuntime } from './webgpu-runtime.js';
 export type { GpuTopkForm, GpuLogitsSource, GpuTopkAdmixtureResult, GpuLowRankPair } from './ops/compose.js';

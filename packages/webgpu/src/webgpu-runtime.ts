@@ -3,15 +3,22 @@
  * times — and come back to the host only through `GpuTensor.read()`.
  * @module
  */
+import type {
+  AdmixFromTopkArgs,
+  AdmixtureBackwardArgs,
+  ComposeBackwardArgs,
+  ComposeLowRankArgs,
+  KernelSet,
+  TopkAdmixtureArgs,
+} from '@vblora/core';
 import { GpuContext, type WebGpuRuntimeOptions } from './runtime/gpu-context.js';
+import type { GpuTensors } from './runtime/gpu-tensors.js';
 import {
   gpuAdmixFromTopk,
   gpuComposeLowRank,
   gpuTopkAdmixture,
-  type GpuLogitsSource,
   type GpuLowRankPair,
   type GpuTopkAdmixtureResult,
-  type GpuTopkForm,
 } from './ops/compose.js';
 import type { GpuTensor } from './runtime/gpu-tensor.js';
 import { gpuDeltaWeight, gpuMerge, gpuUnmerge, type GpuDeltaWeightArgs, type GpuMergeArgs } from './ops/delta-merge.js';
@@ -39,28 +46,19 @@ import {
 } from './ops/mixed-batch.js';
 
 /** A WebGPU device with every VB-LoRA kernel on GPU tensors. Create it with {@link createWebGpuRuntime}. */
-export class WebGpuRuntime extends GpuContext {
+export class WebGpuRuntime extends GpuContext implements Partial<KernelSet<GpuTensors>> {
   /** Top-k indices, softmax weights and mixed sub-vectors of every logits row (SPEC §4.1). */
-  topkAdmixture(args: {
-    readonly logits: GpuTensor<'f32'>;
-    readonly bank: GpuTensor<'f32'>;
-    readonly k: number;
-  }): Promise<GpuTopkAdmixtureResult> {
+  topkAdmixture(args: TopkAdmixtureArgs<GpuTensors>): Promise<GpuTopkAdmixtureResult> {
     return gpuTopkAdmixture(this, args);
   }
 
   /** Σ_j weights[..., j] · bank[indices[..., j]] for a top-k form. */
-  admixFromTopk(args: GpuTopkForm & { readonly bank: GpuTensor<'f32'> }): Promise<GpuTensor<'f32'>> {
+  admixFromTopk(args: AdmixFromTopkArgs<GpuTensors>): Promise<GpuTensor<'f32'>> {
     return gpuAdmixFromTopk(this, args);
   }
 
   /** A (r, in) and B (out, r) of one layer from its logits or top-k forms (SPEC §4.2). */
-  composeLowRank(args: {
-    readonly logitsA: GpuLogitsSource;
-    readonly logitsB: GpuLogitsSource;
-    readonly bank: GpuTensor<'f32'>;
-    readonly k: number;
-  }): Promise<GpuLowRankPair> {
+  composeLowRank(args: ComposeLowRankArgs<GpuTensors>): Promise<GpuLowRankPair> {
     return gpuComposeLowRank(this, args);
   }
 
@@ -105,24 +103,12 @@ export class WebGpuRuntime extends GpuContext {
   }
 
   /** Gradients of `topkAdmixture(...).vectors` w.r.t. logits and bank, given dL/dvectors. */
-  admixtureBackward(args: {
-    readonly logits: GpuTensor<'f32'>;
-    readonly bank: GpuTensor<'f32'>;
-    readonly k: number;
-    readonly gradVectors: GpuTensor<'f32'>;
-  }): Promise<GpuAdmixtureGrads> {
+  admixtureBackward(args: AdmixtureBackwardArgs<GpuTensors>): Promise<GpuAdmixtureGrads> {
     return gpuAdmixtureBackward(this, args);
   }
 
   /** Gradients of `composeLowRank` w.r.t. both logits and the bank, given dL/dA and dL/dB. */
-  composeBackward(args: {
-    readonly logitsA: GpuTensor<'f32'>;
-    readonly logitsB: GpuTensor<'f32'>;
-    readonly bank: GpuTensor<'f32'>;
-    readonly k: number;
-    readonly gradA: GpuTensor<'f32'>;
-    readonly gradB: GpuTensor<'f32'>;
-  }): Promise<GpuComposeGrads> {
+  composeBackward(args: ComposeBackwardArgs<GpuTensors>): Promise<GpuComposeGrads> {
     return gpuComposeBackward(this, args);
   }
 }

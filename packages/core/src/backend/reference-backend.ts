@@ -19,6 +19,7 @@ import {
   topkWeightsForSave,
   unmerge,
 } from '../kernels/reference-kernels.js';
+import type { KernelSet } from '../kernels/kernel-set.js';
 import { defineBackend, type Backend } from './define-backend.js';
 
 /** Core's reference backend, implementing every kernel. */
@@ -40,5 +41,5 @@ export const referenceBackend: Backend = defineBackend({
     mixedBatchForward,
     admixtureBackward,
     composeBackward,
-  },
+  } satisfies KernelSet,
 });

@@ -13,6 +13,7 @@ import { formatShape, tensor, type HostTensor } from '../tensor/host-tensor.js';
 import { lastDim, leadingRows, requireExactShape, requireFloat, requireMinRank, type TensorInfo } from './check.js';
 import { BF16_TOL, F16_TOL, F32_TOL, type KernelContract, type WeightDType } from './contract.js';
 import { checkLowRankPair, type LowRankDims } from './delta-weight.js';
+import type { HostTensors, TensorFamily, TensorOf } from './tensor-family.js';
 
 /** Inverted dropout on the adapter input (training mode only: omit it for inference). */
 export interface DropoutSpec {
@@ -23,15 +24,15 @@ export interface DropoutSpec {
 }
 
 /** Arguments of {@link adapterForward}. */
-export interface AdapterForwardArgs<D extends WeightDType = WeightDType> {
+export interface AdapterForwardArgs<D extends WeightDType = WeightDType, F extends TensorFamily = HostTensors> {
   /** (..., in) layer input; the output has this dtype. */
-  readonly x: HostTensor<D>;
+  readonly x: TensorOf<F, D>;
   /** (..., out) base layer output for x (any float dtype). */
-  readonly baseOut: HostTensor<WeightDType>;
+  readonly baseOut: TensorOf<F, WeightDType>;
   /** (r, in) float32. */
-  readonly A: HostTensor<'f32'>;
+  readonly A: TensorOf<F, 'f32'>;
   /** (out, r) float32. */
-  readonly B: HostTensor<'f32'>;
+  readonly B: TensorOf<F, 'f32'>;
   readonly dropout?: DropoutSpec;
 }
 

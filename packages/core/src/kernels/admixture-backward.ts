@@ -8,7 +8,7 @@
  * the tests check it against central finite differences.
  * @module
  */
-import { tensor, type HostTensor } from '../tensor/host-tensor.js';
+import { tensor } from '../tensor/host-tensor.js';
 import {
   leadingRows,
   requireExactShape,
@@ -21,49 +21,50 @@ import {
 } from './check.js';
 import { BF16_TOL, F16_TOL, F32_TOL, type KernelContract } from './contract.js';
 import { selectTopk } from './topk-admixture.js';
+import type { HostTensors, TensorFamily, TensorOf } from './tensor-family.js';
 
 /** Arguments of {@link admixtureBackward}. */
-export interface AdmixtureBackwardArgs {
+export interface AdmixtureBackwardArgs<F extends TensorFamily = HostTensors> {
   /** (..., nv) float32 logits of the forward pass. */
-  readonly logits: HostTensor<'f32'>;
+  readonly logits: TensorOf<F, 'f32'>;
   /** (nv, vl) float32 bank. */
-  readonly bank: HostTensor<'f32'>;
+  readonly bank: TensorOf<F, 'f32'>;
   readonly k: number;
   /** (..., vl) float32 dL/dvectors. */
-  readonly gradVectors: HostTensor<'f32'>;
+  readonly gradVectors: TensorOf<F, 'f32'>;
 }
 
 /** Result of {@link admixtureBackward}. */
-export interface AdmixtureGrads {
+export interface AdmixtureGrads<F extends TensorFamily = HostTensors> {
   /** (..., nv) dL/dlogits, zero outside each row's top-k. */
-  readonly gradLogits: HostTensor<'f32'>;
+  readonly gradLogits: TensorOf<F, 'f32'>;
   /** (nv, vl) dL/dbank. */
-  readonly gradBank: HostTensor<'f32'>;
+  readonly gradBank: TensorOf<F, 'f32'>;
 }
 
 /** Arguments of {@link composeBackward}. */
-export interface ComposeBackwardArgs {
+export interface ComposeBackwardArgs<F extends TensorFamily = HostTensors> {
   /** (r, in_t, nv) float32. */
-  readonly logitsA: HostTensor<'f32'>;
+  readonly logitsA: TensorOf<F, 'f32'>;
   /** (out_t, r, nv) float32. */
-  readonly logitsB: HostTensor<'f32'>;
+  readonly logitsB: TensorOf<F, 'f32'>;
   /** (nv, vl) float32. */
-  readonly bank: HostTensor<'f32'>;
+  readonly bank: TensorOf<F, 'f32'>;
   readonly k: number;
   /** (r, in) dL/dA. */
-  readonly gradA: HostTensor<'f32'>;
+  readonly gradA: TensorOf<F, 'f32'>;
   /** (out, r) dL/dB. */
-  readonly gradB: HostTensor<'f32'>;
+  readonly gradB: TensorOf<F, 'f32'>;
 }
 
 /** Result of {@link composeBackward}. */
-export interface ComposeGrads {
+export interface ComposeGrads<F extends TensorFamily = HostTensors> {
   /** (r, in_t, nv) */
-  readonly gradLogitsA: HostTensor<'f32'>;
+  readonly gradLogitsA: TensorOf<F, 'f32'>;
   /** (out_t, r, nv) */
-  readonly gradLogitsB: HostTensor<'f32'>;
+  readonly gradLogitsB: TensorOf<F, 'f32'>;
   /** (nv, vl) sum of the contributions through A and B (the bank is shared). */
-  readonly gradBank: HostTensor<'f32'>;
+  readonly gradBank: TensorOf<F, 'f32'>;
 }
 
 const GRAD_ACCURACY = {

@@ -4,7 +4,7 @@
  * @module
  */
 import { ShapeError } from '../errors.js';
-import { formatShape, tensor, type HostTensor } from '../tensor/host-tensor.js';
+import { formatShape, tensor } from '../tensor/host-tensor.js';
 import {
   isHostTensor,
   readIndices,
@@ -18,26 +18,27 @@ import {
 } from './check.js';
 import { BF16_TOL, F16_TOL, F32_TOL, type KernelContract } from './contract.js';
 import { mix, selectAndWeigh } from './topk-admixture.js';
+import type { HostTensors, IndexTensorOf, TensorFamily, TensorOf } from './tensor-family.js';
 
 /** The top-k form of a logits tensor: indices and all k weights (e.g. from `safeTopkWeights`). */
-export interface TopkForm {
+export interface TopkForm<F extends TensorFamily = HostTensors> {
   /** (..., k) bank indices, any integer dtype. */
-  readonly indices: HostTensor;
+  readonly indices: IndexTensorOf<F>;
   /** (..., k) float32 weights. */
-  readonly weights: HostTensor<'f32'>;
+  readonly weights: TensorOf<F, 'f32'>;
 }
 
 /** Dense float32 logits or their top-k form. */
-export type LogitsSource = HostTensor<'f32'> | TopkForm;
+export type LogitsSource<F extends TensorFamily = HostTensors> = TensorOf<F, 'f32'> | TopkForm<F>;
 
 /** Arguments of {@link composeLowRank}. */
-export interface ComposeLowRankArgs {
+export interface ComposeLowRankArgs<F extends TensorFamily = HostTensors> {
   /** (r, in_t, nv) logits, or top-k form (r, in_t, k). */
-  readonly logitsA: LogitsSource;
+  readonly logitsA: LogitsSource<F>;
   /** (out_t, r, nv) logits, or top-k form (out_t, r, k). */
-  readonly logitsB: LogitsSource;
+  readonly logitsB: LogitsSource<F>;
   /** (nv, vl) float32 vector bank. */
-  readonly bank: HostTensor<'f32'>;
+  readonly bank: TensorOf<F, 'f32'>;
   /** Top-k; must equal the last dim of a top-k form. */
   readonly k: number;
   /**
@@ -45,15 +46,15 @@ export interface ComposeLowRankArgs {
    * writes into these and returns them; one that does not returns new tensors (callers such as `composeAdapter`
    * then copy).
    */
-  readonly out?: LowRankPair;
+  readonly out?: LowRankPair<F>;
 }
 
 /** Result of {@link composeLowRank}. */
-export interface LowRankPair {
+export interface LowRankPair<F extends TensorFamily = HostTensors> {
   /** (r, in) with A[i, t·vl + c] = S_A[i, t, c]. */
-  readonly A: HostTensor<'f32'>;
+  readonly A: TensorOf<F, 'f32'>;
   /** (out, r) with B[t·vl + c, i] = S_B[t, i, c]. */
-  readonly B: HostTensor<'f32'>;
+  readonly B: TensorOf<F, 'f32'>;
 }
 
 /** Contract of {@link composeLowRank}. */

@@ -7,13 +7,14 @@ import { ShapeError } from '../errors.js';
 import { formatShape, tensor, type HostTensor } from '../tensor/host-tensor.js';
 import { requireF32, requireShape, type TensorInfo } from './check.js';
 import { BF16_TOL, F16_TOL, F32_TOL, type KernelContract } from './contract.js';
+import type { HostTensors, TensorFamily, TensorOf } from './tensor-family.js';
 
 /** Arguments of {@link deltaWeight}. */
-export interface DeltaWeightArgs {
+export interface DeltaWeightArgs<F extends TensorFamily = HostTensors> {
   /** (r, in) float32. */
-  readonly A: HostTensor<'f32'>;
+  readonly A: TensorOf<F, 'f32'>;
   /** (out, r) float32. */
-  readonly B: HostTensor<'f32'>;
+  readonly B: TensorOf<F, 'f32'>;
   /** True for Conv1D-style weights stored (in, out). Default false. */
   readonly fanInFanOut?: boolean;
 }

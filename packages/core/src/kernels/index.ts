@@ -6,6 +6,7 @@
 export type { Precision, WeightDType, TensorSpec, AttributeSpec, OutputAccuracy, KernelContract } from './contract.js';
 export { F32_TOL, BF16_TOL, F16_TOL } from './contract.js';
 export type { MaybePromise, KernelSet, KernelName } from './kernel-set.js';
+export type { TensorFamily, TensorOf, IndexTensorOf, HostTensors } from './tensor-family.js';
 export { KERNEL_CONTRACTS, KERNEL_NAMES, isKernelName } from './kernel-set.js';
 export {
   TOPK_ADMIXTURE_CONTRACT,

@@ -3,13 +3,13 @@
  * arguments object and returning its result or a Promise of it. A backend leaves out what it does not implement.
  * @module
  */
-import type { HostTensor } from '../tensor/host-tensor.js';
 import type { AdapterForwardArgs } from './adapter-forward.js';
 import type { AdmixtureBackwardArgs, AdmixtureGrads, ComposeBackwardArgs, ComposeGrads } from './admixture-backward.js';
 import { ADMIXTURE_BACKWARD_CONTRACT, COMPOSE_BACKWARD_CONTRACT } from './admixture-backward.js';
 import { ADAPTER_FORWARD_CONTRACT } from './adapter-forward.js';
 import { COMPOSE_LOW_RANK_CONTRACT, type ComposeLowRankArgs, type LowRankPair } from './compose-low-rank.js';
 import type { KernelContract, WeightDType } from './contract.js';
+import type { HostTensors, TensorFamily, TensorOf } from './tensor-family.js';
 import { DELTA_WEIGHT_CONTRACT, type DeltaWeightArgs } from './delta-weight.js';
 import { LINEAR_CONTRACT, type LinearArgs } from './linear.js';
 import { MERGE_CONTRACT, UNMERGE_CONTRACT, type MergeArgs } from './merge.js';
@@ -32,34 +32,37 @@ import {
 /** A value or a Promise of it: GPU backends answer asynchronously, the reference synchronously. */
 export type MaybePromise<T> = T | Promise<T>;
 
-/** Every kernel of the backend contract, with its argument and result types. */
-export interface KernelSet {
+/**
+ * Every kernel of the backend contract, with its argument and result types, for tensors of family `F`: core's
+ * `HostTensor`s by default; `KernelSet<GpuTensors>` is the same contract on WebGPU's tensors.
+ */
+export interface KernelSet<F extends TensorFamily = HostTensors> {
   /** See `topkAdmixture`. */
-  topkAdmixture(args: TopkAdmixtureArgs): MaybePromise<TopkAdmixtureResult>;
+  topkAdmixture(args: TopkAdmixtureArgs<F>): MaybePromise<TopkAdmixtureResult<F>>;
   /** See `admixFromTopk`. */
-  admixFromTopk(args: AdmixFromTopkArgs): MaybePromise<HostTensor<'f32'>>;
+  admixFromTopk(args: AdmixFromTopkArgs<F>): MaybePromise<TensorOf<F, 'f32'>>;
   /** See `logitsFromTopk`. */
-  logitsFromTopk(args: LogitsFromTopkArgs): MaybePromise<HostTensor<'f32'>>;
+  logitsFromTopk(args: LogitsFromTopkArgs<F>): MaybePromise<TensorOf<F, 'f32'>>;
   /** See `topkWeightsForSave`. */
-  topkWeightsForSave(args: TopkWeightsForSaveArgs): MaybePromise<TopkWeightsForSaveResult>;
+  topkWeightsForSave(args: TopkWeightsForSaveArgs<F>): MaybePromise<TopkWeightsForSaveResult<F>>;
   /** See `composeLowRank`. */
-  composeLowRank(args: ComposeLowRankArgs): MaybePromise<LowRankPair>;
+  composeLowRank(args: ComposeLowRankArgs<F>): MaybePromise<LowRankPair<F>>;
   /** See `deltaWeight`. */
-  deltaWeight(args: DeltaWeightArgs): MaybePromise<HostTensor<'f32'>>;
+  deltaWeight(args: DeltaWeightArgs<F>): MaybePromise<TensorOf<F, 'f32'>>;
   /** See `merge`. */
-  merge<D extends WeightDType>(args: MergeArgs<D>): MaybePromise<HostTensor<D>>;
+  merge<D extends WeightDType>(args: MergeArgs<D, F>): MaybePromise<TensorOf<F, D>>;
   /** See `unmerge`. */
-  unmerge<D extends WeightDType>(args: MergeArgs<D>): MaybePromise<HostTensor<D>>;
+  unmerge<D extends WeightDType>(args: MergeArgs<D, F>): MaybePromise<TensorOf<F, D>>;
   /** See `linear`. */
-  linear<D extends WeightDType>(args: LinearArgs<D>): MaybePromise<HostTensor<D>>;
+  linear<D extends WeightDType>(args: LinearArgs<D, F>): MaybePromise<TensorOf<F, D>>;
   /** See `adapterForward`. */
-  adapterForward<D extends WeightDType>(args: AdapterForwardArgs<D>): MaybePromise<HostTensor<D>>;
+  adapterForward<D extends WeightDType>(args: AdapterForwardArgs<D, F>): MaybePromise<TensorOf<F, D>>;
   /** See `mixedBatchForward`. */
-  mixedBatchForward<D extends WeightDType>(args: MixedBatchForwardArgs<D>): MaybePromise<HostTensor<D>>;
+  mixedBatchForward<D extends WeightDType>(args: MixedBatchForwardArgs<D, F>): MaybePromise<TensorOf<F, D>>;
   /** See `admixtureBackward`. */
-  admixtureBackward(args: AdmixtureBackwardArgs): MaybePromise<AdmixtureGrads>;
+  admixtureBackward(args: AdmixtureBackwardArgs<F>): MaybePromise<AdmixtureGrads<F>>;
   /** See `composeBackward`. */
-  composeBackward(args: ComposeBackwardArgs): MaybePromise<ComposeGrads>;
+  composeBackward(args: ComposeBackwardArgs<F>): MaybePromise<ComposeGrads<F>>;
 }
 
 /** Name of one kernel. */

@@ -12,15 +12,16 @@ import { fromF32, toF32 } from '../tensor/convert.js';
 import { formatShape, tensor, type HostTensor } from '../tensor/host-tensor.js';
 import { lastDim, leadingRows, requireFloat, requireMinRank, type TensorInfo } from './check.js';
 import { BF16_TOL, F16_TOL, F32_TOL, type KernelContract, type WeightDType } from './contract.js';
+import type { HostTensors, TensorFamily, TensorOf } from './tensor-family.js';
 
 /** Arguments of {@link linear}. */
-export interface LinearArgs<D extends WeightDType = WeightDType> {
+export interface LinearArgs<D extends WeightDType = WeightDType, F extends TensorFamily = HostTensors> {
   /** (..., in) activations; the output has this dtype. */
-  readonly x: HostTensor<D>;
+  readonly x: TensorOf<F, D>;
   /** (out, in), or (in, out) when `fanInFanOut`. */
-  readonly weight: HostTensor<WeightDType>;
+  readonly weight: TensorOf<F, WeightDType>;
   /** (out,) optional bias. */
-  readonly bias?: HostTensor<WeightDType>;
+  readonly bias?: TensorOf<F, WeightDType>;
   readonly fanInFanOut?: boolean;
 }
 

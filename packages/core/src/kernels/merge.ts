@@ -12,15 +12,16 @@ import { requireFloat, type TensorInfo } from './check.js';
 import { F32_TOL, type KernelContract, type WeightDType } from './contract.js';
 import { checkLowRankPair, deltaElement, type LowRankDims } from './delta-weight.js';
 import { nonFiniteMergeError } from './kernel-errors.js';
+import type { HostTensors, TensorFamily, TensorOf } from './tensor-family.js';
 
 /** Arguments of {@link merge} and {@link unmerge}. */
-export interface MergeArgs<D extends WeightDType = WeightDType> {
+export interface MergeArgs<D extends WeightDType = WeightDType, F extends TensorFamily = HostTensors> {
   /** Base weight (out, in), or (in, out) when `fanInFanOut`; f32, bf16 or f16. */
-  readonly weight: HostTensor<D>;
+  readonly weight: TensorOf<F, D>;
   /** (r, in) float32. */
-  readonly A: HostTensor<'f32'>;
+  readonly A: TensorOf<F, 'f32'>;
   /** (out, r) float32. */
-  readonly B: HostTensor<'f32'>;
+  readonly B: TensorOf<F, 'f32'>;
   readonly fanInFanOut?: boolean;
   /** PEFT's `safe_merge`: fail if any merged element is not finite. */
   readonly safe?: boolean;

@@ -9,20 +9,21 @@ import { formatShape, tensor, type HostTensor } from '../tensor/host-tensor.js';
 import { BF16_TOL, F16_TOL, F32_TOL, type KernelContract, type WeightDType } from './contract.js';
 import { adapterRow, checkAdapterOperands, type AdapterForwardDims } from './adapter-forward.js';
 import { requireFloat, type TensorInfo } from './check.js';
+import type { HostTensors, TensorFamily, TensorOf } from './tensor-family.js';
 
 /** One adapter of a mixed batch: its composed A (r, in) and B (out, r); r may differ between adapters. */
-export interface LowRankAdapter {
-  readonly A: HostTensor<'f32'>;
-  readonly B: HostTensor<'f32'>;
+export interface LowRankAdapter<F extends TensorFamily = HostTensors> {
+  readonly A: TensorOf<F, 'f32'>;
+  readonly B: TensorOf<F, 'f32'>;
 }
 
 /** Arguments of {@link mixedBatchForward}. */
-export interface MixedBatchForwardArgs<D extends WeightDType = WeightDType> {
+export interface MixedBatchForwardArgs<D extends WeightDType = WeightDType, F extends TensorFamily = HostTensors> {
   /** (n, in) layer input; the output has this dtype. */
-  readonly x: HostTensor<D>;
+  readonly x: TensorOf<F, D>;
   /** (n, out) base layer output. */
-  readonly baseOut: HostTensor<WeightDType>;
-  readonly adapters: readonly LowRankAdapter[];
+  readonly baseOut: TensorOf<F, WeightDType>;
+  readonly adapters: readonly LowRankAdapter<F>[];
   /** (n) adapter number of each row, −1 for the base layer alone. */
   readonly rowAdapter: Int32Array;
 }

@@ -22,35 +22,36 @@ import {
   type TensorInfo,
 } from './check.js';
 import { BF16_TOL, F16_TOL, F32_TOL, type KernelContract } from './contract.js';
+import type { HostTensors, IndexTensorOf, TensorFamily, TensorOf } from './tensor-family.js';
 
 /** Arguments of {@link topkAdmixture}. */
-export interface TopkAdmixtureArgs {
+export interface TopkAdmixtureArgs<F extends TensorFamily = HostTensors> {
   /** (..., nv) float32 logits. */
-  readonly logits: HostTensor<'f32'>;
+  readonly logits: TensorOf<F, 'f32'>;
   /** (nv, vl) float32 vector bank. */
-  readonly bank: HostTensor<'f32'>;
+  readonly bank: TensorOf<F, 'f32'>;
   /** Number of bank vectors mixed per row, 1 ≤ k ≤ nv. */
   readonly k: number;
 }
 
 /** Result of {@link topkAdmixture}. */
-export interface TopkAdmixtureResult {
+export interface TopkAdmixtureResult<F extends TensorFamily = HostTensors> {
   /** (..., k) selected bank rows, in torch order: descending logit, NaN first, ties lowest index first. */
-  readonly indices: HostTensor<'i32'>;
+  readonly indices: TensorOf<F, 'i32'>;
   /** (..., k) softmax of the selected logits, same order. */
-  readonly weights: HostTensor<'f32'>;
+  readonly weights: TensorOf<F, 'f32'>;
   /** (..., vl) Σ_j weights[j] · bank[indices[j]]. */
-  readonly vectors: HostTensor<'f32'>;
+  readonly vectors: TensorOf<F, 'f32'>;
 }
 
 /** Arguments of {@link admixFromTopk}. */
-export interface AdmixFromTopkArgs {
+export interface AdmixFromTopkArgs<F extends TensorFamily = HostTensors> {
   /** (..., k) bank row indices (any integer dtype). */
-  readonly indices: HostTensor;
+  readonly indices: IndexTensorOf<F>;
   /** (..., k) float32 mixing weights. */
-  readonly weights: HostTensor<'f32'>;
+  readonly weights: TensorOf<F, 'f32'>;
   /** (nv, vl) float32 vector bank. */
-  readonly bank: HostTensor<'f32'>;
+  readonly bank: TensorOf<F, 'f32'>;
 }
 
 /** Contract of {@link topkAdmixture}. */

@@ -31,13 +31,14 @@ import {
 import type { KernelContract } from './contract.js';
 import { nonFiniteTopkWeightsError, storedWeightError } from './kernel-errors.js';
 import { selectAndWeigh } from './topk-admixture.js';
+import type { HostTensors, IndexTensorOf, TensorFamily, TensorOf } from './tensor-family.js';
 
 /** Arguments of {@link logitsFromTopk}. */
-export interface LogitsFromTopkArgs {
+export interface LogitsFromTopkArgs<F extends TensorFamily = HostTensors> {
   /** (..., k) bank indices from the checkpoint (any integer dtype). */
-  readonly indices: HostTensor;
+  readonly indices: IndexTensorOf<F>;
   /** (..., k−1) float32 stored weights (the k−1 largest, descending). */
-  readonly weightsKm1: HostTensor<'f32'>;
+  readonly weightsKm1: TensorOf<F, 'f32'>;
   /** Bank size (PEFT takes it from the model's bank, not from the file). */
   readonly nv: number;
   /** Clamp a negative restored weight at 0 instead of reproducing PEFT's NaN (default false = PEFT-exact). */
@@ -59,18 +60,18 @@ export interface SafeTopkWeightsResult {
 }
 
 /** Arguments of {@link topkWeightsForSave}. */
-export interface TopkWeightsForSaveArgs {
+export interface TopkWeightsForSaveArgs<F extends TensorFamily = HostTensors> {
   /** (..., nv) float32 logits. */
-  readonly logits: HostTensor<'f32'>;
+  readonly logits: TensorOf<F, 'f32'>;
   readonly k: number;
 }
 
 /** Result of {@link topkWeightsForSave}. */
-export interface TopkWeightsForSaveResult {
+export interface TopkWeightsForSaveResult<F extends TensorFamily = HostTensors> {
   /** (..., k) as `logits.topk(k).indices` (cast to the index dtype by the writer). */
-  readonly indices: HostTensor<'i32'>;
+  readonly indices: TensorOf<F, 'i32'>;
   /** (..., k−1) `softmax(vals)[..., :-1]`, possibly lowered by a few ulps (see `nudgedRows`). */
-  readonly weightsKm1: HostTensor<'f32'>;
+  readonly weightsKm1: TensorOf<F, 'f32'>;
   /** Flat row numbers whose largest weight was lowered so that PEFT cannot reload the row as NaN. */
   readonly nudgedRows: readonly number[];
 }

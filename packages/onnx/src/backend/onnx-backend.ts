@@ -3,7 +3,7 @@
  * @module
  */
 import type * as ort from 'onnxruntime-node';
-import { defineBackend, type Backend } from '@vblora/core';
+import { defineBackend, type Backend, type KernelSet } from '@vblora/core';
 import { nodeOrt } from '../runtime/node-ort.js';
 import { GraphSessions } from './graph-sessions.js';
 import { admixFromTopkKernel, composeLowRankKernel, topkAdmixtureKernel } from './kernels/admixture.js';
@@ -63,7 +63,7 @@ export function createOnnxBackend(options: OnnxBackendOptions = {}): OnnxBackend
       mixedBatchForward: mixedBatchForwardKernel(sessions),
       admixtureBackward: admixtureBackwardKernel(sessions),
       composeBackward: composeBackwardKernel(sessions),
-    },
+    } satisfies KernelSet,
   });
   return Object.freeze({ ...backend, release: () => sessions.release(), sessionCount: () => sessions.size });
 }

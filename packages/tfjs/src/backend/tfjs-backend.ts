@@ -44,7 +44,14 @@ function onBackend(name: string, kernels: KernelSet): Partial<KernelSet> {
 }
 
 /** Every kernel: each `kernels-*.ts` module exports only kernels, named as in core's `KernelSet`. */
-const KERNELS: KernelSet = { ...admixture, ...backward, ...checkpoint, ...compose, ...forward, ...mergeKernels };
+const KERNELS = {
+  ...admixture,
+  ...backward,
+  ...checkpoint,
+  ...compose,
+  ...forward,
+  ...mergeKernels,
+} satisfies KernelSet;
 
 /**
  * A float32 backend implementing every core kernel with TensorFlow.js ops on the given tf.js backend. It is

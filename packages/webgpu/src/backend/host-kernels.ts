@@ -181,7 +181,7 @@ export function hostKernels(run: WithRuntime): Partial<KernelSet> {
           gradBank: await s.read(r.gradBank),
         };
       }),
-  };
+  } satisfies Partial<KernelSet>;
 }
 
 /** merge / unmerge: the uploaded weight is this call's own copy, so the GPU merges it in place. */

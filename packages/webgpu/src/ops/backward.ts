@@ -3,30 +3,28 @@
  * (scatter-add over rows), for one logits tensor (`admixtureBackward`) or a whole layer (`composeBackward`).
  * @module
  */
-import { checkAdmixtureBackwardArgs, checkComposeBackwardArgs } from '@vblora/core';
+import {
+  checkAdmixtureBackwardArgs,
+  checkComposeBackwardArgs,
+  type AdmixtureBackwardArgs,
+  type AdmixtureGrads,
+  type ComposeBackwardArgs,
+  type ComposeGrads,
+} from '@vblora/core';
 import { rowSegments } from '../runtime/chunk-plan.js';
 import type { Encoder } from '../runtime/encoder.js';
 import type { GpuContext } from '../runtime/gpu-context.js';
 import type { GpuTensor } from '../runtime/gpu-tensor.js';
+import type { GpuTensors } from '../runtime/gpu-tensors.js';
 import { admixtureBackwardWgsl, BACKWARD_PARAMS } from '../shaders/admixture-backward.js';
 import { packParams } from '../shaders/params.js';
 import { recordSelect } from './compose.js';
 
 /** Gradients of `WebGpuRuntime.admixtureBackward`, on the GPU. */
-export interface GpuAdmixtureGrads {
-  /** (..., nv), zero outside each row's top-k. */
-  readonly gradLogits: GpuTensor<'f32'>;
-  /** (nv, vl) */
-  readonly gradBank: GpuTensor<'f32'>;
-}
+export type GpuAdmixtureGrads = AdmixtureGrads<GpuTensors>;
 
 /** Gradients of `WebGpuRuntime.composeBackward`, on the GPU. */
-export interface GpuComposeGrads {
-  readonly gradLogitsA: GpuTensor<'f32'>;
-  readonly gradLogitsB: GpuTensor<'f32'>;
-  /** Sum of the contributions through A and B. */
-  readonly gradBank: GpuTensor<'f32'>;
-}
+export type GpuComposeGrads = ComposeGrads<GpuTensors>;
 
 /** Records the backward of one logits tensor into zero-filled gradLogits / gradBank. */
 async function recordBackward(
@@ -86,12 +84,7 @@ function own(ctx: GpuContext, tensors: Readonly<Record<string, GpuTensor>>): voi
 /** Gradients of `topkAdmixture(...).vectors` w.r.t. logits and bank, given dL/dvectors, on the GPU. */
 export async function gpuAdmixtureBackward(
   ctx: GpuContext,
-  args: {
-    readonly logits: GpuTensor<'f32'>;
-    readonly bank: GpuTensor<'f32'>;
-    readonly k: number;
-    readonly gradVectors: GpuTensor<'f32'>;
-  },
+  args: AdmixtureBackwardArgs<GpuTensors>,
 ): Promise<GpuAdmixtureGrads> {
   ctx.assertAlive();
   const { logits, bank, k, gradVectors } = args;
@@ -110,14 +103,7 @@ export async function gpuAdmixtureBackward(
 /** Gradients of `composeLowRank` w.r.t. logits A, logits B and the shared bank, given dL/dA and dL/dB, on the GPU. */
 export async function gpuComposeBackward(
   ctx: GpuContext,
-  args: {
-    readonly logitsA: GpuTensor<'f32'>;
-    readonly logitsB: GpuTensor<'f32'>;
-    readonly bank: GpuTensor<'f32'>;
-    readonly k: number;
-    readonly gradA: GpuTensor<'f32'>;
-    readonly gradB: GpuTensor<'f32'>;
-  },
+  args: ComposeBackwardArgs<GpuTensors>,
 ): Promise<GpuComposeGrads> {
   ctx.assertAlive();
   const { logitsA, logitsB, bank, k, gradA, gradB } = args;

@@ -3,37 +3,40 @@
  * left on the GPU.
  * @module
  */
-import { checkAdmixFromTopkArgs, checkComposeLowRankArgs, checkTopkAdmixtureArgs, isTopk } from '@vblora/core';
+import {
+  checkAdmixFromTopkArgs,
+  checkComposeLowRankArgs,
+  checkTopkAdmixtureArgs,
+  isTopk,
+  type AdmixFromTopkArgs,
+  type ComposeLowRankArgs,
+  type LogitsSource,
+  type LowRankPair,
+  type TopkAdmixtureArgs,
+  type TopkAdmixtureResult,
+  type TopkForm,
+} from '@vblora/core';
 import { rowSegments, type RowRange } from '../runtime/chunk-plan.js';
 import type { Encoder } from '../runtime/encoder.js';
 import type { GpuContext } from '../runtime/gpu-context.js';
 import type { GpuTensor } from '../runtime/gpu-tensor.js';
+import type { GpuTensors } from '../runtime/gpu-tensors.js';
 import { ADMIX_PARAMS, ADMIX_WG, admixWgsl } from '../shaders/admix.js';
 import { packParams } from '../shaders/params.js';
 import { TOPK_SELECT_PARAMS, topkSelectWgsl } from '../shaders/topk-select.js';
 import { ROWWISE_MAX_NV, ROWWISE_WG, topkSelectRowwiseWgsl } from '../shaders/topk-select-rowwise.js';
 
 /** Top-k form on the GPU: (..., k) indices (i32) and weights (f32). */
-export interface GpuTopkForm {
-  readonly indices: GpuTensor<'i32'>;
-  readonly weights: GpuTensor<'f32'>;
-}
+export type GpuTopkForm = TopkForm<GpuTensors>;
 
 /** Dense (..., nv) logits or their top-k form, on the GPU. */
-export type GpuLogitsSource = GpuTensor<'f32'> | GpuTopkForm;
+export type GpuLogitsSource = LogitsSource<GpuTensors>;
 
 /** Result of `WebGpuRuntime.topkAdmixture`: all three outputs stay on the GPU. */
-export interface GpuTopkAdmixtureResult {
-  readonly indices: GpuTensor<'i32'>;
-  readonly weights: GpuTensor<'f32'>;
-  readonly vectors: GpuTensor<'f32'>;
-}
+export type GpuTopkAdmixtureResult = TopkAdmixtureResult<GpuTensors>;
 
 /** Result of `WebGpuRuntime.composeLowRank`: A (r, in) and B (out, r) on the GPU. */
-export interface GpuLowRankPair {
-  readonly A: GpuTensor<'f32'>;
-  readonly B: GpuTensor<'f32'>;
-}
+export type GpuLowRankPair = LowRankPair<GpuTensors>;
 
 /** Chunks of `t` expressed in units of 1/f of its rows (A's rows hold in_t logits rows each). */
 function scaled(chunks: readonly RowRange[], f: number): RowRange[] {
@@ -126,7 +129,7 @@ function ownTopk(ctx: GpuContext, form: GpuTopkForm, arg: string): void {
  */
 export async function gpuTopkAdmixture(
   ctx: GpuContext,
-  args: { readonly logits: GpuTensor<'f32'>; readonly bank: GpuTensor<'f32'>; readonly k: number },
+  args: TopkAdmixtureArgs<GpuTensors>,
 ): Promise<GpuTopkAdmixtureResult> {
   const { logits, bank, k } = args;
   ctx.assertAlive();
@@ -145,7 +148,7 @@ export async function gpuTopkAdmixture(
 /** Mixes bank rows for given top-k indices and weights on the GPU: vectors (..., vl). */
 export async function gpuAdmixFromTopk(
   ctx: GpuContext,
-  args: GpuTopkForm & { readonly bank: GpuTensor<'f32'> },
+  args: AdmixFromTopkArgs<GpuTensors>,
 ): Promise<GpuTensor<'f32'>> {
   ctx.assertAlive();
   ctx.own(args.bank, 'bank');
@@ -165,12 +168,7 @@ export async function gpuAdmixFromTopk(
  */
 export async function gpuComposeLowRank(
   ctx: GpuContext,
-  args: {
-    readonly logitsA: GpuLogitsSource;
-    readonly logitsB: GpuLogitsSource;
-    readonly bank: GpuTensor<'f32'>;
-    readonly k: number;
-  },
+  args: ComposeLowRankArgs<GpuTensors>,
 ): Promise<GpuLowRankPair> {
   const { bank, k } = args;
   ctx.assertAlive();

@@ -3,35 +3,27 @@
  * weights, tiled, split over as many buffers as the weight needs, optionally in place.
  * @module
  */
-import { checkDeltaWeightArgs, checkMergeArgs, nonFiniteMergeError } from '@vblora/core';
+import {
+  checkDeltaWeightArgs,
+  checkMergeArgs,
+  nonFiniteMergeError,
+  type DeltaWeightArgs,
+  type MergeArgs,
+} from '@vblora/core';
 import type { GpuContext } from '../runtime/gpu-context.js';
 import type { GpuTensor } from '../runtime/gpu-tensor.js';
+import type { GpuTensors } from '../runtime/gpu-tensors.js';
 import { DELTA_MERGE_PARAMS, deltaMergeGroups, deltaMergeWgsl } from '../shaders/delta-merge.js';
 import { packParams } from '../shaders/params.js';
 import type { GpuFloat } from '../shaders/wgsl-half.js';
 
 /** Arguments of `WebGpuRuntime.deltaWeight`. */
-export interface GpuDeltaWeightArgs {
-  /** (r, in) float32. */
-  readonly A: GpuTensor<'f32'>;
-  /** (out, r) float32. */
-  readonly B: GpuTensor<'f32'>;
-  /** Output (in, out) instead of (out, in). */
-  readonly fanInFanOut?: boolean;
-}
+export type GpuDeltaWeightArgs = DeltaWeightArgs<GpuTensors>;
 
-/** Arguments of `WebGpuRuntime.merge` / `unmerge`. */
-export interface GpuMergeArgs<D extends GpuFloat = GpuFloat> extends GpuDeltaWeightArgs {
-  /** Base weight (out, in), or (in, out) with fanInFanOut. */
-  readonly weight: GpuTensor<D>;
-  /** PEFT's safe_merge: throw NumericalError (and leave the weight untouched) if any result is not finite. */
-  readonly safe?: boolean;
+/** Arguments of `WebGpuRuntime.merge` / `unmerge`: core's {@link MergeArgs} on GPU tensors, plus `inPlace`. */
+export interface GpuMergeArgs<D extends GpuFloat = GpuFloat> extends MergeArgs<D, GpuTensors> {
   /** Overwrite `weight` instead of returning a new tensor (PEFT merges in place). Default false. */
   readonly inPlace?: boolean;
-  /** Adapter name for the safe-mode message. */
-  readonly adapter?: string;
-  /** Module path for the safe-mode message. */
-  readonly module?: string;
 }
 
 /** The parameters every delta / merge dispatch sets the same way (one chunk = one segment, tBase 0). */

@@ -10,11 +10,15 @@ import {
   formatShape,
   ShapeError,
   UnsupportedError,
+  type AdapterForwardArgs,
   type DropoutSpec,
+  type LinearArgs,
+  type LowRankPair,
 } from '@vblora/core';
 import { rowSegments } from '../runtime/chunk-plan.js';
 import type { GpuContext } from '../runtime/gpu-context.js';
 import type { GpuTensor } from '../runtime/gpu-tensor.js';
+import type { GpuTensors } from '../runtime/gpu-tensors.js';
 import {
   LINEAR_PARAMS,
   LINEAR_TILED_MIN_ROWS,
@@ -26,35 +30,16 @@ import { packParams } from '../shaders/params.js';
 import type { GpuFloat } from '../shaders/wgsl-half.js';
 import { recordDown, recordUp, type PackedAdapters } from './adapter-passes.js';
 
-/** Arguments of `WebGpuRuntime.linear`. */
-export interface GpuLinearArgs<D extends GpuFloat = GpuFloat> {
-  /** (..., in); the output has this dtype. */
-  readonly x: GpuTensor<D>;
-  /** (out, in), or (in, out) with fanInFanOut. */
-  readonly weight: GpuTensor<GpuFloat>;
-  /** (out,) */
-  readonly bias?: GpuTensor<GpuFloat>;
-  readonly fanInFanOut?: boolean;
-}
+/** Arguments of `WebGpuRuntime.linear`: core's {@link LinearArgs} on GPU tensors. */
+export type GpuLinearArgs<D extends GpuFloat = GpuFloat> = LinearArgs<D, GpuTensors>;
 
-/** Arguments of `WebGpuRuntime.adapterForward`. */
-export interface GpuAdapterForwardArgs<D extends GpuFloat = GpuFloat> {
-  /** (..., in); the output has this dtype. */
-  readonly x: GpuTensor<D>;
-  /** (..., out) base layer output. */
-  readonly baseOut: GpuTensor<GpuFloat>;
-  /** (r, in) */
-  readonly A: GpuTensor<'f32'>;
-  /** (out, r) */
-  readonly B: GpuTensor<'f32'>;
+/** Arguments of `WebGpuRuntime.adapterForward`: core's {@link AdapterForwardArgs} on GPU tensors. */
+export type GpuAdapterForwardArgs<D extends GpuFloat = GpuFloat> = AdapterForwardArgs<D, GpuTensors>;
+
+/** Arguments of `WebGpuRuntime.linearWithAdapter`: the linear layer's and the adapter's, in one call. */
+export interface GpuLinearWithAdapterArgs<D extends GpuFloat = GpuFloat>
+  extends LinearArgs<D, GpuTensors>, LowRankPair<GpuTensors> {
   /** Training-mode dropout on the adapter input (the reference's mask). */
-  readonly dropout?: DropoutSpec;
-}
-
-/** Arguments of `WebGpuRuntime.linearWithAdapter`. */
-export interface GpuLinearWithAdapterArgs<D extends GpuFloat = GpuFloat> extends GpuLinearArgs<D> {
-  readonly A: GpuTensor<'f32'>;
-  readonly B: GpuTensor<'f32'>;
   readonly dropout?: DropoutSpec;
 }
 

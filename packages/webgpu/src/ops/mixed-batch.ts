@@ -3,17 +3,23 @@
  * the spirit of Punica's SGMV/BGMV — every row gathers its own adapter's A and B from one packed set.
  * @module
  */
-import { checkLowRankPair, checkMixedBatchForwardArgs, formatShape, IndexRangeError, ShapeError } from '@vblora/core';
+import {
+  checkLowRankPair,
+  checkMixedBatchForwardArgs,
+  formatShape,
+  IndexRangeError,
+  ShapeError,
+  type LowRankAdapter,
+  type MixedBatchForwardArgs,
+} from '@vblora/core';
 import type { GpuContext } from '../runtime/gpu-context.js';
 import type { GpuTensor } from '../runtime/gpu-tensor.js';
+import type { GpuTensors } from '../runtime/gpu-tensors.js';
 import type { GpuFloat } from '../shaders/wgsl-half.js';
 import { recordDown, recordUp, type PackedAdapters } from './adapter-passes.js';
 
 /** One adapter on the GPU: composed A (r, in) and B (out, r); ranks may differ between adapters. */
-export interface GpuLowRankAdapter {
-  readonly A: GpuTensor<'f32'>;
-  readonly B: GpuTensor<'f32'>;
-}
+export type GpuLowRankAdapter = LowRankAdapter<GpuTensors>;
 
 /**
  * Adapters packed for mixed batches: all A's in one buffer, all B's in another. Pack once with
@@ -109,16 +115,16 @@ export function gpuPackAdapters(ctx: GpuContext, adapters: readonly GpuLowRankAd
   return new GpuAdapterSet(ctx, { A, B, meta }, { count: adapters.length, inF, outF, rMax });
 }
 
-/** Arguments of `WebGpuRuntime.mixedBatchForward`. */
-export interface GpuMixedBatchForwardArgs<D extends GpuFloat = GpuFloat> {
-  /** (n, in); the output has this dtype. */
-  readonly x: GpuTensor<D>;
-  /** (n, out) base layer output. */
-  readonly baseOut: GpuTensor<GpuFloat>;
+/**
+ * Arguments of `WebGpuRuntime.mixedBatchForward`: core's {@link MixedBatchForwardArgs} on GPU tensors, where the
+ * adapters may also be a set packed once with `packAdapters`.
+ */
+export interface GpuMixedBatchForwardArgs<D extends GpuFloat = GpuFloat> extends Omit<
+  MixedBatchForwardArgs<D, GpuTensors>,
+  'adapters'
+> {
   /** A packed set, or adapters to pack for this call only. */
   readonly adapters: GpuAdapterSet | readonly GpuLowRankAdapter[];
-  /** (n) adapter of each row, −1 for the base layer alone. */
-  readonly rowAdapter: Int32Array;
 }
 
 /** Adapter forward with a different adapter per batch row, on the GPU (no dropout: inference). */
