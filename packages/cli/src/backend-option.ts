@@ -6,8 +6,9 @@
  * `merge`, the bench) is `@vblora/cpu`, the WebAssembly SIMD backend.
  * @module
  */
-import { referenceBackend, type Backend } from '@vblora/core';
+import { defineBackend, referenceBackend, type Backend } from '@vblora/core';
 import { createCpuBackend } from '@vblora/cpu';
+import { cpuParallelMerge } from '@vblora/cpu/node';
 import { UsageError } from './errors.js';
 
 /** One backend of {@link NAMED_BACKENDS}. */
@@ -35,7 +36,8 @@ export const NAMED_BACKENDS = {
   reference: {
     summary: "core's reference kernels (plain JavaScript)",
     kernelOption: true,
-    load: async () => referenceBackend,
+    // with the merge pool (the reference merge's bits, on every core) for `vblora merge --base`
+    load: async () => defineBackend({ ...referenceBackend, capabilities: { parallelMerge: cpuParallelMerge } }),
   },
   cpu: {
     summary: '@vblora/cpu: WebAssembly SIMD, bit-identical to the reference',

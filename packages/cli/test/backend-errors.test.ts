@@ -6,7 +6,6 @@
  * them). Each backend comes from its package's own factory; one without a device here (no WebGPU adapter) is skipped, except with CI=true, where it must run.
  */
 import {
-  createBackend as createCoreBackend,
   f32,
   referenceBackend,
   referenceKernelCalls,
@@ -16,6 +15,7 @@ import {
   type KernelArgs,
   type KernelName,
 } from '@vblora/core';
+import { createBackend as createCpuBackend } from '@vblora/cpu';
 import { createOnnxBackend } from '@vblora/onnx';
 import { createBackend as createTfjsBackend } from '@vblora/tfjs';
 import { createBackend as createWebGpuBackend } from '@vblora/webgpu';
@@ -172,7 +172,7 @@ async function thrown<K extends KernelName>(backend: Backend, call: BadCall<K>):
 
 /** The first-party backends a Node process can run, each from its package's own factory. */
 const BACKENDS: readonly { readonly name: string; readonly make: () => Promise<Backend> }[] = [
-  { name: 'cpu (@vblora/core)', make: () => Promise.resolve(createCoreBackend({ backend: 'cpu' })) },
+  { name: 'cpu (@vblora/cpu)', make: () => Promise.resolve(createCpuBackend()) },
   { name: 'tfjs-cpu (@vblora/tfjs)', make: () => createTfjsBackend({ tfBackend: 'cpu' }) },
   { name: 'onnxruntime-node (@vblora/onnx)', make: () => Promise.resolve(createOnnxBackend()) },
   { name: 'webgpu on Dawn (@vblora/webgpu)', make: () => createWebGpuBackend({}) },
