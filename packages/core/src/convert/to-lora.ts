@@ -7,7 +7,7 @@ import { composeAdapter } from '../adapter/compose-adapter.js';
 import type { AdapterModule, VBLoRAAdapter } from '../adapter/vblora-adapter.js';
 import type { Backend } from '../backend/index.js';
 import type { JsonObject } from '../config/index.js';
-import { ConfigError, NumericalError } from '../errors.js';
+import { ConfigError, NumericalError, UnsupportedError } from '../errors.js';
 import { safeTopkWeights } from '../kernels/index.js';
 import { tensor, toF32, type HostTensor } from '../tensor/index.js';
 import { energyRank } from './energy-rank.js';
@@ -106,6 +106,7 @@ export function toLoraMemoryBytes(adapter: VBLoRAAdapter, options: Pick<ToLoraOp
  * @throws {ConfigError} for a bias other than `none`, an invalid rank or energy, a rank above min(in, out) (PEFT's
  * messages).
  * @throws {NumericalError} when a module's composed A or B is not finite (PEFT's SVD fails on it).
+ * @throws {UnsupportedError} for a rank below r (or an energy) on a module whose r exceeds min(in, out).
  * @throws {ResourceLimitError} when the conversion needs more than `maxMemoryBytes`.
  * @example
  * ```ts
@@ -165,6 +166,12 @@ function convertModule(
   singularValues: Map<string, Float64Array>,
 ): { rank: number; A: Float32Array; B: Float32Array } {
   if (request.kind === 'rank' && request.rank >= r) return padded(m, A, B, r, request.rank);
+  if (r > Math.min(m.inFeatures, m.outFeatures)) {
+    // the thin QR needs tall factors; VB-LoRA allows r above a side only in toy shapes
+    throw new UnsupportedError(
+      `toLoraAdapter: module ${m.path} has r = ${r} above min(in, out) = ${Math.min(m.inFeatures, m.outFeatures)}; only rank ≥ r (its own factors) can be written for it`,
+    );
+  }
   const svd = lowRankSvd(B, A, m.outFeatures, m.inFeatures, r);
   singularValues.set(m.path, svd.S);
   const k = request.kind === 'rank' ? request.rank : energyRank(svd.S, request.energy);
