@@ -3,6 +3,7 @@
  * @module
  */
 import type { JsonObject, JsonValue, VBLoRAConfig } from '../config/index.js';
+import { setOwn } from '../config/json-text.js';
 import { pyJsonDumps } from '../config/py-json-dumps.js';
 import { LORA_CONFIG_DEFAULTS, LORA_FLOAT_FIELDS } from './lora-config-defaults.js';
 
@@ -29,8 +30,9 @@ export function loraConfigFor(
   const alphaPattern: JsonObject = {};
   for (const [path, rank] of ranks) {
     if (request.kind === 'energy' || rank !== r || regex) {
-      rankPattern[path] = rank;
-      alphaPattern[path] = rank;
+      // own data properties even for a module path such as `__proto__`
+      setOwn(rankPattern, path, rank);
+      setOwn(alphaPattern, path, rank);
     } else if (!targets.includes(path)) {
       targets.push(path);
     }

@@ -67,3 +67,18 @@ describe('toLoraAdapter options', () => {
     expect(seen).toEqual([...a.modules.keys()].map((m, i) => `${i + 1}/${a.modules.size} ${m}`));
   });
 });
+
+describe('toLoraAdapter config', () => {
+  it('seed 7: a module path "__proto__" is an own rank_pattern entry, not a prototype change', async () => {
+    const a = smallAdapter(7, 'full', [[2, 2]]);
+    const m = [...a.modules.values()][0]!;
+    const odd = { ...a, modules: new Map([['__proto__', { ...m, path: '__proto__' }]]) };
+    const lora = await toLoraAdapter(odd, { energy: 0.9 });
+    const pattern = lora.config.rank_pattern as Record<string, unknown>;
+    expect(Object.getPrototypeOf(pattern)).toBe(Object.prototype);
+    expect(Object.keys(pattern)).toEqual(['__proto__']);
+    expect(loraToFiles(lora).config).toContain(
+      `"rank_pattern": {\n    "__proto__": ${String(lora.ranks.get('__proto__'))}`,
+    );
+  });
+});
