@@ -8,6 +8,7 @@ import { describeMachine } from './machine.js';
 import { LLAMA2_7B, type LlamaShape } from './llama-shapes.js';
 import type { BenchReport, BenchRow } from './result.js';
 import { syntheticAdapter } from './synthetic-adapter.js';
+import { adapterStoreWorkload } from './workloads/adapter-store.js';
 import { adapterSwitchWorkload } from './workloads/adapter-switch.js';
 import { checkpointWorkload } from './workloads/checkpoint.js';
 import { cliStartupWorkload } from './workloads/cli-startup.js';
@@ -64,6 +65,7 @@ export const BENCH_WORKLOADS = [
   'training-step',
   'generate',
   'adapter-switch',
+  'adapter-store',
   'cli-startup',
   'checkpoint',
   'scale-merge',
@@ -207,6 +209,14 @@ async function runWorkloads(
       kvHeads: switchShape.hidden / 128,
     };
     rows.push(...(await adapterSwitchWorkload(decoder, adapters, composer, quick ? 2 : 9)));
+  }
+
+  if (want('adapter-store')) {
+    log('adapter store');
+    const storeShape = quick ? { layers: 1, hidden: 1024, intermediate: 2816 } : shape;
+    const many = Array.from({ length: quick ? 4 : 8 }, (_, i) => syntheticAdapter(storeShape, 'topk', 100 + i));
+    const what = quick ? 'small (1 layer of 1024)' : '7B-shaped';
+    rows.push(...(await adapterStoreWorkload(what, many, composer, quick ? 2 : 3, quick ? 10 : 200)));
   }
 
   if (want('cli-startup')) {
