@@ -7,11 +7,12 @@
 import { tensor, type HostTensor } from '../tensor/host-tensor.js';
 import { requireF32 } from './check.js';
 import { storedWeightError } from './kernel-errors.js';
-import { softmaxF32 } from './topk-admixture.js';
+import { selectTopk, softmaxF32 } from './topk-admixture.js';
 
 /**
  * The general reload loop over restored weights (rows, k): per row, logits `log(w)`, torch.topk's order of them
- * (descending; equal values keep the file order) and their softmax, with the indices reordered alike.
+ * (descending; equal values keep the file order: core's `selectTopk`) and their softmax, with the indices
+ * reordered alike.
  * @internal
  */
 export function reloadRows(
@@ -30,15 +31,8 @@ export function reloadRows(
   for (let row = 0; row < rows; row++) {
     const base = row * k;
     for (let j = 0; j < k; j++) lg[j] = Math.fround(Math.log(w[base + j]!));
-    // torch.topk on the rebuilt logits: descending logit; insertion keeps the file order among equal values
-    for (let j = 0; j < k; j++) {
-      let p = j;
-      while (p > 0 && lg[order[p - 1]!]! < lg[j]!) {
-        order[p] = order[p - 1]!;
-        p--;
-      }
-      order[p] = j;
-    }
+    // torch.topk on the rebuilt logits, in core's one top-k order (descending; equal values keep the file order)
+    selectTopk(lg, 0, k, k, order, 0);
     for (let j = 0; j < k; j++) sorted[j] = lg[order[j]!]!;
     softmaxF32(sorted, 0, k, outW, base);
     for (let j = 0; j < k; j++) outIdx[base + j] = Number(data[base + order[j]!]!);
