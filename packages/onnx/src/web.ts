@@ -96,7 +96,8 @@ export { prepareAdapter, type PreparedAdapter, type LowRankFeed, type TopkFeed }
 export { stackFeeds, stackedFeedBytes, type FeedData } from './runtime/stack-feeds.js';
 export { checkAdapterFits, preparedKey, type PrepareAdapterOptions } from './runtime/prepared-adapter.js';
 export { checkLeaseFits } from './store/lease-fits.js';
-export { AdapterStore, type AdapterStoreOptions, type AdapterLease, type AdapterStoreStats } from './store/index.js';
+export { AdapterStore } from './store/adapter-store.js';
+export type { AdapterStoreOptions, AdapterLease, AdapterStoreStats } from './store/store-types.js';
 export { runOnnxModel, type RunOnnxOptions } from './runtime/run-model.js';
 export { toOrtTensor, fromOrtTensor } from './runtime/host-tensors.js';
 export type {
