@@ -70,7 +70,6 @@
   (local $fx v128) (local $fy v128)
   (local $neg v128) (local $negS i32)
   (local $kZero v128)
-  (local $row0 i32) (local $rowEnd i32) (local $t0 i32) (local $t1 i32) (local $lim i32)
   ;; unmerge: W + (−ΔW), the delta's sign bit flipped (exact, and unlike negated coefficients it keeps the
   ;; sign of an exactly-zero delta: the reference computes W + (−1)·ΔW)
   (local.set $negS (i32.shl (i32.ne (local.get $unmerge) (i32.const 0)) (i32.const 31)))
@@ -81,30 +80,13 @@
   (local.set $end4 (i32.and (local.get $stride) (i32.const -16)))
   (local.set $s2 (i32.shl (local.get $stride) (i32.const 1)))
   (local.set $s3 (i32.add (local.get $s2) (local.get $stride)))
-  ;; blocks of 8 rows, each in column tiles of 2048 bytes of W: the tile of vec the rows of a block
-  ;; use stays in L1 (a whole row of vec, r·cols·4 bytes, does not), and each W element is still read and written once
-  (block $blocksDone
-    (loop $blockLoop
-      (br_if $blocksDone (i32.ge_u (local.get $row0) (local.get $rows)))
-      (local.set $rowEnd (i32.add (local.get $row0) (i32.const 8)))
-      (if (i32.gt_u (local.get $rowEnd) (local.get $rows)) (then (local.set $rowEnd (local.get $rows))))
-      (local.set $t0 (i32.const 0))
-      (block $tilesDone
-        (loop $tileLoop
-          (br_if $tilesDone (i32.ge_u (local.get $t0) (local.get $stride)))
-          (local.set $t1 (i32.add (local.get $t0) (i32.const 2048)))
-          (if (i32.gt_u (local.get $t1) (local.get $stride)) (then (local.set $t1 (local.get $stride))))
-          ;; columns [$t0, $lim) by SIMD steps ($lim: the tile's end within the 4-column part), then the tail
-          (local.set $lim (local.get $t1))
-          (if (i32.gt_u (local.get $lim) (local.get $end4)) (then (local.set $lim (local.get $end4))))
-          (local.set $row (local.get $row0))
   (block $rowsDone
     (loop $rowLoop
-      (br_if $rowsDone (i32.ge_u (local.get $row) (local.get $rowEnd)))
+      (br_if $rowsDone (i32.ge_u (local.get $row) (local.get $rows)))
       (local.set $srow (i32.add (local.get $src) (i32.mul (local.get $row) (local.get $stride))))
       (local.set $drow (i32.add (local.get $dst) (i32.mul (local.get $row) (local.get $stride))))
       (local.set $crow (i32.add (local.get $coef) (i32.shl (i32.mul (local.get $row) (local.get $r)) (i32.const 2))))
-      (local.set $o (local.get $t0))
+      (local.set $o (i32.const 0))
       (if (i32.eq (local.get $r) (i32.const 4))
         (then
           (local.set $c0 (v128.load32_splat (local.get $crow)))
@@ -114,7 +96,7 @@
           ;; 8 columns per step, fully inlined (the hot loop: V8 does not inline wasm calls)
           (block $done8
             (loop $next8
-              (br_if $done8 (i32.gt_u (i32.add (local.get $o) (i32.const 32)) (local.get $lim)))
+              (br_if $done8 (i32.gt_u (i32.add (local.get $o) (i32.const 32)) (local.get $end4)))
               (local.set $p (i32.add (local.get $vec) (local.get $o)))
               (local.set $x
                 (f32x4.add (v128.load (i32.add (local.get $srow) (local.get $o))) (v128.xor (local.get $neg)
@@ -143,7 +125,7 @@
               (br $next8)))
           (block $done4
             (loop $next4
-              (br_if $done4 (i32.ge_u (local.get $o) (local.get $lim)))
+              (br_if $done4 (i32.ge_u (local.get $o) (local.get $end4)))
               (local.set $x
                 (f32x4.add (v128.load (i32.add (local.get $srow) (local.get $o))) (v128.xor (local.get $neg)
                   (call $delta4 (i32.add (local.get $vec) (local.get $o)) (local.get $stride) (local.get $s2) (local.get $s3)
@@ -155,7 +137,7 @@
         (else
           (block $doneR
             (loop $nextR
-              (br_if $doneR (i32.ge_u (local.get $o) (local.get $lim)))
+              (br_if $doneR (i32.ge_u (local.get $o) (local.get $end4)))
               (local.set $x
                 (f32x4.add (v128.load (i32.add (local.get $srow) (local.get $o))) (v128.xor (local.get $neg)
                   (call $deltaR (local.get $vec) (local.get $stride) (local.get $o) (local.get $crow) (local.get $r)))))
@@ -165,7 +147,7 @@
               (br $nextR)))))
       (block $tailDone
         (loop $tail
-          (br_if $tailDone (i32.ge_u (local.get $o) (local.get $t1)))
+          (br_if $tailDone (i32.ge_u (local.get $o) (local.get $stride)))
           (local.set $xs
             (f32.add (f32.load (i32.add (local.get $srow) (local.get $o))) (f32.reinterpret_i32 (i32.xor (local.get $negS) (i32.reinterpret_f32
               (call $deltaScalar (local.get $vec) (local.get $stride) (local.get $o) (local.get $crow) (local.get $r)))))))
@@ -176,10 +158,6 @@
           (br $tail)))
       (local.set $row (i32.add (local.get $row) (i32.const 1)))
       (br $rowLoop)))
-          (local.set $t0 (local.get $t1))
-          (br $tileLoop)))
-      (local.set $row0 (local.get $rowEnd))
-      (br $blockLoop)))
   (i32.or (local.get $badS) (v128.any_true
     (v128.or (local.get $bad) (v128.or (f32x4.ne (local.get $fx) (local.get $fx)) (f32x4.ne (local.get $fy) (local.get $fy)))))))
 
@@ -239,8 +217,8 @@
 
 ;; merge, W + ΔW: one row, columns [0, $end), 16 per step
 (func $rowMerge4 (param $srow i32) (param $drow i32) (param $vec i32) (param $crow i32) (param $stride i32)
-                  (param $end i32) (param $kZero v128) (param $kHalf v128) (param $o i32) (result v128)
-  (local $p i32) (local $s2 i32) (local $s3 i32) (local $w v128) (local $lo v128) (local $hi v128)
+                  (param $end i32) (param $kZero v128) (param $kHalf v128) (result v128)
+  (local $o i32) (local $p i32) (local $s2 i32) (local $s3 i32) (local $w v128) (local $lo v128) (local $hi v128)
   (local $h v128) (local $exp v128) (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
   (local.set $s2 (i32.shl (local.get $stride) (i32.const 1)))
   (local.set $s3 (i32.add (local.get $s2) (local.get $stride)))
@@ -294,8 +272,8 @@
 
 ;; unmerge, W − ΔW (the same bits as W + (−ΔW) for a ΔW that is not NaN): one row, columns [0, $end), 16 per step
 (func $rowUnmerge4 (param $srow i32) (param $drow i32) (param $vec i32) (param $crow i32) (param $stride i32)
-                  (param $end i32) (param $kZero v128) (param $kHalf v128) (param $o i32) (result v128)
-  (local $p i32) (local $s2 i32) (local $s3 i32) (local $w v128) (local $lo v128) (local $hi v128)
+                  (param $end i32) (param $kZero v128) (param $kHalf v128) (result v128)
+  (local $o i32) (local $p i32) (local $s2 i32) (local $s3 i32) (local $w v128) (local $lo v128) (local $hi v128)
   (local $h v128) (local $exp v128) (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
   (local.set $s2 (i32.shl (local.get $stride) (i32.const 1)))
   (local.set $s3 (i32.add (local.get $s2) (local.get $stride)))
@@ -350,8 +328,8 @@
 ;; any rank-4 row without NaN in its coefficients or vec: the delta from +0, its sign flipped when unmerging;
 ;; columns [0, $end), 8 per step
 (func $rowExact4 (param $srow i32) (param $drow i32) (param $vec i32) (param $crow i32) (param $stride i32)
-                 (param $end i32) (param $kZero v128) (param $kHalf v128) (param $neg v128) (param $o i32) (result v128)
-  (local $p i32) (local $s2 i32) (local $s3 i32) (local $w v128) (local $lo v128) (local $hi v128)
+                 (param $end i32) (param $kZero v128) (param $kHalf v128) (param $neg v128) (result v128)
+  (local $o i32) (local $p i32) (local $s2 i32) (local $s3 i32) (local $w v128) (local $lo v128) (local $hi v128)
   (local $h v128) (local $exp v128) (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
   (local.set $s2 (i32.shl (local.get $stride) (i32.const 1)))
   (local.set $s3 (i32.add (local.get $s2) (local.get $stride)))
@@ -396,7 +374,6 @@
   (local $end16 i32) (local $c v128) (local $b v128) (local $vmin v128) (local $vmax v128) (local $t01 v128) (local $t23 v128)
   (local $neg v128) (local $negS i32)
   (local $kZero v128) (local $kHalf v128) (local $kInf16 v128)
-  (local $row0 i32) (local $rowEnd i32) (local $t0 i32) (local $t1 i32) (local $lim16 i32) (local $lim8 i32)
   ;; unmerge: W + (−ΔW), the delta's sign bit flipped (exact, and unlike negated coefficients it keeps the
   ;; sign of an exactly-zero delta: the reference computes W + (−1)·ΔW)
   (local.set $negS (i32.shl (i32.ne (local.get $unmerge) (i32.const 0)) (i32.const 31)))
@@ -422,32 +399,13 @@
         (call $absRange (i32.add (local.get $vec) (i32.mul (local.get $stride) (i32.const 3))) (i32.shl (local.get $end8) (i32.const 1)))))
       (local.set $vmin (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t01) (local.get $t23)))
       (local.set $vmax (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t01) (local.get $t23)))))
-  ;; blocks of 8 rows, each in column tiles of 1024 bytes of W: the tile of vec the rows of a block
-  ;; use stays in L1 (a whole row of vec, r·cols·4 bytes, does not), and each W element is still read and written once
-  (block $blocksDone
-    (loop $blockLoop
-      (br_if $blocksDone (i32.ge_u (local.get $row0) (local.get $rows)))
-      (local.set $rowEnd (i32.add (local.get $row0) (i32.const 8)))
-      (if (i32.gt_u (local.get $rowEnd) (local.get $rows)) (then (local.set $rowEnd (local.get $rows))))
-      (local.set $t0 (i32.const 0))
-      (block $tilesDone
-        (loop $tileLoop
-          (br_if $tilesDone (i32.ge_u (local.get $t0) (local.get $wstride)))
-          (local.set $t1 (i32.add (local.get $t0) (i32.const 1024)))
-          (if (i32.gt_u (local.get $t1) (local.get $wstride)) (then (local.set $t1 (local.get $wstride))))
-          ;; the tile's ends within the 16- and 8-column parts
-          (local.set $lim16 (local.get $t1))
-          (if (i32.gt_u (local.get $lim16) (local.get $end16)) (then (local.set $lim16 (local.get $end16))))
-          (local.set $lim8 (local.get $t1))
-          (if (i32.gt_u (local.get $lim8) (local.get $end8)) (then (local.set $lim8 (local.get $end8))))
-          (local.set $row (local.get $row0))
   (block $rowsDone
     (loop $rowLoop
-      (br_if $rowsDone (i32.ge_u (local.get $row) (local.get $rowEnd)))
+      (br_if $rowsDone (i32.ge_u (local.get $row) (local.get $rows)))
       (local.set $srow (i32.add (local.get $src) (i32.mul (local.get $row) (local.get $wstride))))
       (local.set $drow (i32.add (local.get $dst) (i32.mul (local.get $row) (local.get $wstride))))
       (local.set $crow (i32.add (local.get $coef) (i32.shl (i32.mul (local.get $row) (local.get $r)) (i32.const 2))))
-      (local.set $o (local.get $t0))
+      (local.set $o (i32.const 0))
       (if (i32.eq (local.get $r) (i32.const 4))
         (then
           ;; $b: the greatest |c·v| of each product; their sum in the kernel's order bounds every partial sum
@@ -464,22 +422,22 @@
               (local.set $exp (i16x8.max_u (local.get $exp)
                 (if (result v128) (local.get $unmerge)
                   (then (call $rowUnmerge4 (local.get $srow) (local.get $drow) (local.get $vec) (local.get $crow) (local.get $stride)
-                                           (local.get $lim16) (local.get $kZero) (local.get $kHalf) (local.get $o)))
+                                           (local.get $end16) (local.get $kZero) (local.get $kHalf)))
                   (else (call $rowMerge4 (local.get $srow) (local.get $drow) (local.get $vec) (local.get $crow) (local.get $stride)
-                                         (local.get $lim16) (local.get $kZero) (local.get $kHalf) (local.get $o))))))
-              (local.set $o (local.get $lim16)))
+                                         (local.get $end16) (local.get $kZero) (local.get $kHalf))))))
+              (local.set $o (local.get $end16)))
             (else
               (if (i32.eqz (v128.any_true (v128.or (f32x4.ne (local.get $c) (local.get $c)) (f32x4.ne (local.get $vmax) (local.get $vmax)))))
                 (then
                   (local.set $exp (i16x8.max_u (local.get $exp)
                     (call $rowExact4 (local.get $srow) (local.get $drow) (local.get $vec) (local.get $crow) (local.get $stride)
-                                     (local.get $lim8) (local.get $kZero) (local.get $kHalf) (local.get $neg) (local.get $o))))
-                  (local.set $o (local.get $lim8))))))))
+                                     (local.get $end8) (local.get $kZero) (local.get $kHalf) (local.get $neg))))
+                  (local.set $o (local.get $end8))))))))
       ;; any other rank, a NaN in the coefficients or vec, or the last 8 columns of a fast rank-4 row (the
       ;; rank-4 loops have done their columns above), 8 columns per step: $o counts bfloat16 bytes, the delta's byte offset is 2·$o
       (block $done8
         (loop $next8
-          (br_if $done8 (i32.ge_u (local.get $o) (local.get $lim8)))
+          (br_if $done8 (i32.ge_u (local.get $o) (local.get $end8)))
           (local.set $p (i32.shl (local.get $o) (i32.const 1)))
           (local.set $dlo (call $deltaR (local.get $vec) (local.get $stride) (local.get $p) (local.get $crow) (local.get $r)))
           (local.set $dhi (call $deltaR (local.get $vec) (local.get $stride) (i32.add (local.get $p) (i32.const 16)) (local.get $crow) (local.get $r)))
@@ -495,7 +453,7 @@
           (br $next8)))
       (block $tailDone
         (loop $tail
-          (br_if $tailDone (i32.ge_u (local.get $o) (local.get $t1)))
+          (br_if $tailDone (i32.ge_u (local.get $o) (local.get $wstride)))
           (local.set $hs (call $toBf16Scalar (i32.reinterpret_f32
             (f32.add (f32.reinterpret_i32 (i32.shl (i32.load16_u (i32.add (local.get $srow) (local.get $o))) (i32.const 16)))
               (f32.reinterpret_i32 (i32.xor (local.get $negS) (i32.reinterpret_f32
@@ -506,9 +464,5 @@
           (br $tail)))
       (local.set $row (i32.add (local.get $row) (i32.const 1)))
       (br $rowLoop)))
-          (local.set $t0 (local.get $t1))
-          (br $tileLoop)))
-      (local.set $row0 (local.get $rowEnd))
-      (br $blockLoop)))
   (i32.or (local.get $badS) (v128.any_true (v128.or (local.get $bad)
     (i16x8.ge_u (local.get $exp) (v128.const i16x8 0xff00 0xff00 0xff00 0xff00 0xff00 0xff00 0xff00 0xff00))))))

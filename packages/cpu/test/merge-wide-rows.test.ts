@@ -4,10 +4,9 @@ import { createRng, f32ToBf16Bits, merge, tensor, unmerge, type MergeArgs } from
 import { createCpuBackend } from '../src/index.js';
 import { sameBits, sync } from '../../core/test/helpers/bits.js';
 
-// The merge kernels walk a weight in blocks of 8 rows and column tiles of 512 columns (2048 bytes of float32 W,
-// 1024 of bfloat16), so rows wider than a tile are done in several pieces. These weights are wider than a tile,
-// with a ragged last tile, a ragged last block and special values in every tile: the cpu backend must still give
-// the reference's bits (any NaN as NaN, see core/test/helpers/bits.ts), merging and unmerging, in both layouts.
+// Wide rows (500 to 2600 columns: many SIMD steps per row, then a ragged tail) with special values spread along
+// them, as a blocked or tiled walk over the weight would split them: the cpu backend must give the reference's
+// bits (any NaN as NaN, see core/test/helpers/bits.ts), merging and unmerging, in both layouts.
 
 const cpu = createCpuBackend();
 
@@ -24,9 +23,8 @@ function values(n: number, seed: number, special: boolean, scale: number): Float
   });
 }
 
-describe('merge across column tiles and row blocks = reference, bit for bit (fast-check, seed 20261203)', () => {
+describe('merge of wide rows = reference, bit for bit (fast-check, seed 20261203)', () => {
   const dims = fc.record({
-    // one to six tiles of 512 columns, most with a ragged last tile
     inF: fc.integer({ min: 500, max: 2600 }),
     outF: fc.integer({ min: 1, max: 27 }),
     r: fc.constantFrom(1, 3, 4, 5),
@@ -46,7 +44,7 @@ describe('merge across column tiles and row blocks = reference, bit for bit (fas
               Uint16Array.from(f, (v) => f32ToBf16Bits(v)),
             )
           : tensor('f32', shape, f);
-        // NaN and −inf in A reach single columns of every tile; B stays finite (a NaN there spoils whole rows)
+        // NaN and −inf in A reach single columns all along the rows; B stays finite (a NaN there spoils whole rows)
         const A = tensor('f32', [r, inF], values(r * inF, seed + 1, special, 0.1));
         const B = tensor('f32', [outF, r], values(outF * r, seed + 2, false, 0.1));
         const args: MergeArgs = { weight, A, B, fanInFanOut };
@@ -57,9 +55,9 @@ describe('merge across column tiles and row blocks = reference, bit for bit (fas
     );
   });
 
-  it('rank 4 bfloat16 rows on each side of the shortcut conditions, tiles apart', () => {
+  it('rank 4 bfloat16 rows on each side of the shortcut conditions, 2300 columns wide', () => {
     // the rank-4 loops pick a shortcut per row (see merge.wat): rows whose products can overflow or are ±0 take
-    // the exact loop; here those rows sit between ordinary ones, 2300 columns wide (five tiles, the last of 252 columns)
+    // the exact loop; here those rows sit between ordinary ones (2300 columns: 143 steps of 16 and a tail of 12)
     const cols = 2300;
     const rows = 19;
     const rng = createRng(77);
