@@ -133,6 +133,7 @@ export class AdapterStore {
   add(id: string, adapter: VBLoRAAdapter): void {
     if (typeof id !== 'string') throw new AdapterError(`AdapterStore.add: the id must be a string, got ${typeof id}`);
     checkAdapterFits(this.info, id, adapter);
+    // a logits adapter's top-k form is a fraction of the logits the caller already holds: converted, then counted
     const form = storedForm(adapter);
     const bytes = adapterBytes(form);
     const old = this.stored.get(id);
@@ -255,18 +256,13 @@ export class AdapterStore {
       return;
     }
     // pairs in the backend's own storage where it offers one (composed in place), else plain arrays
-    entry.pairs = allocatePairs(adapter, this.pairsOptions);
-    entry.bytes = pairsBufferBytes(entry.pairs);
-    this.composedTotal += entry.bytes;
-    if (this.composedTotal > this.maxComposed) {
-      // the estimate fell short of the buffer's real size: make room for the difference
-      try {
-        this.makeRoom(0, entry, false);
-      } catch (err) {
-        this.composedTotal -= entry.bytes;
-        throw err;
-      }
-    }
+    const pairs = allocatePairs(adapter, this.pairsOptions);
+    const bytes = pairsBufferBytes(pairs);
+    // a backend's storage may hold more than the pairs (its scratch): room for the buffer's real size, or drop it
+    if (this.composedTotal + bytes > this.maxComposed) this.makeRoom(bytes, entry, false);
+    entry.pairs = pairs;
+    entry.bytes = bytes;
+    this.composedTotal += bytes;
   }
 
   /**
