@@ -31,8 +31,11 @@ async function tfjsBackend(tfBackend: 'wasm' | 'cpu'): Promise<Backend> {
   return createTfjsBackend({ tfBackend, name: `tfjs-${tfBackend}` });
 }
 
+/** The names of {@link NAMED_BACKENDS}. */
+export type BackendName = 'reference' | 'cpu' | 'tfjs-wasm' | 'tfjs-cpu' | 'onnx' | 'webgpu';
+
 /** Every backend by name, each loaded only when asked for. */
-export const NAMED_BACKENDS = {
+export const NAMED_BACKENDS: Readonly<Record<BackendName, NamedBackend>> = {
   reference: {
     summary: "core's reference kernels (plain JavaScript)",
     kernelOption: true,
@@ -64,10 +67,7 @@ export const NAMED_BACKENDS = {
     kernelOption: true,
     load: async () => (await import('@vblora/webgpu/node')).createNodeWebGpuBackend(),
   },
-} as const satisfies Readonly<Record<string, NamedBackend>>;
-
-/** A name of {@link NAMED_BACKENDS}. */
-export type BackendName = keyof typeof NAMED_BACKENDS;
+};
 
 /**
  * `vblora demo --backend` values (a documented flag, kept as it is): the TensorFlow.js backend the demo trains on,
