@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { referenceBackend, type Backend } from '@vblora/core';
+import { ConfigError, referenceBackend, type Backend } from '@vblora/core';
 import { TINY_VOCAB, LLAMA2_7B_LAYER } from './llama-decoder/decoder-folder.js';
 import { llamaLayerFolders, tinyLlamaFolders } from './llama-decoder/bench-folders.js';
 import { describeMachine } from './machine.js';
@@ -76,6 +76,13 @@ export const BENCH_WORKLOADS = [
  * and returns the report.
  */
 export async function runBench(options: BenchOptions = {}): Promise<BenchReport> {
+  // a misspelt --only is refused before the copies take their seconds
+  const unknown = options.only?.filter((w) => !(BENCH_WORKLOADS as readonly string[]).includes(w)) ?? [];
+  if (unknown.length > 0)
+    throw new ConfigError(
+      `bench: unknown workload ${unknown.join(', ')} (one of ${BENCH_WORKLOADS.join(', ')})`,
+      'only',
+    );
   const copy = await measureCopies(options.quick === true);
   try {
     return await runWorkloads(options, copy);
@@ -98,9 +105,6 @@ async function runWorkloads(
   options: BenchOptions,
   copy: Awaited<ReturnType<typeof measureCopies>>,
 ): Promise<BenchReport> {
-  const unknown = options.only?.filter((w) => !(BENCH_WORKLOADS as readonly string[]).includes(w)) ?? [];
-  if (unknown.length > 0)
-    throw new RangeError(`bench: unknown workload ${unknown.join(', ')} (one of ${BENCH_WORKLOADS.join(', ')})`);
   const want = (w: (typeof BENCH_WORKLOADS)[number]) => options.only === undefined || options.only.includes(w);
   const quick = options.quick === true;
   const backends = options.backends ?? [referenceBackend];
