@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 
-/** A backend package's own benchmark script, run by `vblora bench` so its figures land in docs/benchmarks.md. */
+/** A backend package's own benchmark workload, run by `npm run bench` so its figures land in docs/benchmarks.md. */
 export interface PackageScript {
   readonly title: string;
   /** Script path relative to the repository root, and its arguments. */
@@ -13,20 +13,20 @@ export interface PackageScript {
 }
 
 /**
- * The scripts the full run includes (each builds on the packages' dist, which `npm run bench` builds first). Two
- * more exist and are run by hand: `packages/tfjs/bench/compose-7b.mjs` (the bench's compose rows cover it) and
- * `packages/webgpu/bench/gpu-bench.mjs` (meaningful only on a real GPU).
+ * The workloads the full run includes, each in its own process (`package-script.js`, built with the app's dist,
+ * which `npm run bench` builds first). Two more are run by hand: `tfjs-compose-7b` (the bench's compose rows cover
+ * it) and `webgpu-device` (meaningful only on a real GPU; `apps/bench/scripts/device-bundle.sh` packs it).
  */
 export const PACKAGE_SCRIPTS: readonly PackageScript[] = [
   {
     title: 'ONNX: injected adapter vs base vs merged model, adapter switch latency',
-    script: 'packages/onnx/bench/inject-bench.mjs',
-    args: ['--runs', '15'],
+    script: 'apps/bench/dist/package-script.js',
+    args: ['onnx-inject', '--runs', '15'],
   },
   {
     title: 'TensorFlow.js: training step, VB-LoRA vs LoRA of the same rank',
-    script: 'packages/tfjs/bench/train-step.mjs',
-    args: ['wasm'],
+    script: 'apps/bench/dist/package-script.js',
+    args: ['tfjs-train-step', 'wasm'],
   },
 ];
 

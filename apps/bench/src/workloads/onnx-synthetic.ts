@@ -1,10 +1,28 @@
-// Synthetic inputs for the benchmarks: a Llama-shaped ONNX graph named as torch.onnx.export names it
-// (`/model/layers.0/self_attn/q_proj/MatMul` + anonymous (in, out) weights) and random VB-LoRA adapters.
-import { createConfig, createRng, tensor } from '@vblora/core';
-import { GraphBuilder, encodeOnnxModel } from '@vblora/onnx';
+/**
+ * Synthetic inputs of the ONNX injection benchmark: a Llama-shaped ONNX graph named as `torch.onnx.export` names it
+ * (`/model/layers.0/self_attn/q_proj/MatMul` + anonymous (in, out) weights) and random VB-LoRA adapters.
+ * @module
+ */
+import {
+  createConfig,
+  createRng,
+  tensor,
+  type AdapterModule,
+  type HostTensor,
+  type Rng,
+  type VBLoRAAdapter,
+} from '@vblora/core';
+import { encodeOnnxModel, GraphBuilder } from '@vblora/onnx';
 
-/** Uniform(-scale, scale) float32 tensor from a seeded stream. */
-function uniform(rng, shape, scale) {
+/** Sizes of the synthetic model: hidden, intermediate, number of layers. */
+export interface OnnxBenchShape {
+  readonly h: number;
+  readonly inter: number;
+  readonly layers: number;
+}
+
+/** Uniform(−scale, scale) float32 tensor from a seeded stream. */
+function uniform(rng: Rng, shape: readonly number[], scale: number): HostTensor<'f32'> {
   const n = shape.reduce((a, b) => a * b, 1);
   const data = new Float32Array(n);
   for (let i = 0; i < n; i++) data[i] = (rng.uniform() * 2 - 1) * scale;
@@ -12,12 +30,12 @@ function uniform(rng, shape, scale) {
 }
 
 /** A Llama-like model: `layers` blocks of single-head attention + ReLU MLP, hidden `h`, intermediate `inter`. */
-export function llamaModel({ h, inter, layers, seed = 1 }) {
+export function llamaModel({ h, inter, layers, seed = 1 }: OnnxBenchShape & { readonly seed?: number }): Uint8Array {
   const rng = createRng(seed);
   const g = new GraphBuilder('');
   let anon = 100;
   g.input('x', 'f32', ['batch', 'seq', h]);
-  const linear = (path, x, inF, outF, bias) => {
+  const linear = (path: string, x: string, inF: number, outF: number, bias: boolean): string => {
     const scope = `/${path
       .replace(/\.(\d+)\./g, '.$1/')
       .replaceAll('.', '/')
@@ -47,8 +65,19 @@ export function llamaModel({ h, inter, layers, seed = 1 }) {
   return encodeOnnxModel(g.model('bench_llama', 'pytorch'));
 }
 
+/** Options of {@link randomAdapter}: the model's shape and the adapter's sizes, seed and name. */
+export interface RandomAdapterOptions extends OnnxBenchShape {
+  readonly r?: number;
+  readonly nv?: number;
+  readonly vl?: number;
+  readonly k?: number;
+  readonly seed?: number;
+  readonly name?: string;
+}
+
 /** A random VB-LoRA adapter (full logits) on q/v/up/down of every layer. */
-export function randomAdapter({ h, inter, layers, r = 4, nv = 2048, vl = 256, k = 2, seed = 7, name = 'default' }) {
+export function randomAdapter(o: RandomAdapterOptions): VBLoRAAdapter {
+  const { h, inter, layers, r = 4, nv = 2048, vl = 256, k = 2, seed = 7, name = 'default' } = o;
   const rng = createRng(seed);
   const config = createConfig({
     r,
@@ -57,8 +86,8 @@ export function randomAdapter({ h, inter, layers, r = 4, nv = 2048, vl = 256, k 
     topk: k,
     target_modules: ['q_proj', 'v_proj', 'up_proj', 'down_proj'],
   });
-  const modules = new Map();
-  const dims = {
+  const modules = new Map<string, AdapterModule>();
+  const dims: Record<string, readonly [number, number]> = {
     'self_attn.q_proj': [h, h],
     'self_attn.v_proj': [h, h],
     'mlp.up_proj': [h, inter],
