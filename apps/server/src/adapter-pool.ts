@@ -1,208 +1,191 @@
 /**
- * The adapters of one loaded model, in two LRU caches within byte budgets: parsed adapter files (`stored`) and
- * adapters composed into the model's A/B inputs (`composed`, loaded into the transformers.js adapter controller).
- * A request pins its adapter for its batch: a pinned adapter is never evicted, so a batch never loses an adapter
- * between decoding steps, and a request for an adapter that is being dropped simply composes it again.
+ * The server's adapters on top of `@vblora/onnx`'s `AdapterStore`: adapter files read into the store (top-k form,
+ * within `storedBytes`; the least recently used are removed when a new one needs room), and composed per batch by
+ * `store.acquire(rows)` into its LRU within `composedBytes`. A batch's lease pins its composed adapters, so a batch
+ * never loses an adapter between decoding steps; an adapter evicted meanwhile is composed again by the next
+ * request for it.
  * @module
  */
-import { AdapterError, type VBLoRAAdapter } from '@vblora/core';
+import { AdapterError, ResourceLimitError, type Backend, type VBLoRAAdapter } from '@vblora/core';
 import { readAdapterDir } from '@vblora/core/node';
-import type { AdapterController } from '@vblora/transformers/node';
-import type { AdapterCatalog } from './adapter-catalog.js';
+import { AdapterStore, type AdapterLease, type AdapterStoreStats, type HotSwapInjectionInfo } from '@vblora/onnx';
+import type { AdapterCatalog, CatalogEntry } from './adapter-catalog.js';
 import { HttpError } from './errors.js';
 import type { ServerMetrics } from './metrics.js';
 
-interface Composed {
-  readonly id: string;
-  /** Bytes of the composed A/B factors (float32). */
-  bytes: number;
-  pins: number;
-  /** Settles when the adapter is composed (rejects when it cannot be). */
-  readonly ready: Promise<void>;
-  done: boolean;
+/** Budgets of the pool. */
+export interface PoolBudgets {
+  readonly storedBytes: number;
+  readonly composedBytes: number;
 }
 
-interface Stored {
-  readonly adapter: VBLoRAAdapter;
-  readonly bytes: number;
-}
-
-/** A pinned adapter: released once its request's batch is done. */
-export interface AdapterPin {
+/** A stored adapter held for a request until its batch has acquired its lease. */
+export interface StoredHold {
   readonly id: string;
   release(): void;
 }
 
-/** Counts of the two caches. */
-export interface PoolStats {
-  readonly storedCount: number;
-  readonly storedBytes: number;
-  readonly composedCount: number;
-  readonly composedBytes: number;
-  readonly pinned: number;
-}
-
-/** Bytes of an adapter's composed factors: A (r, in) and B (out, r) float32 per module. */
-function composedBytesOf(adapter: VBLoRAAdapter): number {
-  let n = 0;
-  for (const m of adapter.modules.values()) n += adapter.config.r * (m.inFeatures + m.outFeatures) * 4;
-  return n;
-}
-
-/** Stored and composed adapters of one model, pinned per request. */
+/** Adapters of one model: stored on first use (or at startup), composed per batch. */
 export class AdapterPool {
-  private readonly composed = new Map<string, Composed>(); // insertion order is recency: oldest first
-  private readonly stored = new Map<string, Stored>();
-  private storedTotal = 0;
-  private composedTotal = 0;
+  /** The store (exposed for tests and metrics). */
+  readonly store: AdapterStore;
+  /** Stored ids, least recently used first. */
+  private readonly recency = new Map<string, number>(); // id → holds
+  private readonly reading = new Map<string, Promise<void>>();
+  private seen: AdapterStoreStats;
 
   constructor(
-    private readonly controller: AdapterController,
+    info: HotSwapInjectionInfo,
     private readonly catalog: AdapterCatalog,
     private readonly metrics: ServerMetrics,
-    private readonly budgets: { readonly storedBytes: number; readonly composedBytes: number },
-  ) {}
+    private readonly budgets: PoolBudgets,
+    backend?: Backend,
+  ) {
+    this.store = new AdapterStore(info, {
+      maxStoredBytes: budgets.storedBytes,
+      maxComposedBytes: budgets.composedBytes,
+      ...(backend === undefined ? {} : { backend }),
+      onCompose: (_id, seconds) => metrics.composeSeconds.observe(seconds),
+    });
+    this.seen = this.store.stats();
+  }
 
   /**
-   * Pins adapter `id`, composing it first when it is not composed (or being composed by another request).
+   * Makes sure adapter `id` is stored (reading its folder on a miss) and holds it there until `release()`.
    * @throws {HttpError} 404 `unknown_adapter`, 422 `adapter_invalid`.
    */
-  async pin(id: string): Promise<AdapterPin> {
-    let entry = this.composed.get(id);
-    if (entry !== undefined) {
-      this.metrics.cacheHits.inc({ level: 'composed' });
-      this.composed.delete(id); // most recently used goes last
-      this.composed.set(id, entry);
-    } else {
-      this.metrics.cacheMisses.inc({ level: 'composed' });
-      entry = this.startCompose(id);
+  async hold(id: string): Promise<StoredHold> {
+    let first = true;
+    // another request's read may remove `id` again before this continuation runs: loop until it is held
+    while (!this.store.has(id)) {
+      if (first) this.metrics.cacheMisses.inc({ level: 'stored' });
+      first = false;
+      let pending = this.reading.get(id);
+      if (pending === undefined) {
+        pending = this.read(id).finally(() => this.reading.delete(id));
+        this.reading.set(id, pending);
+      }
+      await pending;
     }
-    entry.pins++;
-    try {
-      await entry.ready;
-    } catch (err) {
-      entry.pins--;
-      throw err;
-    }
+    if (first) this.metrics.cacheHits.inc({ level: 'stored' });
+    const holds = (this.recency.get(id) ?? 0) + 1;
+    this.recency.delete(id); // most recently used goes last
+    this.recency.set(id, holds);
     let released = false;
-    const e = entry;
     return {
       id,
       release: () => {
         if (released) return;
         released = true;
-        e.pins--;
-        this.evictComposed();
+        const n = this.recency.get(id);
+        if (n !== undefined) this.recency.set(id, n - 1);
       },
     };
   }
 
-  /** Counts of both caches. */
-  stats(): PoolStats {
-    let pinned = 0;
-    for (const e of this.composed.values()) if (e.pins > 0) pinned++;
-    return {
-      storedCount: this.stored.size,
-      storedBytes: this.storedTotal,
-      composedCount: this.composed.size,
-      composedBytes: this.composedTotal,
-      pinned,
-    };
-  }
-
-  private startCompose(id: string): Composed {
-    const entry: { -readonly [K in keyof Composed]: Composed[K] } = {
-      id,
-      bytes: 0,
-      pins: 0,
-      done: false,
-      ready: Promise.resolve(),
-    };
-    this.composed.set(id, entry);
-    entry.ready = this.compose(entry);
-    entry.ready.catch(() => {
-      if (this.composed.get(id) === entry) this.composed.delete(id);
-      this.updateGauges();
-    });
-    return entry;
-  }
-
-  private async compose(entry: Composed): Promise<void> {
-    const adapter = await this.storedAdapter(entry.id);
-    const t0 = performance.now();
-    try {
-      await this.controller.load(entry.id, adapter);
-    } catch (err) {
-      const why = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-      throw new HttpError(422, 'adapter_invalid', `adapter ${entry.id} does not fit the model: ${why}`, {
-        cause: err,
-      });
+  /**
+   * Reads adapters into the store ahead of their first request, in order, while they fit its budget; an adapter
+   * that cannot be read is left for its first request to report (422). Returns how many were stored.
+   */
+  async preload(ids: readonly string[]): Promise<number> {
+    let n = 0;
+    for (const id of ids) {
+      const found = await this.catalog.find(id);
+      if (found === null || this.store.has(id)) continue;
+      let adapter: VBLoRAAdapter;
+      try {
+        adapter = await this.readAdapter(found);
+      } catch {
+        continue; // reported to the first request for it
+      }
+      try {
+        this.store.add(id, adapter);
+      } catch (err) {
+        if (err instanceof ResourceLimitError) break; // the budget is full: the rest are read when asked for
+        continue;
+      }
+      this.recency.set(id, 0);
+      n++;
     }
-    this.metrics.composeSeconds.observe((performance.now() - t0) / 1000);
-    entry.bytes = composedBytesOf(adapter);
-    entry.done = true;
-    this.composedTotal += entry.bytes;
-    this.evictComposed();
+    this.updateGauges();
+    return n;
   }
 
-  /** Drops the least recently used composed adapters that nothing pins until the total fits the budget. */
-  private evictComposed(): void {
-    for (const [id, e] of this.composed) {
-      if (this.composedTotal <= this.budgets.composedBytes) break;
-      if (!e.done || e.pins > 0) continue;
-      this.composed.delete(id);
-      this.composedTotal -= e.bytes;
-      this.controller.unload(id);
-      this.metrics.cacheEvictions.inc({ level: 'composed' });
+  /**
+   * Composes what `rows` need and pins it: a lease to run the batch with, to release once it is done.
+   * @throws {ResourceLimitError} when the composed budget cannot hold the batch's adapters beside the ones other
+   * running batches pin (the caller waits for them, or splits the batch).
+   */
+  async acquire(rows: readonly (string | null)[]): Promise<AdapterLease> {
+    try {
+      return await this.store.acquire(rows);
+    } finally {
+      this.syncCounters();
+    }
+  }
+
+  /** The store's counters and sizes. */
+  stats(): AdapterStoreStats {
+    return this.store.stats();
+  }
+
+  /** Publishes the store's counters since the last call to the metrics. */
+  syncCounters(): void {
+    const s = this.store.stats();
+    this.metrics.cacheHits.inc({ level: 'composed' }, s.hits - this.seen.hits);
+    this.metrics.cacheMisses.inc({ level: 'composed' }, s.misses - this.seen.misses);
+    this.metrics.cacheEvictions.inc({ level: 'composed' }, s.evictions - this.seen.evictions);
+    this.seen = s;
+    this.updateGauges();
+  }
+
+  private async read(id: string): Promise<void> {
+    const found = await this.catalog.find(id);
+    if (found === null) throw new HttpError(404, 'unknown_adapter', `no adapter ${JSON.stringify(id)}`);
+    const adapter = await this.readAdapter(found);
+    for (;;) {
+      try {
+        this.store.add(id, adapter);
+        this.recency.set(id, 0);
+        break;
+      } catch (err) {
+        // room for it: remove the least recently used adapter no request holds (leases keep its composed factors)
+        const victim =
+          err instanceof ResourceLimitError ? [...this.recency].find(([, holds]) => holds === 0)?.[0] : undefined;
+        if (victim === undefined) {
+          const why = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+          throw new HttpError(422, 'adapter_invalid', `adapter ${id} cannot be served: ${why}`, { cause: err });
+        }
+        this.store.remove(victim);
+        this.recency.delete(victim);
+        this.metrics.cacheEvictions.inc({ level: 'stored' });
+      }
     }
     this.updateGauges();
   }
 
-  private async storedAdapter(id: string): Promise<VBLoRAAdapter> {
-    const hit = this.stored.get(id);
-    if (hit !== undefined) {
-      this.metrics.cacheHits.inc({ level: 'stored' });
-      this.stored.delete(id);
-      this.stored.set(id, hit);
-      return hit.adapter;
-    }
-    this.metrics.cacheMisses.inc({ level: 'stored' });
-    const found = await this.catalog.find(id);
-    if (found === null) throw new HttpError(404, 'unknown_adapter', `no adapter ${JSON.stringify(id)}`);
-    let adapter: VBLoRAAdapter;
+  /** @throws {HttpError} 422 `adapter_invalid` when the files are not an adapter the server can batch. */
+  private async readAdapter(found: CatalogEntry): Promise<VBLoRAAdapter> {
     try {
       // a file larger than the whole store is refused before it is read (readAdapterDir's budget check)
-      adapter = (await readAdapterDir(found.dir, 'default', { maxMemoryBytes: this.budgets.storedBytes })).adapter;
+      const { adapter } = await readAdapterDir(found.dir, 'default', { maxMemoryBytes: this.budgets.storedBytes });
       if (adapter.extraTensors.size > 0) {
         throw new AdapterError(
           `it replaces base tensors (${[...adapter.extraTensors.keys()][0]}, …), which cannot differ between the rows of one batch`,
         );
       }
+      return adapter;
     } catch (err) {
       const why = err instanceof Error ? `${err.name}: ${err.message.replaceAll(found.dir, '<adapter>')}` : String(err);
-      throw new HttpError(422, 'adapter_invalid', `adapter ${id} cannot be served: ${why}`, { cause: err });
+      throw new HttpError(422, 'adapter_invalid', `adapter ${found.id} cannot be served: ${why}`, { cause: err });
     }
-    const bytes = found.weightsBytes;
-    const stale = this.stored.get(id); // another request read it meanwhile
-    if (stale !== undefined) this.storedTotal -= stale.bytes;
-    this.stored.set(id, { adapter, bytes });
-    this.storedTotal += bytes;
-    for (const [old, s] of this.stored) {
-      if (this.storedTotal <= this.budgets.storedBytes || old === id) break;
-      this.stored.delete(old);
-      this.storedTotal -= s.bytes;
-      this.metrics.cacheEvictions.inc({ level: 'stored' });
-    }
-    this.updateGauges();
-    return adapter;
   }
 
   private updateGauges(): void {
-    this.metrics.adaptersStored.set(this.stored.size);
-    this.metrics.storedBytes.set(this.storedTotal);
-    let n = 0;
-    for (const e of this.composed.values()) if (e.done) n++;
-    this.metrics.adaptersComposed.set(n);
-    this.metrics.composedBytes.set(this.composedTotal);
+    const s = this.store.stats();
+    this.metrics.adaptersStored.set(s.storedCount);
+    this.metrics.storedBytes.set(s.storedBytes);
+    this.metrics.adaptersComposed.set(s.composedCount);
+    this.metrics.composedBytes.set(s.composedBytes);
   }
 }

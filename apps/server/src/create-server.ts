@@ -62,7 +62,8 @@ function typedError(err: FastifyError): HttpError {
 export async function createServer(options: CreateServerOptions = {}): Promise<FastifyInstance> {
   const o = resolveOptions(options);
   const catalog = new AdapterCatalog(o.adaptersDir);
-  const templates = o.templateAdapters ?? (await catalog.templates(await catalog.list()));
+  const ids = o.templateAdapters === undefined || o.preloadAdapters ? await catalog.list() : [];
+  const templates = o.templateAdapters ?? (await catalog.templates(ids));
   if (templates.length === 0) throw new ConfigError(`${o.adaptersDir} holds no PEFT adapter`, 'adaptersDir');
   const templateDirs: string[] = [];
   for (const id of templates) {
@@ -83,7 +84,8 @@ export async function createServer(options: CreateServerOptions = {}): Promise<F
   const maxPositions = (model.config as { max_position_embeddings?: number }).max_position_embeddings ?? 2048;
 
   const metrics = createMetrics();
-  const pool = new AdapterPool(controller, catalog, metrics, o);
+  const pool = new AdapterPool(controller.info, catalog, metrics, o, options.backend);
+  if (o.preloadAdapters) await pool.preload(ids);
   const generator = new BatchGenerator(model, tokenizer, controller);
   const batcher = new Batcher(pool, generator, metrics, {
     windowMs: o.batchWindowMs,

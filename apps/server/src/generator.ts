@@ -4,6 +4,7 @@
  * @module
  */
 import type { PreTrainedModel, PreTrainedTokenizer, Tensor } from '@huggingface/transformers';
+import type { AdapterLease } from '@vblora/onnx';
 import type { AdapterController, AdapterSelection } from '@vblora/transformers/node';
 
 /** One request of a batch. */
@@ -43,8 +44,11 @@ export class BatchGenerator {
     return enc.input_ids.dims[1] ?? 0;
   }
 
-  /** Generates every row greedily in one `generate` call; rows are independent of each other (fp32, q4). */
-  async run(rows: readonly GenerateRow[]): Promise<GenerateResult[]> {
+  /**
+   * Generates every row greedily in one `generate` call with the adapters of `lease` (which must hold every row's
+   * adapter and stay unreleased until this settles); rows are independent of each other (fp32, q4).
+   */
+  async run(rows: readonly GenerateRow[], lease: AdapterLease): Promise<GenerateResult[]> {
     const enc = this.tokenizer(
       rows.map((r) => r.prompt),
       { padding: true },
@@ -52,8 +56,10 @@ export class BatchGenerator {
     const ids = rows.map((r) => r.adapterId);
     const selection: AdapterSelection = ids.every((id) => id === ids[0]) ? ids[0]! : ids;
     const maxNew = Math.max(...rows.map((r) => r.maxNewTokens));
-    const out = (await this.controller.withAdapter(selection, () =>
-      this.model.generate({ ...enc, max_new_tokens: maxNew, do_sample: false }),
+    const out = (await this.controller.withAdapter(
+      selection,
+      () => this.model.generate({ ...enc, max_new_tokens: maxNew, do_sample: false }),
+      { lease },
     )) as Tensor;
     const [, width] = out.dims as [number, number];
     const promptWidth = enc.input_ids.dims[1]!;

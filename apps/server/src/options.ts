@@ -25,6 +25,11 @@ export interface ServerOptions {
    * adapter per distinct module set among every adapter config in `adaptersDir`, read at startup.
    */
   readonly templateAdapters?: readonly string[];
+  /**
+   * Read every adapter of `adaptersDir` into memory at startup, as far as `storedBytes` allows (default true);
+   * false: each is read at its first request.
+   */
+  readonly preloadAdapters?: boolean;
   /** Bytes of adapter files held in memory, parsed (default 256 MiB). */
   readonly storedBytes?: number;
   /** Bytes of composed A/B factors held ready to run (default 64 MiB); adapters of running batches stay over it. */
@@ -72,6 +77,7 @@ export function resolveOptions(o: ServerOptions = {}): ResolvedOptions {
     cacheDir: o.cacheDir ?? join(tmpdir(), 'vblora-server-cache'),
     dtype: o.dtype ?? 'fp32',
     templateAdapters: o.templateAdapters,
+    preloadAdapters: o.preloadAdapters ?? true,
     storedBytes: positiveInt(o.storedBytes ?? 256 * 2 ** 20, 'storedBytes'),
     composedBytes: positiveInt(o.composedBytes ?? 64 * 2 ** 20, 'composedBytes'),
     batchWindowMs: window,

@@ -4,7 +4,8 @@
  *
  * Accuracy: token ids exact.
  */
-import { AutoModelForCausalLM, AutoTokenizer } from '@huggingface/transformers';
+import { AutoModelForCausalLM, AutoTokenizer, type Tensor } from '@huggingface/transformers';
+import type { AdapterLease } from '@vblora/onnx';
 import { attachAdapters } from '@vblora/transformers/node';
 import { describe, expect, it } from 'vitest';
 import { AdapterCatalog } from '../src/adapter-catalog.js';
@@ -21,21 +22,28 @@ const NEW_TOKENS = 6;
 describe.runIf(PRESENT)('eviction', () => {
   const dir = PRESENT ? tempDir('variants') : '';
   let ids: string[] = [];
+  /** One adapter's composed bytes, as the server counts them (every variant has the same shapes). */
+  let one = 0;
   const prompt = PRESENT ? readGenerations().prompts.single[0]! : '';
 
-  it('16 adapters, room for 3 composed, 48 concurrent requests: every answer is its adapter alone', async () => {
+  it('16 adapters, room for 5 stored and 3 composed, 48 concurrent requests: every answer is its adapter alone', async () => {
     ids = await writeAdapterVariants(`${FIXTURE_ADAPTERS}/vblora-b`, dir, 16);
     // one adapter's composed bytes, as the server counts them
     const probe = await testServer({ adaptersDir: dir, templateAdapters: ['variant-0'] });
     expect((await generate(probe, { adapter_id: 'variant-0', prompt, max_new_tokens: 1 })).status).toBe(200);
-    const one = sampleSum(await metrics(probe), 'vblora_adapters_composed_bytes');
+    const pm = await metrics(probe);
+    one = sampleSum(pm, 'vblora_adapters_composed_bytes');
     expect(one).toBeGreaterThan(0);
+    // and one adapter's stored (top-k form) bytes: the probe preloaded all 16
+    expect(sampleSum(pm, 'vblora_adapters_stored')).toBe(ids.length);
+    const stored = sampleSum(pm, 'vblora_adapters_stored_bytes') / ids.length;
     await probe.close();
 
     const app = await testServer({
       adaptersDir: dir,
       templateAdapters: ['variant-0'],
       composedBytes: 3 * one,
+      storedBytes: 5 * stored,
       maxBatchSize: 4,
       batchWindowMs: 2,
     });
@@ -59,7 +67,8 @@ describe.runIf(PRESENT)('eviction', () => {
     const evictions = sampleSum(m, 'vblora_adapter_cache_evictions_total', { level: 'composed' });
     expect(misses, 'evicted adapters were composed again').toBeGreaterThan(ids.length);
     expect(evictions).toBeGreaterThan(0);
-    expect(sampleSum(m, 'vblora_adapter_cache_hits_total', { level: 'composed' }) + misses).toBe(order.length);
+    expect(sampleSum(m, 'vblora_adapter_cache_evictions_total', { level: 'stored' })).toBeGreaterThan(0);
+    expect(sampleSum(m, 'vblora_adapters_stored_bytes')).toBeLessThanOrEqual(5 * stored);
     // every composed adapter beyond the budget was dropped once its batch was done
     expect(sampleSum(m, 'vblora_adapters_composed_bytes')).toBeLessThanOrEqual(3 * one);
     expect(sampleSum(m, 'vblora_batch_size_sum')).toBe(order.length);
@@ -67,53 +76,91 @@ describe.runIf(PRESENT)('eviction', () => {
     await app.close();
   });
 
-  it('a request for an adapter that is being evicted: pinned first, it stays; evicted first, it is composed again', async () => {
+  it('a request for an adapter that is being evicted: it waits for the pinned one, then is composed again, right', async () => {
     const { folder } = await hotSwapFolder(TINY_LLAMA, [`${dir}/variant-0`], tempDir('hot'));
     const model = await AutoModelForCausalLM.from_pretrained(folder, { dtype: 'fp32', device: 'cpu' });
+    const tokenizer = await AutoTokenizer.from_pretrained(folder);
     const controller = await attachAdapters(model, { folder });
-    const m = createMetrics();
-    // room for exactly one composed adapter (all variants have the same size)
-    const sizing = new AdapterPool(controller, new AdapterCatalog(dir), createMetrics(), {
+    const catalog = new AdapterCatalog(dir);
+    // one composed adapter's bytes, as the store counts them (every variant has the same shapes)
+    const sizing = new AdapterPool(controller.info, catalog, createMetrics(), {
       storedBytes: 2 ** 30,
       composedBytes: 2 ** 30,
     });
-    (await sizing.pin('variant-0')).release();
+    (await sizing.hold('variant-0')).release();
+    (await sizing.acquire(['variant-0'])).release();
     const one = sizing.stats().composedBytes;
-    controller.unload('variant-0');
-    const pool = new AdapterPool(controller, new AdapterCatalog(dir), m, { storedBytes: 2 ** 30, composedBytes: one });
+    expect(one).toBeGreaterThan(0);
+
+    const m = createMetrics();
+    const pool = new AdapterPool(controller.info, catalog, m, { storedBytes: 2 ** 30, composedBytes: one });
     const count = async (name: string): Promise<number> =>
       sampleSum(parsePrometheus(await m.registry.metrics()), name, { level: 'composed' });
-
-    // X composed and released; a request pins X before Y's compose (which would evict X) finishes
-    (await pool.pin('variant-1')).release();
-    const y = pool.pin('variant-2');
-    const x = await pool.pin('variant-1'); // a hit: X is pinned now
-    const yPin = await y; // Y composed: over budget, but X is pinned, so nothing is evicted
-    expect(await count('vblora_adapter_cache_evictions_total')).toBe(0);
-    expect(controller.names).toEqual(expect.arrayContaining(['variant-1', 'variant-2']));
-    expect(pool.stats()).toMatchObject({ composedCount: 2, pinned: 2 });
-    x.release(); // X is the least recently used unpinned adapter: evicted now
-    expect(controller.names).toEqual(['variant-2']);
-    expect(await count('vblora_adapter_cache_evictions_total')).toBe(1);
-
-    // X requested again right after its eviction: composed again (a miss), Y evicted once released
-    const x2 = await pool.pin('variant-1');
-    expect(await count('vblora_adapter_cache_misses_total')).toBe(3);
-    yPin.release();
-    expect(controller.names).toEqual(['variant-1']);
-    expect(await count('vblora_adapter_cache_evictions_total')).toBe(2);
-    // the re-composed X runs: its tokens are X's alone
-    controller.use('variant-1');
-    const tokenizer = await AutoTokenizer.from_pretrained(folder);
-    const enc = tokenizer(prompt) as { input_ids: { dims: number[] } };
-    const out = (await model.generate({ ...enc, max_new_tokens: NEW_TOKENS, do_sample: false })) as {
-      data: BigInt64Array;
+    const [x, y] = ['variant-1', 'variant-2'];
+    for (const id of [x, y]) (await pool.hold(id)).release();
+    const tokensWith = async (id: string, lease: AdapterLease): Promise<number[]> => {
+      const enc = tokenizer(prompt) as { input_ids: Tensor; attention_mask: Tensor };
+      const out = (await controller.withAdapter(
+        id,
+        () => model.generate({ ...enc, max_new_tokens: NEW_TOKENS, do_sample: false }),
+        { lease },
+      )) as Tensor;
+      return Array.from(out.data as BigInt64Array, Number).slice(enc.input_ids.dims[1]);
     };
-    x2.release();
-    const [ref] = await referenceTokens(folder, dir, [{ adapterId: 'variant-1', prompt }], NEW_TOKENS);
-    expect(Array.from(out.data, Number).slice(enc.input_ids.dims[1])).toEqual(ref);
-    expect(pool.stats()).toMatchObject({ composedCount: 1, pinned: 0, composedBytes: one });
+    const ref = await referenceTokens(
+      folder,
+      dir,
+      [x, y].map((adapterId) => ({ adapterId, prompt })),
+      NEW_TOKENS,
+    );
+    expect(ref[0]).not.toEqual(ref[1]);
+
+    (await pool.acquire([x])).release(); // X composed, then unpinned
+    const leaseY = await pool.acquire([y]); // evicts X (its arrays now hold Y)
+    expect(await count('vblora_adapter_cache_evictions_total')).toBe(1);
+    // X requested while Y's batch runs: no room (Y is pinned), a typed refusal the batcher waits on
+    await expect(pool.acquire([x])).rejects.toMatchObject({ name: 'ResourceLimitError', limit: 'maxComposedBytes' });
+    expect(await tokensWith(y, leaseY)).toEqual(ref[1]);
+    leaseY.release();
+    // now X is composed again, into the arrays Y had: its own tokens, not Y's
+    const leaseX = await pool.acquire([x]);
+    expect(await count('vblora_adapter_cache_evictions_total')).toBe(2);
+    expect(await count('vblora_adapter_cache_misses_total')).toBe(3);
+    expect(await tokensWith(x, leaseX)).toEqual(ref[0]);
+    // removed from the store (a stored-level eviction) while a lease holds it: the lease still runs it
+    pool.store.remove(x);
+    expect(await tokensWith(x, leaseX)).toEqual(ref[0]);
+    leaseX.release();
+    expect(pool.stats()).toMatchObject({ composedCount: 0, pinnedCount: 0, composedBytes: 0 });
     controller.dispose();
     await model.dispose();
+  });
+
+  it('through the server: requests alternating between two adapters with room for one composed', async () => {
+    const app = await testServer({
+      adaptersDir: dir,
+      templateAdapters: ['variant-0'],
+      composedBytes: one, // a batch of both runs in halves; the next batch waits for the running one's pins
+      maxBatchSize: 4,
+      batchWindowMs: 5,
+    });
+    const order = ['variant-3', 'variant-4', 'variant-3', 'variant-4', 'variant-3', null, 'variant-4', 'variant-3'];
+    const answers = await Promise.all(
+      order.map((id) => generate(app, { adapter_id: id, prompt, max_new_tokens: NEW_TOKENS })),
+    );
+    const ref = await referenceTokens(
+      app.vblora.modelFolder,
+      dir,
+      order.map((adapterId) => ({ adapterId, prompt })),
+      NEW_TOKENS,
+    );
+    order.forEach((id, i) => {
+      expect(answers[i]!.status, `${id}`).toBe(200);
+      expect(answers[i]!.body.tokens, `${id}`).toEqual(ref[i]);
+    });
+    const m = await metrics(app);
+    expect(sampleSum(m, 'vblora_adapter_cache_evictions_total', { level: 'composed' })).toBeGreaterThan(0);
+    expect(sampleSum(m, 'vblora_adapters_composed_bytes')).toBeLessThanOrEqual(one);
+    await app.close();
   });
 });

@@ -29,7 +29,10 @@ describe.runIf(PRESENT)('GET /metrics', () => {
     const c = (name: string, labels: Record<string, string> = {}): number => sampleSum(m, name, labels);
     expect(c('vblora_adapter_cache_misses_total', { level: 'composed' })).toBe(2);
     expect(c('vblora_adapter_cache_hits_total', { level: 'composed' })).toBe(1);
-    expect(c('vblora_adapter_cache_misses_total', { level: 'stored' })).toBe(2);
+    // both fixture adapters were read at startup (preloadAdapters): each of the three requests found its stored
+    expect(sampleSum(before, 'vblora_adapters_stored')).toBe(2);
+    expect(c('vblora_adapter_cache_hits_total', { level: 'stored' })).toBe(3);
+    expect(c('vblora_adapter_cache_misses_total', { level: 'stored' })).toBe(0);
     expect(c('vblora_adapter_cache_evictions_total')).toBe(0);
     expect(c('vblora_compose_seconds_count')).toBe(2);
     expect(c('vblora_compose_seconds_sum')).toBeGreaterThan(0);
@@ -49,6 +52,20 @@ describe.runIf(PRESENT)('GET /metrics', () => {
     expect(c('vblora_adapters_stored')).toBe(2);
     expect(c('vblora_adapters_composed')).toBe(2);
     expect(c('vblora_requests_in_flight')).toBe(1);
+    await app.close();
+  });
+
+  it('without preloading, an adapter is read at its first request (a stored miss)', async () => {
+    const app = await testServer({ batchWindowMs: 0, preloadAdapters: false });
+    expect(sampleSum(await metrics(app), 'vblora_adapters_stored')).toBe(0);
+    for (const id of ['vblora-b', 'vblora-b']) {
+      expect((await generate(app, { adapter_id: id, prompt: 'the dog', max_new_tokens: 2 })).status).toBe(200);
+    }
+    const m = await metrics(app);
+    expect(sampleSum(m, 'vblora_adapter_cache_misses_total', { level: 'stored' })).toBe(1);
+    expect(sampleSum(m, 'vblora_adapter_cache_misses_total', { level: 'composed' })).toBe(1);
+    expect(sampleSum(m, 'vblora_adapter_cache_hits_total', { level: 'composed' })).toBe(1);
+    expect(sampleSum(m, 'vblora_adapters_stored')).toBe(1);
     await app.close();
   });
 });
