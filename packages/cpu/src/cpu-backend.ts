@@ -5,7 +5,7 @@
  * every current browser); synchronous after its module is compiled.
  * @module
  */
-import { type Backend, type BackendCapabilities, defineBackend } from '@vblora/core';
+import { type Backend, type BackendCapabilities, defineBackend, type KernelSet } from '@vblora/core';
 import { compileCpuModule, CpuInstance } from './cpu-instance.js';
 import { cpuKernelsSupported } from './kernels-supported.js';
 import { cpuAdmixFromTopk, cpuComposeLowRank, cpuTopkAdmixture } from './cpu-compose.js';
@@ -35,7 +35,7 @@ export function makeCpuBackend(capabilities: BackendCapabilities = {}): Backend 
       linear: (args) => cpuLinear(instance(), args),
       adapterForward: (args) => cpuAdapterForward(instance(), args),
       mixedBatchForward: (args) => cpuMixedBatchForward(instance(), args),
-    },
+    } satisfies Partial<KernelSet>,
     capabilities: { pairsStorage: CPU_PAIRS_STORAGE, topkReload: CPU_TOPK_RELOAD, ...capabilities },
   });
 }
