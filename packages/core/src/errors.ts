@@ -79,6 +79,15 @@ export class ShapeError extends VBLoRAError {
     this.name = 'ShapeError';
     this.where = where;
   }
+
+  /**
+   * The same error with more context: same class (so the same `kind`), `note` appended to the message, `where`
+   * replaced, this error as its `cause`.
+   */
+  withContext(note: string, where: string | undefined): ShapeError {
+    const Same = this.constructor as new (message: string, where?: string, options?: ErrorOptions) => ShapeError;
+    return new Same(`${this.message}${note}`, where, { cause: this });
+  }
 }
 
 /** A tensor has a dtype the operation does not accept; `where` names the tensor or argument. `kind` is `dtype`. */

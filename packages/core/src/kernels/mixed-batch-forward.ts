@@ -85,7 +85,7 @@ export function checkMixedBatchForwardArgs(args: {
     try {
       return checkAdapterOperands(x, baseOut, a.A, a.B, K);
     } catch (e) {
-      if (e instanceof ShapeError) throw new ShapeError(`${e.message} (adapter ${j})`, `adapters[${j}]`, { cause: e });
+      if (e instanceof ShapeError) throw e.withContext(` (adapter ${j})`, `adapters[${j}]`);
       throw e;
     }
   });

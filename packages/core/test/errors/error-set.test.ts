@@ -105,3 +105,34 @@ describe('error set', () => {
     }
   });
 });
+
+describe('ShapeError.withContext', () => {
+  it('keeps the class and kind, appends the note, replaces where, chains the cause', () => {
+    const inner = new DTypeError('k: A must be f32, got bf16', 'A');
+    const outer = inner.withContext(' (adapter 2)', 'adapters[2]');
+    expect(outer).toBeInstanceOf(DTypeError);
+    expect(outer.kind).toBe('dtype');
+    expect(outer.name).toBe('ShapeError');
+    expect(outer.message).toBe('k: A must be f32, got bf16 (adapter 2)');
+    expect(outer.where).toBe('adapters[2]');
+    expect(outer.cause).toBe(inner);
+  });
+
+  it('mixedBatchForward names the adapter of a wrong-dtype factor and keeps DTypeError', () => {
+    const x = f32([1, 2], [1, 2]);
+    const baseOut = f32([1, 2], [0, 0]);
+    const A = tensor('f16', [1, 2], Uint16Array.from([0, 0]));
+    const B = f32([2, 1], [0, 0]);
+    const e = thrown(() =>
+      referenceBackend.kernels.mixedBatchForward!({
+        x,
+        baseOut,
+        adapters: [{ A: A as never, B }],
+        rowAdapter: Int32Array.from([0]),
+      }),
+    );
+    expect(e).toBeInstanceOf(DTypeError);
+    expect((e as ShapeError).where).toBe('adapters[0]');
+    expect((e as Error).message).toMatch(/\(adapter 0\)$/);
+  });
+});

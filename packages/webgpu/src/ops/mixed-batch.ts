@@ -81,7 +81,7 @@ export function gpuPackAdapters(ctx: GpuContext, adapters: readonly GpuLowRankAd
       const d = checkLowRankPair(a.A, a.B, K);
       return [d.r, d.inF, d.outF] as const;
     } catch (e) {
-      if (e instanceof ShapeError) throw new ShapeError(`${e.message} (adapter ${j})`, `adapters[${j}]`, { cause: e });
+      if (e instanceof ShapeError) throw e.withContext(` (adapter ${j})`, `adapters[${j}]`);
       throw e;
     }
   });
