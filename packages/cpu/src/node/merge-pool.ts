@@ -22,7 +22,7 @@ import {
 import { align16, CpuInstance, cpuModule, MAX_PAGES } from '../cpu-instance.js';
 import { firstNonFinite } from '../merge-rows.js';
 import { rowFactors } from '../row-factors.js';
-import { runSlice, type SliceJob } from './merge-slice.js';
+import { runSlice, type SharedSliceJob, type SliceJob } from './merge-slice.js';
 
 interface WorkerReply {
   ok: boolean;
@@ -32,6 +32,9 @@ interface WorkerReply {
 }
 
 const MAX_BYTES = MAX_PAGES * 65536;
+
+/** Row chunks per worker thread in a pool merge (see `runShared`). */
+const CHUNKS_PER_THREAD = 16;
 
 /** Largest weight, in bytes, a pool region can hold: the 4 GiB of a wasm32 memory less room for factors. */
 export const MAX_POOL_REGION_BYTES = MAX_BYTES - 64 * 2 ** 20;
@@ -54,7 +57,7 @@ export function createMergePool(threads = availableParallelism()): MergePool {
   let queue: Promise<unknown> = Promise.resolve();
   const owned = new WeakSet<Uint8Array>();
 
-  const call = (w: Worker, job: SliceJob) =>
+  const call = (w: Worker, job: SharedSliceJob) =>
     new Promise<boolean>((resolve, reject) => {
       const onMessage = (reply: WorkerReply) => {
         w.off('error', onError);
@@ -105,34 +108,30 @@ export function createMergePool(threads = availableParallelism()): MergePool {
     const outF = job.fanInFanOut ? colsW : rowsW;
     const f = rowFactors(job.A, job.B, r, inF, outF, job.fanInFanOut);
     const [vec, coef] = [regionsEnd, regionsEnd + align16(f.vec.byteLength)];
-    local.ensure(coef + align16(f.coef.byteLength));
+    const counter = coef + align16(f.coef.byteLength);
+    local.ensure(counter + 16);
     local.f32(vec, f.vec.length).set(f.vec);
     local.f32(coef, f.coef.length).set(f.coef);
-    const bytesPer = DTYPE_BYTES[job.dtype];
-    const rowBytes = f.cols * bytesPer;
-    const slice = (r0: number, r1: number): SliceJob => ({
+    const whole: SliceJob = {
       dtype: job.dtype,
-      src: job.input.byteOffset + r0 * rowBytes,
-      dst: job.output.byteOffset + r0 * rowBytes,
+      src: job.input.byteOffset,
+      dst: job.output.byteOffset,
       vec,
-      coef: coef + r0 * r * 4,
-      rows: r1 - r0,
+      coef,
+      rows: f.rows,
       cols: f.cols,
       r,
       unmerge: job.sign === -1,
-    });
+    };
     let bad: boolean;
     if (workers.length === 0) {
-      bad = runSlice(local, memory, slice(0, f.rows));
+      bad = runSlice(local, memory, whole);
     } else {
-      const per = Math.ceil(f.rows / workers.length);
-      const flags = await Promise.all(
-        workers.map((w, i) => {
-          const r0 = Math.min(f.rows, i * per);
-          const r1 = Math.min(f.rows, r0 + per);
-          return r1 > r0 ? call(w, slice(r0, r1)) : Promise.resolve(false);
-        }),
-      );
+      // rows are taken a chunk at a time (about CHUNKS_PER_THREAD per worker): a worker that loses its core for a
+      // while does fewer rows, where equal halves would make the whole merge wait for it
+      Atomics.store(new Int32Array(memory.buffer, counter, 1), 0, 0);
+      const chunk = Math.max(1, Math.ceil(f.rows / (workers.length * CHUNKS_PER_THREAD)));
+      const flags = await Promise.all(workers.map((w) => call(w, { job: whole, counter, chunk })));
       bad = flags.some((x) => x);
     }
     if (job.safe && bad) {

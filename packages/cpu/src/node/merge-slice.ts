@@ -4,7 +4,7 @@
  * them, in the calling thread.
  * @module
  */
-import { UnsupportedError, type WeightDType } from '@vblora/core';
+import { DTYPE_BYTES, UnsupportedError, type WeightDType } from '@vblora/core';
 import type { CpuInstance } from '../cpu-instance.js';
 import { mergeRowBlock } from '../merge-row-block.js';
 import { firstNonFinite, mergeRowsWasm, type WasmRowJob } from '../merge-rows.js';
@@ -41,4 +41,35 @@ export function runSlice(inst: CpuInstance, memory: WebAssembly.Memory, job: Sli
     r1: job.rows,
   });
   return firstNonFinite(new Uint16Array(buffer, job.dst, job.rows * job.cols), 'f16') >= 0;
+}
+
+/**
+ * A pool merge shared out by rows: every worker takes the next `chunk` rows of `job` from a counter in the shared
+ * memory (an int32 at byte `counter`, from 0) until none are left, so a worker slowed down (another process on
+ * its core) does fewer rows instead of holding up the others.
+ */
+export interface SharedSliceJob {
+  readonly job: SliceJob;
+  readonly counter: number;
+  readonly chunk: number;
+}
+
+/** This thread's share of a {@link SharedSliceJob}; true when a merged value is ±inf or NaN. */
+export function runShared(inst: CpuInstance, memory: WebAssembly.Memory, shared: SharedSliceJob): boolean {
+  const { job, chunk } = shared;
+  const counter = new Int32Array(memory.buffer, shared.counter, 1);
+  const rowBytes = job.cols * DTYPE_BYTES[job.dtype];
+  let bad = false;
+  for (let r0 = Atomics.add(counter, 0, chunk); r0 < job.rows; r0 = Atomics.add(counter, 0, chunk)) {
+    const rows = Math.min(chunk, job.rows - r0);
+    const part: SliceJob = {
+      ...job,
+      src: job.src + r0 * rowBytes,
+      dst: job.dst + r0 * rowBytes,
+      coef: job.coef + r0 * job.r * 4,
+      rows,
+    };
+    bad = runSlice(inst, memory, part) || bad;
+  }
+  return bad;
 }
