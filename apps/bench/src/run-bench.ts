@@ -19,6 +19,7 @@ import { generateWorkload } from './workloads/generate-tokens.js';
 import { mergeWorkload } from './workloads/merge.js';
 import { mixedBatchWorkload } from './workloads/mixed-batch.js';
 import { scaleMergeWorkload } from './workloads/scale-merge.js';
+import { serverLoadWorkload } from './workloads/server-load.js';
 import { trainingStepWorkload } from './workloads/training-step.js';
 
 /**
@@ -66,6 +67,7 @@ export const BENCH_WORKLOADS = [
   'generate',
   'adapter-switch',
   'adapter-store',
+  'server-load',
   'cli-startup',
   'checkpoint',
   'scale-merge',
@@ -221,6 +223,12 @@ async function runWorkloads(
     const many = Array.from({ length: quick ? 4 : 8 }, (_, i) => syntheticAdapter(storeShape, 'topk', 100 + i));
     const what = quick ? 'small (1 layer of 1024)' : '7B-shaped';
     rows.push(...(await adapterStoreWorkload(what, many, composer, quick ? 2 : 3, quick ? 10 : 200)));
+  }
+
+  if (options.generate !== false && want('server-load')) {
+    log('server load');
+    const [adapters, requests, pairs] = quick ? [50, 100, 1] : [1000, 1000, 5];
+    rows.push(...(await serverLoadWorkload({ adapters, requests, pairs, maxSeconds: 120, backend: composer, log })));
   }
 
   if (want('cli-startup')) {
