@@ -55,16 +55,6 @@ export interface AttachOptions {
   readonly maxMemoryBytes?: number;
 }
 
-/** Options of {@link AdapterController.use} and {@link AdapterController.withAdapter}. */
-export interface SelectOptions {
-  /**
-   * Composed adapters from an `AdapterStore` of `@vblora/onnx` (`await store.acquire(rows)`): the selection's names
-   * are the lease's ids instead of loaded adapters. The lease must stay unreleased while runs use it (release it
-   * after `withAdapter` resolves); a run with a released lease fails with `AdapterError`.
-   */
-  readonly lease?: AdapterLease;
-}
-
 /** Switches VB-LoRA adapters inside one loaded transformers.js model. */
 export interface AdapterController {
   /** What the model file expects (variant, modules, input names). */
@@ -82,11 +72,13 @@ export interface AdapterController {
   unload(name: string): boolean;
   /**
    * Selects the adapter for the next runs: a name, null (the base model), or one entry per batch row (the
-   * batch of every run must then have exactly that many rows). With `options.lease`, names are ids of that lease.
+   * batch of every run must then have exactly that many rows). With `options.lease` (composed adapters from an
+   * `AdapterStore` of `@vblora/onnx`, `await store.acquire(rows)`), names are ids of that lease instead of loaded
+   * adapters; keep it unreleased while runs use it.
    * @throws {AdapterSelectionError} `unknown`, `busy` or `disposed`.
    * @throws {AdapterError} for a released lease, or one from a store of another model.
    */
-  use(selection: AdapterSelection, options?: SelectOptions): void;
+  use(selection: AdapterSelection, options?: { readonly lease?: AdapterLease }): void;
   /**
    * Runs `fn` with `selection` in use and no other `withAdapter` call in between (they queue), then restores the
    * previous selection: for servers whose requests use different adapters on one model. With `options.lease`,
@@ -102,7 +94,11 @@ export interface AdapterController {
    * }
    * ```
    */
-  withAdapter<T>(selection: AdapterSelection, fn: () => Promise<T>, options?: SelectOptions): Promise<T>;
+  withAdapter<T>(
+    selection: AdapterSelection,
+    fn: () => Promise<T>,
+    options?: { readonly lease?: AdapterLease },
+  ): Promise<T>;
   /** Puts the model's own session back; the controller cannot be used afterwards. */
   dispose(): void;
 }
@@ -323,7 +319,11 @@ export async function attachAdaptersWith(
       selection = typeof next === 'object' && next !== null ? [...next] : next;
       selectionLease = options.lease;
     },
-    withAdapter<T>(next: AdapterSelection, fn: () => Promise<T>, options: SelectOptions = {}): Promise<T> {
+    withAdapter<T>(
+      next: AdapterSelection,
+      fn: () => Promise<T>,
+      options: { readonly lease?: AdapterLease } = {},
+    ): Promise<T> {
       const turn = queue.then(async () => {
         alive();
         check(next, options.lease);
