@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Packs everything the webgpu-device workload (apps/bench/src/workloads/webgpu-device-bench.ts) needs on a bare GPU
 # machine that has neither Node nor this repo's node_modules: this Node binary and Dawn (xz-compressed, ~30 MB
-# together), the built dist of @vblora/core and @vblora/webgpu, the workload and its runner. Usage, from the repo root:
+# together), the built dist of @vblora/core (with its dependencies) and @vblora/webgpu, the workload and its
+# runner. Usage, from the repo root:
 #   apps/bench/scripts/device-bundle.sh .gpu-bench     # then ignore .gpu-bench (.git/info/exclude) and carry it
 # On the GPU machine (Vulkan loader and NVIDIA ICD as the machine's notes say), from the repo root:
 #   bash .gpu-bench/run.sh [--json out.json] [webgpu-device options]
@@ -22,6 +23,10 @@ printf '{ "type": "module" }\n' >"$app/package.json"
 cp apps/bench/dist/package-script.js "$app/"
 cp apps/bench/dist/workloads/webgpu-device-bench.js "$app/workloads/"
 cp node_modules/webgpu/package.json node_modules/webgpu/index.js "$mods/webgpu/"
+# the run-time dependencies of @vblora/core (types-only ones such as @webgpu/types are not needed)
+for dep in $(node -p "Object.keys(require('./packages/core/package.json').dependencies ?? {}).join(' ')"); do
+  mkdir -p "$mods/$dep" && cp -r "node_modules/$dep/." "$mods/$dep/"
+done
 xz -T0 -6 -c node_modules/webgpu/dist/linux-x64/dawn.node >"$mods/webgpu/dist/linux-x64/dawn.node.xz"
 xz -T0 -6 -c "$(readlink -f "$(command -v node)")" >"$out/node.xz"
 
