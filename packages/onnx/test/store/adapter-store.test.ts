@@ -3,10 +3,18 @@
  * leased, unknown ids. Composed factors are compared with a fresh `prepareAdapter` of the same adapter bit for bit
  * (the same kernel on the same inputs).
  */
+import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AdapterError, ConfigError, ResourceLimitError, ShapeError, type VBLoRAAdapter } from '@vblora/core';
 import { createCpuBackend } from '@vblora/cpu';
-import { AdapterStore, prepareAdapter, type HotSwapInjectionInfo, type PreparedAdapter } from '@vblora/onnx';
+import { tinyLlamaPath } from '@vblora/conformance/fixtures';
+import {
+  AdapterStore,
+  addAdapterDir,
+  prepareAdapter,
+  type HotSwapInjectionInfo,
+  type PreparedAdapter,
+} from '@vblora/onnx';
 import { decoderAdapter } from '../helpers/decoder-runs.js';
 import { expectSameAsFresh, injectedDecoder, topkAdapter, WEIGHTS } from './store-fixture.js';
 
@@ -112,6 +120,23 @@ describe('AdapterStore: the catalogue', () => {
     expect(err).toBeInstanceOf(AdapterError);
     expect((err as Error).message).toMatch(/no adapter "nobody" is stored/);
     expect(store.stats()).toEqual(stats); // nothing pinned, nothing composed
+  });
+});
+
+describe.runIf(existsSync(tinyLlamaPath('adapters', 'vblora-a', 'adapter_config.json')))('addAdapterDir (Node)', () => {
+  it('reads within maxMemoryBytes: a weights file over it is refused before it is read, and nothing is stored', async () => {
+    const store = storeOf(1);
+    const dir = tinyLlamaPath('adapters', 'vblora-a');
+    const err = await addAdapterDir(store, 'big', dir, { maxMemoryBytes: 1024 }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ResourceLimitError);
+    expect((err as ResourceLimitError).limit).toBe('maxMemory');
+    expect(store.has('big')).toBe(false);
+    // within the budget it is read, then checked against the model like add(): tiny-llama's modules are not ours
+    await expect(addAdapterDir(store, 'other', dir)).rejects.toThrow(/module/);
+    expect(store.has('other')).toBe(false);
   });
 });
 
