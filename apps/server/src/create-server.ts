@@ -127,7 +127,15 @@ export async function createServer(options: CreateServerOptions = {}): Promise<F
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send(new HttpError(404, 'not_found', `no route ${req.method} ${req.url}`).body()),
   );
-  registerRoutes(app, { options: o, catalog, generator, batcher, metrics, maxPositions });
+  registerRoutes(app, {
+    options: o,
+    catalog,
+    isStored: (id) => pool.store.has(id),
+    generator,
+    batcher,
+    metrics,
+    maxPositions,
+  });
 
   app.addHook('preClose', async () => {
     closing = true;

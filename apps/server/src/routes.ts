@@ -36,6 +36,8 @@ export const DEFAULT_NEW_TOKENS = 16;
 export interface RouteDeps {
   readonly options: ResolvedOptions;
   readonly catalog: AdapterCatalog;
+  /** True when an adapter is in memory already (no need to look at the folder). */
+  readonly isStored: (id: string) => boolean;
   readonly generator: BatchGenerator;
   readonly batcher: Batcher;
   readonly metrics: ServerMetrics;
@@ -45,7 +47,7 @@ export interface RouteDeps {
 
 /** Registers the routes on `app`. */
 export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
-  const { options, catalog, generator, batcher, metrics } = deps;
+  const { options, catalog, generator, batcher, metrics, isStored } = deps;
   const maxNew = Math.min(options.maxNewTokens, deps.maxPositions - 1);
   app.post<{ Body: GenerateBody; Reply: GenerateReply }>(
     '/generate',
@@ -68,7 +70,8 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
       const maxNewTokens = req.body.max_new_tokens ?? Math.min(DEFAULT_NEW_TOKENS, maxNew);
       if (id !== null) {
         checkAdapterId(id);
-        if ((await catalog.find(id)) === null) {
+        // a stored adapter is served from memory (until evicted) even if its folder goes away
+        if (!isStored(id) && (await catalog.find(id)) === null) {
           throw new HttpError(404, 'unknown_adapter', `no adapter ${JSON.stringify(id)} in the adapters folder`);
         }
       }
