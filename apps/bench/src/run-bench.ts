@@ -227,7 +227,7 @@ async function runWorkloads(
 
   if (options.generate !== false && want('server-load')) {
     log('server load');
-    const [adapters, requests, pairs] = quick ? [50, 100, 1] : [1000, 1000, 5];
+    const [adapters, requests, pairs] = quick ? [50, 200, 1] : [1000, 4000, 3];
     rows.push(...(await serverLoadWorkload({ adapters, requests, pairs, maxSeconds: 120, backend: composer, log })));
   }
 
