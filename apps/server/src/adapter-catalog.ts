@@ -4,7 +4,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readBoundedFile } from '@vblora/core/node';
+import { readAdapterDir, readBoundedFile } from '@vblora/core/node';
 import { isAdapterId } from './adapter-id.js';
 
 const CONFIG_FILE = 'adapter_config.json';
@@ -46,21 +46,41 @@ export class AdapterCatalog {
   }
 
   /**
-   * One adapter per distinct targeting (target modules, layers, exclusions, extra tensors) among `ids`: the
-   * adapters a hot-swap model must be built from so that every adapter of the folder fits it.
+   * One adapter per distinct targeting (target modules, layers, exclusions, extra tensors) among `ids`, each one
+   * that reads as an adapter: the adapters a hot-swap model must be built from so that every adapter of the folder
+   * fits it. Adapters whose files cannot be read are passed over (their first request reports them).
    */
   async templates(ids: readonly string[]): Promise<string[]> {
-    const seen = new Map<string, string>();
+    const groups = new Map<string, string[]>();
     for (const id of ids) {
-      const bytes = await readBoundedFile(join(this.root, id, CONFIG_FILE), MAX_CONFIG_BYTES, 'maxConfigBytes');
-      const c = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
+      let c: unknown;
+      try {
+        const bytes = await readBoundedFile(join(this.root, id, CONFIG_FILE), MAX_CONFIG_BYTES, 'maxConfigBytes');
+        c = JSON.parse(new TextDecoder().decode(bytes));
+      } catch {
+        continue;
+      }
+      if (typeof c !== 'object' || c === null) continue;
+      const config = c as Record<string, unknown>;
       const key = JSON.stringify(
         ['target_modules', 'layers_to_transform', 'layers_pattern', 'exclude_modules', 'modules_to_save', 'bias'].map(
-          (k) => c[k] ?? null,
+          (k) => config[k] ?? null,
         ),
       );
-      if (!seen.has(key)) seen.set(key, id);
+      groups.set(key, [...(groups.get(key) ?? []), id]);
     }
-    return [...seen.values()];
+    const out: string[] = [];
+    for (const members of groups.values()) {
+      for (const id of members) {
+        try {
+          await readAdapterDir(join(this.root, id));
+          out.push(id);
+          break;
+        } catch {
+          // the next of the group
+        }
+      }
+    }
+    return out;
   }
 }

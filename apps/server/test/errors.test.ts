@@ -20,7 +20,11 @@ describe.runIf(PRESENT)('error answers', () => {
     mkdirSync(join(adapters, 'broken'));
     cpSync(join(FIXTURE_ADAPTERS, 'vblora-a', 'adapter_config.json'), join(adapters, 'broken', 'adapter_config.json'));
     writeFileSync(join(adapters, 'broken', 'adapter_model.safetensors'), 'not a safetensors file');
-    app = await testServer({ adaptersDir: adapters, templateAdapters: ['vblora-a'], bodyLimit: 2048 });
+    // and one whose config is not JSON: the server still starts (templates chosen from the others)
+    mkdirSync(join(adapters, 'no-json'));
+    writeFileSync(join(adapters, 'no-json', 'adapter_config.json'), '{ not json');
+    writeFileSync(join(adapters, 'no-json', 'adapter_model.safetensors'), '');
+    app = await testServer({ adaptersDir: adapters, bodyLimit: 2048 });
   });
 
   const post = async (payload: string, contentType = 'application/json'): Promise<[number, ErrorBody]> => {
@@ -85,9 +89,12 @@ describe.runIf(PRESENT)('error answers', () => {
   });
 
   it('an adapter folder that cannot be read: 422 adapter_invalid, without the server path', async () => {
-    const [status, body] = await post(json({ adapter_id: 'broken', prompt: 'the dog' }));
-    expect([status, body.error.code]).toEqual([422, 'adapter_invalid']);
-    expect(body.error.message).not.toContain(adapters);
+    for (const id of ['broken', 'no-json']) {
+      const [status, body] = await post(json({ adapter_id: id, prompt: 'the dog' }));
+      expect([status, body.error.code], id).toEqual([422, 'adapter_invalid']);
+      expect(body.error.message, id).not.toContain(adapters);
+    }
+    expect(app.vblora.templates).toEqual(['vblora-a']);
     // the server still serves the others
     const ok = await app.inject({
       method: 'POST',
@@ -109,7 +116,7 @@ describe.runIf(PRESENT)('error answers', () => {
     expect(sampleSum(m, 'vblora_request_duration_seconds_count', { route: '/generate', status: '404' })).toBe(1);
     expect(sampleSum(m, 'vblora_request_duration_seconds_count', { route: '/generate', status: '400' })).toBe(18);
     expect(sampleSum(m, 'vblora_request_duration_seconds_count', { route: '/generate', status: '415' })).toBe(1);
-    expect(sampleSum(m, 'vblora_request_duration_seconds_count', { route: '/generate', status: '422' })).toBe(1);
+    expect(sampleSum(m, 'vblora_request_duration_seconds_count', { route: '/generate', status: '422' })).toBe(2);
     expect(sampleSum(m, 'vblora_requests_in_flight')).toBe(1); // this /metrics request
   });
 });
