@@ -46,7 +46,7 @@ export class Batcher {
   private generating: Promise<void> = Promise.resolve();
   private active = 0;
   private closed = false;
-  private idle: (() => void) | null = null;
+  private readonly idle: (() => void)[] = [];
 
   constructor(
     private readonly pool: AdapterPool,
@@ -78,9 +78,7 @@ export class Batcher {
     this.closed = true;
     this.schedule();
     if (this.queue.length === 0 && this.active === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.idle = resolve;
-    });
+    return new Promise((resolve) => this.idle.push(resolve));
   }
 
   private schedule(): void {
@@ -101,7 +99,7 @@ export class Batcher {
     this.active++;
     void this.runBatch(batch).finally(() => {
       this.active--;
-      if (this.closed && this.active === 0 && this.queue.length === 0) this.idle?.();
+      if (this.closed && this.active === 0 && this.queue.length === 0) for (const f of this.idle.splice(0)) f();
       this.schedule();
     });
   }
