@@ -103,13 +103,21 @@ export async function createServer(options: CreateServerOptions = {}): Promise<F
   let closing = false;
   const started = new WeakMap<object, number>();
 
-  app.addHook('onRequest', async (req) => {
+  const counted = new WeakSet<object>(); // requests in the in-flight gauge, left once (answered or aborted)
+  const leave = (req: object): void => {
+    if (counted.delete(req)) metrics.inFlight.dec();
+  };
+  app.addHook('onRequest', async (req, reply) => {
     started.set(req, performance.now());
+    counted.add(req);
     metrics.inFlight.inc();
+    // a client that goes away before its answer: the response closes unfinished (fastify's onRequestAbort only
+    // fires while the body is still arriving)
+    reply.raw.once('close', () => leave(req));
     if (closing) throw new HttpError(503, 'shutting_down', 'the server is shutting down');
   });
   app.addHook('onResponse', async (req, reply) => {
-    metrics.inFlight.dec();
+    leave(req);
     const t0 = started.get(req);
     if (t0 !== undefined) {
       metrics.requestSeconds.observe(

@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { listenUntilSignal, type ErrorBody, type GenerateReply } from '../src/index.js';
 import { PRESENT, readGenerations } from './helpers/fixture.js';
-import { testServer } from './helpers/server.js';
+import { sampleSum } from './helpers/prometheus.js';
+import { generate, metrics, testServer } from './helpers/server.js';
 
 const gen = PRESENT ? readGenerations() : undefined;
 
@@ -75,5 +76,34 @@ describe.runIf(PRESENT)('graceful shutdown', () => {
     );
     expect(await closed).toBe('SIGTERM');
     expect(app.server.listening).toBe(false);
+  });
+});
+
+describe.runIf(PRESENT)('a client that goes away', () => {
+  it('leaves the in-flight gauge once; the server keeps answering others', async () => {
+    const app = await testServer({ batchWindowMs: 200 });
+    const address = await app.listen({ host: '127.0.0.1', port: 0 });
+    const gauge = async (): Promise<number> => sampleSum(await metrics(app), 'vblora_requests_in_flight');
+    const abort = new AbortController();
+    const gone = fetch(`${address}/generate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ adapter_id: 'vblora-a', prompt: gen!.prompts.single[0]!, max_new_tokens: 4 }),
+      signal: abort.signal,
+    }).catch((err: unknown) => err);
+    let seen = 0;
+    for (let t = 0; t < 100 && seen < 2; t++) {
+      seen = await gauge(); // the request and this /metrics call
+      if (seen < 2) await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(seen).toBe(2);
+    abort.abort();
+    expect(await gone).toBeInstanceOf(Error);
+    // the batch still runs (the request was taken); afterwards only the /metrics call itself is in flight
+    const r = await generate(app, { adapter_id: 'vblora-b', prompt: 'the dog', max_new_tokens: 2 });
+    expect(r.status).toBe(200);
+    for (let t = 0; t < 100 && (await gauge()) !== 1; t++) await new Promise((res) => setTimeout(res, 10));
+    expect(await gauge()).toBe(1);
+    await app.close();
   });
 });
