@@ -13,6 +13,7 @@ const PARTS = [
   'admixture.wat',
   'topk-select.wat',
   'reload.wat',
+  'compose-all.wat',
   'adapter-forward.wat',
   'transpose.wat',
   'linear.wat',

@@ -12,6 +12,7 @@ import { cpuAdmixFromTopk, cpuComposeLowRank, cpuTopkAdmixture } from './cpu-com
 import { cpuAdapterForward, cpuMixedBatchForward } from './cpu-forward.js';
 import { cpuLinear } from './cpu-linear.js';
 import { cpuMerge } from './cpu-merge.js';
+import { CPU_COMPOSE_ALL } from './compose-all.js';
 import { CPU_PAIRS_STORAGE } from './pairs-storage.js';
 import { CPU_TOPK_RELOAD } from './topk-reload.js';
 
@@ -36,14 +37,20 @@ export function makeCpuBackend(capabilities: BackendCapabilities = {}): Backend 
       adapterForward: (args) => cpuAdapterForward(instance(), args),
       mixedBatchForward: (args) => cpuMixedBatchForward(instance(), args),
     } satisfies Partial<KernelSet>,
-    capabilities: { pairsStorage: CPU_PAIRS_STORAGE, topkReload: CPU_TOPK_RELOAD, ...capabilities },
+    capabilities: {
+      pairsStorage: CPU_PAIRS_STORAGE,
+      topkReload: CPU_TOPK_RELOAD,
+      composeAll: CPU_COMPOSE_ALL,
+      ...capabilities,
+    },
   });
 }
 
 /**
  * Creates a CPU backend with its own WebAssembly memory (it grows to the largest call's working set and is kept
  * for reuse; create one per long-lived task and drop it to free the memory). Its capabilities: pairs storage
- * (`allocatePairs(adapter, { backend })` composes in place), the k = 2 top-k reload in WebAssembly and, where Node
+ * (`allocatePairs(adapter, { backend })` composes in place, every module in one call), the k = 2 top-k reload in
+ * WebAssembly and, where Node
  * loads this package, the parallel checkpoint merge (worker threads, see `@vblora/cpu/node`).
  * @example
  * ```ts

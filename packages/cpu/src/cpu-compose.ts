@@ -23,10 +23,10 @@ import {
   type TopkAdmixtureResult,
 } from '@vblora/core';
 import { align16, CpuInstance } from './cpu-instance.js';
-import { pairsMemoryOf } from './pairs-memory.js';
+import { pairsMemoryOf, type PairsMemory } from './pairs-memory.js';
 
-/** Rows of one admixture: their indices (rows, k) and weights (rows, k), ready to copy into the memory. */
-interface Selection {
+/** Rows of one admixture: their indices (rows, k) and weights (rows, k), ready to copy into the memory. @internal */
+export interface Selection {
   readonly rows: number;
   readonly idx: Int32Array;
   readonly w: Float32Array;
@@ -35,17 +35,17 @@ interface Selection {
 /**
  * The bank lives at the start of the instance's regions (its `base`). A bank marked stable (an adapter-level
  * call's own wrapper) is copied once and reused while the same wrapper comes back and no other kernel has used
- * the memory since; any other bank is copied on every call.
+ * the memory since; any other bank is copied on every call. @internal
  */
-function placeBank(inst: CpuInstance, bank: HostTensor<'f32'>): void {
+export function placeBank(inst: CpuInstance, bank: HostTensor<'f32'>): void {
   if (inst.bank === bank && isStableBank(bank)) return;
   inst.ensure(inst.base + bank.data.byteLength);
   inst.f32(inst.base, bank.data.length).set(bank.data);
   inst.bank = bank;
 }
 
-/** Regions after the bank (growing the memory keeps its contents, so a placed bank stays valid). */
-function regions(inst: CpuInstance, bank: HostTensor<'f32'>, sizes: readonly number[]): number[] {
+/** Regions after the bank (growing the memory keeps its contents, so a placed bank stays valid). @internal */
+export function regions(inst: CpuInstance, bank: HostTensor<'f32'>, sizes: readonly number[]): number[] {
   if (inst.bank !== undefined && inst.bank !== bank) inst.bank = undefined; // a different bank: placed afresh
   const ptrs = inst.layout([bank.data.byteLength, ...sizes], true);
   return ptrs.slice(1);
@@ -62,9 +62,9 @@ function selectChunkRows(rows: number, nv: number): number {
 /**
  * Top-k of dense logits rows in WebAssembly, then the torch-order softmax of the k selected values. The logits
  * go into the memory a chunk of rows at a time (copied, then scanned while still in cache: one pass over them
- * from main memory instead of three).
+ * from main memory instead of three). @internal
  */
-function selectDense(
+export function selectDense(
   inst: CpuInstance,
   bank: HostTensor<'f32'>,
   logits: Float32Array,
@@ -239,6 +239,11 @@ function inPlaceInstance(args: ComposeLowRankArgs, d: ComposeLowRankDims, out: L
     denseB: !isTopk(args.logitsB),
   };
   if (composeScratchBytes(dims) > home.scratchBytes) return undefined;
+  return pairsInstance(home);
+}
+
+/** The kernel instance working in a pairs memory, laying out from the start of its scratch. @internal */
+export function pairsInstance(home: PairsMemory): CpuInstance {
   let inst = IN_PLACE.get(home.memory);
   if (inst === undefined) {
     inst = new CpuInstance(home.memory);

@@ -45,6 +45,19 @@ export interface CpuExports {
   linear_rows(x: number, wt: number, bias: number, y: number, rows: number, inF: number, outF: number): void;
   transpose(src: number, dst: number, rows: number, cols: number, ld: number): void;
   reload_pairs(stored: number, n: number, idx: number, outIdx: number, outW: number): number;
+  compose_all(
+    table: number,
+    n: number,
+    bank: number,
+    k: number,
+    vl: number,
+    nv: number,
+    riA: number,
+    rwA: number,
+    riB: number,
+    rwB: number,
+    tmp: number,
+  ): number;
   math_log(x: number): number;
   math_exp(x: number): number;
   forward_rows(

@@ -1,10 +1,11 @@
 /**
  * The cpu backend's pairs storage (`allocatePairs(adapter, { backend })`): the pairs at the start of a WebAssembly
  * memory and, after them, scratch enough for the compose kernel to compose any of the adapter's layers into them
- * in place (no copy out of its own memory).
+ * in place (no copy out of its own memory), or for `composeAll` to compose all of them in one call.
  * @module
  */
 import { ResourceLimitError, type PairsLayer, type PairsStorage } from '@vblora/core';
+import { composeAllScratchBytes } from './compose-all.js';
 import { composeScratchBytes } from './cpu-compose.js';
 import { registerPairsMemory } from './pairs-memory.js';
 
@@ -18,7 +19,8 @@ const MAX_PAGES = 65536; // a wasm32 memory ends at 4 GiB
  */
 function allocate(bytes: number, layers: readonly PairsLayer[], shared: boolean): ArrayBufferLike | undefined {
   if (typeof WebAssembly !== 'object') return undefined; // plain arrays: still correct
-  const scratch = layers.reduce((most, l) => Math.max(most, composeScratchBytes(l)), 0);
+  const perModule = layers.reduce((most, l) => Math.max(most, composeScratchBytes(l)), 0);
+  const scratch = Math.max(perModule, composeAllScratchBytes(layers));
   const scratchStart = Math.ceil(bytes / 16) * 16;
   const pages = Math.max(1, Math.ceil((scratchStart + scratch) / PAGE));
   if (pages > MAX_PAGES) {

@@ -1,7 +1,7 @@
-import { requireKernel, referenceBackend, type Backend } from '../backend/index.js';
+import { requireKernel, referenceBackend, type Backend, type ComposeAllModule } from '../backend/index.js';
 import type { LowRankPair } from '../kernels/index.js';
 import { stableBank } from '../kernels/stable-bank.js';
-import { formatShape, toF32 } from '../tensor/index.js';
+import { formatShape, toF32, type HostTensor } from '../tensor/index.js';
 import { AdapterError, ShapeError } from '../errors.js';
 import { factorSource } from './factor-source.js';
 import { intoPair } from './low-rank-pairs.js';
@@ -16,7 +16,9 @@ export interface ComposeAdapterOptions {
   /**
    * Compose into these float32 arrays (from {@link allocatePairs} or an earlier call on an adapter of the same
    * shapes) instead of new ones: the returned pairs are `into`'s, overwritten. Saves allocating — and, for large
-   * adapters, first-touching — tens of MB per call when adapters are switched often.
+   * adapters, first-touching — tens of MB per call when adapters are switched often. With a backend that offers
+   * the `composeAll` capability (the cpu backend, pairs from `allocatePairs(adapter, { backend })`), every module
+   * is composed in one call to it (same bits).
    */
   readonly into?: ReadonlyMap<string, LowRankPair>;
   /** Called after each module with the number done and the total. */
@@ -44,6 +46,14 @@ export async function composeAdapter(
   const k = adapter.config.topk;
   const paths = options.modules ?? [...adapter.modules.keys()];
   const vl = adapter.config.vector_length;
+  if (options.into !== undefined && (await composeAllAtOnce(adapter, backend, paths, options.into, bank, k))) {
+    const done = new Map<string, LowRankPair>();
+    for (const path of paths) {
+      done.set(path, options.into.get(path)!);
+      options.onProgress?.(done.size, paths.length, path);
+    }
+    return done;
+  }
   const out = new Map<string, LowRankPair>();
   for (const path of paths) {
     const m = adapter.modules.get(path);
@@ -60,6 +70,35 @@ export async function composeAdapter(
     options.onProgress?.(out.size, paths.length, path);
   }
   return out;
+}
+
+/**
+ * Every module composed into `into` by the backend's `composeAll` capability in one call, when it has one: true
+ * when done; false (nothing promised about `into`) when it has none, a module or pair does not check out (the
+ * per-module path then throws its own error) or the backend declined.
+ */
+async function composeAllAtOnce(
+  adapter: VBLoRAAdapter,
+  backend: Backend,
+  paths: readonly string[],
+  into: ReadonlyMap<string, LowRankPair>,
+  bank: HostTensor<'f32'>,
+  k: number,
+): Promise<boolean> {
+  const all = backend.capabilities?.composeAll;
+  if (all === undefined) return false;
+  const vl = adapter.config.vector_length;
+  const modules: ComposeAllModule[] = [];
+  for (const path of paths) {
+    const m = adapter.modules.get(path);
+    if (m === undefined || !into.has(path)) return false;
+    try {
+      modules.push({ path, a: m.a, b: m.b, out: intoPair(into, m, vl) });
+    } catch {
+      return false;
+    }
+  }
+  return all.run(modules, bank, k);
 }
 
 /** `target` holding `pair`'s values (a kernel that did not honour `out` returned new tensors). */

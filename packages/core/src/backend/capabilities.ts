@@ -1,11 +1,14 @@
 /**
  * Capabilities: what a backend offers beyond its kernels, for core's adapter-level code to ask for instead of
- * checking which backend it was given (pairs storage, a parallel merge, the k = 2 top-k reload). Every capability is optional; without it core takes its plain path (plain
+ * checking which backend it was given (pairs storage, a parallel merge, the k = 2 top-k reload, a whole-adapter
+ * compose). Every capability is optional; without it core takes its plain path (plain
  * arrays, the backend's own merge kernel one weight at a time). A capability never changes a number: whatever it
  * does gives the bits the backend's kernels give.
  * @module
  */
 import { BackendDefinitionError } from '../errors.js';
+import type { Factor } from '../adapter/vblora-adapter.js';
+import type { LowRankPair } from '../kernels/compose-low-rank.js';
 import type { WeightDType } from '../kernels/contract.js';
 import type { HostTensor } from '../tensor/host-tensor.js';
 
@@ -111,6 +114,29 @@ export interface TopkReload {
   ): { indices: HostTensor<'i32'>; weights: HostTensor<'f32'> };
 }
 
+/** One module for {@link ComposeAll.run}: its two factors as stored, and the pair to compose them into. */
+export interface ComposeAllModule {
+  readonly path: string;
+  readonly a: Factor;
+  readonly b: Factor;
+  /** Float32 A `(r, in_t·vl)` and B `(out_t·vl, r)` of this module's shapes (checked by core). */
+  readonly out: LowRankPair;
+}
+
+/**
+ * A whole-adapter compose (`composeAdapter` with `into`): every module's top-k reload and mix in one call, instead
+ * of the per-module path (`factorSource`, then the backend's `composeLowRank` kernel once per module), whose bits
+ * it must give in every pair.
+ */
+export interface ComposeAll {
+  /**
+   * Composes every module into its `out` and returns true, or returns false when it does not (the inputs do not
+   * qualify, e.g. pairs outside the backend's pairs storage, or a check failed): core then runs the per-module
+   * path, which overwrites every pair and throws that path's errors. It never throws for bad inputs.
+   */
+  run(modules: readonly ComposeAllModule[], bank: HostTensor<'f32'>, k: number): boolean | Promise<boolean>;
+}
+
 /** The capabilities a backend may offer; see each. */
 export interface BackendCapabilities {
   /** Storage for composed pairs that the backend composes into in place (`allocatePairs`). */
@@ -119,12 +145,15 @@ export interface BackendCapabilities {
   readonly parallelMerge?: ParallelMerge;
   /** The k = 2 top-k reload of a checkpoint's stored weights (`composeAdapter`, `reloadTopkWeights`). */
   readonly topkReload?: TopkReload;
+  /** Every module of an adapter composed into its pairs in one call (`composeAdapter` with `into`). */
+  readonly composeAll?: ComposeAll;
 }
 
 const CAPABILITY_METHODS: Readonly<Record<keyof BackendCapabilities, readonly string[]>> = {
   pairsStorage: ['allocate'],
   parallelMerge: ['open'],
   topkReload: ['reloadPairs'],
+  composeAll: ['run'],
 };
 
 /**

@@ -6,6 +6,8 @@ export { defineBackend } from './define-backend.js';
 export type { Backend, BackendSpec } from './define-backend.js';
 export type {
   BackendCapabilities,
+  ComposeAll,
+  ComposeAllModule,
   MergePool,
   PairsLayer,
   PairsStorage,

@@ -40,9 +40,10 @@ describe('defineBackend: capabilities', () => {
 
   it('refuses an unknown capability, one that is not an object, a missing method, a bad maxRegionBytes', () => {
     const bad: [unknown, RegExp][] = [
-      [{ gpuMerge: {} }, /"gpuMerge" is not a capability \(pairsStorage, parallelMerge, topkReload\)/],
+      [{ gpuMerge: {} }, /"gpuMerge" is not a capability \(pairsStorage, parallelMerge, topkReload, composeAll\)/],
       [{ pairsStorage: 3 }, /capability pairsStorage must be an object/],
       [{ topkReload: {} }, /capability topkReload needs a function reloadPairs/],
+      [{ composeAll: { compose: () => true } }, /capability composeAll needs a function run/],
       [{ parallelMerge: { open: () => undefined } }, /parallelMerge.maxRegionBytes must be a number of bytes ≥ 0/],
       [{ parallelMerge: { open: () => undefined, maxRegionBytes: -1 } }, /got -1/],
       ['all', /capabilities must be an object/],

@@ -63,7 +63,7 @@
     (br $tl))))
 
 ;; mix: $rows rows, out (rows, vl) from idx (rows, k) i32 and w (rows, k) binary32
-(func (export "mix") (param $out i32) (param $bank i32) (param $idx i32) (param $w i32)
+(func $mix (export "mix") (param $out i32) (param $bank i32) (param $idx i32) (param $w i32)
                      (param $rows i32) (param $k i32) (param $vl i32)
   (local $row i32) (local $kb i32)
   (local.set $kb (i32.shl (local.get $k) (i32.const 2)))
@@ -80,7 +80,7 @@
 
 ;; mix_t: B's layout. Rows come in tiles of r (tile t, rank i = row t·r + i); each tile's r mixed vectors
 ;; (r, vl) are written transposed as (vl, r) at out + t·vl·r floats. $tmp: scratch of r·vl floats.
-(func (export "mix_t") (param $out i32) (param $bank i32) (param $idx i32) (param $w i32)
+(func $mixT (export "mix_t") (param $out i32) (param $bank i32) (param $idx i32) (param $w i32)
                        (param $tiles i32) (param $r i32) (param $k i32) (param $vl i32) (param $tmp i32)
   (if (i32.and (i32.and (i32.eq (local.get $r) (i32.const 4)) (i32.eq (local.get $k) (i32.const 2)))
                (i32.eqz (i32.and (local.get $vl) (i32.const 3))))

@@ -134,7 +134,7 @@
 ;; Home rules: the restore 1 − v is core's restoreTopkWeights (k = 2, never negative here), the order and softmax
 ;; are core's reload loop (reloadRows in core's kernels/topk-reload.ts), which must give the same bits; its log
 ;; and exp are held to Math's by test/wasm-math.test.ts (docs/architecture.md, "Where each rule lives").
-(func (export "reload_pairs") (param $stored i32) (param $n i32) (param $idx i32) (param $outIdx i32) (param $outW i32) (result i32)
+(func $reloadPairs (export "reload_pairs") (param $stored i32) (param $n i32) (param $idx i32) (param $outIdx i32) (param $outW i32) (result i32)
   (local $row i32) (local $v f32) (local $l0 f32) (local $l1 f32) (local $e1 f32) (local $inv f32) (local $swap i32)
   (local $p i32)
   (block $done (loop $next
