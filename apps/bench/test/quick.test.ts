@@ -20,6 +20,8 @@ describe('vblora bench --quick', () => {
       'training step',
       'transformers.js generate',
       'adapter switch',
+      'adapter store',
+      'server load',
       'checkpoint',
       'merge at scale',
     ])
