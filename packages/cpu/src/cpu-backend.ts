@@ -1,7 +1,6 @@
 /**
- * The CPU backend: top-k admixture, compose, merge, unmerge, the base linear and the unmerged adapter forward
- * (one adapter or one per row) in WebAssembly SIMD,
- * bit-identical to the reference kernels and several times faster. Runs wherever WebAssembly SIMD does (Node,
+ * The CPU backend: top-k admixture, PEFT's k = 2 top-k reload, compose, merge, unmerge, the base linear and the
+ * unmerged adapter forward (one adapter or one per row) in WebAssembly SIMD, bit-identical to the reference kernels and several times faster. Runs wherever WebAssembly SIMD does (Node,
  * every current browser); synchronous after its module is compiled.
  * @module
  */
@@ -14,7 +13,7 @@ import { cpuLinear } from './cpu-linear.js';
 import { cpuMerge } from './cpu-merge.js';
 import { CPU_COMPOSE_ALL } from './compose-all.js';
 import { CPU_PAIRS_STORAGE } from './pairs-storage.js';
-import { CPU_TOPK_RELOAD } from './topk-reload.js';
+import { cpuTopkReload } from './topk-reload.js';
 
 /**
  * A cpu backend with `capabilities` beside its pairs storage (the Node entry adds the parallel merge). @internal
@@ -36,10 +35,10 @@ export function makeCpuBackend(capabilities: BackendCapabilities = {}): Backend 
       linear: (args) => cpuLinear(instance(), args),
       adapterForward: (args) => cpuAdapterForward(instance(), args),
       mixedBatchForward: (args) => cpuMixedBatchForward(instance(), args),
+      topkReload: cpuTopkReload,
     } satisfies Partial<KernelSet>,
     capabilities: {
       pairsStorage: CPU_PAIRS_STORAGE,
-      topkReload: CPU_TOPK_RELOAD,
       composeAll: CPU_COMPOSE_ALL,
       ...capabilities,
     },
@@ -49,8 +48,7 @@ export function makeCpuBackend(capabilities: BackendCapabilities = {}): Backend 
 /**
  * Creates a CPU backend with its own WebAssembly memory (it grows to the largest call's working set and is kept
  * for reuse; create one per long-lived task and drop it to free the memory). Its capabilities: pairs storage
- * (`allocatePairs(adapter, { backend })` composes in place, every module in one call), the k = 2 top-k reload in
- * WebAssembly and, where Node
+ * (`allocatePairs(adapter, { backend })` composes in place, every module in one call) and, where Node
  * loads this package, the parallel checkpoint merge (worker threads, see `@vblora/cpu/node`).
  * @example
  * ```ts

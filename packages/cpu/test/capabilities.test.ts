@@ -13,12 +13,13 @@ const tmp = mkdtempSync(join(tmpdir(), 'vblora-cpu-caps-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('the cpu backend asks for nothing by name: it offers capabilities', () => {
-  it('pairs storage and the k = 2 reload everywhere, the parallel merge only from the Node entry', () => {
+  it('pairs storage and the topkReload kernel everywhere, the parallel merge only from the Node entry', () => {
     const node = createCpuBackend();
     const web = createWebCpuBackend();
     for (const b of [node, web]) {
       expect(b.capabilities?.pairsStorage).toBeDefined();
-      expect(b.capabilities?.topkReload).toBeDefined();
+      expect(b.kernels.topkReload).toBeTypeOf('function');
+      expect(b.capabilities).not.toHaveProperty('topkReload'); // a kernel now, not a capability
     }
     expect(node.capabilities?.parallelMerge?.maxRegionBytes).toBe(cpuParallelMerge.maxRegionBytes);
     expect(web.capabilities?.parallelMerge).toBeUndefined();

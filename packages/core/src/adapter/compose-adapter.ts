@@ -60,8 +60,8 @@ export async function composeAdapter(
     if (m === undefined) throw new AdapterError(`adapter "${adapter.name}" has no module ${path}`, path);
     const target = options.into === undefined ? undefined : intoPair(options.into, m, vl);
     const pair = await compose({
-      logitsA: factorSource(m.a, k, backend),
-      logitsB: factorSource(m.b, k, backend),
+      logitsA: await factorSource(m.a, k, backend),
+      logitsB: await factorSource(m.b, k, backend),
       bank,
       k,
       ...(target === undefined ? {} : { out: target }),

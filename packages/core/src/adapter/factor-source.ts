@@ -1,55 +1,68 @@
 import type { Backend } from '../backend/define-backend.js';
-import { safeTopkWeights, type LogitsSource } from '../kernels/index.js';
-import { lastDim } from '../kernels/check.js';
-import { reloadRows, reloadStoredPairsJs } from '../kernels/topk-reload.js';
+import type { LogitsSource, MaybePromise } from '../kernels/index.js';
+import { restoreTopkWeights } from '../kernels/topk-from-checkpoint.js';
+import { lastDim, leadingRows } from '../kernels/check.js';
+import { reloadTopk } from '../kernels/topk-reload.js';
 import { toF32, type HostTensor } from '../tensor/index.js';
 import type { Factor } from './vblora-adapter.js';
 
 export { reloadRows, reloadStoredPairsJs } from '../kernels/topk-reload.js';
 
+/** What {@link reloadTopkWeights} returns. */
+export interface ReloadedTopk {
+  readonly indices: HostTensor<'i32'>;
+  readonly weights: HostTensor<'f32'>;
+  /** Rows whose restored weight `1 − Σw` was negative in float32 and was clamped at 0 (never for k = 2). */
+  readonly repairedRows: readonly number[];
+}
+
 /**
  * The weights PEFT ends up using for a top-k factor: it rebuilds logits `log(w)` (the dropped weight restored as
  * `1 − Σw`, clamped at 0 here so no row becomes NaN), re-runs top-k (descending logit) and softmax. Doing the same
- * on k values per row gives PEFT's numbers without materialising the dense `(…, nv)` logits. For k = 2 `backend`'s
- * `topkReload` capability runs it when it has one (the same bits); otherwise, and by default, core's plain loops.
+ * on k values per row gives PEFT's numbers without materialising the dense `(…, nv)` logits. With `backend`, its
+ * `topkReload` kernel runs it when it has one (the same bits; the result may then be a Promise); otherwise, and by
+ * default, core's plain loops (the kernel's reference), synchronously.
+ * @throws {ShapeError} / {NumericalError} as the `topkReload` kernel (`checkTopkReloadArgs`).
  */
+export function reloadTopkWeights(indices: HostTensor, weightsKm1: HostTensor<'f32'>, k: number): ReloadedTopk;
+export function reloadTopkWeights(
+  indices: HostTensor,
+  weightsKm1: HostTensor<'f32'>,
+  k: number,
+  backend: Backend | undefined,
+): MaybePromise<ReloadedTopk>;
 export function reloadTopkWeights(
   indices: HostTensor,
   weightsKm1: HostTensor<'f32'>,
   k: number,
   backend?: Backend,
-): {
-  indices: HostTensor<'i32'>;
-  weights: HostTensor<'f32'>;
-  repairedRows: readonly number[];
-} {
-  if (k === 2 && lastDim(weightsKm1.shape) === 1 && indices.data.length === 2 * weightsKm1.data.length) {
-    return { ...reloadStoredPairs(indices, weightsKm1, backend), repairedRows: [] };
-  }
-  const { weights, repairedRows } = safeTopkWeights({ weightsKm1 });
-  return { ...reloadRows(indices, weights, k), repairedRows };
+): MaybePromise<ReloadedTopk> {
+  const kernel = backend?.kernels.topkReload;
+  if (kernel === undefined) return reloadTopk({ indices, weightsKm1, k });
+  const result = kernel({ indices, weightsKm1, k });
+  const withRows = (r: { indices: HostTensor<'i32'>; weights: HostTensor<'f32'> }): ReloadedTopk => ({
+    indices: r.indices,
+    weights: r.weights,
+    repairedRows: k === 2 ? [] : repairedRows(weightsKm1),
+  });
+  return result instanceof Promise ? result.then(withRows) : withRows(result);
 }
 
-/**
- * k = 2 (PEFT's default) in one pass from the stored weights: the backend's `topkReload` capability when it has one
- * (the cpu backend's runs in WebAssembly, with the bits of the plain loop), else core's plain loop ({@link reloadStoredPairsJs}).
- * @internal
- */
-export function reloadStoredPairs(
-  indices: HostTensor,
-  weightsKm1: HostTensor<'f32'>,
-  backend?: Backend,
-): { indices: HostTensor<'i32'>; weights: HostTensor<'f32'> } {
-  const reload = backend?.capabilities?.topkReload;
-  return reload === undefined ? reloadStoredPairsJs(indices, weightsKm1) : reload.reloadPairs(indices, weightsKm1);
+/** The rows `safeTopkWeights` clamps (arguments already checked by the kernel). */
+function repairedRows(weightsKm1: HostTensor<'f32'>): readonly number[] {
+  const m = lastDim(weightsKm1.shape);
+  return restoreTopkWeights(weightsKm1.data, leadingRows(weightsKm1.shape), m, true).repairedRows;
 }
 
 /**
  * A factor as the compose kernel takes it: float32 logits, or the top-k form with PEFT-equivalent weights (reloaded
- * by `backend`'s `topkReload` capability when it has one, else by core's plain loops).
+ * by `backend`'s `topkReload` kernel when it has one, else by core's plain loops, synchronously).
  */
-export function factorSource(f: Factor, k: number, backend?: Backend): LogitsSource {
+export function factorSource(f: Factor, k: number): LogitsSource;
+export function factorSource(f: Factor, k: number, backend: Backend | undefined): MaybePromise<LogitsSource>;
+export function factorSource(f: Factor, k: number, backend?: Backend): MaybePromise<LogitsSource> {
   if (f.kind === 'logits') return toF32(f.logits);
-  const { indices, weights } = reloadTopkWeights(f.indices, toF32(f.weights), k, backend);
-  return { indices, weights };
+  const r = reloadTopkWeights(f.indices, toF32(f.weights), k, backend);
+  const form = ({ indices, weights }: ReloadedTopk): LogitsSource => ({ indices, weights });
+  return r instanceof Promise ? r.then(form) : form(r);
 }

@@ -1,7 +1,7 @@
 /**
  * Capabilities: what a backend offers beyond its kernels, for core's adapter-level code to ask for instead of
- * checking which backend it was given (pairs storage, a parallel merge, the k = 2 top-k reload, a whole-adapter
- * compose). Every capability is optional; without it core takes its plain path (plain
+ * checking which backend it was given (pairs storage, a parallel merge, a whole-adapter compose). PEFT's top-k
+ * reload is not a capability but a kernel (`topkReload`). Every capability is optional; without it core takes its plain path (plain
  * arrays, the backend's own merge kernel one weight at a time). A capability never changes a number: whatever it
  * does gives the bits the backend's kernels give.
  * @module
@@ -97,23 +97,6 @@ export interface ParallelMerge {
   open(threads?: number): MergePool;
 }
 
-/**
- * PEFT's top-k reload for k = 2 (its default) run by the backend: what `composeAdapter` and `reloadTopkWeights`
- * with this backend use instead of core's plain loop (`reloadStoredPairsJs`, in core/src/kernels/topk-reload.ts),
- * whose bits and errors it must give.
- */
-export interface TopkReload {
-  /**
-   * Indices and weights (…, 2) that PEFT uses, from (…, 2) stored indices (any integer dtype) and (…, 1) float32
-   * stored weights.
-   * @throws {NumericalError} for a stored weight outside [0, 1], as the plain loop does.
-   */
-  reloadPairs(
-    indices: HostTensor,
-    weightsKm1: HostTensor<'f32'>,
-  ): { indices: HostTensor<'i32'>; weights: HostTensor<'f32'> };
-}
-
 /** One module for {@link ComposeAll.run}: its two factors as stored, and the pair to compose them into. */
 export interface ComposeAllModule {
   readonly path: string;
@@ -143,8 +126,6 @@ export interface BackendCapabilities {
   readonly pairsStorage?: PairsStorage;
   /** A merge of checkpoint weights on several threads (`mergeCheckpoint`). */
   readonly parallelMerge?: ParallelMerge;
-  /** The k = 2 top-k reload of a checkpoint's stored weights (`composeAdapter`, `reloadTopkWeights`). */
-  readonly topkReload?: TopkReload;
   /** Every module of an adapter composed into its pairs in one call (`composeAdapter` with `into`). */
   readonly composeAll?: ComposeAll;
 }
@@ -152,7 +133,6 @@ export interface BackendCapabilities {
 const CAPABILITY_METHODS: Readonly<Record<keyof BackendCapabilities, readonly string[]>> = {
   pairsStorage: ['allocate'],
   parallelMerge: ['open'],
-  topkReload: ['reloadPairs'],
   composeAll: ['run'],
 };
 

@@ -13,7 +13,6 @@ export type {
   PairsStorage,
   ParallelMerge,
   PoolMergeJob,
-  TopkReload,
 } from './capabilities.js';
 export { resolveBackend, requireKernel } from './resolve-backend.js';
 export { referenceBackend } from './reference-backend.js';

@@ -16,6 +16,7 @@ import {
   merge,
   mixedBatchForward,
   topkAdmixture,
+  topkReload,
   topkWeightsForSave,
   unmerge,
 } from '../kernels/reference-kernels.js';
@@ -32,6 +33,7 @@ export const referenceBackend: Backend = defineBackend({
     admixFromTopk,
     logitsFromTopk,
     topkWeightsForSave,
+    topkReload,
     composeLowRank,
     deltaWeight,
     merge,

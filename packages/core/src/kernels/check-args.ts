@@ -29,6 +29,7 @@ import {
   type LogitsFromTopkDims,
   type TopkWeightsForSaveDims,
 } from './topk-from-checkpoint.js';
+import { checkTopkReloadArgs, type TopkReloadDims } from './topk-reload.js';
 
 /** The argument object of kernel `K` (host tensors). */
 export type KernelArgs<K extends KernelName> = Parameters<KernelSet[K]>[0];
@@ -39,6 +40,7 @@ export interface KernelDims {
   admixFromTopk: AdmixFromTopkDims & { readonly indices: Int32Array };
   logitsFromTopk: LogitsFromTopkDims & { readonly indices: Int32Array };
   topkWeightsForSave: TopkWeightsForSaveDims;
+  topkReload: TopkReloadDims;
   composeLowRank: ComposeLowRankDims;
   deltaWeight: LowRankDims;
   merge: LowRankDims;
@@ -56,6 +58,7 @@ export const KERNEL_ARG_CHECKS: { readonly [K in KernelName]: (args: KernelArgs<
   admixFromTopk: (args: KernelArgs<'admixFromTopk'>) => checkAdmixFromTopkArgs(args),
   logitsFromTopk: (args: KernelArgs<'logitsFromTopk'>) => checkLogitsFromTopkArgs(args),
   topkWeightsForSave: checkTopkWeightsForSaveArgs,
+  topkReload: checkTopkReloadArgs,
   composeLowRank: checkComposeLowRankArgs,
   deltaWeight: checkDeltaWeightArgs,
   merge: (args: KernelArgs<'merge'>) => checkMergeArgs(args, 'merge'),
@@ -72,7 +75,7 @@ export const KERNEL_ARG_CHECKS: { readonly [K in KernelName]: (args: KernelArgs<
  * attributes and the values of index inputs — and returns the sizes read from them. A backend calls it (or the
  * kernel's own `check…Args`) first, so the same bad input gives the same error class and message everywhere.
  * @throws {ShapeError} for a dtype, shape, k or index that breaks the contract (`"<kernel>: <arg> must …"`).
- * @throws {NumericalError} for stored top-k weights outside [0, 1] (`logitsFromTopk` with `safe`).
+ * @throws {NumericalError} for stored top-k weights outside [0, 1] (`logitsFromTopk` with `safe`, `topkReload`).
  * @throws {ConfigError} for a dropout probability outside [0, 1] or an unsafe seed (`adapterForward`).
  * @example
  * ```ts

@@ -28,6 +28,7 @@ const OUTPUT_SHAPES: { readonly [K in KernelName]: Shapes<K> } = {
   admixFromTopk: (_, d) => ({ vectors: [...d.lead, d.vl] }),
   logitsFromTopk: (_, d) => ({ logits: [...d.lead, d.nv] }),
   topkWeightsForSave: (_, d) => ({ indices: [...d.lead, d.k], weightsKm1: [...d.lead, d.k - 1] }),
+  topkReload: (_, d) => ({ indices: [...d.lead, d.k], weights: [...d.lead, d.k] }),
   composeLowRank: (_, d) => ({ A: [d.r, d.inT * d.vl], B: [d.outT * d.vl, d.r] }),
   deltaWeight: (a, d) => ({ delta: a.fanInFanOut === true ? [d.inF, d.outF] : [d.outF, d.inF] }),
   merge: (a) => ({ weight: a.weight.shape }),

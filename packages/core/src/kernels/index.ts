@@ -42,6 +42,8 @@ export type {
   TopkWeightsForSaveDims,
   TopkWeightsForSaveResult,
 } from './topk-from-checkpoint.js';
+export { TOPK_RELOAD_CONTRACT, checkTopkReloadArgs } from './topk-reload.js';
+export type { TopkReloadArgs, TopkReloadDims, TopkReloadResult } from './topk-reload.js';
 export { COMPOSE_LOW_RANK_CONTRACT, checkComposeLowRankArgs, isTopk } from './compose-low-rank.js';
 export type {
   ComposeLowRankArgs,
@@ -88,6 +90,7 @@ export {
   kOutOfRangeError,
   nonFiniteMergeError,
   nonFiniteTopkWeightsError,
+  reloadKError,
   storedWeightError,
   topkResumeError,
 } from './kernel-errors.js';
@@ -96,6 +99,7 @@ export {
   admixFromTopk,
   logitsFromTopk,
   topkWeightsForSave,
+  topkReload,
   composeLowRank,
   deltaWeight,
   merge,

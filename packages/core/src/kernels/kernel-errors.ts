@@ -40,6 +40,17 @@ export function topkResumeError(where: { readonly module?: string; readonly adap
   return new AdapterError(`${TOPK_RESUME_MESSAGE}${suffix}`, where.module);
 }
 
+/**
+ * k below 2 for a top-k reload: a top-k checkpoint stores k − 1 weights per row and restores the k-th, so it needs
+ * k ≥ 2 (PEFT's `topk` default is 2).
+ */
+export function reloadKError(kernel: string, k: number): ShapeError {
+  return new ShapeError(
+    `${kernel}: k must be an integer ≥ 2, got ${k} (a top-k checkpoint stores k − 1 weights per row)`,
+    'k',
+  );
+}
+
 /** A stored top-k weight (element `index` of weightsKm1) outside [0, 1]: a corrupted file, nothing to repair. */
 export function storedWeightError(index: number, v: number, kernel = 'safeTopkWeights'): NumericalError {
   return new NumericalError(`${kernel}: stored top-k weight [${index}] = ${v} is outside [0, 1]`, 'weightsKm1');

@@ -28,6 +28,7 @@ import {
   type TopkWeightsForSaveArgs,
   type TopkWeightsForSaveResult,
 } from './topk-from-checkpoint.js';
+import { TOPK_RELOAD_CONTRACT, type TopkReloadArgs, type TopkReloadResult } from './topk-reload.js';
 
 /** A value or a Promise of it: GPU backends answer asynchronously, the reference synchronously. */
 export type MaybePromise<T> = T | Promise<T>;
@@ -45,6 +46,8 @@ export interface KernelSet<F extends TensorFamily = HostTensors> {
   logitsFromTopk(args: LogitsFromTopkArgs<F>): MaybePromise<TensorOf<F, 'f32'>>;
   /** See `topkWeightsForSave`. */
   topkWeightsForSave(args: TopkWeightsForSaveArgs<F>): MaybePromise<TopkWeightsForSaveResult<F>>;
+  /** See `topkReload`. */
+  topkReload(args: TopkReloadArgs<F>): MaybePromise<TopkReloadResult<F>>;
   /** See `composeLowRank`. */
   composeLowRank(args: ComposeLowRankArgs<F>): MaybePromise<LowRankPair<F>>;
   /** See `deltaWeight`. */
@@ -74,6 +77,7 @@ export const KERNEL_CONTRACTS: { readonly [K in KernelName]: KernelContract<K> }
   admixFromTopk: ADMIX_FROM_TOPK_CONTRACT,
   logitsFromTopk: LOGITS_FROM_TOPK_CONTRACT,
   topkWeightsForSave: TOPK_WEIGHTS_FOR_SAVE_CONTRACT,
+  topkReload: TOPK_RELOAD_CONTRACT,
   composeLowRank: COMPOSE_LOW_RANK_CONTRACT,
   deltaWeight: DELTA_WEIGHT_CONTRACT,
   merge: MERGE_CONTRACT,

@@ -33,6 +33,7 @@ import {
   type TopkWeightsForSaveArgs,
   type TopkWeightsForSaveResult,
 } from './topk-from-checkpoint.js';
+import { topkReload as topkReloadImpl, type TopkReloadArgs, type TopkReloadResult } from './topk-reload.js';
 import type { HostTensor } from '../tensor/host-tensor.js';
 
 /** Top-k admixture of logits over the bank (reference; see `topk-admixture.ts`). */
@@ -57,6 +58,12 @@ export function logitsFromTopk(args: LogitsFromTopkArgs): HostTensor<'f32'> {
 export function topkWeightsForSave(args: TopkWeightsForSaveArgs): TopkWeightsForSaveResult {
   count('topkWeightsForSave');
   return topkWeightsForSaveImpl(args);
+}
+
+/** PEFT's reload of a top-k factor: the indices and weights it mixes (reference). */
+export function topkReload(args: TopkReloadArgs): TopkReloadResult {
+  count('topkReload');
+  return topkReloadImpl(args);
 }
 
 /** A (r, in) and B (out, r) from logits or top-k input (reference). */

@@ -1,13 +1,159 @@
 /**
- * The top-k reload's reference loops: the weights PEFT ends up using for a top-k factor from the stored ones
- * (rebuilt logits `log(w)`, top-k again, softmax) on k values per row. `reloadTopkWeights` (adapter/factor-source)
- * runs them, or the chosen backend's `topkReload` capability for k = 2.
+ * Kernel `topkReload`: the weights PEFT ends up using for a top-k factor from a checkpoint's stored ones (rebuilt
+ * logits `log(w)` with the dropped weight restored as `1 − Σw`, top-k again, softmax), computed on the k values of
+ * each row instead of dense `(…, nv)` logits. The restored weight is clamped at 0 (`safeTopkWeights`'s rule), so a
+ * row whose stored weights sum above 1 reloads with weight 0 where PEFT gives NaN.
+ *
+ * Its reference is the plain loops below: {@link reloadRows} for any k, and for k = 2 (PEFT's default)
+ * {@link reloadStoredPairsJs}, one pass with the same bits. `composeAdapter` / `factorSource` /
+ * `reloadTopkWeights` ask the chosen backend for this kernel and run these loops when it has none.
  * @module
  */
-import { tensor, type HostTensor } from '../tensor/host-tensor.js';
-import { requireF32 } from './check.js';
-import { storedWeightError } from './kernel-errors.js';
+import { ShapeError } from '../errors.js';
+import { formatShape, tensor, type HostTensor } from '../tensor/host-tensor.js';
+import {
+  isHostTensor,
+  lastDim,
+  leadingRows,
+  readIndices,
+  requireF32,
+  requireInt,
+  requireMinRank,
+  type TensorInfo,
+} from './check.js';
+import type { KernelContract } from './contract.js';
+import { reloadKError, storedWeightError } from './kernel-errors.js';
+import { safeTopkWeights } from './topk-from-checkpoint.js';
 import { selectTopk, softmaxF32 } from './topk-admixture.js';
+import type { HostTensors, IndexTensorOf, TensorFamily, TensorOf } from './tensor-family.js';
+
+/** Arguments of `topkReload`. */
+export interface TopkReloadArgs<F extends TensorFamily = HostTensors> {
+  /** (..., k) bank indices as stored (any integer dtype). */
+  readonly indices: IndexTensorOf<F>;
+  /** (..., k−1) float32 stored weights, each in [0, 1]. */
+  readonly weightsKm1: TensorOf<F, 'f32'>;
+  /** Top-k, ≥ 2 (the last dimension of `indices`). */
+  readonly k: number;
+  /** Bank size: when given, every index must lie in [0, nv); otherwise in [0, 2^31). */
+  readonly nv?: number;
+}
+
+/** Result of `topkReload`. */
+export interface TopkReloadResult<F extends TensorFamily = HostTensors> {
+  /** (..., k) the indices in the reloaded top-k order (descending rebuilt logit; ties keep the file order). */
+  readonly indices: TensorOf<F, 'i32'>;
+  /** (..., k) the softmax of the rebuilt logits in that order: the weights PEFT mixes the bank rows with. */
+  readonly weights: TensorOf<F, 'f32'>;
+}
+
+/** Contract of `topkReload`. */
+export const TOPK_RELOAD_CONTRACT: KernelContract<'topkReload'> = {
+  name: 'topkReload',
+  summary: "PEFT's reload of a top-k factor: indices and weights it mixes, from the stored indices and k−1 weights.",
+  inputs: [
+    { name: 'indices', dtype: 'int', shape: '(..., k)', doc: 'stored indices' },
+    { name: 'weightsKm1', dtype: 'f32', shape: '(..., k−1)', doc: 'stored weights, each in [0, 1]' },
+  ],
+  attributes: [
+    { name: 'k', type: 'integer ≥ 2', doc: 'top-k' },
+    { name: 'nv', type: 'integer', optional: true, doc: 'bank size: indices must lie in [0, nv)' },
+  ],
+  outputs: [
+    { name: 'indices', dtype: 'i32', shape: '(..., k)', doc: 'reloaded top-k order' },
+    { name: 'weights', dtype: 'f32', shape: '(..., k)', doc: 'softmax of the rebuilt logits' },
+  ],
+  accuracy: {
+    f32: { indices: 'exact', weights: 'exact' },
+    bf16: { indices: 'exact', weights: 'exact' },
+    f16: { indices: 'exact', weights: 'exact' },
+  },
+  accuracyNote:
+    'Host-side float32 math whatever the backend precision; the reference is the definition, bit for bit ' +
+    '(log and exp correctly rounded as Math.log / Math.exp give them, rounded to float32).',
+};
+
+/** Sizes read from valid `topkReload` arguments. */
+export interface TopkReloadDims {
+  readonly k: number;
+  readonly rows: number;
+  /** The leading dimensions `...` of indices. */
+  readonly lead: readonly number[];
+  /** Host indices read as int32 (range-checked); absent for device tensors. */
+  readonly indices?: Int32Array;
+}
+
+/**
+ * Checks `topkReload`'s arguments: the rules and messages every backend gives. The dtype of the stored weights
+ * and their values are the restore rule's checks and keep `safeTopkWeights`'s messages (what `reloadTopkWeights`
+ * has always thrown); host indices are range-checked.
+ * @throws {ShapeError} on wrong dtypes, k < 2, mismatched shapes or an index out of range.
+ * @throws {NumericalError} when a stored weight is not in [0, 1] (a corrupted file).
+ */
+export function checkTopkReloadArgs(args: {
+  readonly indices: TensorInfo;
+  readonly weightsKm1: TensorInfo;
+  readonly k: number;
+  readonly nv?: number;
+}): TopkReloadDims {
+  const { indices, weightsKm1, k, nv } = args;
+  const K = 'topkReload';
+  requireF32(weightsKm1, 'weightsKm1', 'safeTopkWeights');
+  requireInt(indices, 'indices', K);
+  if (!Number.isInteger(k) || k < 2) throw reloadKError(K, k);
+  requireMinRank(indices, 1, '(..., k)', 'indices', K);
+  const lead = indices.shape.slice(0, -1);
+  if (lastDim(indices.shape) !== k) {
+    throw new ShapeError(
+      `${K}: indices must have shape (..., ${k}) for k = ${k}, got ${formatShape(indices.shape)}`,
+      'indices',
+    );
+  }
+  const okShape =
+    weightsKm1.shape.length === indices.shape.length &&
+    lead.every((d, i) => d === weightsKm1.shape[i]) &&
+    lastDim(weightsKm1.shape) === k - 1;
+  if (!okShape) {
+    throw new ShapeError(
+      `${K}: weightsKm1 must have shape ${formatShape([...lead, k - 1])} to match indices ${formatShape(indices.shape)}, ` +
+        `got ${formatShape(weightsKm1.shape)}`,
+      'weightsKm1',
+    );
+  }
+  const idx = isHostTensor(indices) ? readIndices(indices, nv ?? 2 ** 31, 'indices', K) : undefined;
+  if (isHostTensor(weightsKm1)) {
+    const w = weightsKm1.data as Float32Array;
+    for (let i = 0; i < w.length; i++) {
+      const v = w[i]!;
+      if (!(v >= 0 && v <= 1)) throw storedWeightError(i, v);
+    }
+  }
+  const dims = { k, rows: leadingRows(indices.shape), lead };
+  return idx === undefined ? dims : { ...dims, indices: idx };
+}
+
+/**
+ * PEFT's reload of a top-k factor (reference, plain loops; see the module doc): checks the arguments, then
+ * {@link reloadStoredPairsJs} for k = 2, else `safeTopkWeights` followed by {@link reloadRows}.
+ * @throws {ShapeError} / {NumericalError} as {@link checkTopkReloadArgs}.
+ */
+export function topkReload(args: TopkReloadArgs): TopkReloadResult {
+  const { indices, weights } = reloadTopk(args);
+  return { indices, weights };
+}
+
+/**
+ * {@link topkReload} that also returns `safeTopkWeights`'s `repairedRows` (rows whose restored weight `1 − Σw` was
+ * negative and was clamped at 0; always empty for k = 2). Core's plain path when a backend has no `topkReload`.
+ * @internal
+ */
+export function reloadTopk(args: TopkReloadArgs): TopkReloadResult & { readonly repairedRows: readonly number[] } {
+  const { k, indices: idx } = checkTopkReloadArgs(args);
+  const indices = tensor('i32', args.indices.shape, idx!);
+  if (k === 2) return { ...reloadStoredPairsJs(indices, args.weightsKm1), repairedRows: [] };
+  const { weights, repairedRows } = safeTopkWeights({ weightsKm1: args.weightsKm1 });
+  return { ...reloadRows(indices, weights, k), repairedRows };
+}
 
 /**
  * The general reload loop over restored weights (rows, k): per row, logits `log(w)`, torch.topk's order of them
@@ -45,7 +191,7 @@ export function reloadRows(
  * bits as `safeTopkWeights` followed by {@link reloadRows}. A stored weight v in [0, 1] (checked, with the same
  * error) restores its partner as `1 − v` ≥ 0, so no row needs repair and both logs are ≤ 0 and never both −inf:
  * the larger logit is finite, is softmax's max, and its `exp(0)` is exactly 1 — one `exp` per row instead of two.
- * The reference of a backend's `topkReload` capability, in plain loops.
+ * The reference of the `topkReload` kernel for k = 2, in plain loops.
  * @internal
  */
 export function reloadStoredPairsJs(

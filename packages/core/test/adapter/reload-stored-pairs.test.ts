@@ -1,24 +1,35 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { reloadRows, reloadStoredPairsJs, reloadTopkWeights } from '../../src/adapter/factor-source.js';
 import {
-  reloadRows,
-  reloadStoredPairs,
-  reloadStoredPairsJs,
-  reloadTopkWeights,
-} from '../../src/adapter/factor-source.js';
-import { NumericalError, safeTopkWeights, tensor } from '../../src/index.js';
+  NumericalError,
+  referenceBackend,
+  safeTopkWeights,
+  tensor,
+  type HostTensor,
+  type TopkReloadResult,
+} from '../../src/index.js';
 import { createCpuBackend } from '@vblora/cpu';
 
-// the cpu backend's topkReload capability (WebAssembly) must give the plain loop's bits
+// the cpu backend's topkReload kernel (WebAssembly) must give the plain loop's bits
 const cpu = createCpuBackend();
+
+/** A backend's topkReload kernel for k = 2, called synchronously (the cpu and reference kernels answer at once). */
+const kernelOf =
+  (b: typeof cpu) =>
+  (indices: HostTensor, weightsKm1: HostTensor<'f32'>): TopkReloadResult =>
+    b.kernels.topkReload!({ indices, weightsKm1, k: 2 }) as TopkReloadResult;
+const viaCpu = kernelOf(cpu);
+const viaReference = kernelOf(referenceBackend);
+const viaCore = (indices: HostTensor, weightsKm1: HostTensor<'f32'>) => reloadTopkWeights(indices, weightsKm1, 2);
 
 const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
 
-// reloadStoredPairs is the k = 2 path of reloadTopkWeights (in WebAssembly, or its JS loop where WebAssembly SIMD
-// is missing): from the stored weights in one pass, it must give the
+// reloadStoredPairsJs is the k = 2 path of the topkReload kernel (the cpu backend's in WebAssembly, or the JS loop
+// where WebAssembly SIMD is missing): from the stored weights in one pass, it must give the
 // bits of the general path (safeTopkWeights, then the general reload loop) on any stored weight in [0, 1],
 // including 0 and 1 (a log of −inf), ±0, 0.5 (a tie: file order kept), subnormals, and weights near 1/2.
-describe('reloadStoredPairs (wasm and JS) = safeTopkWeights + the general reload loop for k = 2 (fast-check, seed 7321)', () => {
+describe('topkReload for k = 2 (wasm and JS) = safeTopkWeights + the general reload loop for k = 2 (fast-check, seed 7321)', () => {
   const stored = fc.oneof(
     fc.float({ min: 0, max: 1, noNaN: true }),
     fc.constantFrom(0, -0, 1, 0.5, 1e-45, 2 ** -126, 1 - 2 ** -24, 0.5 - 2 ** -25, 0.5 + 2 ** -24),
@@ -34,7 +45,8 @@ describe('reloadStoredPairs (wasm and JS) = safeTopkWeights + the general reload
           const w = tensor('f32', [rows.length, 1], Float32Array.from(rows.map(([v]) => v)));
           const idx = tensor('i16', [rows.length, 2], Int16Array.from(rows.flatMap(([, i, j]) => [i, j])));
           const general = reloadRows(idx, safeTopkWeights({ weightsKm1: w }).weights, 2);
-          for (const fast of [reloadStoredPairs(idx, w), reloadStoredPairs(idx, w, cpu), reloadStoredPairsJs(idx, w)]) {
+          for (const reload of [viaCore, viaCpu, viaReference, reloadStoredPairsJs]) {
+            const fast = reload(idx, w);
             expect(fast.indices.shape).toEqual(general.indices.shape);
             expect(fast.weights.shape).toEqual(general.weights.shape);
             expect(Array.from(fast.indices.data)).toEqual(Array.from(general.indices.data));
@@ -58,8 +70,7 @@ describe('reloadStoredPairs (wasm and JS) = safeTopkWeights + the general reload
         }
         throw new Error('safeTopkWeights accepted a bad weight');
       })();
-      const viaCpu = (i: typeof idx, x: typeof w) => reloadStoredPairs(i, x, cpu);
-      for (const reload of [reloadStoredPairs, viaCpu, reloadStoredPairsJs]) {
+      for (const reload of [viaCore, viaCpu, viaReference, reloadStoredPairsJs]) {
         expect(() => reload(idx, w)).toThrow(NumericalError);
         expect(() => reload(idx, w)).toThrow(general.message);
       }

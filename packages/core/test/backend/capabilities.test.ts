@@ -5,13 +5,13 @@ import {
   composeAdapter,
   defineBackend,
   referenceBackend,
-  reloadStoredPairsJs,
+  referenceKernelCalls,
   reloadTopkWeights,
   ShapeError,
   tensor,
   type BackendCapabilities,
+  type KernelSet,
   type PairsLayer,
-  type TopkReload,
 } from '../../src/index.js';
 import { smallAdapter } from '../helpers/small-adapter.js';
 
@@ -40,9 +40,9 @@ describe('defineBackend: capabilities', () => {
 
   it('refuses an unknown capability, one that is not an object, a missing method, a bad maxRegionBytes', () => {
     const bad: [unknown, RegExp][] = [
-      [{ gpuMerge: {} }, /"gpuMerge" is not a capability \(pairsStorage, parallelMerge, topkReload, composeAll\)/],
+      [{ gpuMerge: {} }, /"gpuMerge" is not a capability \(pairsStorage, parallelMerge, composeAll\)/],
       [{ pairsStorage: 3 }, /capability pairsStorage must be an object/],
-      [{ topkReload: {} }, /capability topkReload needs a function reloadPairs/],
+      [{ topkReload: {} }, /"topkReload" is not a capability/],
       [{ composeAll: { compose: () => true } }, /capability composeAll needs a function run/],
       [{ parallelMerge: { open: () => undefined } }, /parallelMerge.maxRegionBytes must be a number of bytes ≥ 0/],
       [{ parallelMerge: { open: () => undefined, maxRegionBytes: -1 } }, /got -1/],
@@ -110,29 +110,52 @@ describe('allocatePairs asks the backend for pairs storage', () => {
   });
 });
 
-describe('the k = 2 top-k reload asks the backend', () => {
-  it("runs the backend's topkReload when it has one, core's plain loop otherwise (and by default)", async () => {
+describe("the top-k reload asks the backend's topkReload kernel (tolerance: bit-identical)", () => {
+  it("runs the kernel when the backend has one, core's plain loops (not the counted reference) otherwise", async () => {
     const seen: number[] = [];
-    const topkReload: TopkReload = {
-      reloadPairs: (indices, weightsKm1) => {
-        seen.push(weightsKm1.data.length);
-        return reloadStoredPairsJs(indices, weightsKm1);
-      },
+    const topkReload: KernelSet['topkReload'] = (args) => {
+      seen.push(args.k);
+      return referenceBackend.kernels.topkReload!(args);
     };
-    const backend = withCaps({ topkReload });
+    const backend = defineBackend({ ...referenceBackend, kernels: { ...referenceBackend.kernels, topkReload } });
+    const without = defineBackend({
+      ...referenceBackend,
+      kernels: { composeLowRank: referenceBackend.kernels.composeLowRank! },
+    });
     const w = tensor('f32', [3, 1], Float32Array.from([0.75, 0.5, 0.1]));
     const idx = tensor('i32', [3, 2], Int32Array.from([0, 1, 2, 3, 4, 5]));
+    const calls = referenceKernelCalls('topkReload');
     const plain = reloadTopkWeights(idx, w, 2);
+    const plainWithout = await reloadTopkWeights(idx, w, 2, without);
     expect(seen).toEqual([]);
-    const asked = reloadTopkWeights(idx, w, 2, backend);
-    expect(seen).toEqual([3]);
+    expect(referenceKernelCalls('topkReload')).toBe(calls);
+    const asked = await reloadTopkWeights(idx, w, 2, backend);
+    expect(seen).toEqual([2]);
     expect(bits(asked.weights.data)).toEqual(bits(plain.weights.data));
-    // composeAdapter reloads a top-k adapter's factors with its backend (two per module)
+    expect(bits(plainWithout.weights.data)).toEqual(bits(plain.weights.data));
+    // composeAdapter reloads a top-k adapter's factors with its backend's kernel (two per module)
     const adapter = smallAdapter(5, 'topk', undefined, 2);
     seen.length = 0;
     const viaBackend = await composeAdapter(adapter, { backend });
     expect(seen).toHaveLength(2 * adapter.modules.size);
-    const reference = await composeAdapter(adapter);
-    for (const [path, p] of viaBackend) expect(bits(p.A.data)).toEqual(bits(reference.get(path)!.A.data));
+    const reference = await composeAdapter(adapter, { backend: without });
+    for (const [path, p] of viaBackend) {
+      expect(bits(p.A.data)).toEqual(bits(reference.get(path)!.A.data));
+      expect(bits(p.B.data)).toEqual(bits(reference.get(path)!.B.data));
+    }
+  });
+
+  it('awaits a kernel that answers with a Promise, and reports the rows it clamped for k ≥ 3', async () => {
+    const topkReload: KernelSet['topkReload'] = async (args) => referenceBackend.kernels.topkReload!(args);
+    const backend = defineBackend({ ...referenceBackend, kernels: { ...referenceBackend.kernels, topkReload } });
+    // row 1 stores weights summing above 1 in float32: its restored weight is clamped at 0 (a repaired row)
+    const w = tensor('f32', [2, 2], Float32Array.from([0.5, 0.25, 0.75, 0.375]));
+    const idx = tensor('i32', [2, 3], Int32Array.from([0, 1, 2, 3, 4, 5]));
+    const plain = reloadTopkWeights(idx, w, 3);
+    const asked = await reloadTopkWeights(idx, w, 3, backend);
+    expect(plain.repairedRows).toEqual([1]);
+    expect(asked.repairedRows).toEqual([1]);
+    expect(Array.from(asked.indices.data)).toEqual(Array.from(plain.indices.data));
+    expect(bits(asked.weights.data)).toEqual(bits(plain.weights.data));
   });
 });

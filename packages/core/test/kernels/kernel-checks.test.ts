@@ -40,6 +40,11 @@ const VALID: { readonly [K in KernelName]: KernelArgs<K> } = {
     nv: 6,
   },
   topkWeightsForSave: { logits: logitsA, k: 3 },
+  topkReload: {
+    indices: tensor('u8', [2, 3], Uint8Array.from([0, 1, 2, 5, 4, 3])),
+    weightsKm1: f32([2, 2], [0.5, 0.3, 0.6, 0.2]),
+    k: 3,
+  },
   composeLowRank: { logitsA, logitsB, bank, k: 2 },
   deltaWeight: { A, B, fanInFanOut: true },
   merge: { weight: randomNormal([6, 4], 8), A, B },

@@ -63,7 +63,7 @@ export function createOnnxBackend(options: OnnxBackendOptions = {}): OnnxBackend
       mixedBatchForward: mixedBatchForwardKernel(sessions),
       admixtureBackward: admixtureBackwardKernel(sessions),
       composeBackward: composeBackwardKernel(sessions),
-    } satisfies KernelSet,
+    } satisfies Omit<KernelSet, 'topkReload'>, // topkReload: absent (core's plain loops run it)
   });
   return Object.freeze({ ...backend, release: () => sessions.release(), sessionCount: () => sessions.size });
 }

@@ -32,7 +32,7 @@ async function activate(name: string): Promise<void> {
 }
 
 /** Wraps every kernel so it first makes sure its tf.js backend is the active one. */
-function onBackend(name: string, kernels: KernelSet): Partial<KernelSet> {
+function onBackend(name: string, kernels: Partial<KernelSet>): Partial<KernelSet> {
   const out: Record<string, unknown> = {};
   for (const [key, fn] of Object.entries(kernels)) {
     out[key] = async (args: unknown) => {
@@ -51,10 +51,10 @@ const KERNELS = {
   ...compose,
   ...forward,
   ...mergeKernels,
-} satisfies KernelSet;
+} satisfies Omit<KernelSet, 'topkReload'>; // topkReload: absent (core's plain loops run it)
 
 /**
- * A float32 backend implementing every core kernel with TensorFlow.js ops on the given tf.js backend. It is
+ * A float32 backend implementing every core kernel but `topkReload` with TensorFlow.js ops on the given tf.js backend. It is
  * available when that tf.js backend is registered; `init` switches tf.js to it, and each kernel switches back if
  * something else changed the global backend in between.
  * @example
