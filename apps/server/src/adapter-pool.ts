@@ -136,7 +136,7 @@ export class AdapterPool {
     this.metrics.cacheMisses.inc({ level: 'composed' }, s.misses - this.seen.misses);
     this.metrics.cacheEvictions.inc({ level: 'composed' }, s.evictions - this.seen.evictions);
     this.seen = s;
-    this.updateGauges();
+    this.updateGauges(s);
   }
 
   private async read(id: string): Promise<void> {
@@ -181,8 +181,7 @@ export class AdapterPool {
     }
   }
 
-  private updateGauges(): void {
-    const s = this.store.stats();
+  private updateGauges(s: AdapterStoreStats = this.store.stats()): void {
     this.metrics.adaptersStored.set(s.storedCount);
     this.metrics.storedBytes.set(s.storedBytes);
     this.metrics.adaptersComposed.set(s.composedCount);

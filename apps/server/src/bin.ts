@@ -5,6 +5,8 @@
  * @module
  */
 import { parseArgs } from 'node:util';
+import { referenceBackend, type Backend } from '@vblora/core';
+import { createCpuBackend } from '@vblora/cpu';
 import { createServer } from './create-server.js';
 import { listenUntilSignal } from './listen.js';
 import type { ServerDtype } from './options.js';
@@ -20,6 +22,8 @@ const HELP = `vblora-server [options]
   --max-batch <n>       most requests per batch, default 8
   --composed-mb <n>     budget of composed adapters, MiB, default 64
   --stored-mb <n>       budget of parsed adapter files, MiB, default 256
+  --backend cpu|reference  what composes adapters: @vblora/cpu's WebAssembly kernels (default) or core's
+                        reference kernels (same bits, slower)
   --log                 request logs on stdout`;
 
 const num = (v: string | undefined, name: string): number | undefined => {
@@ -42,6 +46,7 @@ async function main(): Promise<void> {
       'max-batch': { type: 'string' },
       'composed-mb': { type: 'string' },
       'stored-mb': { type: 'string' },
+      backend: { type: 'string', default: 'cpu' },
       log: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -56,7 +61,12 @@ async function main(): Promise<void> {
   };
   const opt = <K extends string, V>(k: K, v: V | undefined): { [P in K]?: V } =>
     (v === undefined ? {} : { [k]: v }) as { [P in K]?: V };
+  let backend: Backend;
+  if (a.backend === 'cpu') backend = createCpuBackend();
+  else if (a.backend === 'reference') backend = referenceBackend;
+  else throw new Error(`--backend takes cpu or reference, got ${a.backend}`);
   const app = await createServer({
+    backend,
     ...opt('baseModel', a.base),
     ...opt('adaptersDir', a.adapters),
     ...opt('cacheDir', a.cache),

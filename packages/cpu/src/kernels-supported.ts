@@ -5,11 +5,19 @@
  */
 import { cpuWasmBytes } from './wasm-bytes.js';
 
-/** True when this JavaScript engine runs WebAssembly SIMD (every current browser, Node ≥ 16). */
+let supported: boolean | undefined;
+
+/**
+ * True when this JavaScript engine runs WebAssembly SIMD (every current browser, Node ≥ 16). Validated once, then
+ * remembered: the compose path asks on every call, and validating the module costs about half a millisecond.
+ */
 export function cpuKernelsSupported(): boolean {
-  try {
-    return typeof WebAssembly === 'object' && WebAssembly.validate(cpuWasmBytes(false));
-  } catch {
-    return false;
+  if (supported === undefined) {
+    try {
+      supported = typeof WebAssembly === 'object' && WebAssembly.validate(cpuWasmBytes(false));
+    } catch {
+      supported = false;
+    }
   }
+  return supported;
 }

@@ -54,35 +54,59 @@ export function stackFeeds(info: InjectionInfo, slots: readonly (PreparedAdapter
   const real = slots.filter((s): s is PreparedAdapter => s !== null);
   if (info.variant === 'lowrank') {
     const r = Math.max(1, ...real.map((s) => s.r));
-    for (const m of info.modules) stackLowRank(m, slots, r, feeds);
+    // every stacked A and B of the run are views of one array: one allocation per run, not two per module
+    let floats = 0;
+    for (const m of info.modules)
+      if (needsCopy(m, slots, r)) floats += slots.length * r * (m.inFeatures + m.outFeatures);
+    const arena = { data: new Float32Array(floats), at: 0 };
+    for (const m of info.modules) stackLowRank(m, slots, r, feeds, arena);
   } else {
     stackTopk(info, slots, real, feeds);
   }
   return feeds;
 }
 
+/** A module of a `lowrank` run whose inputs are stacked copies (not one adapter's own arrays). */
+function needsCopy(m: InjectedModule, slots: readonly (PreparedAdapter | null)[], r: number): boolean {
+  if (!('A' in m.inputs)) return false;
+  return !(slots.length === 1 && slots[0]?.lowRank.get(m.path) !== undefined && slots[0].r === r);
+}
+
+/** Consecutive views of one zeroed array. */
+interface Arena {
+  readonly data: Float32Array;
+  at: number;
+}
+
+const take = (arena: Arena, n: number): Float32Array => arena.data.subarray(arena.at, (arena.at += n));
+
 function stackLowRank(
   m: InjectedModule,
   slots: readonly (PreparedAdapter | null)[],
   r: number,
   feeds: Map<string, FeedData>,
+  arena: Arena,
 ): void {
   if (!('A' in m.inputs)) return;
   const { inFeatures: inF, outFeatures: outF } = m;
   const n = slots.length;
-  const only = n === 1 ? slots[0]?.lowRank.get(m.path) : undefined;
-  if (only !== undefined && slots[0]!.r === r) {
+  if (!needsCopy(m, slots, r)) {
+    const only = slots[0]!.lowRank.get(m.path)!;
     feeds.set(m.inputs.A, { type: 'float32', data: only.A, dims: [1, r, inF] }); // no copy: the common case
     feeds.set(m.inputs.B, { type: 'float32', data: only.B, dims: [1, outF, r] });
     return;
   }
-  const A = new Float32Array(n * r * inF); // (n, r, in)
-  const B = new Float32Array(n * outF * r); // (n, out, r)
+  const A = take(arena, n * r * inF); // (n, r, in)
+  const B = take(arena, n * outF * r); // (n, out, r)
   slots.forEach((s, j) => {
     const f = s?.lowRank.get(m.path);
     if (s === null || f === undefined) return;
     A.set(f.A, j * r * inF);
     const at = j * outF * r;
+    if (s.r === r) {
+      B.set(f.B, at); // same rank: (out, r) rows are already laid out as the run's
+      return;
+    }
     // rows of r ≤ a few dozen floats: a plain loop beats one subarray per row
     for (let o = 0; o < outF; o++) for (let i = 0; i < s.r; i++) B[at + o * r + i] = f.B[o * s.r + i]!;
   });

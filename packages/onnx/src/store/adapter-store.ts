@@ -25,6 +25,9 @@ import type { AdapterLease, AdapterStoreOptions, AdapterStoreStats } from './sto
 interface StoredAdapter {
   readonly adapter: VBLoRAAdapter;
   readonly bytes: number;
+  /** `layoutKey` (`lowrank` models, else '') and composed bytes, worked out once here rather than per compose. */
+  readonly layout: string;
+  readonly composedBytes: number;
 }
 
 /** `{ backend }`, not as a literal: `allocatePairs` takes a backend once core's pairs-storage option lands. */
@@ -88,6 +91,8 @@ export class AdapterStore {
   private readonly detached = new Set<ComposedEntry>();
   private storedTotal = 0;
   private composedTotal = 0;
+  /** Entries with pins > 0 (in the LRU or detached): kept as a count so that `stats()` walks nothing. */
+  private pinnedEntries = 0;
   private counts = { hits: 0, misses: 0, evictions: 0, composes: 0, composeSeconds: 0 };
 
   /**
@@ -146,7 +151,8 @@ export class AdapterStore {
       );
     }
     this.detach(id);
-    this.stored.set(id, { adapter: form, bytes });
+    const layout = this.info.variant === 'lowrank' ? layoutKey(form) : '';
+    this.stored.set(id, { adapter: form, bytes, layout, composedBytes: composedBytes(this.info, form) });
     this.storedTotal = after;
   }
 
@@ -195,15 +201,13 @@ export class AdapterStore {
 
   /** Counters and sizes, for metrics. */
   stats(): AdapterStoreStats {
-    let pinned = this.detached.size;
-    for (const e of this.lru.values()) if (e.pins > 0) pinned++;
     return {
       ...this.counts,
       storedCount: this.stored.size,
       storedBytes: this.storedTotal,
       composedCount: this.lru.size,
       composedBytes: this.composedTotal,
-      pinnedCount: pinned,
+      pinnedCount: this.pinnedEntries,
     };
   }
 
@@ -213,15 +217,15 @@ export class AdapterStore {
     if (hit !== undefined) {
       this.lru.delete(id);
       this.lru.set(id, hit);
-      hit.pins++;
+      if (hit.pins++ === 0) this.pinnedEntries++;
       this.counts.hits++;
       return hit;
     }
-    const adapter = this.stored.get(id)!.adapter;
-    const layout = this.info.variant === 'lowrank' ? layoutKey(adapter) : '';
+    const stored = this.stored.get(id)!;
+    const adapter = stored.adapter;
     const entry: ComposedEntry = {
       id,
-      layout,
+      layout: stored.layout,
       pairs: null,
       bytes: 0,
       prepared: null,
@@ -229,8 +233,9 @@ export class AdapterStore {
       pins: 1,
       detached: false,
     };
-    this.reserve(entry, adapter); // may throw: nothing was added yet
+    this.reserve(entry, adapter, stored.composedBytes); // may throw: nothing was added yet
     this.lru.set(id, entry);
+    this.pinnedEntries++;
     this.counts.misses++;
     entry.ready = this.compose(entry, adapter);
     entry.ready.catch(() => undefined); // awaited by every acquire that pinned it; never unhandled
@@ -241,8 +246,7 @@ export class AdapterStore {
    * Charges `entry` its composed bytes, evicting least recently used unpinned entries until they fit; for a
    * `lowrank` model it also gives the entry its pairs: an evicted entry's of the same layout, else new ones.
    */
-  private reserve(entry: ComposedEntry, adapter: VBLoRAAdapter): void {
-    const need = composedBytes(this.info, adapter);
+  private reserve(entry: ComposedEntry, adapter: VBLoRAAdapter, need: number): void {
     const reused = this.makeRoom(need, entry, true);
     if (reused !== null) {
       entry.pairs = reused.pairs;
@@ -334,7 +338,9 @@ export class AdapterStore {
   private unpin(entries: Iterable<ComposedEntry>): void {
     for (const e of entries) {
       e.pins--;
-      if (e.pins === 0 && this.detached.delete(e)) this.composedTotal -= e.bytes;
+      if (e.pins > 0) continue;
+      this.pinnedEntries--;
+      if (this.detached.delete(e)) this.composedTotal -= e.bytes;
     }
   }
 }
