@@ -254,6 +254,40 @@ function logitsFromTopk(args: Args<'logitsFromTopk'>): Dense {
   return tensor('f32', [...indices.shape.slice(0, -1), nv], out);
 }
 
+/**
+ * PEFT's reload of a top-k factor: per row the k restored weights (the last clamped at 0), their logs, top-k of
+ * those k logits (ties keep the file order) and softmax; the stored indices follow the same order.
+ */
+function topkReload(args: Args<'topkReload'>) {
+  const K = 'topkReload';
+  const { indices, weightsKm1, k, nv } = args;
+  const stored = needF32(weightsKm1, K, 'weightsKm1');
+  if (!INT_DTYPES.has(indices.dtype)) fail(K, 'indices', `must be an integer tensor, got ${indices.dtype}`);
+  if (!Number.isInteger(k) || k < 2) fail(K, 'k', `must be an integer ≥ 2, got ${k}`);
+  if (indices.shape.length < 1 || last(indices.shape) !== k) {
+    fail(K, 'indices', `must have shape (..., ${k}), got ${shapeText(indices.shape)}`);
+  }
+  const lead = indices.shape.slice(0, -1);
+  needShape(weightsKm1, [...lead, k - 1], K, 'weightsKm1');
+  const idx = readIndices(indices, nv ?? 2 ** 31, K, 'indices');
+  const badAt = stored.findIndex((v) => !(v >= 0 && v <= 1));
+  if (badAt >= 0) {
+    throw new NumericalError(`${K}: stored top-k weight [${badAt}] = ${stored[badAt]} is outside [0, 1]`, 'weightsKm1');
+  }
+  const count = rowsOf(indices.shape);
+  const outIdx = new Int32Array(count * k);
+  const outW = new Float32Array(count * k);
+  for (let row = 0; row < count; row++) {
+    const restored = restoredWeights(stored, row, k - 1);
+    restored[k - 1] = Math.max(restored[k - 1]!, 0); // 1 − Σ stored < 0 by rounding: weight 0, never NaN
+    const lg = Float32Array.from(restored, (v) => f32(Math.log(v)));
+    const order = topk(lg, k);
+    outW.set(softmax(order.map((j) => lg[j]!)), row * k);
+    outIdx.set(order.map((j) => idx[row * k + j]!), row * k);
+  }
+  return { indices: tensor('i32', [...lead, k], outIdx), weights: tensor('f32', [...lead, k], outW) };
+}
+
 /** True when PEFT's float32 `1 − Σw` cannot be negative for these m = k−1 stored weights, in any summation order. */
 function reloadsSafely(w: readonly number[]): boolean {
   const m = w.length;
@@ -542,6 +576,7 @@ export const tinyKernels = {
   admixFromTopk,
   logitsFromTopk,
   topkWeightsForSave,
+  topkReload,
   composeLowRank,
   deltaWeight,
   merge: (args: Args<'merge'>) => applyDelta(args, 1),

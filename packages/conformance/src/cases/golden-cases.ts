@@ -63,7 +63,10 @@ function goldenCase<K extends KernelName>(spec: CaseSpec<K>): ConformanceCase<K>
     id: spec.id,
     kernel: spec.kernel,
     source: peft === null ? 'reference' : 'peft-golden',
-    about: peft === null ? `${spec.about} (expected from the reference: tied logits or PEFT's NaN)` : spec.about,
+    about:
+      peft === null
+        ? `${spec.about} (expected from the reference: tied logits, PEFT's NaN, or an output PEFT does not save)`
+        : spec.about,
     args: spec.args,
     expected,
     checks: (precision) => (spec.checks ?? ((e, p) => declaredChecks(spec.kernel, e, p)))(memo ?? {}, precision),
@@ -105,6 +108,18 @@ function moduleCases(f: GoldenFixture, path: string): ConformanceCase[] {
           return { indices: t.indices, weightsKm1: t.weights, nv: f.full.config.num_vectors };
         },
         peft: () => ({ logits: e(`topk_reload.logits_${side}`) }),
+      }),
+      goldenCase({
+        kernel: 'topkReload',
+        id: id('topkReload', side),
+        about: "PEFT's reload of the stored top-k factor: the indices and weights it mixes",
+        args: () => {
+          const t = factorTopk(f.topk, path, side);
+          return { indices: t.indices, weightsKm1: t.weights, k, nv: f.full.config.num_vectors };
+        },
+        // PEFT's fixtures hold the reloaded dense logits and the composed A and B (the composeLowRank topk case
+        // above checks the reload through them), not the reloaded indices and weights themselves
+        peft: () => null,
       }),
       ...(hasNaN(e(`topk_reload.logits_${side}`))
         ? [

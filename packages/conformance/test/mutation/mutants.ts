@@ -189,6 +189,25 @@ export const MUTANTS: readonly Mutant[] = [
     symptom: /^logits: /m,
   },
   {
+    id: 'topk-reload-unclamped',
+    kernels: ['topkReload'],
+    bug: 'top-k reload: a negative restored weight 1 − Σw not clamped at 0 (PEFT’s NaN)',
+    edits: [
+      [
+        '    restored[k - 1] = Math.max(restored[k - 1]!, 0); // 1 − Σ stored < 0 by rounding: weight 0, never NaN\n',
+        '',
+      ],
+    ],
+    symptom: /^weights: /m,
+  },
+  {
+    id: 'topk-reload-file-order',
+    kernels: ['topkReload'],
+    bug: 'top-k reload keeps the file order instead of re-ranking (the restored weight can be the largest)',
+    edits: [['    const order = topk(lg, k);\n', '    const order = Array.from({ length: k }, (_, j) => j);\n']],
+    symptom: /^(indices|weights): /m,
+  },
+  {
     id: 'save-no-adjustment',
     kernels: ['topkWeightsForSave'],
     bug: 'save without the NaN-safety adjustment (PEFT reloads such rows as NaN)',
