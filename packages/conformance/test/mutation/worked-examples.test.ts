@@ -74,6 +74,15 @@ const EXAMPLES: readonly Example[] = [
     }),
   },
   {
+    id: 'topkReload',
+    kernel: 'topkReload',
+    args: () => ({
+      indices: i64([3, 3], [2, 0, 3, 1, 4, 2, 0, 1, 2]),
+      weightsKm1: f32([3, 2], [0.5, 0.3, 0.25, 0.5, 0.6, 0.4000001]),
+      k: 3,
+    }),
+  },
+  {
     id: 'composeLowRank',
     kernel: 'composeLowRank',
     args: () => ({

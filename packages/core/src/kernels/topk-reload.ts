@@ -159,8 +159,8 @@ export function reloadTopk(args: TopkReloadArgs): TopkReloadResult & { readonly 
 /**
  * The general reload loop over restored weights (rows, k): per row, logits `log(w)`, torch.topk's order of them
  * (descending; equal values keep the file order: core's `selectTopk`) and their softmax, with the indices
- * reordered alike.
- * @internal
+ * reordered alike. Steps 2–4 of the `topkReload` kernel on weights already restored (`safeTopkWeights`): a
+ * backend that ranks on the host may call it instead of writing the rule again (the cpu backend does for k ≥ 3).
  */
 export function reloadRows(
   indices: HostTensor,
