@@ -94,6 +94,8 @@ export class AdapterStore {
   /** Entries with pins > 0 (in the LRU or detached): kept as a count so that `stats()` walks nothing. */
   private pinnedEntries = 0;
   private counts = { hits: 0, misses: 0, evictions: 0, composes: 0, composeSeconds: 0 };
+  /** Settles when the last compose started has settled: composes run one at a time, in the order they are asked. */
+  private composing: Promise<void> = Promise.resolve();
 
   /**
    * @throws {UnsupportedError} for a `static` model description (its adapter is built in).
@@ -301,7 +303,16 @@ export class AdapterStore {
     return null;
   }
 
+  /**
+   * Composes `entry` once the composes asked before it have settled. One at a time: they share one thread (a
+   * backend that awaits between modules would otherwise interleave them, and each would finish only when all do),
+   * and each compose's time (`onCompose`) is its own.
+   */
   private async compose(entry: ComposedEntry, adapter: VBLoRAAdapter): Promise<PreparedAdapter> {
+    const turn = this.composing;
+    let done!: () => void;
+    this.composing = new Promise<void>((resolve) => (done = resolve));
+    await turn;
     const t0 = performance.now();
     try {
       const into = entry.pairs === null ? {} : { into: entry.pairs };
@@ -322,6 +333,8 @@ export class AdapterStore {
         else this.composedTotal -= entry.bytes;
       }
       throw err;
+    } finally {
+      done();
     }
   }
 

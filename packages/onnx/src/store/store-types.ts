@@ -20,7 +20,10 @@ export interface AdapterStoreOptions {
   readonly maxComposedBytes: number;
   /** Backend that composes (default: core's reference backend; servers pass a fast one such as the cpu backend). */
   readonly backend?: Backend;
-  /** Called after each compose with the adapter id and the seconds it took (e.g. for a latency histogram). */
+  /**
+   * Called after each compose with the adapter id and the seconds it took (e.g. for a latency histogram). A store
+   * composes one adapter at a time, so this is the compose's own time, not time spent waiting for others.
+   */
   readonly onCompose?: (id: string, seconds: number) => void;
 }
 
@@ -57,7 +60,7 @@ export interface AdapterStoreStats {
   readonly evictions: number;
   /** Composes finished. */
   readonly composes: number;
-  /** Total seconds spent composing. */
+  /** Total seconds spent composing (the sum of what `onCompose` is given). */
   readonly composeSeconds: number;
   /** Adapters in the catalogue, and their bytes in top-k form. */
   readonly storedCount: number;
