@@ -150,8 +150,7 @@ export class AdapterPool {
         break;
       } catch (err) {
         // room for it: remove the least recently used adapter no request holds (leases keep its composed factors)
-        const victim =
-          err instanceof ResourceLimitError ? [...this.recency].find(([, holds]) => holds === 0)?.[0] : undefined;
+        const victim = err instanceof ResourceLimitError ? this.leastRecentUnheld() : undefined;
         if (victim === undefined) {
           const why = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
           throw new HttpError(422, 'adapter_invalid', `adapter ${id} cannot be served: ${why}`, { cause: err });
@@ -179,6 +178,12 @@ export class AdapterPool {
       const why = err instanceof Error ? `${err.name}: ${err.message.replaceAll(found.dir, '<adapter>')}` : String(err);
       throw new HttpError(422, 'adapter_invalid', `adapter ${found.id} cannot be served: ${why}`, { cause: err });
     }
+  }
+
+  /** The least recently used stored id that no request holds (no copy of the recency list). */
+  private leastRecentUnheld(): string | undefined {
+    for (const [id, holds] of this.recency) if (holds === 0) return id;
+    return undefined;
   }
 
   private updateGauges(s: AdapterStoreStats = this.store.stats()): void {
