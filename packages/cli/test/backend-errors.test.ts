@@ -85,7 +85,7 @@ const BAD_CALLS: readonly BadCall[] = [
   }),
   bad('reload/weights-shape', 'topkReload', { indices: i32([1, 3], [0, 1, 2]), weightsKm1: fill([1, 1]), k: 3 }),
   bad('reload/indices-k', 'topkReload', { indices: i32([1, 3], [0, 1, 2]), weightsKm1: fill([1, 1]), k: 2 }),
-  bad('reload/k-one', 'topkReload', { indices: i32([1, 1], [0]), weightsKm1: fill([1, 0]), k: 1 }),
+  bad('reload/k-zero', 'topkReload', { indices: i32([1, 0], []), weightsKm1: fill([1, 0]), k: 0 }),
   bad('reload/index-range', 'topkReload', {
     indices: tensor('u8', [1, 2], Uint8Array.of(0, 9)),
     weightsKm1: fill([1, 1]),

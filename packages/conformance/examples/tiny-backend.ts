@@ -263,7 +263,7 @@ function topkReload(args: Args<'topkReload'>) {
   const { indices, weightsKm1, k, nv } = args;
   const stored = needF32(weightsKm1, K, 'weightsKm1');
   if (!INT_DTYPES.has(indices.dtype)) fail(K, 'indices', `must be an integer tensor, got ${indices.dtype}`);
-  if (!Number.isInteger(k) || k < 2) fail(K, 'k', `must be an integer ≥ 2, got ${k}`);
+  if (!Number.isInteger(k) || k < 1) fail(K, 'k', `must be an integer ≥ 1, got ${k}`);
   if (indices.shape.length < 1 || last(indices.shape) !== k) {
     fail(K, 'indices', `must have shape (..., ${k}), got ${shapeText(indices.shape)}`);
   }

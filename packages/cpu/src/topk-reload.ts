@@ -1,6 +1,6 @@
 /**
  * The cpu backend's `topkReload` kernel: PEFT's k = 2 top-k reload in WebAssembly (see `reload-pairs.ts`), with
- * the bits and errors of core's reference. For k ≥ 3, and where WebAssembly SIMD is unavailable, it runs core's
+ * the bits and errors of core's reference. For any other k, and where WebAssembly SIMD is unavailable, it runs core's
  * exported plain loops (`reloadStoredPairsJs`, `reloadRows` after `safeTopkWeights`: the reference's own
  * implementation, uncounted), so those cases are the reference's by construction.
  * @module

@@ -304,9 +304,9 @@ function validationCases(): ConformanceCase[] {
     ],
     [
       'topkReload',
-      'k-below-two',
-      'k = 1 (a top-k checkpoint stores k − 1 weights)',
-      () => ({ indices: i32([2, 1], 0), weightsKm1: fill([2, 0], 0), k: 1 }),
+      'k-zero',
+      'k = 0 (k must be a positive integer)',
+      () => ({ indices: i32([2, 0], 0), weightsKm1: fill([2, 0], 0), k: 0 }),
       'k',
     ],
     ['topkWeightsForSave', 'logits-i32', 'integer logits', () => ({ logits: i32([3, 16], 1), k: 2 }), 'logits'],

@@ -1,6 +1,6 @@
 /**
  * Cases of the `topkReload` kernel (PEFT's reload of a top-k factor: the indices and weights it mixes, from the
- * stored indices and k−1 weights): seeded factors for k = 2, 3, 4 over odd row counts and every index dtype PEFT
+ * stored indices and k−1 weights): seeded factors for k = 1, 2, 3, 4 over odd row counts and every index dtype PEFT
  * stores, then the rows ports get wrong — ties (equal weights keep the file order), zero weights (log 0 = −inf),
  * stored weights summing above 1 (the restored weight clamped at 0), the largest weight restored rather than
  * stored — and the stored weights a corrupted file holds (NaN, negative, above 1: refused). Expected values and
@@ -64,6 +64,7 @@ export function reloadCases(): ConformanceCase[] {
   const K = 'topkReload';
   const cases: ConformanceCase[] = [];
   for (const [seed, k, lead, dtype] of [
+    [759, 1, [5, 3], 'i64'],
     [760, 2, [7, 3], 'i64'],
     [761, 2, [1, 33], 'u8'],
     [762, 3, [5, 3], 'i64'],

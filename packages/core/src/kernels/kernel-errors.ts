@@ -41,12 +41,12 @@ export function topkResumeError(where: { readonly module?: string; readonly adap
 }
 
 /**
- * k below 2 for a top-k reload: a top-k checkpoint stores k − 1 weights per row and restores the k-th, so it needs
- * k ≥ 2 (PEFT's `topk` default is 2).
+ * k that is not a positive integer for a top-k reload (a top-k checkpoint stores k − 1 weights per row; k = 1
+ * stores none).
  */
 export function reloadKError(kernel: string, k: number): ShapeError {
   return new ShapeError(
-    `${kernel}: k must be an integer ≥ 2, got ${k} (a top-k checkpoint stores k − 1 weights per row)`,
+    `${kernel}: k must be an integer ≥ 1, got ${k} (a top-k checkpoint stores k − 1 weights per row)`,
     'k',
   );
 }

@@ -33,7 +33,7 @@ export interface TopkReloadArgs<F extends TensorFamily = HostTensors> {
   readonly indices: IndexTensorOf<F>;
   /** (..., k−1) float32 stored weights, each in [0, 1]. */
   readonly weightsKm1: TensorOf<F, 'f32'>;
-  /** Top-k, ≥ 2 (the last dimension of `indices`). */
+  /** Top-k, ≥ 1 (the last dimension of `indices`; k = 1 stores no weights and reloads weight 1). */
   readonly k: number;
   /** Bank size: when given, every index must lie in [0, nv); otherwise in [0, 2^31). */
   readonly nv?: number;
@@ -56,7 +56,7 @@ export const TOPK_RELOAD_CONTRACT: KernelContract<'topkReload'> = {
     { name: 'weightsKm1', dtype: 'f32', shape: '(..., k−1)', doc: 'stored weights, each in [0, 1]' },
   ],
   attributes: [
-    { name: 'k', type: 'integer ≥ 2', doc: 'top-k' },
+    { name: 'k', type: 'integer ≥ 1', doc: 'top-k' },
     { name: 'nv', type: 'integer', optional: true, doc: 'bank size: indices must lie in [0, nv)' },
   ],
   outputs: [
@@ -88,7 +88,7 @@ export interface TopkReloadDims {
  * Checks `topkReload`'s arguments: the rules and messages every backend gives. A stored weight outside [0, 1] is
  * the restore rule's error and keeps `safeTopkWeights`'s message (what `reloadTopkWeights` has always thrown);
  * host indices are range-checked.
- * @throws {ShapeError} on wrong dtypes, k < 2, mismatched shapes or an index out of range.
+ * @throws {ShapeError} on wrong dtypes, k < 1, mismatched shapes or an index out of range.
  * @throws {NumericalError} when a stored weight is not in [0, 1] (a corrupted file).
  */
 export function checkTopkReloadArgs(args: {
@@ -101,7 +101,7 @@ export function checkTopkReloadArgs(args: {
   const K = 'topkReload';
   requireF32(weightsKm1, 'weightsKm1', K);
   requireInt(indices, 'indices', K);
-  if (!Number.isInteger(k) || k < 2) throw reloadKError(K, k);
+  if (!Number.isInteger(k) || k < 1) throw reloadKError(K, k);
   requireMinRank(indices, 1, '(..., k)', 'indices', K);
   const lead = indices.shape.slice(0, -1);
   if (lastDim(indices.shape) !== k) {
@@ -160,7 +160,7 @@ export function reloadTopk(args: TopkReloadArgs): TopkReloadResult & { readonly 
  * The general reload loop over restored weights (rows, k): per row, logits `log(w)`, torch.topk's order of them
  * (descending; equal values keep the file order: core's `selectTopk`) and their softmax, with the indices
  * reordered alike. Steps 2–4 of the `topkReload` kernel on weights already restored (`safeTopkWeights`): a
- * backend that ranks on the host may call it instead of writing the rule again (the cpu backend does for k ≥ 3).
+ * backend that ranks on the host may call it instead of writing the rule again (the cpu backend does for k ≠ 2).
  */
 export function reloadRows(
   indices: HostTensor,

@@ -62,6 +62,13 @@ describe('topkReload: the kernel (tolerance: bit-identical)', () => {
     expect(got.indices.data[2]).toBe(6);
   });
 
+  it('k = 1 (no stored weights) reloads weight 1 at the stored index, as reloadTopkWeights always has', () => {
+    const got = topkReload({ indices: i32([3, 1], [7, 0, 2]), weightsKm1: f32([3, 0], []), k: 1 });
+    expect(got.weights.shape).toEqual([3, 1]);
+    expect(Array.from(got.weights.data)).toEqual([1, 1, 1]);
+    expect(Array.from(got.indices.data)).toEqual([7, 0, 2]);
+  });
+
   it('refuses bad arguments with typed errors naming the argument', () => {
     const ok = { indices: i32([2, 2], [0, 1, 2, 3]), weightsKm1: f32([2, 1], [0.5, 0.25]), k: 2 };
     expect(() => checkTopkReloadArgs({ ...ok, weightsKm1: i32([2, 1], [0, 0]) })).toThrow(DTypeError);
@@ -69,8 +76,8 @@ describe('topkReload: the kernel (tolerance: bit-identical)', () => {
       'topkReload: weightsKm1 must be f32, got i32',
     );
     expect(() => checkTopkReloadArgs({ ...ok, indices: f32([2, 2], [0, 1, 2, 3]) })).toThrow(DTypeError);
-    for (const k of [1, 0, 2.5]) {
-      expect(() => checkTopkReloadArgs({ ...ok, k })).toThrow(`topkReload: k must be an integer ≥ 2, got ${k}`);
+    for (const k of [0, -1, 2.5]) {
+      expect(() => checkTopkReloadArgs({ ...ok, k })).toThrow(`topkReload: k must be an integer ≥ 1, got ${k}`);
     }
     expect(() => checkTopkReloadArgs({ ...ok, k: 3 })).toThrow('topkReload: indices must have shape (..., 3)');
     expect(() => checkTopkReloadArgs({ ...ok, weightsKm1: f32([1, 1], [0.5]) })).toThrow(ShapeError);
