@@ -126,7 +126,7 @@ ${HELP}
 Exit status: 0 when every applicable case passes, 1 when one fails or the backend cannot be loaded, 2 on bad usage.
 `,
   bench: `usage: vblora bench [--quick] [--json FILE] [--md FILE] [--scale-layers N] [--backends LIST] [--matrix FILE]
-                    [--package-scripts]
+                    [--package-scripts] [--only LIST]
 
 Benchmarks against this machine's copy bandwidth (docs/benchmarks.md). They run from the vblora.js repository
 clone only (apps/bench is not published): in the clone, \`npm ci && npm run bench\`. Anywhere else the command
@@ -140,6 +140,9 @@ says so and exits with status 2.
   --backends LIST        comma-separated: reference,cpu,tfjs-wasm,onnx,webgpu (default: all)
   --matrix FILE          write the capability and speed matrix (docs/choosing-a-backend.md)
   --package-scripts      also run the ONNX and TensorFlow.js packages' own benchmark scripts
+  --only LIST            comma-separated workloads: compose,merge,forward,mixed-batch,training-step,generate,
+                         adapter-switch,adapter-store,server-load,cli-startup,checkpoint,scale-merge (default: all;
+                         the copies always run)
 ${HELP}
 `,
 };
