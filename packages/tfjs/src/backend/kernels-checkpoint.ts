@@ -1,19 +1,23 @@
 /**
- * Kernels `logitsFromTopk` and `topkWeightsForSave` on TensorFlow.js: the `log` and the softmax run on tf; the
- * bookkeeping around them (restoring the dropped weight, scattering into −inf, the no-NaN nudge) is host-side
- * float32 arithmetic, exactly as the contracts describe it (SPEC §5.3–5.4, docs/numerics.md).
+ * Kernels `logitsFromTopk`, `topkWeightsForSave` and `topkReload` on TensorFlow.js: the `log` and the softmax run on
+ * tf; the bookkeeping around them (restoring the dropped weight, scattering into −inf, the no-NaN nudge, the top-k
+ * order) is host-side float32 arithmetic with core's rules, exactly as the contracts describe it (SPEC §5.3–5.4,
+ * docs/numerics.md).
  * @internal
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
 import {
   checkLogitsFromTopkArgs,
+  checkTopkReloadArgs,
   checkTopkWeightsForSaveArgs,
   restoreTopkWeights,
   storeTopkWeights,
   tensor,
   type HostTensor,
   type LogitsFromTopkArgs,
+  type TopkReloadArgs,
+  type TopkReloadResult,
   type TopkWeightsForSaveArgs,
   type TopkWeightsForSaveResult,
 } from '@vblora/core';
@@ -49,5 +53,25 @@ export async function topkWeightsForSave(args: TopkWeightsForSaveArgs): Promise<
     indices: tensor('i32', [...lead, k], sel.indices),
     weightsKm1: tensor('f32', [...lead, m], stored),
     nudgedRows: nudged,
+  };
+}
+
+/** See core's `topkReload`: rebuilt logits `log(w)` (the dropped weight restored, clamped at 0), their top-k order, softmax. */
+export async function topkReload(args: TopkReloadArgs): Promise<TopkReloadResult> {
+  const { k, rows, lead, indices: idx } = checkTopkReloadArgs(args);
+  const w = restoreTopkWeights(args.weightsKm1.data, rows, k - 1, true).weights;
+  const logged = tf.tidy(() => tf.log(tf.tensor1d(w)));
+  const lg = (await logged.data()) as Float32Array;
+  logged.dispose();
+  // torch.topk over the k rebuilt logits of each row: core's order (descending, ties keep the stored order)
+  const sel = selectTopk(lg, k, k);
+  const wt = tf.tidy(() => selectedWeights(tf.tensor2d(lg, [rows, k]), sel));
+  const weights = (await wt.data()) as Float32Array;
+  wt.dispose();
+  const indices = new Int32Array(rows * k);
+  for (let i = 0; i < indices.length; i++) indices[i] = idx![Math.floor(i / k) * k + sel.indices[i]!]!;
+  return {
+    indices: tensor('i32', [...lead, k], indices),
+    weights: tensor('f32', [...lead, k], weights),
   };
 }

@@ -51,10 +51,10 @@ const KERNELS = {
   ...compose,
   ...forward,
   ...mergeKernels,
-} satisfies Omit<KernelSet, 'topkReload'>; // topkReload: absent (core's plain loops run it)
+} satisfies KernelSet;
 
 /**
- * A float32 backend implementing every core kernel but `topkReload` with TensorFlow.js ops on the given tf.js backend. It is
+ * A float32 backend implementing every core kernel with TensorFlow.js ops on the given tf.js backend. It is
  * available when that tf.js backend is registered; `init` switches tf.js to it, and each kernel switches back if
  * something else changed the global backend in between.
  * @example
