@@ -22,6 +22,7 @@ const HELP = `vblora-server [options]
   --max-batch <n>       most requests per batch, default 8
   --composed-mb <n>     budget of composed adapters, MiB, default 64
   --stored-mb <n>       budget of parsed adapter files, MiB, default 256
+  --threads <n>         ONNX Runtime threads per run, default 1 (0: one per physical core)
   --backend cpu|reference  what composes adapters: @vblora/cpu's WebAssembly kernels (default) or core's
                         reference kernels (same bits, slower)
   --log                 request logs on stdout`;
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
       'max-batch': { type: 'string' },
       'composed-mb': { type: 'string' },
       'stored-mb': { type: 'string' },
+      threads: { type: 'string' },
       backend: { type: 'string', default: 'cpu' },
       log: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -75,6 +77,7 @@ async function main(): Promise<void> {
     ...opt('maxBatchSize', num(a['max-batch'], 'max-batch')),
     ...opt('composedBytes', mb(a['composed-mb'], 'composed-mb')),
     ...opt('storedBytes', mb(a['stored-mb'], 'stored-mb')),
+    ...opt('intraOpThreads', num(a.threads, 'threads')),
     logger: a.log,
   });
   const { address, closed } = await listenUntilSignal(app, a.host, num(a.port, 'port') ?? 8080);

@@ -75,7 +75,12 @@ export async function createServer(options: CreateServerOptions = {}): Promise<F
 
   env.allowRemoteModels = false; // offline: the model is a local folder
   env.useFSCache = false;
-  const model = await AutoModelForCausalLM.from_pretrained(folder, { dtype: o.dtype, device: 'cpu' });
+  const model = await AutoModelForCausalLM.from_pretrained(folder, {
+    dtype: o.dtype,
+    device: 'cpu',
+    // 0: left to ONNX Runtime (one thread per physical core)
+    ...(o.intraOpThreads === 0 ? {} : { session_options: { intraOpNumThreads: o.intraOpThreads } }),
+  });
   const tokenizer = await AutoTokenizer.from_pretrained(folder);
   const controller = await attachAdapters(model, {
     folder,
