@@ -31,24 +31,6 @@ describe('conformance runner', () => {
     expect(report.kernels.deltaWeight?.passed).toBeGreaterThan(0);
   });
 
-  it("a backend listing core's own reference kernel is the reference; one that calls it from its own kernel falls back", async () => {
-    const subset = cases.filter((c) => c.kernel === 'deltaWeight');
-    // the vblora command's `reference`: core's kernels with a capability added
-    const withCapability = defineBackend({ ...referenceBackend, name: 'reference+pool', capabilities: {} });
-    const same = await checkConformance(withCapability, { cases: subset });
-    expect(same.ok).toBe(true);
-    expect(same.kernels.deltaWeight?.passed).toBe(subset.length);
-    const wrapping = defineBackend({
-      name: 'wrapper',
-      precision: 'f32',
-      isAvailable: () => true,
-      kernels: { deltaWeight: (a) => referenceBackend.kernels.deltaWeight!(a) },
-    });
-    const fallback = await checkConformance(wrapping, { cases: subset });
-    expect(fallback.ok).toBe(false);
-    expect(fallback.cases.find((c) => c.status === 'fail')?.message).toMatch(/called core's reference deltaWeight/);
-  });
-
   it('a known failure needs a reason, must name a real case, and fails once it starts passing', async () => {
     const id = cases.find((c) => c.kernel === 'merge' && c.id.includes('bf16'))!.id;
     const subset = cases.filter((c) => c.id === id);
