@@ -131,8 +131,38 @@ function checkStored(weightsKm1: TensorInfo, kernel: string): void {
   requireMinRank(weightsKm1, 1, '(..., k−1)', 'weightsKm1', kernel);
 }
 
-/** Throws unless every stored weight is in [0, 1] (NaN, infinite or negative: a corrupted file). */
-function checkStoredValues(weightsKm1: Float32Array, kernel: string): void {
+/**
+ * The stored weights' shape must be the indices' with k − 1 last (`(..., k)` and `(..., k−1)`); returns the leading
+ * dimensions. Shared by the checkpoint kernels (`logitsFromTopk`, `topkReload`).
+ * @internal
+ */
+export function requireStoredShape(
+  indices: TensorInfo,
+  weightsKm1: TensorInfo,
+  k: number,
+  kernel: string,
+): readonly number[] {
+  const lead = indices.shape.slice(0, -1);
+  const okShape =
+    weightsKm1.shape.length === indices.shape.length &&
+    lead.every((d, i) => d === weightsKm1.shape[i]) &&
+    lastDim(weightsKm1.shape) === k - 1;
+  if (!okShape) {
+    throw new ShapeError(
+      `${kernel}: weightsKm1 must have shape ${formatShape([...lead, k - 1])} to match indices ${formatShape(
+        indices.shape,
+      )}, got ${formatShape(weightsKm1.shape)}`,
+      'weightsKm1',
+    );
+  }
+  return lead;
+}
+
+/**
+ * Throws unless every stored weight is in [0, 1] (NaN, infinite or negative: a corrupted file).
+ * @internal
+ */
+export function checkStoredValues(weightsKm1: Float32Array, kernel: string): void {
   for (let i = 0; i < weightsKm1.length; i++) {
     const v = weightsKm1[i]!;
     if (!(v >= 0 && v <= 1)) throw storedWeightError(i, v, kernel);
@@ -234,19 +264,7 @@ export function checkLogitsFromTopkArgs(args: {
   checkStored(weightsKm1, K);
   requireMinRank(indices, 1, '(..., k)', 'indices', K);
   const k = lastDim(indices.shape);
-  const lead = indices.shape.slice(0, -1);
-  const okShape =
-    weightsKm1.shape.length === indices.shape.length &&
-    lead.every((d, i) => d === weightsKm1.shape[i]) &&
-    lastDim(weightsKm1.shape) === k - 1;
-  if (!okShape) {
-    throw new ShapeError(
-      `${K}: weightsKm1 must have shape ${formatShape([...lead, k - 1])} to match indices ${formatShape(
-        indices.shape,
-      )}, ` + `got ${formatShape(weightsKm1.shape)}`,
-      'weightsKm1',
-    );
-  }
+  const lead = requireStoredShape(indices, weightsKm1, k, K);
   requireK(k, nv, K);
   const dims = { nv, k, rows: leadingRows(indices.shape), lead };
   if (!isHostTensor(indices)) {

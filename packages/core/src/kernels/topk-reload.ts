@@ -23,7 +23,7 @@ import {
 } from './check.js';
 import { F32_TOL, type KernelContract } from './contract.js';
 import { reloadKError, storedWeightError } from './kernel-errors.js';
-import { safeTopkWeights } from './topk-from-checkpoint.js';
+import { checkStoredValues, requireStoredShape, safeTopkWeights } from './topk-from-checkpoint.js';
 import { selectTopk, softmaxF32 } from './topk-admixture.js';
 import type { HostTensors, IndexTensorOf, TensorFamily, TensorOf } from './tensor-family.js';
 
@@ -103,32 +103,16 @@ export function checkTopkReloadArgs(args: {
   requireInt(indices, 'indices', K);
   if (!Number.isInteger(k) || k < 1) throw reloadKError(K, k);
   requireMinRank(indices, 1, '(..., k)', 'indices', K);
-  const lead = indices.shape.slice(0, -1);
   if (lastDim(indices.shape) !== k) {
     throw new ShapeError(
       `${K}: indices must have shape (..., ${k}) for k = ${k}, got ${formatShape(indices.shape)}`,
       'indices',
     );
   }
-  const okShape =
-    weightsKm1.shape.length === indices.shape.length &&
-    lead.every((d, i) => d === weightsKm1.shape[i]) &&
-    lastDim(weightsKm1.shape) === k - 1;
-  if (!okShape) {
-    throw new ShapeError(
-      `${K}: weightsKm1 must have shape ${formatShape([...lead, k - 1])} to match indices ${formatShape(indices.shape)}, ` +
-        `got ${formatShape(weightsKm1.shape)}`,
-      'weightsKm1',
-    );
-  }
+  const lead = requireStoredShape(indices, weightsKm1, k, K);
   const idx = isHostTensor(indices) ? readIndices(indices, nv ?? 2 ** 31, 'indices', K) : undefined;
-  if (isHostTensor(weightsKm1)) {
-    const w = weightsKm1.data as Float32Array;
-    for (let i = 0; i < w.length; i++) {
-      const v = w[i]!;
-      if (!(v >= 0 && v <= 1)) throw storedWeightError(i, v);
-    }
-  }
+  // the restore rule's error, with safeTopkWeights's message (what reloadTopkWeights has always thrown)
+  if (isHostTensor(weightsKm1)) checkStoredValues(weightsKm1.data as Float32Array, 'safeTopkWeights');
   const dims = { k, rows: leadingRows(indices.shape), lead };
   return idx === undefined ? dims : { ...dims, indices: idx };
 }
